@@ -1,0 +1,15 @@
+//! sea-orm entities: the tables of the register, nothing else (no GraphQL, no rules).
+//!
+//! Vocabulary columns (kind, status, role, mechanism, ...) are stored as their contract names
+//! (`GROUP_COMPANY`, `SCC_2021`); the service parses them into domain enums.
+
+pub mod api_token;
+pub mod codes;
+pub mod data_category;
+pub mod data_flow;
+pub mod location;
+pub mod organisation;
+pub mod processing_activity;
+pub mod subject_category;
+
+pub use codes::Codes;

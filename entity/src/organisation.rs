@@ -1,0 +1,29 @@
+//! A legal entity: group company, supplier, sub-contractor or other controller.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "organisation")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub country: String,
+    pub company_number: Option<String>,
+    pub parent_id: Option<i64>,
+    pub privacy_contact_email: Option<String>,
+    pub erasure_webhook_url: Option<String>,
+    /// Sealed under the service secret; never returned by the API.
+    pub webhook_secret: Option<String>,
+    pub dpa_signed_on: Option<Date>,
+    pub dpf_certified: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! A purpose run by a controller, with its lawful basis, categories and retention rule.
+
+use crate::Codes;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "processing_activity")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub controller_id: i64,
+    pub purpose: String,
+    pub lawful_basis: String,
+    #[sea_orm(column_type = "Json")]
+    pub data_categories: Codes,
+    #[sea_orm(column_type = "Json")]
+    pub subject_categories: Codes,
+    pub retention: String,
+    pub retention_months: Option<i32>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

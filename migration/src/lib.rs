@@ -1,0 +1,13 @@
+//! Schema migrations: one file per change of schema, never edited after it lands.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_register;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_register::Migration)]
+    }
+}

@@ -1,0 +1,184 @@
+//! The command line: `serve`, `migrate`, `export-schema`, `token ...`.
+
+use crate::{
+    config::{Config, ServeArgs},
+    db,
+    domain::vocab::Role,
+    graphql,
+    service::tokens,
+    state::AppState,
+};
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "transfer-register",
+    version,
+    about = "The transfer and processor register (GraphQL)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the GraphQL service.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the served schema (SDL).
+    ExportSchema,
+    /// Manage API tokens (works on the database directly, no server needed).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, once, on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// ADMIN, PROCUREMENT, DPO, AUDITOR or PROCESSOR.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The organisation a PROCESSOR token is bound to.
+        #[arg(long)]
+        organisation: Option<i64>,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// Revoke a token; it is refused from the next request on.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.to_ascii_uppercase()
+        .parse()
+        .map_err(|_| format!("unknown role {s:?}: ADMIN, PROCUREMENT, DPO, AUDITOR or PROCESSOR"))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::ExportSchema => {
+            print!("{}", graphql::sdl());
+        }
+        Command::Migrate => {
+            db::connect(&cli.config).await?;
+            println!("migrations applied");
+        }
+        Command::Serve(args) => serve(cli.config, args).await?,
+        Command::Token(command) => token(cli.config, command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing();
+    let state = AppState::new(config).await?;
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(address = %args.bind, database = %db::redact(&state.config.database_url()), "serving");
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
+    let db = db::connect(&config).await?;
+    match command {
+        TokenCommand::Create {
+            name,
+            role,
+            organisation,
+            expires_in_days,
+        } => {
+            let expires = expires_in_days.map(|d| Utc::now() + Duration::days(d));
+            let (row, secret) = tokens::create(&db, &name, role, organisation, expires)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created token {:?} with role {}", row.name, row.role);
+            println!("{secret}");
+        }
+        TokenCommand::Revoke { name } => {
+            let row = tokens::revoke(&db, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("revoked token {:?}", row.name);
+        }
+        TokenCommand::List => {
+            for t in tokens::list(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let org = t
+                    .organisation_id
+                    .map(|o| format!(" organisation={o}"))
+                    .unwrap_or_default();
+                let expires = t
+                    .expires_at
+                    .map(|e| format!(" expires={}", e.to_rfc3339()))
+                    .unwrap_or_default();
+                println!("{}\t{}\t{state}{org}{expires}", t.name, t.role);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Structured logs; `RUST_LOG` filters, `LOG_FORMAT=json` for machines.
+fn init_tracing() {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        fmt().json().with_env_filter(filter).init();
+    } else {
+        fmt().with_env_filter(filter).init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "listening for SIGINT failed");
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => tracing::error!(error = %err, "listening for SIGTERM failed"),
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,122 @@
+//! Configuration, read once from flags and environment (flags win).
+
+use clap::Args;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Where the data lives and how the service guards itself. Every field has a flag and a variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// `postgres://...` or `sqlite://path`; unset means `transfer-register.sqlite` in the working directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Keys subject hashing, webhook signing and encryption at rest. Unset on SQLite: a key file
+    /// beside the database, created once (mode 0600).
+    #[arg(long, env = "REGISTER_SECRET", global = true, hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Allow `http://` and loopback webhook URLs (tests and local demos only).
+    #[arg(
+        long,
+        env = "REGISTER_WEBHOOK_ALLOW_INSECURE",
+        global = true,
+        default_value_t = false
+    )]
+    pub webhook_allow_insecure: bool,
+
+    /// Largest `first` a connection accepts.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_PAGE_SIZE",
+        global = true,
+        default_value_t = 1000
+    )]
+    pub max_page_size: u64,
+
+    /// Deepest query accepted.
+    #[arg(long, env = "REGISTER_MAX_DEPTH", global = true, default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Highest query complexity accepted (each field counts 1, lists multiply by their `first`).
+    #[arg(
+        long,
+        env = "REGISTER_MAX_COMPLEXITY",
+        global = true,
+        default_value_t = 5000
+    )]
+    pub max_complexity: usize,
+
+    /// Largest request body in bytes.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_BODY_BYTES",
+        global = true,
+        default_value_t = 1_048_576
+    )]
+    pub max_body_bytes: usize,
+
+    /// Seconds before a request is abandoned.
+    #[arg(
+        long,
+        env = "REGISTER_REQUEST_TIMEOUT_SECS",
+        global = true,
+        default_value_t = 30
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Serve GraphiQL on `GET /graphql`.
+    #[arg(long, env = "REGISTER_GRAPHIQL", global = true, default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Answer introspection queries.
+    #[arg(long, env = "REGISTER_INTROSPECTION", global = true, default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+}
+
+/// The file used when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_FILE: &str = "transfer-register.sqlite";
+
+impl Config {
+    /// Defaults for a given database, as tests and tools build it.
+    pub fn for_database(url: impl Into<String>) -> Self {
+        Self {
+            database_url: Some(url.into()),
+            secret: None,
+            webhook_allow_insecure: false,
+            max_page_size: 1000,
+            max_depth: 12,
+            max_complexity: 5000,
+            max_body_bytes: 1_048_576,
+            request_timeout_secs: 30,
+            graphiql: true,
+            introspection: true,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}"))
+    }
+
+    /// The SQLite file behind the URL, if the URL is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+/// The address `serve` listens on.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "REGISTER_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+}

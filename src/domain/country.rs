@@ -1,0 +1,91 @@
+//! ISO 3166-1 alpha-2 country codes, parsed once at the boundary.
+
+use std::fmt;
+
+/// The officially assigned ISO 3166-1 alpha-2 codes (249), the only countries the register accepts.
+const ASSIGNED: &str = "\
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ \
+BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
+CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ \
+DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR \
+GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY \
+HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP \
+KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY \
+MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ \
+NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA \
+RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ \
+TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ \
+VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// An assigned ISO 3166-1 alpha-2 code, upper case (`GB`, `IE`, `US`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    /// Accepts exactly an assigned upper-case code; `gb`, `UK` and `GBR` are refused.
+    pub fn parse(input: &str) -> Option<Self> {
+        let bytes: [u8; 2] = input.as_bytes().try_into().ok()?;
+        if !bytes.iter().all(u8::is_ascii_uppercase) {
+            return None;
+        }
+        ASSIGNED
+            .split(' ')
+            .any(|code| code.as_bytes() == bytes)
+            .then_some(Self(bytes))
+    }
+
+    /// Every assigned code, in alphabetical order.
+    pub fn all() -> impl Iterator<Item = CountryCode> {
+        ASSIGNED.split(' ').filter_map(Self::parse)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII upper-case letters are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+}
+
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CountryCode({})", self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_holds_all_249_assigned_codes_once() {
+        let codes: Vec<&str> = ASSIGNED.split(' ').collect();
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(codes.len(), 249);
+        assert_eq!(unique.len(), 249);
+    }
+
+    #[test]
+    fn only_assigned_upper_case_codes_parse() {
+        for ok in ["GB", "IE", "US", "IN", "FO", "ZW"] {
+            assert_eq!(
+                CountryCode::parse(ok).map(|c| c.to_string()),
+                Some(ok.to_string())
+            );
+        }
+        for bad in [
+            "", "G", "gb", "Gb", "UK", "EU", "GBR", "XX", "G1", " GB", "ÉÉ",
+        ] {
+            assert!(
+                CountryCode::parse(bad).is_none(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+}

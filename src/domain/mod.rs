@@ -1,0 +1,8 @@
+//! Plain-Rust domain: parsed inputs, vocabularies and the rules. No database, no GraphQL.
+
+pub mod category;
+pub mod country;
+pub mod identifier;
+pub mod reference;
+pub mod transfer;
+pub mod vocab;

@@ -1,0 +1,49 @@
+//! Tests of the transfer rules: tables of dates around every cut-off, then one concern per file.
+
+mod cases;
+mod explanations;
+mod table;
+
+use super::{ExporterRole, Transfer, Verdict, assess};
+use crate::domain::{
+    country::CountryCode,
+    reference::LegalReference,
+    vocab::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism},
+};
+use chrono::NaiveDate;
+use std::sync::LazyLock;
+
+static REFERENCE: LazyLock<LegalReference> =
+    LazyLock::new(|| LegalReference::load().expect("the embedded reference loads"));
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
+}
+
+fn cc(s: &str) -> CountryCode {
+    CountryCode::parse(s).expect("a test country")
+}
+
+/// What a careful DPO records: roles, a fitting module, a TIA and a DPA done on the day, the
+/// importer certified, evidence of approval, and a derogation named. Tests remove what they test.
+fn complete(regime: Regime, mechanism: TransferMechanism, destination: &str, on: &str) -> Transfer {
+    let exporter = match regime {
+        Regime::EuGdpr => "DE",
+        Regime::UkGdpr => "GB",
+    };
+    Transfer {
+        exporter_role: Some(ExporterRole::Controller),
+        recipient_role: Some(RecipientRole::Processor),
+        scc_module: Some(SccModule::C2p),
+        derogation: Some(Derogation::LegalClaims),
+        tia_completed_on: Some(day(on)),
+        importer_dpf_certified: Some(true),
+        recipient_dpa_signed_on: Some(day(on)),
+        safeguard_evidence: Some("approved by the lead supervisory authority, ref. 2023-17".into()),
+        ..Transfer::new(regime, cc(exporter), cc(destination), mechanism)
+    }
+}
+
+fn check(t: &Transfer, on: &str) -> Verdict {
+    assess(&REFERENCE, t, day(on))
+}

@@ -1,0 +1,110 @@
+//! Per-request DataLoaders: one `IN (...)` query per batch for every relation field.
+
+use crate::service::{activities, flows, organisations};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{data_flow, location, organisation, processing_activity};
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+
+pub struct OrganisationLoader(DatabaseConnection);
+pub struct LocationsLoader(DatabaseConnection);
+pub struct ActivityLoader(DatabaseConnection);
+pub struct FlowLoader(DatabaseConnection);
+
+impl Loader<i64> for OrganisationLoader {
+    type Value = organisation::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(organisations::by_ids(&self.0, keys).await?)
+    }
+}
+
+impl Loader<i64> for LocationsLoader {
+    type Value = Vec<location::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut found = organisations::locations_of(&self.0, keys).await?;
+        // An entry for every key, so "no locations" is cached too instead of asked again.
+        for key in keys {
+            found.entry(*key).or_default();
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<i64> for ActivityLoader {
+    type Value = processing_activity::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(activities::by_ids(&self.0, keys).await?)
+    }
+}
+
+impl Loader<i64> for FlowLoader {
+    type Value = data_flow::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(flows::by_ids(&self.0, keys).await?)
+    }
+}
+
+/// The loaders of one request (a loader shared across requests would serve stale rows).
+/// Each caches what it loaded for the rest of the request, so a list can prime them with one
+/// `load_many` and its rows' relation fields then cost no query at all.
+pub struct Loaders {
+    pub organisations: DataLoader<OrganisationLoader, HashMapCache>,
+    pub locations: DataLoader<LocationsLoader, HashMapCache>,
+    pub activities: DataLoader<ActivityLoader, HashMapCache>,
+    pub flows: DataLoader<FlowLoader, HashMapCache>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            organisations: DataLoader::with_cache(
+                OrganisationLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            locations: DataLoader::with_cache(
+                LocationsLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            activities: DataLoader::with_cache(
+                ActivityLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            flows: DataLoader::with_cache(
+                FlowLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+        }
+    }
+
+    /// Loads, in one batch each, the organisations (and, if `with_locations`, their locations).
+    pub async fn prime_organisations(
+        &self,
+        ids: Vec<i64>,
+        with_locations: bool,
+    ) -> async_graphql::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.organisations.load_many(ids.iter().copied()).await?;
+        if with_locations {
+            self.locations.load_many(ids).await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}

@@ -1,0 +1,37 @@
+//! The GraphQL layer: schema, types, resolvers, loaders and the access policy.
+
+pub mod context;
+pub mod enums;
+pub mod errors;
+pub mod loaders;
+mod mutation;
+pub mod policy;
+mod query;
+pub mod scalars;
+pub mod types;
+
+use crate::config::Config;
+use async_graphql::{EmptySubscription, Schema};
+
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the configured limits. No side effects: shared by the server, the
+/// tests and `export-schema`; per-request data (database, caller, loaders) is added per request.
+pub fn build_schema(config: &Config) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(policy::Policy)
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity);
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL clients see, as checked into `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&Config::for_database("sqlite::memory:")).sdl()
+}

@@ -1,0 +1,14 @@
+//! The root Mutation, merged from one struct per aggregate. Each mutation is one transaction.
+
+mod flows;
+mod organisations;
+mod taxonomy;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    organisations::OrganisationMutation,
+    flows::FlowMutation,
+    taxonomy::TaxonomyMutation,
+);

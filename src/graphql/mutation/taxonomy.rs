@@ -1,0 +1,54 @@
+//! Extending the category taxonomy.
+
+use crate::{
+    graphql::{
+        context::request,
+        types::category::{DataCategory, SubjectCategory},
+    },
+    service::taxonomy,
+};
+use async_graphql::{Context, InputObject, Object, Result};
+
+#[derive(InputObject)]
+pub struct DefineDataCategoryInput {
+    /// Dotted code; its parent must exist (`contact.email` needs `contact`).
+    pub code: String,
+    pub name: String,
+    /// A special category of Art 9 (inherited from a special parent).
+    pub special: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct DefineSubjectCategoryInput {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Default)]
+pub struct TaxonomyMutation;
+
+#[Object]
+impl TaxonomyMutation {
+    /// Adds a data category; a code already defined is a CONFLICT.
+    async fn define_data_category(
+        &self,
+        ctx: &Context<'_>,
+        input: DefineDataCategoryInput,
+    ) -> Result<DataCategory> {
+        let rc = request(ctx)?;
+        let saved =
+            taxonomy::define_data_category(&rc.db, &input.code, &input.name, input.special).await?;
+        Ok(DataCategory(saved))
+    }
+
+    /// Adds a subject category; a code already defined is a CONFLICT.
+    async fn define_subject_category(
+        &self,
+        ctx: &Context<'_>,
+        input: DefineSubjectCategoryInput,
+    ) -> Result<SubjectCategory> {
+        let rc = request(ctx)?;
+        let saved = taxonomy::define_subject_category(&rc.db, &input.code, &input.name).await?;
+        Ok(SubjectCategory(saved))
+    }
+}

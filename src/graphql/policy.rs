@@ -1,0 +1,117 @@
+//! Who may run which operation: one table, enforced in one place before any resolver runs.
+//!
+//! Deny by default: a root field missing from [`allowed_roles`] is refused for every role, so a
+//! new operation cannot ship without a policy (the authorisation-matrix test also checks this).
+//! Data-dependent checks (a PROCESSOR's own organisation) live in the services.
+
+use crate::{
+    domain::vocab::Role,
+    graphql::context::{Auth, RequestContext},
+};
+use async_graphql::{
+    ServerResult, Value,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo},
+};
+use std::sync::Arc;
+
+use Role::*;
+
+const READERS: &[Role] = &[Admin, Procurement, Dpo, Auditor];
+const REGISTRARS: &[Role] = &[Admin, Procurement, Dpo];
+const PRIVACY: &[Role] = &[Admin, Dpo];
+const PRIVACY_READERS: &[Role] = &[Admin, Dpo, Auditor];
+
+/// The roles allowed to run root field `field` of `operation_type` (`Query`, `Mutation`, `Subscription`).
+pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role]> {
+    let roles = match (operation_type, field) {
+        (
+            "Query",
+            "organisation"
+            | "organisations"
+            | "processingActivity"
+            | "processingActivities"
+            | "dataFlow"
+            | "dataFlows"
+            | "dataCategories"
+            | "subjectCategories"
+            | "assessTransfer"
+            | "transferRegister"
+            | "complianceGaps"
+            | "referenceData",
+        ) => READERS,
+        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests") => PRIVACY_READERS,
+        (
+            "Mutation",
+            "registerOrganisation"
+            | "updateOrganisation"
+            | "offboardOrganisation"
+            | "addLocation"
+            | "removeLocation"
+            | "registerProcessingActivity"
+            | "recordDataFlow"
+            | "defineDataCategory"
+            | "defineSubjectCategory"
+            | "rotateWebhookSecret",
+        ) => REGISTRARS,
+        ("Mutation", "registerSubject" | "fileDataSubjectRequest") => PRIVACY,
+        ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
+        _ => return None,
+    };
+    Some(roles)
+}
+
+/// Whether the caller may run the root field; the refusal is UNAUTHENTICATED or FORBIDDEN.
+pub fn check(auth: &Auth, operation_type: &str, field: &str) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    let principal = match auth {
+        Auth::Token(p) => p,
+        Auth::Anonymous | Auth::Rejected => return Err(AppError::Unauthenticated),
+    };
+    match allowed_roles(operation_type, field) {
+        Some(roles) if roles.contains(&principal.role) => Ok(()),
+        Some(_) => Err(AppError::Forbidden(format!(
+            "the {} role may not run {field}",
+            principal.role
+        ))),
+        None => Err(AppError::Forbidden(format!("{field} has no access policy"))),
+    }
+}
+
+/// The async-graphql extension that applies [`check`] to every root field.
+pub struct Policy;
+
+impl ExtensionFactory for Policy {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PolicyExtension)
+    }
+}
+
+struct PolicyExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PolicyExtension {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        // Introspection and `__typename` are open: the schema is public (`export-schema`).
+        if info.path_node.parent.is_none()
+            && !info.is_for_introspection
+            && !info.name.starts_with("__")
+        {
+            let auth = ctx
+                .data::<RequestContext>()
+                .map(|rc| &rc.auth)
+                .unwrap_or(&Auth::Anonymous);
+            if let Err(err) = check(auth, info.parent_type, info.name) {
+                let err: async_graphql::Error = err.into();
+                return Err(err.into_server_error(info.field.name.pos).with_path(vec![
+                    async_graphql::PathSegment::Field(info.alias.unwrap_or(info.name).to_string()),
+                ]));
+            }
+        }
+        next.run(ctx, info).await
+    }
+}

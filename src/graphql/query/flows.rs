@@ -1,0 +1,89 @@
+//! Reading processing activities and data flows.
+
+use crate::{
+    graphql::{
+        context::request,
+        enums::TransferMechanism,
+        types::{
+            activity::ProcessingActivity,
+            connection::{DataFlowConnection, ProcessingActivityConnection},
+            flow::{self, DataFlow},
+        },
+    },
+    service::{
+        activities,
+        flows::{self, FlowFilter},
+        page::PageRequest,
+    },
+};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct FlowQuery;
+
+#[Object]
+impl FlowQuery {
+    /// One processing activity by id, or null.
+    async fn processing_activity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<ProcessingActivity>> {
+        let rc = request(ctx)?;
+        Ok(activities::get(&rc.db, &id).await?.map(ProcessingActivity))
+    }
+
+    /// Processing activities in registration order, optionally of one controller.
+    async fn processing_activities(
+        &self,
+        ctx: &Context<'_>,
+        controller_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ProcessingActivityConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page =
+            activities::list(&rc.db, controller_id.as_ref().map(|i| i.as_str()), page).await?;
+        Ok(ProcessingActivityConnection::from_page(
+            page,
+            |a| a.id,
+            ProcessingActivity,
+        ))
+    }
+
+    /// One data flow by id, or null.
+    async fn data_flow(&self, ctx: &Context<'_>, id: ID) -> Result<Option<DataFlow>> {
+        let rc = request(ctx)?;
+        Ok(flows::get(&rc.db, &id).await?.map(DataFlow))
+    }
+
+    /// Data flows in registration order, filtered.
+    async fn data_flows(
+        &self,
+        ctx: &Context<'_>,
+        activity_id: Option<ID>,
+        from_id: Option<ID>,
+        to_id: Option<ID>,
+        mechanism: Option<TransferMechanism>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<DataFlowConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let filter = FlowFilter {
+            activity_id: activity_id.map(|i| i.0),
+            from_id: from_id.map(|i| i.0),
+            to_id: to_id.map(|i| i.0),
+            mechanism: mechanism.map(Into::into),
+        };
+        let page = flows::list(&rc.db, filter, page).await?;
+        flow::prime(
+            ctx,
+            ctx.look_ahead().field("edges").field("node"),
+            &page.items,
+        )
+        .await?;
+        Ok(DataFlowConnection::from_page(page, |f| f.id, DataFlow))
+    }
+}

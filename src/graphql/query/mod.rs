@@ -1,0 +1,14 @@
+//! The root Query, merged from one struct per aggregate.
+
+mod flows;
+mod organisations;
+mod taxonomy;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    organisations::OrganisationQuery,
+    flows::FlowQuery,
+    taxonomy::TaxonomyQuery,
+);

@@ -1,0 +1,67 @@
+//! Reading organisations.
+
+use crate::{
+    graphql::{
+        context::request,
+        enums::{OrganisationKind, OrganisationStatus},
+        loaders::loaders,
+        types::{connection::OrganisationConnection, organisation::Organisation},
+    },
+    service::{
+        organisations::{self, OrganisationFilter},
+        page::PageRequest,
+    },
+};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct OrganisationQuery;
+
+#[Object]
+impl OrganisationQuery {
+    /// One organisation by id, or null.
+    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organisation>> {
+        let rc = request(ctx)?;
+        Ok(organisations::get(&rc.db, &id).await?.map(Organisation))
+    }
+
+    /// Organisations in registration order, filtered.
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<OrganisationKind>,
+        country: Option<String>,
+        status: Option<OrganisationStatus>,
+        #[graphql(desc = "Established inside (true) or outside (false) the EEA.")]
+        inside_eea: Option<bool>,
+        #[graphql(desc = "Case-insensitive part of the name.")] name_contains: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OrganisationConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let filter = OrganisationFilter {
+            kind: kind.map(Into::into),
+            country,
+            status: status.map(Into::into),
+            inside_eea,
+            name_contains,
+        };
+        let page = organisations::list(&rc.db, &rc.reference, filter, page).await?;
+        if ctx
+            .look_ahead()
+            .field("edges")
+            .field("node")
+            .field("locations")
+            .exists()
+        {
+            let ids = page.items.iter().map(|o| o.id).collect();
+            loaders(ctx)?.prime_organisations(ids, true).await?;
+        }
+        Ok(OrganisationConnection::from_page(
+            page,
+            |o| o.id,
+            Organisation,
+        ))
+    }
+}

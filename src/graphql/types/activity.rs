@@ -1,0 +1,64 @@
+//! `ProcessingActivity`.
+
+use super::organisation::Organisation;
+use crate::{
+    domain::vocab,
+    error::AppError,
+    graphql::{
+        enums::{LawfulBasis, stored},
+        loaders::loaders,
+    },
+};
+use async_graphql::{ID, Object, Result};
+use entity::processing_activity;
+
+/// A purpose run by a controller.
+pub struct ProcessingActivity(pub processing_activity::Model);
+
+#[Object]
+impl ProcessingActivity {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn controller(&self, ctx: &async_graphql::Context<'_>) -> Result<Organisation> {
+        loaders(ctx)?
+            .organisations
+            .load_one(self.0.controller_id)
+            .await?
+            .map(Organisation)
+            .ok_or_else(|| {
+                AppError::not_found(format!("organisation {}", self.0.controller_id)).into()
+            })
+    }
+
+    async fn purpose(&self) -> &str {
+        &self.0.purpose
+    }
+
+    async fn lawful_basis(&self) -> Result<LawfulBasis> {
+        Ok(stored::<vocab::LawfulBasis>("lawfulBasis", &self.0.lawful_basis)?.into())
+    }
+
+    async fn data_categories(&self) -> &[String] {
+        &self.0.data_categories.0
+    }
+
+    async fn subject_categories(&self) -> &[String] {
+        &self.0.subject_categories.0
+    }
+
+    /// The retention rule as the policy states it.
+    async fn retention(&self) -> &str {
+        &self.0.retention
+    }
+
+    /// The retention period in months, where the rule has one.
+    async fn retention_months(&self) -> Option<i32> {
+        self.0.retention_months
+    }
+}

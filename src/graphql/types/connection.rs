@@ -1,0 +1,64 @@
+//! Relay-style connections with `totalCount`, one concrete type per node.
+
+use super::{activity::ProcessingActivity, flow::DataFlow, organisation::Organisation};
+use crate::service::page::{Page, encode_cursor};
+use async_graphql::SimpleObject;
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// Declares `<Node>Connection` and `<Node>Edge` for a node type.
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty) => {
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            pub node: $node,
+            pub cursor: String,
+        }
+
+        #[derive(SimpleObject)]
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub page_info: PageInfo,
+            pub total_count: i64,
+        }
+
+        impl $connection {
+            /// Wraps a page of rows, each keyed by its id for the cursor.
+            pub fn from_page<M>(
+                page: Page<M>,
+                id: impl Fn(&M) -> i64,
+                wrap: impl Fn(M) -> $node,
+            ) -> Self {
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .map(|m| $edge {
+                        cursor: encode_cursor(id(&m)),
+                        node: wrap(m),
+                    })
+                    .collect();
+                let end_cursor = edges.last().map(|e| e.cursor.clone());
+                Self {
+                    edges,
+                    page_info: PageInfo {
+                        has_next_page: page.has_next_page,
+                        end_cursor,
+                    },
+                    total_count: i64::try_from(page.total_count).unwrap_or(i64::MAX),
+                }
+            }
+        }
+    };
+}
+
+connection!(OrganisationConnection, OrganisationEdge, Organisation);
+connection!(
+    ProcessingActivityConnection,
+    ProcessingActivityEdge,
+    ProcessingActivity
+);
+connection!(DataFlowConnection, DataFlowEdge, DataFlow);

@@ -1,0 +1,135 @@
+//! `DataFlow`.
+
+use super::{activity::ProcessingActivity, organisation::Organisation};
+use crate::{
+    domain::vocab,
+    error::AppError,
+    graphql::{
+        enums::{Derogation, RecipientRole, SccModule, TransferMechanism, stored},
+        loaders::loaders,
+        scalars::Date,
+    },
+};
+use async_graphql::{Context, ID, Object, Result};
+use entity::data_flow;
+
+/// One disclosure of categories of data, for an activity, from one organisation to another.
+pub struct DataFlow(pub data_flow::Model);
+
+async fn organisation(ctx: &Context<'_>, id: i64) -> Result<Organisation> {
+    loaders(ctx)?
+        .organisations
+        .load_one(id)
+        .await?
+        .map(Organisation)
+        .ok_or_else(|| AppError::not_found(format!("organisation {id}")).into())
+}
+
+#[Object]
+impl DataFlow {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn activity(&self, ctx: &Context<'_>) -> Result<ProcessingActivity> {
+        loaders(ctx)?
+            .activities
+            .load_one(self.0.activity_id)
+            .await?
+            .map(ProcessingActivity)
+            .ok_or_else(|| {
+                AppError::not_found(format!("processing activity {}", self.0.activity_id)).into()
+            })
+    }
+
+    /// The exporter.
+    async fn from(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        organisation(ctx, self.0.from_id).await
+    }
+
+    /// The recipient (importer).
+    async fn to(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        organisation(ctx, self.0.to_id).await
+    }
+
+    async fn recipient_role(&self) -> Result<RecipientRole> {
+        Ok(stored::<vocab::RecipientRole>("recipientRole", &self.0.recipient_role)?.into())
+    }
+
+    async fn data_categories(&self) -> &[String] {
+        &self.0.data_categories.0
+    }
+
+    /// The earlier flow this one continues (an onward transfer to a sub-processor).
+    async fn continues(&self, ctx: &Context<'_>) -> Result<Option<DataFlow>> {
+        match self.0.continues_flow_id {
+            Some(id) => Ok(loaders(ctx)?.flows.load_one(id).await?.map(DataFlow)),
+            None => Ok(None),
+        }
+    }
+
+    async fn mechanism(&self) -> Result<TransferMechanism> {
+        Ok(stored::<vocab::TransferMechanism>("mechanism", &self.0.mechanism)?.into())
+    }
+
+    async fn scc_module(&self) -> Result<Option<SccModule>> {
+        self.0
+            .scc_module
+            .as_deref()
+            .map(|m| Ok(stored::<vocab::SccModule>("sccModule", m)?.into()))
+            .transpose()
+    }
+
+    async fn derogation(&self) -> Result<Option<Derogation>> {
+        self.0
+            .derogation
+            .as_deref()
+            .map(|d| Ok(stored::<vocab::Derogation>("derogation", d)?.into()))
+            .transpose()
+    }
+
+    async fn tia_completed_on(&self) -> Option<Date> {
+        self.0.tia_completed_on.map(Date::from)
+    }
+
+    async fn signed_on(&self) -> Option<Date> {
+        self.0.signed_on.map(Date::from)
+    }
+
+    /// BCR approval, code or certification reference, supplementary measures.
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+}
+
+/// Primes the loaders for a page of flows with what the query selects of their relations, so
+/// a page costs one query per relation however many rows it has (batching by timing alone
+/// splits under load).
+pub async fn prime(
+    ctx: &Context<'_>,
+    node: async_graphql::Lookahead<'_>,
+    flows: &[data_flow::Model],
+) -> Result<()> {
+    let loaders = loaders(ctx)?;
+    let (from, to, activity) = (node.field("from"), node.field("to"), node.field("activity"));
+    let mut org_ids = Vec::new();
+    if from.exists() {
+        org_ids.extend(flows.iter().map(|f| f.from_id));
+    }
+    if to.exists() {
+        org_ids.extend(flows.iter().map(|f| f.to_id));
+    }
+    if activity.exists() {
+        let activities = loaders
+            .activities
+            .load_many(flows.iter().map(|f| f.activity_id))
+            .await?;
+        if activity.field("controller").exists() {
+            org_ids.extend(activities.values().map(|a| a.controller_id));
+        }
+    }
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let with_locations = from.field("locations").exists() || to.field("locations").exists();
+    loaders.prime_organisations(org_ids, with_locations).await
+}

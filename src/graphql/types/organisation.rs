@@ -1,0 +1,133 @@
+//! `Organisation` and `Location`.
+
+use crate::{
+    domain::{country::CountryCode, vocab},
+    graphql::{
+        context::request,
+        enums::{LocationUse, OrganisationKind, OrganisationStatus, stored},
+        loaders::loaders,
+        scalars::Date,
+    },
+};
+use async_graphql::{ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{location, organisation};
+
+/// A legal entity of the group or one it discloses data to.
+pub struct Organisation(pub organisation::Model);
+
+/// Whether `country` is in the EEA today, by the reference data.
+fn inside_eea(ctx: &async_graphql::Context<'_>, country: &str) -> Result<bool> {
+    let reference = &request(ctx)?.reference;
+    Ok(CountryCode::parse(country)
+        .is_some_and(|c| reference.in_area(vocab::Regime::EuGdpr, c, Utc::now().date_naive())))
+}
+
+#[Object]
+impl Organisation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> Result<OrganisationKind> {
+        Ok(stored::<vocab::OrganisationKind>("kind", &self.0.kind)?.into())
+    }
+
+    async fn status(&self) -> Result<OrganisationStatus> {
+        Ok(stored::<vocab::OrganisationStatus>("status", &self.0.status)?.into())
+    }
+
+    /// Country of establishment (ISO 3166-1 alpha-2).
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    async fn company_number(&self) -> Option<&str> {
+        self.0.company_number.as_deref()
+    }
+
+    /// The parent in the group structure.
+    async fn parent(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<Organisation>> {
+        match self.0.parent_id {
+            Some(id) => Ok(loaders(ctx)?
+                .organisations
+                .load_one(id)
+                .await?
+                .map(Organisation)),
+            None => Ok(None),
+        }
+    }
+
+    async fn privacy_contact_email(&self) -> Option<&str> {
+        self.0.privacy_contact_email.as_deref()
+    }
+
+    async fn erasure_webhook_url(&self) -> Option<&str> {
+        self.0.erasure_webhook_url.as_deref()
+    }
+
+    /// Whether a webhook secret is set (the secret itself is never readable).
+    async fn has_webhook_secret(&self) -> bool {
+        self.0.webhook_secret.is_some()
+    }
+
+    /// Date the Art 28 contract (DPA) was signed.
+    async fn dpa_signed_on(&self) -> Option<Date> {
+        self.0.dpa_signed_on.map(Date::from)
+    }
+
+    /// Certified under the EU-US Data Privacy Framework (and its UK Extension).
+    async fn dpf_certified(&self) -> bool {
+        self.0.dpf_certified
+    }
+
+    /// Established in the EEA, by the reference data on today's date.
+    async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
+        inside_eea(ctx, &self.0.country)
+    }
+
+    /// Where it stores, processes or remotely accesses data.
+    async fn locations(&self, ctx: &async_graphql::Context<'_>) -> Result<Vec<Location>> {
+        let rows = loaders(ctx)?
+            .locations
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Location).collect())
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A place where an organisation holds or reaches data; transfers are decided by these.
+pub struct Location(pub location::Model);
+
+#[Object]
+impl Location {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    #[graphql(name = "use")]
+    async fn usage(&self) -> Result<LocationUse> {
+        Ok(stored::<vocab::LocationUse>("use", &self.0.usage)?.into())
+    }
+
+    async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
+        inside_eea(ctx, &self.0.country)
+    }
+}

@@ -1,0 +1,148 @@
+//! Processing activities: a controller's purpose, lawful basis, categories and retention.
+
+use crate::{
+    domain::vocab::{LawfulBasis, OrganisationStatus},
+    error::{AppError, AppResult},
+    service::{
+        organisations,
+        page::{Page, PageRequest},
+        taxonomy::{self, Taxonomy},
+        validate::{self, MAX_TEXT},
+    },
+};
+use chrono::Utc;
+use entity::{Codes, processing_activity};
+use sea_orm::{
+    ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait, prelude::*,
+};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub name: String,
+    pub controller_id: String,
+    pub purpose: String,
+    pub lawful_basis: LawfulBasis,
+    pub data_categories: Vec<String>,
+    pub subject_categories: Vec<String>,
+    pub retention: String,
+    pub retention_months: Option<i32>,
+}
+
+pub async fn register(
+    db: &DatabaseConnection,
+    input: NewActivity,
+) -> AppResult<processing_activity::Model> {
+    let name = validate::text("name", &input.name, 200)?;
+    let controller_id = validate::id("controllerId", &input.controller_id)?;
+    let purpose = validate::text("purpose", &input.purpose, MAX_TEXT)?;
+    let retention = validate::text("retention", &input.retention, MAX_TEXT)?;
+    if let Some(months) = input.retention_months
+        && !(1..=1200).contains(&months)
+    {
+        return Err(AppError::bad_input(
+            "retentionMonths",
+            "retentionMonths must be between 1 and 1200",
+        ));
+    }
+    let txn = db.begin().await?;
+    let controller = organisations::find(&txn, controller_id, "controllerId").await?;
+    if controller.status == OrganisationStatus::Offboarded.as_str() {
+        return Err(AppError::bad_input(
+            "controllerId",
+            "the controller is offboarded",
+        ));
+    }
+    let data = taxonomy::known_codes(
+        &txn,
+        Taxonomy::Data,
+        "dataCategories",
+        &input.data_categories,
+    )
+    .await?;
+    let subjects = taxonomy::known_codes(
+        &txn,
+        Taxonomy::Subject,
+        "subjectCategories",
+        &input.subject_categories,
+    )
+    .await?;
+    let saved = processing_activity::ActiveModel {
+        name: Set(name),
+        controller_id: Set(controller_id),
+        purpose: Set(purpose),
+        lawful_basis: Set(input.lawful_basis.as_str().into()),
+        data_categories: Set(Codes(data)),
+        subject_categories: Set(Codes(subjects)),
+        retention: Set(retention),
+        retention_months: Set(input.retention_months),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The activity with `id`, or `BAD_USER_INPUT` on `field`.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: i64,
+    field: &str,
+) -> AppResult<processing_activity::Model> {
+    processing_activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, format!("no processing activity with id {id}")))
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> AppResult<Option<processing_activity::Model>> {
+    let id = validate::id("id", id)?;
+    Ok(processing_activity::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    controller_id: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<processing_activity::Model>> {
+    let mut query = processing_activity::Entity::find();
+    if let Some(controller) = controller_id {
+        query = query.filter(
+            processing_activity::Column::ControllerId.eq(validate::id("controllerId", controller)?),
+        );
+    }
+    let total_count = query.clone().count(db).await?;
+    if let Some(after) = page.after {
+        query = query.filter(processing_activity::Column::Id.gt(after));
+    }
+    let mut items = query
+        .order_by_asc(processing_activity::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, processing_activity::Model>> {
+    Ok(processing_activity::Entity::find()
+        .filter(processing_activity::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}

@@ -1,0 +1,10 @@
+//! Use cases over the database: one file per aggregate. Each mutation owns its transaction and
+//! returns domain errors; nothing here knows about GraphQL.
+
+pub mod activities;
+pub mod flows;
+pub mod organisations;
+pub mod page;
+pub mod taxonomy;
+pub mod tokens;
+pub mod validate;

@@ -1,0 +1,389 @@
+//! Organisations and their locations: registering, updating, offboarding and listing.
+
+use crate::{
+    domain::{
+        country::CountryCode,
+        reference::LegalReference,
+        vocab::{LocationUse, OrganisationKind, OrganisationStatus, Regime},
+    },
+    error::{AppError, AppResult},
+    service::{
+        page::{Page, PageRequest},
+        validate,
+    },
+};
+use chrono::{NaiveDate, Utc};
+use entity::{location, organisation};
+use sea_orm::{
+    ActiveValue::Set,
+    Condition, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
+    prelude::*,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use std::collections::{HashMap, HashSet};
+
+/// What procurement gives to register an organisation (raw input; parsed here).
+#[derive(Debug, Clone, Default)]
+pub struct NewOrganisation {
+    pub name: String,
+    pub kind: Option<OrganisationKind>,
+    pub country: String,
+    pub company_number: Option<String>,
+    pub parent_id: Option<String>,
+    pub privacy_contact_email: Option<String>,
+    pub erasure_webhook_url: Option<String>,
+    pub dpa_signed_on: Option<NaiveDate>,
+    pub dpf_certified: Option<bool>,
+    pub status: Option<OrganisationStatus>,
+    pub locations: Vec<(String, LocationUse)>,
+}
+
+/// A change to an organisation: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationPatch {
+    pub name: Option<String>,
+    pub kind: Option<OrganisationKind>,
+    pub country: Option<String>,
+    pub company_number: Option<Option<String>>,
+    pub parent_id: Option<Option<String>>,
+    pub privacy_contact_email: Option<Option<String>>,
+    pub erasure_webhook_url: Option<Option<String>>,
+    pub dpa_signed_on: Option<Option<NaiveDate>>,
+    pub dpf_certified: Option<bool>,
+    pub status: Option<OrganisationStatus>,
+}
+
+/// The filters a procurement or DPO user reaches for.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub kind: Option<OrganisationKind>,
+    pub country: Option<String>,
+    pub status: Option<OrganisationStatus>,
+    pub inside_eea: Option<bool>,
+    pub name_contains: Option<String>,
+}
+
+pub async fn register(
+    db: &DatabaseConnection,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let name = validate::text("name", &input.name, 200)?;
+    let kind = input
+        .kind
+        .ok_or_else(|| AppError::bad_input("kind", "kind is required"))?;
+    let country = validate::country("country", &input.country)?;
+    let company_number =
+        validate::optional_text("companyNumber", input.company_number.as_deref(), 50)?;
+    let parent_id = input
+        .parent_id
+        .as_deref()
+        .map(|p| validate::id("parentId", p))
+        .transpose()?;
+    let email = input
+        .privacy_contact_email
+        .as_deref()
+        .map(|e| validate::email("privacyContactEmail", e))
+        .transpose()?;
+    let webhook = input
+        .erasure_webhook_url
+        .as_deref()
+        .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
+        .transpose()?;
+    let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
+    let mut locations = Vec::with_capacity(input.locations.len());
+    for (i, (c, usage)) in input.locations.iter().enumerate() {
+        let field = format!("locations[{i}].country");
+        let c = validate::country(&field, c)?;
+        if !locations.contains(&(c, *usage)) {
+            locations.push((c, *usage));
+        }
+    }
+
+    let txn = db.begin().await?;
+    if let Some(parent) = parent_id {
+        find(&txn, parent, "parentId").await?;
+    }
+    let now = Utc::now();
+    let org = organisation::ActiveModel {
+        name: Set(name),
+        kind: Set(kind.as_str().into()),
+        status: Set(input
+            .status
+            .unwrap_or(OrganisationStatus::Active)
+            .as_str()
+            .into()),
+        country: Set(country.to_string()),
+        company_number: Set(company_number),
+        parent_id: Set(parent_id),
+        privacy_contact_email: Set(email),
+        erasure_webhook_url: Set(webhook),
+        webhook_secret: Set(None),
+        dpa_signed_on: Set(dpa_signed_on),
+        dpf_certified: Set(input.dpf_certified.unwrap_or(false)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut saved = Vec::with_capacity(locations.len());
+    for (c, usage) in locations {
+        saved.push(insert_location(&txn, org.id, c, usage).await?);
+    }
+    txn.commit().await?;
+    Ok((org, saved))
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    id: &str,
+    patch: OrganisationPatch,
+    allow_insecure_webhooks: bool,
+) -> AppResult<organisation::Model> {
+    let id = validate::id("id", id)?;
+    let txn = db.begin().await?;
+    let current = find(&txn, id, "id").await?;
+    let mut org: organisation::ActiveModel = current.into();
+    if let Some(name) = patch.name {
+        org.name = Set(validate::text("name", &name, 200)?);
+    }
+    if let Some(kind) = patch.kind {
+        org.kind = Set(kind.as_str().into());
+    }
+    if let Some(country) = patch.country {
+        org.country = Set(validate::country("country", &country)?.to_string());
+    }
+    if let Some(number) = patch.company_number {
+        org.company_number = Set(validate::optional_text(
+            "companyNumber",
+            number.as_deref(),
+            50,
+        )?);
+    }
+    if let Some(parent) = patch.parent_id {
+        let parent = parent
+            .as_deref()
+            .map(|p| validate::id("parentId", p))
+            .transpose()?;
+        if let Some(parent) = parent {
+            ensure_no_parent_cycle(&txn, id, parent).await?;
+        }
+        org.parent_id = Set(parent);
+    }
+    if let Some(email) = patch.privacy_contact_email {
+        org.privacy_contact_email = Set(email
+            .as_deref()
+            .map(|e| validate::email("privacyContactEmail", e))
+            .transpose()?);
+    }
+    if let Some(url) = patch.erasure_webhook_url {
+        org.erasure_webhook_url = Set(url
+            .as_deref()
+            .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
+            .transpose()?);
+    }
+    if let Some(date) = patch.dpa_signed_on {
+        org.dpa_signed_on = Set(validate::past_date("dpaSignedOn", date)?);
+    }
+    if let Some(certified) = patch.dpf_certified {
+        org.dpf_certified = Set(certified);
+    }
+    if let Some(status) = patch.status {
+        org.status = Set(status.as_str().into());
+    }
+    org.updated_at = Set(Utc::now());
+    let saved = org.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
+pub async fn offboard(db: &DatabaseConnection, id: &str) -> AppResult<organisation::Model> {
+    let patch = OrganisationPatch {
+        status: Some(OrganisationStatus::Offboarded),
+        ..Default::default()
+    };
+    update(db, id, patch, false).await
+}
+
+pub async fn add_location(
+    db: &DatabaseConnection,
+    organisation_id: &str,
+    country: &str,
+    usage: LocationUse,
+) -> AppResult<location::Model> {
+    let org_id = validate::id("organisationId", organisation_id)?;
+    let country = validate::country("country", country)?;
+    let txn = db.begin().await?;
+    find(&txn, org_id, "organisationId").await?;
+    let exists = location::Entity::find()
+        .filter(location::Column::OrganisationId.eq(org_id))
+        .filter(location::Column::Country.eq(country.as_str()))
+        .filter(location::Column::Usage.eq(usage.as_str()))
+        .one(&txn)
+        .await?;
+    if exists.is_some() {
+        return Err(AppError::Conflict(format!(
+            "organisation {org_id} already has a {usage} location in {country}"
+        )));
+    }
+    let saved = insert_location(&txn, org_id, country, usage).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn remove_location(db: &DatabaseConnection, id: &str) -> AppResult<location::Model> {
+    let id = validate::id("id", id)?;
+    let txn = db.begin().await?;
+    let row = location::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("location {id}")))?;
+    location::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn insert_location(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    country: CountryCode,
+    usage: LocationUse,
+) -> AppResult<location::Model> {
+    Ok(location::ActiveModel {
+        organisation_id: Set(organisation_id),
+        country: Set(country.to_string()),
+        usage: Set(usage.as_str().into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The organisation with `id`, or `BAD_USER_INPUT` on `field` when it does not exist.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: i64,
+    field: &str,
+) -> AppResult<organisation::Model> {
+    organisation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, format!("no organisation with id {id}")))
+}
+
+async fn ensure_no_parent_cycle(db: &impl ConnectionTrait, id: i64, parent: i64) -> AppResult<()> {
+    let mut seen = HashSet::from([id]);
+    let mut next = Some(parent);
+    while let Some(current) = next {
+        if !seen.insert(current) {
+            return Err(AppError::bad_input(
+                "parentId",
+                "the parent would make the group structure a cycle",
+            ));
+        }
+        next = find(db, current, "parentId").await?.parent_id;
+    }
+    Ok(())
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<organisation::Model>> {
+    let id = validate::id("id", id)?;
+    Ok(organisation::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    reference: &LegalReference,
+    filter: OrganisationFilter,
+    page: PageRequest,
+) -> AppResult<Page<organisation::Model>> {
+    let mut cond = Condition::all();
+    if let Some(kind) = filter.kind {
+        cond = cond.add(organisation::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(country) = filter.country {
+        cond = cond.add(
+            organisation::Column::Country.eq(validate::country("country", &country)?.as_str()),
+        );
+    }
+    if let Some(status) = filter.status {
+        cond = cond.add(organisation::Column::Status.eq(status.as_str()));
+    }
+    if let Some(inside) = filter.inside_eea {
+        let today = Utc::now().date_naive();
+        let eea: Vec<String> = CountryCode::all()
+            .filter(|c| reference.in_area(Regime::EuGdpr, *c, today))
+            .map(|c| c.to_string())
+            .collect();
+        let column = organisation::Column::Country;
+        cond = cond.add(if inside {
+            column.is_in(eea)
+        } else {
+            column.is_not_in(eea)
+        });
+    }
+    if let Some(needle) = filter.name_contains {
+        let needle = validate::text("nameContains", &needle, 200)?.to_lowercase();
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        cond = cond.add(
+            Expr::expr(Func::lower(Expr::col(organisation::Column::Name)))
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    let total_count = organisation::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
+    let mut query = organisation::Entity::find().filter(cond);
+    if let Some(after) = page.after {
+        query = query.filter(organisation::Column::Id.gt(after));
+    }
+    let mut items = query
+        .order_by_asc(organisation::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
+}
+
+/// Organisations by id, for the DataLoader.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// Locations grouped by organisation, for the DataLoader.
+pub async fn locations_of(
+    db: &impl ConnectionTrait,
+    organisation_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<location::Model>>> {
+    let rows = location::Entity::find()
+        .filter(location::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .order_by_asc(location::Column::Id)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i64, Vec<location::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.organisation_id).or_default().push(row);
+    }
+    Ok(grouped)
+}

@@ -1,0 +1,144 @@
+//! API tokens: created on the command line, only a SHA-256 of the secret is stored.
+
+use crate::{
+    domain::vocab::Role,
+    error::{AppError, AppResult},
+    service::validate,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use entity::{api_token, organisation};
+use sea_orm::{ActiveValue::Set, QueryOrder, prelude::*};
+use sha2::{Digest, Sha256};
+
+/// Who is calling: the token's name and role, and for `PROCESSOR` its organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub token_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+}
+
+const PREFIX: &str = "trk_";
+
+fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a token and returns it with the one and only copy of its secret.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    name: &str,
+    role: Role,
+    organisation_id: Option<i64>,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<(api_token::Model, String)> {
+    let name = validate::text("name", name, 100)?;
+    match (role, organisation_id) {
+        (Role::Processor, None) => {
+            return Err(AppError::bad_input(
+                "organisation",
+                "a PROCESSOR token needs --organisation",
+            ));
+        }
+        (Role::Processor, Some(id)) => {
+            if organisation::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::bad_input(
+                    "organisation",
+                    format!("no organisation {id}"),
+                ));
+            }
+        }
+        (_, Some(_)) => {
+            return Err(AppError::bad_input(
+                "organisation",
+                "only PROCESSOR tokens are bound to an organisation",
+            ));
+        }
+        (_, None) => {}
+    }
+    if api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(&name))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "a token named {name:?} exists already"
+        )));
+    }
+    let secret: [u8; 32] = rand::random();
+    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let model = api_token::ActiveModel {
+        name: Set(name),
+        role: Set(role.as_str().to_string()),
+        organisation_id: Set(organisation_id),
+        token_hash: Set(digest(&token)),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((model, token))
+}
+
+/// The principal behind a bearer token, if the token is known, unrevoked and unexpired.
+/// Lookup is by the token's digest, so no secret is ever compared byte by byte.
+pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<Principal>> {
+    if !token.starts_with(PREFIX) || token.len() > 100 {
+        return Ok(None);
+    }
+    let Some(row) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if row.revoked_at.is_some() || row.expires_at.is_some_and(|at| at <= now) {
+        return Ok(None);
+    }
+    let role = row.role.parse::<Role>().map_err(|_| {
+        AppError::internal(anyhow::anyhow!(
+            "token {} has unknown role {}",
+            row.id,
+            row.role
+        ))
+    })?;
+    Ok(Some(Principal {
+        token_id: row.id,
+        name: row.name,
+        role,
+        organisation_id: row.organisation_id,
+    }))
+}
+
+/// Revokes a token by name; it is refused from the next request on.
+pub async fn revoke(db: &impl ConnectionTrait, name: &str) -> AppResult<api_token::Model> {
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("token {name:?}")))?;
+    if row.revoked_at.is_some() {
+        return Ok(row);
+    }
+    let mut active: api_token::ActiveModel = row.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    Ok(active.update(db).await?)
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}

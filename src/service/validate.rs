@@ -1,0 +1,148 @@
+//! Parsing of the register's input values into domain types, each refusal naming its field.
+
+use crate::{
+    domain::country::CountryCode,
+    error::{AppError, AppResult},
+};
+use chrono::{NaiveDate, Utc};
+
+/// Longest name, purpose or retention text accepted.
+pub const MAX_TEXT: usize = 500;
+
+/// Trimmed, non-empty, at most `max` characters and free of control characters.
+pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} may be at most {max} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    value.map(|v| text(field, v, max)).transpose()
+}
+
+pub fn country(field: &str, value: &str) -> AppResult<CountryCode> {
+    CountryCode::parse(value).ok_or_else(|| {
+        AppError::bad_input(
+            field,
+            format!("{field} must be an ISO 3166-1 alpha-2 code in upper case (GB, IE, US), not {value:?}"),
+        )
+    })
+}
+
+/// The GDPR's predecessor dates from 1995: an earlier contract or assessment date is a typo.
+const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1995, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// A date something was signed or completed: not before 1995 and not in the future.
+pub fn past_date(field: &str, value: Option<NaiveDate>) -> AppResult<Option<NaiveDate>> {
+    let today = Utc::now().date_naive();
+    match value {
+        Some(d) if d < EARLIEST => Err(AppError::bad_input(
+            field,
+            format!("{field} {d} is before 1995"),
+        )),
+        Some(d) if d > today => Err(AppError::bad_input(
+            field,
+            format!("{field} {d} is in the future"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// An id as given in the API.
+pub fn id(field: &str, value: &str) -> AppResult<i64> {
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} {value:?} is not a valid id")))
+}
+
+pub fn email(field: &str, value: &str) -> AppResult<String> {
+    use validator::ValidateEmail;
+    let value = value.trim();
+    if value.len() > 254 || !value.validate_email() {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} is not a valid e-mail address"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A webhook URL: http(s) with a host; plain http only where insecure webhooks are allowed.
+/// Whether the host is public is checked again at delivery time.
+pub fn webhook_url(field: &str, value: &str, allow_insecure: bool) -> AppResult<String> {
+    use validator::ValidateUrl;
+    let value = value.trim();
+    let refuse = |why: &str| Err(AppError::bad_input(field, format!("{field} {why}")));
+    if value.len() > 2048 || !value.validate_url() {
+        return refuse("is not a valid URL");
+    }
+    let lower = value.to_ascii_lowercase();
+    if lower.starts_with("https://") || (allow_insecure && lower.starts_with("http://")) {
+        Ok(value.to_string())
+    } else {
+        refuse("must be an https:// URL")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(text("name", "  Acme  ", 10).ok().as_deref(), Some("Acme"));
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+        assert!(text("name", "bad\u{0}byte", 50).is_err());
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(1990, 1, 1)).is_err());
+        assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(2999, 1, 1)).is_err());
+        assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(2021, 1, 1)).is_ok());
+    }
+
+    #[test]
+    fn webhook_urls_must_be_https_unless_insecure_is_allowed() {
+        assert!(webhook_url("u", "https://hooks.example.com/x", false).is_ok());
+        assert!(webhook_url("u", "http://127.0.0.1:9/x", false).is_err());
+        assert!(webhook_url("u", "http://127.0.0.1:9/x", true).is_ok());
+        assert!(webhook_url("u", "ftp://example.com", true).is_err());
+        assert!(webhook_url("u", "not a url", true).is_err());
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        assert_eq!(id("id", "12").ok(), Some(12));
+        for bad in ["", "0", "-3", "abc", "1.5", "99999999999999999999"] {
+            assert!(id("id", bad).is_err(), "{bad}");
+        }
+    }
+}

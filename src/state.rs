@@ -1,0 +1,50 @@
+//! Everything a request needs, built once at start and passed explicitly.
+
+use crate::{
+    config::Config,
+    db,
+    domain::reference::LegalReference,
+    graphql::{AppSchema, build_schema, errors::FieldIndex},
+    service::taxonomy,
+};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub config: Arc<Config>,
+    pub reference: Arc<LegalReference>,
+    /// Keys subject hashing, webhook signing and encryption at rest.
+    pub secret: Arc<Vec<u8>>,
+    /// Names the input field behind a coercion error (see `graphql::errors`).
+    pub field_index: Arc<FieldIndex>,
+}
+
+impl AppState {
+    /// Connects, migrates, ships the taxonomy and loads the reference data and the secret.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect(&config).await?;
+        Self::with_db(config, db).await
+    }
+
+    /// As [`AppState::new`] on an existing, migrated connection.
+    pub async fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        taxonomy::ensure_shipped(&db)
+            .await
+            .context("installing the shipped taxonomy")?;
+        let reference = LegalReference::load()?;
+        let secret = db::load_secret(&config)?;
+        let schema = build_schema(&config);
+        Ok(Self {
+            field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
+            schema,
+            db,
+            config: Arc::new(config),
+            reference: Arc::new(reference),
+            secret: Arc::new(secret),
+        })
+    }
+}

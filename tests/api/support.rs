@@ -1,0 +1,265 @@
+//! The test harness: a fresh database per test (SQLite file, or a new PostgreSQL database
+//! dropped afterwards), the real migrations, and helpers to run GraphQL as a given role.
+
+use futures::FutureExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use std::{
+    future::Future,
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+use transfer_register::{
+    AppState,
+    config::Config,
+    db,
+    domain::vocab::Role,
+    graphql::context::Auth,
+    service::tokens::{self, Principal},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    #[allow(dead_code, reason = "for backend-specific assertions")]
+    pub backend: Backend,
+    statements: Arc<AtomicUsize>,
+    admin: tokio::sync::OnceCell<Principal>,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// Runs `body` against a fresh app on `backend`, cleaning up even when it panics.
+pub async fn run<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(app) = TestApp::spawn(backend).await else {
+        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let cleanup = app.pg.clone();
+    let outcome = AssertUnwindSafe(body(app)).catch_unwind().await;
+    if let Some((admin_url, name)) = cleanup {
+        drop_database(&admin_url, &name).await;
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+        let _ = admin.close().await;
+    }
+}
+
+/// `postgres://user@host:port/db?x` with its database replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl TestApp {
+    /// A fresh app, or `None` for PostgreSQL when `TEST_POSTGRES_URL` is unset.
+    /// A set but unreachable `TEST_POSTGRES_URL` fails loudly.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("register.sqlite").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_POSTGRES_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())?;
+                let name = format!("tr_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("TEST_POSTGRES_URL={admin_url} is unreachable: {e}")
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+                let _ = admin.close().await;
+                (with_database(&admin_url, &name), Some((admin_url, name)))
+            }
+        };
+        let mut config = Config::for_database(url);
+        config.secret = Some("test-secret-0123456789abcdef".into());
+        config.webhook_allow_insecure = true;
+        let mut db: DatabaseConnection = db::connect(&config).await.expect("connect and migrate");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if std::env::var("TEST_LOG_SQL").is_ok() {
+                eprintln!("SQL: {}", info.statement);
+            }
+        });
+        let state = AppState::with_db(config, db).await.expect("state");
+        Some(Self {
+            state,
+            backend,
+            statements,
+            admin: tokio::sync::OnceCell::new(),
+            _dir: dir,
+            pg,
+        })
+    }
+
+    /// SQL statements run so far on the app's connection.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// A principal of `role` backed by a real token row (PROCESSOR tokens need an organisation).
+    pub async fn principal(&self, role: Role, organisation: Option<i64>) -> Principal {
+        let name = format!(
+            "{}-{}",
+            role.as_str().to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let (_, secret) = tokens::create(&self.state.db, &name, role, organisation, None)
+            .await
+            .expect("token");
+        tokens::authenticate(&self.state.db, &secret)
+            .await
+            .expect("auth")
+            .expect("principal")
+    }
+
+    /// Creates a token of `role` and returns its secret, for HTTP tests.
+    pub async fn token(&self, role: Role) -> String {
+        let name = format!(
+            "{}-{}",
+            role.as_str().to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        tokens::create(&self.state.db, &name, role, None, None)
+            .await
+            .expect("token")
+            .1
+    }
+
+    /// Runs a GraphQL document in-process as `auth`; returns the JSON response (data and errors).
+    pub async fn exec(&self, auth: Auth, query: &str, variables: Value) -> Value {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response = transfer_register::http::execute(&self.state, auth, request).await;
+        serde_json::to_value(&response).expect("response json")
+    }
+
+    /// Runs a GraphQL document as an ADMIN.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let admin = self
+            .admin
+            .get_or_init(|| self.principal(Role::Admin, None))
+            .await
+            .clone();
+        self.exec(Auth::Token(admin), query, variables).await
+    }
+
+    /// Runs a GraphQL document as an ADMIN and returns `data`, failing on any error.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(
+            response
+                .get("errors")
+                .is_none_or(|e| e.as_array().is_some_and(Vec::is_empty)),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// Serves the real router on a loopback port; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = transfer_register::app(self.state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        format!("http://{addr}")
+    }
+
+    /// Number of rows in `table`, to show a refused mutation changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.state.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+/// The single error of a response, asserting its code (and field where given).
+pub fn assert_error(response: &Value, code: &str, field: Option<&str>) {
+    let errors = response["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an error: {response:#}"));
+    assert_eq!(errors.len(), 1, "expected one error: {response:#}");
+    assert_eq!(errors[0]["extensions"]["code"], json!(code), "{response:#}");
+    if let Some(field) = field {
+        assert_eq!(
+            errors[0]["extensions"]["field"],
+            json!(field),
+            "{response:#}"
+        );
+    }
+}
+
+/// Declares each listed `async fn name(app: TestApp)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::support::run($crate::support::Backend::Sqlite, super::$name).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::support::run($crate::support::Backend::Postgres, super::$name).await
+                }
+            )+
+        }
+    };
+}
