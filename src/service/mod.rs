@@ -7,4 +7,5 @@ pub mod organisations;
 pub mod page;
 pub mod taxonomy;
 pub mod tokens;
+pub mod transfers;
 pub mod validate;

@@ -10,3 +10,4 @@ mod http;
 mod organisations;
 mod schema;
 mod taxonomy;
+mod transfers;

@@ -3,6 +3,7 @@
 mod flows;
 mod organisations;
 mod taxonomy;
+mod transfers;
 
 use async_graphql::MergedObject;
 
@@ -11,4 +12,5 @@ pub struct Query(
     organisations::OrganisationQuery,
     flows::FlowQuery,
     taxonomy::TaxonomyQuery,
+    transfers::TransferQuery,
 );
