@@ -37,7 +37,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "complianceGaps"
-            | "referenceData",
+            | "adequacyDecisions",
         ) => READERS,
         ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests") => PRIVACY_READERS,
         (

@@ -13,7 +13,71 @@ db_tests!(
     a_flows_transfers_follow_its_locations_and_chain,
     compliance_gaps_group_every_problem_by_code,
     assess_transfer_is_a_what_if_that_stores_nothing,
+    adequacy_decisions_are_listed_with_their_source_and_verification,
 );
+
+async fn adequacy_decisions_are_listed_with_their_source_and_verification(app: TestApp) {
+    let query = r#"query($regime: Regime, $on: Date) { adequacyDecisions(regime: $regime, on: $on) {
+        id countries internationalOrganisation scope certifiedImportersOnly effectiveFrom effectiveTo verification source } }"#;
+    let data = app
+        .ok(query, json!({ "regime": "EU_GDPR", "on": "2026-11-24" }))
+        .await;
+    let list = data["adequacyDecisions"].as_array().expect("list");
+    let covers = |c: &str| {
+        list.iter().any(|d| {
+            d["countries"]
+                .as_array()
+                .is_some_and(|cs| cs.contains(&json!(c)))
+        })
+    };
+    for country in [
+        "AD", "AR", "BR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "UY",
+        "US",
+    ] {
+        assert!(covers(country), "{country} is adequate for the EU today");
+    }
+    assert!(!covers("IN"));
+    let epo = list
+        .iter()
+        .find(|d| d["internationalOrganisation"] == "EPO")
+        .expect("the EPO decision");
+    assert_eq!(epo["countries"], json!([]));
+    let us = list
+        .iter()
+        .find(|d| d["countries"] == json!(["US"]))
+        .expect("the DPF decision");
+    assert_eq!(us["certifiedImportersOnly"], true);
+    assert_eq!(us["effectiveFrom"], "2023-07-10");
+    assert!(
+        list.iter()
+            .all(|d| !d["source"].as_str().unwrap_or("").is_empty()),
+        "every fact has a source"
+    );
+    let before = app
+        .ok(query, json!({ "regime": "EU_GDPR", "on": "2023-07-09" }))
+        .await;
+    assert!(
+        !before["adequacyDecisions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|d| d["countries"] == json!(["US"]))
+    );
+    let uk = app
+        .ok(query, json!({ "regime": "UK_GDPR", "on": "2026-11-24" }))
+        .await;
+    let uk_countries: Vec<&Value> = uk["adequacyDecisions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .flat_map(|d| d["countries"].as_array().expect("c").iter())
+        .collect();
+    assert!(uk_countries.contains(&&json!("KR")) && uk_countries.contains(&&json!("IE")));
+    assert!(
+        !uk_countries.contains(&&json!("BR")),
+        "the UK has not recognised Brazil"
+    );
+}
 
 const REGISTER: &str = r#"query($regime: Regime, $on: Date) { transferRegister(regime: $regime, on: $on) {
   flow { id } regime fromCountry destinationCountry mechanism status problems { code message } explanation
@@ -121,16 +185,34 @@ async fn the_register_lists_exactly_the_restricted_transfers_with_their_verdicts
 }
 
 async fn before_schrems_ii_privacy_shield_was_a_valid_footing(app: TestApp) {
-    let Seed { to_shield, .. } = fixtures::seed(&app).await;
+    let Seed {
+        to_us_cloud,
+        to_india,
+        to_shield,
+        ..
+    } = fixtures::seed(&app).await;
     let data = app.ok(REGISTER, json!({ "on": "2020-07-15" })).await;
-    let shield = verdicts(&data)
-        .into_iter()
-        .find(|r| r.0 == to_shield)
-        .expect("the shield flow is restricted");
+    // The UK was then inside the EU: the Irish flow restricted nothing, UK tools and the 2021
+    // SCCs did not exist yet, the processors' DPAs were signed later, and Privacy Shield still stood.
     assert_eq!(
-        shield,
-        row(&to_shield, "EU_GDPR", "US", "ADEQUATE", &[]),
-        "the UK was then under the EU GDPR"
+        verdicts(&data),
+        vec![
+            row(
+                &to_us_cloud,
+                "EU_GDPR",
+                "US",
+                "NON_COMPLIANT",
+                &["INVALID_MECHANISM", "DPA_MISSING"]
+            ),
+            row(
+                &to_india,
+                "EU_GDPR",
+                "IN",
+                "NON_COMPLIANT",
+                &["INVALID_MECHANISM", "DPA_MISSING"]
+            ),
+            row(&to_shield, "EU_GDPR", "US", "ADEQUATE", &[]),
+        ]
     );
     let after = app.ok(REGISTER, json!({ "on": "2020-07-16" })).await;
     let shield = verdicts(&after)

@@ -10,7 +10,10 @@ use crate::{
         context::request,
         enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism},
         scalars::{Date, date},
-        types::transfer::{ComplianceGaps, TransferAssessment},
+        types::{
+            reference::AdequacyDecision,
+            transfer::{ComplianceGaps, TransferAssessment},
+        },
     },
     service::{
         transfers::{self, Register},
@@ -102,6 +105,28 @@ impl TransferQuery {
             regime.map(Into::into),
             on,
         )?))
+    }
+
+    /// The adequacy decisions of the reference data, with source and verification; optionally of
+    /// one regime, and only those in force on `on`.
+    async fn adequacy_decisions(
+        &self,
+        ctx: &Context<'_>,
+        regime: Option<Regime>,
+        on: Option<Date>,
+    ) -> Result<Vec<AdequacyDecision>> {
+        let rc = request(ctx)?;
+        let on = date("on", on.as_ref())?;
+        let regime: Option<vocab::Regime> = regime.map(Into::into);
+        Ok(rc
+            .reference
+            .adequacy_decisions()
+            .iter()
+            .filter(|d| regime.is_none_or(|r| d.regime == r))
+            .filter(|d| on.is_none_or(|on| d.validity.contains(on)))
+            .cloned()
+            .map(AdequacyDecision)
+            .collect())
     }
 
     /// What the rules say of a transfer described by hand; nothing is stored.

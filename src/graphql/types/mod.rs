@@ -5,4 +5,5 @@ pub mod category;
 pub mod connection;
 pub mod flow;
 pub mod organisation;
+pub mod reference;
 pub mod transfer;
