@@ -39,7 +39,9 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "adequacyDecisions",
         ) => READERS,
-        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests") => PRIVACY_READERS,
+        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "auditEvents") => {
+            PRIVACY_READERS
+        }
         (
             "Mutation",
             "registerOrganisation"
@@ -76,6 +78,22 @@ pub fn check(auth: &Auth, operation_type: &str, field: &str) -> Result<(), crate
         None => Err(AppError::Forbidden(format!("{field} has no access policy"))),
     }
 }
+
+/// For nested fields that only some of a root field's readers may see (a record's history).
+pub fn require(auth: &Auth, field: &str, roles: &[Role]) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    match auth.principal() {
+        None => Err(AppError::Unauthenticated),
+        Some(p) if roles.contains(&p.role) => Ok(()),
+        Some(p) => Err(AppError::Forbidden(format!(
+            "the {} role may not read {field}",
+            p.role
+        ))),
+    }
+}
+
+/// Who may read the audit trail (and `Organisation.history`).
+pub const AUDIT_READERS: &[Role] = PRIVACY_READERS;
 
 /// The async-graphql extension that applies [`check`] to every root field.
 pub struct Policy;

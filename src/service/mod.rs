@@ -2,6 +2,7 @@
 //! returns domain errors; nothing here knows about GraphQL.
 
 pub mod activities;
+pub mod audit;
 pub mod flows;
 pub mod organisations;
 pub mod page;

@@ -8,6 +8,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     service::{
+        audit::{self, Actor, Change},
         page::{Page, PageRequest},
         validate,
     },
@@ -65,6 +66,7 @@ pub struct OrganisationFilter {
 
 pub async fn register(
     db: &DatabaseConnection,
+    actor: &Actor,
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
@@ -131,12 +133,39 @@ pub async fn register(
     for (c, usage) in locations {
         saved.push(insert_location(&txn, org.id, c, usage).await?);
     }
+    let after = serde_json::json!({ "organisation": &org, "locations": &saved });
+    audit::record(
+        &txn,
+        actor,
+        Change::created("registerOrganisation", "organisation", org.id, &after)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok((org, saved))
 }
 
 pub async fn update(
     db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    patch: OrganisationPatch,
+    allow_insecure_webhooks: bool,
+) -> AppResult<organisation::Model> {
+    change(
+        db,
+        actor,
+        "updateOrganisation",
+        id,
+        patch,
+        allow_insecure_webhooks,
+    )
+    .await
+}
+
+async fn change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    operation: &'static str,
     id: &str,
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
@@ -144,6 +173,7 @@ pub async fn update(
     let id = validate::id("id", id)?;
     let txn = db.begin().await?;
     let current = find(&txn, id, "id").await?;
+    let before = current.clone();
     let mut org: organisation::ActiveModel = current.into();
     if let Some(name) = patch.name {
         org.name = Set(validate::text("name", &name, 200)?);
@@ -194,21 +224,32 @@ pub async fn update(
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated(operation, "organisation", id, &before, &saved)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
 /// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
-pub async fn offboard(db: &DatabaseConnection, id: &str) -> AppResult<organisation::Model> {
+pub async fn offboard(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<organisation::Model> {
     let patch = OrganisationPatch {
         status: Some(OrganisationStatus::Offboarded),
         ..Default::default()
     };
-    update(db, id, patch, false).await
+    change(db, actor, "offboardOrganisation", id, patch, false).await
 }
 
 pub async fn add_location(
     db: &DatabaseConnection,
+    actor: &Actor,
     organisation_id: &str,
     country: &str,
     usage: LocationUse,
@@ -229,11 +270,21 @@ pub async fn add_location(
         )));
     }
     let saved = insert_location(&txn, org_id, country, usage).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("addLocation", "location", saved.id, &saved)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-pub async fn remove_location(db: &DatabaseConnection, id: &str) -> AppResult<location::Model> {
+pub async fn remove_location(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<location::Model> {
     let id = validate::id("id", id)?;
     let txn = db.begin().await?;
     let row = location::Entity::find_by_id(id)
@@ -241,6 +292,12 @@ pub async fn remove_location(db: &DatabaseConnection, id: &str) -> AppResult<loc
         .await?
         .ok_or_else(|| AppError::not_found(format!("location {id}")))?;
     location::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted("removeLocation", "location", id, &row)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

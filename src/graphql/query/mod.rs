@@ -1,5 +1,6 @@
 //! The root Query, merged from one struct per aggregate.
 
+mod audit;
 mod flows;
 mod organisations;
 mod taxonomy;
@@ -13,4 +14,5 @@ pub struct Query(
     flows::FlowQuery,
     taxonomy::TaxonomyQuery,
     transfers::TransferQuery,
+    audit::AuditQuery,
 );

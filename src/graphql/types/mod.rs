@@ -1,6 +1,7 @@
 //! GraphQL object types: thin wrappers over entity models, relations through the loaders.
 
 pub mod activity;
+pub mod audit;
 pub mod category;
 pub mod connection;
 pub mod flow;
