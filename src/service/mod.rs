@@ -10,3 +10,4 @@ pub mod taxonomy;
 pub mod tokens;
 pub mod transfers;
 pub mod validate;
+pub mod webhook_url;

@@ -10,7 +10,7 @@ use crate::{
     service::{
         audit::{self, Actor, Change},
         page::{Page, PageRequest},
-        validate,
+        validate, webhook_url,
     },
 };
 use chrono::{NaiveDate, Utc};
@@ -87,11 +87,14 @@ pub async fn register(
         .as_deref()
         .map(|e| validate::email("privacyContactEmail", e))
         .transpose()?;
-    let webhook = input
-        .erasure_webhook_url
-        .as_deref()
-        .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
-        .transpose()?;
+    let webhook = match input.erasure_webhook_url.as_deref() {
+        Some(u) => Some(
+            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+                .await?
+                .url,
+        ),
+        None => None,
+    };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
     let mut locations = Vec::with_capacity(input.locations.len());
     for (i, (c, usage)) in input.locations.iter().enumerate() {
@@ -171,6 +174,16 @@ async fn change(
     allow_insecure_webhooks: bool,
 ) -> AppResult<organisation::Model> {
     let id = validate::id("id", id)?;
+    // Resolved before the transaction opens: no DNS lookup while rows are locked.
+    let webhook = match patch.erasure_webhook_url.as_ref() {
+        Some(Some(u)) => Some(Some(
+            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+                .await?
+                .url,
+        )),
+        Some(None) => Some(None),
+        None => None,
+    };
     let txn = db.begin().await?;
     let current = find(&txn, id, "id").await?;
     let before = current.clone();
@@ -207,11 +220,8 @@ async fn change(
             .map(|e| validate::email("privacyContactEmail", e))
             .transpose()?);
     }
-    if let Some(url) = patch.erasure_webhook_url {
-        org.erasure_webhook_url = Set(url
-            .as_deref()
-            .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
-            .transpose()?);
+    if let Some(url) = webhook {
+        org.erasure_webhook_url = Set(url);
     }
     if let Some(date) = patch.dpa_signed_on {
         org.dpa_signed_on = Set(validate::past_date("dpaSignedOn", date)?);
