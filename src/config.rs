@@ -33,8 +33,8 @@ pub struct Config {
     )]
     pub max_page_size: u64,
 
-    /// Deepest query accepted.
-    #[arg(long, env = "REGISTER_MAX_DEPTH", global = true, default_value_t = 12)]
+    /// Deepest query accepted (the standard introspection query of GraphiQL and tools needs about 13).
+    #[arg(long, env = "REGISTER_MAX_DEPTH", global = true, default_value_t = 20)]
     pub max_depth: usize,
 
     /// Highest query complexity accepted (each field counts 1, lists multiply by their `first`).
@@ -84,7 +84,7 @@ impl Config {
             secret: None,
             webhook_allow_insecure: false,
             max_page_size: 1000,
-            max_depth: 12,
+            max_depth: 20,
             max_complexity: 25_000,
             max_body_bytes: 1_048_576,
             request_timeout_secs: 30,
