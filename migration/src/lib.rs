@@ -3,11 +3,15 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_register;
+mod m20261125_000001_subjects;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_register::Migration)]
+        vec![
+            Box::new(m20261124_000001_register::Migration),
+            Box::new(m20261125_000001_subjects::Migration),
+        ]
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod category;
 pub mod country;
+pub mod holdings;
 pub mod identifier;
 pub mod reference;
 pub mod transfer;

@@ -5,6 +5,8 @@ pub mod activities;
 pub mod flows;
 pub mod organisations;
 pub mod page;
+pub mod subjects;
 pub mod taxonomy;
 pub mod tokens;
 pub mod validate;
+pub mod who_holds;

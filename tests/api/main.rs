@@ -9,4 +9,5 @@ mod flows;
 mod http;
 mod organisations;
 mod schema;
+mod subjects;
 mod taxonomy;

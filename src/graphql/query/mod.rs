@@ -2,6 +2,7 @@
 
 mod flows;
 mod organisations;
+mod subjects;
 mod taxonomy;
 
 use async_graphql::MergedObject;
@@ -11,4 +12,5 @@ pub struct Query(
     organisations::OrganisationQuery,
     flows::FlowQuery,
     taxonomy::TaxonomyQuery,
+    subjects::SubjectQuery,
 );

@@ -5,3 +5,4 @@ pub mod category;
 pub mod connection;
 pub mod flow;
 pub mod organisation;
+pub mod subject;
