@@ -1,8 +1,8 @@
 //! "Who holds this person's data", answered from the live tables on every call.
 //!
 //! Strategy (chosen by measurement, see BENCHMARKS.md): a chain of continued flows never leaves its
-//! activity, so five indexed reads (the identifier, the subject's activities, their flows, the
-//! holders and their locations) give everything, and [`holdings::walk`] follows the chains in
+//! activity, so three indexed reads (the identifier; the subject's activities with their flows;
+//! the holders with their locations) give everything, and [`holdings::walk`] follows the chains in
 //! memory. Nothing is cached between calls, so every answer reflects every committed write, on
 //! any number of service instances sharing one database.
 
@@ -12,14 +12,11 @@ use crate::{
         vocab::{OrganisationStatus, RecipientRole},
     },
     error::{AppError, AppResult},
-    service::{
-        organisations,
-        subjects::{self, Quoted, SubjectKeys},
-    },
+    service::subjects::{self, Quoted, SubjectKeys},
 };
 use entity::{data_flow, location, organisation, processing_activity, subject_activity};
-use sea_orm::{QueryOrder, prelude::*, sea_query::Query};
-use std::collections::{BTreeSet, HashMap};
+use sea_orm::{JoinType, QuerySelect, RelationDef, prelude::*, sea_query::Query};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One holder with what the API shows beside the walk's result.
 #[derive(Clone, Debug)]
@@ -50,31 +47,10 @@ pub async fn who_holds(
     let Some(subject_id) = subjects::find(db, keys, quoted).await? else {
         return Ok(Answer::default());
     };
-    let activities = processing_activity::Entity::find()
-        .filter(
-            processing_activity::Column::Id.in_subquery(
-                Query::select()
-                    .column(subject_activity::Column::ActivityId)
-                    .from(subject_activity::Entity)
-                    .and_where(subject_activity::Column::SubjectId.eq(subject_id))
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(processing_activity::Column::Id)
-        .all(db)
-        .await?;
-    let flows = if activities.is_empty() {
-        Vec::new()
-    } else {
-        data_flow::Entity::find()
-            .filter(data_flow::Column::ActivityId.is_in(activities.iter().map(|a| a.id)))
-            .all(db)
-            .await?
-    };
+    let (activities, flows) = activities_and_flows(db, subject_id).await?;
     let walked = holdings::walk(&activity_rows(&activities), &flow_rows(&flows)?);
     let org_ids: Vec<i64> = walked.holdings.iter().map(|h| h.organisation_id).collect();
-    let orgs = organisations::by_ids(db, &org_ids).await?;
-    let locations = organisations::locations_of(db, &org_ids).await?;
+    let (orgs, locations) = organisations_and_locations(db, &org_ids).await?;
     let holdings = walked
         .holdings
         .into_iter()
@@ -108,6 +84,66 @@ pub async fn who_holds(
         locations,
         flows: flows.into_iter().map(|f| (f.id, f)).collect(),
     })
+}
+
+/// The subject's activities and all their flows, in one statement (a left join).
+async fn activities_and_flows(
+    db: &impl ConnectionTrait,
+    subject_id: i64,
+) -> AppResult<(Vec<processing_activity::Model>, Vec<data_flow::Model>)> {
+    let flow_of_activity: RelationDef = data_flow::Entity::belongs_to(processing_activity::Entity)
+        .from(data_flow::Column::ActivityId)
+        .to(processing_activity::Column::Id)
+        .into();
+    let rows = processing_activity::Entity::find()
+        .select_also(data_flow::Entity)
+        .join(JoinType::LeftJoin, flow_of_activity.rev())
+        .filter(
+            processing_activity::Column::Id.in_subquery(
+                Query::select()
+                    .column(subject_activity::Column::ActivityId)
+                    .from(subject_activity::Entity)
+                    .and_where(subject_activity::Column::SubjectId.eq(subject_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let mut activities = BTreeMap::new();
+    let mut flows = Vec::new();
+    for (activity, flow) in rows {
+        flows.extend(flow);
+        activities.entry(activity.id).or_insert(activity);
+    }
+    Ok((activities.into_values().collect(), flows))
+}
+
+type Locations = HashMap<i64, Vec<location::Model>>;
+
+/// The holders and their locations, in one statement (a left join).
+async fn organisations_and_locations(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<(HashMap<i64, organisation::Model>, Locations)> {
+    let location_of: RelationDef = location::Entity::belongs_to(organisation::Entity)
+        .from(location::Column::OrganisationId)
+        .to(organisation::Column::Id)
+        .into();
+    let rows = organisation::Entity::find()
+        .select_also(location::Entity)
+        .join(JoinType::LeftJoin, location_of.rev())
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut orgs = HashMap::new();
+    let mut locations: Locations = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (org, location) in rows {
+        if let Some(location) = location {
+            locations.entry(org.id).or_default().push(location);
+        }
+        orgs.entry(org.id).or_insert(org);
+    }
+    Ok((orgs, locations))
 }
 
 fn activity_rows(activities: &[processing_activity::Model]) -> Vec<ActivityRow> {
