@@ -5,7 +5,7 @@ use crate::{
     db,
     domain::vocab::Role,
     graphql,
-    service::tokens,
+    service::{audit, tokens},
     state::AppState,
 };
 use anyhow::Context;
@@ -37,6 +37,15 @@ pub enum Command {
     /// Manage API tokens (works on the database directly, no server needed).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, non-zero naming the first broken event.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +90,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve(args) => serve(cli.config, args).await?,
         Command::Token(command) => token(cli.config, command).await?,
+        Command::Audit(AuditCommand::Verify) => {
+            let db = db::connect(&cli.config).await?;
+            return match audit::verify(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Ok(n) => {
+                    println!("audit chain intact: {n} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    eprintln!(
+                        "audit chain broken at event {}: {}",
+                        broken.event_id, broken.reason
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            };
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

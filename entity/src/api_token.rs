@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "api_token")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -12,6 +12,7 @@ pub struct Model {
     pub role: String,
     pub organisation_id: Option<i64>,
     #[sea_orm(unique)]
+    #[serde(skip_serializing)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,

@@ -4,6 +4,8 @@
 //! (`GROUP_COMPANY`, `SCC_2021`); the service parses them into domain enums.
 
 pub mod api_token;
+pub mod audit_event;
+pub mod audit_head;
 pub mod codes;
 pub mod data_category;
 pub mod data_flow;

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "organisation")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -15,7 +15,8 @@ pub struct Model {
     pub parent_id: Option<i64>,
     pub privacy_contact_email: Option<String>,
     pub erasure_webhook_url: Option<String>,
-    /// Sealed under the service secret; never returned by the API.
+    /// Sealed under the service secret; never returned by the API nor written to the audit trail.
+    #[serde(skip_serializing)]
     pub webhook_secret: Option<String>,
     pub dpa_signed_on: Option<Date>,
     pub dpf_certified: bool,

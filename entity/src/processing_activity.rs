@@ -3,7 +3,7 @@
 use crate::Codes;
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "processing_activity")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,5 +1,7 @@
 //! Plain-Rust domain: parsed inputs, vocabularies and the rules. No database, no GraphQL.
 
+pub mod address;
+pub mod audit;
 pub mod category;
 pub mod country;
 pub mod holdings;

@@ -1,6 +1,11 @@
 //! What every resolver may read: the database, the reference data, the configuration and the caller.
 
-use crate::{config::Config, domain::reference::LegalReference, service::tokens::Principal};
+use crate::{
+    config::Config,
+    domain::reference::LegalReference,
+    error::AppError,
+    service::{audit::Actor, tokens::Principal},
+};
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -29,6 +34,16 @@ impl Auth {
             Auth::Token(p) => Some(p),
             _ => None,
         }
+    }
+}
+
+impl RequestContext {
+    /// The caller, for the audit trail (the policy has already refused anonymous callers).
+    pub fn actor(&self) -> Result<Actor, AppError> {
+        self.auth
+            .principal()
+            .map(Actor::from)
+            .ok_or(AppError::Unauthenticated)
     }
 }
 

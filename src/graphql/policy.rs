@@ -37,9 +37,11 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "complianceGaps"
-            | "referenceData",
+            | "adequacyDecisions",
         ) => READERS,
-        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests") => PRIVACY_READERS,
+        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "auditEvents") => {
+            PRIVACY_READERS
+        }
         (
             "Mutation",
             "registerOrganisation"
@@ -84,6 +86,22 @@ pub fn check(auth: &Auth, operation_type: &str, field: &str) -> Result<(), crate
     }
 }
 
+/// For nested fields that only some of a root field's readers may see (a record's history).
+pub fn require(auth: &Auth, field: &str, roles: &[Role]) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    match auth.principal() {
+        None => Err(AppError::Unauthenticated),
+        Some(p) if roles.contains(&p.role) => Ok(()),
+        Some(p) => Err(AppError::Forbidden(format!(
+            "the {} role may not read {field}",
+            p.role
+        ))),
+    }
+}
+
+/// Who may read the audit trail (and `Organisation.history`).
+pub const AUDIT_READERS: &[Role] = PRIVACY_READERS;
+
 /// The async-graphql extension that applies [`check`] to every root field.
 pub struct Policy;
 
@@ -103,16 +121,25 @@ impl Extension for PolicyExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        // Introspection and `__typename` are open: the schema is public (`export-schema`).
-        if info.path_node.parent.is_none()
-            && !info.is_for_introspection
-            && !info.name.starts_with("__")
-        {
-            let auth = ctx
-                .data::<RequestContext>()
-                .map(|rc| &rc.auth)
-                .unwrap_or(&Auth::Anonymous);
-            if let Err(err) = check(auth, info.parent_type, info.name) {
+        // Introspection and `__typename` are open (the schema is public, see `export-schema`)
+        // unless introspection is switched off, when it is refused with a clear error.
+        if info.path_node.parent.is_none() {
+            let rc = ctx.data::<RequestContext>().ok();
+            let introspection = matches!(info.name, "__schema" | "__type");
+            let refusal = if introspection && rc.is_some_and(|rc| !rc.config.introspection) {
+                Err(crate::error::AppError::Forbidden(
+                    "introspection is disabled on this server".into(),
+                ))
+            } else if info.is_for_introspection || info.name.starts_with("__") {
+                Ok(())
+            } else {
+                check(
+                    rc.map_or(&Auth::Anonymous, |rc| &rc.auth),
+                    info.parent_type,
+                    info.name,
+                )
+            };
+            if let Err(err) = refusal {
                 let err: async_graphql::Error = err.into();
                 return Err(err.into_server_error(info.field.name.pos).with_path(vec![
                     async_graphql::PathSegment::Field(info.alias.unwrap_or(info.name).to_string()),

@@ -4,6 +4,7 @@ use crate::{
     domain::vocab::{LawfulBasis, OrganisationStatus},
     error::{AppError, AppResult},
     service::{
+        audit::{self, Actor, Change},
         organisations,
         page::{Page, PageRequest},
         taxonomy::{self, Taxonomy},
@@ -31,6 +32,7 @@ pub struct NewActivity {
 
 pub async fn register(
     db: &DatabaseConnection,
+    actor: &Actor,
     input: NewActivity,
 ) -> AppResult<processing_activity::Model> {
     let name = validate::text("name", &input.name, 200)?;
@@ -80,6 +82,17 @@ pub async fn register(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created(
+            "registerProcessingActivity",
+            "processing_activity",
+            saved.id,
+            &saved,
+        )?,
+    )
     .await?;
     txn.commit().await?;
     Ok(saved)

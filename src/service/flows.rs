@@ -4,7 +4,9 @@ use crate::{
     domain::vocab::{Derogation, OrganisationStatus, RecipientRole, SccModule, TransferMechanism},
     error::{AppError, AppResult},
     service::{
-        activities, organisations,
+        activities,
+        audit::{self, Actor, Change},
+        organisations,
         page::{Page, PageRequest},
         taxonomy::{self, Taxonomy},
         validate,
@@ -44,7 +46,11 @@ pub struct FlowFilter {
 
 /// Records a flow under the contract's rules: it starts at the activity's controller, or continues
 /// an earlier flow of the same activity from where that one ended, with a subset of its categories.
-pub async fn record(db: &DatabaseConnection, input: NewFlow) -> AppResult<data_flow::Model> {
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewFlow,
+) -> AppResult<data_flow::Model> {
     let activity_id = validate::id("activityId", &input.activity_id)?;
     let from_id = validate::id("fromId", &input.from_id)?;
     let to_id = validate::id("toId", &input.to_id)?;
@@ -152,6 +158,12 @@ pub async fn record(db: &DatabaseConnection, input: NewFlow) -> AppResult<data_f
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("recordDataFlow", "data_flow", saved.id, &saved)?,
+    )
     .await?;
     txn.commit().await?;
     Ok(saved)

@@ -2,11 +2,14 @@
 //! returns domain errors; nothing here knows about GraphQL.
 
 pub mod activities;
+pub mod audit;
 pub mod flows;
 pub mod organisations;
 pub mod page;
 pub mod subjects;
 pub mod taxonomy;
 pub mod tokens;
+pub mod transfers;
 pub mod validate;
+pub mod webhook_url;
 pub mod who_holds;

@@ -8,8 +8,9 @@ use crate::{
     },
     error::{AppError, AppResult},
     service::{
+        audit::{self, Actor, Change},
         page::{Page, PageRequest},
-        validate,
+        validate, webhook_url,
     },
 };
 use chrono::{NaiveDate, Utc};
@@ -21,6 +22,9 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
 };
 use std::collections::{HashMap, HashSet};
+
+/// Most locations one registration may carry (more is a script gone wrong, not a supplier).
+const MAX_LOCATIONS: usize = 50;
 
 /// What procurement gives to register an organisation (raw input; parsed here).
 #[derive(Debug, Clone, Default)]
@@ -65,6 +69,7 @@ pub struct OrganisationFilter {
 
 pub async fn register(
     db: &DatabaseConnection,
+    actor: &Actor,
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
@@ -85,12 +90,21 @@ pub async fn register(
         .as_deref()
         .map(|e| validate::email("privacyContactEmail", e))
         .transpose()?;
-    let webhook = input
-        .erasure_webhook_url
-        .as_deref()
-        .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
-        .transpose()?;
+    let webhook = match input.erasure_webhook_url.as_deref() {
+        Some(u) => Some(
+            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+                .await?
+                .url,
+        ),
+        None => None,
+    };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
+    if input.locations.len() > MAX_LOCATIONS {
+        return Err(AppError::bad_input(
+            "locations",
+            format!("at most {MAX_LOCATIONS} locations at once"),
+        ));
+    }
     let mut locations = Vec::with_capacity(input.locations.len());
     for (i, (c, usage)) in input.locations.iter().enumerate() {
         let field = format!("locations[{i}].country");
@@ -131,19 +145,57 @@ pub async fn register(
     for (c, usage) in locations {
         saved.push(insert_location(&txn, org.id, c, usage).await?);
     }
+    let after = serde_json::json!({ "organisation": &org, "locations": &saved });
+    audit::record(
+        &txn,
+        actor,
+        Change::created("registerOrganisation", "organisation", org.id, &after)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok((org, saved))
 }
 
 pub async fn update(
     db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    patch: OrganisationPatch,
+    allow_insecure_webhooks: bool,
+) -> AppResult<organisation::Model> {
+    change(
+        db,
+        actor,
+        "updateOrganisation",
+        id,
+        patch,
+        allow_insecure_webhooks,
+    )
+    .await
+}
+
+async fn change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    operation: &'static str,
     id: &str,
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
 ) -> AppResult<organisation::Model> {
     let id = validate::id("id", id)?;
+    // Resolved before the transaction opens: no DNS lookup while rows are locked.
+    let webhook = match patch.erasure_webhook_url.as_ref() {
+        Some(Some(u)) => Some(Some(
+            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+                .await?
+                .url,
+        )),
+        Some(None) => Some(None),
+        None => None,
+    };
     let txn = db.begin().await?;
     let current = find(&txn, id, "id").await?;
+    let before = current.clone();
     let mut org: organisation::ActiveModel = current.into();
     if let Some(name) = patch.name {
         org.name = Set(validate::text("name", &name, 200)?);
@@ -177,11 +229,8 @@ pub async fn update(
             .map(|e| validate::email("privacyContactEmail", e))
             .transpose()?);
     }
-    if let Some(url) = patch.erasure_webhook_url {
-        org.erasure_webhook_url = Set(url
-            .as_deref()
-            .map(|u| validate::webhook_url("erasureWebhookUrl", u, allow_insecure_webhooks))
-            .transpose()?);
+    if let Some(url) = webhook {
+        org.erasure_webhook_url = Set(url);
     }
     if let Some(date) = patch.dpa_signed_on {
         org.dpa_signed_on = Set(validate::past_date("dpaSignedOn", date)?);
@@ -194,21 +243,32 @@ pub async fn update(
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated(operation, "organisation", id, &before, &saved)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
 /// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
-pub async fn offboard(db: &DatabaseConnection, id: &str) -> AppResult<organisation::Model> {
+pub async fn offboard(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<organisation::Model> {
     let patch = OrganisationPatch {
         status: Some(OrganisationStatus::Offboarded),
         ..Default::default()
     };
-    update(db, id, patch, false).await
+    change(db, actor, "offboardOrganisation", id, patch, false).await
 }
 
 pub async fn add_location(
     db: &DatabaseConnection,
+    actor: &Actor,
     organisation_id: &str,
     country: &str,
     usage: LocationUse,
@@ -229,11 +289,21 @@ pub async fn add_location(
         )));
     }
     let saved = insert_location(&txn, org_id, country, usage).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("addLocation", "location", saved.id, &saved)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-pub async fn remove_location(db: &DatabaseConnection, id: &str) -> AppResult<location::Model> {
+pub async fn remove_location(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<location::Model> {
     let id = validate::id("id", id)?;
     let txn = db.begin().await?;
     let row = location::Entity::find_by_id(id)
@@ -241,6 +311,12 @@ pub async fn remove_location(db: &DatabaseConnection, id: &str) -> AppResult<loc
         .await?
         .ok_or_else(|| AppError::not_found(format!("location {id}")))?;
     location::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted("removeLocation", "location", id, &row)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -3,7 +3,10 @@
 use crate::{
     domain::category::CategoryCode,
     error::{AppError, AppResult},
-    service::validate,
+    service::{
+        audit::{self, Actor, Change},
+        validate,
+    },
 };
 use entity::{data_category, subject_category};
 use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait, prelude::*};
@@ -72,6 +75,7 @@ pub async fn subject_categories(
 /// Defines a data category; the parent of a dotted code must exist, a code is defined once.
 pub async fn define_data_category(
     db: &DatabaseConnection,
+    actor: &Actor,
     code: &str,
     name: &str,
     special: Option<bool>,
@@ -110,12 +114,19 @@ pub async fn define_data_category(
     }
     .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created("defineDataCategory", "data_category", &saved.code, &saved)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
 
 pub async fn define_subject_category(
     db: &DatabaseConnection,
+    actor: &Actor,
     code: &str,
     name: &str,
 ) -> AppResult<subject_category::Model> {
@@ -148,6 +159,17 @@ pub async fn define_subject_category(
         name: Set(name),
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::created(
+            "defineSubjectCategory",
+            "subject_category",
+            &saved.code,
+            &saved,
+        )?,
+    )
     .await?;
     txn.commit().await?;
     Ok(saved)

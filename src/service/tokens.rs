@@ -3,12 +3,15 @@
 use crate::{
     domain::vocab::Role,
     error::{AppError, AppResult},
-    service::validate,
+    service::{
+        audit::{self, Actor, Change},
+        validate,
+    },
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{api_token, organisation};
-use sea_orm::{ActiveValue::Set, QueryOrder, prelude::*};
+use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait, prelude::*};
 use sha2::{Digest, Sha256};
 
 /// Who is calling: the token's name and role, and for `PROCESSOR` its organisation.
@@ -28,7 +31,7 @@ fn digest(token: &str) -> String {
 
 /// Creates a token and returns it with the one and only copy of its secret.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     name: &str,
     role: Role,
     organisation_id: Option<i64>,
@@ -74,6 +77,7 @@ pub async fn create(
     }
     let secret: [u8; 32] = rand::random();
     let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let txn = db.begin().await?;
     let model = api_token::ActiveModel {
         name: Set(name),
         role: Set(role.as_str().to_string()),
@@ -84,24 +88,39 @@ pub async fn create(
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        &Actor::command_line(),
+        Change::created("tokenCreate", "api_token", model.id, &model)?,
+    )
+    .await?;
+    txn.commit().await?;
     Ok((model, token))
 }
 
 /// The principal behind a bearer token, if the token is known, unrevoked and unexpired.
-/// Lookup is by the token's digest, so no secret is ever compared byte by byte.
+/// Lookup is by the token's digest, so the secret itself is never compared.
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<Principal>> {
     if !token.starts_with(PREFIX) || token.len() > 100 {
         return Ok(None);
     }
+    let wanted = digest(token);
     let Some(row) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .filter(api_token::Column::TokenHash.eq(&wanted))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
+    // The index found the row; compare again in constant time so no timing depends on the secret.
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        row.token_hash.as_bytes(),
+        wanted.as_bytes(),
+    )) {
+        return Ok(None);
+    }
     let now = Utc::now();
     if row.revoked_at.is_some() || row.expires_at.is_some_and(|at| at <= now) {
         return Ok(None);
@@ -122,18 +141,28 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<O
 }
 
 /// Revokes a token by name; it is refused from the next request on.
-pub async fn revoke(db: &impl ConnectionTrait, name: &str) -> AppResult<api_token::Model> {
+pub async fn revoke(db: &DatabaseConnection, name: &str) -> AppResult<api_token::Model> {
+    let txn = db.begin().await?;
     let row = api_token::Entity::find()
         .filter(api_token::Column::Name.eq(name))
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found(format!("token {name:?}")))?;
     if row.revoked_at.is_some() {
         return Ok(row);
     }
+    let before = row.clone();
     let mut active: api_token::ActiveModel = row.into();
     active.revoked_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let saved = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::command_line(),
+        Change::updated("tokenRevoke", "api_token", saved.id, &before, &saved)?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> {

@@ -93,23 +93,6 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
     Ok(value.to_string())
 }
 
-/// A webhook URL: http(s) with a host; plain http only where insecure webhooks are allowed.
-/// Whether the host is public is checked again at delivery time.
-pub fn webhook_url(field: &str, value: &str, allow_insecure: bool) -> AppResult<String> {
-    use validator::ValidateUrl;
-    let value = value.trim();
-    let refuse = |why: &str| Err(AppError::bad_input(field, format!("{field} {why}")));
-    if value.len() > 2048 || !value.validate_url() {
-        return refuse("is not a valid URL");
-    }
-    let lower = value.to_ascii_lowercase();
-    if lower.starts_with("https://") || (allow_insecure && lower.starts_with("http://")) {
-        Ok(value.to_string())
-    } else {
-        refuse("must be an https:// URL")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,15 +110,6 @@ mod tests {
         assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(1990, 1, 1)).is_err());
         assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(2999, 1, 1)).is_err());
         assert!(past_date("dpaSignedOn", NaiveDate::from_ymd_opt(2021, 1, 1)).is_ok());
-    }
-
-    #[test]
-    fn webhook_urls_must_be_https_unless_insecure_is_allowed() {
-        assert!(webhook_url("u", "https://hooks.example.com/x", false).is_ok());
-        assert!(webhook_url("u", "http://127.0.0.1:9/x", false).is_err());
-        assert!(webhook_url("u", "http://127.0.0.1:9/x", true).is_ok());
-        assert!(webhook_url("u", "ftp://example.com", true).is_err());
-        assert!(webhook_url("u", "not a url", true).is_err());
     }
 
     #[test]

@@ -3,11 +3,15 @@
 
 mod support;
 
+mod audit;
 mod auth;
 mod fixtures;
 mod flows;
+mod hostile;
 mod http;
+mod matrix;
 mod organisations;
 mod schema;
 mod subjects;
 mod taxonomy;
+mod transfers;

@@ -16,7 +16,43 @@ db_tests!(
     offboarded_organisations_keep_their_flows_but_receive_no_new_ones,
     organisations_are_listed_with_filters_and_cursor_pagination,
     locations_are_added_once_and_removed,
+    outside_insecure_mode_webhooks_must_reach_public_https_hosts,
 );
+
+async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestApp) {
+    use transfer_register::service::{audit::Actor, organisations};
+    let input = |url: &str| organisations::NewOrganisation {
+        name: "Acme".into(),
+        kind: Some(transfer_register::domain::vocab::OrganisationKind::Supplier),
+        country: "US".into(),
+        erasure_webhook_url: Some(url.into()),
+        ..Default::default()
+    };
+    let actor = Actor::command_line();
+    for bad in [
+        "http://93.184.216.34/hook",
+        "https://10.0.0.8/hook",
+        "https://169.254.169.254/",
+        "https://localhost:8443/x",
+    ] {
+        let err = organisations::register(&app.state.db, &actor, input(bad), false)
+            .await
+            .expect_err(bad);
+        assert_eq!(err.code(), "BAD_USER_INPUT", "{bad}");
+        assert!(
+            matches!(err, transfer_register::error::AppError::BadInput { ref field, .. } if field == "erasureWebhookUrl")
+        );
+    }
+    assert_eq!(app.count("organisation").await, 0);
+    organisations::register(
+        &app.state.db,
+        &actor,
+        input("https://93.184.216.34/hook"),
+        false,
+    )
+    .await
+    .expect("public https");
+}
 
 async fn registering_the_seed_group_company_and_a_us_supplier_derives_eea_membership(app: TestApp) {
     let parent = fixtures::org(
@@ -265,7 +301,7 @@ async fn organisations_are_listed_with_filters_and_cursor_pagination(app: TestAp
     );
 
     assert_error(
-        &app.gql(LIST, json!({ "first": 100000 })).await,
+        &app.gql(LIST, json!({ "first": 1001 })).await,
         "BAD_USER_INPUT",
         Some("first"),
     );

@@ -149,6 +149,37 @@ async fn the_seed_subject_is_held_down_the_chain_with_countries_and_paths(app: T
     );
     assert_eq!(holding(&answer, &s.irish)["countries"], json!(["IE"]));
     assert_eq!(answer["cycles"], json!([]));
+
+    // The restricted transfers the data made on its way to India: GB -> US, then US -> IN.
+    let data = app
+        .ok(
+            r#"{ whoHolds(subject: { accountNumber: "C-77" }) { holdings { organisation { id }
+                 transfers { regime fromCountry destinationCountry mechanism } } } }"#,
+            json!({}),
+        )
+        .await;
+    let transfers = &holding(&data["whoHolds"], &s.indian_support)["transfers"];
+    let route: Vec<_> = transfers
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .map(|t| (t["fromCountry"].clone(), t["destinationCountry"].clone()))
+        .collect();
+    assert_eq!(
+        route,
+        [(json!("GB"), json!("US")), (json!("US"), json!("IN"))]
+    );
+    assert!(
+        transfers
+            .as_array()
+            .expect("t")
+            .iter()
+            .all(|t| t["regime"] == "UK_GDPR")
+    );
+    assert_eq!(
+        holding(&data["whoHolds"], &s.parent)["transfers"],
+        json!([])
+    );
 }
 
 async fn an_offboarded_recipient_still_holds_and_is_marked(app: TestApp) {

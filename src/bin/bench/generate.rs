@@ -139,10 +139,10 @@ pub async fn generate(db: &DatabaseConnection, sizes: Sizes, secret: &[u8]) -> a
         db,
         "INSERT INTO processing_activity (id, name, controller_id, purpose, lawful_basis, data_categories, subject_categories, retention, created_at)",
     );
-    let mut controller_of = vec![0usize; sizes.activities + 1];
+    let mut controller_of = Vec::with_capacity(sizes.activities);
     for id in 1..=sizes.activities {
         let controller = 1 + rng.below(controllers);
-        controller_of[id] = controller;
+        controller_of.push(controller);
         acts.push(format!("({id}, 'Activity {id}', {controller}, 'Benchmark', 'CONTRACT', '{CATEGORIES}', '[\"customer\"]', '7 years', {CREATED})")).await?;
     }
     acts.flush().await?;
@@ -169,7 +169,7 @@ pub async fn generate(db: &DatabaseConnection, sizes: Sizes, secret: &[u8]) -> a
                 .collect();
             let parent =
                 (!open.is_empty() && rng.below(4) > 0).then(|| open[rng.below(open.len())]);
-            let (from, depth) = parent.map_or((controller_of[activity], 1), |p| (p.1, p.2 + 1));
+            let (from, depth) = parent.map_or((controller_of[activity - 1], 1), |p| (p.1, p.2 + 1));
             let mut to = 1 + rng.below(sizes.organisations);
             if to == from {
                 to = to % sizes.organisations + 1;

@@ -68,7 +68,9 @@ impl FlowMutation {
             retention: input.retention,
             retention_months: input.retention_months,
         };
-        Ok(ProcessingActivity(activities::register(&rc.db, new).await?))
+        Ok(ProcessingActivity(
+            activities::register(&rc.db, &rc.actor()?, new).await?,
+        ))
     }
 
     /// Records a flow: from the activity's controller, or onward from where an earlier flow ended.
@@ -92,6 +94,6 @@ impl FlowMutation {
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
         };
-        Ok(DataFlow(flows::record(&rc.db, new).await?))
+        Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }
 }

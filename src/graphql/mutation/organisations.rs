@@ -100,7 +100,8 @@ impl OrganisationMutation {
                 .collect(),
         };
         let (org, _) =
-            organisations::register(&rc.db, new, rc.config.webhook_allow_insecure).await?;
+            organisations::register(&rc.db, &rc.actor()?, new, rc.config.webhook_allow_insecure)
+                .await?;
         Ok(Organisation(org))
     }
 
@@ -128,16 +129,23 @@ impl OrganisationMutation {
             dpf_certified: input.dpf_certified,
             status: input.status.map(Into::into),
         };
-        let org =
-            organisations::update(&rc.db, &input.id, changes, rc.config.webhook_allow_insecure)
-                .await?;
+        let org = organisations::update(
+            &rc.db,
+            &rc.actor()?,
+            &input.id,
+            changes,
+            rc.config.webhook_allow_insecure,
+        )
+        .await?;
         Ok(Organisation(org))
     }
 
     /// Offboards an organisation: its history stays, new flows to it are refused.
     async fn offboard_organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
         let rc = request(ctx)?;
-        Ok(Organisation(organisations::offboard(&rc.db, &id).await?))
+        Ok(Organisation(
+            organisations::offboard(&rc.db, &rc.actor()?, &id).await?,
+        ))
     }
 
     /// Adds a storage, processing or remote-access location.
@@ -145,6 +153,7 @@ impl OrganisationMutation {
         let rc = request(ctx)?;
         let saved = organisations::add_location(
             &rc.db,
+            &rc.actor()?,
             &input.organisation_id,
             &input.country,
             input.usage.into(),
@@ -156,6 +165,8 @@ impl OrganisationMutation {
     /// Removes a location; returns it as it was.
     async fn remove_location(&self, ctx: &Context<'_>, id: ID) -> Result<Location> {
         let rc = request(ctx)?;
-        Ok(Location(organisations::remove_location(&rc.db, &id).await?))
+        Ok(Location(
+            organisations::remove_location(&rc.db, &rc.actor()?, &id).await?,
+        ))
     }
 }

@@ -36,8 +36,14 @@ impl TaxonomyMutation {
         input: DefineDataCategoryInput,
     ) -> Result<DataCategory> {
         let rc = request(ctx)?;
-        let saved =
-            taxonomy::define_data_category(&rc.db, &input.code, &input.name, input.special).await?;
+        let saved = taxonomy::define_data_category(
+            &rc.db,
+            &rc.actor()?,
+            &input.code,
+            &input.name,
+            input.special,
+        )
+        .await?;
         Ok(DataCategory(saved))
     }
 
@@ -48,7 +54,9 @@ impl TaxonomyMutation {
         input: DefineSubjectCategoryInput,
     ) -> Result<SubjectCategory> {
         let rc = request(ctx)?;
-        let saved = taxonomy::define_subject_category(&rc.db, &input.code, &input.name).await?;
+        let saved =
+            taxonomy::define_subject_category(&rc.db, &rc.actor()?, &input.code, &input.name)
+                .await?;
         Ok(SubjectCategory(saved))
     }
 }

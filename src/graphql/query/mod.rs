@@ -1,9 +1,11 @@
 //! The root Query, merged from one struct per aggregate.
 
+mod audit;
 mod flows;
 mod organisations;
 mod subjects;
 mod taxonomy;
+mod transfers;
 
 use async_graphql::MergedObject;
 
@@ -13,4 +15,6 @@ pub struct Query(
     flows::FlowQuery,
     taxonomy::TaxonomyQuery,
     subjects::SubjectQuery,
+    transfers::TransferQuery,
+    audit::AuditQuery,
 );

@@ -33,6 +33,7 @@ impl SubjectQuery {
             .feed_many(answer.organisations.clone())
             .await;
         loaders.locations.feed_many(answer.locations.clone()).await;
+        loaders.flows.feed_many(answer.flows.clone()).await;
         Ok(WhoHolds(Arc::new(answer)))
     }
 }

@@ -1,6 +1,8 @@
 //! Relay-style connections with `totalCount`, one concrete type per node.
 
-use super::{activity::ProcessingActivity, flow::DataFlow, organisation::Organisation};
+use super::{
+    activity::ProcessingActivity, audit::AuditEvent, flow::DataFlow, organisation::Organisation,
+};
 use crate::service::page::{Page, encode_cursor};
 use async_graphql::SimpleObject;
 
@@ -62,3 +64,4 @@ connection!(
     ProcessingActivity
 );
 connection!(DataFlowConnection, DataFlowEdge, DataFlow);
+connection!(AuditEventConnection, AuditEventEdge, AuditEvent);

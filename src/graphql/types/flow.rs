@@ -1,14 +1,18 @@
 //! `DataFlow`.
 
-use super::{activity::ProcessingActivity, organisation::Organisation};
+use super::{
+    activity::ProcessingActivity, organisation::Organisation, transfer::TransferAssessment,
+};
 use crate::{
-    domain::vocab,
+    domain::{country::CountryCode, vocab},
     error::AppError,
     graphql::{
+        context::request,
         enums::{Derogation, RecipientRole, SccModule, TransferMechanism, stored},
         loaders::loaders,
-        scalars::Date,
+        scalars::{Date, date},
     },
+    service::transfers::{self, FlowAssessment, FlowFacts},
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::data_flow;
@@ -100,6 +104,21 @@ impl DataFlow {
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }
+
+    /// One assessment per distinct destination (the recipient's country and its locations)
+    /// outside the exporter's area, as the law stood on `on` (default today).
+    async fn transfers(
+        &self,
+        ctx: &Context<'_>,
+        on: Option<Date>,
+    ) -> Result<Vec<TransferAssessment>> {
+        let on = date("on", on.as_ref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        Ok(assessments(ctx, &self.0, on)
+            .await?
+            .into_iter()
+            .map(TransferAssessment)
+            .collect())
+    }
 }
 
 /// Primes the loaders for a page of flows with what the query selects of their relations, so
@@ -132,4 +151,67 @@ pub async fn prime(
     org_ids.dedup();
     let with_locations = from.field("locations").exists() || to.field("locations").exists();
     loaders.prime_organisations(org_ids, with_locations).await
+}
+
+/// The facts a flow's assessment needs, through the loaders (so a page of flows batches them).
+pub(crate) async fn assessments(
+    ctx: &Context<'_>,
+    flow: &data_flow::Model,
+    on: chrono::NaiveDate,
+) -> Result<Vec<FlowAssessment>> {
+    let loaders = loaders(ctx)?;
+    let reference = &request(ctx)?.reference;
+    let exporter = organisation_model(ctx, flow.from_id).await?;
+    let recipient = organisation_model(ctx, flow.to_id).await?;
+    let locations = loaders
+        .locations
+        .load_one(flow.to_id)
+        .await?
+        .unwrap_or_default();
+    // The chain upwards, for the regime of an exporter outside both areas.
+    let mut exporters = vec![country_of(&exporter)?];
+    let mut continued_role = None;
+    let mut next = flow.continues_flow_id;
+    while let Some(id) = next.filter(|_| exporters.len() < 10_000) {
+        let Some(previous) = loaders.flows.load_one(id).await? else {
+            break;
+        };
+        if continued_role.is_none() {
+            continued_role = Some(stored::<vocab::RecipientRole>(
+                "recipientRole",
+                &previous.recipient_role,
+            )?);
+        }
+        exporters.push(country_of(
+            &organisation_model(ctx, previous.from_id).await?,
+        )?);
+        next = previous.continues_flow_id;
+    }
+    let facts = FlowFacts {
+        flow,
+        exporter: &exporter,
+        recipient: &recipient,
+        recipient_locations: &locations,
+        regime: transfers::regime_of_chain(reference, exporters, on),
+        continued_recipient_role: continued_role,
+    };
+    Ok(transfers::assess_flow(reference, &facts, on)?)
+}
+
+async fn organisation_model(ctx: &Context<'_>, id: i64) -> Result<entity::organisation::Model> {
+    loaders(ctx)?
+        .organisations
+        .load_one(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("organisation {id}")).into())
+}
+
+fn country_of(org: &entity::organisation::Model) -> Result<CountryCode> {
+    CountryCode::parse(&org.country).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "invalid country in organisation {}",
+            org.id
+        ))
+        .into()
+    })
 }

@@ -1,8 +1,11 @@
 //! GraphQL object types: thin wrappers over entity models, relations through the loaders.
 
 pub mod activity;
+pub mod audit;
 pub mod category;
 pub mod connection;
 pub mod flow;
 pub mod organisation;
+pub mod reference;
 pub mod subject;
+pub mod transfer;

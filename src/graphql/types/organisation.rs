@@ -6,8 +6,11 @@ use crate::{
         context::request,
         enums::{LocationUse, OrganisationKind, OrganisationStatus, stored},
         loaders::loaders,
+        policy,
         scalars::Date,
+        types::{audit::AuditEvent, connection::AuditEventConnection},
     },
+    service::{audit, page::PageRequest},
 };
 use async_graphql::{ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -106,6 +109,22 @@ impl Organisation {
 
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+
+    /// Every change to this organisation, oldest first (ADMIN, DPO and AUDITOR only).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let rc = request(ctx)?;
+        policy::require(&rc.auth, "Organisation.history", policy::AUDIT_READERS)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let id = self.0.id.to_string();
+        let page = audit::list(&rc.db, Some("organisation"), Some(&id), page).await?;
+        Ok(AuditEventConnection::from_page(page, |e| e.id, AuditEvent))
     }
 }
 

@@ -1,8 +1,17 @@
 //! `DataSubject`, `Holding` and `WhoHolds`.
 
-use super::{activity::ProcessingActivity, flow::DataFlow, organisation::Organisation};
+use super::{
+    activity::ProcessingActivity,
+    flow::{self, DataFlow},
+    organisation::Organisation,
+    transfer::TransferAssessment,
+};
 use crate::{
-    graphql::{context::request, enums::RecipientRole},
+    graphql::{
+        context::request,
+        enums::RecipientRole,
+        scalars::{Date, date},
+    },
     service::{subjects, who_holds::Answer},
 };
 use async_graphql::{Context, ID, Object, Result};
@@ -149,6 +158,28 @@ impl Holding {
             .iter()
             .filter_map(|id| self.answer.flows.get(id).cloned().map(DataFlow))
             .collect())
+    }
+
+    /// The transfer assessments of the flows along `path` (each restricted transfer the data
+    /// made on its way here), as the law stood on `on` (default today).
+    async fn transfers(
+        &self,
+        ctx: &Context<'_>,
+        on: Option<Date>,
+    ) -> Result<Vec<TransferAssessment>> {
+        let on = date("on", on.as_ref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let mut out = Vec::new();
+        for id in &self.held()?.holding.flows {
+            if let Some(flow) = self.answer.flows.get(id) {
+                out.extend(
+                    flow::assessments(ctx, flow, on)
+                        .await?
+                        .into_iter()
+                        .map(TransferAssessment),
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Offboarded: no new flows go to it, but it may still hold the data.

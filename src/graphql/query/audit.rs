@@ -1,0 +1,40 @@
+//! Reading the audit trail.
+
+use crate::{
+    graphql::{context::request, types::connection::AuditEventConnection},
+    service::{audit, page::PageRequest},
+};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Audit events, oldest first, optionally of one record (`entity` as `organisation`,
+    /// `data_flow`, ...; `id` its id).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        entity: Option<String>,
+        id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page = audit::list(
+            &rc.db,
+            entity.as_deref(),
+            id.as_ref().map(|i| i.as_str()),
+            page,
+        )
+        .await?;
+        Ok(AuditEventConnection::from_page(
+            page,
+            |e| e.id,
+            crate::graphql::types::audit::AuditEvent,
+        ))
+    }
+}

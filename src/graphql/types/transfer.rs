@@ -1,0 +1,164 @@
+//! `TransferAssessment`, its problems and instrument, and the compliance-gaps dashboard.
+
+use super::flow::DataFlow;
+use crate::{
+    domain::{reference::Verify, transfer::InstrumentRef},
+    graphql::{
+        enums::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
+        loaders::loaders,
+        scalars::Date,
+    },
+    service::transfers::{FlowAssessment, GapGroup as ServiceGapGroup, Gaps},
+};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+
+/// The verdict of one transfer (a flow towards one destination country) on a date.
+pub struct TransferAssessment(pub FlowAssessment);
+
+/// How well a legal fact was verified when the reference data were prepared.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum VerificationLevel {
+    /// Confirmed against a primary source or two agreeing secondary sources.
+    Verified,
+    /// A single secondary source.
+    SingleSource,
+    /// From memory of the legal text, not re-checked: check before relying on it.
+    FromMemory,
+    /// Unverified or unknown: check before relying on it.
+    Unverified,
+}
+
+impl From<Verify> for VerificationLevel {
+    fn from(v: Verify) -> Self {
+        match v {
+            Verify::V => Self::Verified,
+            Verify::S => Self::SingleSource,
+            Verify::M => Self::FromMemory,
+            Verify::U => Self::Unverified,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TransferProblem {
+    pub code: ProblemCode,
+    pub message: String,
+}
+
+/// The legal act a verdict rests on, from the reference data.
+pub struct LegalInstrument(pub InstrumentRef);
+
+#[Object]
+impl LegalInstrument {
+    /// The entry's id in `reference/transfer_law.json`.
+    async fn id(&self) -> &str {
+        &self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Name and number of the act.
+    async fn instrument(&self) -> &str {
+        &self.0.instrument
+    }
+    async fn article(&self) -> &str {
+        &self.0.article
+    }
+    async fn effective_from(&self) -> Date {
+        self.0.effective_from.into()
+    }
+    /// The first day it no longer applied, if it stopped.
+    async fn effective_to(&self) -> Option<Date> {
+        self.0.effective_to.map(Date::from)
+    }
+    async fn verification(&self) -> VerificationLevel {
+        self.0.verify.into()
+    }
+}
+
+#[Object]
+impl TransferAssessment {
+    /// The flow assessed; null for a what-if.
+    async fn flow(&self, ctx: &Context<'_>) -> Result<Option<DataFlow>> {
+        match self.0.flow_id {
+            Some(id) => Ok(loaders(ctx)?.flows.load_one(id).await?.map(DataFlow)),
+            None => Ok(None),
+        }
+    }
+    async fn regime(&self) -> Regime {
+        self.0.regime.into()
+    }
+    /// The exporter's country of establishment.
+    async fn from_country(&self) -> &str {
+        &self.0.from_country
+    }
+    async fn destination_country(&self) -> &str {
+        &self.0.destination
+    }
+    async fn mechanism(&self) -> TransferMechanism {
+        self.0.mechanism.into()
+    }
+    async fn status(&self) -> VerdictStatus {
+        self.0.verdict.status.into()
+    }
+    async fn problems(&self) -> Vec<TransferProblem> {
+        self.0
+            .verdict
+            .problems
+            .iter()
+            .map(|p| TransferProblem {
+                code: p.code.into(),
+                message: p.message.clone(),
+            })
+            .collect()
+    }
+    /// A paragraph for a report: what applies, why, since when, under which instrument.
+    async fn explanation(&self) -> &str {
+        &self.0.verdict.explanation
+    }
+    async fn instrument(&self) -> Option<LegalInstrument> {
+        self.0.verdict.instrument.clone().map(LegalInstrument)
+    }
+    /// The act relied on is only tagged from-memory or unverified in the reference data.
+    async fn relies_on_unverified_fact(&self) -> bool {
+        self.0.verdict.relies_on_unverified_fact()
+    }
+}
+
+/// Every problem of the register, grouped by code, for the DPO's dashboard.
+pub struct ComplianceGaps(pub Gaps);
+
+#[Object]
+impl ComplianceGaps {
+    /// Assessments looked at: the restricted transfers, and flows with a problem of their own.
+    async fn assessed(&self) -> i64 {
+        i64::try_from(self.0.assessed).unwrap_or(i64::MAX)
+    }
+    async fn non_compliant(&self) -> i64 {
+        i64::try_from(self.0.non_compliant).unwrap_or(i64::MAX)
+    }
+    /// One group per problem code found, in the order of `ProblemCode`.
+    async fn by_code(&self) -> Vec<GapGroup> {
+        self.0.groups.iter().cloned().map(GapGroup).collect()
+    }
+}
+
+pub struct GapGroup(pub ServiceGapGroup);
+
+#[Object]
+impl GapGroup {
+    async fn code(&self) -> ProblemCode {
+        self.0.code.into()
+    }
+    async fn count(&self) -> i64 {
+        i64::try_from(self.0.assessments.len()).unwrap_or(i64::MAX)
+    }
+    async fn assessments(&self) -> Vec<TransferAssessment> {
+        self.0
+            .assessments
+            .iter()
+            .cloned()
+            .map(TransferAssessment)
+            .collect()
+    }
+}

@@ -1,0 +1,239 @@
+//! The audit trail (Art 5(2) accountability): every change writes an event in the same
+//! transaction, chained by hash; `verify` walks the chain and names the first broken event.
+
+use crate::{
+    domain::audit::{EventContent, GENESIS, event_hash, to_micros},
+    error::{AppError, AppResult},
+    service::{
+        page::{Page, PageRequest},
+        tokens::Principal,
+    },
+};
+use chrono::Utc;
+use entity::{audit_event, audit_head};
+use sea_orm::{ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect, prelude::*};
+use serde::Serialize;
+
+/// Who made a change: a token, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub role: String,
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Self {
+        Self {
+            name: p.name.clone(),
+            role: p.role.as_str().to_string(),
+        }
+    }
+}
+
+impl Actor {
+    /// A change made on the command line (token management, imports), by the local operator.
+    pub fn command_line() -> Self {
+        Self {
+            name: "command-line".into(),
+            role: "OPERATOR".into(),
+        }
+    }
+}
+
+/// What changed: the record's type and id, and its state (JSON) before and after.
+pub struct Change {
+    pub operation: &'static str,
+    pub entity: &'static str,
+    pub record_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+fn json(value: &impl Serialize) -> AppResult<String> {
+    serde_json::to_string(value).map_err(AppError::internal)
+}
+
+impl Change {
+    pub fn created(
+        operation: &'static str,
+        entity: &'static str,
+        id: impl ToString,
+        after: &impl Serialize,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            operation,
+            entity,
+            record_id: id.to_string(),
+            before: None,
+            after: Some(json(after)?),
+        })
+    }
+
+    pub fn updated(
+        operation: &'static str,
+        entity: &'static str,
+        id: impl ToString,
+        before: &impl Serialize,
+        after: &impl Serialize,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            operation,
+            entity,
+            record_id: id.to_string(),
+            before: Some(json(before)?),
+            after: Some(json(after)?),
+        })
+    }
+
+    pub fn deleted(
+        operation: &'static str,
+        entity: &'static str,
+        id: impl ToString,
+        before: &impl Serialize,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            operation,
+            entity,
+            record_id: id.to_string(),
+            before: Some(json(before)?),
+            after: None,
+        })
+    }
+}
+
+/// Appends an event to the chain inside the caller's transaction. The head row is locked (on
+/// PostgreSQL) so concurrent writers extend the chain in turn.
+pub async fn record(txn: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
+    let head = audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))?;
+    let id = head.last_event_id + 1;
+    let occurred_at = to_micros(Utc::now());
+    let content = EventContent {
+        id,
+        occurred_at,
+        actor: &actor.name,
+        actor_role: &actor.role,
+        operation: change.operation,
+        entity: change.entity,
+        record_id: &change.record_id,
+        before: change.before.as_deref(),
+        after: change.after.as_deref(),
+    };
+    let hash = event_hash(&head.last_hash, &content);
+    audit_event::ActiveModel {
+        id: Set(id),
+        occurred_at: Set(occurred_at),
+        actor: Set(actor.name.clone()),
+        actor_role: Set(actor.role.clone()),
+        operation: Set(change.operation.into()),
+        entity: Set(change.entity.into()),
+        record_id: Set(change.record_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        prev_hash: Set(head.last_hash.clone()),
+        hash: Set(hash.clone()),
+    }
+    .insert(txn)
+    .await?;
+    let mut head: audit_head::ActiveModel = head.into();
+    head.last_event_id = Set(id);
+    head.last_hash = Set(hash);
+    head.update(txn).await?;
+    Ok(())
+}
+
+/// Where the chain first breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub event_id: i64,
+    pub reason: String,
+}
+
+/// Walks the whole chain; `Ok(n)` with the number of intact events, or the first broken one.
+pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Result<u64, Broken>> {
+    let mut expected_prev = GENESIS.to_string();
+    let mut expected_id = 1;
+    let mut pages = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .paginate(db, 1000);
+    while let Some(events) = pages.fetch_and_next().await? {
+        for e in events {
+            let broken = |reason: String| {
+                Ok(Err(Broken {
+                    event_id: e.id,
+                    reason,
+                }))
+            };
+            if e.id != expected_id {
+                return broken(format!(
+                    "expected event {expected_id} here: an event was deleted"
+                ));
+            }
+            if e.prev_hash != expected_prev {
+                return broken("its previous-hash does not match the event before it".into());
+            }
+            let content = EventContent {
+                id: e.id,
+                occurred_at: e.occurred_at,
+                actor: &e.actor,
+                actor_role: &e.actor_role,
+                operation: &e.operation,
+                entity: &e.entity,
+                record_id: &e.record_id,
+                before: e.before.as_deref(),
+                after: e.after.as_deref(),
+            };
+            if event_hash(&e.prev_hash, &content) != e.hash {
+                return broken("its content does not match its hash: it was altered".into());
+            }
+            expected_prev = e.hash;
+            expected_id += 1;
+        }
+    }
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))?;
+    if head.last_event_id != expected_id - 1 || head.last_hash != expected_prev {
+        return Ok(Err(Broken {
+            event_id: head.last_event_id,
+            reason: "the newest events are missing: the chain ends before its recorded head".into(),
+        }));
+    }
+    Ok(Ok((expected_id - 1) as u64))
+}
+
+/// Events, newest last, optionally of one record.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    entity: Option<&str>,
+    record_id: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<audit_event::Model>> {
+    let mut query = audit_event::Entity::find();
+    if let Some(entity) = entity {
+        query = query.filter(audit_event::Column::Entity.eq(entity));
+    }
+    if let Some(id) = record_id {
+        query = query.filter(audit_event::Column::RecordId.eq(id));
+    }
+    let total_count = query.clone().count(db).await?;
+    if let Some(after) = page.after {
+        query = query.filter(audit_event::Column::Id.gt(after));
+    }
+    let mut items = query
+        .order_by_asc(audit_event::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
+}

@@ -1,0 +1,328 @@
+//! Transfer verdicts for the register: which flows are restricted transfers, under which regime,
+//! and what the Chapter V rules (`domain::transfer`) say of each on a date.
+
+use crate::{
+    domain::{
+        country::CountryCode,
+        reference::LegalReference,
+        transfer::{self, ExporterRole, Transfer, Verdict},
+        vocab::{
+            Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
+            VerdictStatus,
+        },
+    },
+    error::{AppError, AppResult},
+};
+use chrono::NaiveDate;
+use entity::{data_flow, location, organisation};
+use sea_orm::{EntityTrait, QueryOrder, prelude::*};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One verdict of one flow towards one destination country.
+#[derive(Debug, Clone)]
+pub struct FlowAssessment {
+    /// None for a what-if assessment.
+    pub flow_id: Option<i64>,
+    pub regime: Regime,
+    pub from_country: String,
+    pub destination: String,
+    pub mechanism: TransferMechanism,
+    pub verdict: Verdict,
+}
+
+/// What the rules need of a flow beyond its own row, however it was loaded.
+pub struct FlowFacts<'a> {
+    pub flow: &'a data_flow::Model,
+    pub exporter: &'a organisation::Model,
+    pub recipient: &'a organisation::Model,
+    pub recipient_locations: &'a [location::Model],
+    /// The regime of the chain, from this flow's exporter upwards (see [`regime_of_chain`]).
+    pub regime: Option<Regime>,
+    /// The role of the recipient of the flow this one continues, if any.
+    pub continued_recipient_role: Option<RecipientRole>,
+}
+
+/// The regime of a flow: its exporter's establishment, else that of the flow it continues, and so
+/// on up the chain (`exporter_countries` lists the exporters from this flow upwards).
+pub fn regime_of_chain(
+    reference: &LegalReference,
+    exporter_countries: impl IntoIterator<Item = CountryCode>,
+    on: NaiveDate,
+) -> Option<Regime> {
+    exporter_countries
+        .into_iter()
+        .find_map(|c| reference.regime_of(c, on))
+}
+
+fn parse<T: std::str::FromStr>(column: &str, value: &str) -> AppResult<T> {
+    value.parse().map_err(|_| {
+        AppError::internal(anyhow::anyhow!(
+            "unknown {column} value {value:?} in the database"
+        ))
+    })
+}
+
+fn country(value: &str) -> AppResult<CountryCode> {
+    CountryCode::parse(value).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("invalid country {value:?} in the database"))
+    })
+}
+
+/// The destinations of a flow: the recipient's country and its locations, distinct, sorted.
+fn destinations(facts: &FlowFacts<'_>) -> AppResult<Vec<CountryCode>> {
+    let mut set = BTreeSet::new();
+    set.insert(country(&facts.recipient.country)?);
+    for l in facts.recipient_locations {
+        set.insert(country(&l.country)?);
+    }
+    Ok(set.into_iter().collect())
+}
+
+fn transfer_of(
+    facts: &FlowFacts<'_>,
+    regime: Regime,
+    destination: CountryCode,
+) -> AppResult<Transfer> {
+    let flow = facts.flow;
+    let mechanism: TransferMechanism = parse("mechanism", &flow.mechanism)?;
+    let mut t = Transfer::new(
+        regime,
+        country(&facts.exporter.country)?,
+        destination,
+        mechanism,
+    );
+    t.exporter_role = Some(ExporterRole::of_flow(facts.continued_recipient_role));
+    t.recipient_role = Some(parse("recipient_role", &flow.recipient_role)?);
+    t.scc_module = flow
+        .scc_module
+        .as_deref()
+        .map(|m| parse::<SccModule>("scc_module", m))
+        .transpose()?;
+    t.derogation = flow
+        .derogation
+        .as_deref()
+        .map(|d| parse::<Derogation>("derogation", d))
+        .transpose()?;
+    t.tia_completed_on = flow.tia_completed_on;
+    t.signed_on = flow.signed_on;
+    t.importer_dpf_certified = Some(facts.recipient.dpf_certified);
+    t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
+    t.safeguard_evidence = flow.evidence.clone();
+    Ok(t)
+}
+
+/// The contract's transfers of a flow: one assessment per distinct destination outside the
+/// exporter's area. A flow whose chain has no regime (exporters all outside the EEA and the UK)
+/// has none.
+pub fn assess_flow(
+    reference: &LegalReference,
+    facts: &FlowFacts<'_>,
+    on: NaiveDate,
+) -> AppResult<Vec<FlowAssessment>> {
+    let Some(regime) = facts.regime else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for destination in destinations(facts)? {
+        if reference.in_area(regime, destination, on) {
+            continue;
+        }
+        out.push(assessment(reference, facts, regime, destination, on)?);
+    }
+    Ok(out)
+}
+
+fn assessment(
+    reference: &LegalReference,
+    facts: &FlowFacts<'_>,
+    regime: Regime,
+    destination: CountryCode,
+    on: NaiveDate,
+) -> AppResult<FlowAssessment> {
+    let t = transfer_of(facts, regime, destination)?;
+    Ok(FlowAssessment {
+        flow_id: Some(facts.flow.id),
+        regime,
+        from_country: t.exporter_country.to_string(),
+        destination: destination.to_string(),
+        mechanism: t.mechanism,
+        verdict: transfer::assess(reference, &t, on),
+    })
+}
+
+/// Every flow with the organisations and locations its assessment needs, loaded in three queries.
+pub struct Register {
+    flows: Vec<data_flow::Model>,
+    by_id: HashMap<i64, usize>,
+    organisations: HashMap<i64, organisation::Model>,
+    locations: HashMap<i64, Vec<location::Model>>,
+}
+
+impl Register {
+    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+        let flows = data_flow::Entity::find()
+            .order_by_asc(data_flow::Column::Id)
+            .all(db)
+            .await?;
+        let organisations = organisation::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let mut locations: HashMap<i64, Vec<location::Model>> = HashMap::new();
+        for l in location::Entity::find()
+            .order_by_asc(location::Column::Id)
+            .all(db)
+            .await?
+        {
+            locations.entry(l.organisation_id).or_default().push(l);
+        }
+        let by_id = flows.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        Ok(Self {
+            flows,
+            by_id,
+            organisations,
+            locations,
+        })
+    }
+
+    fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
+        self.organisations.get(&id).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("flow refers to missing organisation {id}"))
+        })
+    }
+
+    fn facts<'a>(
+        &'a self,
+        flow: &'a data_flow::Model,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<FlowFacts<'a>> {
+        // Walk up the chain of continued flows; it is acyclic (a flow can only continue an
+        // earlier one), the bound only guards against a corrupted database.
+        let mut exporters = Vec::new();
+        let mut current = Some(flow);
+        while let Some(f) = current.filter(|_| exporters.len() <= self.flows.len()) {
+            exporters.push(country(&self.organisation(f.from_id)?.country)?);
+            current = f
+                .continues_flow_id
+                .and_then(|id| self.by_id.get(&id))
+                .map(|i| &self.flows[*i]);
+        }
+        let continued = flow
+            .continues_flow_id
+            .and_then(|id| self.by_id.get(&id))
+            .map(|i| &self.flows[*i]);
+        Ok(FlowFacts {
+            flow,
+            exporter: self.organisation(flow.from_id)?,
+            recipient: self.organisation(flow.to_id)?,
+            recipient_locations: self.locations.get(&flow.to_id).map_or(&[], Vec::as_slice),
+            regime: regime_of_chain(reference, exporters, on),
+            continued_recipient_role: continued
+                .map(|c| parse::<RecipientRole>("recipient_role", &c.recipient_role))
+                .transpose()?,
+        })
+    }
+
+    /// The transfer register: every restricted transfer on `on`, optionally of one regime.
+    pub fn transfers(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
+        let mut out = Vec::new();
+        for flow in &self.flows {
+            let facts = self.facts(flow, reference, on)?;
+            if regime.is_some_and(|r| facts.regime != Some(r)) {
+                continue;
+            }
+            out.extend(assess_flow(reference, &facts, on)?);
+        }
+        Ok(out)
+    }
+
+    /// Every problem of the register: the restricted transfers' problems, and for flows that make
+    /// no restricted transfer, what the rules find of the recipient itself (a processor without a
+    /// DPA is a gap wherever it sits).
+    pub fn gaps(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Gaps> {
+        let mut assessed = Vec::new();
+        for flow in &self.flows {
+            let facts = self.facts(flow, reference, on)?;
+            let Some(flow_regime) = facts.regime else {
+                continue;
+            };
+            if regime.is_some_and(|r| r != flow_regime) {
+                continue;
+            }
+            let restricted = assess_flow(reference, &facts, on)?;
+            if restricted.is_empty() {
+                let home = country(&facts.recipient.country)?;
+                let own = assessment(reference, &facts, flow_regime, home, on)?;
+                if !own.verdict.problems.is_empty() {
+                    assessed.push(own);
+                }
+            } else {
+                assessed.extend(restricted);
+            }
+        }
+        Ok(Gaps::of(assessed))
+    }
+}
+
+/// The DPO's dashboard: problems grouped by code, with counts and the assessments behind them.
+#[derive(Debug, Clone, Default)]
+pub struct Gaps {
+    pub assessed: usize,
+    pub non_compliant: usize,
+    pub groups: Vec<GapGroup>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GapGroup {
+    pub code: ProblemCode,
+    pub assessments: Vec<FlowAssessment>,
+}
+
+impl Gaps {
+    fn of(assessed: Vec<FlowAssessment>) -> Self {
+        let mut groups: BTreeMap<ProblemCode, Vec<FlowAssessment>> = BTreeMap::new();
+        let non_compliant = assessed
+            .iter()
+            .filter(|a| a.verdict.status == VerdictStatus::NonCompliant)
+            .count();
+        for a in &assessed {
+            let codes: BTreeSet<ProblemCode> = a.verdict.problems.iter().map(|p| p.code).collect();
+            for code in codes {
+                groups.entry(code).or_default().push(a.clone());
+            }
+        }
+        Self {
+            assessed: assessed.len(),
+            non_compliant,
+            groups: groups
+                .into_iter()
+                .map(|(code, assessments)| GapGroup { code, assessments })
+                .collect(),
+        }
+    }
+}
+
+/// A what-if: the verdict for a transfer described by hand; nothing is read or stored.
+pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> FlowAssessment {
+    FlowAssessment {
+        flow_id: None,
+        regime: transfer.regime,
+        from_country: transfer.exporter_country.to_string(),
+        destination: transfer.destination.to_string(),
+        mechanism: transfer.mechanism,
+        verdict: transfer::assess(reference, transfer, on),
+    }
+}

@@ -1,0 +1,213 @@
+//! The audit trail: an event per change, chained by hash, tampering detected.
+
+use crate::{
+    db_tests, fixtures,
+    support::{TestApp, assert_error},
+};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use transfer_register::{domain::vocab::Role, graphql::context::Auth, service::audit};
+
+db_tests!(
+    every_change_writes_an_event_with_who_what_and_before_and_after,
+    a_refused_mutation_writes_no_event,
+    tampering_with_an_event_is_caught_by_audit_verify,
+    deleting_an_event_is_caught_by_audit_verify,
+    only_auditors_dpos_and_admins_read_the_trail,
+);
+
+const EVENTS: &str = r#"query($entity: String, $id: ID) { auditEvents(entity: $entity, id: $id) {
+  totalCount edges { node { actor actorRole operation entity recordId before after hash prevHash } } } }"#;
+
+fn nodes(data: &Value) -> Vec<Value> {
+    data["auditEvents"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+async fn every_change_writes_an_event_with_who_what_and_before_and_after(app: TestApp) {
+    let id = fixtures::org(
+        &app,
+        json!({ "name": "Acme", "kind": "SUPPLIER", "country": "US" }),
+    )
+    .await;
+    app.ok(
+        r#"mutation($id: ID!) { updateOrganisation(input: { id: $id, dpfCertified: true }) { id } }"#,
+        json!({ "id": id }),
+    )
+    .await;
+    app.ok(
+        r#"mutation($id: ID!) { offboardOrganisation(id: $id) { id } }"#,
+        json!({ "id": id }),
+    )
+    .await;
+    let data = app
+        .ok(EVENTS, json!({ "entity": "organisation", "id": id }))
+        .await;
+    let events = nodes(&data);
+    let ops: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["operation"].as_str())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "registerOrganisation",
+            "updateOrganisation",
+            "offboardOrganisation"
+        ]
+    );
+    assert_eq!(events[0]["before"], json!(null));
+    assert_eq!(events[0]["actorRole"], "ADMIN");
+    let before: Value =
+        serde_json::from_str(events[1]["before"].as_str().expect("before")).expect("json");
+    let after: Value =
+        serde_json::from_str(events[1]["after"].as_str().expect("after")).expect("json");
+    assert_eq!(
+        (
+            before["dpf_certified"].clone(),
+            after["dpf_certified"].clone()
+        ),
+        (json!(false), json!(true))
+    );
+    assert_eq!(
+        events[1]["prevHash"], events[0]["hash"],
+        "each event names its predecessor's hash"
+    );
+    let history = app
+        .ok(
+            r#"query($id: ID!) { organisation(id: $id) { history { totalCount } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(history["organisation"]["history"]["totalCount"], 3);
+    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+}
+
+async fn a_refused_mutation_writes_no_event(app: TestApp) {
+    app.ok("{ dataCategories { code } }", json!({})).await; // creates the admin token first (an event)
+    let before = app.count("audit_event").await;
+    let response = app
+        .gql(r#"mutation { registerOrganisation(input: { name: "Acme", kind: SUPPLIER, country: "XX" }) { id } }"#, json!({}))
+        .await;
+    assert_error(&response, "BAD_USER_INPUT", Some("country"));
+    assert_eq!(app.count("audit_event").await, before);
+}
+
+async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
+    fixtures::seed(&app).await;
+    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+    app.state
+        .db
+        .execute_unprepared("UPDATE audit_event SET actor = 'someone-else' WHERE id = 3")
+        .await
+        .expect("tamper");
+    let broken = audit::verify(&app.state.db)
+        .await
+        .expect("verify")
+        .expect_err("tampering is caught");
+    assert_eq!(broken.event_id, 3);
+    assert!(broken.reason.contains("altered"), "{}", broken.reason);
+}
+
+async fn deleting_an_event_is_caught_by_audit_verify(app: TestApp) {
+    fixtures::seed(&app).await;
+    app.state
+        .db
+        .execute_unprepared("DELETE FROM audit_event WHERE id = 2")
+        .await
+        .expect("delete");
+    let broken = audit::verify(&app.state.db)
+        .await
+        .expect("verify")
+        .expect_err("deletion is caught");
+    assert_eq!(
+        broken.event_id, 3,
+        "the event after the gap is the first that no longer fits"
+    );
+    let last = app.count("audit_event").await;
+    app.state
+        .db
+        .execute_unprepared(&format!("INSERT INTO audit_event (id, occurred_at, actor, actor_role, operation, entity, record_id, prev_hash, hash) SELECT 2, occurred_at, actor, actor_role, operation, entity, record_id, prev_hash, hash FROM audit_event WHERE id = {}", last + 1))
+        .await
+        .expect("forge");
+    assert!(
+        audit::verify(&app.state.db).await.expect("verify").is_err(),
+        "a forged event is caught too"
+    );
+}
+
+async fn only_auditors_dpos_and_admins_read_the_trail(app: TestApp) {
+    let id = fixtures::org(
+        &app,
+        json!({ "name": "Acme", "kind": "SUPPLIER", "country": "US" }),
+    )
+    .await;
+    for (role, allowed) in [
+        (Role::Auditor, true),
+        (Role::Dpo, true),
+        (Role::Admin, true),
+        (Role::Procurement, false),
+    ] {
+        let auth = Auth::Token(app.principal(role, None).await);
+        let response = app.exec(auth.clone(), EVENTS, json!({})).await;
+        let history = app
+            .exec(
+                auth,
+                r#"query($id: ID!) { organisation(id: $id) { history { totalCount } } }"#,
+                json!({ "id": id }),
+            )
+            .await;
+        if allowed {
+            assert!(response.get("errors").is_none(), "{role}: {response:#}");
+            assert!(history.get("errors").is_none(), "{role}: {history:#}");
+        } else {
+            assert_error(&response, "FORBIDDEN", None);
+            assert_eq!(history["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_verify_command_exits_non_zero_naming_the_first_broken_event() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("r.sqlite").display());
+    let bin = env!("CARGO_BIN_EXE_transfer-register");
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .expect("run")
+    };
+    for name in ["a", "b", "c"] {
+        assert!(
+            run(&["token", "create", "--name", name, "--role", "DPO"])
+                .status
+                .success()
+        );
+    }
+    let ok = run(&["audit", "verify"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("3 events"));
+    let db = sea_orm::Database::connect(&url).await.expect("db");
+    db.execute_unprepared("UPDATE audit_event SET operation = 'tokenRevoke' WHERE id = 2")
+        .await
+        .expect("tamper");
+    db.close().await.expect("close");
+    let broken = run(&["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("event 2"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
+}
