@@ -37,6 +37,9 @@ pub enum Command {
     /// Manage API tokens (works on the database directly, no server needed).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Data subjects (works on the database directly, no server needed).
+    #[command(subcommand)]
+    Subjects(SubjectsCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -46,6 +49,16 @@ pub enum Command {
 pub enum AuditCommand {
     /// Walk the hash chain: exit 0 when intact, non-zero naming the first broken event.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectsCommand {
+    /// Register subjects from a CSV file (email,phone,account_number,activity_ids with ids
+    /// separated by `;`), in transactions of 1,000.
+    Import {
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +103,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve(args) => serve(cli.config, args).await?,
         Command::Token(command) => token(cli.config, command).await?,
+        Command::Subjects(SubjectsCommand::Import { file }) => {
+            let state = AppState::new(cli.config).await?;
+            let keys = crate::service::subjects::SubjectKeys::new(
+                &state.secret,
+                state.config.phone_default_country,
+            );
+            let reader = std::io::BufReader::new(
+                std::fs::File::open(&file)
+                    .with_context(|| format!("opening {}", file.display()))?,
+            );
+            let n = crate::service::subject_import::import(&state.db, &keys, reader).await?;
+            println!("imported {n} subjects");
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = db::connect(&cli.config).await?;
             return match audit::verify(&db)

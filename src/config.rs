@@ -1,5 +1,6 @@
 //! Configuration, read once from flags and environment (flags win).
 
+use crate::domain::{country::CountryCode, identifier::PhoneRegion};
 use clap::Args;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -71,6 +72,17 @@ pub struct Config {
     /// Answer introspection queries.
     #[arg(long, env = "REGISTER_INTROSPECTION", global = true, default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+
+    /// The country whose national phone numbers (without `+`) subject identifiers are read as.
+    #[arg(long, env = "REGISTER_PHONE_DEFAULT_COUNTRY", global = true, default_value = "GB", value_parser = parse_phone_region)]
+    pub phone_default_country: Option<PhoneRegion>,
+}
+
+/// Parsed once at start, so a country without a numbering plan fails there, not on a request.
+fn parse_phone_region(s: &str) -> Result<PhoneRegion, String> {
+    CountryCode::parse(s)
+        .and_then(PhoneRegion::new)
+        .ok_or_else(|| format!("{s:?} is not an ISO 3166-1 alpha-2 country with phone numbers"))
 }
 
 /// The file used when `DATABASE_URL` is unset.
@@ -90,6 +102,7 @@ impl Config {
             request_timeout_secs: 30,
             graphiql: true,
             introspection: true,
+            phone_default_country: CountryCode::parse("GB").and_then(PhoneRegion::new),
         }
     }
 

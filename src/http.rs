@@ -68,7 +68,14 @@ pub async fn execute(
         config: state.config.clone(),
         auth,
     };
-    let request = request.data(Loaders::new(&state.db)).data(context);
+    let keys = crate::service::subjects::SubjectKeys::new(
+        &state.secret,
+        state.config.phone_default_country,
+    );
+    let request = request
+        .data(Loaders::new(&state.db))
+        .data(context)
+        .data(keys);
     errors::normalise(state.schema.execute(request).await, &state.field_index)
 }
 

@@ -9,9 +9,12 @@ pub mod audit_head;
 pub mod codes;
 pub mod data_category;
 pub mod data_flow;
+pub mod data_subject;
 pub mod location;
 pub mod organisation;
 pub mod processing_activity;
+pub mod subject_activity;
 pub mod subject_category;
+pub mod subject_identifier;
 
 pub use codes::Codes;

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_register;
+mod m20261125_000001_subjects;
 mod m20261125_000002_audit;
 
 pub struct Migrator;
@@ -11,6 +12,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261124_000001_register::Migration),
+            Box::new(m20261125_000001_subjects::Migration),
             Box::new(m20261125_000002_audit::Migration),
         ]
     }

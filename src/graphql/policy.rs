@@ -55,7 +55,14 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "defineSubjectCategory"
             | "rotateWebhookSecret",
         ) => REGISTRARS,
-        ("Mutation", "registerSubject" | "fileDataSubjectRequest") => PRIVACY,
+        (
+            "Mutation",
+            "registerSubject"
+            | "registerSubjects"
+            | "unlinkSubject"
+            | "removeSubject"
+            | "fileDataSubjectRequest",
+        ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         _ => return None,
     };

@@ -12,5 +12,6 @@ mod http;
 mod matrix;
 mod organisations;
 mod schema;
+mod subjects;
 mod taxonomy;
 mod transfers;

@@ -3,6 +3,7 @@
 mod audit;
 mod flows;
 mod organisations;
+mod subjects;
 mod taxonomy;
 mod transfers;
 
@@ -13,6 +14,7 @@ pub struct Query(
     organisations::OrganisationQuery,
     flows::FlowQuery,
     taxonomy::TaxonomyQuery,
+    subjects::SubjectQuery,
     transfers::TransferQuery,
     audit::AuditQuery,
 );

@@ -154,7 +154,7 @@ pub async fn prime(
 }
 
 /// The facts a flow's assessment needs, through the loaders (so a page of flows batches them).
-async fn assessments(
+pub(crate) async fn assessments(
     ctx: &Context<'_>,
     flow: &data_flow::Model,
     on: chrono::NaiveDate,

@@ -7,4 +7,5 @@ pub mod connection;
 pub mod flow;
 pub mod organisation;
 pub mod reference;
+pub mod subject;
 pub mod transfer;

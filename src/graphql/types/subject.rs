@@ -1,0 +1,189 @@
+//! `DataSubject`, `Holding` and `WhoHolds`.
+
+use super::{
+    activity::ProcessingActivity,
+    flow::{self, DataFlow},
+    organisation::Organisation,
+    transfer::TransferAssessment,
+};
+use crate::{
+    graphql::{
+        context::request,
+        enums::RecipientRole,
+        scalars::{Date, date},
+    },
+    service::{subjects, who_holds::Answer},
+};
+use async_graphql::{Context, ID, Object, Result};
+use entity::{organisation, processing_activity};
+use std::sync::Arc;
+
+/// A person the register knows only by keyed hashes of their identifiers and by the activities
+/// they take part in.
+pub struct DataSubject {
+    pub id: i64,
+    /// The activities, when already read (by `whoHolds`); otherwise read on demand.
+    pub activities: Option<Vec<processing_activity::Model>>,
+}
+
+impl DataSubject {
+    pub fn by_id(id: i64) -> Self {
+        Self {
+            id,
+            activities: None,
+        }
+    }
+}
+
+#[Object]
+impl DataSubject {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// The processing activities the subject takes part in.
+    async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<ProcessingActivity>> {
+        let models = match &self.activities {
+            Some(models) => models.clone(),
+            None => subjects::activities(&request(ctx)?.db, self.id)
+                .await?
+                .into_iter()
+                .map(|(m, _)| m)
+                .collect(),
+        };
+        Ok(models.into_iter().map(ProcessingActivity).collect())
+    }
+}
+
+/// The answer to "who holds this person's data".
+pub struct WhoHolds(pub Arc<Answer>);
+
+fn organisations(answer: &Answer, ids: &[i64]) -> Vec<Organisation> {
+    ids.iter()
+        .filter_map(|id| answer.organisations.get(id).cloned().map(Organisation))
+        .collect()
+}
+
+#[Object]
+impl WhoHolds {
+    /// The subject the identifiers match; null when none does.
+    async fn subject(&self) -> Option<DataSubject> {
+        self.0.subject_id.map(|id| DataSubject {
+            id,
+            activities: Some(self.0.activities.clone()),
+        })
+    }
+
+    /// Every organisation holding the subject's data: the controller of each of its activities,
+    /// each recipient of their flows and every sub-processor down each chain of continued flows,
+    /// offboarded ones included. Shortest paths first. Empty for an unknown subject.
+    async fn holdings(&self) -> Vec<Holding> {
+        (0..self.0.holdings.len())
+            .map(|index| Holding {
+                answer: self.0.clone(),
+                index,
+            })
+            .collect()
+    }
+
+    /// Chains of flows that come back to an organisation already on them, each as the
+    /// organisations from the first visit to the return (`[A, B, A]`). Reported, never followed
+    /// round again; the holdings are complete regardless.
+    async fn cycles(&self) -> Vec<Vec<Organisation>> {
+        self.0
+            .cycles
+            .iter()
+            .map(|cycle| organisations(&self.0, cycle))
+            .collect()
+    }
+}
+
+/// One organisation holding a subject's data.
+pub struct Holding {
+    answer: Arc<Answer>,
+    index: usize,
+}
+
+impl Holding {
+    fn held(&self) -> Result<&crate::service::who_holds::HeldBy> {
+        self.answer
+            .holdings
+            .get(self.index)
+            .ok_or_else(|| "holding out of range".into())
+    }
+
+    fn organisation_model(&self) -> Result<&organisation::Model> {
+        let id = self.held()?.holding.organisation_id;
+        self.answer
+            .organisations
+            .get(&id)
+            .ok_or_else(|| format!("organisation {id} not loaded").into())
+    }
+}
+
+#[Object]
+impl Holding {
+    async fn organisation(&self) -> Result<Organisation> {
+        Ok(Organisation(self.organisation_model()?.clone()))
+    }
+
+    /// CONTROLLER for the controller of one of the subject's activities (it holds the data as
+    /// the one who collected it); otherwise the recipient role of the last flow on `path`.
+    async fn role(&self) -> Result<RecipientRole> {
+        Ok(self.held()?.holding.role.into())
+    }
+
+    /// Every category it holds of this subject: the union over all activities and chains.
+    async fn data_categories(&self) -> Result<&[String]> {
+        Ok(&self.held()?.holding.data_categories)
+    }
+
+    /// Its country of establishment and the countries of its locations (ISO codes, sorted).
+    async fn countries(&self) -> Result<&[String]> {
+        Ok(&self.held()?.countries)
+    }
+
+    /// A shortest chain of organisations from the controller to this one, both included
+    /// (just the controller for a controller).
+    async fn path(&self) -> Result<Vec<Organisation>> {
+        Ok(organisations(&self.answer, &self.held()?.holding.path))
+    }
+
+    /// The flows along `path`, in order.
+    async fn flows(&self) -> Result<Vec<DataFlow>> {
+        Ok(self
+            .held()?
+            .holding
+            .flows
+            .iter()
+            .filter_map(|id| self.answer.flows.get(id).cloned().map(DataFlow))
+            .collect())
+    }
+
+    /// The transfer assessments of the flows along `path` (each restricted transfer the data
+    /// made on its way here), as the law stood on `on` (default today).
+    async fn transfers(
+        &self,
+        ctx: &Context<'_>,
+        on: Option<Date>,
+    ) -> Result<Vec<TransferAssessment>> {
+        let on = date("on", on.as_ref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let mut out = Vec::new();
+        for id in &self.held()?.holding.flows {
+            if let Some(flow) = self.answer.flows.get(id) {
+                out.extend(
+                    flow::assessments(ctx, flow, on)
+                        .await?
+                        .into_iter()
+                        .map(TransferAssessment),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Offboarded: no new flows go to it, but it may still hold the data.
+    async fn offboarded(&self) -> Result<bool> {
+        Ok(self.held()?.offboarded)
+    }
+}

@@ -1,0 +1,318 @@
+//! Data subjects: registered by the identifiers people quote, kept only as keyed hashes, and
+//! linked to the processing activities they take part in.
+
+use crate::{
+    domain::identifier::{IdentifierHasher, IdentifierKind, PhoneRegion, SubjectIdentifiers},
+    error::{AppError, AppResult},
+    service::validate,
+};
+use chrono::{NaiveDate, Utc};
+use entity::{data_subject, processing_activity, subject_activity, subject_identifier};
+use sea_orm::{
+    ActiveValue::Set, Condition, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
+    prelude::*,
+};
+use std::collections::BTreeSet;
+
+/// The most subjects one `registerSubjects` call (or one CLI batch) takes: one transaction
+/// should stay short enough not to hold the writer for long.
+pub const MAX_BULK: usize = 1000;
+
+/// What hashing and phone parsing need; built from the service secret and configuration.
+#[derive(Clone, Debug)]
+pub struct SubjectKeys {
+    pub hasher: IdentifierHasher,
+    pub phone_region: Option<PhoneRegion>,
+}
+
+impl SubjectKeys {
+    pub fn new(secret: &[u8], phone_region: Option<PhoneRegion>) -> Self {
+        Self {
+            hasher: IdentifierHasher::new(secret),
+            phone_region,
+        }
+    }
+
+    /// The normalised identifiers' hashes; a refusal names the schema's field.
+    pub fn hashes(&self, quoted: &Quoted) -> AppResult<Vec<(IdentifierKind, [u8; 32])>> {
+        let ids = SubjectIdentifiers::parse(
+            quoted.email.as_deref(),
+            quoted.phone.as_deref(),
+            quoted.account_number.as_deref(),
+            self.phone_region,
+        )
+        .map_err(|e| AppError::bad_input(e.field, e.message))?;
+        Ok(self.hasher.hash_all(&ids))
+    }
+}
+
+/// The identifiers as quoted (a `SubjectIdentifierInput`), not yet normalised.
+#[derive(Clone, Debug, Default)]
+pub struct Quoted {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub account_number: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewSubject {
+    pub identifiers: Quoted,
+    pub activity_ids: Vec<String>,
+    /// Default: today.
+    pub linked_on: Option<NaiveDate>,
+}
+
+/// Registers one subject, or extends the one its identifiers already match.
+pub async fn register(
+    db: &DatabaseConnection,
+    keys: &SubjectKeys,
+    input: NewSubject,
+) -> AppResult<i64> {
+    let txn = db.begin().await?;
+    let id = register_in(&txn, keys, &input).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Registers up to [`MAX_BULK`] subjects in one transaction: all or none. A refusal names the
+/// entry (`inputs[3].email`).
+pub async fn register_many(
+    db: &DatabaseConnection,
+    keys: &SubjectKeys,
+    inputs: &[NewSubject],
+) -> AppResult<Vec<i64>> {
+    if inputs.is_empty() || inputs.len() > MAX_BULK {
+        return Err(AppError::bad_input(
+            "inputs",
+            format!("give between 1 and {MAX_BULK} subjects"),
+        ));
+    }
+    let txn = db.begin().await?;
+    let mut ids = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let id = register_in(&txn, keys, input)
+            .await
+            .map_err(|e| prefixed(&format!("inputs[{i}]."), e))?;
+        ids.push(id);
+    }
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// `field` becomes `prefix` + `field` on an input error; other errors pass unchanged.
+pub fn prefixed(prefix: &str, err: AppError) -> AppError {
+    match err {
+        AppError::BadInput { field, message } => AppError::BadInput {
+            field: format!("{prefix}{field}"),
+            message,
+        },
+        other => other,
+    }
+}
+
+async fn register_in(
+    txn: &DatabaseTransaction,
+    keys: &SubjectKeys,
+    input: &NewSubject,
+) -> AppResult<i64> {
+    let hashes = keys.hashes(&input.identifiers)?;
+    let activity_ids: BTreeSet<i64> = input
+        .activity_ids
+        .iter()
+        .map(|a| validate::id("activityIds", a))
+        .collect::<AppResult<_>>()?;
+    let linked_on = validate::past_date("linkedOn", input.linked_on)?
+        .unwrap_or_else(|| Utc::now().date_naive());
+
+    let known = existing(txn, &hashes).await?;
+    let subject_id = match matched_subject(&known)? {
+        Some(id) => id,
+        None => {
+            data_subject::ActiveModel {
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?
+            .id
+        }
+    };
+    let new_ids: Vec<_> = hashes
+        .iter()
+        .filter(|(kind, hash)| {
+            !known
+                .iter()
+                .any(|k| k.kind == kind.tag() && k.hash == hash.as_slice())
+        })
+        .map(|(kind, hash)| subject_identifier::ActiveModel {
+            kind: Set(kind.tag().into()),
+            hash: Set(hash.to_vec()),
+            subject_id: Set(subject_id),
+        })
+        .collect();
+    if !new_ids.is_empty() {
+        subject_identifier::Entity::insert_many(new_ids)
+            .exec_without_returning(txn)
+            .await?;
+    }
+
+    let found: BTreeSet<i64> = processing_activity::Entity::find()
+        .select_only()
+        .column(processing_activity::Column::Id)
+        .filter(processing_activity::Column::Id.is_in(activity_ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    if let Some(missing) = activity_ids.difference(&found).next() {
+        return Err(AppError::bad_input(
+            "activityIds",
+            format!("no processing activity with id {missing}"),
+        ));
+    }
+    let linked: BTreeSet<i64> = subject_activity::Entity::find()
+        .select_only()
+        .column(subject_activity::Column::ActivityId)
+        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let links: Vec<_> = activity_ids
+        .difference(&linked)
+        .map(|activity_id| subject_activity::ActiveModel {
+            subject_id: Set(subject_id),
+            activity_id: Set(*activity_id),
+            linked_on: Set(linked_on),
+        })
+        .collect();
+    if !links.is_empty() {
+        subject_activity::Entity::insert_many(links)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(subject_id)
+}
+
+/// The stored identifiers among `hashes`.
+async fn existing(
+    db: &impl ConnectionTrait,
+    hashes: &[(IdentifierKind, [u8; 32])],
+) -> AppResult<Vec<subject_identifier::Model>> {
+    let mut any = Condition::any();
+    for (kind, hash) in hashes {
+        any = any.add(
+            Condition::all()
+                .add(subject_identifier::Column::Kind.eq(kind.tag()))
+                .add(subject_identifier::Column::Hash.eq(hash.to_vec())),
+        );
+    }
+    Ok(subject_identifier::Entity::find()
+        .filter(any)
+        .all(db)
+        .await?)
+}
+
+/// The one subject the stored identifiers belong to; two different ones are a CONFLICT, never a
+/// silent merge: they may be two people sharing a phone.
+fn matched_subject(known: &[subject_identifier::Model]) -> AppResult<Option<i64>> {
+    let ids: BTreeSet<i64> = known.iter().map(|k| k.subject_id).collect();
+    if ids.len() > 1 {
+        return Err(AppError::Conflict(
+            "the identifiers given belong to two different data subjects".into(),
+        ));
+    }
+    Ok(ids.into_iter().next())
+}
+
+/// The subject any of the quoted identifiers matches, if any.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    keys: &SubjectKeys,
+    quoted: &Quoted,
+) -> AppResult<Option<i64>> {
+    let hashes = keys.hashes(quoted)?;
+    matched_subject(&existing(db, &hashes).await?)
+}
+
+async fn require(db: &impl ConnectionTrait, keys: &SubjectKeys, quoted: &Quoted) -> AppResult<i64> {
+    find(db, keys, quoted)
+        .await?
+        .ok_or_else(|| AppError::not_found("data subject"))
+}
+
+/// Ends the subject's part in one activity.
+pub async fn unlink(
+    db: &DatabaseConnection,
+    keys: &SubjectKeys,
+    quoted: &Quoted,
+    activity_id: &str,
+) -> AppResult<i64> {
+    let activity_id = validate::id("activityId", activity_id)?;
+    let txn = db.begin().await?;
+    let subject_id = require(&txn, keys, quoted).await?;
+    let deleted = subject_activity::Entity::delete_many()
+        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .filter(subject_activity::Column::ActivityId.eq(activity_id))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::bad_input(
+            "activityId",
+            format!("the subject takes no part in processing activity {activity_id}"),
+        ));
+    }
+    txn.commit().await?;
+    Ok(subject_id)
+}
+
+/// Forgets the subject: its identifiers' hashes and its links. Returns its id.
+pub async fn remove(
+    db: &DatabaseConnection,
+    keys: &SubjectKeys,
+    quoted: &Quoted,
+) -> AppResult<i64> {
+    let txn = db.begin().await?;
+    let subject_id = require(&txn, keys, quoted).await?;
+    subject_activity::Entity::delete_many()
+        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .exec(&txn)
+        .await?;
+    subject_identifier::Entity::delete_many()
+        .filter(subject_identifier::Column::SubjectId.eq(subject_id))
+        .exec(&txn)
+        .await?;
+    data_subject::Entity::delete_by_id(subject_id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(subject_id)
+}
+
+/// The activities of a subject, in id order, with the date each link started.
+pub async fn activities(
+    db: &impl ConnectionTrait,
+    subject_id: i64,
+) -> AppResult<Vec<(processing_activity::Model, NaiveDate)>> {
+    let links = subject_activity::Entity::find()
+        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .order_by_asc(subject_activity::Column::ActivityId)
+        .all(db)
+        .await?;
+    let models = crate::service::activities::by_ids(
+        db,
+        &links.iter().map(|l| l.activity_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            models
+                .get(&l.activity_id)
+                .cloned()
+                .map(|m| (m, l.linked_on))
+        })
+        .collect())
+}

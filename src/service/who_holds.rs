@@ -1,0 +1,180 @@
+//! "Who holds this person's data", answered from the live tables on every call.
+//!
+//! Strategy (chosen by measurement, see BENCHMARKS.md): a chain of continued flows never leaves its
+//! activity, so three indexed reads (the identifier; the subject's activities with their flows;
+//! the holders with their locations) give everything, and [`holdings::walk`] follows the chains in
+//! memory. Nothing is cached between calls, so every answer reflects every committed write, on
+//! any number of service instances sharing one database.
+
+use crate::{
+    domain::{
+        holdings::{self, ActivityRow, FlowRow, Holding},
+        vocab::{OrganisationStatus, RecipientRole},
+    },
+    error::{AppError, AppResult},
+    service::subjects::{self, Quoted, SubjectKeys},
+};
+use entity::{data_flow, location, organisation, processing_activity, subject_activity};
+use sea_orm::{JoinType, QuerySelect, RelationDef, prelude::*, sea_query::Query};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One holder with what the API shows beside the walk's result.
+#[derive(Clone, Debug)]
+pub struct HeldBy {
+    pub holding: Holding,
+    /// Establishment and location countries, sorted, without duplicates.
+    pub countries: Vec<String>,
+    pub offboarded: bool,
+}
+
+/// The answer, with the rows it was built from so the API can show them without asking again.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub subject_id: Option<i64>,
+    pub activities: Vec<processing_activity::Model>,
+    pub holdings: Vec<HeldBy>,
+    pub cycles: Vec<Vec<i64>>,
+    pub organisations: HashMap<i64, organisation::Model>,
+    pub locations: HashMap<i64, Vec<location::Model>>,
+    pub flows: HashMap<i64, data_flow::Model>,
+}
+
+pub async fn who_holds(
+    db: &impl ConnectionTrait,
+    keys: &SubjectKeys,
+    quoted: &Quoted,
+) -> AppResult<Answer> {
+    let Some(subject_id) = subjects::find(db, keys, quoted).await? else {
+        return Ok(Answer::default());
+    };
+    let (activities, flows) = activities_and_flows(db, subject_id).await?;
+    let walked = holdings::walk(&activity_rows(&activities), &flow_rows(&flows)?);
+    let org_ids: Vec<i64> = walked.holdings.iter().map(|h| h.organisation_id).collect();
+    let (orgs, locations) = organisations_and_locations(db, &org_ids).await?;
+    let holdings = walked
+        .holdings
+        .into_iter()
+        .map(|holding| {
+            let org = orgs.get(&holding.organisation_id).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!(
+                    "organisation {} is gone",
+                    holding.organisation_id
+                ))
+            })?;
+            let mut countries: BTreeSet<String> = locations
+                .get(&holding.organisation_id)
+                .into_iter()
+                .flatten()
+                .map(|l| l.country.clone())
+                .collect();
+            countries.insert(org.country.clone());
+            Ok(HeldBy {
+                countries: countries.into_iter().collect(),
+                offboarded: org.status == OrganisationStatus::Offboarded.as_str(),
+                holding,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Answer {
+        subject_id: Some(subject_id),
+        activities,
+        holdings,
+        cycles: walked.cycles,
+        organisations: orgs,
+        locations,
+        flows: flows.into_iter().map(|f| (f.id, f)).collect(),
+    })
+}
+
+/// The subject's activities and all their flows, in one statement (a left join).
+async fn activities_and_flows(
+    db: &impl ConnectionTrait,
+    subject_id: i64,
+) -> AppResult<(Vec<processing_activity::Model>, Vec<data_flow::Model>)> {
+    let flow_of_activity: RelationDef = data_flow::Entity::belongs_to(processing_activity::Entity)
+        .from(data_flow::Column::ActivityId)
+        .to(processing_activity::Column::Id)
+        .into();
+    let rows = processing_activity::Entity::find()
+        .select_also(data_flow::Entity)
+        .join(JoinType::LeftJoin, flow_of_activity.rev())
+        .filter(
+            processing_activity::Column::Id.in_subquery(
+                Query::select()
+                    .column(subject_activity::Column::ActivityId)
+                    .from(subject_activity::Entity)
+                    .and_where(subject_activity::Column::SubjectId.eq(subject_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let mut activities = BTreeMap::new();
+    let mut flows = Vec::new();
+    for (activity, flow) in rows {
+        flows.extend(flow);
+        activities.entry(activity.id).or_insert(activity);
+    }
+    Ok((activities.into_values().collect(), flows))
+}
+
+type Locations = HashMap<i64, Vec<location::Model>>;
+
+/// The holders and their locations, in one statement (a left join).
+async fn organisations_and_locations(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<(HashMap<i64, organisation::Model>, Locations)> {
+    let location_of: RelationDef = location::Entity::belongs_to(organisation::Entity)
+        .from(location::Column::OrganisationId)
+        .to(organisation::Column::Id)
+        .into();
+    let rows = organisation::Entity::find()
+        .select_also(location::Entity)
+        .join(JoinType::LeftJoin, location_of.rev())
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut orgs = HashMap::new();
+    let mut locations: Locations = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (org, location) in rows {
+        if let Some(location) = location {
+            locations.entry(org.id).or_default().push(location);
+        }
+        orgs.entry(org.id).or_insert(org);
+    }
+    Ok((orgs, locations))
+}
+
+fn activity_rows(activities: &[processing_activity::Model]) -> Vec<ActivityRow> {
+    activities
+        .iter()
+        .map(|a| ActivityRow {
+            id: a.id,
+            controller_id: a.controller_id,
+            data_categories: a.data_categories.0.clone(),
+        })
+        .collect()
+}
+
+fn flow_rows(flows: &[data_flow::Model]) -> AppResult<Vec<FlowRow>> {
+    flows
+        .iter()
+        .map(|f| {
+            Ok(FlowRow {
+                id: f.id,
+                activity_id: f.activity_id,
+                to_id: f.to_id,
+                role: f.recipient_role.parse::<RecipientRole>().map_err(|_| {
+                    AppError::internal(anyhow::anyhow!(
+                        "flow {} has an unknown role {:?}",
+                        f.id,
+                        f.recipient_role
+                    ))
+                })?,
+                data_categories: f.data_categories.0.clone(),
+                continues_flow_id: f.continues_flow_id,
+            })
+        })
+        .collect()
+}
