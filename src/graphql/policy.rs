@@ -39,7 +39,12 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "adequacyDecisions",
         ) => READERS,
-        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "auditEvents") => {
+        (
+            "Query",
+            "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "overdueDsrTasks"
+            | "auditEvents",
+        )
+        | ("Subscription", "dataSubjectRequestUpdated") => {
             PRIVACY_READERS
         }
         (
@@ -55,7 +60,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "defineSubjectCategory"
             | "rotateWebhookSecret",
         ) => REGISTRARS,
-        ("Mutation", "registerSubject" | "fileDataSubjectRequest") => PRIVACY,
+        ("Mutation", "registerSubject" | "fileDataSubjectRequest" | "extendDeadline") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         _ => return None,
     };

@@ -13,24 +13,9 @@ const PENDING: &[&str] = &[
     "DataSubject",
     "Holding",
     "WhoHolds",
-    "SubjectIdentifierInput",
     "RegisterSubjectInput",
     "Query.whoHolds",
     "Mutation.registerSubject",
-    // issue 5: data-subject requests
-    "DsrKind",
-    "DsrStatus",
-    "DeliveryChannel",
-    "TaskStatus",
-    "TaskOutcome",
-    "DsrTask",
-    "DataSubjectRequest",
-    "FileDataSubjectRequestInput",
-    "ConfirmTaskInput",
-    "Query.dataSubjectRequest",
-    "Mutation.fileDataSubjectRequest",
-    "Mutation.confirmTask",
-    "Mutation.rotateWebhookSecret",
 ];
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod flows;
 mod organisations;
+mod requests;
 mod taxonomy;
 
 use async_graphql::MergedObject;
@@ -11,4 +12,5 @@ pub struct Mutation(
     organisations::OrganisationMutation,
     flows::FlowMutation,
     taxonomy::TaxonomyMutation,
+    requests::RequestMutation,
 );

@@ -3,6 +3,7 @@
 mod audit;
 mod flows;
 mod organisations;
+mod requests;
 mod taxonomy;
 mod transfers;
 
@@ -15,4 +16,5 @@ pub struct Query(
     taxonomy::TaxonomyQuery,
     transfers::TransferQuery,
     audit::AuditQuery,
+    requests::RequestQuery,
 );

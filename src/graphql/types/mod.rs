@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod audit;
 pub mod category;
+pub mod dsr;
 pub mod connection;
 pub mod flow;
 pub mod organisation;
