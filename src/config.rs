@@ -118,7 +118,7 @@ impl Config {
             webhook_allow_insecure: false,
             max_page_size: 1000,
             max_depth: 12,
-            max_complexity: 5000,
+            max_complexity: 25_000,
             max_body_bytes: 1_048_576,
             request_timeout_secs: 30,
             graphiql: true,

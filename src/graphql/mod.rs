@@ -37,6 +37,16 @@ pub fn build_schema(config: &Config) -> AppSchema {
     builder.finish()
 }
 
+/// The complexity of a page: its rows times what is selected of each, so aliases and large pages
+/// of nested lists add up to what they will cost.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(50, |n| usize::try_from(n).unwrap_or(0)).max(1);
+    rows.saturating_mul(child_complexity.max(1))
+}
+
+/// What a query over the whole register (every flow assessed) counts for in the complexity limit.
+pub const REGISTER_COST: usize = 5000;
+
 /// The SDL clients see, as checked into `schema.graphql`.
 pub fn sdl() -> String {
     build_schema(&Config::for_database("sqlite::memory:")).sdl()

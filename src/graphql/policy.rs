@@ -119,16 +119,25 @@ impl Extension for PolicyExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        // Introspection and `__typename` are open: the schema is public (`export-schema`).
-        if info.path_node.parent.is_none()
-            && !info.is_for_introspection
-            && !info.name.starts_with("__")
-        {
-            let auth = ctx
-                .data::<RequestContext>()
-                .map(|rc| &rc.auth)
-                .unwrap_or(&Auth::Anonymous);
-            if let Err(err) = check(auth, info.parent_type, info.name) {
+        // Introspection and `__typename` are open (the schema is public, see `export-schema`)
+        // unless introspection is switched off, when it is refused with a clear error.
+        if info.path_node.parent.is_none() {
+            let rc = ctx.data::<RequestContext>().ok();
+            let introspection = matches!(info.name, "__schema" | "__type");
+            let refusal = if introspection && rc.is_some_and(|rc| !rc.config.introspection) {
+                Err(crate::error::AppError::Forbidden(
+                    "introspection is disabled on this server".into(),
+                ))
+            } else if info.is_for_introspection || info.name.starts_with("__") {
+                Ok(())
+            } else {
+                check(
+                    rc.map_or(&Auth::Anonymous, |rc| &rc.auth),
+                    info.parent_type,
+                    info.name,
+                )
+            };
+            if let Err(err) = refusal {
                 let err: async_graphql::Error = err.into();
                 return Err(err.into_server_error(info.field.name.pos).with_path(vec![
                     async_graphql::PathSegment::Field(info.alias.unwrap_or(info.name).to_string()),

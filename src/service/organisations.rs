@@ -23,6 +23,9 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 
+/// Most locations one registration may carry (more is a script gone wrong, not a supplier).
+const MAX_LOCATIONS: usize = 50;
+
 /// What procurement gives to register an organisation (raw input; parsed here).
 #[derive(Debug, Clone, Default)]
 pub struct NewOrganisation {
@@ -96,6 +99,12 @@ pub async fn register(
         None => None,
     };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
+    if input.locations.len() > MAX_LOCATIONS {
+        return Err(AppError::bad_input(
+            "locations",
+            format!("at most {MAX_LOCATIONS} locations at once"),
+        ));
+    }
     let mut locations = Vec::with_capacity(input.locations.len());
     for (i, (c, usage)) in input.locations.iter().enumerate() {
         let field = format!("locations[{i}].country");

@@ -101,18 +101,26 @@ pub async fn create(
 }
 
 /// The principal behind a bearer token, if the token is known, unrevoked and unexpired.
-/// Lookup is by the token's digest, so no secret is ever compared byte by byte.
+/// Lookup is by the token's digest, so the secret itself is never compared.
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<Principal>> {
     if !token.starts_with(PREFIX) || token.len() > 100 {
         return Ok(None);
     }
+    let wanted = digest(token);
     let Some(row) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .filter(api_token::Column::TokenHash.eq(&wanted))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
+    // The index found the row; compare again in constant time so no timing depends on the secret.
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        row.token_hash.as_bytes(),
+        wanted.as_bytes(),
+    )) {
+        return Ok(None);
+    }
     let now = Utc::now();
     if row.revoked_at.is_some() || row.expires_at.is_some_and(|at| at <= now) {
         return Ok(None);

@@ -198,11 +198,25 @@ impl TestApp {
 
     /// Serves the real router on a loopback port; returns its base URL.
     pub async fn serve(&self) -> String {
+        self.serve_state(self.state.clone()).await
+    }
+
+    /// Serves the same database under a changed configuration (limits, switches).
+    pub async fn serve_with(&self, change: impl FnOnce(&mut Config)) -> String {
+        let mut config = (*self.state.config).clone();
+        change(&mut config);
+        let state = AppState::with_db(config, self.state.db.clone())
+            .await
+            .expect("state");
+        self.serve_state(state).await
+    }
+
+    async fn serve_state(&self, state: AppState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let router = transfer_register::app(self.state.clone());
+        let router = transfer_register::app(state);
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });

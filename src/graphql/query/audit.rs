@@ -13,6 +13,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// Audit events, oldest first, optionally of one record (`entity` as `organisation`,
     /// `data_flow`, ...; `id` its id).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -34,6 +34,7 @@ impl FlowQuery {
     }
 
     /// Processing activities in registration order, optionally of one controller.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn processing_activities(
         &self,
         ctx: &Context<'_>,
@@ -59,6 +60,7 @@ impl FlowQuery {
     }
 
     /// Data flows in registration order, filtered.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn data_flows(
         &self,
         ctx: &Context<'_>,

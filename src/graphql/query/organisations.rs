@@ -26,6 +26,7 @@ impl OrganisationQuery {
     }
 
     /// Organisations in registration order, filtered.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

@@ -77,6 +77,7 @@ pub struct TransferQuery;
 impl TransferQuery {
     /// Every restricted transfer of the register and its verdict on `on` (default today),
     /// optionally of one regime.
+    #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn transfer_register(
         &self,
         ctx: &Context<'_>,
@@ -91,6 +92,7 @@ impl TransferQuery {
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts.
+    #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn compliance_gaps(
         &self,
         ctx: &Context<'_>,

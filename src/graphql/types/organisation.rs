@@ -112,6 +112,7 @@ impl Organisation {
     }
 
     /// Every change to this organisation, oldest first (ADMIN, DPO and AUDITOR only).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn history(
         &self,
         ctx: &async_graphql::Context<'_>,
