@@ -73,23 +73,48 @@ pub struct Config {
     pub introspection: bool,
 
     /// Delivery attempts of a webhook or e-mail task before it is FAILED.
-    #[arg(long, env = "REGISTER_DELIVERY_MAX_ATTEMPTS", global = true, default_value_t = 8)]
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_MAX_ATTEMPTS",
+        global = true,
+        default_value_t = 8
+    )]
     pub delivery_max_attempts: u32,
 
     /// Back-off after the first failed attempt, in milliseconds; doubles each attempt (with jitter).
-    #[arg(long, env = "REGISTER_DELIVERY_BACKOFF_MS", global = true, default_value_t = 30_000)]
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_BACKOFF_MS",
+        global = true,
+        default_value_t = 30_000
+    )]
     pub delivery_backoff_ms: u64,
 
     /// Longest back-off between attempts, in milliseconds.
-    #[arg(long, env = "REGISTER_DELIVERY_BACKOFF_MAX_MS", global = true, default_value_t = 3_600_000)]
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_BACKOFF_MAX_MS",
+        global = true,
+        default_value_t = 3_600_000
+    )]
     pub delivery_backoff_max_ms: u64,
 
     /// Milliseconds one webhook POST or SMTP exchange may take.
-    #[arg(long, env = "REGISTER_DELIVERY_TIMEOUT_MS", global = true, default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_TIMEOUT_MS",
+        global = true,
+        default_value_t = 10_000
+    )]
     pub delivery_timeout_ms: u64,
 
     /// Milliseconds the worker waits when it finds nothing due.
-    #[arg(long, env = "REGISTER_WORKER_POLL_MS", global = true, default_value_t = 1_000)]
+    #[arg(
+        long,
+        env = "REGISTER_WORKER_POLL_MS",
+        global = true,
+        default_value_t = 1_000
+    )]
     pub worker_poll_ms: u64,
 
     /// Run the delivery worker inside `serve` (turn off when separate `worker` processes run it).
@@ -102,7 +127,12 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// Sender address of e-mail tasks.
-    #[arg(long, env = "REGISTER_SMTP_FROM", global = true, default_value = "privacy-register@localhost")]
+    #[arg(
+        long,
+        env = "REGISTER_SMTP_FROM",
+        global = true,
+        default_value = "privacy-register@localhost"
+    )]
     pub smtp_from: String,
 }
 

@@ -3,9 +3,9 @@
 use crate::{
     config::Config,
     db,
+    domain::dsr::seal::Sealer,
     domain::reference::LegalReference,
     graphql::{AppSchema, build_schema, errors::FieldIndex},
-    domain::dsr::seal::Sealer,
     service::requests::{DsrEvents, DsrKeys},
     service::taxonomy,
 };

@@ -7,8 +7,8 @@ pub mod loaders;
 mod mutation;
 pub mod policy;
 mod query;
-mod subscription;
 pub mod scalars;
+mod subscription;
 pub mod types;
 
 use crate::config::Config;
@@ -26,11 +26,11 @@ pub fn build_schema(config: &Config) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
-        Subscription::default(),
+        Subscription,
     )
-        .extension(policy::Policy)
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity);
+    .extension(policy::Policy)
+    .limit_depth(config.max_depth)
+    .limit_complexity(config.max_complexity);
     if !config.introspection {
         builder = builder.disable_introspection();
     }

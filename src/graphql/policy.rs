@@ -41,12 +41,13 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         ) => READERS,
         (
             "Query",
-            "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "overdueDsrTasks"
+            "whoHolds"
+            | "dataSubjectRequest"
+            | "dataSubjectRequests"
+            | "overdueDsrTasks"
             | "auditEvents",
         )
-        | ("Subscription", "dataSubjectRequestUpdated") => {
-            PRIVACY_READERS
-        }
+        | ("Subscription", "dataSubjectRequestUpdated") => PRIVACY_READERS,
         (
             "Mutation",
             "registerOrganisation"

@@ -43,16 +43,14 @@ impl Subscription {
             }
         });
         let db = rc.db;
-        Ok(stream::once(async {})
-            .chain(changes)
-            .then(move |()| {
-                let db = db.clone();
-                async move {
-                    read::by_id(&db, id)
-                        .await?
-                        .map(DataSubjectRequest)
-                        .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")).into())
-                }
-            }))
+        Ok(stream::once(async {}).chain(changes).then(move |()| {
+            let db = db.clone();
+            async move {
+                read::by_id(&db, id)
+                    .await?
+                    .map(DataSubjectRequest)
+                    .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")).into())
+            }
+        }))
     }
 }

@@ -25,7 +25,9 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let from_header = authenticate(&state, &headers).await.unwrap_or(Auth::Rejected);
+    let from_header = authenticate(&state, &headers)
+        .await
+        .unwrap_or(Auth::Rejected);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {

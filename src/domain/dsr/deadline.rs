@@ -72,7 +72,13 @@ mod tests {
             extended(d("2026-01-31"), true, 1),
             Err(ExtensionError::AlreadyExtended)
         );
-        assert_eq!(extended(d("2026-01-31"), false, 3), Err(ExtensionError::Months));
-        assert_eq!(extended(d("2026-01-31"), false, 0), Err(ExtensionError::Months));
+        assert_eq!(
+            extended(d("2026-01-31"), false, 3),
+            Err(ExtensionError::Months)
+        );
+        assert_eq!(
+            extended(d("2026-01-31"), false, 0),
+            Err(ExtensionError::Months)
+        );
     }
 }

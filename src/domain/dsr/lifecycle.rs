@@ -84,11 +84,26 @@ mod tests {
         let due = d("2026-02-28");
         let before = d("2026-02-28");
         let after = d("2026-03-01");
-        assert_eq!(request_status(&[Pending, Pending], due, before), DsrStatus::Open);
-        assert_eq!(request_status(&[Sent, Pending], due, before), DsrStatus::InProgress);
-        assert_eq!(request_status(&[Completed, Exempt], due, after), DsrStatus::Completed);
-        assert_eq!(request_status(&[Completed, Failed], due, before), DsrStatus::InProgress);
-        assert_eq!(request_status(&[Completed, Sent], due, after), DsrStatus::Overdue);
+        assert_eq!(
+            request_status(&[Pending, Pending], due, before),
+            DsrStatus::Open
+        );
+        assert_eq!(
+            request_status(&[Sent, Pending], due, before),
+            DsrStatus::InProgress
+        );
+        assert_eq!(
+            request_status(&[Completed, Exempt], due, after),
+            DsrStatus::Completed
+        );
+        assert_eq!(
+            request_status(&[Completed, Failed], due, before),
+            DsrStatus::InProgress
+        );
+        assert_eq!(
+            request_status(&[Completed, Sent], due, after),
+            DsrStatus::Overdue
+        );
         assert_eq!(request_status(&[], due, after), DsrStatus::Completed);
     }
 }

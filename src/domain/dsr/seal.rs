@@ -87,8 +87,14 @@ mod tests {
         let sealer = Sealer::new(b"a-service-secret-of-some-length");
         let sealed = sealer.seal(b"ada@example.com", "dsr_request:1").unwrap();
         assert!(!sealed.contains("ada"));
-        assert_ne!(sealed, sealer.seal(b"ada@example.com", "dsr_request:1").unwrap());
-        assert_eq!(sealer.open(&sealed, "dsr_request:1").unwrap(), b"ada@example.com");
+        assert_ne!(
+            sealed,
+            sealer.seal(b"ada@example.com", "dsr_request:1").unwrap()
+        );
+        assert_eq!(
+            sealer.open(&sealed, "dsr_request:1").unwrap(),
+            b"ada@example.com"
+        );
         assert_eq!(sealer.open(&sealed, "dsr_request:2"), Err(SealError));
         assert_eq!(
             Sealer::new(b"another-secret-entirely").open(&sealed, "dsr_request:1"),

@@ -115,7 +115,11 @@ impl RequestMutation {
     }
 
     /// Sets a new webhook signing secret and returns it: the only time it can be read.
-    async fn rotate_webhook_secret(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<String> {
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<String> {
         let rc = request(ctx)?;
         Ok(secrets::rotate(&rc.db, &rc.actor()?, &keys(ctx)?.sealer, &organisation_id).await?)
     }

@@ -149,7 +149,9 @@ impl DsrTaskEvent {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
-    async fn from_status(&self) -> Result<Option<TaskStatus>> {
+    /// The status before (null for filing).
+    #[graphql(name = "fromStatus")]
+    async fn previous_status(&self) -> Result<Option<TaskStatus>> {
         self.0
             .from_status
             .as_deref()

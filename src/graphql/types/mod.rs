@@ -3,8 +3,8 @@
 pub mod activity;
 pub mod audit;
 pub mod category;
-pub mod dsr;
 pub mod connection;
+pub mod dsr;
 pub mod flow;
 pub mod organisation;
 pub mod reference;

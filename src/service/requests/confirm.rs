@@ -24,11 +24,7 @@ const MAX_EVIDENCE: usize = 4000;
 /// Who may confirm what: a PROCESSOR only its own organisation's tasks, and EXEMPT only where
 /// its data has a retention exemption; DPO and ADMIN manual and e-mail tasks (a webhook task is
 /// its processor's to confirm), and EXEMPT on any task.
-fn authorise(
-    principal: &Principal,
-    task: &dsr_task::Model,
-    outcome: TaskOutcome,
-) -> AppResult<()> {
+fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome) -> AppResult<()> {
     let channel: DeliveryChannel = parse(&task.channel)?;
     match principal.role {
         Role::Processor => {
@@ -105,7 +101,11 @@ pub async fn confirm(
         &actor.name,
         Some(current),
         next,
-        Some(format!("confirmed {} by {}", outcome.as_str(), principal.role)),
+        Some(format!(
+            "confirmed {} by {}",
+            outcome.as_str(),
+            principal.role
+        )),
         evidence,
     )
     .await?;

@@ -20,7 +20,8 @@ use crate::{
 use chrono::Utc;
 use entity::{dsr_request, dsr_task, organisation};
 use sea_orm::{
-    ActiveValue::Set, QuerySelect, TransactionTrait,
+    ActiveValue::Set,
+    QuerySelect, TransactionTrait,
     prelude::*,
     sea_query::{Expr, ExprTrait as _, LockBehavior, LockType, Order, Query},
 };
@@ -240,7 +241,10 @@ impl Worker {
                     TaskStatus::Pending,
                     Some(now + wait),
                     Some(err.clone()),
-                    format!("attempt {attempt} failed: {err}; retry in {} ms", wait.as_millis()),
+                    format!(
+                        "attempt {attempt} failed: {err}; retry in {} ms",
+                        wait.as_millis()
+                    ),
                 )
             }
         };

@@ -97,10 +97,16 @@ pub async fn file(
     .await?;
     let orgs = organisations::by_ids(
         &txn,
-        &holders.iter().map(|h| h.organisation_id).collect::<Vec<_>>(),
+        &holders
+            .iter()
+            .map(|h| h.organisation_id)
+            .collect::<Vec<_>>(),
     )
     .await?;
-    let activity_ids: Vec<i64> = holders.iter().flat_map(|h| h.activity_ids.clone()).collect();
+    let activity_ids: Vec<i64> = holders
+        .iter()
+        .flat_map(|h| h.activity_ids.clone())
+        .collect();
     let activities = processing_activity::Entity::find()
         .filter(processing_activity::Column::Id.is_in(activity_ids))
         .all(&txn)

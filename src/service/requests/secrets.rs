@@ -40,13 +40,7 @@ pub async fn rotate(
     audit::record(
         &txn,
         actor,
-        Change::updated(
-            "rotateWebhookSecret",
-            "organisation",
-            id,
-            &before,
-            &after,
-        )?,
+        Change::updated("rotateWebhookSecret", "organisation", id, &before, &after)?,
     )
     .await?;
     txn.commit().await?;
