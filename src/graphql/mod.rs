@@ -23,14 +23,10 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 /// Builds the schema with the configured limits. No side effects: shared by the server, the
 /// tests and `export-schema`; per-request data (database, caller, loaders) is added per request.
 pub fn build_schema(config: &Config) -> AppSchema {
-    let mut builder = Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription,
-    )
-    .extension(policy::Policy)
-    .limit_depth(config.max_depth)
-    .limit_complexity(config.max_complexity);
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+        .extension(policy::Policy)
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity);
     if !config.introspection {
         builder = builder.disable_introspection();
     }
