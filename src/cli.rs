@@ -5,7 +5,7 @@ use crate::{
     db,
     domain::vocab::Role,
     graphql,
-    service::{audit, tokens},
+    service::{audit, requests, tokens},
     state::AppState,
 };
 use anyhow::Context;
@@ -32,6 +32,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Run only the delivery worker (webhook and e-mail tasks), until SIGINT/SIGTERM.
+    Worker,
     /// Print the served schema (SDL).
     ExportSchema,
     /// Manage API tokens (works on the database directly, no server needed).
@@ -102,6 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
         }
         Command::Serve(args) => serve(cli.config, args).await?,
+        Command::Worker => worker(cli.config).await?,
         Command::Token(command) => token(cli.config, command).await?,
         Command::Subjects(SubjectsCommand::Import { file }) => {
             let state = AppState::new(cli.config).await?;
@@ -146,10 +149,35 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %db::redact(&state.config.database_url()), "serving");
+    let delivery = state
+        .config
+        .worker_in_process
+        .then(|| tokio::spawn(delivery_worker(&state).run()));
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    // Safe at any point: an attempt cut short stays PENDING and is retried after its lease.
+    if let Some(delivery) = delivery {
+        delivery.abort();
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn delivery_worker(state: &AppState) -> requests::delivery::Worker {
+    requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
+}
+
+/// The delivery worker alone (as many as wanted on PostgreSQL; on SQLite, one process).
+async fn worker(config: Config) -> anyhow::Result<()> {
+    init_tracing();
+    let state = AppState::new(config).await?;
+    tracing::info!(database = %db::redact(&state.config.database_url()), "delivering");
+    tokio::select! {
+        () = delivery_worker(&state).run() => {},
+        () = shutdown_signal() => {},
+    }
     tracing::info!("stopped");
     Ok(())
 }

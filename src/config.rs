@@ -76,6 +76,69 @@ pub struct Config {
     /// The country whose national phone numbers (without `+`) subject identifiers are read as.
     #[arg(long, env = "REGISTER_PHONE_DEFAULT_COUNTRY", global = true, default_value = "GB", value_parser = parse_phone_region)]
     pub phone_default_country: Option<PhoneRegion>,
+
+    /// Delivery attempts of a webhook or e-mail task before it is FAILED.
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_MAX_ATTEMPTS",
+        global = true,
+        default_value_t = 8
+    )]
+    pub delivery_max_attempts: u32,
+
+    /// Back-off after the first failed attempt, in milliseconds; doubles each attempt (with jitter).
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_BACKOFF_MS",
+        global = true,
+        default_value_t = 30_000
+    )]
+    pub delivery_backoff_ms: u64,
+
+    /// Longest back-off between attempts, in milliseconds.
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_BACKOFF_MAX_MS",
+        global = true,
+        default_value_t = 3_600_000
+    )]
+    pub delivery_backoff_max_ms: u64,
+
+    /// Milliseconds one webhook POST or SMTP exchange may take.
+    #[arg(
+        long,
+        env = "REGISTER_DELIVERY_TIMEOUT_MS",
+        global = true,
+        default_value_t = 10_000
+    )]
+    pub delivery_timeout_ms: u64,
+
+    /// Milliseconds the worker waits when it finds nothing due.
+    #[arg(
+        long,
+        env = "REGISTER_WORKER_POLL_MS",
+        global = true,
+        default_value_t = 1_000
+    )]
+    pub worker_poll_ms: u64,
+
+    /// Run the delivery worker inside `serve` (turn off when separate `worker` processes run it).
+    #[arg(long, env = "REGISTER_WORKER_IN_PROCESS", global = true, default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker_in_process: bool,
+
+    /// SMTP server for e-mail tasks: `smtp://host:port` (plain), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`, credentials as `user:pass@`. Unset: e-mail tasks fail.
+    #[arg(long, env = "REGISTER_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of e-mail tasks.
+    #[arg(
+        long,
+        env = "REGISTER_SMTP_FROM",
+        global = true,
+        default_value = "privacy-register@localhost"
+    )]
+    pub smtp_from: String,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -103,6 +166,14 @@ impl Config {
             graphiql: true,
             introspection: true,
             phone_default_country: CountryCode::parse("GB").and_then(PhoneRegion::new),
+            delivery_max_attempts: 8,
+            delivery_backoff_ms: 30_000,
+            delivery_backoff_max_ms: 3_600_000,
+            delivery_timeout_ms: 10_000,
+            worker_poll_ms: 1_000,
+            worker_in_process: true,
+            smtp_url: None,
+            smtp_from: "privacy-register@localhost".into(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/healthz`.
+//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`.
 
 use crate::{
     error::AppResult,
@@ -19,6 +19,8 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+mod ws;
+
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 /// The service's router, used by `serve` and by the HTTP tests alike.
@@ -27,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
@@ -75,7 +78,8 @@ pub async fn execute(
     let request = request
         .data(Loaders::new(&state.db))
         .data(context)
-        .data(keys);
+        .data(keys)
+        .data(state.dsr.clone());
     errors::normalise(state.schema.execute(request).await, &state.field_index)
 }
 
@@ -93,11 +97,16 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> 
         })
         .map(str::trim);
     Ok(match token {
-        Some(token) => tokens::authenticate(&state.db, token)
-            .await?
-            .map_or(Auth::Rejected, Auth::Token),
+        Some(token) => authenticate_token(state, token).await?,
         None => Auth::Rejected,
     })
+}
+
+/// A bearer token's caller, or rejected.
+async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
+    Ok(tokens::authenticate(&state.db, token)
+        .await?
+        .map_or(Auth::Rejected, Auth::Token))
 }
 
 async fn graphiql(State(state): State<AppState>) -> impl IntoResponse {

@@ -3,8 +3,10 @@
 use crate::{
     config::Config,
     db,
+    domain::dsr::seal::Sealer,
     domain::reference::LegalReference,
     graphql::{AppSchema, build_schema, errors::FieldIndex},
+    service::requests::{DsrEvents, DsrKeys},
     service::taxonomy,
 };
 use anyhow::Context;
@@ -21,6 +23,8 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     /// Names the input field behind a coercion error (see `graphql::errors`).
     pub field_index: Arc<FieldIndex>,
+    /// Sealing and the change feed of data-subject requests.
+    pub dsr: DsrKeys,
 }
 
 impl AppState {
@@ -38,7 +42,12 @@ impl AppState {
         let reference = LegalReference::load()?;
         let secret = db::load_secret(&config)?;
         let schema = build_schema(&config);
+        let dsr = DsrKeys {
+            sealer: Sealer::new(&secret),
+            events: DsrEvents::default(),
+        };
         Ok(Self {
+            dsr,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
             schema,
             db,

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_register;
 mod m20261125_000001_subjects;
 mod m20261125_000002_audit;
+mod m20261125_000003_requests;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_register::Migration),
             Box::new(m20261125_000001_subjects::Migration),
             Box::new(m20261125_000002_audit::Migration),
+            Box::new(m20261125_000003_requests::Migration),
         ]
     }
 }

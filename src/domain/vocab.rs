@@ -112,6 +112,35 @@ vocab!(
     /// What a token may do; see `graphql::policy` for the operations each role reaches.
     Role { Admin, Procurement, Dpo, Auditor, Processor }
 );
+vocab!(
+    /// What a data subject asks for (Arts 15 to 21).
+    DsrKind { Access, Rectification, Erasure, Restriction, Objection, Portability }
+);
+vocab!(DsrStatus {
+    Open,
+    InProgress,
+    Completed,
+    Overdue,
+    Closed
+});
+vocab!(DeliveryChannel {
+    Webhook,
+    Email,
+    Manual
+});
+vocab!(TaskStatus {
+    Pending,
+    Sent,
+    Acknowledged,
+    Completed,
+    Failed,
+    Exempt
+});
+vocab!(TaskOutcome {
+    Acknowledged,
+    Completed,
+    Exempt
+});
 
 #[cfg(test)]
 mod tests {

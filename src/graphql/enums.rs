@@ -136,6 +136,54 @@ pub enum Role {
     Processor,
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::DsrKind")]
+pub enum DsrKind {
+    Access,
+    Rectification,
+    Erasure,
+    Restriction,
+    Objection,
+    Portability,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::DsrStatus")]
+pub enum DsrStatus {
+    Open,
+    InProgress,
+    Completed,
+    Overdue,
+    Closed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::DeliveryChannel")]
+pub enum DeliveryChannel {
+    Webhook,
+    Email,
+    Manual,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::TaskStatus")]
+pub enum TaskStatus {
+    Pending,
+    Sent,
+    Acknowledged,
+    Completed,
+    Failed,
+    Exempt,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::TaskOutcome")]
+pub enum TaskOutcome {
+    Acknowledged,
+    Completed,
+    Exempt,
+}
+
 /// Parses a vocabulary column; a value the code does not know is data corruption, not user error.
 pub fn stored<T: std::str::FromStr>(column: &str, value: &str) -> async_graphql::Result<T> {
     value.parse().map_err(|_| {

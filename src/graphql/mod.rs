@@ -8,20 +8,22 @@ mod mutation;
 pub mod policy;
 mod query;
 pub mod scalars;
+mod subscription;
 pub mod types;
 
 use crate::config::Config;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with the configured limits. No side effects: shared by the server, the
 /// tests and `export-schema`; per-request data (database, caller, loaders) is added per request.
 pub fn build_schema(config: &Config) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(policy::Policy)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);

@@ -39,9 +39,15 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "adequacyDecisions",
         ) => READERS,
-        ("Query", "whoHolds" | "dataSubjectRequest" | "dataSubjectRequests" | "auditEvents") => {
-            PRIVACY_READERS
-        }
+        (
+            "Query",
+            "whoHolds"
+            | "dataSubjectRequest"
+            | "dataSubjectRequests"
+            | "overdueDsrTasks"
+            | "auditEvents",
+        )
+        | ("Subscription", "dataSubjectRequestUpdated") => PRIVACY_READERS,
         (
             "Mutation",
             "registerOrganisation"
@@ -61,7 +67,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "registerSubjects"
             | "unlinkSubject"
             | "removeSubject"
-            | "fileDataSubjectRequest",
+            | "fileDataSubjectRequest"
+            | "extendDeadline",
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         _ => return None,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod flows;
 pub mod organisations;
 pub mod page;
+pub mod requests;
 pub mod subject_import;
 pub mod subjects;
 pub mod taxonomy;

@@ -84,7 +84,13 @@ async fn flush(
         return Ok(0);
     }
     let inputs: Vec<NewSubject> = batch.iter().map(|(_, s)| s.clone()).collect();
-    let result = subjects::register_many(db, keys, &inputs).await;
+    let result = subjects::register_many(
+        db,
+        &crate::service::audit::Actor::command_line(),
+        keys,
+        &inputs,
+    )
+    .await;
     let lines: Vec<usize> = batch.drain(..).map(|(l, _)| l).collect();
     match result {
         Ok(ids) => Ok(ids.len()),

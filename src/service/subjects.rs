@@ -4,6 +4,7 @@
 use crate::{
     domain::identifier::{IdentifierHasher, IdentifierKind, PhoneRegion, SubjectIdentifiers},
     error::{AppError, AppResult},
+    service::audit::{self, Actor, Change},
     service::validate,
 };
 use chrono::{NaiveDate, Utc};
@@ -65,19 +66,41 @@ pub struct NewSubject {
 /// Registers one subject, or extends the one its identifiers already match.
 pub async fn register(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     input: NewSubject,
 ) -> AppResult<i64> {
     let txn = db.begin().await?;
     let id = register_in(&txn, keys, &input).await?;
+    let after = serde_json::json!({ "activityIds": &input.activity_ids, "linkedOn": input.linked_on,
+        "identifierKinds": kinds(&input.identifiers) });
+    audit::record(
+        &txn,
+        actor,
+        Change::created("registerSubject", "data_subject", id, &after)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// Which kinds of identifier were quoted: the audit trail records that, never the values.
+fn kinds(quoted: &Quoted) -> Vec<&'static str> {
+    [
+        (quoted.email.is_some(), "email"),
+        (quoted.phone.is_some(), "phone"),
+        (quoted.account_number.is_some(), "accountNumber"),
+    ]
+    .into_iter()
+    .filter_map(|(given, kind)| given.then_some(kind))
+    .collect()
 }
 
 /// Registers up to [`MAX_BULK`] subjects in one transaction: all or none. A refusal names the
 /// entry (`inputs[3].email`).
 pub async fn register_many(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     inputs: &[NewSubject],
 ) -> AppResult<Vec<i64>> {
@@ -95,6 +118,13 @@ pub async fn register_many(
             .map_err(|e| prefixed(&format!("inputs[{i}]."), e))?;
         ids.push(id);
     }
+    let after = serde_json::json!({ "subjects": &ids });
+    audit::record(
+        &txn,
+        actor,
+        Change::created("registerSubjects", "data_subject", "bulk", &after)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(ids)
 }
@@ -246,6 +276,7 @@ async fn require(db: &impl ConnectionTrait, keys: &SubjectKeys, quoted: &Quoted)
 /// Ends the subject's part in one activity.
 pub async fn unlink(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     quoted: &Quoted,
     activity_id: &str,
@@ -264,6 +295,13 @@ pub async fn unlink(
             format!("the subject takes no part in processing activity {activity_id}"),
         ));
     }
+    let before = serde_json::json!({ "subject": subject_id, "activityId": activity_id });
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted("unlinkSubject", "data_subject", subject_id, &before)?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(subject_id)
 }
@@ -271,24 +309,38 @@ pub async fn unlink(
 /// Forgets the subject: its identifiers' hashes and its links. Returns its id.
 pub async fn remove(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     quoted: &Quoted,
 ) -> AppResult<i64> {
     let txn = db.begin().await?;
     let subject_id = require(&txn, keys, quoted).await?;
+    forget(&txn, subject_id).await?;
+    let before = serde_json::json!({ "subject": subject_id });
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted("removeSubject", "data_subject", subject_id, &before)?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(subject_id)
+}
+
+/// Deletes a subject's links, identifier hashes and row, inside the caller's transaction.
+pub async fn forget(db: &impl ConnectionTrait, subject_id: i64) -> AppResult<()> {
     subject_activity::Entity::delete_many()
         .filter(subject_activity::Column::SubjectId.eq(subject_id))
-        .exec(&txn)
+        .exec(db)
         .await?;
     subject_identifier::Entity::delete_many()
         .filter(subject_identifier::Column::SubjectId.eq(subject_id))
-        .exec(&txn)
+        .exec(db)
         .await?;
     data_subject::Entity::delete_by_id(subject_id)
-        .exec(&txn)
+        .exec(db)
         .await?;
-    txn.commit().await?;
-    Ok(subject_id)
+    Ok(())
 }
 
 /// The activities of a subject, in id order, with the date each link started.

@@ -14,7 +14,45 @@ db_tests!(
     tampering_with_an_event_is_caught_by_audit_verify,
     deleting_an_event_is_caught_by_audit_verify,
     only_auditors_dpos_and_admins_read_the_trail,
+    subject_changes_are_audited_without_any_identifier,
 );
+
+async fn subject_changes_are_audited_without_any_identifier(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    let register =
+        r#"mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }"#;
+    let identifiers = json!({ "email": "Grace.Hopper@Example.com", "phone": "+44 20 7946 0958", "accountNumber": "ACC-7" });
+    app.ok(
+        register,
+        json!({ "input": { "identifiers": identifiers, "activityIds": [seed.activity] } }),
+    )
+    .await;
+    app.ok(
+        r#"mutation($s: SubjectIdentifierInput!) { removeSubject(subject: $s) }"#,
+        json!({ "s": { "email": "grace.hopper@example.com" } }),
+    )
+    .await;
+    let data = app.ok(EVENTS, json!({ "entity": "data_subject" })).await;
+    let events = nodes(&data);
+    let ops: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["operation"].as_str())
+        .collect();
+    assert_eq!(ops, ["registerSubject", "removeSubject"]);
+    let all = app
+        .ok(
+            "{ auditEvents(first: 1000) { edges { node { before after } } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    for secret in ["hopper", "7946", "ACC-7"] {
+        assert!(
+            !all.to_lowercase().contains(&secret.to_lowercase()),
+            "{secret} must not be in the audit trail"
+        );
+    }
+}
 
 const EVENTS: &str = r#"query($entity: String, $id: ID) { auditEvents(entity: $entity, id: $id) {
   totalCount edges { node { actor actorRole operation entity recordId before after hash prevHash } } } }"#;

@@ -11,6 +11,7 @@ mod hostile;
 mod http;
 mod matrix;
 mod organisations;
+mod requests;
 mod schema;
 mod subjects;
 mod taxonomy;

@@ -2,6 +2,7 @@
 
 mod flows;
 mod organisations;
+mod requests;
 pub mod subjects;
 mod taxonomy;
 
@@ -13,4 +14,5 @@ pub struct Mutation(
     flows::FlowMutation,
     taxonomy::TaxonomyMutation,
     subjects::SubjectMutation,
+    requests::RequestMutation,
 );

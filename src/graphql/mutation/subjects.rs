@@ -62,7 +62,7 @@ impl SubjectMutation {
     ) -> Result<DataSubject> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
-        let id = subjects::register(&rc.db, keys, input.into_new()?).await?;
+        let id = subjects::register(&rc.db, &rc.actor()?, keys, input.into_new()?).await?;
         Ok(DataSubject::by_id(id))
     }
 
@@ -84,7 +84,7 @@ impl SubjectMutation {
                     .map_err(|e| subjects::prefixed(&format!("inputs[{i}]."), e))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let ids = subjects::register_many(&rc.db, keys, &news).await?;
+        let ids = subjects::register_many(&rc.db, &rc.actor()?, keys, &news).await?;
         Ok(ids.into_iter().map(DataSubject::by_id).collect())
     }
 
@@ -97,7 +97,8 @@ impl SubjectMutation {
     ) -> Result<DataSubject> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
-        let id = subjects::unlink(&rc.db, keys, &subject.into(), &activity_id).await?;
+        let id =
+            subjects::unlink(&rc.db, &rc.actor()?, keys, &subject.into(), &activity_id).await?;
         Ok(DataSubject::by_id(id))
     }
 
@@ -109,7 +110,7 @@ impl SubjectMutation {
     ) -> Result<ID> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
-        let id = subjects::remove(&rc.db, keys, &subject.into()).await?;
+        let id = subjects::remove(&rc.db, &rc.actor()?, keys, &subject.into()).await?;
         Ok(ID(id.to_string()))
     }
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod flows;
 mod organisations;
+mod requests;
 mod subjects;
 mod taxonomy;
 mod transfers;
@@ -17,4 +18,5 @@ pub struct Query(
     subjects::SubjectQuery,
     transfers::TransferQuery,
     audit::AuditQuery,
+    requests::RequestQuery,
 );

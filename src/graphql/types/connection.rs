@@ -65,3 +65,8 @@ connection!(
 );
 connection!(DataFlowConnection, DataFlowEdge, DataFlow);
 connection!(AuditEventConnection, AuditEventEdge, AuditEvent);
+connection!(
+    DataSubjectRequestConnection,
+    DataSubjectRequestEdge,
+    super::dsr::DataSubjectRequest
+);

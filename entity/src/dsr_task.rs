@@ -1,0 +1,39 @@
+//! One holder's part of a request, and the delivery outbox row for it: a `PENDING` webhook or
+//! e-mail task whose `next_attempt_at` has passed is work for the worker. Its id is the
+//! idempotency key of every delivery attempt.
+
+use crate::Codes;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "dsr_task")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub request_id: i64,
+    pub organisation_id: i64,
+    pub channel: String,
+    pub status: String,
+    #[sea_orm(column_type = "Json")]
+    pub data_categories: Codes,
+    /// The holder's activities this subject is in (ids as text).
+    #[sea_orm(column_type = "Json")]
+    pub activity_ids: Codes,
+    /// Why the holder's data is exempt from erasure (legal obligation, legal claims), if it is.
+    pub retention_exemption: Option<String>,
+    pub attempts: i32,
+    /// When the worker may next try; while an attempt runs, the end of its lease.
+    pub next_attempt_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub evidence: Option<String>,
+    pub exemption_reason: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

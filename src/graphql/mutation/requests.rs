@@ -1,0 +1,129 @@
+//! Filing data-subject requests, confirming their tasks, and webhook secrets.
+
+use crate::{
+    domain::dsr::delivery::Identifiers,
+    error::AppError,
+    graphql::mutation::subjects::SubjectIdentifierInput,
+    graphql::{
+        context::request,
+        enums::{DsrKind, TaskOutcome},
+        scalars::{Date, date},
+        types::dsr::{DataSubjectRequest, DsrTask},
+    },
+    service::{
+        requests::{DsrKeys, confirm, file, secrets},
+        subjects::SubjectKeys,
+    },
+};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+#[derive(InputObject)]
+pub struct FileDataSubjectRequestInput {
+    pub subject: SubjectIdentifierInput,
+    pub kind: DsrKind,
+    /// Default: today.
+    pub received_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct ConfirmTaskInput {
+    pub task_id: ID,
+    pub outcome: TaskOutcome,
+    /// What was done (required to complete or exempt): kept as proof.
+    pub evidence: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ExtendDeadlineInput {
+    pub request_id: ID,
+    /// 1 or 2 further months (Art 12(3)); once per request.
+    pub months: i32,
+    pub reason: String,
+}
+
+fn keys<'a>(ctx: &Context<'a>) -> Result<&'a DsrKeys> {
+    ctx.data::<DsrKeys>()
+}
+
+#[derive(Default)]
+pub struct RequestMutation;
+
+#[Object]
+impl RequestMutation {
+    /// Files a request: one task per organisation holding the subject's data, in one transaction.
+    async fn file_data_subject_request(
+        &self,
+        ctx: &Context<'_>,
+        input: FileDataSubjectRequestInput,
+    ) -> Result<DataSubjectRequest> {
+        let rc = request(ctx)?;
+        let s = input.subject;
+        let new = file::NewRequest {
+            identifiers: Identifiers {
+                email: s.email,
+                phone: s.phone,
+                account_number: s.account_number,
+            },
+            kind: input.kind.into(),
+            received_on: date("receivedOn", input.received_on.as_ref())?,
+        };
+        Ok(DataSubjectRequest(
+            file::file(
+                &rc.db,
+                &rc.actor()?,
+                keys(ctx)?,
+                ctx.data::<SubjectKeys>()?,
+                new,
+            )
+            .await?,
+        ))
+    }
+
+    /// Confirms a task: a PROCESSOR its own organisation's, the DPO manual and e-mail ones (and
+    /// EXEMPT on any, with the reason as evidence).
+    async fn confirm_task(&self, ctx: &Context<'_>, input: ConfirmTaskInput) -> Result<DsrTask> {
+        let rc = request(ctx)?;
+        let principal = rc.auth.principal().ok_or(AppError::Unauthenticated)?;
+        Ok(DsrTask(
+            confirm::confirm(
+                &rc.db,
+                principal,
+                keys(ctx)?,
+                &input.task_id,
+                input.outcome.into(),
+                input.evidence.as_deref(),
+            )
+            .await?,
+        ))
+    }
+
+    /// Extends the deadline once by one or two further months, with the reason (Art 12(3)).
+    async fn extend_deadline(
+        &self,
+        ctx: &Context<'_>,
+        input: ExtendDeadlineInput,
+    ) -> Result<DataSubjectRequest> {
+        let rc = request(ctx)?;
+        Ok(DataSubjectRequest(
+            confirm::extend_deadline(
+                &rc.db,
+                &rc.actor()?,
+                keys(ctx)?,
+                &input.request_id,
+                input.months,
+                &input.reason,
+            )
+            .await?,
+        ))
+    }
+
+    /// Sets a new webhook signing secret and returns it: the only time it can be read.
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<String> {
+        let rc = request(ctx)?;
+        Ok(secrets::rotate(&rc.db, &rc.actor()?, &keys(ctx)?.sealer, &organisation_id).await?)
+    }
+}

@@ -1,0 +1,170 @@
+//! `DataSubjectRequest`, `DsrTask` and `DsrTaskEvent` (the proof of each transition).
+
+use crate::{
+    domain::vocab,
+    graphql::{
+        context::request,
+        enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus, stored},
+        loaders::loaders,
+        scalars::Date,
+        types::organisation::Organisation,
+    },
+    service::requests::{read, shown_status},
+};
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{dsr_request, dsr_task, dsr_task_event};
+
+/// A data subject's request, fanned out to one task per organisation holding their data.
+pub struct DataSubjectRequest(pub dsr_request::Model);
+
+#[Object]
+impl DataSubjectRequest {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> Result<DsrKind> {
+        Ok(stored::<vocab::DsrKind>("kind", &self.0.kind)?.into())
+    }
+    /// COMPLETED when every task is COMPLETED or EXEMPT; OVERDUE when open after `dueOn`.
+    async fn status(&self) -> Result<DsrStatus> {
+        Ok(shown_status(&self.0, Utc::now().date_naive())?.into())
+    }
+    async fn received_on(&self) -> Date {
+        self.0.received_on.into()
+    }
+    /// One calendar month after `receivedOn`, or as extended.
+    async fn due_on(&self) -> Date {
+        self.0.due_on.into()
+    }
+    /// A random reference that identifies no one: what remains after an erasure.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    async fn extension_months(&self) -> Option<i32> {
+        self.0.extension_months
+    }
+    async fn extension_reason(&self) -> Option<&str> {
+        self.0.extension_reason.as_deref()
+    }
+    /// Whether the identifiers given are still kept (sealed); false once the request closed.
+    async fn identifiers_kept(&self) -> bool {
+        self.0.sealed_identifiers.is_some()
+    }
+    async fn filed_by(&self) -> &str {
+        &self.0.filed_by
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
+        let rc = request(ctx)?;
+        let mut grouped = read::tasks_of(&rc.db, &[self.0.id]).await?;
+        Ok(grouped
+            .remove(&self.0.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(DsrTask)
+            .collect())
+    }
+}
+
+/// One holder's part of a request. Its id is the `Idempotency-Key` of every delivery attempt.
+pub struct DsrTask(pub dsr_task::Model);
+
+#[Object]
+impl DsrTask {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn request_id(&self) -> ID {
+        ID(self.0.request_id.to_string())
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        loaders(ctx)?
+            .organisations
+            .load_one(self.0.organisation_id)
+            .await?
+            .map(Organisation)
+            .ok_or_else(|| "the task's organisation is missing".into())
+    }
+    async fn channel(&self) -> Result<DeliveryChannel> {
+        Ok(stored::<vocab::DeliveryChannel>("channel", &self.0.channel)?.into())
+    }
+    async fn status(&self) -> Result<TaskStatus> {
+        Ok(stored::<vocab::TaskStatus>("status", &self.0.status)?.into())
+    }
+    /// Delivery attempts made so far.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_attempt_at
+    }
+    /// The categories this organisation holds of the subject.
+    async fn data_categories(&self) -> &[String] {
+        &self.0.data_categories.0
+    }
+    /// Why this holder's data is exempt from erasure (restrict, do not erase), if it is.
+    async fn retention_exemption(&self) -> Option<&str> {
+        self.0.retention_exemption.as_deref()
+    }
+    async fn exemption_reason(&self) -> Option<&str> {
+        self.0.exemption_reason.as_deref()
+    }
+    /// What the confirmer said was done: the proof.
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+    async fn confirmed_by(&self) -> Option<&str> {
+        self.0.confirmed_by.as_deref()
+    }
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.confirmed_at
+    }
+    /// Every transition, oldest first: who, when, what, with what evidence.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<DsrTaskEvent>> {
+        let rc = request(ctx)?;
+        let mut grouped = read::events_of(&rc.db, &[self.0.id]).await?;
+        Ok(grouped
+            .remove(&self.0.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(DsrTaskEvent)
+            .collect())
+    }
+}
+
+/// One transition of a task.
+pub struct DsrTaskEvent(pub dsr_task_event::Model);
+
+#[Object]
+impl DsrTaskEvent {
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    /// The status before (null for filing).
+    #[graphql(name = "fromStatus")]
+    async fn previous_status(&self) -> Result<Option<TaskStatus>> {
+        self.0
+            .from_status
+            .as_deref()
+            .map(|s| Ok(stored::<vocab::TaskStatus>("from_status", s)?.into()))
+            .transpose()
+    }
+    async fn to_status(&self) -> Result<TaskStatus> {
+        Ok(stored::<vocab::TaskStatus>("to_status", &self.0.to_status)?.into())
+    }
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+}

@@ -1,0 +1,124 @@
+//! Reading requests, their tasks and the proof of each task.
+
+use crate::{
+    domain::vocab::{DsrStatus, TaskStatus},
+    error::AppResult,
+    service::{
+        page::{Page, PageRequest},
+        validate,
+    },
+};
+use chrono::Utc;
+use entity::{dsr_request, dsr_task, dsr_task_event};
+use sea_orm::{Condition, PaginatorTrait, QueryOrder, QuerySelect, prelude::*, sea_query::Query};
+use std::collections::HashMap;
+
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<dsr_request::Model>> {
+    let id = validate::id("id", id)?;
+    Ok(dsr_request::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<dsr_request::Model>> {
+    Ok(dsr_request::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The condition for requests that show `status` today (OVERDUE is open past its due date).
+fn status_condition(status: DsrStatus) -> Condition {
+    let today = Utc::now().date_naive();
+    let open = [DsrStatus::Open.as_str(), DsrStatus::InProgress.as_str()];
+    match status {
+        DsrStatus::Overdue => Condition::all()
+            .add(dsr_request::Column::Status.is_in(open))
+            .add(dsr_request::Column::DueOn.lt(today)),
+        DsrStatus::Open | DsrStatus::InProgress => Condition::all()
+            .add(dsr_request::Column::Status.eq(status.as_str()))
+            .add(dsr_request::Column::DueOn.gte(today)),
+        other => Condition::all().add(dsr_request::Column::Status.eq(other.as_str())),
+    }
+}
+
+/// Requests in filing order, optionally only those showing `status`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<DsrStatus>,
+    page: PageRequest,
+) -> AppResult<Page<dsr_request::Model>> {
+    let cond = status.map_or_else(Condition::all, status_condition);
+    let total_count = dsr_request::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
+    let mut query = dsr_request::Entity::find().filter(cond);
+    if let Some(after) = page.after {
+        query = query.filter(dsr_request::Column::Id.gt(after));
+    }
+    let mut items = query
+        .order_by_asc(dsr_request::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
+}
+
+/// The tasks of each request, in one query.
+pub async fn tasks_of(
+    db: &impl ConnectionTrait,
+    request_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<dsr_task::Model>>> {
+    let mut grouped: HashMap<i64, Vec<dsr_task::Model>> = HashMap::new();
+    for task in dsr_task::Entity::find()
+        .filter(dsr_task::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(dsr_task::Column::Id)
+        .all(db)
+        .await?
+    {
+        grouped.entry(task.request_id).or_default().push(task);
+    }
+    Ok(grouped)
+}
+
+/// The transitions of each task, oldest first, in one query.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    task_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<dsr_task_event::Model>>> {
+    let mut grouped: HashMap<i64, Vec<dsr_task_event::Model>> = HashMap::new();
+    for event in dsr_task_event::Entity::find()
+        .filter(dsr_task_event::Column::TaskId.is_in(task_ids.iter().copied()))
+        .order_by_asc(dsr_task_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        grouped.entry(event.task_id).or_default().push(event);
+    }
+    Ok(grouped)
+}
+
+/// Unfinished tasks of requests past their due date, for escalation: oldest deadline first.
+pub async fn overdue_tasks(db: &impl ConnectionTrait) -> AppResult<Vec<dsr_task::Model>> {
+    let today = Utc::now().date_naive();
+    Ok(dsr_task::Entity::find()
+        .filter(
+            dsr_task::Column::Status
+                .is_not_in([TaskStatus::Completed.as_str(), TaskStatus::Exempt.as_str()]),
+        )
+        .filter(
+            dsr_task::Column::RequestId.in_subquery(
+                Query::select()
+                    .column(dsr_request::Column::Id)
+                    .from(dsr_request::Entity)
+                    .and_where(dsr_request::Column::DueOn.lt(today))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(dsr_task::Column::RequestId)
+        .order_by_asc(dsr_task::Column::Id)
+        .all(db)
+        .await?)
+}

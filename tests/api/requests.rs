@@ -1,0 +1,371 @@
+//! Data-subject requests: filing, confirming, exemptions and deadlines through the API.
+//! Delivery (webhooks, e-mail, crashes, two workers) is in `requests/delivery.rs`, the
+//! subscription in `requests/live.rs`.
+
+mod delivery;
+mod helpers;
+mod live;
+pub mod receiver;
+pub mod smtp;
+
+pub use helpers::*;
+
+use crate::{
+    db_tests, fixtures,
+    support::{TestApp, assert_error},
+};
+use receiver::Behaviour;
+use serde_json::{Value, json};
+use transfer_register::domain::vocab::Role;
+
+db_tests!(
+    filing_fans_out_one_task_per_holder_by_the_contract_channel,
+    due_on_is_one_calendar_month_and_can_be_extended_once,
+    a_processor_confirms_only_its_own_organisation_tasks,
+    exemptions_need_a_retention_ground_or_the_dpo,
+    a_completed_request_keeps_its_proof_and_destroys_the_identifiers,
+    a_request_for_an_unknown_subject_has_no_tasks,
+    rotating_a_webhook_secret_returns_it_once_and_never_shows_it,
+    filing_without_any_identifier_is_refused_and_changes_nothing,
+);
+
+async fn filing_fans_out_one_task_per_holder_by_the_contract_channel(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    subject_in(&app, &seed.activity).await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = show(&app, &id).await;
+    assert_eq!(shown["status"], json!("OPEN"));
+    assert_eq!(
+        shown["tasks"].as_array().expect("tasks").len(),
+        5,
+        "{shown:#}"
+    );
+    // Webhook if it has one, else e-mail to its privacy contact, else a person.
+    assert_eq!(task_of(&shown, &seed.us_cloud)["channel"], json!("WEBHOOK"));
+    assert_eq!(task_of(&shown, &seed.parent)["channel"], json!("EMAIL"));
+    assert_eq!(task_of(&shown, &seed.irish)["channel"], json!("MANUAL"));
+    assert_eq!(
+        task_of(&shown, &seed.indian_support)["dataCategories"],
+        json!(["contact.email"])
+    );
+    assert_eq!(task_of(&shown, &seed.us_cloud)["status"], json!("PENDING"));
+    // The seed's retention is "for legal claims": restrict, do not erase.
+    assert!(task_of(&shown, &seed.us_cloud)["retentionExemption"].is_string());
+    assert_eq!(app.count("dsr_task_event").await, 5);
+}
+
+async fn due_on_is_one_calendar_month_and_can_be_extended_once(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    subject_in(&app, &seed.activity).await;
+    let id = file(&app, "ACCESS", Some("2026-01-31")).await;
+    let shown = show(&app, &id).await;
+    assert_eq!(shown["dueOn"], json!("2026-02-28"));
+    assert_eq!(shown["status"], json!("OVERDUE"));
+    const EXTEND: &str = r#"mutation($input: ExtendDeadlineInput!) { extendDeadline(input: $input) { dueOn status } }"#;
+    let refused = app
+        .gql(
+            EXTEND,
+            json!({ "input": { "requestId": id, "months": 3, "reason": "complex" } }),
+        )
+        .await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("months"));
+    let extended = app
+        .ok(
+            EXTEND,
+            json!({ "input": { "requestId": id, "months": 2, "reason": "many requests at once" } }),
+        )
+        .await;
+    assert_eq!(extended["extendDeadline"]["dueOn"], json!("2026-04-30"));
+    let again = app
+        .gql(
+            EXTEND,
+            json!({ "input": { "requestId": id, "months": 1, "reason": "more" } }),
+        )
+        .await;
+    assert_error(&again, "CONFLICT", None);
+    let future = app
+        .gql(FILE, json!({ "input": { "subject": { "email": "a@example.com" }, "kind": "ACCESS", "receivedOn": "2099-01-01" } }))
+        .await;
+    assert_error(&future, "BAD_USER_INPUT", Some("receivedOn"));
+}
+
+async fn a_processor_confirms_only_its_own_organisation_tasks(app: TestApp) {
+    let chain = chain(&app, &[Behaviour::Succeed, Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = show(&app, &id).await;
+    let (first, second) = (&chain.processors[0], &chain.processors[1]);
+    let other = as_role(&app, Role::Processor, Some(second)).await;
+    let refused = confirm(
+        &app,
+        other,
+        task_of(&shown, first),
+        "COMPLETED",
+        Some("erased"),
+    )
+    .await;
+    assert_error(&refused, "FORBIDDEN", None);
+    // The DPO confirms manual and e-mail tasks; a webhook task is its processor's.
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    let refused = confirm(
+        &app,
+        dpo.clone(),
+        task_of(&shown, first),
+        "COMPLETED",
+        Some("x"),
+    )
+    .await;
+    assert_error(&refused, "FORBIDDEN", None);
+    let manual = task_of(&shown, &chain.controller);
+    assert_eq!(manual["channel"], json!("MANUAL"));
+    let done = confirm(
+        &app,
+        dpo,
+        manual,
+        "COMPLETED",
+        Some("deleted from CRM, ticket 42"),
+    )
+    .await;
+    assert_eq!(
+        done["data"]["confirmTask"]["status"],
+        json!("COMPLETED"),
+        "{done:#}"
+    );
+    let own = as_role(&app, Role::Processor, Some(first)).await;
+    let no_evidence = confirm(&app, own.clone(), task_of(&shown, first), "COMPLETED", None).await;
+    assert_error(&no_evidence, "BAD_USER_INPUT", Some("evidence"));
+    let ok = confirm(
+        &app,
+        own.clone(),
+        task_of(&shown, first),
+        "COMPLETED",
+        Some("purged"),
+    )
+    .await;
+    assert_eq!(
+        ok["data"]["confirmTask"]["status"],
+        json!("COMPLETED"),
+        "{ok:#}"
+    );
+    let twice = confirm(
+        &app,
+        own,
+        task_of(&shown, first),
+        "COMPLETED",
+        Some("again"),
+    )
+    .await;
+    assert_error(&twice, "CONFLICT", None);
+    assert_eq!(show(&app, &id).await["status"], json!("IN_PROGRESS"));
+}
+
+async fn exemptions_need_a_retention_ground_or_the_dpo(app: TestApp) {
+    let chain = chain(
+        &app,
+        &[Behaviour::Succeed],
+        "6 years, required for legal claims",
+    )
+    .await;
+    let plain = fixtures::org(
+        &app,
+        json!({ "name": "Plain Ltd", "kind": "SUPPLIER", "country": "GB" }),
+    )
+    .await;
+    let activity = app
+        .ok(
+            fixtures::REGISTER_ACTIVITY,
+            json!({ "input": { "name": "Newsletter", "controllerId": plain,
+            "purpose": "Marketing", "lawfulBasis": "CONSENT", "dataCategories": ["contact.email"],
+            "subjectCategories": ["customer"], "retention": "until consent is withdrawn" } }),
+        )
+        .await;
+    subject_in(
+        &app,
+        activity["registerProcessingActivity"]["id"]
+            .as_str()
+            .expect("id"),
+    )
+    .await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = show(&app, &id).await;
+    let exempt_able = task_of(&shown, &chain.processors[0]);
+    assert!(
+        exempt_able["retentionExemption"]
+            .as_str()
+            .expect("ground")
+            .contains("legal claims")
+    );
+    let plain_task = task_of(&shown, &plain);
+    assert!(plain_task["retentionExemption"].is_null());
+    let own = as_role(&app, Role::Processor, Some(&plain)).await;
+    let refused = confirm(&app, own, plain_task, "EXEMPT", Some("we want to keep it")).await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("outcome"));
+    let holder = as_role(&app, Role::Processor, Some(&chain.processors[0])).await;
+    let exempt = confirm(
+        &app,
+        holder,
+        exempt_able,
+        "EXEMPT",
+        Some("restricted; kept 6 years for claims"),
+    )
+    .await;
+    assert_eq!(
+        exempt["data"]["confirmTask"]["status"],
+        json!("EXEMPT"),
+        "{exempt:#}"
+    );
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    let by_dpo = confirm(
+        &app,
+        dpo,
+        plain_task,
+        "EXEMPT",
+        Some("Art 17(3)(e): pending litigation"),
+    )
+    .await;
+    assert_eq!(
+        by_dpo["data"]["confirmTask"]["status"],
+        json!("EXEMPT"),
+        "{by_dpo:#}"
+    );
+}
+
+async fn a_completed_request_keeps_its_proof_and_destroys_the_identifiers(app: TestApp) {
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = show(&app, &id).await;
+    assert_eq!(shown["identifiersKept"], json!(true));
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    confirm(
+        &app,
+        dpo,
+        task_of(&shown, &chain.controller),
+        "COMPLETED",
+        Some("CRM purge 42"),
+    )
+    .await;
+    let holder = as_role(&app, Role::Processor, Some(&chain.processors[0])).await;
+    confirm(
+        &app,
+        holder,
+        task_of(&shown, &chain.processors[0]),
+        "ACKNOWLEDGED",
+        None,
+    )
+    .await;
+    assert_eq!(show(&app, &id).await["status"], json!("IN_PROGRESS"));
+    let holder = as_role(&app, Role::Processor, Some(&chain.processors[0])).await;
+    confirm(
+        &app,
+        holder,
+        task_of(&shown, &chain.processors[0]),
+        "COMPLETED",
+        Some("erased from backups"),
+    )
+    .await;
+    let done = show(&app, &id).await;
+    assert_eq!(done["status"], json!("COMPLETED"));
+    assert_eq!(done["identifiersKept"], json!(false));
+    assert!(
+        done["reference"]
+            .as_str()
+            .expect("reference")
+            .starts_with("dsr-")
+    );
+    let history = &task_of(&done, &chain.processors[0])["history"];
+    let steps: Vec<&Value> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| &h["toStatus"])
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            &json!("PENDING"),
+            &json!("ACKNOWLEDGED"),
+            &json!("COMPLETED")
+        ]
+    );
+    assert_eq!(history[2]["evidence"], json!("erased from backups"));
+    let sealed = app
+        .count("dsr_request WHERE sealed_identifiers IS NOT NULL")
+        .await;
+    assert_eq!(sealed, 0);
+    // The register forgets the person: no identifier hashes, no links, no subject id on the proof.
+    assert_eq!(app.count("subject_identifier").await, 0);
+    assert_eq!(app.count("subject_activity").await, 0);
+    assert_eq!(
+        app.count("dsr_request WHERE subject_id IS NOT NULL").await,
+        0
+    );
+    let who = app
+        .ok(
+            r#"{ whoHolds(subject: { email: "ada@example.com" }) { subject { id } holdings { role } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(who["whoHolds"], json!({ "subject": null, "holdings": [] }));
+}
+
+async fn a_request_for_an_unknown_subject_has_no_tasks(app: TestApp) {
+    chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let data = app
+        .ok(
+            r#"mutation { fileDataSubjectRequest(input: { subject: { email: "nobody@example.com" }, kind: ACCESS }) { id tasks { id } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["fileDataSubjectRequest"]["tasks"], json!([]));
+}
+
+async fn rotating_a_webhook_secret_returns_it_once_and_never_shows_it(app: TestApp) {
+    let org = fixtures::org(
+        &app,
+        json!({ "name": "Hooked", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    let first = app.ok(ROTATE, json!({ "id": org })).await["rotateWebhookSecret"].clone();
+    let second = app.ok(ROTATE, json!({ "id": org })).await["rotateWebhookSecret"].clone();
+    assert_ne!(first, second);
+    let secret = second.as_str().expect("secret");
+    assert!(secret.starts_with("whsec_"));
+    let trail = app
+        .ok(
+            "{ auditEvents(first: 100) { edges { node { before after } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        !trail.to_string().contains(secret),
+        "the trail shows the secret"
+    );
+    let stored = app
+        .count(&format!(
+            "organisation WHERE webhook_secret LIKE '%{}%'",
+            &secret[6..]
+        ))
+        .await;
+    assert_eq!(stored, 0, "stored in the clear");
+    let unknown = app.gql(ROTATE, json!({ "id": "999" })).await;
+    assert_error(&unknown, "BAD_USER_INPUT", Some("organisationId"));
+}
+
+async fn filing_without_any_identifier_is_refused_and_changes_nothing(app: TestApp) {
+    fixtures::seed(&app).await;
+    let refused = app
+        .gql(
+            FILE,
+            json!({ "input": { "subject": {}, "kind": "ERASURE" } }),
+        )
+        .await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("identifiers"));
+    let bad = app
+        .gql(
+            FILE,
+            json!({ "input": { "subject": { "email": "not an address" }, "kind": "ERASURE" } }),
+        )
+        .await;
+    assert_error(&bad, "BAD_USER_INPUT", Some("email"));
+    assert_eq!(app.count("dsr_request").await, 0);
+    assert_eq!(app.count("dsr_task").await, 0);
+}

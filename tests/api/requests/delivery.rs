@@ -1,0 +1,275 @@
+//! Delivery over real HTTP and SMTP to local receivers: signed, retried, failed, and at least
+//! once across a killed worker; two workers never run one attempt at once.
+
+use super::{
+    Chain, as_role, chain, confirm, deliver_all, file, receiver::Behaviour, show, smtp::SmtpSink,
+    subject_in, task_of, worker,
+};
+use crate::{db_tests, fixtures, support::TestApp};
+use serde_json::json;
+use std::{sync::atomic::Ordering, time::Duration};
+use transfer_register::domain::vocab::Role;
+
+db_tests!(
+    webhooks_arrive_signed_and_processors_confirm_the_request_to_completion,
+    a_failing_receiver_is_retried_with_back_off_until_it_answers,
+    a_500_or_a_hanging_receiver_ends_failed_with_the_last_error,
+    an_email_task_is_sent_through_smtp,
+    a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key,
+    two_workers_never_run_the_same_attempt_at_once,
+);
+
+async fn webhooks_arrive_signed_and_processors_confirm_the_request_to_completion(app: TestApp) {
+    let Chain {
+        controller,
+        processors,
+        receivers,
+    } = chain(
+        &app,
+        &[Behaviour::Succeed; 3],
+        "2 years after the account closes",
+    )
+    .await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = deliver_all(&app, &worker(&app, |_| {}), &id).await;
+    assert_eq!(shown["status"], json!("IN_PROGRESS"));
+    for (org, receiver) in processors.iter().zip(&receivers) {
+        let task = task_of(&shown, org);
+        assert_eq!(task["status"], json!("SENT"), "{shown:#}");
+        let got = receiver.received();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].signature_valid, "bad signature");
+        assert_eq!(json!(got[0].idempotency_key), task["id"]);
+        let body = &got[0].body;
+        assert_eq!(body["taskId"], task["id"]);
+        assert_eq!(body["requestId"], json!(id));
+        assert_eq!(body["kind"], json!("ERASURE"));
+        assert_eq!(body["action"], json!("ERASE"));
+        assert_eq!(body["dueOn"], shown["dueOn"]);
+        assert_eq!(body["dataCategories"], json!(["contact.email"]));
+        assert_eq!(body["identifiers"]["email"], json!("ada@example.com"));
+        assert_eq!(body["identifiers"]["phone"], json!("+44 20 7946 0958"));
+    }
+    for org in &processors {
+        let auth = as_role(&app, Role::Processor, Some(org)).await;
+        let done = confirm(
+            &app,
+            auth,
+            task_of(&shown, org),
+            "COMPLETED",
+            Some("erased"),
+        )
+        .await;
+        assert_eq!(
+            done["data"]["confirmTask"]["status"],
+            json!("COMPLETED"),
+            "{done:#}"
+        );
+    }
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    confirm(
+        &app,
+        dpo,
+        task_of(&shown, &controller),
+        "COMPLETED",
+        Some("CRM purge"),
+    )
+    .await;
+    let done = show(&app, &id).await;
+    assert_eq!(done["status"], json!("COMPLETED"));
+    let proof: Vec<_> = task_of(&done, &processors[2])["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| (h["toStatus"].clone(), h["actor"].clone()))
+        .collect();
+    assert_eq!(proof[1], (json!("SENT"), json!("delivery-worker")));
+    assert_eq!(proof[2].0, json!("COMPLETED"));
+}
+
+async fn a_failing_receiver_is_retried_with_back_off_until_it_answers(app: TestApp) {
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[Behaviour::FailTimes(2)], "2 years").await;
+    let id = file(&app, "RECTIFICATION", None).await;
+    let shown = deliver_all(&app, &worker(&app, |_| {}), &id).await;
+    let task = task_of(&shown, &processors[0]);
+    assert_eq!(task["status"], json!("SENT"), "{shown:#}");
+    assert_eq!(task["attempts"], json!(3));
+    let keys: Vec<String> = receivers[0]
+        .received()
+        .into_iter()
+        .map(|d| d.idempotency_key)
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| json!(k) == task["id"]), "{keys:?}");
+    let failures = task["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|h| h["detail"].as_str().is_some_and(|d| d.contains("HTTP 503")))
+        .count();
+    assert_eq!(failures, 2);
+}
+
+async fn a_500_or_a_hanging_receiver_ends_failed_with_the_last_error(app: TestApp) {
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[Behaviour::Always500, Behaviour::Hang], "2 years").await;
+    let id = file(&app, "RESTRICTION", None).await;
+    let worker = worker(&app, |c| {
+        c.delivery_max_attempts = 2;
+        c.delivery_timeout_ms = 200;
+    });
+    let shown = deliver_all(&app, &worker, &id).await;
+    let failed = task_of(&shown, &processors[0]);
+    assert_eq!(failed["status"], json!("FAILED"), "{shown:#}");
+    assert_eq!(failed["attempts"], json!(2));
+    assert_eq!(failed["lastError"], json!("HTTP 500"));
+    let hung = task_of(&shown, &processors[1]);
+    assert_eq!(hung["status"], json!("FAILED"));
+    assert_eq!(hung["lastError"], json!("no answer within 200 ms"));
+    assert_eq!(receivers[0].received().len(), 2);
+    // Art 19: a restriction is told to every recipient.
+    assert_eq!(
+        receivers[1].received()[0].body["action"],
+        json!("RESTRICTION")
+    );
+}
+
+async fn an_email_task_is_sent_through_smtp(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let org = fixtures::org(
+        &app,
+        json!({ "name": "Mailed Ltd", "kind": "SUPPLIER", "country": "GB",
+        "privacyContactEmail": "privacy@mailed.example" }),
+    )
+    .await;
+    let activity = fixtures::activity(&app, &org, &["contact.email"]).await;
+    subject_in(&app, &activity).await;
+    let id = file(&app, "ACCESS", None).await;
+    let shown = deliver_all(
+        &app,
+        &worker(&app, |c| c.smtp_url = Some(sink.url.clone())),
+        &id,
+    )
+    .await;
+    let task = task_of(&shown, &org);
+    assert_eq!(task["channel"], json!("EMAIL"));
+    assert_eq!(task["status"], json!("SENT"), "{shown:#}");
+    let mails = sink.received();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].rcpt, ["privacy@mailed.example"]);
+    assert!(mails[0].data.contains("ada@example.com"));
+    assert!(
+        mails[0]
+            .data
+            .contains(&format!("task {}", task["id"].as_str().expect("id")))
+    );
+}
+
+/// The worker runs as a child process (`transfer-register worker`) and is killed with SIGKILL
+/// while deliveries are in flight; a second one delivers every task, each under its own key.
+async fn a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key(app: TestApp) {
+    let slow = Behaviour::Slow(Duration::from_millis(300));
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[slow; 3], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let spawn = || {
+        let config = &app.state.config;
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_transfer-register"))
+            .arg("worker")
+            .env("DATABASE_URL", config.database_url())
+            .env("REGISTER_SECRET", config.secret.clone().expect("secret"))
+            .env("REGISTER_WEBHOOK_ALLOW_INSECURE", "true")
+            .env("REGISTER_DELIVERY_TIMEOUT_MS", "400")
+            .env("REGISTER_DELIVERY_BACKOFF_MS", "10")
+            .env("REGISTER_WORKER_POLL_MS", "20")
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn worker")
+    };
+    let mut first = spawn();
+    let started = tokio::time::Instant::now();
+    while receivers.iter().all(|r| r.received().is_empty()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no delivery started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().await.expect("SIGKILL");
+    let mut second = spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let shown = show(&app, &id).await;
+        if processors
+            .iter()
+            .all(|p| task_of(&shown, p)["status"] == json!("SENT"))
+        {
+            break shown;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all delivered: {shown:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    second.kill().await.expect("kill");
+    // The deliveries cut short by the kill were made again, under the same key.
+    assert!(
+        receivers.iter().any(|r| r.received().len() >= 2),
+        "nothing was in flight when the worker was killed"
+    );
+    for (org, receiver) in processors.iter().zip(&receivers) {
+        let got = receiver.received();
+        assert!(!got.is_empty());
+        let key = task_of(&shown, org)["id"].clone();
+        assert!(
+            got.iter()
+                .all(|d| json!(d.idempotency_key) == key && d.signature_valid)
+        );
+    }
+}
+
+async fn two_workers_never_run_the_same_attempt_at_once(app: TestApp) {
+    let slow = Behaviour::Slow(Duration::from_millis(100));
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[slow; 6], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let a = tokio::spawn(worker(&app, |_| {}).run());
+    let b = tokio::spawn(worker(&app, |_| {}).run());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let shown = loop {
+        let shown = show(&app, &id).await;
+        if processors
+            .iter()
+            .all(|p| task_of(&shown, p)["status"] == json!("SENT"))
+        {
+            break shown;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all delivered: {shown:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    a.abort();
+    b.abort();
+    for (org, receiver) in processors.iter().zip(&receivers) {
+        assert_eq!(receiver.received().len(), 1, "delivered twice");
+        assert_eq!(receiver.max_concurrent_same_key.load(Ordering::SeqCst), 1);
+        assert_eq!(task_of(&shown, org)["attempts"], json!(1));
+    }
+}

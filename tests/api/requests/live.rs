@@ -1,0 +1,90 @@
+//! `dataSubjectRequestUpdated` over `GET /graphql/ws` (graphql-transport-ws), with a real client.
+
+use super::{as_role, chain, confirm, file, receiver::Behaviour, show, task_of};
+use crate::{db_tests, support::TestApp};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use transfer_register::domain::vocab::Role;
+
+db_tests!(a_dashboard_sees_each_change_of_a_request_without_polling);
+
+async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp) {
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let base = app.serve().await;
+    let token = app.token(Role::Dpo).await;
+    let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let send = |v: Value| Message::Text(v.to_string().into());
+    ws.send(send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))
+        .await
+        .expect("init");
+    ws.send(send(json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { dataSubjectRequestUpdated(id: $id) { id status tasks { status } } }",
+        "variables": { "id": id } } })))
+        .await
+        .expect("subscribe");
+    let mut next = async || loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("frame");
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let value: Value = serde_json::from_str(&text).expect("json");
+        match value["type"].as_str() {
+            Some("next") => return value["payload"].clone(),
+            Some("connection_ack") | Some("ping") | Some("pong") => {}
+            _ => panic!("unexpected {value:#}"),
+        }
+    };
+    let first = next().await;
+    assert_eq!(
+        first["data"]["dataSubjectRequestUpdated"]["status"],
+        json!("OPEN"),
+        "{first:#}"
+    );
+    let shown = show(&app, &id).await;
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    confirm(
+        &app,
+        dpo,
+        task_of(&shown, &chain.controller),
+        "COMPLETED",
+        Some("done"),
+    )
+    .await;
+    let second = next().await;
+    assert_eq!(
+        second["data"]["dataSubjectRequestUpdated"]["status"],
+        json!("IN_PROGRESS"),
+        "{second:#}"
+    );
+    let holder = as_role(&app, Role::Processor, Some(&chain.processors[0])).await;
+    confirm(
+        &app,
+        holder,
+        task_of(&shown, &chain.processors[0]),
+        "COMPLETED",
+        Some("erased"),
+    )
+    .await;
+    let third = next().await;
+    assert_eq!(
+        third["data"]["dataSubjectRequestUpdated"]["status"],
+        json!("COMPLETED"),
+        "{third:#}"
+    );
+}

@@ -1,0 +1,129 @@
+//! Local webhook receivers on 127.0.0.1 that check the contract's headers and signature and
+//! answer as told: succeed, fail N times, answer 500, or hang.
+
+use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
+use serde_json::Value;
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+use transfer_register::domain::dsr::delivery::signature;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Behaviour {
+    Succeed,
+    /// Answer 503 to the first N deliveries of each task, then 200.
+    FailTimes(usize),
+    Always500,
+    /// Never answer within any sane timeout.
+    Hang,
+    /// Take this long, then 200 (to catch a worker mid-delivery).
+    Slow(Duration),
+}
+
+/// One delivery as received.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub idempotency_key: String,
+    pub signature_valid: bool,
+    pub body: Value,
+}
+
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    pub deliveries: Arc<Mutex<Vec<Delivery>>>,
+    secret: Arc<Mutex<Vec<u8>>>,
+    /// Deliveries being handled right now, per key, and the most ever seen at once.
+    in_flight: Arc<Mutex<std::collections::HashMap<String, usize>>>,
+    pub max_concurrent_same_key: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    pub async fn start(behaviour: Behaviour) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let receiver = Self {
+            url,
+            deliveries: Arc::default(),
+            secret: Arc::default(),
+            in_flight: Arc::default(),
+            max_concurrent_same_key: Arc::default(),
+        };
+        let router = Router::new()
+            .route("/hook", post(handle))
+            .with_state((receiver.clone(), behaviour));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        receiver
+    }
+
+    /// The secret `rotateWebhookSecret` returned, as the holder would store it.
+    pub fn set_secret(&self, secret: &str) {
+        *self.secret.lock().expect("lock") = secret.as_bytes().to_vec();
+    }
+
+    pub fn received(&self) -> Vec<Delivery> {
+        self.deliveries.lock().expect("lock").clone()
+    }
+}
+
+async fn handle(
+    State((receiver, behaviour)): State<(Receiver, Behaviour)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let key = header("idempotency-key");
+    let expected = signature(&receiver.secret.lock().expect("lock"), &body);
+    assert_eq!(header("content-type"), "application/json");
+    let delivery = Delivery {
+        idempotency_key: key.clone(),
+        signature_valid: header("x-register-signature") == expected,
+        body: serde_json::from_slice(&body).expect("JSON body"),
+    };
+    let seen_before = {
+        let mut all = receiver.deliveries.lock().expect("lock");
+        let n = all.iter().filter(|d| d.idempotency_key == key).count();
+        all.push(delivery);
+        n
+    };
+    {
+        let mut in_flight = receiver.in_flight.lock().expect("lock");
+        let n = in_flight.entry(key.clone()).or_default();
+        *n += 1;
+        receiver
+            .max_concurrent_same_key
+            .fetch_max(*n, Ordering::SeqCst);
+    }
+    let status = match behaviour {
+        Behaviour::Succeed => StatusCode::OK,
+        Behaviour::FailTimes(n) if seen_before < n => StatusCode::SERVICE_UNAVAILABLE,
+        Behaviour::FailTimes(_) => StatusCode::NO_CONTENT,
+        Behaviour::Always500 => StatusCode::INTERNAL_SERVER_ERROR,
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::OK
+        }
+        Behaviour::Slow(d) => {
+            tokio::time::sleep(d).await;
+            StatusCode::OK
+        }
+    };
+    if let Some(n) = receiver.in_flight.lock().expect("lock").get_mut(&key) {
+        *n -= 1;
+    }
+    status
+}
