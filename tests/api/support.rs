@@ -29,7 +29,6 @@ pub enum Backend {
 
 pub struct TestApp {
     pub state: AppState,
-    #[allow(dead_code, reason = "for backend-specific assertions")]
     pub backend: Backend,
     statements: Arc<AtomicUsize>,
     admin: tokio::sync::OnceCell<Principal>,
