@@ -41,9 +41,9 @@ pub struct Config {
     /// Highest query complexity accepted (each field counts 1, lists multiply by their `first`).
     #[arg(
         long,
-        env = "REGISTER_MAX_COMPLEXITY",
+                env = "REGISTER_MAX_COMPLEXITY",
         global = true,
-        default_value_t = 5000
+        default_value_t = 25_000
     )]
     pub max_complexity: usize,
 
@@ -203,4 +203,28 @@ impl Config {
 pub struct ServeArgs {
     #[arg(long, env = "REGISTER_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn the_defaults_tests_use_are_the_command_line_defaults() {
+        let parsed = Cli::try_parse_from(["transfer-register"]).expect("defaults parse").config;
+        let built = Config {
+            database_url: parsed.database_url.clone(),
+            secret: parsed.secret.clone(),
+            webhook_allow_insecure: parsed.webhook_allow_insecure,
+            ..Config::for_database("sqlite::memory:")
+        };
+        assert_eq!(format!("{built:?}"), format!("{parsed:?}"));
+    }
 }
