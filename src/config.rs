@@ -41,7 +41,7 @@ pub struct Config {
     /// Highest query complexity accepted (each field counts 1, lists multiply by their `first`).
     #[arg(
         long,
-                env = "REGISTER_MAX_COMPLEXITY",
+        env = "REGISTER_MAX_COMPLEXITY",
         global = true,
         default_value_t = 25_000
     )]
@@ -218,7 +218,9 @@ mod tests {
 
     #[test]
     fn the_defaults_tests_use_are_the_command_line_defaults() {
-        let parsed = Cli::try_parse_from(["transfer-register"]).expect("defaults parse").config;
+        let parsed = Cli::try_parse_from(["transfer-register"])
+            .expect("defaults parse")
+            .config;
         let built = Config {
             database_url: parsed.database_url.clone(),
             secret: parsed.secret.clone(),

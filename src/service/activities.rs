@@ -13,9 +13,7 @@ use crate::{
 };
 use chrono::Utc;
 use entity::{Codes, processing_activity};
-use sea_orm::{
-    ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait, prelude::*,
-};
+use sea_orm::{ActiveValue::Set, TransactionTrait, prelude::*};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -129,22 +127,7 @@ pub async fn list(
             processing_activity::Column::ControllerId.eq(validate::id("controllerId", controller)?),
         );
     }
-    let total_count = query.clone().count(db).await?;
-    if let Some(after) = page.after {
-        query = query.filter(processing_activity::Column::Id.gt(after));
-    }
-    let mut items = query
-        .order_by_asc(processing_activity::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    crate::service::page::fetch(db, query, processing_activity::Column::Id, page).await
 }
 
 pub async fn by_ids(

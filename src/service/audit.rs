@@ -220,20 +220,5 @@ pub async fn list(
     if let Some(id) = record_id {
         query = query.filter(audit_event::Column::RecordId.eq(id));
     }
-    let total_count = query.clone().count(db).await?;
-    if let Some(after) = page.after {
-        query = query.filter(audit_event::Column::Id.gt(after));
-    }
-    let mut items = query
-        .order_by_asc(audit_event::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    crate::service::page::fetch(db, query, audit_event::Column::Id, page).await
 }

@@ -14,10 +14,7 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use entity::{Codes, data_flow};
-use sea_orm::{
-    ActiveValue::Set, Condition, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
-    prelude::*,
-};
+use sea_orm::{ActiveValue::Set, Condition, QueryOrder, TransactionTrait, prelude::*};
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
@@ -199,26 +196,13 @@ pub async fn list(
     if let Some(m) = filter.mechanism {
         cond = cond.add(data_flow::Column::Mechanism.eq(m.as_str()));
     }
-    let total_count = data_flow::Entity::find()
-        .filter(cond.clone())
-        .count(db)
-        .await?;
-    let mut query = data_flow::Entity::find().filter(cond);
-    if let Some(after) = page.after {
-        query = query.filter(data_flow::Column::Id.gt(after));
-    }
-    let mut items = query
-        .order_by_asc(data_flow::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    crate::service::page::fetch(
+        db,
+        data_flow::Entity::find().filter(cond),
+        data_flow::Column::Id,
+        page,
+    )
+    .await
 }
 
 pub async fn by_ids(

@@ -17,7 +17,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{location, organisation};
 use sea_orm::{
     ActiveValue::Set,
-    Condition, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
+    Condition, QueryOrder, TransactionTrait,
     prelude::*,
     sea_query::{Expr, ExprTrait, Func},
 };
@@ -411,26 +411,13 @@ pub async fn list(
                 .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
-    let total_count = organisation::Entity::find()
-        .filter(cond.clone())
-        .count(db)
-        .await?;
-    let mut query = organisation::Entity::find().filter(cond);
-    if let Some(after) = page.after {
-        query = query.filter(organisation::Column::Id.gt(after));
-    }
-    let mut items = query
-        .order_by_asc(organisation::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    crate::service::page::fetch(
+        db,
+        organisation::Entity::find().filter(cond),
+        organisation::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Organisations by id, for the DataLoader.

@@ -2,6 +2,10 @@
 
 use crate::error::{AppError, AppResult};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
 
 /// A validated page request.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +41,33 @@ impl PageRequest {
         let after = after.map(decode_cursor).transpose()?;
         Ok(Self { first, after })
     }
+}
+
+/// One page of `query` ordered by its `id` column, with the total its filters match.
+pub async fn fetch<E, C>(
+    db: &C,
+    query: Select<E>,
+    id: E::Column,
+    page: PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let total_count = query.clone().count(db).await?;
+    let query = match page.after {
+        Some(after) => query.filter(id.gt(after)),
+        None => query,
+    };
+    let mut items = query.order_by_asc(id).limit(page.first + 1).all(db).await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
 }
 
 pub fn encode_cursor(id: i64) -> String {

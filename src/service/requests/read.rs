@@ -10,7 +10,7 @@ use crate::{
 };
 use chrono::Utc;
 use entity::{dsr_request, dsr_task, dsr_task_event};
-use sea_orm::{Condition, PaginatorTrait, QueryOrder, QuerySelect, prelude::*, sea_query::Query};
+use sea_orm::{Condition, QueryOrder, prelude::*, sea_query::Query};
 use std::collections::HashMap;
 
 pub async fn get(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<dsr_request::Model>> {
@@ -44,26 +44,13 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<dsr_request::Model>> {
     let cond = status.map_or_else(Condition::all, status_condition);
-    let total_count = dsr_request::Entity::find()
-        .filter(cond.clone())
-        .count(db)
-        .await?;
-    let mut query = dsr_request::Entity::find().filter(cond);
-    if let Some(after) = page.after {
-        query = query.filter(dsr_request::Column::Id.gt(after));
-    }
-    let mut items = query
-        .order_by_asc(dsr_request::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    crate::service::page::fetch(
+        db,
+        dsr_request::Entity::find().filter(cond),
+        dsr_request::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// The tasks of each request, in one query.
