@@ -6,6 +6,7 @@ mod m20261124_000001_register;
 mod m20261125_000001_subjects;
 mod m20261125_000002_audit;
 mod m20261125_000003_requests;
+mod m20261125_000004_request_closure;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_subjects::Migration),
             Box::new(m20261125_000002_audit::Migration),
             Box::new(m20261125_000003_requests::Migration),
+            Box::new(m20261125_000004_request_closure::Migration),
         ]
     }
 }

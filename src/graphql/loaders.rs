@@ -1,8 +1,8 @@
 //! Per-request DataLoaders: one `IN (...)` query per batch for every relation field.
 
-use crate::service::{activities, flows, organisations};
+use crate::service::{activities, flows, organisations, requests::read};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{data_flow, location, organisation, processing_activity};
+use entity::{data_flow, dsr_task, dsr_task_event, location, organisation, processing_activity};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
@@ -52,6 +52,27 @@ impl Loader<i64> for FlowLoader {
     }
 }
 
+pub struct RequestTasksLoader(DatabaseConnection);
+pub struct TaskEventsLoader(DatabaseConnection);
+
+impl Loader<i64> for RequestTasksLoader {
+    type Value = Vec<dsr_task::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(read::tasks_of(&self.0, keys).await?)
+    }
+}
+
+impl Loader<i64> for TaskEventsLoader {
+    type Value = Vec<dsr_task_event::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(read::events_of(&self.0, keys).await?)
+    }
+}
+
 /// The loaders of one request (a loader shared across requests would serve stale rows).
 /// Each caches what it loaded for the rest of the request, so a list can prime them with one
 /// `load_many` and its rows' relation fields then cost no query at all.
@@ -60,6 +81,9 @@ pub struct Loaders {
     pub locations: DataLoader<LocationsLoader, HashMapCache>,
     pub activities: DataLoader<ActivityLoader, HashMapCache>,
     pub flows: DataLoader<FlowLoader, HashMapCache>,
+    /// A data-subject request's tasks (by request id) and a task's proof (by task id).
+    pub request_tasks: DataLoader<RequestTasksLoader>,
+    pub task_events: DataLoader<TaskEventsLoader>,
 }
 
 impl Loaders {
@@ -85,6 +109,8 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            request_tasks: DataLoader::new(RequestTasksLoader(db.clone()), tokio::spawn),
+            task_events: DataLoader::new(TaskEventsLoader(db.clone()), tokio::spawn),
         }
     }
 

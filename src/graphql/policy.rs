@@ -68,9 +68,11 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "unlinkSubject"
             | "removeSubject"
             | "fileDataSubjectRequest"
-            | "extendDeadline",
+            | "extendDeadline"
+            | "closeDataSubjectRequest",
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
+        ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         _ => return None,
     };
     Some(roles)

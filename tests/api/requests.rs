@@ -25,6 +25,8 @@ db_tests!(
     exemptions_need_a_retention_ground_or_the_dpo,
     a_completed_request_keeps_its_proof_and_destroys_the_identifiers,
     a_request_for_an_unknown_subject_has_no_tasks,
+    a_processor_lists_only_its_own_tasks,
+    a_request_is_closed_by_hand_only_once_delivery_has_ended,
     rotating_a_webhook_secret_returns_it_once_and_never_shows_it,
     filing_without_any_identifier_is_refused_and_changes_nothing,
 );
@@ -368,4 +370,91 @@ async fn filing_without_any_identifier_is_refused_and_changes_nothing(app: TestA
     assert_error(&bad, "BAD_USER_INPUT", Some("email"));
     assert_eq!(app.count("dsr_request").await, 0);
     assert_eq!(app.count("dsr_task").await, 0);
+}
+
+const TASKS: &str = r#"query($org: ID) { dsrTasks(organisationId: $org) { totalCount edges { node { id organisation { id } } } } }"#;
+
+async fn a_processor_lists_only_its_own_tasks(app: TestApp) {
+    let chain = chain(&app, &[Behaviour::Succeed, Behaviour::Succeed], "2 years").await;
+    file(&app, "ERASURE", None).await;
+    let (first, second) = (&chain.processors[0], &chain.processors[1]);
+    let own = app
+        .exec(
+            as_role(&app, Role::Processor, Some(first)).await,
+            TASKS,
+            json!({}),
+        )
+        .await;
+    let orgs: Vec<&Value> = own["data"]["dsrTasks"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"]["organisation"]["id"])
+        .collect();
+    assert_eq!(orgs, [&json!(first)], "{own:#}");
+    let other = app
+        .exec(
+            as_role(&app, Role::Processor, Some(first)).await,
+            TASKS,
+            json!({ "org": second }),
+        )
+        .await;
+    assert_error(&other, "FORBIDDEN", None);
+    let all = app
+        .exec(as_role(&app, Role::Dpo, None).await, TASKS, json!({}))
+        .await;
+    assert_eq!(
+        all["data"]["dsrTasks"]["totalCount"], 3,
+        "the DPO sees every holder's task"
+    );
+    let procurement = app
+        .exec(
+            as_role(&app, Role::Procurement, None).await,
+            TASKS,
+            json!({}),
+        )
+        .await;
+    assert_error(&procurement, "FORBIDDEN", None);
+}
+
+const CLOSE: &str = r#"mutation($input: CloseDataSubjectRequestInput!) {
+  closeDataSubjectRequest(input: $input) { status closureReason identifiersKept closedAt } }"#;
+
+async fn a_request_is_closed_by_hand_only_once_delivery_has_ended(app: TestApp) {
+    chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ACCESS", None).await;
+    // The processor's webhook task is still PENDING: the worker would need the identifiers.
+    let refused = app
+        .gql(
+            CLOSE,
+            json!({ "input": { "requestId": id, "reason": "withdrawn" } }),
+        )
+        .await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("requestId"));
+    assert_eq!(show(&app, &id).await["identifiersKept"], json!(true));
+    let shown = deliver_all(&app, &worker(&app, |_| {}), &id).await;
+    assert_eq!(shown["status"], json!("IN_PROGRESS"), "{shown:#}");
+    let closed = app
+        .ok(
+            CLOSE,
+            json!({ "input": { "requestId": id, "reason": "withdrawn by the subject" } }),
+        )
+        .await;
+    let closed = &closed["closeDataSubjectRequest"];
+    assert_eq!(closed["status"], json!("CLOSED"));
+    assert_eq!(closed["closureReason"], json!("withdrawn by the subject"));
+    assert_eq!(closed["identifiersKept"], json!(false));
+    assert!(closed["closedAt"].is_string());
+    let again = app
+        .gql(
+            CLOSE,
+            json!({ "input": { "requestId": id, "reason": "again" } }),
+        )
+        .await;
+    assert_error(&again, "CONFLICT", None);
+    assert_eq!(
+        show(&app, &id).await["status"],
+        json!("CLOSED"),
+        "stays closed"
+    );
 }

@@ -11,7 +11,7 @@ use crate::{
         types::dsr::{DataSubjectRequest, DsrTask},
     },
     service::{
-        requests::{DsrKeys, confirm, file, secrets},
+        requests::{DsrKeys, close, confirm, file, secrets},
         subjects::SubjectKeys,
     },
 };
@@ -31,6 +31,13 @@ pub struct ConfirmTaskInput {
     pub outcome: TaskOutcome,
     /// What was done (required to complete or exempt): kept as proof.
     pub evidence: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CloseDataSubjectRequestInput {
+    pub request_id: ID,
+    /// Why: withdrawn, manifestly unfounded, handled outside the register.
+    pub reason: String,
 }
 
 #[derive(InputObject)]
@@ -115,6 +122,24 @@ impl RequestMutation {
             )
             .await?,
         ))
+    }
+
+    /// Closes a request by hand (CLOSED), destroying its identifiers; no task may still be in delivery.
+    async fn close_data_subject_request(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseDataSubjectRequestInput,
+    ) -> Result<DataSubjectRequest> {
+        let rc = request(ctx)?;
+        let closed = close::close(
+            &rc.db,
+            &rc.actor()?,
+            keys(ctx)?,
+            &input.request_id,
+            &input.reason,
+        )
+        .await?;
+        Ok(DataSubjectRequest(closed))
     }
 
     /// Sets a new webhook signing secret and returns it: the only time it can be read.

@@ -1,15 +1,17 @@
 //! Reading data-subject requests and the tasks to escalate.
 
 use crate::{
+    domain::vocab::Role,
+    error::AppError,
     graphql::{
         context::request,
-        enums::DsrStatus,
+        enums::{DsrStatus, TaskStatus},
         types::{
-            connection::DataSubjectRequestConnection,
+            connection::{DataSubjectRequestConnection, DsrTaskConnection},
             dsr::{DataSubjectRequest, DsrTask},
         },
     },
-    service::{page::PageRequest, requests::read},
+    service::{page::PageRequest, requests::read, validate},
 };
 use async_graphql::{Context, ID, Object, Result};
 
@@ -44,6 +46,38 @@ impl RequestQuery {
             |r| r.id,
             DataSubjectRequest,
         ))
+    }
+
+    /// Tasks, newest last: a PROCESSOR sees only its own organisation's; others may filter by one.
+    async fn dsr_tasks(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: Option<ID>,
+        status: Option<TaskStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<DsrTaskConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let asked = organisation_id
+            .map(|id| validate::id("organisationId", &id))
+            .transpose()?;
+        let organisation = match rc.auth.principal() {
+            Some(p) if p.role == Role::Processor => match (asked, p.organisation_id) {
+                (Some(a), Some(own)) if a != own => {
+                    return Err(AppError::Forbidden(
+                        "a PROCESSOR token sees only its own organisation's tasks".into(),
+                    )
+                    .into());
+                }
+                (_, own) => Some(own.ok_or(AppError::Forbidden(
+                    "this PROCESSOR token has no organisation".into(),
+                ))?),
+            },
+            _ => asked,
+        };
+        let page = read::tasks(&rc.db, organisation, status.map(Into::into), page).await?;
+        Ok(DsrTaskConnection::from_page(page, |t| t.id, DsrTask))
     }
 
     /// Unfinished tasks of requests past their due date, for escalation.

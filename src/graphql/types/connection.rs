@@ -70,3 +70,4 @@ connection!(
     DataSubjectRequestEdge,
     super::dsr::DataSubjectRequest
 );
+connection!(DsrTaskConnection, DsrTaskEdge, super::dsr::DsrTask);

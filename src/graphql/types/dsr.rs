@@ -3,13 +3,12 @@
 use crate::{
     domain::vocab,
     graphql::{
-        context::request,
         enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus, stored},
         loaders::loaders,
         scalars::Date,
         types::organisation::Organisation,
     },
-    service::requests::{read, shown_status},
+    service::requests::shown_status,
 };
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -57,15 +56,13 @@ impl DataSubjectRequest {
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
+    /// Why it was closed by hand (status CLOSED).
+    async fn closure_reason(&self) -> Option<&str> {
+        self.0.closure_reason.as_deref()
+    }
     async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
-        let rc = request(ctx)?;
-        let mut grouped = read::tasks_of(&rc.db, &[self.0.id]).await?;
-        Ok(grouped
-            .remove(&self.0.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(DsrTask)
-            .collect())
+        let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
+        Ok(tasks.unwrap_or_default().into_iter().map(DsrTask).collect())
     }
 }
 
@@ -127,10 +124,8 @@ impl DsrTask {
     }
     /// Every transition, oldest first: who, when, what, with what evidence.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<DsrTaskEvent>> {
-        let rc = request(ctx)?;
-        let mut grouped = read::events_of(&rc.db, &[self.0.id]).await?;
-        Ok(grouped
-            .remove(&self.0.id)
+        let events = loaders(ctx)?.task_events.load_one(self.0.id).await?;
+        Ok(events
             .unwrap_or_default()
             .into_iter()
             .map(DsrTaskEvent)

@@ -2,6 +2,7 @@
 //! tasks are delivered by the worker (`delivery`), confirmed by holders (`confirm`), and the
 //! request follows them to done.
 
+pub mod close;
 pub mod confirm;
 pub mod delivery;
 pub mod events;
@@ -101,6 +102,10 @@ pub(crate) async fn refresh(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("request {request_id} is gone")))?;
+    // A request closed by hand stays closed whatever its tasks do afterwards.
+    if request.status == DsrStatus::Closed.as_str() {
+        return Ok(request);
+    }
     let statuses = dsr_task::Entity::find()
         .filter(dsr_task::Column::RequestId.eq(request_id))
         .order_by_asc(dsr_task::Column::Id)

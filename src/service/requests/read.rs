@@ -53,6 +53,29 @@ pub async fn list(
     .await
 }
 
+/// Tasks in creation order, optionally of one organisation and in one status.
+pub async fn tasks(
+    db: &impl ConnectionTrait,
+    organisation_id: Option<i64>,
+    status: Option<TaskStatus>,
+    page: PageRequest,
+) -> AppResult<Page<dsr_task::Model>> {
+    let mut cond = Condition::all();
+    if let Some(org) = organisation_id {
+        cond = cond.add(dsr_task::Column::OrganisationId.eq(org));
+    }
+    if let Some(status) = status {
+        cond = cond.add(dsr_task::Column::Status.eq(status.as_str()));
+    }
+    crate::service::page::fetch(
+        db,
+        dsr_task::Entity::find().filter(cond),
+        dsr_task::Column::Id,
+        page,
+    )
+    .await
+}
+
 /// The tasks of each request, in one query.
 pub async fn tasks_of(
     db: &impl ConnectionTrait,
