@@ -199,6 +199,13 @@ pub async fn known_codes(
     codes: &[String],
 ) -> AppResult<Vec<String>> {
     let wanted: BTreeSet<String> = codes.iter().map(|c| c.trim().to_string()).collect();
+    if let Some(bad) = wanted.iter().find(|c| CategoryCode::parse(c).is_none()) {
+        let shown: String = bad.chars().take(60).filter(|c| !c.is_control()).collect();
+        return Err(AppError::bad_input(
+            field,
+            format!("{shown:?} is not a category code"),
+        ));
+    }
     if wanted.is_empty() {
         return Err(AppError::bad_input(
             field,

@@ -15,4 +15,5 @@ mod requests;
 mod schema;
 mod subjects;
 mod taxonomy;
+mod textfields;
 mod transfers;

@@ -18,10 +18,10 @@ use transfer_register::{
 db_tests!(every_operation_is_allowed_or_refused_per_role_as_the_policy_says);
 
 /// The schema's types by name, to build arguments.
-struct Types<'a>(HashMap<String, &'a TypeKind>);
+pub(crate) struct Types<'a>(pub(crate) HashMap<String, &'a TypeKind>);
 
 impl<'a> Types<'a> {
-    fn of(doc: &'a ServiceDocument) -> Self {
+    pub(crate) fn of(doc: &'a ServiceDocument) -> Self {
         Self(
             doc.definitions
                 .iter()
@@ -36,7 +36,7 @@ impl<'a> Types<'a> {
     }
 
     /// A syntactically valid literal for a required input of type `ty`.
-    fn literal(&self, ty: &Type, id: &str) -> String {
+    pub(crate) fn literal(&self, ty: &Type, id: &str) -> String {
         match &ty.base {
             BaseType::List(inner) => format!("[{}]", self.literal(inner, id)),
             BaseType::Named(name) => match name.as_str() {
@@ -69,7 +69,7 @@ impl<'a> Types<'a> {
     }
 
     /// `__typename` for objects, nothing for scalars and enums.
-    fn selection(&self, ty: &Type) -> &'static str {
+    pub(crate) fn selection(&self, ty: &Type) -> &'static str {
         let mut base = &ty.base;
         while let BaseType::List(inner) = base {
             base = &inner.base;

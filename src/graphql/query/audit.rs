@@ -2,7 +2,7 @@
 
 use crate::{
     graphql::{context::request, types::connection::AuditEventConnection},
-    service::{audit, page::PageRequest},
+    service::{audit, page::PageRequest, validate},
 };
 use async_graphql::{Context, ID, Object, Result};
 
@@ -24,13 +24,9 @@ impl AuditQuery {
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page = audit::list(
-            &rc.db,
-            entity.as_deref(),
-            id.as_ref().map(|i| i.as_str()),
-            page,
-        )
-        .await?;
+        let entity = validate::optional_text("entity", entity.as_deref(), 100)?;
+        let id = validate::optional_text("id", id.as_ref().map(|i| i.as_str()), 100)?;
+        let page = audit::list(&rc.db, entity.as_deref(), id.as_deref(), page).await?;
         Ok(AuditEventConnection::from_page(
             page,
             |e| e.id,

@@ -14,6 +14,7 @@ db_tests!(
     webhooks_arrive_signed_and_processors_confirm_the_request_to_completion,
     a_failing_receiver_is_retried_with_back_off_until_it_answers,
     a_500_or_a_hanging_receiver_ends_failed_with_the_last_error,
+    a_redirect_is_never_followed,
     an_email_task_is_sent_through_smtp,
     a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key,
     two_workers_never_run_the_same_attempt_at_once,
@@ -112,6 +113,26 @@ async fn a_failing_receiver_is_retried_with_back_off_until_it_answers(app: TestA
         .filter(|h| h["detail"].as_str().is_some_and(|d| d.contains("HTTP 503")))
         .count();
     assert_eq!(failures, 2);
+}
+
+async fn a_redirect_is_never_followed(app: TestApp) {
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[Behaviour::Redirect], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let worker = worker(&app, |c| c.delivery_max_attempts = 2);
+    let shown = deliver_all(&app, &worker, &id).await;
+    let task = task_of(&shown, &processors[0]);
+    assert_eq!(task["status"], json!("FAILED"), "{shown:#}");
+    assert_eq!(task["lastError"], json!("HTTP 307"));
+    assert_eq!(receivers[0].received().len(), 2);
+    assert_eq!(
+        receivers[0].followed.load(Ordering::SeqCst),
+        0,
+        "the redirect target was never called"
+    );
 }
 
 async fn a_500_or_a_hanging_receiver_ends_failed_with_the_last_error(app: TestApp) {

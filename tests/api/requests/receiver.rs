@@ -12,7 +12,7 @@ use std::{
 };
 use transfer_register::domain::dsr::delivery::signature;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Behaviour {
     Succeed,
     /// Answer 503 to the first N deliveries of each task, then 200.
@@ -22,6 +22,8 @@ pub enum Behaviour {
     Hang,
     /// Take this long, then 200 (to catch a worker mid-delivery).
     Slow(Duration),
+    /// Answer 307 pointing at `/followed` on the same server (which would answer 200).
+    Redirect,
 }
 
 /// One delivery as received.
@@ -40,6 +42,8 @@ pub struct Receiver {
     /// Deliveries being handled right now, per key, and the most ever seen at once.
     in_flight: Arc<Mutex<std::collections::HashMap<String, usize>>>,
     pub max_concurrent_same_key: Arc<AtomicUsize>,
+    /// Requests that followed a redirect to `/followed`.
+    pub followed: Arc<AtomicUsize>,
 }
 
 impl Receiver {
@@ -54,8 +58,17 @@ impl Receiver {
             secret: Arc::default(),
             in_flight: Arc::default(),
             max_concurrent_same_key: Arc::default(),
+            followed: Arc::default(),
         };
+        let followed = receiver.followed.clone();
         let router = Router::new()
+            .route(
+                "/followed",
+                post(move || async move {
+                    followed.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::OK
+                }),
+            )
             .route("/hook", post(handle))
             .with_state((receiver.clone(), behaviour));
         tokio::spawn(async move {
@@ -78,7 +91,8 @@ async fn handle(
     State((receiver, behaviour)): State<(Receiver, Behaviour)>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let header = |name: &str| {
         headers
             .get(name)
@@ -121,9 +135,13 @@ async fn handle(
             tokio::time::sleep(d).await;
             StatusCode::OK
         }
+        Behaviour::Redirect => StatusCode::TEMPORARY_REDIRECT,
     };
     if let Some(n) = receiver.in_flight.lock().expect("lock").get_mut(&key) {
         *n -= 1;
     }
-    status
+    if behaviour == Behaviour::Redirect {
+        return (status, [(axum::http::header::LOCATION, "/followed")]).into_response();
+    }
+    status.into_response()
 }
