@@ -84,50 +84,9 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
-impl From<validator::ValidationErrors> for AppError {
-    /// The first failing field, renamed to the schema's camelCase spelling.
-    fn from(errors: validator::ValidationErrors) -> Self {
-        let mut fields: Vec<_> = errors.field_errors().into_iter().collect();
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        match fields.first() {
-            Some((field, errs)) => {
-                let message = errs
-                    .first()
-                    .and_then(|e| e.message.as_ref().map(|m| m.to_string()))
-                    .unwrap_or_else(|| format!("{} is invalid", camel_case(field)));
-                Self::bad_input(camel_case(field), message)
-            }
-            None => Self::bad_input("input", "input is invalid"),
-        }
-    }
-}
-
-/// `privacy_contact_email` -> `privacyContactEmail`.
-pub fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snake_case_fields_are_named_as_in_the_schema() {
-        assert_eq!(camel_case("privacy_contact_email"), "privacyContactEmail");
-        assert_eq!(camel_case("name"), "name");
-    }
 
     #[test]
     fn bad_input_carries_code_and_field() {
