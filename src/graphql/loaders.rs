@@ -1,6 +1,6 @@
 //! Per-request DataLoaders: one `IN (...)` query per batch for every relation field.
 
-use crate::service::{activities, flows, organisations, requests::read};
+use crate::service::{activities, flows, locations, organisations, requests::read};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{data_flow, dsr_task, dsr_task_event, location, organisation, processing_activity};
 use sea_orm::DatabaseConnection;
@@ -25,7 +25,7 @@ impl Loader<i64> for LocationsLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let mut found = organisations::locations_of(&self.0, keys).await?;
+        let mut found = locations::locations_of(&self.0, keys).await?;
         // An entry for every key, so "no locations" is cached too instead of asked again.
         for key in keys {
             found.entry(*key).or_default();

@@ -9,6 +9,7 @@ use crate::{
     error::{AppError, AppResult},
     service::{
         audit::{self, Actor, Change},
+        locations,
         page::{Page, PageRequest},
         validate, webhook_url,
     },
@@ -17,7 +18,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{location, organisation};
 use sea_orm::{
     ActiveValue::Set,
-    Condition, QueryOrder, TransactionTrait,
+    Condition, TransactionTrait,
     prelude::*,
     sea_query::{Expr, ExprTrait, Func},
 };
@@ -143,7 +144,7 @@ pub async fn register(
     .await?;
     let mut saved = Vec::with_capacity(locations.len());
     for (c, usage) in locations {
-        saved.push(insert_location(&txn, org.id, c, usage).await?);
+        saved.push(locations::insert_location(&txn, org.id, c, usage).await?);
     }
     let after = serde_json::json!({ "organisation": &org, "locations": &saved });
     audit::record(
@@ -266,77 +267,6 @@ pub async fn offboard(
     change(db, actor, "offboardOrganisation", id, patch, false).await
 }
 
-pub async fn add_location(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    organisation_id: &str,
-    country: &str,
-    usage: LocationUse,
-) -> AppResult<location::Model> {
-    let org_id = validate::id("organisationId", organisation_id)?;
-    let country = validate::country("country", country)?;
-    let txn = db.begin().await?;
-    find(&txn, org_id, "organisationId").await?;
-    let exists = location::Entity::find()
-        .filter(location::Column::OrganisationId.eq(org_id))
-        .filter(location::Column::Country.eq(country.as_str()))
-        .filter(location::Column::Usage.eq(usage.as_str()))
-        .one(&txn)
-        .await?;
-    if exists.is_some() {
-        return Err(AppError::Conflict(format!(
-            "organisation {org_id} already has a {usage} location in {country}"
-        )));
-    }
-    let saved = insert_location(&txn, org_id, country, usage).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::created("addLocation", "location", saved.id, &saved)?,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(saved)
-}
-
-pub async fn remove_location(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: &str,
-) -> AppResult<location::Model> {
-    let id = validate::id("id", id)?;
-    let txn = db.begin().await?;
-    let row = location::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("location {id}")))?;
-    location::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::deleted("removeLocation", "location", id, &row)?,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
-}
-
-async fn insert_location(
-    db: &impl ConnectionTrait,
-    organisation_id: i64,
-    country: CountryCode,
-    usage: LocationUse,
-) -> AppResult<location::Model> {
-    Ok(location::ActiveModel {
-        organisation_id: Set(organisation_id),
-        country: Set(country.to_string()),
-        usage: Set(usage.as_str().into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
-}
-
 /// The organisation with `id`, or `BAD_USER_INPUT` on `field` when it does not exist.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -432,21 +362,4 @@ pub async fn by_ids(
         .into_iter()
         .map(|o| (o.id, o))
         .collect())
-}
-
-/// Locations grouped by organisation, for the DataLoader.
-pub async fn locations_of(
-    db: &impl ConnectionTrait,
-    organisation_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<location::Model>>> {
-    let rows = location::Entity::find()
-        .filter(location::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .order_by_asc(location::Column::Id)
-        .all(db)
-        .await?;
-    let mut grouped: HashMap<i64, Vec<location::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.organisation_id).or_default().push(row);
-    }
-    Ok(grouped)
 }

@@ -7,7 +7,10 @@ use crate::{
         scalars::{Date, date},
         types::organisation::{Location, Organisation},
     },
-    service::organisations::{self, NewOrganisation, OrganisationPatch},
+    service::{
+        locations,
+        organisations::{self, NewOrganisation, OrganisationPatch},
+    },
 };
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
@@ -151,7 +154,7 @@ impl OrganisationMutation {
     /// Adds a storage, processing or remote-access location.
     async fn add_location(&self, ctx: &Context<'_>, input: AddLocationInput) -> Result<Location> {
         let rc = request(ctx)?;
-        let saved = organisations::add_location(
+        let saved = locations::add_location(
             &rc.db,
             &rc.actor()?,
             &input.organisation_id,
@@ -166,7 +169,7 @@ impl OrganisationMutation {
     async fn remove_location(&self, ctx: &Context<'_>, id: ID) -> Result<Location> {
         let rc = request(ctx)?;
         Ok(Location(
-            organisations::remove_location(&rc.db, &rc.actor()?, &id).await?,
+            locations::remove_location(&rc.db, &rc.actor()?, &id).await?,
         ))
     }
 }
