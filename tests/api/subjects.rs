@@ -387,3 +387,80 @@ db_tests!(
     bulk_registration_is_all_or_nothing_and_names_the_entry,
     the_database_file_holds_no_identifier_in_the_clear,
 );
+
+/// The CSV import through the real binary, on the test's own SQLite file and secret: the
+/// subjects it registers are the ones `whoHolds` then finds.
+#[tokio::test]
+async fn the_csv_import_command_registers_subjects_whoholds_finds() {
+    use std::process::Command;
+    let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await else {
+        return;
+    };
+    let seed = crate::fixtures::seed(&app).await;
+    let url = app.state.config.database_url();
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("subjects.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "email,phone,account_number,activity_ids\n Lin@Example.com ,+44 20 7946 0001,,{a}\n,,ACC-9,{a}\n",
+            a = seed.activity
+        ),
+    )
+    .expect("write csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_transfer-register"))
+        .args(["subjects", "import", "--file"])
+        .arg(&csv)
+        .env("DATABASE_URL", &url)
+        .env(
+            "REGISTER_SECRET",
+            app.state.config.secret.clone().expect("test secret"),
+        )
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 2 subjects"));
+    for subject in [
+        json!({ "email": "lin@example.com" }),
+        json!({ "accountNumber": "ACC-9" }),
+    ] {
+        let data = app
+            .ok(
+                "query($s: SubjectIdentifierInput!) { whoHolds(subject: $s) { subject { id } holdings { organisation { name } } } }",
+                json!({ "s": subject }),
+            )
+            .await;
+        assert!(data["whoHolds"]["subject"]["id"].is_string(), "{data:#}");
+        assert_eq!(
+            data["whoHolds"]["holdings"].as_array().map(Vec::len),
+            Some(5),
+            "{data:#}"
+        );
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "email,phone,account_number,activity_ids\nnot-an-email,,,1\n",
+    )
+    .expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_transfer-register"))
+        .args(["subjects", "import", "--file"])
+        .arg(&bad)
+        .env("DATABASE_URL", &url)
+        .env(
+            "REGISTER_SECRET",
+            app.state.config.secret.clone().expect("test secret"),
+        )
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
