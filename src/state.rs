@@ -44,7 +44,7 @@ impl AppState {
         let schema = build_schema(&config);
         let dsr = DsrKeys {
             sealer: Sealer::new(&secret),
-            events: DsrEvents::default(),
+            events: DsrEvents::for_database(&db),
         };
         Ok(Self {
             dsr,

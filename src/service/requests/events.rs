@@ -1,28 +1,94 @@
 //! The change feed behind `dataSubjectRequestUpdated`: the id of each request that changed,
 //! published after the change commits.
 //!
-//! In-process only (a `tokio::sync::broadcast`): one instance sees its own changes and those of
-//! its in-process worker. Several instances, or a separate `worker` process, would need the
-//! database to carry the signal (PostgreSQL `LISTEN`/`NOTIFY` on commit).
+//! On SQLite (one process) an in-process broadcast carries it. On PostgreSQL the database does:
+//! `publish` sends `NOTIFY`, and every instance listens and re-broadcasts to its own subscribers,
+//! so a dashboard connected to one instance sees what another instance, or a separate `worker`
+//! process, changed.
 
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, sqlx::postgres::PgListener,
+};
 use tokio::sync::broadcast;
 
+const CHANNEL: &str = "dsr_request_updated";
+
 #[derive(Clone, Debug)]
-pub struct DsrEvents(broadcast::Sender<i64>);
+pub struct DsrEvents {
+    local: broadcast::Sender<i64>,
+    /// Set on PostgreSQL: publishing goes through the database.
+    notify: Option<DatabaseConnection>,
+}
 
 impl Default for DsrEvents {
     fn default() -> Self {
-        Self(broadcast::channel(1024).0)
+        Self {
+            local: broadcast::channel(1024).0,
+            notify: None,
+        }
     }
 }
 
 impl DsrEvents {
+    /// The feed for `db`: on PostgreSQL it starts this instance's listener.
+    pub fn for_database(db: &DatabaseConnection) -> Self {
+        let mut events = Self::default();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            events.notify = Some(db.clone());
+            tokio::spawn(listen(db.clone(), events.local.clone()));
+        }
+        events
+    }
+
     /// No subscriber is not an error: nobody is watching.
     pub fn publish(&self, request_id: i64) {
-        let _ = self.0.send(request_id);
+        match &self.notify {
+            None => {
+                let _ = self.local.send(request_id);
+            }
+            Some(db) => {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let notify = Statement::from_sql_and_values(
+                        DatabaseBackend::Postgres,
+                        "SELECT pg_notify($1, $2)",
+                        [CHANNEL.into(), request_id.to_string().into()],
+                    );
+                    if let Err(err) = db.execute_raw(notify).await {
+                        tracing::warn!(error = %err, request_id, "could not announce a request change");
+                    }
+                });
+            }
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<i64> {
-        self.0.subscribe()
+        self.local.subscribe()
+    }
+}
+
+/// Re-broadcasts the database's notifications here, reconnecting when the connection drops;
+/// it ends with the runtime.
+async fn listen(db: DatabaseConnection, local: broadcast::Sender<i64>) {
+    loop {
+        match relay(&db, &local).await {
+            Err(err) => tracing::warn!(error = %err, "request change listener stopped; retrying"),
+            Ok(never) => match never {},
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+async fn relay(
+    db: &DatabaseConnection,
+    local: &broadcast::Sender<i64>,
+) -> Result<std::convert::Infallible, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        let notification = listener.recv().await?;
+        if let Ok(id) = notification.payload().parse::<i64>() {
+            let _ = local.send(id);
+        }
     }
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 use transfer_register::domain::vocab::Role;
 
-db_tests!(a_dashboard_sees_each_change_of_a_request_without_polling);
+db_tests!(
+    a_dashboard_sees_each_change_of_a_request_without_polling,
+    another_instance_on_the_same_postgresql_sees_each_change_too,
+);
 
 async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp) {
     let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
@@ -87,4 +90,49 @@ async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp)
         json!("COMPLETED"),
         "{third:#}"
     );
+}
+
+/// Two service instances on one PostgreSQL: a change made through one reaches the subscribers of
+/// the other (the database carries it with NOTIFY). SQLite is one process: nothing to show there.
+async fn another_instance_on_the_same_postgresql_sees_each_change_too(app: TestApp) {
+    if app.backend != crate::support::Backend::Postgres {
+        return;
+    }
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id: i64 = file(&app, "ERASURE", None).await.parse().expect("id");
+    let other =
+        transfer_register::AppState::with_db((*app.state.config).clone(), app.state.db.clone())
+            .await
+            .expect("second instance");
+    let mut feed = other.dsr.events.subscribe();
+    // The other instance's listener connects in the background: announce until it hears.
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            app.state.dsr.events.publish(id);
+            if let Ok(Ok(got)) = tokio::time::timeout(Duration::from_millis(200), feed.recv()).await
+            {
+                return got;
+            }
+        }
+    })
+    .await
+    .expect("the other instance hears the change");
+    assert_eq!(heard, id);
+    while feed.try_recv().is_ok() {}
+    // A real change through this instance: the DPO completes the controller's manual task.
+    let shown = show(&app, &id.to_string()).await;
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    confirm(
+        &app,
+        dpo,
+        task_of(&shown, &chain.controller),
+        "COMPLETED",
+        Some("CRM purge"),
+    )
+    .await;
+    let got = tokio::time::timeout(Duration::from_secs(10), feed.recv())
+        .await
+        .expect("in time")
+        .expect("open");
+    assert_eq!(got, id);
 }
