@@ -35,6 +35,11 @@ pub fn date(field: &str, value: Option<&Date>) -> AppResult<Option<NaiveDate>> {
     value.map(|d| d.get(field)).transpose()
 }
 
+/// Reads an optional input date that defaults to today (the `on` of an assessment).
+pub fn date_or_today(field: &str, value: Option<&Date>) -> AppResult<NaiveDate> {
+    Ok(date(field, value)?.unwrap_or_else(|| chrono::Utc::now().date_naive()))
+}
+
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -9,7 +9,7 @@ use crate::{
     graphql::{
         context::request,
         enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism},
-        scalars::{Date, date},
+        scalars::{Date, date, date_or_today},
         types::{
             reference::AdequacyDecision,
             transfer::{ComplianceGaps, TransferAssessment},
@@ -21,7 +21,7 @@ use crate::{
     },
 };
 use async_graphql::{Context, Enum, InputObject, Object, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
@@ -57,7 +57,7 @@ pub struct AssessTransferInput {
 
 /// `on` as given, or today; kept within the dates the reference data can speak to.
 fn judged_on(on: Option<&Date>) -> Result<NaiveDate> {
-    let on = date("on", on)?.unwrap_or_else(|| Utc::now().date_naive());
+    let on = date_or_today("on", on)?;
     let (earliest, latest) = (
         NaiveDate::from_ymd_opt(1995, 1, 1),
         NaiveDate::from_ymd_opt(2100, 1, 1),

@@ -10,7 +10,7 @@ use crate::{
         context::request,
         enums::{Derogation, RecipientRole, SccModule, TransferMechanism, stored},
         loaders::loaders,
-        scalars::{Date, date},
+        scalars::{Date, date_or_today},
     },
     service::transfers::{self, FlowAssessment, FlowFacts},
 };
@@ -112,7 +112,7 @@ impl DataFlow {
         ctx: &Context<'_>,
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
-        let on = date("on", on.as_ref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let on = date_or_today("on", on.as_ref())?;
         Ok(assessments(ctx, &self.0, on)
             .await?
             .into_iter()

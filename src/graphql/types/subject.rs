@@ -10,7 +10,7 @@ use crate::{
     graphql::{
         context::request,
         enums::RecipientRole,
-        scalars::{Date, date},
+        scalars::{Date, date_or_today},
     },
     service::{subjects, who_holds::Answer},
 };
@@ -167,7 +167,7 @@ impl Holding {
         ctx: &Context<'_>,
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
-        let on = date("on", on.as_ref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let on = date_or_today("on", on.as_ref())?;
         let mut out = Vec::new();
         for id in &self.held()?.holding.flows {
             if let Some(flow) = self.answer.flows.get(id) {

@@ -12,7 +12,7 @@ use crate::{
 };
 use chrono::Utc;
 use entity::{dsr_request, dsr_task};
-use sea_orm::{ActiveValue::Set, QuerySelect, TransactionTrait, prelude::*};
+use sea_orm::{ActiveValue::Set, TransactionTrait, prelude::*};
 
 pub async fn close(
     db: &DatabaseConnection,
@@ -24,17 +24,7 @@ pub async fn close(
     let id = validate::id("requestId", request_id)?;
     let reason = validate::text("reason", reason, 2000)?;
     let txn = db.begin().await?;
-    let before = dsr_request::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::bad_input("requestId", format!("no request with id {id}")))?;
-    if before.closed_at.is_some() {
-        return Err(AppError::Conflict(format!(
-            "request {id} is already {}",
-            before.status
-        )));
-    }
+    let before = super::lock_open(&txn, id).await?;
     // A task the worker may still be delivering needs its identifiers: wait for it to end.
     let tasks = dsr_task::Entity::find()
         .filter(dsr_task::Column::RequestId.eq(id))

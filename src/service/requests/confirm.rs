@@ -136,14 +136,7 @@ pub async fn extend_deadline(
     let id = validate::id("requestId", request_id)?;
     let reason = validate::text("reason", reason, MAX_EVIDENCE)?;
     let txn = db.begin().await?;
-    let before = dsr_request::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::bad_input("requestId", format!("no request with id {id}")))?;
-    if before.closed_at.is_some() {
-        return Err(AppError::Conflict(format!("request {id} is closed")));
-    }
+    let before = super::lock_open(&txn, id).await?;
     let due_on = deadline::extended(
         before.received_on,
         before.extension_months.is_some(),

@@ -21,7 +21,7 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use entity::{dsr_request, dsr_task, dsr_task_event};
-use sea_orm::{ActiveValue::Set, QueryOrder, prelude::*};
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, prelude::*};
 
 pub use events::DsrEvents;
 
@@ -94,6 +94,22 @@ pub(crate) async fn record_event(
 
 /// Brings the request's stored status in line with its tasks; on completion it closes: the
 /// sealed identifiers are destroyed. Returns the request as saved.
+/// The request `id`, locked for the rest of the transaction; refused if unknown or already closed.
+pub(crate) async fn lock_open(db: &impl ConnectionTrait, id: i64) -> AppResult<dsr_request::Model> {
+    let request = dsr_request::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("requestId", format!("no request with id {id}")))?;
+    if request.closed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "request {id} is already {}",
+            request.status
+        )));
+    }
+    Ok(request)
+}
+
 pub(crate) async fn refresh(
     db: &impl ConnectionTrait,
     request_id: i64,
