@@ -17,6 +17,23 @@ RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ \
 TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ \
 VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
+/// `AA`..`ZZ` as 0..676.
+const fn slot(code: [u8; 2]) -> usize {
+    (code[0] - b'A') as usize * 26 + (code[1] - b'A') as usize
+}
+
+/// Whether each of the 676 two-letter codes is assigned, built from [`ASSIGNED`] at compile time.
+const ASSIGNED_TABLE: [bool; 676] = {
+    let text = ASSIGNED.as_bytes();
+    let mut table = [false; 676];
+    let mut i = 0;
+    while i + 1 < text.len() {
+        table[slot([text[i], text[i + 1]])] = true;
+        i += 3;
+    }
+    table
+};
+
 /// An assigned ISO 3166-1 alpha-2 code, upper case (`GB`, `IE`, `US`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);
@@ -28,10 +45,8 @@ impl CountryCode {
         if !bytes.iter().all(u8::is_ascii_uppercase) {
             return None;
         }
-        ASSIGNED
-            .split(' ')
-            .any(|code| code.as_bytes() == bytes)
-            .then_some(Self(bytes))
+        // Called for every flow and location the register assesses: a table, not a scan.
+        ASSIGNED_TABLE[slot(bytes)].then_some(Self(bytes))
     }
 
     /// Every assigned code, in alphabetical order.
@@ -69,6 +84,12 @@ mod tests {
         unique.dedup();
         assert_eq!(codes.len(), 249);
         assert_eq!(unique.len(), 249);
+        assert_eq!(
+            ASSIGNED_TABLE.iter().filter(|a| **a).count(),
+            249,
+            "the table holds the same codes"
+        );
+        assert_eq!(CountryCode::all().count(), 249);
     }
 
     #[test]
