@@ -27,7 +27,22 @@ pub struct FlowAssessment {
     pub from_country: String,
     pub destination: String,
     pub mechanism: TransferMechanism,
+    /// Its `explanation` may be empty (whole-register lists): see [`FlowAssessment::explanation`].
     pub verdict: Verdict,
+    /// What was assessed, and on which date, to build the explanation when it is asked for.
+    pub transfer: Transfer,
+    pub on: NaiveDate,
+}
+
+impl FlowAssessment {
+    /// The verdict's paragraph, built now if the list that produced it skipped it.
+    pub fn explanation(&self, reference: &LegalReference) -> String {
+        if self.verdict.explanation.is_empty() {
+            transfer::assess(reference, &self.transfer, self.on).explanation
+        } else {
+            self.verdict.explanation.clone()
+        }
+    }
 }
 
 /// What the rules need of a flow beyond its own row, however it was loaded.
@@ -146,7 +161,9 @@ fn assessment(
         from_country: t.exporter_country.to_string(),
         destination: destination.to_string(),
         mechanism: t.mechanism,
-        verdict: transfer::assess(reference, &t, on),
+        verdict: transfer::assess_brief(reference, &t, on),
+        transfer: t,
+        on,
     })
 }
 
@@ -324,5 +341,7 @@ pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -
         destination: transfer.destination.to_string(),
         mechanism: transfer.mechanism,
         verdict: transfer::assess(reference, transfer, on),
+        transfer: transfer.clone(),
+        on,
     }
 }

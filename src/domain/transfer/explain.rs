@@ -14,7 +14,19 @@ use crate::domain::{
 };
 use chrono::NaiveDate;
 
-pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Finding) -> Verdict {
+/// The verdict without its paragraph, for lists that may never show it (the paragraph is most
+/// of the cost of a verdict; [`verdict`] gives the same status, problems and instrument).
+pub(super) fn brief(f: &Finding) -> Verdict {
+    let (status, problems) = outcome(f);
+    Verdict {
+        status,
+        problems,
+        explanation: String::new(),
+        instrument: instrument_ref(&f.basis),
+    }
+}
+
+fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     let status = match f.basis {
         _ if !f.problems.is_empty() => VerdictStatus::NonCompliant,
         Basis::RegimeNotInForce | Basis::InsideArea(_) => VerdictStatus::NotRestricted,
@@ -25,6 +37,11 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Findin
     };
     let mut problems = f.problems.clone();
     problems.extend(f.stale_record.iter().cloned());
+    (status, problems)
+}
+
+pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Finding) -> Verdict {
+    let (status, problems) = outcome(&f);
     let mut text = vec![head(r, t, on), basis(r, t, on, &f.basis)];
     text.extend(f.notes.iter().cloned());
     if !problems.is_empty() {

@@ -28,7 +28,7 @@ mod safeguards;
 #[cfg(test)]
 mod tests;
 
-pub use rules::{assess, expected_module, regime_of_exporter};
+pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::domain::{
     country::CountryCode,

@@ -58,11 +58,22 @@ impl<'r> Finding<'r> {
 
 /// Assesses one transfer on one date.
 pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
+    let finding = find(reference, transfer, on);
+    explain::verdict(reference, transfer, on, finding)
+}
+
+/// As [`assess`] with an empty `explanation`: for whole-register lists, which build the
+/// paragraph only for the transfers a client asks to read.
+pub fn assess_brief(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
+    explain::brief(&find(reference, transfer, on))
+}
+
+fn find<'r>(reference: &'r LegalReference, transfer: &Transfer, on: NaiveDate) -> Finding<'r> {
     let mut finding = chapter_v(reference, transfer, on);
     if let Some(problem) = processor_contract(transfer, on, &finding) {
         finding.problems.push(problem);
     }
-    explain::verdict(reference, transfer, on, finding)
+    finding
 }
 
 /// The regime of a flow's exporter: established in the EEA, the EU GDPR; in the UK, the UK GDPR;

@@ -113,8 +113,10 @@ impl TransferAssessment {
             .collect()
     }
     /// A paragraph for a report: what applies, why, since when, under which instrument.
-    async fn explanation(&self) -> &str {
-        &self.0.verdict.explanation
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self
+            .0
+            .explanation(&crate::graphql::context::request(ctx)?.reference))
     }
     async fn instrument(&self) -> Option<LegalInstrument> {
         self.0.verdict.instrument.clone().map(LegalInstrument)

@@ -4,7 +4,7 @@ mod cases;
 mod explanations;
 mod table;
 
-use super::{ExporterRole, Transfer, Verdict, assess};
+use super::{ExporterRole, Transfer, Verdict, assess, assess_brief};
 use crate::domain::{
     country::CountryCode,
     reference::LegalReference,
@@ -44,6 +44,14 @@ fn complete(regime: Regime, mechanism: TransferMechanism, destination: &str, on:
     }
 }
 
+/// The verdict; every case also checks that the brief verdict (no paragraph) says the same.
 fn check(t: &Transfer, on: &str) -> Verdict {
-    assess(&REFERENCE, t, day(on))
+    let full = assess(&REFERENCE, t, day(on));
+    let brief = assess_brief(&REFERENCE, t, day(on));
+    assert_eq!(
+        (brief.status, &brief.problems, &brief.instrument),
+        (full.status, &full.problems, &full.instrument)
+    );
+    assert!(brief.explanation.is_empty());
+    full
 }
