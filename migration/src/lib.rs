@@ -7,6 +7,7 @@ mod m20261125_000001_subjects;
 mod m20261125_000002_audit;
 mod m20261125_000003_requests;
 mod m20261125_000004_request_closure;
+mod m20261125_000005_audit_append_only;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_audit::Migration),
             Box::new(m20261125_000003_requests::Migration),
             Box::new(m20261125_000004_request_closure::Migration),
+            Box::new(m20261125_000005_audit_append_only::Migration),
         ]
     }
 }

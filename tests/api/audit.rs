@@ -15,7 +15,49 @@ db_tests!(
     deleting_an_event_is_caught_by_audit_verify,
     only_auditors_dpos_and_admins_read_the_trail,
     subject_changes_are_audited_without_any_identifier,
+    the_database_itself_refuses_to_change_or_delete_an_event,
 );
+
+/// What someone with rights on the database would do before rewriting history.
+async fn drop_append_only_triggers(app: &TestApp) {
+    let statements: &[&str] = match app.backend {
+        crate::support::Backend::Sqlite => &[
+            "DROP TRIGGER audit_event_no_update",
+            "DROP TRIGGER audit_event_no_delete",
+        ],
+        crate::support::Backend::Postgres => {
+            &["DROP TRIGGER audit_event_append_only ON audit_event"]
+        }
+    };
+    for sql in statements {
+        app.state
+            .db
+            .execute_unprepared(sql)
+            .await
+            .expect("drop trigger");
+    }
+}
+
+async fn the_database_itself_refuses_to_change_or_delete_an_event(app: TestApp) {
+    fixtures::seed(&app).await;
+    let before = app.count("audit_event").await;
+    assert!(
+        app.state
+            .db
+            .execute_unprepared("UPDATE audit_event SET actor = 'x' WHERE id = 2")
+            .await
+            .is_err()
+    );
+    assert!(
+        app.state
+            .db
+            .execute_unprepared("DELETE FROM audit_event WHERE id = 2")
+            .await
+            .is_err()
+    );
+    assert_eq!(app.count("audit_event").await, before);
+    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+}
 
 async fn subject_changes_are_audited_without_any_identifier(app: TestApp) {
     let seed = fixtures::seed(&app).await;
@@ -138,6 +180,7 @@ async fn a_refused_mutation_writes_no_event(app: TestApp) {
 async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
     assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+    drop_append_only_triggers(&app).await;
     app.state
         .db
         .execute_unprepared("UPDATE audit_event SET actor = 'someone-else' WHERE id = 3")
@@ -153,6 +196,7 @@ async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
 
 async fn deleting_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
+    drop_append_only_triggers(&app).await;
     app.state
         .db
         .execute_unprepared("DELETE FROM audit_event WHERE id = 2")
@@ -237,6 +281,9 @@ async fn the_audit_verify_command_exits_non_zero_naming_the_first_broken_event()
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("3 events"));
     let db = sea_orm::Database::connect(&url).await.expect("db");
+    db.execute_unprepared("DROP TRIGGER audit_event_no_update")
+        .await
+        .expect("drop trigger");
     db.execute_unprepared("UPDATE audit_event SET operation = 'tokenRevoke' WHERE id = 2")
         .await
         .expect("tamper");
