@@ -398,6 +398,16 @@ async fn the_csv_import_command_registers_subjects_whoholds_finds() {
     };
     let seed = crate::fixtures::seed(&app).await;
     let url = app.state.config.database_url();
+    let secret = app.state.config.secret.clone().expect("test secret");
+    let import = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_transfer-register"))
+            .args(["subjects", "import", "--file"])
+            .arg(file)
+            .env("DATABASE_URL", &url)
+            .env("REGISTER_SECRET", &secret)
+            .output()
+            .expect("run")
+    };
     let dir = tempfile::tempdir().expect("dir");
     let csv = dir.path().join("subjects.csv");
     std::fs::write(
@@ -408,16 +418,7 @@ async fn the_csv_import_command_registers_subjects_whoholds_finds() {
         ),
     )
     .expect("write csv");
-    let output = Command::new(env!("CARGO_BIN_EXE_transfer-register"))
-        .args(["subjects", "import", "--file"])
-        .arg(&csv)
-        .env("DATABASE_URL", &url)
-        .env(
-            "REGISTER_SECRET",
-            app.state.config.secret.clone().expect("test secret"),
-        )
-        .output()
-        .expect("run");
+    let output = import(&csv);
     assert!(
         output.status.success(),
         "{}",
@@ -447,16 +448,7 @@ async fn the_csv_import_command_registers_subjects_whoholds_finds() {
         "email,phone,account_number,activity_ids\nnot-an-email,,,1\n",
     )
     .expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_transfer-register"))
-        .args(["subjects", "import", "--file"])
-        .arg(&bad)
-        .env("DATABASE_URL", &url)
-        .env(
-            "REGISTER_SECRET",
-            app.state.config.secret.clone().expect("test secret"),
-        )
-        .output()
-        .expect("run");
+    let output = import(&bad);
     assert!(!output.status.success());
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("line 2"),

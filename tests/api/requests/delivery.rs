@@ -229,21 +229,7 @@ async fn a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key(app: TestA
     }
     first.kill().await.expect("SIGKILL");
     let mut second = spawn();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let shown = loop {
-        let shown = show(&app, &id).await;
-        if processors
-            .iter()
-            .all(|p| task_of(&shown, p)["status"] == json!("SENT"))
-        {
-            break shown;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all delivered: {shown:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let shown = all_sent(&app, &id, &processors, Duration::from_secs(30)).await;
     second.kill().await.expect("kill");
     // The deliveries cut short by the kill were made again, under the same key.
     assert!(
@@ -271,26 +257,36 @@ async fn two_workers_never_run_the_same_attempt_at_once(app: TestApp) {
     let id = file(&app, "ERASURE", None).await;
     let a = tokio::spawn(worker(&app, |_| {}).run());
     let b = tokio::spawn(worker(&app, |_| {}).run());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let shown = loop {
-        let shown = show(&app, &id).await;
-        if processors
-            .iter()
-            .all(|p| task_of(&shown, p)["status"] == json!("SENT"))
-        {
-            break shown;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all delivered: {shown:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let shown = all_sent(&app, &id, &processors, Duration::from_secs(20)).await;
     a.abort();
     b.abort();
     for (org, receiver) in processors.iter().zip(&receivers) {
         assert_eq!(receiver.received().len(), 1, "delivered twice");
         assert_eq!(receiver.max_concurrent_same_key.load(Ordering::SeqCst), 1);
         assert_eq!(task_of(&shown, org)["attempts"], json!(1));
+    }
+}
+
+/// Polls the request until every processor's task is SENT (a worker runs elsewhere), within `limit`.
+async fn all_sent(
+    app: &TestApp,
+    id: &str,
+    processors: &[String],
+    limit: Duration,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let shown = show(app, id).await;
+        if processors
+            .iter()
+            .all(|p| task_of(&shown, p)["status"] == json!("SENT"))
+        {
+            return shown;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all delivered: {shown:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
