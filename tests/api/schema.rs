@@ -216,12 +216,6 @@ fn an_undescribed_element_is_named_by_the_description_check() {
     .expect("parses");
     assert_eq!(
         undescribed(&doc),
-        [
-            "Thing.name",
-            "Thing.name(style)",
-            "Kind::B",
-            "In",
-            "In.x"
-        ]
+        ["Thing.name", "Thing.name(style)", "Kind::B", "In", "In.x"]
     );
 }

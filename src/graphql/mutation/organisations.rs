@@ -14,51 +14,78 @@ use crate::{
 };
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
+/// A location to register with an organisation.
 #[derive(InputObject)]
 pub struct LocationInput {
+    /// Its country (ISO 3166-1 alpha-2).
     pub country: String,
+    /// What the organisation does with data there.
     #[graphql(name = "use")]
     pub usage: LocationUse,
 }
 
+/// An organisation to register.
 #[derive(InputObject)]
 pub struct RegisterOrganisationInput {
+    /// Its legal name.
     pub name: String,
+    /// What it is to the group.
     pub kind: OrganisationKind,
     /// Country of establishment, ISO 3166-1 alpha-2 (`GB`).
     pub country: String,
+    /// Its number in its country's register of companies.
     pub company_number: Option<String>,
+    /// Its parent in the group structure.
     pub parent_id: Option<ID>,
+    /// Its privacy contact; data-subject requests are e-mailed here when there is no webhook.
     pub privacy_contact_email: Option<String>,
     /// Where data-subject requests are delivered (https, public host).
     pub erasure_webhook_url: Option<String>,
+    /// When the Art 28 contract (DPA) with it was signed, if it is a processor.
     pub dpa_signed_on: Option<Date>,
+    /// Certified under the EU-US Data Privacy Framework (and its UK Extension); default false.
     pub dpf_certified: Option<bool>,
     /// Defaults to ACTIVE.
     pub status: Option<OrganisationStatus>,
+    /// Where it stores, processes or remotely accesses data.
     pub locations: Option<Vec<LocationInput>>,
 }
 
 /// Fields left out are unchanged; fields set to null are cleared.
 #[derive(InputObject)]
 pub struct UpdateOrganisationInput {
+    /// The organisation to change.
     pub id: ID,
+    /// Its legal name.
     pub name: Option<String>,
+    /// What it is to the group.
     pub kind: Option<OrganisationKind>,
+    /// Its country of establishment (ISO 3166-1 alpha-2).
     pub country: Option<String>,
+    /// Its number in its country's register of companies.
     pub company_number: MaybeUndefined<String>,
+    /// Its parent in the group structure.
     pub parent_id: MaybeUndefined<ID>,
+    /// Its privacy contact.
     pub privacy_contact_email: MaybeUndefined<String>,
+    /// Where data-subject requests are delivered (https, public host).
     pub erasure_webhook_url: MaybeUndefined<String>,
+    /// When the Art 28 contract (DPA) was signed.
     pub dpa_signed_on: MaybeUndefined<Date>,
+    /// Certified under the EU-US Data Privacy Framework (and its UK Extension).
     pub dpf_certified: Option<bool>,
+    /// Where the relationship stands (OFFBOARDED: see `offboardOrganisation`).
     pub status: Option<OrganisationStatus>,
 }
 
+/// A location to add to an organisation.
 #[derive(InputObject)]
 pub struct AddLocationInput {
+    /// The organisation.
     pub organisation_id: ID,
+    /// Its country (ISO 3166-1 alpha-2).
     pub country: String,
+    /// What the organisation does with data there.
     #[graphql(name = "use")]
     pub usage: LocationUse,
 }
@@ -81,7 +108,7 @@ impl OrganisationMutation {
     async fn register_organisation(
         &self,
         ctx: &Context<'_>,
-        input: RegisterOrganisationInput,
+        #[graphql(desc = "The organisation.")] input: RegisterOrganisationInput,
     ) -> Result<Organisation> {
         let rc = request(ctx)?;
         let new = NewOrganisation {
@@ -112,7 +139,7 @@ impl OrganisationMutation {
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,
-        input: UpdateOrganisationInput,
+        #[graphql(desc = "The organisation and the changes.")] input: UpdateOrganisationInput,
     ) -> Result<Organisation> {
         let rc = request(ctx)?;
         let dpa_signed_on = match input.dpa_signed_on {
@@ -144,7 +171,11 @@ impl OrganisationMutation {
     }
 
     /// Offboards an organisation: its history stays, new flows to it are refused.
-    async fn offboard_organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Organisation> {
+    async fn offboard_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's id.")] id: ID,
+    ) -> Result<Organisation> {
         let rc = request(ctx)?;
         Ok(Organisation(
             organisations::offboard(&rc.db, &rc.actor()?, &id).await?,
@@ -152,7 +183,11 @@ impl OrganisationMutation {
     }
 
     /// Adds a storage, processing or remote-access location.
-    async fn add_location(&self, ctx: &Context<'_>, input: AddLocationInput) -> Result<Location> {
+    async fn add_location(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The location.")] input: AddLocationInput,
+    ) -> Result<Location> {
         let rc = request(ctx)?;
         let saved = locations::add_location(
             &rc.db,
@@ -166,7 +201,11 @@ impl OrganisationMutation {
     }
 
     /// Removes a location; returns it as it was.
-    async fn remove_location(&self, ctx: &Context<'_>, id: ID) -> Result<Location> {
+    async fn remove_location(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The location's id.")] id: ID,
+    ) -> Result<Location> {
         let rc = request(ctx)?;
         Ok(Location(
             locations::remove_location(&rc.db, &rc.actor()?, &id).await?,

@@ -23,29 +23,44 @@ use crate::{
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
 
+/// The exporter's role, which decides the SCC module.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
 pub enum ExporterRole {
+    /// The exporter is the controller of the data.
     Controller,
+    /// The exporter processes the data on behalf of a controller.
     Processor,
 }
 
 /// A transfer described by hand; nothing is stored.
 #[derive(InputObject)]
 pub struct AssessTransferInput {
+    /// The exporter's country of establishment (ISO 3166-1 alpha-2).
     pub from_country: String,
+    /// The country the data go to (ISO 3166-1 alpha-2).
     pub destination_country: String,
+    /// The transfer mechanism relied on.
     pub mechanism: TransferMechanism,
+    /// The SCC module, for SCC_2021 and UK_ADDENDUM.
     pub scc_module: Option<SccModule>,
+    /// The Art 49(1) derogation, for DEROGATION.
     pub derogation: Option<Derogation>,
+    /// Whether the importer is certified under the EU-US Data Privacy Framework (or its UK
+    /// Extension).
     pub importer_dpf_certified: Option<bool>,
+    /// When the transfer impact assessment was completed.
     pub tia_completed_on: Option<Date>,
+    /// When the transfer contract (SCCs, IDTA, Addendum) was concluded.
     pub signed_on: Option<Date>,
     /// The date to judge on (default today): a past date answers as the law stood then.
     pub on: Option<Date>,
     /// Default: the regime of `fromCountry` (required when it is outside the EEA and the UK).
     pub regime: Option<Regime>,
+    /// The exporter's role: with `recipientRole`, checks the SCC module.
     pub exporter_role: Option<ExporterRole>,
+    /// The recipient's role: with `exporterRole`, checks the SCC module; a processor needs an Art
+    /// 28 contract.
     pub recipient_role: Option<RecipientRole>,
     /// The Art 28 contract with a processor recipient.
     pub recipient_dpa_signed_on: Option<Date>,
@@ -81,7 +96,10 @@ impl TransferQuery {
     async fn transfer_register(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only transfers governed by this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "The date to judge on (default today), from 1995-01-01 to 2100-01-01: a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
@@ -96,7 +114,10 @@ impl TransferQuery {
     async fn compliance_gaps(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only transfers governed by this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "The date to judge on (default today), from 1995-01-01 to 2100-01-01: a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
@@ -114,7 +135,10 @@ impl TransferQuery {
     async fn adequacy_decisions(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only the decisions of this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "Only the decisions in force on this date; without it, all, ended ones included."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<AdequacyDecision>> {
         let rc = request(ctx)?;
@@ -135,7 +159,7 @@ impl TransferQuery {
     async fn assess_transfer(
         &self,
         ctx: &Context<'_>,
-        input: AssessTransferInput,
+        #[graphql(desc = "The transfer to judge.")] input: AssessTransferInput,
     ) -> Result<TransferAssessment> {
         let rc = request(ctx)?;
         let on = judged_on(input.on.as_ref())?;

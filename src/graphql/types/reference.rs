@@ -10,15 +10,20 @@ use async_graphql::Object;
 /// An EU adequacy decision (Art 45) or a UK adequacy regulation ("data bridge").
 pub struct AdequacyDecision(pub crate::domain::reference::AdequacyDecision);
 
+/// An adequacy decision of the European Commission (GDPR Art 45, including decisions under
+/// Directive 95/46/EC kept by Art 45(9)), or UK adequacy regulations (UK GDPR Art 45), as the
+/// reference data record it, with its source.
 #[Object]
 impl AdequacyDecision {
     /// The entry's id in `reference/transfer_law.json`.
     async fn id(&self) -> &str {
         &self.0.id
     }
+    /// The regime whose exports it covers.
     async fn regime(&self) -> Regime {
         self.0.regime.into()
     }
+    /// The country, territory or organisation covered, as people call it.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -51,12 +56,15 @@ impl AdequacyDecision {
     async fn certified_importers_only(&self) -> bool {
         matches!(self.0.scope, AdequacyScope::CertifiedImporters { .. })
     }
+    /// The act: name and number (e.g. Commission Implementing Decision (EU) 2023/1795).
     async fn instrument(&self) -> &str {
         &self.0.instrument
     }
+    /// When the act was adopted or made.
     async fn decided_on(&self) -> Date {
         self.0.decided_on.into()
     }
+    /// The first day transfers could rely on it.
     async fn effective_from(&self) -> Date {
         self.0.validity.effective_from.into()
     }
@@ -64,6 +72,7 @@ impl AdequacyDecision {
     async fn effective_to(&self) -> Option<Date> {
         self.0.validity.effective_to.map(Date::from)
     }
+    /// How well this entry was verified when the reference data were prepared.
     async fn verification(&self) -> VerificationLevel {
         self.0.provenance.verify.into()
     }
@@ -71,9 +80,11 @@ impl AdequacyDecision {
     async fn verification_detail(&self) -> Option<&str> {
         self.0.provenance.verify_detail.as_deref()
     }
+    /// The public sources of the entry (EUR-Lex, legislation.gov.uk, the Commission, ...).
     async fn source(&self) -> &str {
         &self.0.provenance.source
     }
+    /// What a reader should know besides: open questions, pending challenges, limits.
     async fn notes(&self) -> Option<&str> {
         self.0.provenance.notes.as_deref()
     }
