@@ -64,8 +64,8 @@ pub enum LocationUse {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::RecipientRole")]
 pub enum RecipientRole {
-    /// A processor acting on the exporter's documented instructions (Art 4(8)); needs an Art 28(3)
-    /// contract.
+    /// A processor, processing on behalf of the controller on documented instructions (Arts 4(8)
+    /// and 28(3)(a)); needs an Art 28(3) contract.
     Processor,
     /// A processor engaged by another processor, with the controller's authorisation and the same
     /// obligations by contract (Art 28(2) and (4)).
@@ -87,8 +87,8 @@ pub enum LawfulBasis {
     /// Art 6(1)(b): necessary for a contract with the data subject, or for steps at their request
     /// before entering into one.
     Contract,
-    /// Art 6(1)(c): necessary to comply with a legal obligation of the controller. Data kept on
-    /// this basis are exempt from erasure (Art 17(3)(b)): restricted instead.
+    /// Art 6(1)(c): necessary to comply with a legal obligation of the controller. The register
+    /// treats data kept on this basis as exempt from erasure (Art 17(3)(b)): restricted instead.
     LegalObligation,
     /// Art 6(1)(d): necessary to protect the vital interests of the data subject or of another
     /// natural person.
@@ -205,9 +205,10 @@ pub enum Derogation {
     /// Art 49(1)(g): made from a register that by law is open to consultation by the public or by
     /// those with a legitimate interest, within the conditions for consultation.
     PublicRegister,
-    /// Art 49(1), second subparagraph: a non-repetitive transfer concerning a limited number of
-    /// data subjects, necessary for compelling legitimate interests of the controller, with
-    /// suitable safeguards; the supervisory authority and the data subject are informed.
+    /// Art 49(1), second subparagraph, the last resort: a transfer that is not repetitive,
+    /// concerns a limited number of data subjects and is necessary for compelling legitimate
+    /// interests of the controller not overridden by theirs, with suitable safeguards; the
+    /// supervisory authority and the data subject are informed.
     CompellingLegitimateInterests,
 }
 
@@ -330,11 +331,11 @@ pub enum DsrStatus {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::DeliveryChannel")]
 pub enum DeliveryChannel {
-    /// A signed HTTP POST to the organisation's `erasureWebhookUrl`, retried until delivered; the
-    /// processor confirms the task.
+    /// A signed HTTP POST to the organisation's `erasureWebhookUrl`, retried with back-off until
+    /// delivered or the attempts run out (FAILED); the processor confirms the task.
     Webhook,
-    /// An e-mail to the organisation's `privacyContactEmail`, retried until sent; the DPO (or the
-    /// holder's own token) confirms the task.
+    /// An e-mail to the organisation's `privacyContactEmail`, retried like a webhook; the DPO (or
+    /// the holder's own token) confirms the task.
     Email,
     /// Not delivered by the register (no webhook, no contact): the DPO contacts the holder and
     /// confirms the task.

@@ -56,7 +56,8 @@ pub struct ExtendDeadlineInput {
     pub request_id: ID,
     /// 1 or 2 further months (Art 12(3)); once per request.
     pub months: i32,
-    /// Why: the complexity and number of requests. The subject must be told within the first month.
+    /// Why (Art 12(3): the complexity and number of the requests). The subject must be told of
+    /// the extension and its reasons within the first month.
     pub reason: String,
 }
 

@@ -23,7 +23,7 @@ use crate::{
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
 
-/// The exporter's role, which decides the SCC module.
+/// The exporter's role, which with the recipient's decides the SCC module.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
 pub enum ExporterRole {

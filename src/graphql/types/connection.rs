@@ -18,7 +18,7 @@ pub struct PageInfo {
 /// Declares `<Node>Connection` and `<Node>Edge` for a node type.
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
-        #[doc = concat!("One row of a `", stringify!($connection), "`, with its cursor.")]
+        #[doc = concat!("A row of `", stringify!($connection), "`, with its cursor.")]
         #[derive(SimpleObject)]
         pub struct $edge {
             /// The row.
