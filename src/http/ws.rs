@@ -214,10 +214,13 @@ impl Executor for SocketExecutor {
             let request = context::prepare(&this.state, auth, request_id.clone(), request);
             let guard = ActiveOperation::new(this.session.clone());
             let index = this.state.field_index.clone();
-            this.state.schema.execute_stream(request).map(move |response| {
-                let _active = &guard;
-                errors::normalise(response, &index, &request_id)
-            })
+            this.state
+                .schema
+                .execute_stream(request)
+                .map(move |response| {
+                    let _active = &guard;
+                    errors::normalise(response, &index, &request_id)
+                })
         })
         .flatten()
         .take_until(closed.cancelled_owned())

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod faults;
 mod fixtures;
 mod flows;
 mod hostile;
@@ -13,6 +14,7 @@ mod matrix;
 mod organisations;
 mod requests;
 mod schema;
+mod sockets;
 mod subjects;
 mod taxonomy;
 mod textfields;
