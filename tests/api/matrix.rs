@@ -278,6 +278,33 @@ async fn post(client: &reqwest::Client, base: &str, token: Option<&str>, documen
     response.json().await.expect("a JSON response")
 }
 
+/// A request task of `organisation` (the controller of a subject's activity), delivered by hand:
+/// one its PROCESSOR token, the DPO and ADMIN may all confirm.
+async fn own_task(app: &TestApp, organisation: &str) -> String {
+    let activity = fixtures::activity(app, organisation, &["contact.email"]).await;
+    app.ok(
+        "mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }",
+        json!({ "input": {
+            "identifiers": { "email": "ada@example.com" }, "activityIds": [activity] } }),
+    )
+    .await;
+    let filed = app
+        .ok(
+            "mutation($input: FileDataSubjectRequestInput!) {
+               fileDataSubjectRequest(input: $input) { tasks { id channel organisation { id } } } }",
+            json!({ "input": { "subject": { "email": "ada@example.com" }, "kind": "ERASURE" } }),
+        )
+        .await;
+    let tasks = &filed["fileDataSubjectRequest"]["tasks"];
+    assert_eq!(
+        tasks[0]["organisation"]["id"],
+        json!(organisation),
+        "{tasks}"
+    );
+    assert_eq!(tasks[0]["channel"], json!("MANUAL"), "{tasks}");
+    tasks[0]["id"].as_str().expect("task id").to_string()
+}
+
 /// Whether `response` is what `expect` says.
 fn check(expect: Expect, who: &str, operation: &str, response: &Value) {
     let codes = codes(response);
@@ -303,8 +330,15 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: T
     )
     .await;
     let org_id: i64 = org.parse().expect("id");
+    let task = own_task(&app, &org).await;
     let sdl = app.state.schema.sdl();
-    let ops = operations(&sdl, &org);
+    // `confirmTask` is run on a task the PROCESSOR may confirm (every other operation is given
+    // the organisation's id wherever it takes an id): a processor is refused other tasks.
+    let ops: Vec<_> = operations(&sdl, &org)
+        .into_iter()
+        .zip(operations(&sdl, &task))
+        .map(|(op, on_task)| if op.1 == "confirmTask" { on_task } else { op })
+        .collect();
     assert!(ops.len() > 20, "the schema's operations were found");
 
     // The table and the schema name the same operations, each once.
