@@ -4,18 +4,13 @@
 //! says. The table is independent of `policy.rs`: a change of policy
 //! shows here as a failing row, and a new operation fails until it has a row.
 
-use crate::{db_tests, fixtures, support::TestApp};
+use crate::{db_tests, fixtures, sockets, support::TestApp};
 use async_graphql::parser::{
     parse_schema,
     types::{BaseType, ServiceDocument, Type, TypeKind, TypeSystemDefinition},
 };
-use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::{
-    collections::{BTreeSet, HashMap},
-    time::Duration,
-};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use std::collections::{BTreeSet, HashMap};
 use transfer_register::{domain::vocab::Role, graphql::policy, service::tokens};
 
 db_tests!(every_operation_is_allowed_or_refused_per_role_as_the_table_says);
@@ -221,49 +216,17 @@ fn codes(response: &Value) -> Vec<String> {
 /// Runs a subscription over the served WebSocket endpoint as the holder of `token` (none:
 /// anonymous) and returns its first response.
 async fn subscribe(base: &str, token: Option<&str>, document: &str) -> Value {
-    let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
+    let mut socket = sockets::open(base).await;
     let payload = token.map_or(
         json!({}),
         |t| json!({ "Authorization": format!("Bearer {t}") }),
     );
-    let send = |v: Value| Message::Text(v.to_string().into());
-    ws.send(send(
+    sockets::send(
+        &mut socket,
         json!({ "type": "connection_init", "payload": payload }),
-    ))
-    .await
-    .expect("init");
-    ws.send(send(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": document } }),
-    ))
-    .await
-    .expect("subscribe");
-    loop {
-        // A bound on a hang, not on speed: the answer comes at once.
-        let message = tokio::time::timeout(Duration::from_secs(30), ws.next())
-            .await
-            .expect("an answer")
-            .expect("open")
-            .expect("frame");
-        let Message::Text(text) = message else {
-            continue;
-        };
-        let value: Value = serde_json::from_str(&text).expect("json");
-        match value["type"].as_str() {
-            Some("next") => return value["payload"].clone(),
-            Some("error") => return json!({ "errors": value["payload"] }),
-            Some("connection_ack" | "ping" | "pong") => {}
-            _ => panic!("unexpected {value:#}"),
-        }
-    }
+    )
+    .await;
+    sockets::operation(&mut socket, "1", document, json!({})).await
 }
 
 /// Runs a query or mutation with `POST /graphql` as the holder of `token` (none: anonymous).

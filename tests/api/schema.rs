@@ -2,7 +2,10 @@
 
 use async_graphql::parser::{
     Positioned, parse_schema,
-    types::{InputValueDefinition, ServiceDocument, TypeKind, TypeSystemDefinition},
+    types::{
+        InputValueDefinition, InterfaceType, ObjectType, ServiceDocument, TypeKind,
+        TypeSystemDefinition,
+    },
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -150,17 +153,9 @@ fn undescribed(doc: &ServiceDocument) -> Vec<String> {
         }
         match &ty.node.kind {
             TypeKind::Scalar | TypeKind::Union(_) => {}
-            TypeKind::Object(o) => {
-                for f in &o.fields {
-                    let field = format!("{name}.{}", f.node.name.node);
-                    if blank(f.node.description.as_ref()) {
-                        out.push(field.clone());
-                    }
-                    arguments(&mut out, &field, &f.node.arguments);
-                }
-            }
-            TypeKind::Interface(i) => {
-                for f in &i.fields {
+            TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) => {
+                for f in fields {
                     let field = format!("{name}.{}", f.node.name.node);
                     if blank(f.node.description.as_ref()) {
                         out.push(field.clone());
