@@ -124,6 +124,9 @@ pub enum ProblemCode {
     OutsideAdequacyScope,
     DerogationMissing,
     DpaMissing,
+    /// An Art 49 derogation is recorded for a regular or continuing flow; derogations cover only
+    /// occasional, non-repetitive transfers (EDPB Guidelines 2/2018, GDPR recital 111).
+    DerogationNotOccasional,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

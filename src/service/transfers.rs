@@ -120,7 +120,7 @@ fn transfer_of(
         .transpose()?;
     t.tia_completed_on = flow.tia_completed_on;
     t.signed_on = flow.signed_on;
-    t.importer_dpf_certified = Some(facts.recipient.dpf_certified);
+    t.certifications.eu_dpf = Some(facts.recipient.dpf_certified);
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
     t.safeguard_evidence = flow.evidence.clone();
     Ok(t)

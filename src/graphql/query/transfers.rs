@@ -154,7 +154,7 @@ impl TransferQuery {
         let mut t = Transfer::new(regime, from, destination, mechanism);
         t.scc_module = input.scc_module.map(Into::into);
         t.derogation = input.derogation.map(Into::into);
-        t.importer_dpf_certified = input.importer_dpf_certified;
+        t.certifications.eu_dpf = input.importer_dpf_certified;
         t.tia_completed_on = date("tiaCompletedOn", input.tia_completed_on.as_ref())?;
         t.signed_on = date("signedOn", input.signed_on.as_ref())?;
         t.exporter_role = input.exporter_role.map(Into::into);

@@ -43,8 +43,8 @@ impl AdequacyDecision {
     async fn scope(&self) -> &str {
         match &self.0.scope {
             AdequacyScope::Full => "full",
-            AdequacyScope::Partial { description }
-            | AdequacyScope::CertifiedImporters { description } => description,
+            AdequacyScope::Partial { description, .. }
+            | AdequacyScope::CertifiedImporters { description, .. } => description,
         }
     }
     /// Only importers certified under a scheme (the EU-US Data Privacy Framework) are covered.
