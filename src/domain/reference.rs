@@ -479,6 +479,17 @@ impl LegalReference {
                 ));
             }
         }
+        for d in &self.adequacy {
+            if let AdequacyScope::Partial { description, .. }
+            | AdequacyScope::CertifiedImporters { description, .. } = &d.scope
+                && description.trim_start().to_lowercase().starts_with("only ")
+            {
+                return fail(format!(
+                    "{}: write the scope without a leading \"only\" (explanations say \"covers only ...\")",
+                    d.id
+                ));
+            }
+        }
         for a in &self.areas {
             if let Some(p) = &a.predecessor {
                 check_until(a.regime.as_str(), "predecessor", Some(p.effective_to), Some(&p.until))?;
@@ -560,6 +571,14 @@ impl LegalReference {
             d.regime == regime
                 && matches!(&d.subject, AdequacySubject::InternationalOrganisation { id: i } if i == id)
                 && d.validity.contains(on)
+        })
+    }
+
+    /// How a sentence names the international organisation `id`, where the reference knows it.
+    pub fn organisation_name(&self, id: &str) -> Option<&str> {
+        self.adequacy.iter().find_map(|d| match &d.subject {
+            AdequacySubject::InternationalOrganisation { id: i } if i == id => Some(d.name.as_str()),
+            _ => None,
         })
     }
 

@@ -90,11 +90,15 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
         format!("a {}", recipient_label(r))
     });
     let to = match t.importer_international_organisation.as_deref() {
-        Some(org) => format!("the international organisation {org} ({recipient}, located in {})", t.destination),
-        None => format!("{recipient} in {}", t.destination),
+        Some(org) => format!(
+            "{}, an international organisation acting as {recipient} (seat recorded in country {})",
+            organisation(r, org),
+            t.destination
+        ),
+        None => format!("{recipient} (country: {})", t.destination),
     };
     let mut head = format!(
-        "Assessed on {on} under {law}: {exporter} in {} sends personal data to {to}.",
+        "Assessed on {on} under {law}: {exporter} (country: {}) sends personal data to {to}.",
         t.exporter_country
     );
     if r.regime_in_force(t.regime, on) && !r.in_area(t.regime, t.exporter_country, on) {
@@ -109,9 +113,13 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
         .map_or("exporter's area", |a| a.name.as_str());
     let outside = match t.importer_international_organisation.as_deref() {
         Some(org) => format!(
-            "The importer is the international organisation {org}, so the transfer is restricted under Art 44 wherever the organisation sits"
+            "The importer is an international organisation, {}, so the transfer is restricted under Art 44 wherever the organisation sits",
+            organisation(r, org)
         ),
-        None => format!("{} is outside the {area} on that date", t.destination),
+        None => format!(
+            "The destination, {}, is outside the {area} on that date",
+            t.destination
+        ),
     };
     match basis {
         Basis::RegimeNotInForce => {
@@ -125,7 +133,7 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
             )
         }
         Basis::InsideArea(area) => format!(
-            "{} is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
+            "The destination, {}, is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
             t.destination, area.name
         ),
         Basis::NotATransfer(n) => {
@@ -157,6 +165,26 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
         Basis::Safeguard(w) => safeguard(r, t, on, w, &outside),
         Basis::Derogation(w, d) => derogation(t, w, *d, &outside),
         Basis::Nothing => format!("{outside}, and nothing recorded carries the transfer."),
+    }
+}
+
+/// The organisation's name from the reference, else the name recorded.
+fn organisation(r: &LegalReference, id: &str) -> String {
+    match r.organisation_name(id) {
+        Some(name) => the(name),
+        None => id.replace('_', " "),
+    }
+}
+
+/// A destination's name as a sentence needs it ("the United Kingdom", but "Japan").
+pub(super) fn the(name: &str) -> String {
+    const WITH_ARTICLE: [&str; 8] = [
+        "United ", "Republic ", "Faroe ", "Isle ", "European ", "EEA ", "EU ", "Countries ",
+    ];
+    if WITH_ARTICLE.iter().any(|p| name.starts_with(p)) {
+        format!("the {name}")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -200,7 +228,7 @@ fn adequacy(
 ) -> String {
     let mut s = format!(
         "{outside}; the transfer relies on the adequacy decision for {}: {} ({}), {}.",
-        d.name,
+        the(&d.name),
         d.instrument,
         d.article,
         period(&d.validity, on)
@@ -217,7 +245,7 @@ fn adequacy(
                 None => "the importer's entry is not recorded on",
             };
             s.push_str(&format!(
-                " It covers {description}; {recorded} {}.",
+                " It covers only {description}; {recorded} {}.",
                 scheme.list_name()
             ));
         }
@@ -413,7 +441,7 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
             d.provenance.verify_detail.as_deref(),
         )),
         Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _) => facts.push((
-            format!("the {}", w.name),
+            format!("the register's entry for the {}", w.name),
             w.provenance.verify,
             w.provenance.verify_detail.as_deref(),
         )),

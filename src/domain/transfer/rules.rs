@@ -145,7 +145,8 @@ fn chapter_v<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) -> Finding<
             let mut finding = safeguards::mechanism(r, t, on);
             finding.notes.push(format!(
                 "The adequacy decision for {} does not reach this importer ({}), so the recorded mechanism has to carry the transfer.",
-                decision.name, gap.message
+                super::explain::the(&decision.name),
+                gap.message
             ));
             finding
         }

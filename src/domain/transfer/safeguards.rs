@@ -29,7 +29,12 @@ pub(super) fn mechanism<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) 
             Some(window) => tool(r, window, t, on),
             None => Finding::new(Basis::Nothing).with_problem(Problem::new(
                 ProblemCode::InvalidMechanism,
-                format!("{} is not a transfer tool under {}", mechanism_name(m), regime_name(t.regime)),
+                format!(
+                    "the {} on record ({}) are not a transfer tool under {}",
+                    mechanism_words(m),
+                    mechanism_name(m),
+                    regime_name(t.regime)
+                ),
             )),
         },
     }
@@ -97,7 +102,7 @@ fn window(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> 
         return Some(Problem::new(
             ProblemCode::InvalidMechanism,
             format!(
-                "the {} did not apply yet on {on}: it applies from {}",
+                "the {} did not apply yet on {on} (applicable from {})",
                 w.name, w.validity.effective_from
             ),
         ));
@@ -288,11 +293,11 @@ pub(super) fn nothing_recorded(t: &Transfer, on: NaiveDate) -> Problem {
 
 /// ADEQUACY recorded, but no decision covers the destination on the date.
 fn no_adequacy(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Problem {
-    if let Some(org) = t.importer_international_organisation.as_deref() {
+    if t.importer_international_organisation.is_some() {
         return Problem::new(
             ProblemCode::MissingSafeguard,
             format!(
-                "no adequacy decision of {} covers the international organisation {org} on {on}",
+                "no adequacy decision of {} covers this international organisation on {on}",
                 regime_name(t.regime)
             ),
         );

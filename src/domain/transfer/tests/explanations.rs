@@ -47,7 +47,7 @@ fn an_adequate_transfer_names_the_decision_its_dates_and_its_scope() {
             "Japan",
             "Implementing Decision (EU) 2019/419",
             "since 2019-01-23",
-            "private sector only",
+            "covers only the private sector",
             "No transfer impact assessment is needed",
             "ADEQUATE",
         ],

@@ -1,8 +1,10 @@
 //! Tests of the transfer rules: tables of dates around every cut-off, then one concern per file.
 
 mod cases;
+mod chapter_v;
 mod explanations;
 mod table;
+mod wording;
 
 use super::{Certifications, ExporterRole, Transfer, Verdict, assess, assess_brief};
 use crate::domain::{
