@@ -139,6 +139,11 @@ pub struct Config {
         default_value = "privacy-register@localhost"
     )]
     pub smtp_from: String,
+
+    /// A newer legal reference file (same format as `reference/transfer_law.json`) replacing the
+    /// one compiled in. It is checked in full at start; a bad file stops the service.
+    #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
+    pub reference_file: Option<PathBuf>,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -174,6 +179,7 @@ impl Config {
             worker_in_process: true,
             smtp_url: None,
             smtp_from: "privacy-register@localhost".into(),
+            reference_file: None,
         }
     }
 

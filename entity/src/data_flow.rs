@@ -22,6 +22,8 @@ pub struct Model {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures: free text evidence.
     pub evidence: Option<String>,
+    /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers).
+    pub occasional: Option<bool>,
     pub created_at: DateTimeUtc,
 }
 

@@ -270,7 +270,10 @@ pub enum AdequacyScope {
         requires: Option<ScopeFact>,
     },
     /// Only importers certified under a scheme (the DPF List, and its UK Extension).
-    CertifiedImporters { description: String, scheme: Scheme },
+    CertifiedImporters {
+        description: String,
+        scheme: Scheme,
+    },
 }
 
 /// An adequacy decision (EU Art 45) or UK adequacy regulation ("data bridge").
@@ -447,18 +450,26 @@ impl LegalReference {
         let dated = self.areas.iter().map(|a| (a.regime.as_str(), &a.validity));
         let dated = dated
             .chain(self.adequacy.iter().map(|d| (d.id.as_str(), &d.validity)))
-            .chain(self.not_a_transfer.iter().map(|d| (d.id.as_str(), &d.validity)))
-            .chain(self.instruments.iter().map(|w| (w.id.as_str(), &w.validity)))
+            .chain(
+                self.not_a_transfer
+                    .iter()
+                    .map(|d| (d.id.as_str(), &d.validity)),
+            )
+            .chain(
+                self.instruments
+                    .iter()
+                    .map(|w| (w.id.as_str(), &w.validity)),
+            )
             .chain(
                 self.impact_assessments
                     .iter()
                     .map(|t| (t.id.as_str(), &t.validity)),
             )
-            .chain(self.areas.iter().flat_map(|a| {
-                a.members
+            .chain(
+                self.areas
                     .iter()
-                    .map(|m| (m.country.as_str(), &m.validity))
-            }));
+                    .flat_map(|a| a.members.iter().map(|m| (m.country.as_str(), &m.validity))),
+            );
         for (id, v) in dated {
             if v.effective_to.is_some_and(|to| to <= v.effective_from) {
                 return fail(format!("{id} ends before it starts"));
@@ -492,7 +503,12 @@ impl LegalReference {
         }
         for a in &self.areas {
             if let Some(p) = &a.predecessor {
-                check_until(a.regime.as_str(), "predecessor", Some(p.effective_to), Some(&p.until))?;
+                check_until(
+                    a.regime.as_str(),
+                    "predecessor",
+                    Some(p.effective_to),
+                    Some(&p.until),
+                )?;
             }
         }
         let unique = (self.adequacy.iter().map(|d| d.id.as_str()))
@@ -577,7 +593,9 @@ impl LegalReference {
     /// How a sentence names the international organisation `id`, where the reference knows it.
     pub fn organisation_name(&self, id: &str) -> Option<&str> {
         self.adequacy.iter().find_map(|d| match &d.subject {
-            AdequacySubject::InternationalOrganisation { id: i } if i == id => Some(d.name.as_str()),
+            AdequacySubject::InternationalOrganisation { id: i } if i == id => {
+                Some(d.name.as_str())
+            }
             _ => None,
         })
     }
@@ -672,7 +690,9 @@ fn check_until(
         (None, None) => Ok(()),
         (Some(to), Some(u)) if u.first_day_after() == Some(to) => {
             if u.wording.trim().is_empty() || u.source.trim().is_empty() {
-                Err(ReferenceError(format!("{id}: the end of {what} needs its wording and source")))
+                Err(ReferenceError(format!(
+                    "{id}: the end of {what} needs its wording and source"
+                )))
             } else {
                 Ok(())
             }
@@ -680,12 +700,18 @@ fn check_until(
         (Some(to), Some(u)) => Err(ReferenceError(format!(
             "{id}: {what} is {to}, but its source's date {} {} the day itself",
             u.stated,
-            if u.day_included { "includes" } else { "excludes" }
+            if u.day_included {
+                "includes"
+            } else {
+                "excludes"
+            }
         ))),
         (Some(_), None) => Err(ReferenceError(format!(
             "{id}: {what} needs an `until` block saying whether the stated day is included, with its source"
         ))),
-        (None, Some(_)) => Err(ReferenceError(format!("{id}: an `until` block without an end date"))),
+        (None, Some(_)) => Err(ReferenceError(format!(
+            "{id}: an `until` block without an end date"
+        ))),
     }
 }
 
@@ -810,7 +836,10 @@ mod tests {
         };
         // The 2021 bridge was no adequacy decision: sending data to the UK was not a transfer.
         assert_eq!(id("GB", "2021-06-27"), None);
-        let bridge = |on: &str| r.not_a_transfer_on(Regime::EuGdpr, cc("GB"), day(on)).map(|n| n.id.clone());
+        let bridge = |on: &str| {
+            r.not_a_transfer_on(Regime::EuGdpr, cc("GB"), day(on))
+                .map(|n| n.id.clone())
+        };
         assert_eq!(bridge("2020-12-31"), None);
         assert_eq!(bridge("2021-01-01").as_deref(), Some("EU-GB-TCA-BRIDGE"));
         assert_eq!(bridge("2021-06-27").as_deref(), Some("EU-GB-TCA-BRIDGE"));

@@ -31,6 +31,8 @@ pub struct NewFlow {
     pub tia_completed_on: Option<NaiveDate>,
     pub signed_on: Option<NaiveDate>,
     pub evidence: Option<String>,
+    /// Whether the flow is occasional; `None` when not recorded.
+    pub occasional: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -151,6 +153,7 @@ pub async fn record(
         tia_completed_on: Set(tia),
         signed_on: Set(signed),
         evidence: Set(evidence),
+        occasional: Set(input.occasional),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

@@ -120,7 +120,19 @@ fn transfer_of(
         .transpose()?;
     t.tia_completed_on = flow.tia_completed_on;
     t.signed_on = flow.signed_on;
-    t.certifications.eu_dpf = Some(facts.recipient.dpf_certified);
+    let recipient = facts.recipient;
+    t.certifications.eu_dpf = Some(recipient.dpf_certified);
+    t.certifications.uk_extension = recipient.dpf_uk_extension;
+    t.certifications.privacy_shield = recipient.privacy_shield_certified;
+    t.certifications.safe_harbor = recipient.safe_harbor_certified;
+    t.importer_subject_to_pipeda = recipient.subject_to_pipeda;
+    t.importer_appi_private_sector = recipient.appi_private_sector;
+    t.importer_international_organisation = recipient.international_organisation.clone();
+    // Art 3(2) is recorded for the EU GDPR; the UK tools are not restricted this way.
+    t.importer_subject_to_regime = recipient.gdpr_art3_2.filter(|_| regime == Regime::EuGdpr);
+    t.exporter_bcr_group = facts.exporter.bcr_group.clone();
+    t.importer_bcr_group = recipient.bcr_group.clone();
+    t.occasional = flow.occasional;
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
     t.safeguard_evidence = flow.evidence.clone();
     Ok(t)

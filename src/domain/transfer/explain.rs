@@ -8,8 +8,7 @@ use super::{
 };
 use crate::domain::{
     reference::{
-        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Validity,
-        Verify,
+        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Validity, Verify,
     },
     vocab::{Derogation, RecipientRole, TransferMechanism, VerdictStatus},
 };
@@ -145,7 +144,9 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
                 period(&n.validity, on),
                 n.conditions
             );
-            if let Some(c) = (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country) {
+            if let Some(c) =
+                (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country)
+            {
                 s.push(' ');
                 s.push_str(&c.note);
             }
@@ -179,7 +180,14 @@ fn organisation(r: &LegalReference, id: &str) -> String {
 /// A destination's name as a sentence needs it ("the United Kingdom", but "Japan").
 pub(super) fn the(name: &str) -> String {
     const WITH_ARTICLE: [&str; 8] = [
-        "United ", "Republic ", "Faroe ", "Isle ", "European ", "EEA ", "EU ", "Countries ",
+        "United ",
+        "Republic ",
+        "Faroe ",
+        "Isle ",
+        "European ",
+        "EEA ",
+        "EU ",
+        "Countries ",
     ];
     if WITH_ARTICLE.iter().any(|p| name.starts_with(p)) {
         format!("the {name}")
@@ -190,9 +198,9 @@ pub(super) fn the(name: &str) -> String {
 
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or(String::new(), |c| {
-        c.to_uppercase().chain(chars).collect()
-    })
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The days an entry applies, as a report states them, with the reading of a disputed end.
@@ -451,7 +459,9 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
                 n.provenance.verify,
                 n.provenance.verify_detail.as_deref(),
             ));
-            if let Some(c) = (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country) {
+            if let Some(c) =
+                (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country)
+            {
                 facts.push((
                     format!("whether the bridge applied to exporters in {}", c.country),
                     c.verify,
@@ -464,7 +474,10 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
                 .find(|m| m.country == t.destination && m.validity.contains(on));
             if let Some(m) = member {
                 facts.push((
-                    format!("the date from which {} belongs to the {}", m.country, area.name),
+                    format!(
+                        "the date from which {} belongs to the {}",
+                        m.country, area.name
+                    ),
                     m.verify,
                     m.notes.as_deref().filter(|_| m.verify.is_unverified()),
                 ));

@@ -136,7 +136,10 @@ pub(super) fn lapse(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option
             Status::Invalidated => ProblemCode::InvalidMechanism,
             _ => ProblemCode::ExpiredInstrument,
         };
-        let since = w.validity.effective_to.map_or(String::new(), |d| format!(" since {d}"));
+        let since = w
+            .validity
+            .effective_to
+            .map_or(String::new(), |d| format!(" since {d}"));
         return Some(Problem::new(
             code,
             format!(

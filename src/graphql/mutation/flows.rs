@@ -44,6 +44,9 @@ pub struct RecordDataFlowInput {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures.
     pub evidence: Option<String>,
+    /// Whether the flow is occasional (false: regular or continuing). Art 49 derogations cover
+    /// only occasional transfers; a standing flow on a derogation is DEROGATION_NOT_OCCASIONAL.
+    pub occasional: Option<bool>,
 }
 
 #[derive(Default)]
@@ -93,6 +96,7 @@ impl FlowMutation {
             tia_completed_on: date("tiaCompletedOn", input.tia_completed_on.as_ref())?,
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
+            occasional: input.occasional,
         };
         Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }

@@ -53,6 +53,31 @@ pub struct AssessTransferInput {
     pub importer_in_adequacy_scope: Option<bool>,
     /// BCR approval, code or certification reference.
     pub evidence: Option<String>,
+    /// The importer is certified to the UK Extension to the EU-US Data Privacy Framework
+    /// (SI 2023/1028), which UK transfers to the US require; `importerDpfCertified` is the EU list.
+    pub importer_dpf_uk_extension: Option<bool>,
+    /// The importer was on the Privacy Shield List (the 2016/1250 decision covered only those).
+    pub importer_privacy_shield_certified: Option<bool>,
+    /// The importer was on the Safe Harbor List (the 2000/520/EC decision covered only those).
+    pub importer_safe_harbor_certified: Option<bool>,
+    /// The importer is subject to PIPEDA (the scope of the Canadian adequacy decision).
+    pub importer_subject_to_pipeda: Option<bool>,
+    /// The importer is a private-sector business operator under the APPI (the scope of the
+    /// Japanese adequacy decision).
+    pub importer_appi_private_sector: Option<bool>,
+    /// The importer is this international organisation (e.g. `EPO`): the transfer is restricted
+    /// wherever its seat, and only a decision about the organisation makes it adequate.
+    pub importer_international_organisation: Option<String>,
+    /// The importer's processing is itself subject to the GDPR of the exporter under Art 3(2):
+    /// the 2021 SCCs are then not the tool (2021/914 recital 7).
+    pub importer_gdpr_art3_2: Option<bool>,
+    /// The group whose binding corporate rules bind the exporter.
+    pub exporter_bcr_group: Option<String>,
+    /// The group whose binding corporate rules bind the importer; BCRs cover one group only.
+    pub importer_bcr_group: Option<String>,
+    /// Whether the transfer is occasional (false: regular or continuing); Art 49 derogations
+    /// cover only occasional transfers.
+    pub occasional: Option<bool>,
 }
 
 /// `on` as given, or today; kept within the dates the reference data can speak to.
@@ -166,6 +191,22 @@ impl TransferQuery {
         t.importer_in_adequacy_scope = input.importer_in_adequacy_scope;
         t.safeguard_evidence =
             validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
+        t.certifications.uk_extension = input.importer_dpf_uk_extension;
+        t.certifications.privacy_shield = input.importer_privacy_shield_certified;
+        t.certifications.safe_harbor = input.importer_safe_harbor_certified;
+        t.importer_subject_to_pipeda = input.importer_subject_to_pipeda;
+        t.importer_appi_private_sector = input.importer_appi_private_sector;
+        t.importer_international_organisation = validate::optional_text(
+            "importerInternationalOrganisation",
+            input.importer_international_organisation.as_deref(),
+            100,
+        )?;
+        t.importer_subject_to_regime = input.importer_gdpr_art3_2;
+        t.exporter_bcr_group =
+            validate::optional_text("exporterBcrGroup", input.exporter_bcr_group.as_deref(), 200)?;
+        t.importer_bcr_group =
+            validate::optional_text("importerBcrGroup", input.importer_bcr_group.as_deref(), 200)?;
+        t.occasional = input.occasional;
         Ok(TransferAssessment(transfers::what_if(
             &rc.reference,
             &t,

@@ -29,9 +29,27 @@ fn says(text: &str, parts: &[&str]) {
 
 /// (first day, last day) of each US finding; the day before and after are outside it.
 const US_FINDINGS: &[(M, &str, &str, &str, &str)] = &[
-    (M::SafeHarbor, "2000-07-25", "2000-07-26", "2015-10-05", "2015-10-06"),
-    (M::PrivacyShield, "2016-07-11", "2016-07-12", "2020-07-15", "2020-07-16"),
-    (M::EuUsDpf, "2023-07-09", "2023-07-10", "2026-11-23", "2026-11-24"),
+    (
+        M::SafeHarbor,
+        "2000-07-25",
+        "2000-07-26",
+        "2015-10-05",
+        "2015-10-06",
+    ),
+    (
+        M::PrivacyShield,
+        "2016-07-11",
+        "2016-07-12",
+        "2020-07-15",
+        "2020-07-16",
+    ),
+    (
+        M::EuUsDpf,
+        "2023-07-09",
+        "2023-07-10",
+        "2026-11-23",
+        "2026-11-24",
+    ),
 ];
 
 #[test]
@@ -40,7 +58,11 @@ fn safe_harbor_privacy_shield_and_the_dpf_carry_only_certified_importers() {
         for recorded in [mechanism, M::Adequacy] {
             for on in [first, day_after(first), last] {
                 let v = check(&complete(EU, recorded, "US", on), on);
-                assert_eq!((v.status, codes(&v)), (Adequate, vec![]), "{recorded:?} {on}");
+                assert_eq!(
+                    (v.status, codes(&v)),
+                    (Adequate, vec![]),
+                    "{recorded:?} {on}"
+                );
                 for certified in [Some(false), None] {
                     let mut t = complete(EU, recorded, "US", on);
                     t.certifications = Certifications::all(certified);
@@ -68,7 +90,10 @@ fn safe_harbor_privacy_shield_and_the_dpf_carry_only_certified_importers() {
     t.certifications.privacy_shield = Some(false);
     let v = check(&t, "2018-01-01");
     assert_eq!(v.status, Safeguarded);
-    says(&v.explanation, &["does not reach this importer", "Privacy Shield List"]);
+    says(
+        &v.explanation,
+        &["does not reach this importer", "Privacy Shield List"],
+    );
 }
 
 fn day_after(d: &str) -> &'static str {
@@ -112,7 +137,11 @@ fn the_2021_bridge_to_the_uk_was_no_transfer_and_no_adequacy_decision() {
     ] {
         for mechanism in [M::None, M::Adequacy, M::Scc2021] {
             let v = check(&complete(EU, mechanism, "GB", on), on);
-            assert_eq!((v.status, codes(&v)), (status, vec![]), "{mechanism:?} {on}");
+            assert_eq!(
+                (v.status, codes(&v)),
+                (status, vec![]),
+                "{mechanism:?} {on}"
+            );
         }
     }
     let v = check(&complete(EU, M::None, "GB", "2021-03-01"), "2021-03-01");
@@ -205,10 +234,16 @@ fn an_international_organisation_is_a_restricted_importer_wherever_it_sits() {
         check(&t, on)
     };
     let v = epo(EU, M::None, "2025-07-14");
-    assert_eq!((v.status, codes(&v)), (NonCompliant, vec![MissingSafeguard]));
+    assert_eq!(
+        (v.status, codes(&v)),
+        (NonCompliant, vec![MissingSafeguard])
+    );
     says(
         &v.explanation,
-        &["an international organisation, the European Patent Organisation", "wherever the organisation sits"],
+        &[
+            "an international organisation, the European Patent Organisation",
+            "wherever the organisation sits",
+        ],
     );
     assert_eq!(epo(EU, M::Adequacy, "2025-07-14").status, NonCompliant);
     for on in ["2025-07-15", "2025-07-16", TODAY] {
@@ -218,7 +253,10 @@ fn an_international_organisation_is_a_restricted_importer_wherever_it_sits() {
     }
     // The UK has no decision for it: only a safeguard or a derogation carries the transfer.
     assert_eq!(epo(UK, M::Adequacy, TODAY).status, NonCompliant);
-    assert_eq!(epo(UK, M::Derogation, TODAY).status, VerdictStatus::Derogation);
+    assert_eq!(
+        epo(UK, M::Derogation, TODAY).status,
+        VerdictStatus::Derogation
+    );
     // The UK's transitional list covers EU bodies.
     let mut t = complete(UK, M::None, "BE", TODAY);
     t.importer_international_organisation = Some("EU_BODIES".into());
@@ -236,11 +274,20 @@ fn the_2021_sccs_are_not_the_tool_for_an_importer_under_art_3_2() {
         let mut t = complete(EU, M::Scc2021, "IN", on);
         t.importer_subject_to_regime = Some(true);
         let v = check(&t, on);
-        assert_eq!((v.status, codes(&v)), (status, vec![InvalidMechanism]), "{on}");
+        assert_eq!(
+            (v.status, codes(&v)),
+            (status, vec![InvalidMechanism]),
+            "{on}"
+        );
         if on != "2021-06-26" {
             says(
                 &v.explanation,
-                &["Art 3(2)", "binding corporate rules", "Art 46(3)(a)", "EDPB Guidelines 05/2021"],
+                &[
+                    "Art 3(2)",
+                    "binding corporate rules",
+                    "Art 46(3)(a)",
+                    "EDPB Guidelines 05/2021",
+                ],
             );
         }
     }
@@ -266,14 +313,21 @@ fn binding_corporate_rules_cover_only_members_of_the_group() {
         assert_eq!(check(&t, on).status, Safeguarded, "{on}");
         t.importer_bcr_group = Some("Other Group".into());
         let v = check(&t, on);
-        assert_eq!((v.status, codes(&v)), (NonCompliant, vec![MissingSafeguard]), "{on}");
+        assert_eq!(
+            (v.status, codes(&v)),
+            (NonCompliant, vec![MissingSafeguard]),
+            "{on}"
+        );
         says(&v.explanation, &["belongs to the group Other Group"]);
         t.importer_bcr_group = None;
         assert!(check(&t, on).has(MissingSafeguard), "{on}");
         t.exporter_bcr_group = None;
         let v = check(&t, on);
         assert_eq!(v.status, Safeguarded, "{on}");
-        says(&v.explanation, &["Confirm that the importer belongs to the group"]);
+        says(
+            &v.explanation,
+            &["Confirm that the importer belongs to the group"],
+        );
     }
 }
 
@@ -401,7 +455,11 @@ fn every_end_date_must_say_whether_its_day_is_included_and_agree_with_it() {
     for d in REFERENCE.adequacy_decisions() {
         if d.validity.effective_to.is_some() {
             let until = d.validity.until.as_ref().expect("until");
-            assert!(!until.source.is_empty() && !until.wording.is_empty(), "{}", d.id);
+            assert!(
+                !until.source.is_empty() && !until.wording.is_empty(),
+                "{}",
+                d.id
+            );
         }
     }
 }
@@ -412,11 +470,17 @@ fn a_reference_file_is_loaded_from_a_path_and_a_bad_one_is_refused_with_the_path
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let good = dir.join("good.json");
     let bad = dir.join("bad.json");
-    std::fs::write(&good, include_str!("../../../../reference/transfer_law.json")).expect("write");
+    std::fs::write(
+        &good,
+        include_str!("../../../../reference/transfer_law.json"),
+    )
+    .expect("write");
     std::fs::write(&bad, "{\"version\": \"x\"}").expect("write");
     let loaded = LegalReference::load_from(Some(&good)).expect("the good file loads");
     assert_eq!(loaded.version(), REFERENCE.version());
-    let refused = LegalReference::load_from(Some(&bad)).map(|_| ()).map_err(|e| e.to_string());
+    let refused = LegalReference::load_from(Some(&bad))
+        .map(|_| ())
+        .map_err(|e| e.to_string());
     assert!(refused.is_err_and(|e| e.contains("bad.json") && e.contains("missing field")));
     let absent = LegalReference::load_from(Some(&dir.join("absent.json")))
         .map(|_| ())

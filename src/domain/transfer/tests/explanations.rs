@@ -91,7 +91,11 @@ fn facts_not_confirmed_against_the_official_text_are_marked_in_plain_words() {
     assert_eq!(v.status, VerdictStatus::Adequate);
     says(
         &v.explanation,
-        &["Faroe Islands", "Not confirmed:", "secondary sources disagree"],
+        &[
+            "Faroe Islands",
+            "Not confirmed:",
+            "secondary sources disagree",
+        ],
     );
     let v = check(&complete(UK, M::UkIdta, "IN", TODAY), TODAY);
     says(
@@ -100,7 +104,11 @@ fn facts_not_confirmed_against_the_official_text_are_marked_in_plain_words() {
     );
     let v = check(&complete(EU, M::Adequacy, "CH", TODAY), TODAY);
     assert!(!v.relies_on_unverified_fact());
-    assert!(!v.explanation.contains("Not confirmed"), "{}", v.explanation);
+    assert!(
+        !v.explanation.contains("Not confirmed"),
+        "{}",
+        v.explanation
+    );
 }
 
 #[test]

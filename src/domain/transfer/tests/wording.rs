@@ -67,7 +67,11 @@ fn contract_words() -> BTreeSet<&'static str> {
     let mut words: BTreeSet<&'static str> = BTreeSet::new();
     words.extend(ProblemCode::VARIANTS.iter().map(|c| c.as_str()));
     words.extend(VerdictStatus::VARIANTS.iter().map(|s| s.as_str()));
-    words.extend(M::VARIANTS.iter().map(|m| super::super::safeguards::mechanism_name(*m)));
+    words.extend(
+        M::VARIANTS
+            .iter()
+            .map(|m| super::super::safeguards::mechanism_name(*m)),
+    );
     words
 }
 
@@ -150,15 +154,16 @@ fn variants(regime: Regime, mechanism: M, to: &str, on: &str, n: usize) -> Vec<T
     contrary.tia_completed_on = None;
     contrary.recipient_dpa_signed_on = None;
     contrary.safeguard_evidence = None;
-    contrary.signed_on = full.signed_on.and_then(|d| d.checked_add_days(chrono::Days::new(1)));
+    contrary.signed_on = full
+        .signed_on
+        .and_then(|d| d.checked_add_days(chrono::Days::new(1)));
     // Onward transfers and international organisations, on some of the rows.
     if n % 7 == 0 {
         contrary.exporter_country = cc("US");
     }
     if n % 11 == 0 {
-        contrary.importer_international_organisation = Some(
-            ["EPO", "EU_BODIES", "UNHCR"][n % 3].into(),
-        );
+        contrary.importer_international_organisation =
+            Some(["EPO", "EU_BODIES", "UNHCR"][n % 3].into());
     }
     if n % 5 == 0 {
         contrary.signed_on = Some(super::day("2019-06-01"));
@@ -226,7 +231,11 @@ fn no_explanation_the_rules_can_produce_contains_internal_words() {
         }
     }
     assert!(n > 50_000, "only {n} transfers generated");
-    assert!(seen.len() > 1_000, "only {} distinct paragraphs", seen.len());
+    assert!(
+        seen.len() > 1_000,
+        "only {} distinct paragraphs",
+        seen.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
