@@ -10,6 +10,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // the column is named for what it records
 enum Organisation {
     Table,
     DpfUkExtension,

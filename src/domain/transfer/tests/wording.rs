@@ -158,14 +158,14 @@ fn variants(regime: Regime, mechanism: M, to: &str, on: &str, n: usize) -> Vec<T
         .signed_on
         .and_then(|d| d.checked_add_days(chrono::Days::new(1)));
     // Onward transfers and international organisations, on some of the rows.
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         contrary.exporter_country = cc("US");
     }
-    if n % 11 == 0 {
+    if n.is_multiple_of(11) {
         contrary.importer_international_organisation =
             Some(["EPO", "EU_BODIES", "UNHCR"][n % 3].into());
     }
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         contrary.signed_on = Some(super::day("2019-06-01"));
     }
     vec![full, bare, contrary]
