@@ -401,6 +401,14 @@ pub struct ImpactAssessmentRule {
     pub provenance: Provenance,
 }
 
+/// What a what-if question ends on a date: a transfer mechanism everywhere it applies (with the
+/// adequacy decisions it stands for, e.g. the DPF), or one adequacy decision by its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hypothesis {
+    Mechanism(TransferMechanism),
+    Decision(String),
+}
+
 /// The whole reference, parsed and checked once at start.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LegalReference {
@@ -542,6 +550,77 @@ impl LegalReference {
             }
         }
         Ok(())
+    }
+
+    /// The same law, but with `what` ending on `ends_on` (the first day without effect): the
+    /// reference a what-if question is answered with. Entries that end earlier are left alone.
+    pub fn ending(&self, what: &Hypothesis, ends_on: NaiveDate) -> Result<Self, ReferenceError> {
+        let mut out = self.clone();
+        let end = |v: &mut Validity| {
+            if v.effective_to.is_none_or(|to| to > ends_on) {
+                v.effective_to = Some(ends_on.max(v.effective_from));
+                v.until = Some(Until {
+                    stated: ends_on,
+                    day_included: false,
+                    disputed: false,
+                    wording: "assumed, for a what-if question, to end on this date".into(),
+                    source: "what-if question".into(),
+                });
+            }
+        };
+        let label = match what {
+            Hypothesis::Mechanism(m) => {
+                let schemes: Vec<Scheme> = (out.instruments.iter())
+                    .filter(|w| w.mechanism == *m)
+                    .filter_map(|w| w.certification)
+                    .collect();
+                let mut found = false;
+                for w in out.instruments.iter_mut().filter(|w| w.mechanism == *m) {
+                    end(&mut w.validity);
+                    found = true;
+                }
+                for d in &mut out.adequacy {
+                    let stands_for = match &d.scope {
+                        AdequacyScope::CertifiedImporters { scheme, .. } => {
+                            schemes.contains(scheme)
+                        }
+                        _ => *m == TransferMechanism::Adequacy,
+                    };
+                    if stands_for {
+                        end(&mut d.validity);
+                        found = true;
+                    }
+                }
+                if !found {
+                    return Err(ReferenceError(format!(
+                        "{m} is no mechanism of the reference"
+                    )));
+                }
+                m.as_str().to_owned()
+            }
+            Hypothesis::Decision(id) => {
+                let d = (out.adequacy.iter_mut().find(|d| d.id == *id))
+                    .ok_or_else(|| ReferenceError(format!("no adequacy decision {id}")))?;
+                end(&mut d.validity);
+                // A decision for certified importers is also the mechanism named after it (DPF).
+                let scheme = match &d.scope {
+                    AdequacyScope::CertifiedImporters { scheme, .. } => Some(*scheme),
+                    _ => None,
+                };
+                let (name, regime) = (d.name.clone(), d.regime);
+                for w in (out.instruments.iter_mut())
+                    .filter(|w| w.regime == regime && scheme.is_some() && w.certification == scheme)
+                {
+                    end(&mut w.validity);
+                }
+                name
+            }
+        };
+        out.version = format!(
+            "{} with the assumption that {label} ends on {ends_on}",
+            self.version
+        );
+        Ok(out)
     }
 
     /// The version of the reference data in force (the date of its last review).

@@ -12,6 +12,7 @@ use transfer_register::{AppState, domain::vocab::Role, graphql::context::Auth};
 db_tests!(
     importer_and_flow_facts_recorded_in_the_register_reach_the_verdicts,
     a_newer_reference_file_changes_the_verdicts_and_names_its_version,
+    what_if_the_dpf_falls_lists_the_failing_transfers_their_holders_subjects_and_remedies,
 );
 
 const REGISTER: &str = r#"query($on: Date) { transferRegister(on: $on) {
@@ -189,4 +190,109 @@ async fn a_newer_reference_file_changes_the_verdicts_and_names_its_version(app: 
             );
         }
     }
+}
+
+const WHAT_IF: &str = r#"query($m: TransferMechanism, $d: String, $ends: Date!, $on: Date) {
+  whatIf(mechanism: $m, decisionId: $d, endsOn: $ends, on: $on) {
+    transfer { flow { id } status problems { code } explanation } statusBefore
+    exporter { name } holder { name } activity { id } subjectCount
+    alternatives { mechanism status stillNeeded { code } } } }"#;
+
+async fn what_if_the_dpf_falls_lists_the_failing_transfers_their_holders_subjects_and_remedies(
+    app: TestApp,
+) {
+    let exporter = org(
+        &app,
+        json!({ "name": "Shop GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
+    )
+    .await;
+    let cloud = org(
+        &app,
+        json!({ "name": "Cloud Inc", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2024-01-01",
+                "dpfCertified": true }),
+    )
+    .await;
+    let mail = org(
+        &app,
+        json!({ "name": "Mail Inc", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2024-01-01" }),
+    )
+    .await;
+    let activity = activity(&app, &exporter, &["contact.email"]).await;
+    let on_dpf = flow(&app, json!({ "activityId": activity, "fromId": exporter, "toId": cloud,
+        "recipientRole": "PROCESSOR", "dataCategories": ["contact.email"], "mechanism": "EU_US_DPF" }))
+    .await;
+    let on_sccs = flow(
+        &app,
+        json!({ "activityId": activity, "fromId": exporter, "toId": mail,
+        "recipientRole": "PROCESSOR", "dataCategories": ["contact.email"], "mechanism": "SCC_2021",
+        "sccModule": "C2P", "signedOn": "2024-01-01", "tiaCompletedOn": "2024-01-01" }),
+    )
+    .await;
+    for (i, email) in ["a@example.com", "b@example.com", "c@example.com"]
+        .iter()
+        .enumerate()
+    {
+        app.ok(
+            r#"mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }"#,
+            json!({ "input": { "identifiers": { "email": email, "accountNumber": format!("ACC-{i}") },
+                    "activityIds": [activity] } }),
+        )
+        .await;
+    }
+    let ask = |vars: Value| app.ok(WHAT_IF, vars);
+    // The day before the assumed end nothing fails; from that day the DPF flow does.
+    let before = ask(json!({ "m": "EU_US_DPF", "ends": "2027-03-01", "on": "2027-02-28" })).await;
+    assert_eq!(before["whatIf"], json!([]));
+    for on in ["2027-03-01", "2027-03-02"] {
+        let data = ask(json!({ "m": "EU_US_DPF", "ends": "2027-03-01", "on": on })).await;
+        let list = data["whatIf"].as_array().expect("a list");
+        assert_eq!(list.len(), 1, "{data:#}");
+        let hit = &list[0];
+        assert_eq!(hit["transfer"]["flow"]["id"], on_dpf.as_str());
+        assert_ne!(hit["transfer"]["flow"]["id"], on_sccs.as_str());
+        assert_eq!(hit["statusBefore"], "ADEQUATE");
+        assert_eq!(hit["transfer"]["status"], "NON_COMPLIANT");
+        assert_eq!(hit["holder"]["name"], "Cloud Inc");
+        assert_eq!(hit["exporter"]["name"], "Shop GmbH");
+        assert_eq!(hit["activity"]["id"], activity.as_str());
+        assert_eq!(hit["subjectCount"], 3);
+        let text = hit["transfer"]["explanation"].as_str().unwrap_or("");
+        assert!(
+            text.contains("assumption that EU_US_DPF ends on 2027-03-01"),
+            "{text}"
+        );
+        // The 2021 SCCs would carry it once a module and a TIA are in place.
+        let sccs = (hit["alternatives"].as_array().into_iter().flatten())
+            .find(|a| a["mechanism"] == "SCC_2021")
+            .expect("SCCs are an alternative");
+        let needed: Vec<&Value> = (sccs["stillNeeded"].as_array().into_iter().flatten())
+            .map(|p| &p["code"])
+            .collect();
+        assert!(
+            needed.contains(&&json!("MODULE_MISSING")) && needed.contains(&&json!("TIA_MISSING"))
+        );
+        assert!(
+            !(hit["alternatives"].as_array().into_iter().flatten())
+                .any(|a| a["mechanism"] == "UK_IDTA"),
+            "a UK tool is no alternative for an EU transfer"
+        );
+    }
+    // The same by decision id; an unknown id or both arguments are refused.
+    let by_id = ask(json!({ "d": "EU-US-DPF", "ends": "2027-03-01" })).await;
+    assert_eq!(by_id["whatIf"].as_array().map(Vec::len), Some(1));
+    crate::support::assert_error(
+        &app.gql(WHAT_IF, json!({ "d": "EU-XX", "ends": "2027-03-01" }))
+            .await,
+        "BAD_USER_INPUT",
+        Some("decisionId"),
+    );
+    crate::support::assert_error(
+        &app.gql(
+            WHAT_IF,
+            json!({ "m": "EU_US_DPF", "d": "EU-US-DPF", "ends": "2027-03-01" }),
+        )
+        .await,
+        "BAD_USER_INPUT",
+        Some("mechanism"),
+    );
 }

@@ -13,6 +13,7 @@ use crate::{
         types::{
             reference::AdequacyDecision,
             transfer::{ComplianceGaps, TransferAssessment},
+            what_if::WhatIfImpact,
         },
     },
     service::{
@@ -154,6 +155,53 @@ impl TransferQuery {
             .cloned()
             .map(AdequacyDecision)
             .collect())
+    }
+
+    /// What breaks if a transfer mechanism (`mechanism`, e.g. EU_US_DPF, with the adequacy
+    /// decisions it stands for) or one adequacy decision (`decisionId`, e.g. `EU-US-DPF`) stops
+    /// having effect on `endsOn` (the first day without it): every restricted transfer of the
+    /// register with a lawful footing on `on` (default `endsOn`) that would have none, with its
+    /// holder, activity, the data subjects touched, and what could carry it instead.
+    #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
+    async fn what_if(
+        &self,
+        ctx: &Context<'_>,
+        mechanism: Option<TransferMechanism>,
+        decision_id: Option<String>,
+        ends_on: Date,
+        on: Option<Date>,
+    ) -> Result<Vec<WhatIfImpact>> {
+        let rc = request(ctx)?;
+        let ends_on = ends_on.get("endsOn")?;
+        let on = match on {
+            Some(d) => judged_on(Some(&d))?,
+            None => ends_on,
+        };
+        use crate::domain::reference::Hypothesis;
+        let hypothesis = match (mechanism, decision_id) {
+            (Some(m), None) => Hypothesis::Mechanism(m.into()),
+            (None, Some(id)) => {
+                let id = validate::text("decisionId", &id, 100)?;
+                if !rc.reference.adequacy_decisions().iter().any(|d| d.id == id) {
+                    return Err(AppError::bad_input(
+                        "decisionId",
+                        format!("no adequacy decision {id} in the reference data"),
+                    )
+                    .into());
+                }
+                Hypothesis::Decision(id)
+            }
+            _ => {
+                return Err(AppError::bad_input(
+                    "mechanism",
+                    "give either a mechanism or a decisionId, not both",
+                )
+                .into());
+            }
+        };
+        let impacts =
+            transfers::what_if_ends(&rc.db, &rc.reference, &hypothesis, ends_on, on).await?;
+        Ok(impacts.into_iter().map(WhatIfImpact).collect())
     }
 
     /// What the rules say of a transfer described by hand; nothing is stored.

@@ -490,3 +490,57 @@ fn a_reference_file_is_loaded_from_a_path_and_a_bad_one_is_refused_with_the_path
     assert_eq!(embedded.version(), REFERENCE.version());
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn a_what_if_ends_a_mechanism_with_the_decisions_it_stands_for_from_its_day() {
+    use crate::domain::reference::Hypothesis;
+    let dpf = REFERENCE
+        .ending(&Hypothesis::Mechanism(M::EuUsDpf), day("2027-03-01"))
+        .expect("the DPF can end");
+    for (regime, mechanism) in [
+        (EU, M::EuUsDpf),
+        (EU, M::Adequacy),
+        (UK, M::EuUsDpf),
+        (UK, M::Adequacy),
+    ] {
+        let t = complete(regime, mechanism, "US", TODAY);
+        for (on, status) in [
+            ("2027-02-28", Adequate),
+            ("2027-03-01", NonCompliant),
+            ("2027-03-02", NonCompliant),
+        ] {
+            assert_eq!(
+                assess(&dpf, &t, day(on)).status,
+                status,
+                "{regime} {mechanism:?} {on}"
+            );
+            assert_eq!(assess(&REFERENCE, &t, day(on)).status, Adequate);
+        }
+    }
+    // Other destinations and tools are untouched; a decision ended by id ends only itself.
+    assert_eq!(
+        assess(
+            &dpf,
+            &complete(EU, M::Adequacy, "JP", TODAY),
+            day("2027-03-02")
+        )
+        .status,
+        Adequate
+    );
+    let japan = REFERENCE
+        .ending(&Hypothesis::Decision("EU-JP".into()), day("2027-03-01"))
+        .expect("Japan can end");
+    let t = complete(EU, M::Adequacy, "JP", TODAY);
+    assert_eq!(assess(&japan, &t, day("2027-02-28")).status, Adequate);
+    assert_eq!(assess(&japan, &t, day("2027-03-01")).status, NonCompliant);
+    assert!(
+        assess(&japan, &t, day("2027-03-01"))
+            .explanation
+            .contains("assumption that Japan ends on 2027-03-01")
+    );
+    assert!(
+        REFERENCE
+            .ending(&Hypothesis::Decision("EU-XX".into()), day("2027-03-01"))
+            .is_err()
+    );
+}
