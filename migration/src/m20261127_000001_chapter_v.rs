@@ -1,8 +1,9 @@
 //! What Chapter V needs to know of an importer and a flow beyond country and mechanism: the US
 //! certification lists (UK Extension, Privacy Shield, Safe Harbor), the scope facts of partial
 //! adequacy decisions (PIPEDA, APPI), an international organisation as importer, an importer
-//! subject to the GDPR under Art 3(2), the group whose BCRs bind it, and whether a flow is
-//! occasional. Every column is nullable: null means "not recorded".
+//! subject to the GDPR under Art 3(2), the group whose BCRs bind it, whether a flow is
+//! occasional, and the safeguards a flow records per destination country (JSON). Every column is
+//! nullable: null means "not recorded".
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -28,6 +29,7 @@ enum Organisation {
 enum DataFlow {
     Table,
     Occasional,
+    TransferSafeguards,
 }
 
 const BOOLEANS: [Organisation; 6] = [
@@ -74,18 +76,28 @@ impl MigrationTrait for Migration {
                     .add_column(boolean_null(DataFlow::Occasional))
                     .take(),
             )
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            .await?;
         manager
             .alter_table(
                 Table::alter()
                     .table(DataFlow::Table)
-                    .drop_column(DataFlow::Occasional)
+                    .add_column(text_null(DataFlow::TransferSafeguards))
                     .take(),
             )
-            .await?;
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [DataFlow::Occasional, DataFlow::TransferSafeguards] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DataFlow::Table)
+                        .drop_column(column)
+                        .take(),
+                )
+                .await?;
+        }
         for column in BOOLEANS.into_iter().chain(TEXTS) {
             manager
                 .alter_table(

@@ -114,6 +114,17 @@ fn transfer_of(
     t.exporter_bcr_group = facts.exporter.bcr_group.clone();
     t.importer_bcr_group = recipient.bcr_group.clone();
     t.occasional = flow.occasional;
+    // A safeguard recorded for this destination replaces the flow's own.
+    let own = crate::service::flows::destination_safeguards(flow)?;
+    if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {
+        t.mechanism = s.mechanism;
+        t.scc_module = s.scc_module;
+        t.derogation = s.derogation;
+        t.signed_on = s.signed_on;
+        t.tia_completed_on = s.tia_completed_on;
+        t.safeguard_evidence = s.evidence.clone();
+        t.destination_specific = true;
+    }
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
     t.safeguard_evidence = flow.evidence.clone();
     Ok(t)

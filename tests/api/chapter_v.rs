@@ -13,6 +13,7 @@ db_tests!(
     importer_and_flow_facts_recorded_in_the_register_reach_the_verdicts,
     a_newer_reference_file_changes_the_verdicts_and_names_its_version,
     what_if_the_dpf_falls_lists_the_failing_transfers_their_holders_subjects_and_remedies,
+    each_destination_of_a_flow_is_judged_on_the_safeguard_recorded_for_it,
 );
 
 const REGISTER: &str = r#"query($on: Date) { transferRegister(on: $on) {
@@ -295,4 +296,72 @@ async fn what_if_the_dpf_falls_lists_the_failing_transfers_their_holders_subject
         "BAD_USER_INPUT",
         Some("mechanism"),
     );
+}
+
+async fn each_destination_of_a_flow_is_judged_on_the_safeguard_recorded_for_it(app: TestApp) {
+    let exporter = org(
+        &app,
+        json!({ "name": "Shop GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
+    )
+    .await;
+    // Stores in Japan, gives support access from India.
+    let host = org(
+        &app,
+        json!({ "name": "Hosting KK", "kind": "OTHER_CONTROLLER", "country": "JP", "appiPrivateSector": true,
+                "locations": [{ "country": "JP", "use": "STORAGE" }, { "country": "IN", "use": "REMOTE_ACCESS" }] }),
+    )
+    .await;
+    let french = org(
+        &app,
+        json!({ "name": "Partenaire SAS", "kind": "OTHER_CONTROLLER", "country": "FR" }),
+    )
+    .await;
+    let activity = activity(&app, &exporter, &["contact.email"]).await;
+    let base = json!({ "activityId": activity, "fromId": exporter, "toId": host,
+        "recipientRole": "CONTROLLER", "dataCategories": ["contact.email"], "mechanism": "ADEQUACY" });
+    let plain = flow(&app, base.clone()).await;
+    let mut split = base.clone();
+    split["transferSafeguards"] = json!([{ "country": "IN", "mechanism": "SCC_2021", "sccModule": "C2C",
+        "signedOn": "2024-01-01", "tiaCompletedOn": "2024-01-01" }]);
+    let split = flow(&app, split).await;
+    let inside = flow(
+        &app,
+        json!({ "activityId": activity, "fromId": exporter, "toId": french,
+        "recipientRole": "CONTROLLER", "dataCategories": ["contact.email"], "mechanism": "SCC_2021",
+        "sccModule": "C2C", "signedOn": "2024-01-01" }),
+    )
+    .await;
+    let data = app.ok(REGISTER, json!({ "on": "2026-11-24" })).await;
+    let rows = data["transferRegister"].as_array().expect("a list");
+    let of = |flow: &str, to: &str| {
+        rows.iter()
+            .find(|r| r["flow"]["id"] == flow && r["destinationCountry"] == to)
+            .unwrap_or_else(|| panic!("no verdict for {flow} to {to}: {data:#}"))
+    };
+    assert_eq!(of(&plain, "JP")["status"], "ADEQUATE");
+    assert_eq!(
+        of(&plain, "IN")["status"],
+        "NON_COMPLIANT",
+        "adequacy cannot carry India"
+    );
+    assert_eq!(of(&split, "JP")["status"], "ADEQUATE");
+    assert_eq!(of(&split, "IN")["status"], "SAFEGUARDED");
+    let text = of(&split, "IN")["explanation"].as_str().unwrap_or("");
+    assert!(text.contains("recorded for this destination"), "{text}");
+    // SCCs between two EEA companies make no restricted transfer and are not demanded.
+    assert!(!rows.iter().any(|r| r["flow"]["id"] == inside.as_str()));
+    // A destination given twice is refused, and nothing is stored.
+    let flows_before = app.count("data_flow").await;
+    let mut twice = base.clone();
+    twice["transferSafeguards"] = json!([{ "country": "IN", "mechanism": "SCC_2021" },
+        { "country": "IN", "mechanism": "BCR" }]);
+    let response = app
+        .gql(crate::fixtures::RECORD_FLOW, json!({ "input": twice }))
+        .await;
+    crate::support::assert_error(
+        &response,
+        "BAD_USER_INPUT",
+        Some("transferSafeguards[1].country"),
+    );
+    assert_eq!(app.count("data_flow").await, flows_before);
 }

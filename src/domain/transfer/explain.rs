@@ -100,6 +100,9 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
         "Assessed on {on} under {law}: {exporter} (country: {}) sends personal data to {to}.",
         t.exporter_country
     );
+    if t.destination_specific {
+        head.push_str(" The tool assessed is the one recorded for this destination, not the flow's general one.");
+    }
     if r.regime_in_force(t.regime, on) && !r.in_area(t.regime, t.exporter_country, on) {
         head.push_str(" The exporter is outside the area, so this is an onward transfer of data still under that law.");
     }
@@ -131,10 +134,22 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
                 from.unwrap_or_default()
             )
         }
-        Basis::InsideArea(area) => format!(
-            "The destination, {}, is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
-            t.destination, area.name
-        ),
+        Basis::InsideArea(area) => {
+            let mut s = format!(
+                "The destination, {}, is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
+                t.destination, area.name
+            );
+            if !matches!(
+                t.mechanism,
+                TransferMechanism::None | TransferMechanism::Adequacy
+            ) {
+                s.push_str(&format!(
+                    " The {} on record are not needed for it and are not required.",
+                    mechanism_words(t.mechanism)
+                ));
+            }
+            s
+        }
         Basis::NotATransfer(n) => {
             let mut s = format!(
                 "{outside}, but under {}, {}, \"{}\", so this was not a restricted transfer under Chapter V and needed neither an adequacy decision nor a safeguard; this was not an adequacy decision. The rule applied {}, provided that {}.",

@@ -103,6 +103,8 @@ pub struct Transfer {
     pub importer_bcr_group: Option<String>,
     /// Whether the flow is occasional (`Some(false)`: regular or continuing).
     pub occasional: Option<bool>,
+    /// The mechanism and its details were recorded for this destination, not for the whole flow.
+    pub destination_specific: bool,
     /// The Art 28 contract with a processor or sub-processor recipient.
     pub recipient_dpa_signed_on: Option<NaiveDate>,
     /// What shows a BCR, code of conduct or certification applies: approval reference and date.
@@ -137,6 +139,7 @@ impl Transfer {
             exporter_bcr_group: None,
             importer_bcr_group: None,
             occasional: None,
+            destination_specific: false,
             recipient_dpa_signed_on: None,
             safeguard_evidence: None,
         }

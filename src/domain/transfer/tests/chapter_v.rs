@@ -544,3 +544,26 @@ fn a_what_if_ends_a_mechanism_with_the_decisions_it_stands_for_from_its_day() {
             .is_err()
     );
 }
+
+#[test]
+fn sccs_recorded_between_two_eea_companies_are_needless_not_required() {
+    for on in ["2021-06-26", "2021-06-27", TODAY] {
+        let v = check(&complete(EU, M::Scc2021, "FR", on), on);
+        assert_eq!((v.status, codes(&v)), (NotRestricted, vec![]), "{on}");
+        says(
+            &v.explanation,
+            &["are not needed for it and are not required"],
+        );
+    }
+    let v = check(&complete(EU, M::None, "FR", TODAY), TODAY);
+    assert!(!v.explanation.contains("not needed"));
+}
+
+#[test]
+fn a_safeguard_recorded_for_one_destination_is_named_as_such() {
+    let mut t = complete(EU, M::Scc2021, "IN", TODAY);
+    t.destination_specific = true;
+    let v = check(&t, TODAY);
+    assert_eq!(v.status, Safeguarded);
+    says(&v.explanation, &["recorded for this destination"]);
+}
