@@ -267,6 +267,9 @@ pub enum ProblemCode {
     /// A processor or sub-processor receives data without an Art 28(3) contract in force on the
     /// date (valid SCC Modules Two and Three count as one).
     DpaMissing,
+    /// An Art 49 derogation is recorded for a regular or continuing flow; derogations cover only
+    /// occasional, non-repetitive transfers (EDPB Guidelines 2/2018, GDPR recital 111).
+    DerogationNotOccasional,
 }
 
 /// What an API token may do.

@@ -9,7 +9,7 @@ use crate::{
     },
     service::{
         activities::{self, NewActivity},
-        flows::{self, NewFlow},
+        flows::{self, DestinationSafeguard, NewFlow},
     },
 };
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -63,6 +63,32 @@ pub struct RecordDataFlowInput {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures.
     pub evidence: Option<String>,
+    /// Whether the flow is occasional (false: regular or continuing). Art 49 derogations cover
+    /// only occasional transfers; a standing flow on a derogation is DEROGATION_NOT_OCCASIONAL.
+    pub occasional: Option<bool>,
+    /// A transfer tool per destination country where it differs from the flow's own: e.g.
+    /// storage in Japan under adequacy and support access from India under SCCs with a TIA.
+    /// Each destination's transfer is judged on the tool recorded for it.
+    pub transfer_safeguards: Option<Vec<DestinationSafeguardInput>>,
+}
+
+/// The transfer tool recorded for one destination country of a flow.
+#[derive(InputObject)]
+pub struct DestinationSafeguardInput {
+    /// The destination, ISO 3166-1 alpha-2 (a location of the recipient, or its country).
+    pub country: String,
+    /// The tool for transfers to that country.
+    pub mechanism: TransferMechanism,
+    /// The SCC module, for SCC_2021 and UK_ADDENDUM.
+    pub scc_module: Option<SccModule>,
+    /// The Art 49 derogation, for DEROGATION.
+    pub derogation: Option<Derogation>,
+    /// When the contract for that destination was concluded.
+    pub signed_on: Option<Date>,
+    /// When the transfer impact (UK: risk) assessment for that destination was completed.
+    pub tia_completed_on: Option<Date>,
+    /// BCR approval, code or certification reference, supplementary measures.
+    pub evidence: Option<String>,
 }
 
 #[derive(Default)]
@@ -112,6 +138,25 @@ impl FlowMutation {
             tia_completed_on: date("tiaCompletedOn", input.tia_completed_on.as_ref())?,
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
+            occasional: input.occasional,
+            transfer_safeguards: (input.transfer_safeguards.unwrap_or_default().into_iter())
+                .enumerate()
+                .map(|(i, s)| {
+                    let field = |f: &str| format!("transferSafeguards[{i}].{f}");
+                    Ok(DestinationSafeguard {
+                        country: s.country,
+                        mechanism: s.mechanism.into(),
+                        scc_module: s.scc_module.map(Into::into),
+                        derogation: s.derogation.map(Into::into),
+                        signed_on: date(&field("signedOn"), s.signed_on.as_ref())?,
+                        tia_completed_on: date(
+                            &field("tiaCompletedOn"),
+                            s.tia_completed_on.as_ref(),
+                        )?,
+                        evidence: s.evidence,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
         };
         Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }

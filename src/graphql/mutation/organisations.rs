@@ -49,6 +49,29 @@ pub struct RegisterOrganisationInput {
     pub status: Option<OrganisationStatus>,
     /// Where it stores, processes or remotely accesses data.
     pub locations: Option<Vec<LocationInput>>,
+    /// Also certified to the UK Extension to the EU-US Data Privacy Framework (SI 2023/1028),
+    /// which the UK regime's US adequacy regulations require; a separate list from the EU DPF.
+    pub dpf_uk_extension: Option<bool>,
+    /// Was on the Privacy Shield List: the Privacy Shield decision (2016/1250) covered only
+    /// certified organisations, from 2016-07-12 until 2020-07-15.
+    pub privacy_shield_certified: Option<bool>,
+    /// Was on the Safe Harbor List: the Safe Harbor decision (2000/520/EC) covered only
+    /// certified organisations, from 2000-07-26 until 2015-10-05.
+    pub safe_harbor_certified: Option<bool>,
+    /// Subject to PIPEDA: the Canadian adequacy decision (2002/2/EC) covers only such recipients.
+    pub subject_to_pipeda: Option<bool>,
+    /// A private-sector business operator handling personal information under the APPI: the
+    /// Japanese adequacy decision (2019/419) covers only those.
+    pub appi_private_sector: Option<bool>,
+    /// The international organisation this importer is (e.g. `EPO`). A transfer to an
+    /// international organisation is restricted wherever its seat, and only a decision about the
+    /// organisation itself makes it adequate.
+    pub international_organisation: Option<String>,
+    /// Its processing is itself subject to the EU GDPR under Art 3(2): the 2021 SCCs are then not
+    /// the tool (2021/914 recital 7).
+    pub gdpr_art3_2: Option<bool>,
+    /// The group whose binding corporate rules bind it; BCRs cover transfers within one group only.
+    pub bcr_group: Option<String>,
 }
 
 /// Fields left out are unchanged; fields set to null are cleared.
@@ -122,6 +145,16 @@ impl OrganisationMutation {
             dpa_signed_on: date("dpaSignedOn", input.dpa_signed_on.as_ref())?,
             dpf_certified: input.dpf_certified,
             status: input.status.map(Into::into),
+            transfer_facts: organisations::ImporterFacts {
+                dpf_uk_extension: input.dpf_uk_extension,
+                privacy_shield_certified: input.privacy_shield_certified,
+                safe_harbor_certified: input.safe_harbor_certified,
+                subject_to_pipeda: input.subject_to_pipeda,
+                appi_private_sector: input.appi_private_sector,
+                international_organisation: input.international_organisation,
+                gdpr_art3_2: input.gdpr_art3_2,
+                bcr_group: input.bcr_group,
+            },
             locations: input
                 .locations
                 .unwrap_or_default()

@@ -5,7 +5,34 @@ use crate::{
     domain::reference::{AdequacyScope, AdequacySubject},
     graphql::{enums::Regime, scalars::Date},
 };
-use async_graphql::Object;
+use async_graphql::{Context, Object, Result};
+
+/// How the source of an end date words it, and whether the day it names is still covered.
+pub struct EndOfValidity(pub crate::domain::reference::Until);
+
+#[Object]
+impl EndOfValidity {
+    /// The date as the source states it.
+    async fn stated(&self) -> Date {
+        self.0.stated.into()
+    }
+    /// Whether the stated day itself is still covered.
+    async fn day_included(&self) -> bool {
+        self.0.day_included
+    }
+    /// Sources disagree on whether the day is covered; `dayIncluded` is the register's reading.
+    async fn disputed(&self) -> bool {
+        self.0.disputed
+    }
+    /// The words of the source that fix the date.
+    async fn wording(&self) -> &str {
+        &self.0.wording
+    }
+    /// The public source of those words.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+}
 
 /// An EU adequacy decision (Art 45) or a UK adequacy regulation ("data bridge").
 pub struct AdequacyDecision(pub crate::domain::reference::AdequacyDecision);
@@ -48,8 +75,8 @@ impl AdequacyDecision {
     async fn scope(&self) -> &str {
         match &self.0.scope {
             AdequacyScope::Full => "full",
-            AdequacyScope::Partial { description }
-            | AdequacyScope::CertifiedImporters { description } => description,
+            AdequacyScope::Partial { description, .. }
+            | AdequacyScope::CertifiedImporters { description, .. } => description,
         }
     }
     /// Only importers certified under a scheme (the EU-US Data Privacy Framework) are covered.
@@ -87,5 +114,18 @@ impl AdequacyDecision {
     /// What a reader should know besides: open questions, pending challenges, limits.
     async fn notes(&self) -> Option<&str> {
         self.0.provenance.notes.as_deref()
+    }
+    /// The version of the legal reference data this entry comes from (the data in force in the
+    /// service, which a newer file given by `REGISTER_REFERENCE_FILE` may replace).
+    async fn reference_version(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(crate::graphql::context::request(ctx)?
+            .reference
+            .version()
+            .to_owned())
+    }
+    /// For an entry that ended or will end: the end date as its source states it, whether that
+    /// day itself is covered, and the source.
+    async fn end(&self) -> Option<EndOfValidity> {
+        self.0.validity.until.clone().map(EndOfValidity)
     }
 }
