@@ -23,6 +23,9 @@ pub struct Model {
     /// BCR approval, code or certification reference, supplementary measures: free text evidence.
     pub evidence: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
+    #[sea_orm(column_name = "ref")]
+    pub reference: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,11 @@ pub struct Model {
     pub dpf_certified: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
+    #[sea_orm(column_name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures (Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

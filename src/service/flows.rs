@@ -31,6 +31,8 @@ pub struct NewFlow {
     pub tia_completed_on: Option<NaiveDate>,
     pub signed_on: Option<NaiveDate>,
     pub evidence: Option<String>,
+    /// The user's own key (a spreadsheet's `ref`).
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,6 +47,18 @@ pub struct FlowFilter {
 /// an earlier flow of the same activity from where that one ended, with a subset of its categories.
 pub async fn record(
     db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewFlow,
+) -> AppResult<data_flow::Model> {
+    let txn = db.begin().await?;
+    let saved = record_in(&txn, actor, input).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`record`], inside the caller's transaction (imports, the demonstration register).
+pub async fn record_in(
+    txn: &impl ConnectionTrait,
     actor: &Actor,
     input: NewFlow,
 ) -> AppResult<data_flow::Model> {
@@ -84,10 +98,21 @@ pub async fn record(
         ));
     }
 
-    let txn = db.begin().await?;
-    let activity = activities::find(&txn, activity_id, "activityId").await?;
-    organisations::find(&txn, from_id, "fromId").await?;
-    let recipient = organisations::find(&txn, to_id, "toId").await?;
+    let reference = validate::reference("ref", input.reference.as_deref())?;
+    if let Some(reference) = &reference
+        && let Some(other) = by_reference(txn, reference).await?
+    {
+        return Err(AppError::bad_input(
+            "ref",
+            format!(
+                "ref {reference:?} is already used by data flow {}",
+                other.id
+            ),
+        ));
+    }
+    let activity = activities::find(txn, activity_id, "activityId").await?;
+    organisations::find(txn, from_id, "fromId").await?;
+    let recipient = organisations::find(txn, to_id, "toId").await?;
     if recipient.status == OrganisationStatus::Offboarded.as_str() {
         return Err(AppError::bad_input(
             "toId",
@@ -95,7 +120,7 @@ pub async fn record(
         ));
     }
     let categories = taxonomy::known_codes(
-        &txn,
+        txn,
         Taxonomy::Data,
         "dataCategories",
         &input.data_categories,
@@ -104,7 +129,7 @@ pub async fn record(
     let (allowed, expected_from) = match continues {
         None => (activity.data_categories.0, activity.controller_id),
         Some(previous_id) => {
-            let previous = find(&txn, previous_id, "continuesFlowId").await?;
+            let previous = find(txn, previous_id, "continuesFlowId").await?;
             if previous.activity_id != activity_id {
                 return Err(AppError::bad_input(
                     "continuesFlowId",
@@ -151,19 +176,30 @@ pub async fn record(
         tia_completed_on: Set(tia),
         signed_on: Set(signed),
         evidence: Set(evidence),
+        reference: Set(reference),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("recordDataFlow", "data_flow", saved.id, &saved)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
+}
+
+/// The flow whose user key is `reference`, if any.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<data_flow::Model>> {
+    Ok(data_flow::Entity::find()
+        .filter(data_flow::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i64, field: &str) -> AppResult<data_flow::Model> {

@@ -41,6 +41,10 @@ pub struct NewOrganisation {
     pub dpf_certified: Option<bool>,
     pub status: Option<OrganisationStatus>,
     pub locations: Vec<(String, LocationUse)>,
+    /// The user's own key (a spreadsheet's `ref`).
+    pub reference: Option<String>,
+    /// Art 30(1)(g): a general description of the security measures.
+    pub security_measures: Option<String>,
 }
 
 /// A change to an organisation: `None` leaves a field alone, `Some(None)` clears it.
@@ -68,12 +72,28 @@ pub struct OrganisationFilter {
     pub name_contains: Option<String>,
 }
 
-pub async fn register(
-    db: &DatabaseConnection,
-    actor: &Actor,
+/// An organisation's registration, parsed and checked, ready to insert.
+struct CheckedOrganisation {
+    name: String,
+    kind: OrganisationKind,
+    status: OrganisationStatus,
+    country: CountryCode,
+    company_number: Option<String>,
+    parent_id: Option<i64>,
+    email: Option<String>,
+    webhook: Option<String>,
+    dpa_signed_on: Option<NaiveDate>,
+    dpf_certified: bool,
+    reference: Option<String>,
+    security_measures: Option<String>,
+    locations: Vec<(CountryCode, LocationUse)>,
+}
+
+/// Parses the input; the webhook's host is resolved here, before any transaction opens.
+async fn check(
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
-) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+) -> AppResult<CheckedOrganisation> {
     let name = validate::text("name", &input.name, 200)?;
     let kind = input
         .kind
@@ -100,6 +120,12 @@ pub async fn register(
         None => None,
     };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
+    let reference = validate::reference("ref", input.reference.as_deref())?;
+    let security_measures = validate::optional_text(
+        "securityMeasures",
+        input.security_measures.as_deref(),
+        validate::MAX_LONG_TEXT,
+    )?;
     if input.locations.len() > MAX_LOCATIONS {
         return Err(AppError::bad_input(
             "locations",
@@ -114,47 +140,110 @@ pub async fn register(
             locations.push((c, *usage));
         }
     }
+    Ok(CheckedOrganisation {
+        name,
+        kind,
+        status: input.status.unwrap_or(OrganisationStatus::Active),
+        country,
+        company_number,
+        parent_id,
+        email,
+        webhook,
+        dpa_signed_on,
+        dpf_certified: input.dpf_certified.unwrap_or(false),
+        reference,
+        security_measures,
+        locations,
+    })
+}
 
+pub async fn register(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let checked = check(input, allow_insecure_webhooks).await?;
     let txn = db.begin().await?;
-    if let Some(parent) = parent_id {
-        find(&txn, parent, "parentId").await?;
+    let saved = insert(&txn, actor, checked).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`register`], inside the caller's transaction (imports, the demonstration register).
+pub async fn register_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let checked = check(input, allow_insecure_webhooks).await?;
+    insert(txn, actor, checked).await
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: CheckedOrganisation,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    if let Some(parent) = input.parent_id {
+        find(txn, parent, "parentId").await?;
+    }
+    if let Some(reference) = &input.reference
+        && let Some(other) = by_reference(txn, reference).await?
+    {
+        return Err(AppError::bad_input(
+            "ref",
+            format!(
+                "ref {reference:?} is already used by organisation {}",
+                other.id
+            ),
+        ));
     }
     let now = Utc::now();
     let org = organisation::ActiveModel {
-        name: Set(name),
-        kind: Set(kind.as_str().into()),
-        status: Set(input
-            .status
-            .unwrap_or(OrganisationStatus::Active)
-            .as_str()
-            .into()),
-        country: Set(country.to_string()),
-        company_number: Set(company_number),
-        parent_id: Set(parent_id),
-        privacy_contact_email: Set(email),
-        erasure_webhook_url: Set(webhook),
+        name: Set(input.name),
+        kind: Set(input.kind.as_str().into()),
+        status: Set(input.status.as_str().into()),
+        country: Set(input.country.to_string()),
+        company_number: Set(input.company_number),
+        parent_id: Set(input.parent_id),
+        privacy_contact_email: Set(input.email),
+        erasure_webhook_url: Set(input.webhook),
         webhook_secret: Set(None),
-        dpa_signed_on: Set(dpa_signed_on),
-        dpf_certified: Set(input.dpf_certified.unwrap_or(false)),
+        dpa_signed_on: Set(input.dpa_signed_on),
+        dpf_certified: Set(input.dpf_certified),
+        reference: Set(input.reference),
+        security_measures: Set(input.security_measures),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let mut saved = Vec::with_capacity(locations.len());
-    for (c, usage) in locations {
-        saved.push(locations::insert_location(&txn, org.id, c, usage).await?);
+    let mut saved = Vec::with_capacity(input.locations.len());
+    for (c, usage) in input.locations {
+        saved.push(locations::insert_location(txn, org.id, c, usage).await?);
     }
     let after = serde_json::json!({ "organisation": &org, "locations": &saved });
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("registerOrganisation", "organisation", org.id, &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok((org, saved))
+}
+
+/// The organisation whose user key is `reference`, if any.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
 }
 
 pub async fn update(

@@ -26,6 +26,12 @@ pub struct RegisterProcessingActivityInput {
     pub retention: String,
     /// The period in months, where the rule has one.
     pub retention_months: Option<i32>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -44,6 +50,9 @@ pub struct RecordDataFlowInput {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures.
     pub evidence: Option<String>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
 }
 
 #[derive(Default)]
@@ -67,6 +76,8 @@ impl FlowMutation {
             subject_categories: input.subject_categories,
             retention: input.retention,
             retention_months: input.retention_months,
+            reference: input.reference,
+            security_measures: input.security_measures,
         };
         Ok(ProcessingActivity(
             activities::register(&rc.db, &rc.actor()?, new).await?,
@@ -93,6 +104,7 @@ impl FlowMutation {
             tia_completed_on: date("tiaCompletedOn", input.tia_completed_on.as_ref())?,
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
+            reference: input.reference,
         };
         Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }

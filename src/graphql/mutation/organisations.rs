@@ -37,6 +37,12 @@ pub struct RegisterOrganisationInput {
     /// Defaults to ACTIVE.
     pub status: Option<OrganisationStatus>,
     pub locations: Option<Vec<LocationInput>>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 /// Fields left out are unchanged; fields set to null are cleared.
@@ -101,6 +107,8 @@ impl OrganisationMutation {
                 .into_iter()
                 .map(|l| (l.country, l.usage.into()))
                 .collect(),
+            reference: input.reference,
+            security_measures: input.security_measures,
         };
         let (org, _) =
             organisations::register(&rc.db, &rc.actor()?, new, rc.config.webhook_allow_insecure)

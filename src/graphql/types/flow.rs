@@ -56,6 +56,12 @@ impl DataFlow {
         organisation(ctx, self.0.to_id).await
     }
 
+    /// The user's own key for this flow (a spreadsheet's `ref` column), unique when set.
+    #[graphql(name = "ref")]
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
     async fn recipient_role(&self) -> Result<RecipientRole> {
         Ok(stored::<vocab::RecipientRole>("recipientRole", &self.0.recipient_role)?.into())
     }
