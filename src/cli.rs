@@ -45,6 +45,8 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Load the demonstration register (a fictional hosting group); a second run adds nothing.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +120,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             let n = crate::service::subject_import::import(&state.db, &keys, reader).await?;
             println!("imported {n} subjects");
+        }
+        Command::Demo => {
+            let state = AppState::new(cli.config).await?;
+            let keys = crate::service::subjects::SubjectKeys::new(
+                &state.secret,
+                state.config.phone_default_country,
+            );
+            let outcome = crate::service::demo::load(&state.db, &keys, &state.dsr)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{outcome}");
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = db::connect(&cli.config).await?;

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod audit;
+pub mod demo;
 pub mod flows;
 pub mod locations;
 pub mod organisations;
