@@ -4,7 +4,9 @@
 pub mod activities;
 pub mod audit;
 pub mod demo;
+pub mod export;
 pub mod flows;
+pub mod import;
 pub mod locations;
 pub mod organisations;
 pub mod page;

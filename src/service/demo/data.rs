@@ -448,7 +448,12 @@ const fn flow(
     }
 }
 
-const fn signed(mut f: Flow, module: Option<SccModule>, tia: Option<&'static str>, on: &'static str) -> Flow {
+const fn signed(
+    mut f: Flow,
+    module: Option<SccModule>,
+    tia: Option<&'static str>,
+    on: &'static str,
+) -> Flow {
     f.scc_module = module;
     f.tia_completed_on = tia;
     f.signed_on = Some(on);
