@@ -19,6 +19,7 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+mod exports;
 mod ws;
 
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
@@ -31,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
+        .route("/exports/{file}", get(exports::export))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -84,7 +86,7 @@ pub async fn execute(
 }
 
 /// Reads `Authorization: Bearer <token>`; a missing header is anonymous, anything else unknown is rejected.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(Auth::Anonymous);
     };

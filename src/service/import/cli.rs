@@ -40,9 +40,11 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
         for error in &report.errors {
             eprintln!("{error}");
         }
+        let rows: std::collections::BTreeSet<usize> =
+            report.errors.iter().map(|e| e.line).collect();
         eprintln!(
             "{} refused: nothing imported",
-            match report.errors.len() {
+            match rows.len() {
                 1 => "1 row".to_string(),
                 n => format!("{n} rows"),
             }
