@@ -81,7 +81,10 @@ async fn run(
         .ok_or_else(|| AppError::not_found(format!("export {file:?}")))?;
     let on = match query.on.as_deref() {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            AppError::bad_input("on", format!("on {text:?} is not a date in the form YYYY-MM-DD"))
+            AppError::bad_input(
+                "on",
+                format!("on {text:?} is not a date in the form YYYY-MM-DD"),
+            )
         })?,
         None => Utc::now().date_naive(),
     };
@@ -90,8 +93,13 @@ async fn run(
         .as_deref()
         .map(|p| crate::service::validate::id("processor", p))
         .transpose()?;
-    let table = export::build(&state.db, &state.reference, kind, ExportOptions { on, processor })
-        .await?;
+    let table = export::build(
+        &state.db,
+        &state.reference,
+        kind,
+        ExportOptions { on, processor },
+    )
+    .await?;
     let bytes = table.to_bytes(format).map_err(AppError::internal)?;
     let disposition = format!(
         "attachment; filename=\"{}-{on}.{}\"",

@@ -13,6 +13,7 @@ mod matrix;
 mod organisations;
 mod requests;
 mod schema;
+mod sheets;
 mod subjects;
 mod taxonomy;
 mod textfields;
