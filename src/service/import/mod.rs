@@ -3,18 +3,19 @@
 //! all rows in one transaction: one bad row and nothing is imported; every bad row is reported
 //! by line and column. A dry run validates the same way and rolls back.
 //!
-//! Each row runs in a savepoint, so that a refused row (even one the database refuses) leaves the
-//! transaction usable and the following rows are still checked.
+//! The services check a row before they write it, so a refused row leaves the transaction
+//! usable and the following rows are still checked (no savepoint per row: on PostgreSQL,
+//! thousands of subtransactions slow every statement down).
 
 pub mod cli;
 mod rows;
 pub mod sheet;
 
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     service::audit::Actor,
 };
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
 
 /// What a file holds.
@@ -130,26 +131,4 @@ pub async fn import(
         dry_run: options.dry_run,
         errors,
     })
-}
-
-/// Ends one row's savepoint: kept on success, undone on refusal. A fault (not a refusal)
-/// aborts the whole import.
-async fn settle<T>(
-    savepoint: DatabaseTransaction,
-    outcome: AppResult<T>,
-) -> AppResult<Result<T, AppError>> {
-    match outcome {
-        Ok(value) => {
-            savepoint.commit().await?;
-            Ok(Ok(value))
-        }
-        Err(AppError::Internal(source)) => {
-            savepoint.rollback().await?;
-            Err(AppError::Internal(source))
-        }
-        Err(refusal) => {
-            savepoint.rollback().await?;
-            Ok(Err(refusal))
-        }
-    }
 }

@@ -1,6 +1,6 @@
 //! The columns of each kind of file, and turning rows into the services' inputs.
 
-use super::{ImportKind, ImportOptions, RowError, settle};
+use super::{ImportKind, ImportOptions, RowError};
 use crate::{
     domain::vocab::{
         Derogation, LawfulBasis, LocationUse, OrganisationKind, OrganisationStatus, RecipientRole,
@@ -18,7 +18,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use entity::{data_flow, organisation, processing_activity};
-use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect};
 use std::{collections::HashMap, str::FromStr};
 
 /// The columns of a file: where each known column is; required ones are checked present.
@@ -273,6 +273,8 @@ pub struct Importer<'a> {
     orgs: Keys,
     activities: Keys,
     flows: Keys,
+    /// Set when the transaction can go no further (see [`Importer::row`]).
+    stopped: bool,
 }
 
 impl<'a> Importer<'a> {
@@ -328,6 +330,7 @@ impl<'a> Importer<'a> {
             orgs,
             activities,
             flows,
+            stopped: false,
         })
     }
 
@@ -375,7 +378,7 @@ impl<'a> Importer<'a> {
         loop {
             let mut progress = false;
             for (i, (line, cells)) in rows.iter().enumerate() {
-                if state[i] != State::Pending {
+                if state[i] != State::Pending || self.stopped {
                     continue;
                 }
                 let waits_on = dependency
@@ -426,7 +429,7 @@ impl<'a> Importer<'a> {
             }
         }
         for (i, (line, _)) in rows.iter().enumerate() {
-            if state[i] == State::Pending {
+            if state[i] == State::Pending && !self.stopped {
                 errors.push(RowError::new(
                     *line,
                     dependency.unwrap_or("row"),
@@ -450,32 +453,48 @@ impl<'a> Importer<'a> {
             columns: &self.columns,
             errors: Vec::new(),
         };
-        let savepoint = self.txn.begin().await?;
+        let txn = self.txn;
         let outcome = match kind {
-            ImportKind::Organisations => self.organisation(&savepoint, &mut row).await,
-            ImportKind::Locations => self.location(&savepoint, &mut row).await,
-            ImportKind::Activities => self.activity(&savepoint, &mut row).await,
-            ImportKind::Flows => self.flow(&savepoint, &mut row).await,
+            ImportKind::Organisations => self.organisation(txn, &mut row).await,
+            ImportKind::Locations => self.location(txn, &mut row).await,
+            ImportKind::Activities => self.activity(txn, &mut row).await,
+            ImportKind::Flows => self.flow(txn, &mut row).await,
         };
         let mut errors = std::mem::take(&mut row.errors);
-        let outcome = match outcome {
+        let outcome: AppResult<Registered> = match outcome {
             Ok(Some(done)) => Ok(done),
             // Parse errors: the service was not called.
             Ok(None) => Err(AppError::bad_input("", "")),
             Err(e) => Err(e),
         };
-        match settle(savepoint, outcome).await? {
+        match outcome {
             Ok(register) => {
                 register(self);
                 Ok(Ok(()))
             }
+            Err(AppError::Internal(source)) => Err(AppError::Internal(source)),
             Err(refusal) => {
+                // The services check before they write, so a refused row has written nothing
+                // and the transaction goes on. A refusal by the database itself (a unique key
+                // taken meanwhile) ends a PostgreSQL transaction: then the import stops here.
+                let usable = txn
+                    .execute_unprepared("SELECT 1")
+                    .await
+                    .is_ok();
                 match refusal {
                     AppError::BadInput { field, .. } if field.is_empty() => {}
                     AppError::BadInput { field, message } => {
                         errors.push(RowError::new(line, column_of(&field), message));
                     }
                     other => errors.push(RowError::new(line, "row", other.to_string())),
+                }
+                if !usable {
+                    self.stopped = true;
+                    errors.push(RowError::new(
+                        line,
+                        "row",
+                        "the database refused this row: the rows after it were not checked",
+                    ));
                 }
                 Ok(Err(errors))
             }
