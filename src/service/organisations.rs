@@ -203,8 +203,8 @@ async fn insert(
     let now = Utc::now();
     let org = organisation::ActiveModel {
         name: Set(input.name),
-        kind: Set(input.kind.as_str().into()),
-        status: Set(input.status.as_str().into()),
+        kind: Set(input.kind),
+        status: Set(input.status),
         country: Set(input.country.to_string()),
         company_number: Set(input.company_number),
         parent_id: Set(input.parent_id),
@@ -291,7 +291,7 @@ async fn change(
         org.name = Set(validate::text("name", &name, 200)?);
     }
     if let Some(kind) = patch.kind {
-        org.kind = Set(kind.as_str().into());
+        org.kind = Set(kind);
     }
     if let Some(country) = patch.country {
         org.country = Set(validate::country("country", &country)?.to_string());
@@ -329,7 +329,7 @@ async fn change(
         org.dpf_certified = Set(certified);
     }
     if let Some(status) = patch.status {
-        org.status = Set(status.as_str().into());
+        org.status = Set(status);
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;

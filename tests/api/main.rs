@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod faults;
 mod fixtures;
 mod flows;
 mod hostile;
@@ -14,6 +15,7 @@ mod organisations;
 mod requests;
 mod schema;
 mod sheets;
+mod sockets;
 mod subjects;
 mod taxonomy;
 mod textfields;

@@ -96,7 +96,7 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
     if assessed.is_empty() {
         return [
             Cell::Empty,
-            Cell::text(&flow.mechanism),
+            Cell::text(flow.mechanism.as_str()),
             Cell::Empty,
             Cell::text(VerdictStatus::NotRestricted.as_str()),
             Cell::Empty,
@@ -118,7 +118,7 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
         .unwrap_or(VerdictStatus::NotRestricted);
     [
         Cell::text(join(&|a| a.destination.clone())),
-        Cell::text(&flow.mechanism),
+        Cell::text(flow.mechanism.as_str()),
         Cell::text(join(&safeguard)),
         Cell::text(worst.as_str()),
         Cell::text(join(&problems)),
@@ -160,7 +160,7 @@ pub async fn controller_record(
             Cell::opt_text(activity.reference.as_deref()),
             Cell::text(&activity.name),
             Cell::text(&activity.purpose),
-            Cell::text(&activity.lawful_basis),
+            Cell::text(activity.lawful_basis.as_str()),
             Cell::text(activity.subject_categories.0.join("; ")),
             Cell::text(activity.data_categories.0.join("; ")),
         ];
@@ -192,7 +192,7 @@ pub async fn controller_record(
             let mut row = head.to_vec();
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                Cell::text(&flow.recipient_role),
+                Cell::text(flow.recipient_role.as_str()),
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.country)),
                 Cell::text(flow.data_categories.0.join("; ")),
             ]);
@@ -267,7 +267,7 @@ pub async fn processor_record(
             let mut row = head.to_vec();
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                Cell::text(&flow.recipient_role),
+                Cell::text(flow.recipient_role.as_str()),
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.country)),
             ]);
             let none = Vec::new();

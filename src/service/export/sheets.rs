@@ -89,7 +89,7 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
     for o in all {
         table.push(vec![
             Cell::text(&o.name),
-            Cell::text(&o.kind),
+            Cell::text(o.kind.as_str()),
             Cell::text(&o.country),
             Cell::opt_text(o.company_number.as_deref()),
             o.parent_id.map_or(Cell::Empty, |p| key_of(&by_id, p)),
@@ -97,7 +97,7 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::opt_text(o.erasure_webhook_url.as_deref()),
             Cell::opt_date(o.dpa_signed_on),
             Cell::Bool(o.dpf_certified),
-            Cell::text(&o.status),
+            Cell::text(o.status.as_str()),
             Cell::opt_text(o.reference.as_deref()),
             Cell::opt_text(o.security_measures.as_deref()),
         ]);
@@ -116,7 +116,7 @@ pub async fn locations(db: &impl ConnectionTrait) -> AppResult<Table> {
         table.push(vec![
             key_of(&orgs, l.organisation_id),
             Cell::text(&l.country),
-            Cell::text(&l.usage),
+            Cell::text(l.usage.as_str()),
         ]);
     }
     Ok(table)
@@ -140,7 +140,7 @@ pub async fn activities(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::text(&a.name),
             key_of(&orgs, a.controller_id),
             Cell::text(&a.purpose),
-            Cell::text(&a.lawful_basis),
+            Cell::text(a.lawful_basis.as_str()),
             Cell::text(a.data_categories.0.join("; ")),
             Cell::text(a.subject_categories.0.join("; ")),
             Cell::text(&a.retention),
@@ -182,14 +182,14 @@ pub async fn flows(db: &impl ConnectionTrait) -> AppResult<Table> {
                 }),
             key_of(&orgs, f.from_id),
             key_of(&orgs, f.to_id),
-            Cell::text(&f.recipient_role),
+            Cell::text(f.recipient_role.as_str()),
             Cell::text(f.data_categories.0.join("; ")),
             f.continues_flow_id.map_or(Cell::Empty, |c| {
                 Cell::opt_text(keys.get(&c).cloned().flatten().as_deref())
             }),
-            Cell::text(&f.mechanism),
-            Cell::opt_text(f.scc_module.as_deref()),
-            Cell::opt_text(f.derogation.as_deref()),
+            Cell::text(f.mechanism.as_str()),
+            Cell::opt_text(f.scc_module.map(|v| v.as_str())),
+            Cell::opt_text(f.derogation.map(|v| v.as_str())),
             Cell::opt_date(f.tia_completed_on),
             Cell::opt_date(f.signed_on),
             Cell::opt_text(f.evidence.as_deref()),

@@ -11,10 +11,7 @@ pub mod cli;
 mod rows;
 pub mod sheet;
 
-use crate::{
-    error::AppResult,
-    service::audit::Actor,
-};
+use crate::{error::AppResult, service::audit::Actor};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
 

@@ -477,10 +477,7 @@ impl<'a> Importer<'a> {
                 // The services check before they write, so a refused row has written nothing
                 // and the transaction goes on. A refusal by the database itself (a unique key
                 // taken meanwhile) ends a PostgreSQL transaction: then the import stops here.
-                let usable = txn
-                    .execute_unprepared("SELECT 1")
-                    .await
-                    .is_ok();
+                let usable = txn.execute_unprepared("SELECT 1").await.is_ok();
                 match refusal {
                     AppError::BadInput { field, .. } if field.is_empty() => {}
                     AppError::BadInput { field, message } => {
