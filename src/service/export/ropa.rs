@@ -7,7 +7,10 @@ use super::{
     transfers::{Names, problems, safeguard},
 };
 use crate::{
-    domain::{reference::LegalReference, vocab::VerdictStatus},
+    domain::{
+        reference::LegalReference,
+        vocab::{RecipientRole, VerdictStatus},
+    },
     error::{AppError, AppResult},
     service::transfers::{FlowAssessment, Register},
 };
@@ -231,7 +234,10 @@ pub async fn processor_record(
     // The flows by which the processor receives data for a controller's activity.
     for incoming in flows.iter().filter(|f| {
         f.to_id == processor_id
-            && matches!(f.recipient_role.as_str(), "PROCESSOR" | "SUB_PROCESSOR")
+            && matches!(
+                f.recipient_role,
+                RecipientRole::Processor | RecipientRole::SubProcessor
+            )
     }) {
         let Some(activity) = names.activities.get(&incoming.activity_id) else {
             continue;
