@@ -15,6 +15,7 @@ mod matrix;
 mod organisations;
 mod requests;
 mod schema;
+mod sheets;
 mod sockets;
 mod subjects;
 mod taxonomy;
