@@ -126,13 +126,19 @@ pub enum ProblemCode {
     DpaMissing,
 }
 
+/// What a token may do (see the role table in the README).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::Role")]
 pub enum Role {
+    /// Everything, tokens included.
     Admin,
+    /// Organisations, locations, activities and flows.
     Procurement,
+    /// The data protection officer (Art 37-39): everything but tokens.
     Dpo,
+    /// Reads everything, the audit trail included; changes nothing.
     Auditor,
+    /// Bound to one organisation: sees and confirms only its own tasks.
     Processor,
 }
 

@@ -20,6 +20,7 @@ const READERS: &[Role] = &[Admin, Procurement, Dpo, Auditor];
 const REGISTRARS: &[Role] = &[Admin, Procurement, Dpo];
 const PRIVACY: &[Role] = &[Admin, Dpo];
 const PRIVACY_READERS: &[Role] = &[Admin, Dpo, Auditor];
+const EVERYONE: &[Role] = &[Admin, Procurement, Dpo, Auditor, Processor];
 
 /// The roles allowed to run root field `field` of `operation_type` (`Query`, `Mutation`, `Subscription`).
 pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role]> {
@@ -37,7 +38,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "complianceGaps"
-            | "adequacyDecisions",
+            | "adequacyDecisions"
+            | "areaCountries",
         ) => READERS,
         (
             "Query",
@@ -73,6 +75,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
+        ("Query", "viewer") => EVERYONE,
         _ => return None,
     };
     Some(roles)
