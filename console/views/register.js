@@ -155,20 +155,17 @@ export async function render(main, { params }) {
     result.querySelector("table")?.scrollIntoView({ block: "start" });
   }
 
-  form.addEventListener("input", (event) => {
+  // Filters apply as they are typed or chosen; the regime and the date ask the service again.
+  const apply = (event) => {
     const el = event.target;
-    if (el === on || el === regime) return;
+    if (!el.name || state[el.name] === el.value) return;
     state[el.name] = el.value;
     state.page = 0;
-    draw();
-  });
-  form.addEventListener("change", (event) => {
-    const el = event.target;
-    if (el !== on && el !== regime) return;
-    state[el.name] = el.value;
-    state.page = 0;
-    load().catch((e) => fill(result, notice(e.message, "bad")));
-  });
+    if (el === on || el === regime) load().catch((e) => fill(result, notice(e.message, "bad")));
+    else draw();
+  };
+  form.addEventListener("input", (event) => event.target !== on && apply(event));
+  form.addEventListener("change", apply);
   form.addEventListener("submit", (e) => e.preventDefault());
   form.addEventListener("reset", () => {
     Object.assign(state, { regime: "", on: "", status: "", destination: "", mechanism: "", supplier: "", problem: "", page: 0 });

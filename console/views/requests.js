@@ -138,7 +138,7 @@ function requestDetail(r) {
             h("td", {}, t.dataCategories.join(", "), t.retentionExemption ? h("div", { class: "muted" }, `Retention: ${t.retentionExemption}`) : null),
             h("td", {}, `${t.attempts} attempts`, t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null),
             h("td", {}, t.evidence ?? "", t.confirmedBy ? h("div", { class: "muted" }, `${t.confirmedBy}, ${t.confirmedAt?.slice(0, 10)}`) : null),
-            h("td", {}, act && !["COMPLETED", "EXEMPT"].includes(t.status) ? h("button", { type: "button", onclick: () => confirmForm(t) }, "Confirm or exempt") : null),
+            h("td", {}, act && !["COMPLETED", "EXEMPT"].includes(t.status) ? h("button", { type: "button", onclick: () => confirmForm(t, t.channel === "WEBHOOK" ? ["EXEMPT"] : undefined) }, t.channel === "WEBHOOK" ? "Exempt" : "Confirm or exempt") : null),
           ),
         ),
       ),
