@@ -80,7 +80,7 @@ export async function render(main, { params }) {
   const legend = h(
     "ul",
     { class: "legend", "aria-label": "Legend" },
-    CLASSES.map(([st, tone, text]) => h("li", {}, h("span", { class: `swatch ${tone}`, "aria-hidden": "true" }), text, st === "AREA" ? ` (${area.size} countries)` : ` (${totals[st] ?? 0} transfers)`)),
+    CLASSES.map(([st, tone, text]) => h("li", {}, h("span", { class: `swatch ${tone}`, "aria-hidden": "true" }), text, st === "AREA" ? ` (${area.size} countries)` : ` (${totals[st] ?? 0} transfer${totals[st] === 1 ? "" : "s"})`)),
   );
   const rows = [...byCountry.entries()].sort((a, b) => b[1].total - a[1].total);
   const table = h(

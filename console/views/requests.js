@@ -99,7 +99,16 @@ async function one(main, id) {
   const draw = (r) => fill(body, requestDetail(r));
   draw(data.dataSubjectRequest);
   if (FINISHED.includes(data.dataSubjectRequest.status)) return;
-  return subscribe(DOC, "RequestUpdated", [{ id }], (d) => draw(d.dataSubjectRequestUpdated), (e) => fill(live, e.message));
+  return subscribe(
+    DOC,
+    "RequestUpdated",
+    [{ id }],
+    (d) => {
+      draw(d.dataSubjectRequestUpdated);
+      live.dataset.connected = "true";
+    },
+    (e) => fill(live, e.message),
+  );
 }
 
 function requestDetail(r) {

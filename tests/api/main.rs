@@ -4,6 +4,7 @@
 mod support;
 
 mod audit;
+mod console;
 mod auth;
 mod fixtures;
 mod flows;

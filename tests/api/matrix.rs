@@ -159,6 +159,19 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_policy_says(app: 
         missing.is_empty(),
         "operations without an access policy: {missing:?}"
     );
+    // Every role may ask who it is (the console adapts to the answer).
+    assert_eq!(
+        policy::allowed_roles("Query", "viewer"),
+        Some(
+            &[
+                Role::Admin,
+                Role::Procurement,
+                Role::Dpo,
+                Role::Auditor,
+                Role::Processor
+            ][..]
+        )
+    );
 
     let (_, revoked) = tokens::create(&app.state.db, "revoked", Role::Dpo, None, None)
         .await

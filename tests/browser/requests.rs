@@ -39,7 +39,8 @@ async fn a_dpo_watches_a_task_turn_completed_when_the_processor_confirms_it() {
         let cell = format!("document.querySelector('tr[data-task=\"{task}\"] .task-status')?.innerText");
         browser.until("the cloud's task, pending", &format!("{cell}?.includes('Pending')")).await;
         // The subscription is open once the server has pushed the request's current state.
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        browser.until("the live subscription", "document.querySelector('.live')?.dataset.connected === 'true'").await;
+        browser.js("window.notReloaded = true", vec![]).await;
 
         let answer: Value = reqwest::Client::new()
             .post(format!("{base}/graphql"))
@@ -59,6 +60,7 @@ async fn a_dpo_watches_a_task_turn_completed_when_the_processor_confirms_it() {
 
         browser.until("the task, completed, without a reload", &format!("{cell}?.includes('Completed')")).await;
         browser.sees("ticket CC-1042").await;
+        assert_eq!(browser.js("return window.notReloaded === true", vec![]).await, json!(true));
         browser.sees("1/6").await;
         browser.screenshot("request-live").await;
         browser.close().await;
