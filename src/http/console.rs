@@ -146,7 +146,14 @@ mod tests {
             }
             let file = Assets::get(&path).expect("listed");
             let text = String::from_utf8_lossy(&file.data);
-            for needle in ["src=\"http", "href=\"http", "url(http", "from \"http", "//unpkg", "//cdn"] {
+            for needle in [
+                "src=\"http",
+                "href=\"http",
+                "url(http",
+                "from \"http",
+                "//unpkg",
+                "//cdn",
+            ] {
                 assert!(!text.contains(needle), "{path} refers to {needle}");
             }
             assert!(

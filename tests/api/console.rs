@@ -102,7 +102,10 @@ async fn the_console_and_graphiql_are_served_from_embedded_assets_under_a_strict
         .await
         .expect("body");
     assert!(graphiql.contains("/console/vendor/graphiql-3.9.0/graphiql.min.js"));
-    assert!(!graphiql.contains("unpkg") && !graphiql.contains("cdn"), "nothing from a CDN");
+    assert!(
+        !graphiql.contains("unpkg") && !graphiql.contains("cdn"),
+        "nothing from a CDN"
+    );
 
     let missing = client
         .get(format!("{base}/console/nothing-here.js"))
@@ -163,5 +166,8 @@ async fn area_countries_are_the_eea_and_the_uk_as_the_reference_data_lists_them(
     assert!(!eea.contains(&"US".to_string()));
     assert_eq!(data["uk"], json!(["GB"]));
     let before: Vec<String> = serde_json::from_value(data["before"].clone()).expect("codes");
-    assert!(before.contains(&"GB".to_string()), "the UK was in the EEA in 2019");
+    assert!(
+        before.contains(&"GB".to_string()),
+        "the UK was in the EEA in 2019"
+    );
 }

@@ -4,8 +4,8 @@
 mod support;
 
 mod audit;
-mod console;
 mod auth;
+mod console;
 mod fixtures;
 mod flows;
 mod hostile;

@@ -121,7 +121,10 @@ impl Browser {
                 let main = self
                     .js("return document.body.innerText.slice(0, 2000)", vec![])
                     .await;
-                panic!("the page never showed {what}; it shows:\n{}", main.as_str().unwrap_or(""));
+                panic!(
+                    "the page never showed {what}; it shows:\n{}",
+                    main.as_str().unwrap_or("")
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -178,8 +181,11 @@ impl Browser {
         self.visit("/").await;
         self.fill("input[name=token]", token).await;
         self.click("form.signin button[type=submit]").await;
-        self.until("the signed-in navigation", "document.querySelector('#nav a')")
-            .await;
+        self.until(
+            "the signed-in navigation",
+            "document.querySelector('#nav a')",
+        )
+        .await;
     }
 
     /// Saves the window as `<name>.png` in [`screenshot_dir`].
@@ -195,7 +201,10 @@ impl Browser {
     /// The names of the main navigation's links.
     pub async fn menu(&self) -> Vec<String> {
         let names = self
-            .js("return [...document.querySelectorAll('#nav a')].map(a => a.innerText)", vec![])
+            .js(
+                "return [...document.querySelectorAll('#nav a')].map(a => a.innerText)",
+                vec![],
+            )
             .await;
         serde_json::from_value(names).expect("names")
     }

@@ -132,7 +132,11 @@ pub async fn register(app: &TestApp) -> Register {
 
 /// A token's secret for `role` (bound to `organisation` for a PROCESSOR).
 pub async fn token(app: &TestApp, role: Role, organisation: Option<&str>) -> String {
-    let name = format!("{}-{}", role.as_str().to_lowercase(), uuid::Uuid::new_v4().simple());
+    let name = format!(
+        "{}-{}",
+        role.as_str().to_lowercase(),
+        uuid::Uuid::new_v4().simple()
+    );
     let organisation = organisation.map(|o| o.parse::<i64>().expect("organisation id"));
     tokens::create(&app.state.db, &name, role, organisation, None)
         .await

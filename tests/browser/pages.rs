@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 use transfer_register::domain::vocab::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn a_dpo_signs_in_and_sees_the_compliance_gaps() {
     run(Backend::Sqlite, |app: TestApp| async move {
         fixtures::register(&app).await;
@@ -57,7 +60,10 @@ async fn a_dpo_signs_in_and_sees_the_compliance_gaps() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn a_dpo_filters_the_register_to_non_compliant_transfers_and_opens_an_explanation() {
     run(Backend::Sqlite, |app: TestApp| async move {
         fixtures::register(&app).await;
@@ -103,7 +109,10 @@ async fn a_dpo_filters_the_register_to_non_compliant_transfers_and_opens_an_expl
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn registering_a_supplier_with_an_unknown_country_shows_the_error_beside_the_field() {
     run(Backend::Sqlite, |app: TestApp| async move {
         fixtures::register(&app).await;
@@ -148,7 +157,10 @@ async fn registering_a_supplier_with_an_unknown_country_shows_the_error_beside_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn every_page_renders_and_is_kept_as_a_screenshot() {
     run(Backend::Sqlite, |app: TestApp| async move {
         let register = fixtures::register(&app).await;

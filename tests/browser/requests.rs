@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 use transfer_register::domain::vocab::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn a_dpo_watches_a_task_turn_completed_when_the_processor_confirms_it() {
     run(Backend::Sqlite, |app: TestApp| async move {
         let register = fixtures::register(&app).await;

@@ -10,7 +10,10 @@ use serde_json::json;
 use transfer_register::domain::vocab::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn a_processor_sees_nothing_but_its_own_tasks() {
     run(Backend::Sqlite, |app: TestApp| async move {
         let register = fixtures::register(&app).await;
@@ -51,7 +54,10 @@ async fn a_processor_sees_nothing_but_its_own_tasks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(browser_tests), ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless")]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
 async fn an_auditor_sees_no_edit_buttons() {
     run(Backend::Sqlite, |app: TestApp| async move {
         let register = fixtures::register(&app).await;
@@ -59,14 +65,20 @@ async fn an_auditor_sees_no_edit_buttons() {
         let base = app.serve().await;
         let browser = Browser::open(&base).await;
         browser.sign_in(&auditor).await;
-        let buttons = "[...document.querySelectorAll('main button')].map(b => b.innerText).join('|')";
+        let buttons =
+            "[...document.querySelectorAll('main button')].map(b => b.innerText).join('|')";
 
         browser.visit("/#/organisations").await;
         browser.sees("Cumulus Cloud Inc").await;
         let seen = browser.js(&format!("return {buttons}"), vec![]).await;
-        assert!(!seen.as_str().unwrap_or_default().contains("Register"), "{seen}");
+        assert!(
+            !seen.as_str().unwrap_or_default().contains("Register"),
+            "{seen}"
+        );
 
-        browser.visit(&format!("/#/organisations/{}", register.cloud)).await;
+        browser
+            .visit(&format!("/#/organisations/{}", register.cloud))
+            .await;
         browser.sees("Flows in (1)").await;
         let seen = browser.js(&format!("return {buttons}"), vec![]).await;
         let seen = seen.as_str().unwrap_or_default();
@@ -74,11 +86,16 @@ async fn an_auditor_sees_no_edit_buttons() {
             assert!(!seen.contains(edit), "{edit} offered to an auditor: {seen}");
         }
 
-        browser.visit(&format!("/#/requests/{}", register.request)).await;
+        browser
+            .visit(&format!("/#/requests/{}", register.request))
+            .await;
         browser.sees("Erasure request").await;
         let seen = browser.js(&format!("return {buttons}"), vec![]).await;
         let seen = seen.as_str().unwrap_or_default();
-        assert!(!seen.contains("Confirm") && !seen.contains("Extend"), "{seen}");
+        assert!(
+            !seen.contains("Confirm") && !seen.contains("Extend"),
+            "{seen}"
+        );
         browser.close().await;
     })
     .await;
