@@ -36,7 +36,8 @@ function due(r) {
 
 async function list(main) {
   const data = await run(DOC, "Requests", { first: 500 });
-  const requests = data.dataSubjectRequests.edges.map((e) => e.node);
+  const byId = new Map([...data.overdue.edges, ...data.dataSubjectRequests.edges].map((e) => [e.node.id, e.node]));
+  const requests = [...byId.values()];
   requests.sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.dueOn.localeCompare(b.dueOn));
   const rows = new Map();
   const row = (r) =>
@@ -63,6 +64,7 @@ async function list(main) {
   fill(
     main,
     h("div", { class: "title-row" }, h("h1", {}, "Data-subject requests"), session.canHandleRequests() ? h("button", { type: "button", class: "primary", onclick: fileForm }, "File a request") : null),
+    data.dataSubjectRequests.pageInfo.hasNextPage ? notice(`Showing the first ${requests.length} of ${data.dataSubjectRequests.totalCount} requests.`, "warn") : null,
     requests.length
       ? [
           h("table", { class: "data" }, h("caption", { class: "sr-only" }, "Requests, overdue first"), h("thead", {}, h("tr", {}, ["Reference", "Kind", "Status", "Received", "Due", "Tasks done"].map((c) => h("th", { scope: "col" }, c)))), tbody),

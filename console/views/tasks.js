@@ -20,6 +20,7 @@ export async function render(main, { params }) {
     h("h1", {}, "My tasks"),
     h("p", {}, `${open} to act on, ${tasks.length} in all. Each asks you to act on one person's data and to say what you did: that statement is kept as proof.`),
     h("form", { class: "filters" }, field("Status", filter)),
+    data.dsrTasks.pageInfo.hasNextPage ? notice(`Showing the first ${tasks.length} of ${data.dsrTasks.totalCount}; choose a status to narrow the list.`, "warn") : null,
     tasks.length
       ? h(
           "table",
