@@ -6,10 +6,7 @@ use crate::{
         country::CountryCode,
         reference::LegalReference,
         transfer::{self, ExporterRole, Transfer, Verdict},
-        vocab::{
-            Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
-            VerdictStatus,
-        },
+        vocab::{ProblemCode, RecipientRole, Regime, TransferMechanism, VerdictStatus},
     },
     error::{AppError, AppResult},
 };
@@ -69,14 +66,6 @@ pub fn regime_of_chain(
         .find_map(|c| reference.regime_of(c, on))
 }
 
-fn parse<T: std::str::FromStr>(column: &str, value: &str) -> AppResult<T> {
-    value.parse().map_err(|_| {
-        AppError::internal(anyhow::anyhow!(
-            "unknown {column} value {value:?} in the database"
-        ))
-    })
-}
-
 fn country(value: &str) -> AppResult<CountryCode> {
     CountryCode::parse(value).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("invalid country {value:?} in the database"))
@@ -99,7 +88,7 @@ fn transfer_of(
     destination: CountryCode,
 ) -> AppResult<Transfer> {
     let flow = facts.flow;
-    let mechanism: TransferMechanism = parse("mechanism", &flow.mechanism)?;
+    let mechanism = flow.mechanism;
     let mut t = Transfer::new(
         regime,
         country(&facts.exporter.country)?,
@@ -107,17 +96,9 @@ fn transfer_of(
         mechanism,
     );
     t.exporter_role = Some(ExporterRole::of_flow(facts.continued_recipient_role));
-    t.recipient_role = Some(parse("recipient_role", &flow.recipient_role)?);
-    t.scc_module = flow
-        .scc_module
-        .as_deref()
-        .map(|m| parse::<SccModule>("scc_module", m))
-        .transpose()?;
-    t.derogation = flow
-        .derogation
-        .as_deref()
-        .map(|d| parse::<Derogation>("derogation", d))
-        .transpose()?;
+    t.recipient_role = Some(flow.recipient_role);
+    t.scc_module = flow.scc_module;
+    t.derogation = flow.derogation;
     t.tia_completed_on = flow.tia_completed_on;
     t.signed_on = flow.signed_on;
     t.importer_dpf_certified = Some(facts.recipient.dpf_certified);
@@ -237,9 +218,7 @@ impl Register {
             recipient: self.organisation(flow.to_id)?,
             recipient_locations: self.locations.get(&flow.to_id).map_or(&[], Vec::as_slice),
             regime: regime_of_chain(reference, exporters, on),
-            continued_recipient_role: continued
-                .map(|c| parse::<RecipientRole>("recipient_role", &c.recipient_role))
-                .transpose()?,
+            continued_recipient_role: continued.map(|c| c.recipient_role),
         })
     }
 
@@ -343,5 +322,54 @@ pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -
         verdict: transfer::assess(reference, transfer, on),
         transfer: transfer.clone(),
         on,
+    }
+}
+
+impl Register {
+    /// The part of the register that the given flows' assessments need: the flows, every flow
+    /// they continue up their chains, and the organisations and locations of all of them. A
+    /// chain of depth d costs d+3 queries, however many flows are asked for.
+    pub async fn load_for(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Self> {
+        let mut flows: HashMap<i64, data_flow::Model> = HashMap::new();
+        let mut wanted: Vec<i64> = ids.to_vec();
+        while !wanted.is_empty() {
+            let found = crate::service::flows::by_ids(db, &wanted).await?;
+            wanted = found
+                .values()
+                .filter_map(|f| f.continues_flow_id)
+                .filter(|id| !flows.contains_key(id) && !found.contains_key(id))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            flows.extend(found);
+        }
+        let mut org_ids: Vec<i64> = flows.values().flat_map(|f| [f.from_id, f.to_id]).collect();
+        org_ids.sort_unstable();
+        org_ids.dedup();
+        let organisations = crate::service::organisations::by_ids(db, &org_ids).await?;
+        let recipients: Vec<i64> = flows.values().map(|f| f.to_id).collect();
+        let locations = crate::service::locations::locations_of(db, &recipients).await?;
+        let mut flows: Vec<data_flow::Model> = flows.into_values().collect();
+        flows.sort_unstable_by_key(|f| f.id);
+        let by_id = flows.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        Ok(Self {
+            flows,
+            by_id,
+            organisations,
+            locations,
+        })
+    }
+
+    /// The assessments of one flow of this register on `on` (none if it is not loaded).
+    pub fn assessments_of(
+        &self,
+        reference: &LegalReference,
+        flow_id: i64,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
+        let Some(flow) = self.by_id.get(&flow_id).map(|i| &self.flows[*i]) else {
+            return Ok(Vec::new());
+        };
+        assess_flow(reference, &self.facts(flow, reference, on)?, on)
     }
 }

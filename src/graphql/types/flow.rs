@@ -4,15 +4,13 @@ use super::{
     activity::ProcessingActivity, organisation::Organisation, transfer::TransferAssessment,
 };
 use crate::{
-    domain::{country::CountryCode, vocab},
     error::AppError,
     graphql::{
-        context::request,
-        enums::{Derogation, RecipientRole, SccModule, TransferMechanism, stored},
+        enums::{Derogation, RecipientRole, SccModule, TransferMechanism},
         loaders::loaders,
         scalars::{Date, date_or_today},
     },
-    service::transfers::{self, FlowAssessment, FlowFacts},
+    service::transfers::FlowAssessment,
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::data_flow;
@@ -56,8 +54,8 @@ impl DataFlow {
         organisation(ctx, self.0.to_id).await
     }
 
-    async fn recipient_role(&self) -> Result<RecipientRole> {
-        Ok(stored::<vocab::RecipientRole>("recipientRole", &self.0.recipient_role)?.into())
+    async fn recipient_role(&self) -> RecipientRole {
+        self.0.recipient_role.into()
     }
 
     async fn data_categories(&self) -> &[String] {
@@ -72,24 +70,16 @@ impl DataFlow {
         }
     }
 
-    async fn mechanism(&self) -> Result<TransferMechanism> {
-        Ok(stored::<vocab::TransferMechanism>("mechanism", &self.0.mechanism)?.into())
+    async fn mechanism(&self) -> TransferMechanism {
+        self.0.mechanism.into()
     }
 
-    async fn scc_module(&self) -> Result<Option<SccModule>> {
-        self.0
-            .scc_module
-            .as_deref()
-            .map(|m| Ok(stored::<vocab::SccModule>("sccModule", m)?.into()))
-            .transpose()
+    async fn scc_module(&self) -> Option<SccModule> {
+        self.0.scc_module.map(Into::into)
     }
 
-    async fn derogation(&self) -> Result<Option<Derogation>> {
-        self.0
-            .derogation
-            .as_deref()
-            .map(|d| Ok(stored::<vocab::Derogation>("derogation", d)?.into()))
-            .transpose()
+    async fn derogation(&self) -> Option<Derogation> {
+        self.0.derogation.map(Into::into)
     }
 
     async fn tia_completed_on(&self) -> Option<Date> {
@@ -153,65 +143,16 @@ pub async fn prime(
     loaders.prime_organisations(org_ids, with_locations).await
 }
 
-/// The facts a flow's assessment needs, through the loaders (so a page of flows batches them).
+/// A flow's transfer assessments on `on`, through the assessment loader (so a page of flows
+/// batches them).
 pub(crate) async fn assessments(
     ctx: &Context<'_>,
     flow: &data_flow::Model,
     on: chrono::NaiveDate,
 ) -> Result<Vec<FlowAssessment>> {
-    let loaders = loaders(ctx)?;
-    let reference = &request(ctx)?.reference;
-    let exporter = organisation_model(ctx, flow.from_id).await?;
-    let recipient = organisation_model(ctx, flow.to_id).await?;
-    let locations = loaders
-        .locations
-        .load_one(flow.to_id)
+    Ok(loaders(ctx)?
+        .assessments
+        .load_one((flow.id, on))
         .await?
-        .unwrap_or_default();
-    // The chain upwards, for the regime of an exporter outside both areas.
-    let mut exporters = vec![country_of(&exporter)?];
-    let mut continued_role = None;
-    let mut next = flow.continues_flow_id;
-    while let Some(id) = next.filter(|_| exporters.len() < 10_000) {
-        let Some(previous) = loaders.flows.load_one(id).await? else {
-            break;
-        };
-        if continued_role.is_none() {
-            continued_role = Some(stored::<vocab::RecipientRole>(
-                "recipientRole",
-                &previous.recipient_role,
-            )?);
-        }
-        exporters.push(country_of(
-            &organisation_model(ctx, previous.from_id).await?,
-        )?);
-        next = previous.continues_flow_id;
-    }
-    let facts = FlowFacts {
-        flow,
-        exporter: &exporter,
-        recipient: &recipient,
-        recipient_locations: &locations,
-        regime: transfers::regime_of_chain(reference, exporters, on),
-        continued_recipient_role: continued_role,
-    };
-    Ok(transfers::assess_flow(reference, &facts, on)?)
-}
-
-async fn organisation_model(ctx: &Context<'_>, id: i64) -> Result<entity::organisation::Model> {
-    loaders(ctx)?
-        .organisations
-        .load_one(id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("organisation {id}")).into())
-}
-
-fn country_of(org: &entity::organisation::Model) -> Result<CountryCode> {
-    CountryCode::parse(&org.country).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "invalid country in organisation {}",
-            org.id
-        ))
-        .into()
-    })
+        .unwrap_or_default())
 }
