@@ -15,7 +15,6 @@ const SEVERITY = { NON_COMPLIANT: 0, DEROGATION: 1, SAFEGUARDED: 2, ADEQUATE: 3,
 const COLUMNS = [
   ["supplier", "Recipient", (a) => a.flow?.to.name ?? ""],
   ["exporter", "Exporter", (a) => a.flow?.from.name ?? ""],
-  ["activity", "Activity", (a) => a.flow?.activity.name ?? ""],
   ["destination", "Destination", (a) => a.destinationCountry],
   ["regime", "Regime", (a) => a.regime],
   ["mechanism", "Mechanism", (a) => a.mechanism],
@@ -77,7 +76,7 @@ export async function render(main, { params }) {
         (!state.problem || a.problems.some((p) => p.code === state.problem)) &&
         (!who || (a.flow?.to.name ?? "").toLowerCase().includes(who)),
     );
-    const key = (COLUMNS.find((c) => c[0] === state.sort) ?? COLUMNS[6])[2];
+    const key = (COLUMNS.find((c) => c[0] === state.sort) ?? COLUMNS[COLUMNS.length - 1])[2];
     const dir = state.desc ? -1 : 1;
     out.sort((a, b) => {
       const x = key(a);
@@ -126,7 +125,6 @@ export async function render(main, { params }) {
         { class: `row ${a.status === "NON_COMPLIANT" ? "flag" : ""}`, onclick: (e) => e.target.closest("a, button") || explain(a, state) },
         h("td", {}, h("button", { type: "button", class: "link", onclick: () => explain(a, state), "aria-label": `Explain the transfer to ${a.flow?.to.name} in ${a.destinationCountry}` }, a.flow?.to.name)),
         h("td", {}, a.flow?.from.name),
-        h("td", {}, a.flow?.activity.name),
         h("td", {}, h("abbr", { title: a.destinationCountry }, a.destinationCountry)),
         h("td", {}, a.regime === "EU_GDPR" ? "EU" : "UK"),
         h("td", {}, label(a.mechanism)),
