@@ -35,7 +35,7 @@ function due(r) {
 }
 
 async function list(main) {
-  const data = await run(DOC, "Requests", { first: 500 });
+  const data = await run(DOC, "Requests", { first: 100, overdueFirst: 50 });
   const byId = new Map([...data.overdue.edges, ...data.dataSubjectRequests.edges].map((e) => [e.node.id, e.node]));
   const requests = [...byId.values()];
   requests.sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.dueOn.localeCompare(b.dueOn));
