@@ -43,6 +43,52 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// Opens a register that must exist already: on SQLite a missing file is refused, naming the
+/// absolute path looked at, instead of creating a second, empty register beside the real one.
+pub async fn connect_existing(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = config.sqlite_path() {
+        let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        anyhow::ensure!(
+            absolute.is_file(),
+            "no register at {} ({}); run this command where the service runs, or set DATABASE_URL \
+             to its database (`transfer-register init` creates a new register)",
+            absolute.display(),
+            if config.database_url.is_some() {
+                "from DATABASE_URL"
+            } else {
+                "DATABASE_URL is unset, so the default file in the working directory"
+            },
+        );
+    }
+    connect(config).await
+}
+
+/// Writes a consistent copy of the SQLite register to `target` while other connections keep
+/// reading and writing (`VACUUM INTO` runs in one read transaction). `target` must not exist.
+pub async fn backup(db: &DatabaseConnection, target: &Path) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    anyhow::ensure!(
+        db.get_database_backend() == DatabaseBackend::Sqlite,
+        "`backup` copies a SQLite register; back PostgreSQL up with pg_dump"
+    );
+    anyhow::ensure!(
+        !target.exists(),
+        "{} exists already; choose a new file",
+        target.display()
+    );
+    let target = target
+        .to_str()
+        .context("the backup path is not valid UTF-8")?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await
+    .with_context(|| format!("writing the backup to {target}"))?;
+    Ok(())
+}
+
 /// The secret keying hashes, signatures and encryption: `REGISTER_SECRET`, or on SQLite a key
 /// file beside the database created once with mode 0600.
 pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {

@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`.
+//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`,
+//! `/readyz`, `/metrics`; every response carries `x-request-id`.
 
 use crate::{
     error::AppResult,
@@ -19,9 +20,15 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+mod ops;
 mod ws;
 
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
@@ -31,12 +38,18 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outermost last: the id is set (or kept from the caller), then the span logs it, then
+        // it is copied onto the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(ops::request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -49,13 +62,18 @@ async fn graphql(
         Ok(auth) => auth,
         Err(err) => {
             let err: async_graphql::Error = err.into();
-            return async_graphql::Response::from_errors(vec![
+            let response = async_graphql::Response::from_errors(vec![
                 err.into_server_error(Default::default()),
-            ])
-            .into();
+            ]);
+            crate::metrics::graphql_request(None, &response, std::time::Duration::ZERO);
+            return response.into();
         }
     };
-    let response = execute(&state, auth, request.into_inner()).await;
+    let request = request.into_inner();
+    let operation = request.operation_name.clone();
+    let started = std::time::Instant::now();
+    let response = execute(&state, auth, request).await;
+    crate::metrics::graphql_request(operation.as_deref(), &response, started.elapsed());
     response.into()
 }
 
@@ -79,8 +97,10 @@ pub async fn execute(
         .data(Loaders::new(&state.db))
         .data(context)
         .data(keys)
-        .data(state.dsr.clone());
-    errors::normalise(state.schema.execute(request).await, &state.field_index)
+        .data(state.dsr.clone())
+        .data(crate::graphql::issued::IssuedSecrets::default());
+    let response = errors::normalise(state.schema.execute(request).await, &state.field_index);
+    crate::graphql::hints::explain_limits(response, &state.config)
 }
 
 /// Reads `Authorization: Bearer <token>`; a missing header is anonymous, anything else unknown is rejected.

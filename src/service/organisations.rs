@@ -3,6 +3,7 @@
 use crate::{
     domain::{
         country::CountryCode,
+        dsr::seal::Sealer,
         reference::LegalReference,
         vocab::{LocationUse, OrganisationKind, OrganisationStatus, Regime},
     },
@@ -11,6 +12,7 @@ use crate::{
         audit::{self, Actor, Change},
         locations,
         page::{Page, PageRequest},
+        requests::secrets,
         validate, webhook_url,
     },
 };
@@ -74,6 +76,21 @@ pub async fn register(
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let (org, locations, _) =
+        register_issuing_secret(db, actor, input, allow_insecure_webhooks, None).await?;
+    Ok((org, locations))
+}
+
+/// As [`register`]; given a sealer, an organisation registered with an `erasureWebhookUrl` also
+/// gets its webhook secret in the same transaction, returned here and never again, so its first
+/// delivery is signed.
+pub async fn register_issuing_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
     let name = validate::text("name", &input.name, 200)?;
     let kind = input
         .kind
@@ -142,6 +159,7 @@ pub async fn register(
     }
     .insert(&txn)
     .await?;
+    let (org, issued) = issue_secret_if_needed(&txn, org, sealer).await?;
     let mut saved = Vec::with_capacity(locations.len());
     for (c, usage) in locations {
         saved.push(locations::insert_location(&txn, org.id, c, usage).await?);
@@ -154,7 +172,25 @@ pub async fn register(
     )
     .await?;
     txn.commit().await?;
-    Ok((org, saved))
+    Ok((org, saved, issued))
+}
+
+/// Gives an organisation that has a webhook URL but no secret its first secret (with a sealer).
+async fn issue_secret_if_needed(
+    txn: &impl ConnectionTrait,
+    org: organisation::Model,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
+    let Some(sealer) = sealer else {
+        return Ok((org, None));
+    };
+    if org.erasure_webhook_url.is_none() || org.webhook_secret.is_some() {
+        return Ok((org, None));
+    }
+    let (secret, sealed) = secrets::issue(sealer, org.id)?;
+    let mut active: organisation::ActiveModel = org.into();
+    active.webhook_secret = Set(Some(sealed));
+    Ok((active.update(txn).await?, Some(secret)))
 }
 
 pub async fn update(
@@ -164,6 +200,21 @@ pub async fn update(
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
 ) -> AppResult<organisation::Model> {
+    let (org, _) =
+        update_issuing_secret(db, actor, id, patch, allow_insecure_webhooks, None).await?;
+    Ok(org)
+}
+
+/// As [`update`]; given a sealer, an organisation that gets its first `erasureWebhookUrl` (and
+/// has no secret yet) also gets its webhook secret, returned here and never again.
+pub async fn update_issuing_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    patch: OrganisationPatch,
+    allow_insecure_webhooks: bool,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
     change(
         db,
         actor,
@@ -171,6 +222,7 @@ pub async fn update(
         id,
         patch,
         allow_insecure_webhooks,
+        sealer,
     )
     .await
 }
@@ -182,7 +234,8 @@ async fn change(
     id: &str,
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
-) -> AppResult<organisation::Model> {
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
     let id = validate::id("id", id)?;
     // Resolved before the transaction opens: no DNS lookup while rows are locked.
     let webhook = match patch.erasure_webhook_url.as_ref() {
@@ -244,6 +297,7 @@ async fn change(
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
+    let (saved, issued) = issue_secret_if_needed(&txn, saved, sealer).await?;
     audit::record(
         &txn,
         actor,
@@ -251,7 +305,7 @@ async fn change(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok((saved, issued))
 }
 
 /// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
@@ -264,7 +318,11 @@ pub async fn offboard(
         status: Some(OrganisationStatus::Offboarded),
         ..Default::default()
     };
-    change(db, actor, "offboardOrganisation", id, patch, false).await
+    Ok(
+        change(db, actor, "offboardOrganisation", id, patch, false, None)
+            .await?
+            .0,
+    )
 }
 
 /// The organisation with `id`, or `BAD_USER_INPUT` on `field` when it does not exist.
