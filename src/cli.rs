@@ -114,6 +114,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Init { name } => {
             let db = db::connect(&cli.config).await?;
+            // The key file too (on SQLite without REGISTER_SECRET): the register is complete,
+            // and a PostgreSQL set-up without its secret is told so now rather than at `serve`.
+            db::load_secret(&cli.config)?;
             let (row, secret) = tokens::create_first(&db, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -5,11 +5,13 @@ mod support;
 
 mod audit;
 mod auth;
+mod cli;
 mod fixtures;
 mod flows;
 mod hostile;
 mod http;
 mod matrix;
+mod ops;
 mod organisations;
 mod requests;
 mod schema;
