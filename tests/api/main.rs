@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod auth;
 mod cli;
+mod docs;
 mod fixtures;
 mod flows;
 mod hostile;
