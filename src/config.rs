@@ -150,6 +150,33 @@ pub struct Config {
         default_value = "privacy-register@localhost"
     )]
     pub smtp_from: String,
+
+    /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
+    #[arg(
+        long,
+        env = "REGISTER_WS_INIT_TIMEOUT_SECS",
+        global = true,
+        default_value_t = 10
+    )]
+    pub ws_init_timeout_secs: u64,
+
+    /// Seconds a WebSocket with no running operation may stay silent before it is closed.
+    #[arg(
+        long,
+        env = "REGISTER_WS_IDLE_TIMEOUT_SECS",
+        global = true,
+        default_value_t = 300
+    )]
+    pub ws_idle_timeout_secs: u64,
+
+    /// Seconds after which any WebSocket is closed; the client reconnects and authenticates anew.
+    #[arg(
+        long,
+        env = "REGISTER_WS_MAX_LIFETIME_SECS",
+        global = true,
+        default_value_t = 28_800
+    )]
+    pub ws_max_lifetime_secs: u64,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -183,6 +210,9 @@ impl Config {
             delivery_timeout_ms: 10_000,
             worker_poll_ms: 1_000,
             worker_in_process: true,
+            ws_init_timeout_secs: 10,
+            ws_idle_timeout_secs: 300,
+            ws_max_lifetime_secs: 28_800,
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
@@ -203,6 +233,18 @@ impl Config {
             .or_else(|| url.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or(rest);
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    pub fn ws_init_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_init_timeout_secs)
+    }
+
+    pub fn ws_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_idle_timeout_secs)
+    }
+
+    pub fn ws_max_lifetime(&self) -> Duration {
+        Duration::from_secs(self.ws_max_lifetime_secs)
     }
 
     pub fn request_timeout(&self) -> Duration {

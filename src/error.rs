@@ -2,6 +2,22 @@
 
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
+use std::sync::Arc;
+
+/// The contract's `extensions.code` values: the only place they are spelled.
+pub mod codes {
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// The cause of an `INTERNAL` error, carried as the GraphQL error's source (never serialised)
+/// so that the response normaliser can log it once, with the request id.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub String);
 
 /// Every refusal the service can give. Resolvers and services return this; only
 /// [`From<AppError> for async_graphql::Error`] turns it into what clients see.
@@ -48,12 +64,12 @@ impl AppError {
     /// The contract's machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Internal(_) => "INTERNAL",
+            Self::BadInput { .. } => codes::BAD_USER_INPUT,
+            Self::NotFound(_) => codes::NOT_FOUND,
+            Self::Conflict(_) => codes::CONFLICT,
+            Self::Forbidden(_) => codes::FORBIDDEN,
+            Self::Unauthenticated => codes::UNAUTHENTICATED,
+            Self::Internal(_) => codes::INTERNAL,
         }
     }
 }
@@ -71,20 +87,22 @@ impl From<DbErr> for AppError {
 
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        if let AppError::Internal(source) = &err {
-            tracing::error!(error = ?source, "internal error");
-        }
         let code = err.code();
         let field = match &err {
             AppError::BadInput { field, .. } => Some(field.clone()),
             _ => None,
         };
-        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+        let mut error = async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
             ext.set("code", code);
             if let Some(field) = field {
                 ext.set("field", field);
             }
-        })
+        });
+        if let AppError::Internal(cause) = &err {
+            // `{:#}` prints the whole chain of causes on one line.
+            error.source = Some(Arc::new(InternalCause(format!("{cause:#}"))));
+        }
+        error
     }
 }
 

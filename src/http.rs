@@ -4,9 +4,8 @@
 use crate::{
     error::AppResult,
     graphql::{
-        context::{Auth, RequestContext},
+        context::{self, Auth},
         errors,
-        loaders::Loaders,
     },
     service::tokens,
     state::AppState,
@@ -62,6 +61,11 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map_or_else(new_request_id, str::to_owned);
     let auth = match authenticate(&state, &headers).await {
         Ok(auth) => auth,
         Err(err) => {
@@ -69,6 +73,7 @@ async fn graphql(
             let response = async_graphql::Response::from_errors(vec![
                 err.into_server_error(Default::default()),
             ]);
+            let response = errors::normalise(response, &state.field_index, &request_id);
             crate::metrics::graphql_request(None, &response, std::time::Duration::ZERO);
             return response.into();
         }
@@ -76,51 +81,69 @@ async fn graphql(
     let request = request.into_inner();
     let operation = request.operation_name.clone();
     let started = std::time::Instant::now();
-    let response = execute(&state, auth, request).await;
+    let response = execute_as(&state, auth, request_id, request).await;
     crate::metrics::graphql_request(operation.as_deref(), &response, started.elapsed());
     response.into()
 }
 
-/// Runs one GraphQL request as `auth`, with fresh loaders; also used by in-process tests.
+/// The header that names a request in the log and in the response.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// A fresh request id: 16 random hex digits.
+pub fn new_request_id() -> String {
+    hex::encode(rand::random::<[u8; 8]>())
+}
+
+/// Runs one GraphQL request as `auth`; used by in-process tests.
 pub async fn execute(
     state: &AppState,
     auth: Auth,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let context = RequestContext {
-        db: state.db.clone(),
-        reference: state.reference.clone(),
-        config: state.config.clone(),
-        auth,
-    };
-    let keys = crate::service::subjects::SubjectKeys::new(
-        &state.secret,
-        state.config.phone_default_country,
-    );
-    let request = request
-        .data(Loaders::new(&state.db))
-        .data(context)
-        .data(keys)
-        .data(state.dsr.clone())
+    execute_as(state, auth, new_request_id(), request).await
+}
+
+/// Runs one GraphQL request as `auth` under `request_id`, as every HTTP request runs.
+pub async fn execute_as(
+    state: &AppState,
+    auth: Auth,
+    request_id: String,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let request = context::prepare(state, auth, request_id.clone(), request)
         .data(crate::graphql::issued::IssuedSecrets::default());
-    let response = errors::normalise(state.schema.execute(request).await, &state.field_index);
+    let response = errors::normalise(
+        state.schema.execute(request).await,
+        &state.field_index,
+        &request_id,
+    );
     crate::graphql::hints::explain_limits(response, &state.config)
 }
 
-/// Reads `Authorization: Bearer <token>`; a missing header is anonymous, anything else unknown is rejected.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(Auth::Anonymous);
+/// The token of `Authorization: Bearer <token>`. `None` when the header is missing, repeated,
+/// or not a bearer token.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
     };
-    let token = value
+    value
         .to_str()
         .ok()
         .and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .map(str::trim);
-    Ok(match token {
+        .map(str::trim)
+}
+
+/// Reads `Authorization: Bearer <token>`; no header is anonymous; a repeated header, another
+/// scheme, or an unknown, revoked or expired token is rejected.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
+    if headers.get(AUTHORIZATION).is_none() {
+        return Ok(Auth::Anonymous);
+    }
+    Ok(match bearer_token(headers) {
         Some(token) => authenticate_token(state, token).await?,
         None => Auth::Rejected,
     })

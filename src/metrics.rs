@@ -158,16 +158,13 @@ pub async fn render(db: &DatabaseConnection) -> Result<String, DbErr> {
     let _scrape = SCRAPE.lock().await;
     let tasks = |status: TaskStatus| {
         dsr_task::Entity::find()
-            .filter(dsr_task::Column::Status.eq(status.as_str()))
+            .filter(dsr_task::Column::Status.eq(status))
             .count(db)
     };
     let pending = tasks(TaskStatus::Pending).await?;
     let failed = tasks(TaskStatus::Failed).await?;
     let overdue = dsr_request::Entity::find()
-        .filter(
-            dsr_request::Column::Status
-                .is_in([DsrStatus::Open.as_str(), DsrStatus::InProgress.as_str()]),
-        )
+        .filter(dsr_request::Column::Status.is_in([DsrStatus::Open, DsrStatus::InProgress]))
         .filter(dsr_request::Column::DueOn.lt(Utc::now().date_naive()))
         .count(db)
         .await?;

@@ -7,7 +7,7 @@ use crate::{
     domain::reference::LegalReference,
     graphql::{AppSchema, build_schema, errors::FieldIndex},
     service::requests::{DsrEvents, DsrKeys},
-    service::taxonomy,
+    service::{subjects::SubjectKeys, taxonomy},
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -25,6 +25,8 @@ pub struct AppState {
     pub field_index: Arc<FieldIndex>,
     /// Sealing and the change feed of data-subject requests.
     pub dsr: DsrKeys,
+    /// Hashing and phone parsing of subject identifiers.
+    pub subject_keys: SubjectKeys,
 }
 
 impl AppState {
@@ -46,8 +48,10 @@ impl AppState {
             sealer: Sealer::new(&secret),
             events: DsrEvents::for_database(&db),
         };
+        let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
             dsr,
+            subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
             schema,
             db,

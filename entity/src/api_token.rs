@@ -1,5 +1,6 @@
 //! An API token: only the SHA-256 of the secret is kept.
 
+use crate::vocab::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub organisation_id: Option<i64>,
     #[sea_orm(unique)]
     #[serde(skip_serializing)]

@@ -1,6 +1,7 @@
 //! "A discloses these categories, for this activity, to B acting as ...", with its transfer evidence.
 
 use crate::Codes;
+use crate::vocab::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -11,13 +12,13 @@ pub struct Model {
     pub activity_id: i64,
     pub from_id: i64,
     pub to_id: i64,
-    pub recipient_role: String,
+    pub recipient_role: RecipientRole,
     #[sea_orm(column_type = "Json")]
     pub data_categories: Codes,
     pub continues_flow_id: Option<i64>,
-    pub mechanism: String,
-    pub scc_module: Option<String>,
-    pub derogation: Option<String>,
+    pub mechanism: TransferMechanism,
+    pub scc_module: Option<SccModule>,
+    pub derogation: Option<Derogation>,
     pub tia_completed_on: Option<Date>,
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures: free text evidence.
@@ -25,7 +26,39 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::processing_activity::Entity",
+        from = "Column::ActivityId",
+        to = "super::processing_activity::Column::Id"
+    )]
+    Activity,
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::FromId",
+        to = "super::organisation::Column::Id"
+    )]
+    From,
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::ToId",
+        to = "super::organisation::Column::Id"
+    )]
+    To,
+    #[sea_orm(
+        belongs_to = "super::data_flow::Entity",
+        from = "Column::ContinuesFlowId",
+        to = "super::data_flow::Column::Id"
+    )]
+    Continues,
+}
+
+impl Related<super::processing_activity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Activity.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,7 +10,25 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::subject_identifier::Entity")]
+    Identifier,
+    #[sea_orm(has_many = "super::subject_activity::Entity")]
+    SubjectActivity,
+}
+
+impl Related<super::subject_identifier::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Identifier.def()
+    }
+}
+
+impl Related<super::subject_activity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SubjectActivity.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

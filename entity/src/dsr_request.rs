@@ -1,6 +1,7 @@
 //! A data-subject request: what was asked, when it is due, and (only while it is open) the
 //! identifiers given, sealed.
 
+use crate::vocab::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -10,9 +11,9 @@ pub struct Model {
     pub id: i64,
     /// Random, non-identifying: what remains to name the request after an erasure.
     pub reference: String,
-    pub kind: String,
+    pub kind: DsrKind,
     /// OPEN, IN_PROGRESS or COMPLETED as last written; OVERDUE is derived from `due_on` on reading.
-    pub status: String,
+    pub status: DsrStatus,
     pub received_on: Date,
     pub due_on: Date,
     pub extension_months: Option<i32>,
@@ -30,7 +31,29 @@ pub struct Model {
     pub closure_reason: Option<String>,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::data_subject::Entity",
+        from = "Column::SubjectId",
+        to = "super::data_subject::Column::Id"
+    )]
+    Subject,
+    #[sea_orm(has_many = "super::dsr_task::Entity")]
+    Task,
+}
+
+impl Related<super::data_subject::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Subject.def()
+    }
+}
+
+impl Related<super::dsr_task::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Task.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,6 +3,7 @@
 //! idempotency key of every delivery attempt.
 
 use crate::Codes;
+use crate::vocab::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -12,8 +13,8 @@ pub struct Model {
     pub id: i64,
     pub request_id: i64,
     pub organisation_id: i64,
-    pub channel: String,
-    pub status: String,
+    pub channel: DeliveryChannel,
+    pub status: TaskStatus,
     #[sea_orm(column_type = "Json")]
     pub data_categories: Codes,
     /// The holder's activities this subject is in (ids as text).
@@ -33,7 +34,41 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::dsr_request::Entity",
+        from = "Column::RequestId",
+        to = "super::dsr_request::Column::Id"
+    )]
+    Request,
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::OrganisationId",
+        to = "super::organisation::Column::Id"
+    )]
+    Organisation,
+    #[sea_orm(has_many = "super::dsr_task_event::Entity")]
+    Event,
+}
+
+impl Related<super::dsr_request::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Request.def()
+    }
+}
+
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organisation.def()
+    }
+}
+
+impl Related<super::dsr_task_event::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Event.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

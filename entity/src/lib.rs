@@ -1,7 +1,7 @@
 //! sea-orm entities: the tables of the register, nothing else (no GraphQL, no rules).
 //!
-//! Vocabulary columns (kind, status, role, mechanism, ...) are stored as their contract names
-//! (`GROUP_COMPANY`, `SCC_2021`); the service parses them into domain enums.
+//! Vocabulary columns (kind, status, role, mechanism, ...) are typed with the enums of [`vocab`],
+//! stored as their contract names (`GROUP_COMPANY`, `SCC_2021`).
 
 pub mod api_token;
 pub mod audit_event;
@@ -19,5 +19,6 @@ pub mod processing_activity;
 pub mod subject_activity;
 pub mod subject_category;
 pub mod subject_identifier;
+pub mod vocab;
 
 pub use codes::Codes;

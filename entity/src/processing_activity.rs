@@ -1,6 +1,7 @@
 //! A purpose run by a controller, with its lawful basis, categories and retention rule.
 
 use crate::Codes;
+use crate::vocab::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub name: String,
     pub controller_id: i64,
     pub purpose: String,
-    pub lawful_basis: String,
+    pub lawful_basis: LawfulBasis,
     #[sea_orm(column_type = "Json")]
     pub data_categories: Codes,
     #[sea_orm(column_type = "Json")]
@@ -21,7 +22,29 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organisation::Entity",
+        from = "Column::ControllerId",
+        to = "super::organisation::Column::Id"
+    )]
+    Controller,
+    #[sea_orm(has_many = "super::data_flow::Entity")]
+    DataFlow,
+}
+
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Controller.def()
+    }
+}
+
+impl Related<super::data_flow::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DataFlow.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

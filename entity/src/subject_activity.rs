@@ -12,7 +12,33 @@ pub struct Model {
     pub linked_on: Date,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::data_subject::Entity",
+        from = "Column::SubjectId",
+        to = "super::data_subject::Column::Id"
+    )]
+    Subject,
+    #[sea_orm(
+        belongs_to = "super::processing_activity::Entity",
+        from = "Column::ActivityId",
+        to = "super::processing_activity::Column::Id"
+    )]
+    Activity,
+}
+
+impl Related<super::data_subject::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Subject.def()
+    }
+}
+
+impl Related<super::processing_activity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Activity.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

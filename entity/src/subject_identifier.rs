@@ -13,7 +13,21 @@ pub struct Model {
     pub subject_id: i64,
 }
 
+/// The foreign keys of this table, as declared in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::data_subject::Entity",
+        from = "Column::SubjectId",
+        to = "super::data_subject::Column::Id"
+    )]
+    Subject,
+}
+
+impl Related<super::data_subject::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Subject.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,22 +1,51 @@
 //! What every resolver may read: the database, the reference data, the configuration and the caller.
+//!
+//! [`prepare`] is the one place that equips an operation with it, for HTTP and WebSocket alike,
+//! once per operation: fresh DataLoaders (nothing cached across operations), the caller as
+//! authenticated for this operation, the subject keys and the request feed.
 
 use crate::{
     config::Config,
     domain::reference::LegalReference,
     error::AppError,
+    graphql::loaders::Loaders,
     service::{audit::Actor, tokens::Principal},
+    state::AppState,
 };
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
-/// Built per request by the HTTP handler (and by tests that execute the schema directly).
+/// Built per operation by [`prepare`].
 #[derive(Clone)]
 pub struct RequestContext {
     pub db: DatabaseConnection,
     pub reference: Arc<LegalReference>,
     pub config: Arc<Config>,
     pub auth: Auth,
+    /// Names the operation in the log (and the `x-request-id` response header over HTTP).
+    pub request_id: String,
+}
+
+/// Equips one operation with everything its resolvers read.
+pub fn prepare(
+    state: &AppState,
+    auth: Auth,
+    request_id: String,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    let context = RequestContext {
+        db: state.db.clone(),
+        reference: state.reference.clone(),
+        config: state.config.clone(),
+        auth,
+        request_id,
+    };
+    request
+        .data(Loaders::new(&state.db))
+        .data(context)
+        .data(state.subject_keys.clone())
+        .data(state.dsr.clone())
 }
 
 /// The outcome of reading the `Authorization` header.

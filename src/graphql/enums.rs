@@ -183,13 +183,3 @@ pub enum TaskOutcome {
     Completed,
     Exempt,
 }
-
-/// Parses a vocabulary column; a value the code does not know is data corruption, not user error.
-pub fn stored<T: std::str::FromStr>(column: &str, value: &str) -> async_graphql::Result<T> {
-    value.parse().map_err(|_| {
-        crate::error::AppError::internal(anyhow::anyhow!(
-            "unknown {column} value {value:?} in the database"
-        ))
-        .into()
-    })
-}

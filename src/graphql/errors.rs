@@ -1,6 +1,11 @@
-//! Gives every error in a response a contract code, including those async-graphql raises itself
-//! (syntax, validation, limits, argument coercion), which come without one.
+//! Gives every error in a response a contract code, and logs the server's faults.
+//!
+//! async-graphql's own refusals (syntax, validation, limits, argument coercion) come without a
+//! code: they are the caller's, `BAD_USER_INPUT`. Any other error without a code escaped the
+//! service's error type, so it is a fault: `INTERNAL`, logged with its message and request id,
+//! and never echoed. `INTERNAL` errors of the service are logged here too, with their cause.
 
+use crate::error::{InternalCause, codes};
 use async_graphql::{
     Response, ServerError,
     parser::types::{TypeKind, TypeSystemDefinition},
@@ -53,28 +58,53 @@ fn quoted_after(message: &str, marker: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_string())
 }
 
-/// Adds `code` (and `field` where it can be known) to errors that lack them.
-pub fn normalise(mut response: Response, index: &FieldIndex) -> Response {
+/// Adds `code` (and `field` where it can be known) to errors that lack them, and logs faults.
+pub fn normalise(mut response: Response, index: &FieldIndex, request_id: &str) -> Response {
     for error in &mut response.errors {
-        normalise_error(error, index);
+        normalise_error(error, index, request_id);
     }
     response
 }
 
-fn normalise_error(error: &mut ServerError, index: &FieldIndex) {
-    let has_code = error
+fn normalise_error(error: &mut ServerError, index: &FieldIndex, request_id: &str) {
+    let code = error
         .extensions
         .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
-    if has_code {
-        return;
+        .and_then(|e| e.get("code"))
+        .map(|c| c.to_string().trim_matches('"').to_string());
+    match code.as_deref() {
+        Some(codes::INTERNAL) => {
+            let cause = error
+                .source::<InternalCause>()
+                .map_or(error.message.as_str(), |c| c.0.as_str());
+            tracing::error!(request_id, path = ?error.path, cause, "internal error");
+        }
+        Some(_) => {}
+        None if is_callers_mistake(error) => {
+            let field = argument_field(&error.message).or_else(|| index.field_for(&error.message));
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            ext.set("code", codes::BAD_USER_INPUT);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        }
+        None => {
+            tracing::error!(request_id, path = ?error.path, cause = %error.message, "internal error");
+            error.message = "internal error".into();
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", codes::INTERNAL);
+        }
     }
-    let field = argument_field(&error.message).or_else(|| index.field_for(&error.message));
-    let ext = error.extensions.get_or_insert_with(Default::default);
-    ext.set("code", "BAD_USER_INPUT");
-    if let Some(field) = field {
-        ext.set("field", field);
-    }
+}
+
+/// async-graphql's own refusals: those raised before execution (parse, validation, depth and
+/// complexity limits) have no path; during execution, only argument coercion is the caller's.
+fn is_callers_mistake(error: &ServerError) -> bool {
+    error.path.is_empty()
+        || error.message.starts_with("Invalid value for argument")
+        || error.message.starts_with("Failed to parse")
 }
 
 /// `Invalid value for argument "input.country", ...` names `country`; the innermost segment

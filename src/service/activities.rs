@@ -47,7 +47,7 @@ pub async fn register(
     }
     let txn = db.begin().await?;
     let controller = organisations::find(&txn, controller_id, "controllerId").await?;
-    if controller.status == OrganisationStatus::Offboarded.as_str() {
+    if controller.status == OrganisationStatus::Offboarded {
         return Err(AppError::bad_input(
             "controllerId",
             "the controller is offboarded",
@@ -71,7 +71,7 @@ pub async fn register(
         name: Set(name),
         controller_id: Set(controller_id),
         purpose: Set(purpose),
-        lawful_basis: Set(input.lawful_basis.as_str().into()),
+        lawful_basis: Set(input.lawful_basis),
         data_categories: Set(Codes(data)),
         subject_categories: Set(Codes(subjects)),
         retention: Set(retention),

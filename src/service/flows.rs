@@ -88,7 +88,7 @@ pub async fn record(
     let activity = activities::find(&txn, activity_id, "activityId").await?;
     organisations::find(&txn, from_id, "fromId").await?;
     let recipient = organisations::find(&txn, to_id, "toId").await?;
-    if recipient.status == OrganisationStatus::Offboarded.as_str() {
+    if recipient.status == OrganisationStatus::Offboarded {
         return Err(AppError::bad_input(
             "toId",
             format!("{} is offboarded: no new flows to it", recipient.name),
@@ -142,12 +142,12 @@ pub async fn record(
         activity_id: Set(activity_id),
         from_id: Set(from_id),
         to_id: Set(to_id),
-        recipient_role: Set(input.recipient_role.as_str().into()),
+        recipient_role: Set(input.recipient_role),
         data_categories: Set(Codes(categories)),
         continues_flow_id: Set(continues),
-        mechanism: Set(mechanism.as_str().into()),
-        scc_module: Set(input.scc_module.map(|m| m.as_str().into())),
-        derogation: Set(input.derogation.map(|d| d.as_str().into())),
+        mechanism: Set(mechanism),
+        scc_module: Set(input.scc_module),
+        derogation: Set(input.derogation),
         tia_completed_on: Set(tia),
         signed_on: Set(signed),
         evidence: Set(evidence),

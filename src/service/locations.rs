@@ -77,7 +77,7 @@ pub(crate) async fn insert_location(
     Ok(location::ActiveModel {
         organisation_id: Set(organisation_id),
         country: Set(country.to_string()),
-        usage: Set(usage.as_str().into()),
+        usage: Set(usage),
         ..Default::default()
     }
     .insert(db)

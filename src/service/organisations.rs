@@ -139,12 +139,8 @@ pub async fn register_issuing_secret(
     let now = Utc::now();
     let org = organisation::ActiveModel {
         name: Set(name),
-        kind: Set(kind.as_str().into()),
-        status: Set(input
-            .status
-            .unwrap_or(OrganisationStatus::Active)
-            .as_str()
-            .into()),
+        kind: Set(kind),
+        status: Set(input.status.unwrap_or(OrganisationStatus::Active)),
         country: Set(country.to_string()),
         company_number: Set(company_number),
         parent_id: Set(parent_id),
@@ -255,7 +251,7 @@ async fn change(
         org.name = Set(validate::text("name", &name, 200)?);
     }
     if let Some(kind) = patch.kind {
-        org.kind = Set(kind.as_str().into());
+        org.kind = Set(kind);
     }
     if let Some(country) = patch.country {
         org.country = Set(validate::country("country", &country)?.to_string());
@@ -293,7 +289,7 @@ async fn change(
         org.dpf_certified = Set(certified);
     }
     if let Some(status) = patch.status {
-        org.status = Set(status.as_str().into());
+        org.status = Set(status);
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;

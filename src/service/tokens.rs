@@ -80,7 +80,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let model = api_token::ActiveModel {
         name: Set(name),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         organisation_id: Set(organisation_id),
         token_hash: Set(digest(&token)),
         created_at: Set(Utc::now()),
@@ -125,13 +125,7 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<O
     if row.revoked_at.is_some() || row.expires_at.is_some_and(|at| at <= now) {
         return Ok(None);
     }
-    let role = row.role.parse::<Role>().map_err(|_| {
-        AppError::internal(anyhow::anyhow!(
-            "token {} has unknown role {}",
-            row.id,
-            row.role
-        ))
-    })?;
+    let role = row.role;
     Ok(Some(Principal {
         token_id: row.id,
         name: row.name,

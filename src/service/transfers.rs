@@ -6,10 +6,7 @@ use crate::{
         country::CountryCode,
         reference::LegalReference,
         transfer::{self, ExporterRole, Transfer, Verdict},
-        vocab::{
-            Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
-            VerdictStatus,
-        },
+        vocab::{ProblemCode, RecipientRole, Regime, TransferMechanism, VerdictStatus},
     },
     error::{AppError, AppResult},
 };
@@ -69,14 +66,6 @@ pub fn regime_of_chain(
         .find_map(|c| reference.regime_of(c, on))
 }
 
-fn parse<T: std::str::FromStr>(column: &str, value: &str) -> AppResult<T> {
-    value.parse().map_err(|_| {
-        AppError::internal(anyhow::anyhow!(
-            "unknown {column} value {value:?} in the database"
-        ))
-    })
-}
-
 fn country(value: &str) -> AppResult<CountryCode> {
     CountryCode::parse(value).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("invalid country {value:?} in the database"))
@@ -99,7 +88,7 @@ fn transfer_of(
     destination: CountryCode,
 ) -> AppResult<Transfer> {
     let flow = facts.flow;
-    let mechanism: TransferMechanism = parse("mechanism", &flow.mechanism)?;
+    let mechanism = flow.mechanism;
     let mut t = Transfer::new(
         regime,
         country(&facts.exporter.country)?,
@@ -107,17 +96,9 @@ fn transfer_of(
         mechanism,
     );
     t.exporter_role = Some(ExporterRole::of_flow(facts.continued_recipient_role));
-    t.recipient_role = Some(parse("recipient_role", &flow.recipient_role)?);
-    t.scc_module = flow
-        .scc_module
-        .as_deref()
-        .map(|m| parse::<SccModule>("scc_module", m))
-        .transpose()?;
-    t.derogation = flow
-        .derogation
-        .as_deref()
-        .map(|d| parse::<Derogation>("derogation", d))
-        .transpose()?;
+    t.recipient_role = Some(flow.recipient_role);
+    t.scc_module = flow.scc_module;
+    t.derogation = flow.derogation;
     t.tia_completed_on = flow.tia_completed_on;
     t.signed_on = flow.signed_on;
     t.importer_dpf_certified = Some(facts.recipient.dpf_certified);
@@ -237,9 +218,7 @@ impl Register {
             recipient: self.organisation(flow.to_id)?,
             recipient_locations: self.locations.get(&flow.to_id).map_or(&[], Vec::as_slice),
             regime: regime_of_chain(reference, exporters, on),
-            continued_recipient_role: continued
-                .map(|c| parse::<RecipientRole>("recipient_role", &c.recipient_role))
-                .transpose()?,
+            continued_recipient_role: continued.map(|c| c.recipient_role),
         })
     }
 

@@ -9,7 +9,7 @@
 use crate::{
     domain::{
         holdings::{self, ActivityRow, FlowRow, Holding},
-        vocab::{OrganisationStatus, RecipientRole},
+        vocab::OrganisationStatus,
     },
     error::{AppError, AppResult},
     service::subjects::{self, Quoted, SubjectKeys},
@@ -70,7 +70,7 @@ pub async fn who_holds(
             countries.insert(org.country.clone());
             Ok(HeldBy {
                 countries: countries.into_iter().collect(),
-                offboarded: org.status == OrganisationStatus::Offboarded.as_str(),
+                offboarded: org.status == OrganisationStatus::Offboarded,
                 holding,
             })
         })
@@ -165,13 +165,7 @@ fn flow_rows(flows: &[data_flow::Model]) -> AppResult<Vec<FlowRow>> {
                 id: f.id,
                 activity_id: f.activity_id,
                 to_id: f.to_id,
-                role: f.recipient_role.parse::<RecipientRole>().map_err(|_| {
-                    AppError::internal(anyhow::anyhow!(
-                        "flow {} has an unknown role {:?}",
-                        f.id,
-                        f.recipient_role
-                    ))
-                })?,
+                role: f.recipient_role,
                 data_categories: f.data_categories.0.clone(),
                 continues_flow_id: f.continues_flow_id,
             })

@@ -16,8 +16,8 @@ const PHRASES: &[&str] = &[
 ];
 
 /// The reason an activity's data is exempt from erasure, if it is.
-pub fn exemption(lawful_basis: &str, retention: &str) -> Option<String> {
-    if lawful_basis == LawfulBasis::LegalObligation.as_str() {
+pub fn exemption(lawful_basis: LawfulBasis, retention: &str) -> Option<String> {
+    if lawful_basis == LawfulBasis::LegalObligation {
         return Some("lawful basis LEGAL_OBLIGATION (Art 17(3)(b))".into());
     }
     let lower = retention.to_lowercase();
@@ -33,10 +33,16 @@ mod tests {
 
     #[test]
     fn legal_obligation_and_legal_claims_retention_are_exempt() {
-        assert!(exemption("LEGAL_OBLIGATION", "6 years").is_some());
-        assert!(exemption("CONTRACT", "7 years after termination, for Legal Claims").is_some());
-        assert!(exemption("CONTRACT", "as required by law").is_some());
-        assert!(exemption("CONTRACT", "2 years after the last login").is_none());
-        assert!(exemption("CONSENT", "until consent is withdrawn").is_none());
+        assert!(exemption(LawfulBasis::LegalObligation, "6 years").is_some());
+        assert!(
+            exemption(
+                LawfulBasis::Contract,
+                "7 years after termination, for Legal Claims"
+            )
+            .is_some()
+        );
+        assert!(exemption(LawfulBasis::Contract, "as required by law").is_some());
+        assert!(exemption(LawfulBasis::Contract, "2 years after the last login").is_none());
+        assert!(exemption(LawfulBasis::Consent, "until consent is withdrawn").is_none());
     }
 }

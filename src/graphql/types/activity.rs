@@ -2,12 +2,8 @@
 
 use super::organisation::Organisation;
 use crate::{
-    domain::vocab,
     error::AppError,
-    graphql::{
-        enums::{LawfulBasis, stored},
-        loaders::loaders,
-    },
+    graphql::{enums::LawfulBasis, loaders::loaders},
 };
 use async_graphql::{ID, Object, Result};
 use entity::processing_activity;
@@ -40,8 +36,8 @@ impl ProcessingActivity {
         &self.0.purpose
     }
 
-    async fn lawful_basis(&self) -> Result<LawfulBasis> {
-        Ok(stored::<vocab::LawfulBasis>("lawfulBasis", &self.0.lawful_basis)?.into())
+    async fn lawful_basis(&self) -> LawfulBasis {
+        self.0.lawful_basis.into()
     }
 
     async fn data_categories(&self) -> &[String] {

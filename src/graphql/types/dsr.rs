@@ -1,9 +1,8 @@
 //! `DataSubjectRequest`, `DsrTask` and `DsrTaskEvent` (the proof of each transition).
 
 use crate::{
-    domain::vocab,
     graphql::{
-        enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus, stored},
+        enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus},
         loaders::loaders,
         scalars::Date,
         types::organisation::Organisation,
@@ -22,8 +21,8 @@ impl DataSubjectRequest {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn kind(&self) -> Result<DsrKind> {
-        Ok(stored::<vocab::DsrKind>("kind", &self.0.kind)?.into())
+    async fn kind(&self) -> DsrKind {
+        self.0.kind.into()
     }
     /// COMPLETED when every task is COMPLETED or EXEMPT; OVERDUE when open after `dueOn`.
     async fn status(&self) -> Result<DsrStatus> {
@@ -85,11 +84,11 @@ impl DsrTask {
             .map(Organisation)
             .ok_or_else(|| "the task's organisation is missing".into())
     }
-    async fn channel(&self) -> Result<DeliveryChannel> {
-        Ok(stored::<vocab::DeliveryChannel>("channel", &self.0.channel)?.into())
+    async fn channel(&self) -> DeliveryChannel {
+        self.0.channel.into()
     }
-    async fn status(&self) -> Result<TaskStatus> {
-        Ok(stored::<vocab::TaskStatus>("status", &self.0.status)?.into())
+    async fn status(&self) -> TaskStatus {
+        self.0.status.into()
     }
     /// Delivery attempts made so far.
     async fn attempts(&self) -> i32 {
@@ -146,15 +145,11 @@ impl DsrTaskEvent {
     }
     /// The status before (null for filing).
     #[graphql(name = "fromStatus")]
-    async fn previous_status(&self) -> Result<Option<TaskStatus>> {
-        self.0
-            .from_status
-            .as_deref()
-            .map(|s| Ok(stored::<vocab::TaskStatus>("from_status", s)?.into()))
-            .transpose()
+    async fn previous_status(&self) -> Option<TaskStatus> {
+        self.0.from_status.map(Into::into)
     }
-    async fn to_status(&self) -> Result<TaskStatus> {
-        Ok(stored::<vocab::TaskStatus>("to_status", &self.0.to_status)?.into())
+    async fn to_status(&self) -> TaskStatus {
+        self.0.to_status.into()
     }
     async fn detail(&self) -> Option<&str> {
         self.0.detail.as_deref()

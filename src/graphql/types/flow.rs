@@ -4,11 +4,11 @@ use super::{
     activity::ProcessingActivity, organisation::Organisation, transfer::TransferAssessment,
 };
 use crate::{
-    domain::{country::CountryCode, vocab},
+    domain::country::CountryCode,
     error::AppError,
     graphql::{
         context::request,
-        enums::{Derogation, RecipientRole, SccModule, TransferMechanism, stored},
+        enums::{Derogation, RecipientRole, SccModule, TransferMechanism},
         loaders::loaders,
         scalars::{Date, date_or_today},
     },
@@ -56,8 +56,8 @@ impl DataFlow {
         organisation(ctx, self.0.to_id).await
     }
 
-    async fn recipient_role(&self) -> Result<RecipientRole> {
-        Ok(stored::<vocab::RecipientRole>("recipientRole", &self.0.recipient_role)?.into())
+    async fn recipient_role(&self) -> RecipientRole {
+        self.0.recipient_role.into()
     }
 
     async fn data_categories(&self) -> &[String] {
@@ -72,24 +72,16 @@ impl DataFlow {
         }
     }
 
-    async fn mechanism(&self) -> Result<TransferMechanism> {
-        Ok(stored::<vocab::TransferMechanism>("mechanism", &self.0.mechanism)?.into())
+    async fn mechanism(&self) -> TransferMechanism {
+        self.0.mechanism.into()
     }
 
-    async fn scc_module(&self) -> Result<Option<SccModule>> {
-        self.0
-            .scc_module
-            .as_deref()
-            .map(|m| Ok(stored::<vocab::SccModule>("sccModule", m)?.into()))
-            .transpose()
+    async fn scc_module(&self) -> Option<SccModule> {
+        self.0.scc_module.map(Into::into)
     }
 
-    async fn derogation(&self) -> Result<Option<Derogation>> {
-        self.0
-            .derogation
-            .as_deref()
-            .map(|d| Ok(stored::<vocab::Derogation>("derogation", d)?.into()))
-            .transpose()
+    async fn derogation(&self) -> Option<Derogation> {
+        self.0.derogation.map(Into::into)
     }
 
     async fn tia_completed_on(&self) -> Option<Date> {
@@ -177,10 +169,7 @@ pub(crate) async fn assessments(
             break;
         };
         if continued_role.is_none() {
-            continued_role = Some(stored::<vocab::RecipientRole>(
-                "recipientRole",
-                &previous.recipient_role,
-            )?);
+            continued_role = Some(previous.recipient_role);
         }
         exporters.push(country_of(
             &organisation_model(ctx, previous.from_id).await?,

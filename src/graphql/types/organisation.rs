@@ -4,7 +4,7 @@ use crate::{
     domain::{country::CountryCode, vocab},
     graphql::{
         context::request,
-        enums::{LocationUse, OrganisationKind, OrganisationStatus, stored},
+        enums::{LocationUse, OrganisationKind, OrganisationStatus},
         issued::IssuedSecrets,
         loaders::loaders,
         policy,
@@ -37,12 +37,12 @@ impl Organisation {
         &self.0.name
     }
 
-    async fn kind(&self) -> Result<OrganisationKind> {
-        Ok(stored::<vocab::OrganisationKind>("kind", &self.0.kind)?.into())
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
     }
 
-    async fn status(&self) -> Result<OrganisationStatus> {
-        Ok(stored::<vocab::OrganisationStatus>("status", &self.0.status)?.into())
+    async fn status(&self) -> OrganisationStatus {
+        self.0.status.into()
     }
 
     /// Country of establishment (ISO 3166-1 alpha-2).
@@ -152,8 +152,8 @@ impl Location {
     }
 
     #[graphql(name = "use")]
-    async fn usage(&self) -> Result<LocationUse> {
-        Ok(stored::<vocab::LocationUse>("use", &self.0.usage)?.into())
+    async fn usage(&self) -> LocationUse {
+        self.0.usage.into()
     }
 
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {

@@ -1,7 +1,7 @@
 //! Closing a request by hand (CLOSED): withdrawn by the subject, manifestly unfounded, or finished
 //! outside the register. Its identifiers are destroyed at once; its tasks and their proof stay.
 
-use super::{DsrKeys, parse};
+use super::DsrKeys;
 use crate::{
     domain::vocab::{DeliveryChannel, DsrStatus, TaskStatus},
     error::{AppError, AppResult},
@@ -31,9 +31,8 @@ pub async fn close(
         .all(&txn)
         .await?;
     for task in &tasks {
-        let delivered_by_worker =
-            parse::<DeliveryChannel>(&task.channel)? != DeliveryChannel::Manual;
-        if delivered_by_worker && parse::<TaskStatus>(&task.status)? == TaskStatus::Pending {
+        let delivered_by_worker = task.channel != DeliveryChannel::Manual;
+        if delivered_by_worker && task.status == TaskStatus::Pending {
             return Err(AppError::bad_input(
                 "requestId",
                 format!(
@@ -45,7 +44,7 @@ pub async fn close(
     }
     let now = Utc::now();
     let mut active: dsr_request::ActiveModel = before.clone().into();
-    active.status = Set(DsrStatus::Closed.as_str().into());
+    active.status = Set(DsrStatus::Closed);
     active.sealed_identifiers = Set(None);
     active.closed_at = Set(Some(now));
     active.closure_reason = Set(Some(reason));

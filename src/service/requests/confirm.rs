@@ -1,7 +1,7 @@
 //! Closing the loop: holders confirm their tasks with evidence, the DPO confirms manual and
 //! e-mail tasks and may exempt any task, and the request follows its tasks to done.
 
-use super::{DsrKeys, parse, record_event, refresh};
+use super::{DsrKeys, record_event, refresh};
 use crate::{
     domain::{
         dsr::{deadline, lifecycle},
@@ -25,7 +25,7 @@ const MAX_EVIDENCE: usize = 4000;
 /// its data has a retention exemption; DPO and ADMIN manual and e-mail tasks (a webhook task is
 /// its processor's to confirm), and EXEMPT on any task.
 fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome) -> AppResult<()> {
-    let channel: DeliveryChannel = parse(&task.channel)?;
+    let channel: DeliveryChannel = task.channel;
     match principal.role {
         Role::Processor => {
             if principal.organisation_id != Some(task.organisation_id) {
@@ -80,12 +80,12 @@ pub async fn confirm(
         .await?
         .ok_or_else(|| AppError::bad_input("taskId", format!("no task with id {id}")))?;
     authorise(principal, &before, outcome)?;
-    let current: TaskStatus = parse(&before.status)?;
+    let current: TaskStatus = before.status;
     let next =
         lifecycle::confirm(current, outcome).map_err(|e| AppError::Conflict(e.to_string()))?;
     let now = Utc::now();
     let mut active: dsr_task::ActiveModel = before.clone().into();
-    active.status = Set(next.as_str().into());
+    active.status = Set(next);
     active.evidence = Set(evidence.clone());
     active.confirmed_by = Set(Some(actor.name.clone()));
     active.confirmed_at = Set(Some(now));
@@ -110,7 +110,7 @@ pub async fn confirm(
     )
     .await?;
     let request = refresh(&txn, after.request_id).await?;
-    if request.status == DsrStatus::Completed.as_str() {
+    if request.status == DsrStatus::Completed {
         super::holders::forget_if_erased(&txn, &request).await?;
     }
     audit::record(

@@ -7,7 +7,7 @@
 //! at any moment leaves the row `PENDING` with its lease running out, after which any worker
 //! retries it: delivery is at least once, always with the task id as idempotency key.
 
-use super::{DsrKeys, mail, open_identifiers, parse, read, record_event, refresh, secrets};
+use super::{DsrKeys, mail, open_identifiers, read, record_event, refresh, secrets};
 use crate::{
     config::Config,
     domain::{
@@ -105,7 +105,7 @@ impl Worker {
         // Without an SMTP server no retry can succeed: the task fails at once, so a person
         // sees it and sends the request by hand, instead of finding out an hour later.
         let final_attempt =
-            task.channel == DeliveryChannel::Email.as_str() && self.config.smtp_url.is_none();
+            task.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
         if let Err(err) = self.record(&task, outcome, final_attempt).await {
             tracing::error!(task = task.id, error = ?err, "recording a delivery attempt failed");
         }
@@ -125,7 +125,7 @@ impl Worker {
             tracing::error!(task = task.id, error = ?err, "preparing a delivery failed");
             format!("could not prepare the delivery: {err}")
         })?;
-        let kind: DsrKind = parse(&request.kind).map_err(|e| e.to_string())?;
+        let kind: DsrKind = request.kind;
         let action = match (kind, &task.retention_exemption) {
             (DsrKind::Erasure, Some(_)) => "RESTRICT",
             (DsrKind::Erasure, None) => "ERASE",
@@ -141,7 +141,7 @@ impl Worker {
             action: action.into(),
             retention_exemption: task.retention_exemption.clone(),
         };
-        match parse::<DeliveryChannel>(&task.channel).map_err(|e| e.to_string())? {
+        match task.channel {
             DeliveryChannel::Webhook => self.post(task, &org, &body).await,
             DeliveryChannel::Email => {
                 let to = org
@@ -216,7 +216,7 @@ impl Worker {
         else {
             return Ok(());
         };
-        if current.status != TaskStatus::Pending.as_str() || current.attempts != claimed.attempts {
+        if current.status != TaskStatus::Pending || current.attempts != claimed.attempts {
             // Confirmed meanwhile, or the lease ran out and another attempt began.
             return Ok(());
         }
@@ -260,7 +260,7 @@ impl Worker {
             }
         };
         let mut active: dsr_task::ActiveModel = current.into();
-        active.status = Set(status.as_str().into());
+        active.status = Set(status);
         active.next_attempt_at = Set(next);
         active.last_error = Set(error);
         active.updated_at = Set(now);
@@ -278,7 +278,7 @@ impl Worker {
         let request: dsr_request::Model = refresh(&txn, saved.request_id).await?;
         txn.commit().await?;
         crate::metrics::delivery_attempt(
-            &claimed.channel,
+            claimed.channel.as_str(),
             match status {
                 TaskStatus::Sent => "sent",
                 TaskStatus::Failed => "failed",

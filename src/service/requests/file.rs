@@ -84,8 +84,8 @@ pub async fn file(
     let now = Utc::now();
     let request = dsr_request::ActiveModel {
         reference: Set(reference),
-        kind: Set(input.kind.as_str().into()),
-        status: Set(DsrStatus::Open.as_str().into()),
+        kind: Set(input.kind),
+        status: Set(DsrStatus::Open),
         received_on: Set(received_on),
         due_on: Set(due_on),
         subject_id: Set(subject_id),
@@ -122,12 +122,12 @@ pub async fn file(
         let exemption = activities
             .iter()
             .filter(|a| holder.activity_ids.contains(&a.id))
-            .find_map(|a| retention::exemption(&a.lawful_basis, &a.retention));
+            .find_map(|a| retention::exemption(a.lawful_basis, &a.retention));
         let task = dsr_task::ActiveModel {
             request_id: Set(request.id),
             organisation_id: Set(org.id),
-            channel: Set(channel.as_str().into()),
-            status: Set(TaskStatus::Pending.as_str().into()),
+            channel: Set(channel),
+            status: Set(TaskStatus::Pending),
             data_categories: Set(Codes(holder.data_categories)),
             activity_ids: Set(Codes(
                 holder.activity_ids.iter().map(i64::to_string).collect(),

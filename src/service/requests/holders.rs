@@ -67,7 +67,7 @@ pub async fn forget_if_erased(
     db: &impl ConnectionTrait,
     request: &dsr_request::Model,
 ) -> AppResult<()> {
-    if request.kind != DsrKind::Erasure.as_str() {
+    if request.kind != DsrKind::Erasure {
         return Ok(());
     }
     let Some(subject_id) = request.subject_id else {

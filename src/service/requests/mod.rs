@@ -53,17 +53,11 @@ pub fn open_identifiers(sealer: &Sealer, request: &dsr_request::Model) -> AppRes
 
 /// The status a request shows today: stored OPEN/IN_PROGRESS become OVERDUE after `due_on`.
 pub fn shown_status(request: &dsr_request::Model, today: NaiveDate) -> AppResult<DsrStatus> {
-    let stored: DsrStatus = parse(&request.status)?;
+    let stored: DsrStatus = request.status;
     Ok(match stored {
         DsrStatus::Open | DsrStatus::InProgress if today > request.due_on => DsrStatus::Overdue,
         other => other,
     })
-}
-
-pub(crate) fn parse<T: std::str::FromStr>(value: &str) -> AppResult<T> {
-    value
-        .parse()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("unknown stored value {value:?}")))
 }
 
 /// Appends a task transition to the proof.
@@ -81,8 +75,8 @@ pub(crate) async fn record_event(
         request_id: Set(task.request_id),
         occurred_at: Set(Utc::now()),
         actor: Set(actor.to_string()),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().to_string()),
+        from_status: Set(from),
+        to_status: Set(to),
         detail: Set(detail),
         evidence: Set(evidence),
         ..Default::default()
@@ -119,7 +113,7 @@ pub(crate) async fn refresh(
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("request {request_id} is gone")))?;
     // A request closed by hand stays closed whatever its tasks do afterwards.
-    if request.status == DsrStatus::Closed.as_str() {
+    if request.status == DsrStatus::Closed {
         return Ok(request);
     }
     let statuses = dsr_task::Entity::find()
@@ -128,16 +122,16 @@ pub(crate) async fn refresh(
         .all(db)
         .await?
         .iter()
-        .map(|t| parse::<TaskStatus>(&t.status))
-        .collect::<AppResult<Vec<_>>>()?;
+        .map(|t| t.status)
+        .collect::<Vec<_>>();
     // Stored without the calendar (never OVERDUE): that is derived when shown.
     let status = lifecycle::request_status(&statuses, NaiveDate::MAX, NaiveDate::MIN);
-    if status.as_str() == request.status {
+    if status == request.status {
         return Ok(request);
     }
     let now = Utc::now();
     let mut active: dsr_request::ActiveModel = request.into();
-    active.status = Set(status.as_str().to_string());
+    active.status = Set(status);
     active.updated_at = Set(now);
     if status == DsrStatus::Completed {
         active.sealed_identifiers = Set(None);
