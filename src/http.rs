@@ -53,6 +53,7 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(ops::sanitise_request_id))
         .with_state(state)
 }
 
@@ -110,8 +111,7 @@ pub async fn execute_as(
     request_id: String,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let request = context::prepare(state, auth, request_id.clone(), request)
-        .data(crate::graphql::issued::IssuedSecrets::default());
+    let request = context::prepare(state, auth, request_id.clone(), request);
     let response = errors::normalise(
         state.schema.execute(request).await,
         &state.field_index,

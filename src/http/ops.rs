@@ -75,6 +75,24 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
 }
 
+/// Longest caller-given `x-request-id` kept (as the GraphQL handler keeps it).
+const LONGEST_REQUEST_ID: usize = 64;
+
+/// Drops a caller's `x-request-id` that is empty, longer than 64 characters or not plain
+/// visible ASCII, so a fresh one is made: the id goes into every log line of the request.
+pub async fn sanitise_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let keep = request.headers().get("x-request-id").is_none_or(|v| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= LONGEST_REQUEST_ID
+            && bytes.iter().all(|b| b.is_ascii_graphic())
+    });
+    if !keep {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
 /// The span of one request: method, path (never the query string or headers, which may carry
 /// tokens) and the request id that `SetRequestIdLayer` put on it.
 pub fn request_span<B>(request: &Request<B>) -> tracing::Span {

@@ -183,6 +183,13 @@ async fn every_response_carries_a_request_id_and_echoes_the_callers(app: TestApp
         .await
         .expect("post");
     assert_eq!(id(&given), "trace-from-the-proxy-42");
+    let overlong = reqwest::Client::new()
+        .get(format!("{base}/healthz"))
+        .header("x-request-id", "x".repeat(65))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(id(&overlong).len(), 36, "replaced by a fresh id");
 }
 
 const REGISTER_WITH_SECRET: &str = r#"mutation($input: RegisterOrganisationInput!) {
