@@ -270,7 +270,12 @@ async fn worker(config: Config) -> anyhow::Result<()> {
 }
 
 async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
-    let db = db::connect_existing(&config).await?;
+    // The API contract names `token create` as a way to the first token of a new register, so it
+    // may create the register (saying so); listing and revoking need the existing one.
+    let db = match command {
+        TokenCommand::Create { .. } => db::connect_announced(&config).await?,
+        _ => db::connect_existing(&config).await?,
+    };
     match command {
         TokenCommand::Create {
             name,

@@ -60,7 +60,7 @@ fn commands_that_need_a_register_refuse_a_missing_file_naming_where_they_looked(
     let csv = csv.display().to_string();
     for args in [
         vec!["token", "list"],
-        vec!["token", "create", "--name", "dpo", "--role", "DPO"],
+        vec!["token", "revoke", "--name", "dpo"],
         vec!["audit", "verify"],
         vec!["subjects", "import", "--file", &csv],
         vec!["backup", "copy.sqlite"],
@@ -91,6 +91,39 @@ fn commands_that_need_a_register_refuse_a_missing_file_naming_where_they_looked(
     // The commands that make a register still do.
     assert!(run(dir.path(), None, &["migrate"]).status.success());
     assert!(expected.is_file());
+}
+
+/// The API contract names `token create` as a way to a new register's first token, so it
+/// creates the register, but says so, naming the file.
+#[test]
+fn token_create_on_a_missing_register_creates_it_and_says_where() {
+    let dir = tempfile::tempdir().expect("dir");
+    let expected = std::path::absolute(dir.path().join("transfer-register.sqlite")).expect("abs");
+    let output = run(
+        dir.path(),
+        None,
+        &["token", "create", "--name", "dpo", "--role", "DPO"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let note = text(&output.stderr);
+    assert!(
+        note.contains(&format!("no register at {}", expected.display())),
+        "{note}"
+    );
+    assert!(note.contains("creating a new, empty one"), "{note}");
+    assert!(
+        text(&output.stdout)
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("trk_"))
+    );
+    let again = run(
+        dir.path(),
+        None,
+        &["token", "create", "--name", "auditor", "--role", "AUDITOR"],
+    );
+    assert!(again.status.success());
+    assert!(text(&again.stderr).is_empty(), "{}", text(&again.stderr));
 }
 
 #[tokio::test]
