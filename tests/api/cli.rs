@@ -127,7 +127,7 @@ fn token_create_on_a_missing_register_creates_it_and_says_where() {
 }
 
 #[tokio::test]
-async fn serve_on_a_register_without_a_token_says_how_to_create_the_first() {
+async fn serve_on_a_register_without_a_token_says_how_to_create_the_first_and_warns_without_smtp() {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let dir = tempfile::tempdir().expect("dir");
     let mut child = tokio::process::Command::new(BIN)
@@ -154,6 +154,21 @@ async fn serve_on_a_register_without_a_token_says_how_to_create_the_first() {
     .await
     .expect("the hint is printed at start");
     assert!(hint.contains("transfer-register init"), "{hint}");
+    // The log (stdout) warns that e-mail cannot be sent.
+    let stdout = child.stdout.take().expect("stdout");
+    let mut log = BufReader::new(stdout).lines();
+    let warning = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = log.next_line().await.expect("line") {
+            if line.contains("no SMTP server is configured") {
+                return line;
+            }
+        }
+        panic!("serve ended without the SMTP warning");
+    })
+    .await
+    .expect("the warning is logged at start");
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("REGISTER_SMTP_URL"), "{warning}");
     child.kill().await.expect("kill");
 }
 
