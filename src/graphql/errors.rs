@@ -153,4 +153,41 @@ mod tests {
             "ambiguous: three Date fields"
         );
     }
+
+    fn normalised(message: &str, path: bool) -> ServerError {
+        let mut error = ServerError::new(message, None);
+        if path {
+            error.path = vec![async_graphql::PathSegment::Field("organisation".into())];
+        }
+        normalise_error(&mut error, &FieldIndex::default(), "test");
+        error
+    }
+
+    fn code(error: &ServerError) -> String {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_error_without_a_code_during_execution_is_internal_and_not_echoed() {
+        let error = normalised("Data `SubjectKeys` does not exist.", true);
+        assert_eq!(code(&error), "\"INTERNAL\"");
+        assert_eq!(error.message, "internal error");
+    }
+
+    #[test]
+    fn async_graphqls_own_refusals_are_the_callers() {
+        let parse = normalised("Unknown field \"nope\" on type \"Query\".", false);
+        assert_eq!(code(&parse), "\"BAD_USER_INPUT\"");
+        let coercion = normalised(
+            r#"Invalid value for argument "input.kind", enumeration type "OrganisationKind" does not contain the value "X""#,
+            true,
+        );
+        assert_eq!(code(&coercion), "\"BAD_USER_INPUT\"");
+        assert!(coercion.message.contains("OrganisationKind"));
+    }
 }

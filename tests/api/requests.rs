@@ -29,6 +29,7 @@ db_tests!(
     a_request_is_closed_by_hand_only_once_delivery_has_ended,
     rotating_a_webhook_secret_returns_it_once_and_never_shows_it,
     filing_without_any_identifier_is_refused_and_changes_nothing,
+    a_processor_is_refused_another_organisations_task_before_its_input_is_checked,
 );
 
 async fn filing_fans_out_one_task_per_holder_by_the_contract_channel(app: TestApp) {
@@ -421,7 +422,7 @@ const CLOSE: &str = r#"mutation($input: CloseDataSubjectRequestInput!) {
   closeDataSubjectRequest(input: $input) { status closureReason identifiersKept closedAt } }"#;
 
 async fn a_request_is_closed_by_hand_only_once_delivery_has_ended(app: TestApp) {
-    chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
     let id = file(&app, "ACCESS", None).await;
     // The processor's webhook task is still PENDING: the worker would need the identifiers.
     let refused = app
@@ -456,5 +457,50 @@ async fn a_request_is_closed_by_hand_only_once_delivery_has_ended(app: TestApp) 
         show(&app, &id).await["status"],
         json!("CLOSED"),
         "stays closed"
+    );
+    // Closed is closed: the controller's manual task can no longer be confirmed.
+    let shown = show(&app, &id).await;
+    let late = confirm(
+        &app,
+        as_role(&app, Role::Dpo, None).await,
+        task_of(&shown, &chain.controller),
+        "COMPLETED",
+        Some("erased after all"),
+    )
+    .await;
+    assert_error(&late, "CONFLICT", None);
+}
+
+async fn a_processor_is_refused_another_organisations_task_before_its_input_is_checked(
+    app: TestApp,
+) {
+    let chain = chain(&app, &[Behaviour::Succeed, Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let shown = show(&app, &id).await;
+    let other_task = task_of(&shown, &chain.processors[1]);
+    let processor = as_role(&app, Role::Processor, Some(&chain.processors[0])).await;
+    // No evidence, which would be refused too: the ownership refusal comes first.
+    let foreign = confirm(&app, processor.clone(), other_task, "COMPLETED", None).await;
+    assert_error(&foreign, "FORBIDDEN", None);
+    let missing = confirm(
+        &app,
+        processor,
+        &json!({ "id": "999999" }),
+        "COMPLETED",
+        None,
+    )
+    .await;
+    assert_error(&missing, "FORBIDDEN", None);
+    let shape = |r: &Value| {
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .replace(other_task["id"].as_str().unwrap_or_default(), "N")
+            .replace("999999", "N")
+    };
+    assert_eq!(
+        shape(&foreign),
+        shape(&missing),
+        "another organisation's task and a missing one get the same answer"
     );
 }

@@ -21,28 +21,19 @@ use sea_orm::{ActiveValue::Set, QuerySelect, TransactionTrait, prelude::*};
 /// Longest evidence or reason text kept.
 const MAX_EVIDENCE: usize = 4000;
 
-/// Who may confirm what: a PROCESSOR only its own organisation's tasks, and EXEMPT only where
-/// its data has a retention exemption; DPO and ADMIN manual and e-mail tasks (a webhook task is
-/// its processor's to confirm), and EXEMPT on any task.
+/// Who may confirm what: a PROCESSOR only its own organisation's tasks; DPO and ADMIN manual and
+/// e-mail tasks (a webhook task is its processor's to confirm), and EXEMPT on any task. Checked
+/// before anything else about the input, so a refusal reveals nothing about the task.
 fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome) -> AppResult<()> {
-    let channel: DeliveryChannel = task.channel;
     match principal.role {
         Role::Processor => {
             if principal.organisation_id != Some(task.organisation_id) {
-                return Err(AppError::Forbidden(
-                    "this task belongs to another organisation".into(),
-                ));
-            }
-            if outcome == TaskOutcome::Exempt && task.retention_exemption.is_none() {
-                return Err(AppError::bad_input(
-                    "outcome",
-                    "this holder's data has no retention exemption: only the DPO can exempt it",
-                ));
+                return Err(not_yours(&task.id.to_string()));
             }
             Ok(())
         }
         Role::Admin | Role::Dpo => {
-            if channel == DeliveryChannel::Webhook && outcome != TaskOutcome::Exempt {
+            if task.channel == DeliveryChannel::Webhook && outcome != TaskOutcome::Exempt {
                 return Err(AppError::Forbidden(
                     "a webhook task is confirmed by its processor".into(),
                 ));
@@ -56,6 +47,14 @@ fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome
     }
 }
 
+/// A PROCESSOR's answer for a task that is missing or another organisation's: the same, so that
+/// it learns nothing about tasks that are not its own.
+fn not_yours(task_id: &str) -> AppError {
+    AppError::Forbidden(format!(
+        "your organisation has no task {task_id:?} to confirm"
+    ))
+}
+
 pub async fn confirm(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -64,7 +63,35 @@ pub async fn confirm(
     outcome: TaskOutcome,
     evidence: Option<&str>,
 ) -> AppResult<dsr_task::Model> {
-    let id = validate::id("taskId", task_id)?;
+    let is_processor = principal.role == Role::Processor;
+    let id = match validate::id("taskId", task_id) {
+        Ok(id) => id,
+        Err(_) if is_processor => return Err(not_yours(task_id)),
+        Err(err) => return Err(err),
+    };
+    let actor = Actor::from(principal);
+    let txn = db.begin().await?;
+    let before = match dsr_task::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    {
+        Some(task) => task,
+        None if is_processor => return Err(not_yours(task_id)),
+        None => {
+            return Err(AppError::bad_input(
+                "taskId",
+                format!("no task with id {id}"),
+            ));
+        }
+    };
+    authorise(principal, &before, outcome)?;
+    if is_processor && outcome == TaskOutcome::Exempt && before.retention_exemption.is_none() {
+        return Err(AppError::bad_input(
+            "outcome",
+            "this holder's data has no retention exemption: only the DPO can exempt it",
+        ));
+    }
     let evidence = validate::optional_text("evidence", evidence, MAX_EVIDENCE)?;
     if outcome != TaskOutcome::Acknowledged && evidence.is_none() {
         return Err(AppError::bad_input(
@@ -72,14 +99,15 @@ pub async fn confirm(
             "evidence is required to complete or exempt a task: it is the proof kept",
         ));
     }
-    let actor = Actor::from(principal);
-    let txn = db.begin().await?;
-    let before = dsr_task::Entity::find_by_id(id)
-        .lock_exclusive()
+    let request = dsr_request::Entity::find_by_id(before.request_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::bad_input("taskId", format!("no task with id {id}")))?;
-    authorise(principal, &before, outcome)?;
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("task {id} has no request")))?;
+    if request.status == DsrStatus::Closed {
+        return Err(AppError::Conflict(
+            "the request is closed: its tasks can no longer be confirmed".into(),
+        ));
+    }
     let current: TaskStatus = before.status;
     let next =
         lifecycle::confirm(current, outcome).map_err(|e| AppError::Conflict(e.to_string()))?;
