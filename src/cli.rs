@@ -233,6 +233,9 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         .context("`backup` copies a SQLite register; back PostgreSQL up with pg_dump")?;
     let db = db::connect_existing(config).await?;
     db::backup(&db, file).await?;
+    // As private as the register: it holds the subject hashes and the sealed requests.
+    #[cfg(unix)]
+    std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     println!("register copied to {}", file.display());
     let key = source.with_extension("key");
     if config.secret.as_deref().is_none_or(str::is_empty) && key.is_file() {

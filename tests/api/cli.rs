@@ -256,6 +256,15 @@ fn a_backup_of_a_register_with_a_key_file_copies_the_key_beside_it() {
         std::fs::read(dir.path().join("saved.key")).expect("copied key"),
         key
     );
+    #[cfg(unix)]
+    for file in ["saved.sqlite", "saved.key"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(file))
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
     let again = run(dir.path(), None, &["backup", "saved.sqlite"]);
     assert!(
         !again.status.success(),
