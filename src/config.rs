@@ -151,6 +151,11 @@ pub struct Config {
     )]
     pub smtp_from: String,
 
+    /// A newer legal reference file (same format as `reference/transfer_law.json`) replacing the
+    /// one compiled in. It is checked in full at start; a bad file stops the service.
+    #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
+    pub reference_file: Option<PathBuf>,
+
     /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
     #[arg(
         long,
@@ -216,6 +221,7 @@ impl Config {
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
+            reference_file: None,
         }
     }
 
