@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `export-schema`, `token ...`.
+//! The command line: `serve`, `init`, `migrate`, `export-schema`, `token ...`, `backup`.
 
 use crate::{
     config::{Config, ServeArgs},
@@ -31,6 +31,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the GraphQL service.
     Serve(ServeArgs),
+    /// Create the register if needed and its first ADMIN token, printed once on the last line
+    /// (refused once the register has any token).
+    Init {
+        /// The first token's name.
+        #[arg(long, default_value = "admin")]
+        name: String,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Run only the delivery worker (webhook and e-mail tasks), until SIGINT/SIGTERM.
@@ -52,6 +59,12 @@ pub enum Command {
     Import(crate::service::import::cli::ImportArgs),
     /// Export the record of processing, the transfers, the gaps or a table of the register.
     Export(ExportArgs),
+    /// Copy the SQLite register (and its key file) to FILE while the service runs; for
+    /// PostgreSQL use pg_dump.
+    Backup {
+        /// The new file to write (must not exist).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +143,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ExportSchema => {
             print!("{}", graphql::sdl());
         }
+        Command::Init { name } => {
+            let db = db::connect(&cli.config).await?;
+            // The key file too (on SQLite without REGISTER_SECRET): the register is complete,
+            // and a PostgreSQL set-up without its secret is told so now rather than at `serve`.
+            db::load_secret(&cli.config)?;
+            let (row, secret) = tokens::create_first(&db, &name)
+                .await
+                .map_err(AppError::into_cli)?;
+            if let Some(path) = cli.config.sqlite_path() {
+                let path = std::path::absolute(&path).unwrap_or(path);
+                println!("register: {}", path.display());
+            }
+            println!(
+                "created the first token {:?} with role {}; it is shown only now, keep it:",
+                row.name, row.role
+            );
+            println!("{secret}");
+        }
+        Command::Backup { file } => backup(&cli.config, &file).await?,
         Command::Migrate => {
             db::connect(&cli.config).await?;
             println!("migrations applied");
@@ -138,7 +170,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker => worker(cli.config).await?,
         Command::Token(command) => token(cli.config, command).await?,
         Command::Subjects(SubjectsCommand::Import { file }) => {
-            let state = AppState::new(cli.config).await?;
+            let db = db::connect_existing(&cli.config).await?;
+            let state = AppState::with_db(cli.config, db).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
             let n = crate::service::subject_import::import(&state.db, &state.subject_keys, reader)
@@ -162,7 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export(args) => export(cli.config, args).await?,
         Command::Audit(AuditCommand::Verify) => {
-            let db = db::connect(&cli.config).await?;
+            let db = db::connect_existing(&cli.config).await?;
             return match audit::verify(&db).await.map_err(AppError::into_cli)? {
                 Ok(n) => {
                     println!("audit chain intact: {n} events");
@@ -229,6 +262,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %db::redact(&state.config.database_url()), "serving");
+    first_run_hints(&state).await;
     let delivery = state
         .config
         .worker_in_process
@@ -245,6 +279,61 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a new operator needs to hear at start: how to get a first token, and that e-mail
+/// tasks go to people while no SMTP server is configured.
+async fn first_run_hints(state: &AppState) {
+    match tokens::count(&state.db).await {
+        Ok(0) => {
+            let hint = "this register has no API token yet: every query will be refused. \
+                        Create the first (ADMIN) token with `transfer-register init`, run with \
+                        the same DATABASE_URL (or in the same folder for the default SQLite file)";
+            tracing::warn!("{hint}");
+            eprintln!("{hint}");
+        }
+        Ok(_) => {}
+        Err(err) => tracing::error!(error = %err, "counting tokens failed"),
+    }
+    warn_without_smtp(&state.config);
+}
+
+fn warn_without_smtp(config: &Config) {
+    if config.smtp_url.is_none() {
+        tracing::warn!(
+            "no SMTP server is configured (REGISTER_SMTP_URL): e-mail tasks fail at once, their \
+             lastError saying to send the request by hand"
+        );
+    }
+}
+
+/// `VACUUM INTO` the file, and the key file beside it when the secret is one (without it a
+/// restored register cannot find its subjects or open its requests).
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let source = config
+        .sqlite_path()
+        .context("`backup` copies a SQLite register; back PostgreSQL up with pg_dump")?;
+    let db = db::connect_existing(config).await?;
+    db::backup(&db, file).await?;
+    // As private as the register: it holds the subject hashes and the sealed requests.
+    #[cfg(unix)]
+    std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    println!("register copied to {}", file.display());
+    let key = source.with_extension("key");
+    if config.secret.as_deref().is_none_or(str::is_empty) && key.is_file() {
+        let target = file.with_extension("key");
+        anyhow::ensure!(
+            !target.exists(),
+            "{} exists already; the key file was not copied",
+            target.display()
+        );
+        std::fs::copy(&key, &target)
+            .with_context(|| format!("copying the key file to {}", target.display()))?;
+        #[cfg(unix)]
+        std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        println!("key file copied to {}", target.display());
+    }
+    Ok(())
+}
+
 fn delivery_worker(state: &AppState) -> requests::delivery::Worker {
     requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
 }
@@ -254,6 +343,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     init_tracing();
     let state = AppState::new(config).await?;
     tracing::info!(database = %db::redact(&state.config.database_url()), "delivering");
+    warn_without_smtp(&state.config);
     tokio::select! {
         () = delivery_worker(&state).run() => {},
         () = shutdown_signal() => {},
@@ -263,7 +353,12 @@ async fn worker(config: Config) -> anyhow::Result<()> {
 }
 
 async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
-    let db = db::connect(&config).await?;
+    // The API contract names `token create` as a way to the first token of a new register, so it
+    // may create the register (saying so); listing and revoking need the existing one.
+    let db = match command {
+        TokenCommand::Create { .. } => db::connect_announced(&config).await?,
+        _ => db::connect_existing(&config).await?,
+    };
     match command {
         TokenCommand::Create {
             name,

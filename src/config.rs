@@ -127,9 +127,20 @@ pub struct Config {
     pub worker_in_process: bool,
 
     /// SMTP server for e-mail tasks: `smtp://host:port` (plain), `smtp://host:587?tls=required`
-    /// (STARTTLS) or `smtps://host:465`, credentials as `user:pass@`. Unset: e-mail tasks fail.
+    /// (STARTTLS) or `smtps://host:465`, credentials as `user:pass@`. Unset: e-mail tasks fail at
+    /// once (no retries), saying to send the request by hand.
     #[arg(long, env = "REGISTER_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
+
+    /// Bearer token `GET /metrics` requires; unset, the metrics are open to whoever reaches the
+    /// listening address (they hold counts and operation names, no personal data).
+    #[arg(
+        long,
+        env = "REGISTER_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 
     /// Sender address of e-mail tasks.
     #[arg(
@@ -208,6 +219,7 @@ impl Config {
             ws_idle_timeout_secs: 300,
             ws_max_lifetime_secs: 28_800,
             smtp_url: None,
+            metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
             reference_file: None,
         }

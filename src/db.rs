@@ -4,7 +4,10 @@ use crate::config::Config;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -41,6 +44,75 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .await
         .context("applying migrations")?;
     Ok(db)
+}
+
+/// The absolute path of the configured SQLite register when that file does not exist.
+pub fn missing_register(config: &Config) -> Option<PathBuf> {
+    let path = config.sqlite_path()?;
+    let absolute = std::path::absolute(&path).unwrap_or(path);
+    (!absolute.is_file()).then_some(absolute)
+}
+
+fn whence(config: &Config) -> &'static str {
+    if config.database_url.is_some() {
+        "from DATABASE_URL"
+    } else {
+        "DATABASE_URL is unset, so the default file in the working directory"
+    }
+}
+
+/// Opens a register that must exist already: on SQLite a missing file is refused, naming the
+/// absolute path looked at, instead of creating a second, empty register beside the real one.
+pub async fn connect_existing(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if let Some(absolute) = missing_register(config) {
+        anyhow::bail!(
+            "no register at {} ({}); run this command where the service runs, or set DATABASE_URL \
+             to its database (`transfer-register init` creates a new register)",
+            absolute.display(),
+            whence(config),
+        );
+    }
+    connect(config).await
+}
+
+/// Opens the register, creating it if needed, and says so on stderr when it does: the API
+/// contract lets `token create` make the first token of a new register, but never silently.
+pub async fn connect_announced(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if let Some(absolute) = missing_register(config) {
+        eprintln!(
+            "note: no register at {} ({}): creating a new, empty one. If the service runs on \
+             another database, what this command writes is not there: set DATABASE_URL to it",
+            absolute.display(),
+            whence(config),
+        );
+    }
+    connect(config).await
+}
+
+/// Writes a consistent copy of the SQLite register to `target` while other connections keep
+/// reading and writing (`VACUUM INTO` runs in one read transaction). `target` must not exist.
+pub async fn backup(db: &DatabaseConnection, target: &Path) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    anyhow::ensure!(
+        db.get_database_backend() == DatabaseBackend::Sqlite,
+        "`backup` copies a SQLite register; back PostgreSQL up with pg_dump"
+    );
+    anyhow::ensure!(
+        !target.exists(),
+        "{} exists already; choose a new file",
+        target.display()
+    );
+    let target = target
+        .to_str()
+        .context("the backup path is not valid UTF-8")?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await
+    .with_context(|| format!("writing the backup to {target}"))?;
+    Ok(())
 }
 
 /// The secret keying hashes, signatures and encryption: `REGISTER_SECRET`, or on SQLite a key

@@ -33,7 +33,9 @@ pub enum AppError {
     #[error("{0}")]
     Forbidden(String),
     #[error(
-        "a valid bearer token is required: send `Authorization: Bearer <token>`; an administrator creates one with `transfer-register token create`"
+        "a valid bearer token is required: send `Authorization: Bearer <token>`. An ADMIN creates \
+         tokens with `transfer-register token create --name NAME --role ROLE`; on a new register, \
+         `transfer-register init` creates the first one"
     )]
     Unauthenticated,
     /// Logged in full, shown to clients only as "internal error".

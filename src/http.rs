@@ -1,5 +1,6 @@
-//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`, and the
-//! console at `/` and `/console/`.
+//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`,
+//! `/readyz`, `/metrics`, `/exports/...`, and the console at `/` and `/console/`; every response
+//! carries `x-request-id`.
 
 use crate::{
     error::AppResult,
@@ -20,9 +21,15 @@ use axum::{
 };
 mod console;
 mod exports;
+mod ops;
 mod ws;
 
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
 
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
@@ -35,12 +42,23 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/exports/{file}", get(exports::export))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outermost last: the id is set (or kept from the caller), then the span logs it, then
+        // it is copied onto the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(ops::request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(ops::sanitise_request_id))
         .with_state(state)
 }
 
@@ -61,12 +79,17 @@ async fn graphql(
             let response = async_graphql::Response::from_errors(vec![
                 err.into_server_error(Default::default()),
             ]);
-            return errors::normalise(response, &state.field_index, &request_id).into();
+            let response = errors::normalise(response, &state.field_index, &request_id);
+            crate::metrics::graphql_request(None, &response, std::time::Duration::ZERO);
+            return response.into();
         }
     };
-    execute_as(&state, auth, request_id, request.into_inner())
-        .await
-        .into()
+    let request = request.into_inner();
+    let operation = request.operation_name.clone();
+    let started = std::time::Instant::now();
+    let response = execute_as(&state, auth, request_id, request).await;
+    crate::metrics::graphql_request(operation.as_deref(), &response, started.elapsed());
+    response.into()
 }
 
 /// The header that names a request in the log and in the response.
@@ -94,11 +117,12 @@ pub async fn execute_as(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let request = context::prepare(state, auth, request_id.clone(), request);
-    errors::normalise(
+    let response = errors::normalise(
         state.schema.execute(request).await,
         &state.field_index,
         &request_id,
-    )
+    );
+    crate::graphql::hints::explain_limits(response, &state.config)
 }
 
 /// The token of `Authorization: Bearer <token>`. `None` when the header is missing, repeated,

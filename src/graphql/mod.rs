@@ -3,6 +3,8 @@
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod hints;
+pub mod issued;
 pub mod loaders;
 mod mutation;
 pub mod policy;

@@ -3,6 +3,7 @@
 use crate::{
     domain::{
         country::CountryCode,
+        dsr::seal::Sealer,
         reference::LegalReference,
         vocab::{LocationUse, OrganisationKind, OrganisationStatus, Regime},
     },
@@ -11,6 +12,7 @@ use crate::{
         audit::{self, Actor, Change},
         locations,
         page::{Page, PageRequest},
+        requests::secrets,
         validate, webhook_url,
     },
 };
@@ -188,9 +190,24 @@ pub async fn register(
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let (org, locations, _) =
+        register_issuing_secret(db, actor, input, allow_insecure_webhooks, None).await?;
+    Ok((org, locations))
+}
+
+/// As [`register`]; given a sealer, an organisation registered with an `erasureWebhookUrl` also
+/// gets its webhook secret in the same transaction, returned here and never again, so its first
+/// delivery is signed.
+pub async fn register_issuing_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
     let checked = check(input, allow_insecure_webhooks).await?;
     let txn = db.begin().await?;
-    let saved = insert(&txn, actor, checked).await?;
+    let saved = insert(&txn, actor, checked, sealer).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -203,14 +220,16 @@ pub async fn register_in(
     allow_insecure_webhooks: bool,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
     let checked = check(input, allow_insecure_webhooks).await?;
-    insert(txn, actor, checked).await
+    let (org, locations, _) = insert(txn, actor, checked, None).await?;
+    Ok((org, locations))
 }
 
 async fn insert(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     input: CheckedOrganisation,
-) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
     if let Some(parent) = input.parent_id {
         find(txn, parent, "parentId").await?;
     }
@@ -254,6 +273,7 @@ async fn insert(
     }
     .insert(txn)
     .await?;
+    let (org, issued) = issue_secret_if_needed(txn, org, sealer).await?;
     let mut saved = Vec::with_capacity(input.locations.len());
     for (c, usage) in input.locations {
         saved.push(locations::insert_location(txn, org.id, c, usage).await?);
@@ -265,7 +285,25 @@ async fn insert(
         Change::created("registerOrganisation", "organisation", org.id, &after)?,
     )
     .await?;
-    Ok((org, saved))
+    Ok((org, saved, issued))
+}
+
+/// Gives an organisation that has a webhook URL but no secret its first secret (with a sealer).
+async fn issue_secret_if_needed(
+    txn: &impl ConnectionTrait,
+    org: organisation::Model,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
+    let Some(sealer) = sealer else {
+        return Ok((org, None));
+    };
+    if org.erasure_webhook_url.is_none() || org.webhook_secret.is_some() {
+        return Ok((org, None));
+    }
+    let (secret, sealed) = secrets::issue(sealer, org.id)?;
+    let mut active: organisation::ActiveModel = org.into();
+    active.webhook_secret = Set(Some(sealed));
+    Ok((active.update(txn).await?, Some(secret)))
 }
 
 /// The organisation whose user key is `reference`, if any.
@@ -286,6 +324,21 @@ pub async fn update(
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
 ) -> AppResult<organisation::Model> {
+    let (org, _) =
+        update_issuing_secret(db, actor, id, patch, allow_insecure_webhooks, None).await?;
+    Ok(org)
+}
+
+/// As [`update`]; given a sealer, an organisation that gets its first `erasureWebhookUrl` (and
+/// has no secret yet) also gets its webhook secret, returned here and never again.
+pub async fn update_issuing_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    patch: OrganisationPatch,
+    allow_insecure_webhooks: bool,
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
     change(
         db,
         actor,
@@ -293,6 +346,7 @@ pub async fn update(
         id,
         patch,
         allow_insecure_webhooks,
+        sealer,
     )
     .await
 }
@@ -304,7 +358,8 @@ async fn change(
     id: &str,
     patch: OrganisationPatch,
     allow_insecure_webhooks: bool,
-) -> AppResult<organisation::Model> {
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Option<String>)> {
     let id = validate::id("id", id)?;
     // Resolved before the transaction opens: no DNS lookup while rows are locked.
     let webhook = match patch.erasure_webhook_url.as_ref() {
@@ -366,6 +421,7 @@ async fn change(
     }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
+    let (saved, issued) = issue_secret_if_needed(&txn, saved, sealer).await?;
     audit::record(
         &txn,
         actor,
@@ -373,7 +429,7 @@ async fn change(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok((saved, issued))
 }
 
 /// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
@@ -386,7 +442,11 @@ pub async fn offboard(
         status: Some(OrganisationStatus::Offboarded),
         ..Default::default()
     };
-    change(db, actor, "offboardOrganisation", id, patch, false).await
+    Ok(
+        change(db, actor, "offboardOrganisation", id, patch, false, None)
+            .await?
+            .0,
+    )
 }
 
 /// The organisation with `id`, or `BAD_USER_INPUT` on `field` when it does not exist.

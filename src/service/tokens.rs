@@ -159,6 +159,27 @@ pub async fn revoke(db: &DatabaseConnection, name: &str) -> AppResult<api_token:
     Ok(saved)
 }
 
+/// The first ADMIN token of a register (`transfer-register init`); refused once any token exists,
+/// revoked ones included, so `init` cannot be used to mint an extra ADMIN later.
+pub async fn create_first(
+    db: &DatabaseConnection,
+    name: &str,
+) -> AppResult<(api_token::Model, String)> {
+    let existing = count(db).await?;
+    if existing > 0 {
+        return Err(AppError::Conflict(format!(
+            "this register has {existing} token(s) already; an ADMIN creates more with \
+             `transfer-register token create --name NAME --role ROLE`"
+        )));
+    }
+    create(db, name, Role::Admin, None, None).await
+}
+
+/// How many tokens the register has ever had (revoked and expired ones included).
+pub async fn count(db: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(api_token::Entity::find().count(db).await?)
+}
+
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> {
     Ok(api_token::Entity::find()
         .order_by_asc(api_token::Column::Id)

@@ -106,28 +106,6 @@ fn every_name_of_the_contract_is_served_with_its_type() {
     );
 }
 
-#[test]
-fn the_contract_copy_matches_the_shared_contract_when_present() {
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/API_CONTRACT.md");
-    let Ok(text) = std::fs::read_to_string(shared) else {
-        eprintln!("skipped: ../shared/API_CONTRACT.md is not beside the checkout");
-        return;
-    };
-    let start = text.find("```graphql\n").expect("schema block") + "```graphql\n".len();
-    let end = start + text[start..].find("```").expect("block end");
-    let copy = include_str!("../contract.graphql");
-    let body: String = copy
-        .lines()
-        .skip_while(|l| l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(
-        body,
-        &text[start..end],
-        "tests/contract.graphql is out of date with API_CONTRACT.md"
-    );
-}
-
 /// Every schema element without a description, as `Type`, `Type.field`, `Type.field(arg)`,
 /// `Input.field` or `Enum::VALUE`. Built-in scalars, directives and introspection types are not
 /// in the SDL, so everything listed is the API's own.

@@ -101,13 +101,27 @@ impl Phone {
             }
         }
         if candidates.is_empty() {
-            return Err(refuse("must start with + and the country code"));
+            return Err(refuse(
+                "must start with + and the country code (no default country is configured for \
+                 national numbers: set REGISTER_PHONE_DEFAULT_COUNTRY to read them as one)",
+            ));
         }
+        let assumed = (!international).then_some(default_country).flatten();
         candidates
             .into_iter()
             .find_map(|(region, written)| e164(region, &written))
             .map(Self)
-            .ok_or_else(|| refuse("is not a valid phone number"))
+            .ok_or_else(|| match assumed {
+                // The user may not know a country was assumed at all: say which, and the way out.
+                Some(region) => refuse(&format!(
+                    "is not a valid phone number of {country}: a number without + is read as a \
+                     national number of the default country, {country} \
+                     (REGISTER_PHONE_DEFAULT_COUNTRY). Write it with + and its country code, \
+                     or change REGISTER_PHONE_DEFAULT_COUNTRY",
+                    country = region.country().as_str()
+                )),
+                None => refuse("is not a valid phone number"),
+            })
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,6 +1,7 @@
 //! Registering, changing and offboarding organisations and their locations.
 
 use crate::{
+    graphql::issued::IssuedSecrets,
     graphql::{
         context::request,
         enums::{LocationUse, OrganisationKind, OrganisationStatus},
@@ -10,6 +11,7 @@ use crate::{
     service::{
         locations,
         organisations::{self, NewOrganisation, OrganisationPatch},
+        requests::DsrKeys,
     },
 };
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
@@ -133,7 +135,8 @@ pub struct OrganisationMutation;
 
 #[Object]
 impl OrganisationMutation {
-    /// Registers an organisation with its locations.
+    /// Registers an organisation with its locations. With an `erasureWebhookUrl` it also gets its
+    /// webhook secret, readable once as `webhookSecret` in this response.
     async fn register_organisation(
         &self,
         ctx: &Context<'_>,
@@ -170,13 +173,24 @@ impl OrganisationMutation {
             reference: input.reference,
             security_measures: input.security_measures,
         };
-        let (org, _) =
-            organisations::register(&rc.db, &rc.actor()?, new, rc.config.webhook_allow_insecure)
-                .await?;
+        let issued = ctx.data_opt::<IssuedSecrets>();
+        let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);
+        let (org, _, secret) = organisations::register_issuing_secret(
+            &rc.db,
+            &rc.actor()?,
+            new,
+            rc.config.webhook_allow_insecure,
+            sealer,
+        )
+        .await?;
+        if let (Some(issued), Some(secret)) = (issued, secret) {
+            issued.insert(org.id, secret);
+        }
         Ok(Organisation(org))
     }
 
-    /// Changes an organisation's details.
+    /// Changes an organisation's details. An organisation given its first `erasureWebhookUrl`
+    /// also gets its webhook secret, readable once as `webhookSecret` in this response.
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,
@@ -200,14 +214,20 @@ impl OrganisationMutation {
             dpf_certified: input.dpf_certified,
             status: input.status.map(Into::into),
         };
-        let org = organisations::update(
+        let issued = ctx.data_opt::<IssuedSecrets>();
+        let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);
+        let (org, secret) = organisations::update_issuing_secret(
             &rc.db,
             &rc.actor()?,
             &input.id,
             changes,
             rc.config.webhook_allow_insecure,
+            sealer,
         )
         .await?;
+        if let (Some(issued), Some(secret)) = (issued, secret) {
+            issued.insert(org.id, secret);
+        }
         Ok(Organisation(org))
     }
 

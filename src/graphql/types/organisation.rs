@@ -5,6 +5,7 @@ use crate::{
     graphql::{
         context::request,
         enums::{LocationUse, OrganisationKind, OrganisationStatus},
+        issued::IssuedSecrets,
         loaders::loaders,
         policy,
         scalars::Date,
@@ -93,6 +94,15 @@ impl Organisation {
     /// Where data-subject requests are delivered as signed HTTP POSTs.
     async fn erasure_webhook_url(&self) -> Option<&str> {
         self.0.erasure_webhook_url.as_deref()
+    }
+
+    /// The webhook secret this very mutation issued, in its response only; null everywhere else.
+    /// Registering an organisation with an `erasureWebhookUrl`, or giving one that has no secret
+    /// its first URL, issues one, so its first delivery is already signed
+    /// (`X-Register-Signature`). Keep it: it is never shown again (`rotateWebhookSecret` replaces it).
+    async fn webhook_secret(&self, ctx: &async_graphql::Context<'_>) -> Option<String> {
+        ctx.data_opt::<IssuedSecrets>()
+            .and_then(|issued| issued.get(self.0.id))
     }
 
     /// Whether a webhook secret is set (the secret itself is never readable).

@@ -102,7 +102,11 @@ impl Worker {
 
     async fn attempt(&self, task: dsr_task::Model) {
         let outcome = self.deliver(&task).await;
-        if let Err(err) = self.record(&task, outcome).await {
+        // Without an SMTP server no retry can succeed: the task fails at once, so a person
+        // sees it and sends the request by hand, instead of finding out an hour later.
+        let final_attempt =
+            task.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
+        if let Err(err) = self.record(&task, outcome, final_attempt).await {
             tracing::error!(task = task.id, error = ?err, "recording a delivery attempt failed");
         }
     }
@@ -202,6 +206,7 @@ impl Worker {
         &self,
         claimed: &dsr_task::Model,
         outcome: Result<String, String>,
+        final_attempt: bool,
     ) -> AppResult<()> {
         let txn = self.db.begin().await?;
         let Some(current) = dsr_task::Entity::find_by_id(claimed.id)
@@ -223,6 +228,12 @@ impl Worker {
                 None,
                 None,
                 format!("attempt {attempt}: {detail}"),
+            ),
+            Err(err) if final_attempt => (
+                TaskStatus::Failed,
+                None,
+                Some(err.clone()),
+                format!("attempt {attempt} failed and is not retried: {err}"),
             ),
             Err(err) if attempt >= self.config.delivery_max_attempts as i32 => (
                 TaskStatus::Failed,
@@ -266,6 +277,14 @@ impl Worker {
         .await?;
         let request: dsr_request::Model = refresh(&txn, saved.request_id).await?;
         txn.commit().await?;
+        crate::metrics::delivery_attempt(
+            claimed.channel.as_str(),
+            match status {
+                TaskStatus::Sent => "sent",
+                TaskStatus::Failed => "failed",
+                _ => "retry",
+            },
+        );
         self.keys.events.publish(request.id);
         Ok(())
     }

@@ -26,6 +26,14 @@ fn text(request: &dsr_request::Model, body: &WebhookBody) -> Result<String, Stri
     ))
 }
 
+/// Why an e-mail task fails at once on a service without SMTP, and what a person does instead.
+pub fn not_configured(to: &str) -> String {
+    format!(
+        "no SMTP server is configured (REGISTER_SMTP_URL), so this e-mail is not sent and not \
+         retried: send the request to {to} by hand and confirm the task with evidence"
+    )
+}
+
 /// Hands one message to the SMTP server; `Ok` once the server accepted it.
 pub async fn send(
     config: &Config,
@@ -37,7 +45,7 @@ pub async fn send(
     let url = config
         .smtp_url
         .as_deref()
-        .ok_or("no SMTP server is configured (REGISTER_SMTP_URL)")?;
+        .ok_or_else(|| not_configured(to))?;
     let message = Message::builder()
         .from(
             config

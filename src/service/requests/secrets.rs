@@ -17,6 +17,15 @@ pub fn sealed_record(organisation_id: i64) -> String {
     format!("organisation.webhook_secret:{organisation_id}")
 }
 
+/// A new random secret for organisation `id`, and its sealed form to store.
+pub fn issue(sealer: &Sealer, id: i64) -> AppResult<(String, String)> {
+    let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()));
+    let sealed = sealer
+        .seal(secret.as_bytes(), &sealed_record(id))
+        .map_err(AppError::internal)?;
+    Ok((secret, sealed))
+}
+
 /// Sets a new random secret and returns it: the only time it is readable. Deliveries from the
 /// next attempt on are signed with it.
 pub async fn rotate(
@@ -26,10 +35,7 @@ pub async fn rotate(
     organisation_id: &str,
 ) -> AppResult<String> {
     let id = validate::id("organisationId", organisation_id)?;
-    let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()));
-    let sealed = sealer
-        .seal(secret.as_bytes(), &sealed_record(id))
-        .map_err(AppError::internal)?;
+    let (secret, sealed) = issue(sealer, id)?;
     let txn = db.begin().await?;
     let before = organisations::find(&txn, id, "organisationId").await?;
     let mut active: organisation::ActiveModel = before.clone().into();

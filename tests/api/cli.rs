@@ -1,0 +1,279 @@
+//! The command line as a new user and an operator meet it, through the real binary (SQLite).
+
+use crate::support::{Backend, TestApp};
+use serde_json::json;
+use std::{
+    path::Path,
+    process::{Command, Output},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_transfer-register");
+
+/// Runs the binary in `dir` with `DATABASE_URL` unset unless given.
+fn run(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("REGISTER_SECRET");
+    if let Some(url) = url {
+        command.env("DATABASE_URL", url);
+    }
+    command.output().expect("run")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn init_prints_a_first_admin_token_once_and_refuses_a_second_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first = run(dir.path(), None, &["init"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    let token = stdout.lines().last().expect("a last line");
+    assert!(token.starts_with("trk_"), "{stdout}");
+    assert!(dir.path().join("transfer-register.sqlite").is_file());
+    let listed = run(dir.path(), None, &["token", "list"]);
+    assert!(text(&listed.stdout).starts_with("admin\tADMIN\tactive"));
+
+    let again = run(dir.path(), None, &["init"]);
+    assert!(!again.status.success());
+    let error = text(&again.stderr);
+    assert!(error.contains("1 token(s) already"), "{error}");
+    assert!(error.contains("token create"), "{error}");
+    assert!(!text(&again.stdout).contains("trk_"));
+}
+
+#[test]
+fn commands_that_need_a_register_refuse_a_missing_file_naming_where_they_looked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let expected = std::path::absolute(dir.path().join("transfer-register.sqlite")).expect("abs");
+    let csv = dir.path().join("subjects.csv");
+    std::fs::write(&csv, "email,phone,account_number,activity_ids\n").expect("csv");
+    let csv = csv.display().to_string();
+    for args in [
+        vec!["token", "list"],
+        vec!["token", "revoke", "--name", "dpo"],
+        vec!["audit", "verify"],
+        vec!["subjects", "import", "--file", &csv],
+        vec!["backup", "copy.sqlite"],
+    ] {
+        let output = run(dir.path(), None, &args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let error = text(&output.stderr);
+        assert!(
+            error.contains(&format!("no register at {}", expected.display())),
+            "{args:?}: {error}"
+        );
+        assert!(
+            error.contains("transfer-register init"),
+            "{args:?}: {error}"
+        );
+        assert!(!expected.exists(), "{args:?} created the register");
+    }
+    // With DATABASE_URL, the path it names (made absolute).
+    let named = run(
+        dir.path(),
+        Some("sqlite://elsewhere/register.sqlite"),
+        &["token", "list"],
+    );
+    let error = text(&named.stderr);
+    let elsewhere = std::path::absolute(dir.path().join("elsewhere/register.sqlite")).expect("abs");
+    assert!(error.contains(&elsewhere.display().to_string()), "{error}");
+    assert!(!dir.path().join("elsewhere").exists());
+    // The commands that make a register still do.
+    assert!(run(dir.path(), None, &["migrate"]).status.success());
+    assert!(expected.is_file());
+}
+
+/// The API contract names `token create` as a way to a new register's first token, so it
+/// creates the register, but says so, naming the file.
+#[test]
+fn token_create_on_a_missing_register_creates_it_and_says_where() {
+    let dir = tempfile::tempdir().expect("dir");
+    let expected = std::path::absolute(dir.path().join("transfer-register.sqlite")).expect("abs");
+    let output = run(
+        dir.path(),
+        None,
+        &["token", "create", "--name", "dpo", "--role", "DPO"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let note = text(&output.stderr);
+    assert!(
+        note.contains(&format!("no register at {}", expected.display())),
+        "{note}"
+    );
+    assert!(note.contains("creating a new, empty one"), "{note}");
+    assert!(
+        text(&output.stdout)
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("trk_"))
+    );
+    let again = run(
+        dir.path(),
+        None,
+        &["token", "create", "--name", "auditor", "--role", "AUDITOR"],
+    );
+    assert!(again.status.success());
+    assert!(text(&again.stderr).is_empty(), "{}", text(&again.stderr));
+}
+
+#[tokio::test]
+async fn serve_on_a_register_without_a_token_says_how_to_create_the_first_and_warns_without_smtp() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("REGISTER_SMTP_URL")
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let hint = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("line") {
+            if line.contains("no API token yet") {
+                return line;
+            }
+        }
+        panic!("serve ended without the hint");
+    })
+    .await
+    .expect("the hint is printed at start");
+    assert!(hint.contains("transfer-register init"), "{hint}");
+    // The log (stdout) warns that e-mail cannot be sent.
+    let stdout = child.stdout.take().expect("stdout");
+    let mut log = BufReader::new(stdout).lines();
+    let warning = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = log.next_line().await.expect("line") {
+            if line.contains("no SMTP server is configured") {
+                return line;
+            }
+        }
+        panic!("serve ended without the SMTP warning");
+    })
+    .await
+    .expect("the warning is logged at start");
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("REGISTER_SMTP_URL"), "{warning}");
+    child.kill().await.expect("kill");
+}
+
+/// The register is written to (organisations registered, each audited) all through the
+/// backup; the copy is a register of its own that `audit verify` accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_requests_are_written_restores_to_a_register_audit_verify_accepts() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let app = Arc::new(app);
+    let url = app.state.config.database_url();
+    let secret = app.state.config.secret.clone().expect("test secret");
+    let written = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (app, written, stop) = (app.clone(), written.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                let n = written.load(Ordering::SeqCst);
+                app.ok(
+                    crate::fixtures::REGISTER_ORG,
+                    json!({ "input": { "name": format!("Supplier {n}"), "kind": "SUPPLIER",
+                        "country": "IE", "privacyContactEmail": "privacy@supplier.example.com" } }),
+                )
+                .await;
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    while written.load(Ordering::SeqCst) < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let copy = dir.path().join("backup.sqlite");
+    let backup = tokio::process::Command::new(BIN)
+        .arg("backup")
+        .arg(&copy)
+        .env("DATABASE_URL", &url)
+        .env("REGISTER_SECRET", &secret)
+        .output()
+        .await
+        .expect("backup");
+    let during = written.load(Ordering::SeqCst);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    while written.load(Ordering::SeqCst) < during + 5 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    stop.store(true, Ordering::SeqCst);
+    writer.await.expect("writer");
+
+    let restored = dir.path().join("restored.sqlite");
+    std::fs::copy(&copy, &restored).expect("restore");
+    let restored_url = format!("sqlite://{}", restored.display());
+    let verify = run(dir.path(), Some(&restored_url), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    let db = sea_orm::Database::connect(&restored_url).await.expect("db");
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM organisation",
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    let kept: i64 = row.try_get("", "n").expect("n");
+    let total = written.load(Ordering::SeqCst) as i64;
+    assert!(kept >= 20 && kept < total, "kept {kept} of {total}");
+    assert!(
+        text(&verify.stdout).contains("audit chain intact"),
+        "{}",
+        text(&verify.stdout)
+    );
+}
+
+#[test]
+fn a_backup_of_a_register_with_a_key_file_copies_the_key_beside_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(run(dir.path(), None, &["init"]).status.success());
+    let backup = run(dir.path(), None, &["backup", "saved.sqlite"]);
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    let key = std::fs::read(dir.path().join("transfer-register.key")).expect("key");
+    assert_eq!(
+        std::fs::read(dir.path().join("saved.key")).expect("copied key"),
+        key
+    );
+    #[cfg(unix)]
+    for file in ["saved.sqlite", "saved.key"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(file))
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let again = run(dir.path(), None, &["backup", "saved.sqlite"]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+    let verify = run(
+        dir.path(),
+        Some("sqlite://saved.sqlite"),
+        &["audit", "verify"],
+    );
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+}

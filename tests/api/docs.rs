@@ -1,0 +1,25 @@
+//! The README is for people outside the project: it documents every setting, and points to
+//! nothing outside the repository.
+
+const README: &str = include_str!("../../README.md");
+const CONFIG: &str = include_str!("../../src/config.rs");
+
+#[test]
+fn the_readme_configuration_table_lists_every_variable_of_the_configuration() {
+    let variables: Vec<&str> = CONFIG
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(variables.len() >= 20, "{variables:?}");
+    let missing: Vec<&&str> = variables
+        .iter()
+        .filter(|v| !README.contains(&format!("| `{v}` |")))
+        .collect();
+    assert!(missing.is_empty(), "not in the README's table: {missing:?}");
+}
+
+#[test]
+fn the_readme_names_no_path_outside_the_repository() {
+    assert!(!README.contains("../"), "a path outside the repository");
+}
