@@ -190,7 +190,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{outcome}");
         }
         Command::Import(args) => {
-            let state = AppState::new(cli.config).await?;
+            let db = db::connect_existing(&cli.config).await?;
+            let state = AppState::with_db(cli.config, db).await?;
             return crate::service::import::cli::run(&state, args).await;
         }
         Command::Export(args) => export(cli.config, args).await?,
@@ -217,7 +218,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     use crate::service::export::{self, ExportOptions, Format};
     use std::io::Write;
-    let state = AppState::new(config).await?;
+    let db = db::connect_existing(&config).await?;
+    let state = AppState::with_db(config, db).await?;
     let format = args
         .format
         .or_else(|| {

@@ -64,6 +64,8 @@ fn commands_that_need_a_register_refuse_a_missing_file_naming_where_they_looked(
         vec!["audit", "verify"],
         vec!["subjects", "import", "--file", &csv],
         vec!["backup", "copy.sqlite"],
+        vec!["import", "organisations", &csv],
+        vec!["export", "ropa", "--format", "csv"],
     ] {
         let output = run(dir.path(), None, &args);
         assert!(!output.status.success(), "{args:?} succeeded");
