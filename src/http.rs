@@ -14,13 +14,20 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    http::{
+        HeaderMap, HeaderValue, StatusCode,
+        header::{self, AUTHORIZATION},
+    },
     response::{Html, IntoResponse},
     routing::get,
 };
+mod refusals;
 mod ws;
 
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
@@ -35,14 +42,50 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Refusals made above GraphQL (400, 405, 408, 413) are GraphQL responses too.
+        .layer(axum::middleware::map_response(refusals::as_graphql))
+        // Set only where a handler did not (the console sets its own CSP).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            html_only(HTML_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            html_only("DENY"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The Content-Security-Policy of HTML pages without their own (GraphiQL): no framing, no
+/// plugins, no base or form redirection. GraphiQL's scripts come from a CDN, so `script-src` is
+/// left to the page.
+const HTML_CSP: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// A header value for HTML responses only.
+fn html_only(value: &'static str) -> impl Fn(&axum::response::Response) -> Option<HeaderValue> + Clone {
+    move |response| {
+        response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|t| t.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+            .then(|| HeaderValue::from_static(value))
+    }
 }
 
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<refusals::BodyRejection>,
 ) -> GraphQLResponse {
     let request_id = headers
         .get(REQUEST_ID)

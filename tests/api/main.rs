@@ -14,6 +14,7 @@ mod matrix;
 mod organisations;
 mod requests;
 mod schema;
+mod security;
 mod sockets;
 mod subjects;
 mod taxonomy;
