@@ -68,10 +68,13 @@ pub fn app(state: AppState) -> Router {
 /// The Content-Security-Policy of HTML pages without their own (GraphiQL): no framing, no
 /// plugins, no base or form redirection. GraphiQL's scripts come from a CDN, so `script-src` is
 /// left to the page.
-const HTML_CSP: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+const HTML_CSP: &str =
+    "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /// A header value for HTML responses only.
-fn html_only(value: &'static str) -> impl Fn(&axum::response::Response) -> Option<HeaderValue> + Clone {
+fn html_only(
+    value: &'static str,
+) -> impl Fn(&axum::response::Response) -> Option<HeaderValue> + Clone {
     move |response| {
         response
             .headers()
@@ -99,7 +102,14 @@ async fn graphql(
             let response = async_graphql::Response::from_errors(vec![
                 err.into_server_error(Default::default()),
             ]);
-            return errors::normalise(response, &state.field_index, &request_id).into();
+            let request = request.into_inner();
+            let origin = errors::Origin {
+                request_id: &request_id,
+                auth: &Auth::Rejected,
+                operation: request.operation_name.as_deref(),
+                refusals: &state.refusals,
+            };
+            return errors::normalise(response, &state.field_index, &origin).into();
         }
     };
     execute_as(&state, auth, request_id, request.into_inner())
@@ -131,11 +141,18 @@ pub async fn execute_as(
     request_id: String,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let request = context::prepare(state, auth, request_id.clone(), request);
+    let operation = request.operation_name.clone();
+    let request = context::prepare(state, auth.clone(), request_id.clone(), request);
+    let origin = errors::Origin {
+        request_id: &request_id,
+        auth: &auth,
+        operation: operation.as_deref(),
+        refusals: &state.refusals,
+    };
     errors::normalise(
         state.schema.execute(request).await,
         &state.field_index,
-        &request_id,
+        &origin,
     )
 }
 

@@ -5,7 +5,10 @@ use crate::{
     db,
     domain::dsr::seal::Sealer,
     domain::reference::LegalReference,
-    graphql::{AppSchema, build_schema, errors::FieldIndex},
+    graphql::{
+        AppSchema, build_schema,
+        errors::{FieldIndex, RefusalLog},
+    },
     service::requests::{DsrEvents, DsrKeys},
     service::{subjects::SubjectKeys, taxonomy},
 };
@@ -27,6 +30,8 @@ pub struct AppState {
     pub dsr: DsrKeys,
     /// Hashing and phone parsing of subject identifiers.
     pub subject_keys: SubjectKeys,
+    /// When each refusal was last logged (repeats are logged once per window).
+    pub refusals: Arc<RefusalLog>,
 }
 
 impl AppState {
@@ -50,6 +55,7 @@ impl AppState {
         };
         let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
+            refusals: Arc::default(),
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

@@ -49,9 +49,7 @@ fn has_userinfo(raw: &str) -> bool {
 pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<CheckedUrl> {
     let refuse = |why: String| AppError::bad_input(field, format!("{field} {why}"));
     if raw.chars().count() > MAX_URL_CHARS {
-        return Err(refuse(format!(
-            "is longer than {MAX_URL_CHARS} characters"
-        )));
+        return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
     }
     let raw = raw.trim();
     if raw.chars().any(is_hidden_or_control) {
@@ -72,9 +70,7 @@ pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<Ch
         return Err(refuse("must not carry credentials or an @".into()));
     }
     if url.as_str().chars().count() > MAX_URL_CHARS {
-        return Err(refuse(format!(
-            "is longer than {MAX_URL_CHARS} characters"
-        )));
+        return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
     }
     let port = url.port_or_known_default().unwrap_or(443);
     let (host, literal) = match url.host() {

@@ -14,6 +14,10 @@ db_tests!(
     refusals_before_graphql_runs_are_graphql_errors_with_a_code,
     a_timed_out_request_is_a_graphql_error_with_a_code,
     responses_carry_security_headers_and_html_a_frame_policy,
+    a_processor_sees_its_tasks_without_the_parent_token_names_or_delivery_internals,
+    token_list_shows_expired_tokens_as_expired,
+    dates_names_and_identifier_lists_are_strict,
+    four_aliases_of_a_whole_register_field_exceed_the_complexity_limit,
 );
 
 const ROTATE: &str = r#"mutation($id: ID!) { rotateWebhookSecret(organisationId: $id) }"#;
@@ -24,14 +28,15 @@ async fn only_the_dpo_and_admin_may_rotate_a_webhook_secret(app: TestApp) {
         json!({ "name": "Hooked", "kind": "SUPPLIER", "country": "IE" }),
     )
     .await;
-    let events = app.count("audit_event").await;
     let procurement = Auth::Token(app.principal(Role::Procurement, None).await);
+    let events = app.count("audit_event").await;
     let refused = app.exec(procurement, ROTATE, json!({ "id": org })).await;
     assert_error(&refused, "FORBIDDEN", None);
     assert!(refused["data"].is_null(), "{refused}");
     assert_eq!(app.count("audit_event").await, events, "nothing rotated");
     assert_eq!(
-        app.count("organisation WHERE webhook_secret IS NOT NULL").await,
+        app.count("organisation WHERE webhook_secret IS NOT NULL")
+            .await,
         0
     );
     let dpo = Auth::Token(app.principal(Role::Dpo, None).await);
@@ -165,4 +170,193 @@ async fn responses_carry_security_headers_and_html_a_frame_policy(app: TestApp) 
         post.headers().get("content-security-policy").is_none(),
         "JSON needs no CSP"
     );
+}
+
+const PROCESSOR_TASKS: &str = r#"{ dsrTasks(first: 10) { edges { node {
+  id status lastError confirmedBy organisation { id parent { id name } }
+  history { actor detail } } } } }"#;
+
+async fn a_processor_sees_its_tasks_without_the_parent_token_names_or_delivery_internals(
+    app: TestApp,
+) {
+    use crate::requests::{
+        as_role, chain, deliver_all, file, receiver::Behaviour, show, task_of, worker,
+    };
+    let chain = chain(&app, &[Behaviour::Always500], "2 years").await;
+    let processor = &chain.processors[0];
+    app.ok(
+        r#"mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { id } }"#,
+        json!({ "input": { "id": processor, "parentId": chain.controller } }),
+    )
+    .await;
+    let request = file(&app, "ERASURE", None).await;
+    let shown = deliver_all(
+        &app,
+        &worker(&app, |c| c.delivery_max_attempts = 1),
+        &request,
+    )
+    .await;
+    let dpo_view = task_of(&shown, processor);
+    assert_eq!(dpo_view["status"], "FAILED", "{shown:#}");
+    let url = chain.receivers[0].url.clone();
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("host")
+        .to_string();
+    assert!(
+        dpo_view["history"].to_string().contains("admin-"),
+        "the DPO sees the token that filed: {dpo_view:#}"
+    );
+
+    let auth = as_role(&app, Role::Processor, Some(processor)).await;
+    let seen = app.exec(auth, PROCESSOR_TASKS, json!({})).await;
+    assert!(seen.get("errors").is_none(), "{seen:#}");
+    let node = &seen["data"]["dsrTasks"]["edges"][0]["node"];
+    assert_eq!(node["organisation"]["id"], json!(processor));
+    assert!(
+        node["organisation"]["parent"].is_null(),
+        "a processor does not see its parent: {node:#}"
+    );
+    assert_eq!(node["lastError"], "the webhook answered HTTP 500");
+    let text = node.to_string();
+    for secret in [host.as_str(), "admin-", "rotateWebhookSecret", "127.0.0.1"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaks to the processor: {node:#}"
+        );
+    }
+    let actors: Vec<&str> = node["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["actor"].as_str())
+        .collect();
+    assert!(
+        actors.contains(&"ADMIN"),
+        "the filer shown by role: {actors:?}"
+    );
+    assert!(actors.contains(&"delivery-worker"), "{actors:?}");
+    let again = show(&app, &request).await;
+    assert!(
+        task_of(&again, processor)["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("500")),
+        "the DPO still sees the error as recorded: {again:#}"
+    );
+}
+
+async fn token_list_shows_expired_tokens_as_expired(app: TestApp) {
+    use transfer_register::service::tokens;
+    let now = chrono::Utc::now();
+    let db = &app.state.db;
+    tokens::create(
+        db,
+        "old",
+        Role::Dpo,
+        None,
+        Some(now - chrono::Duration::days(1)),
+    )
+    .await
+    .expect("expired token");
+    tokens::create(
+        db,
+        "fresh",
+        Role::Dpo,
+        None,
+        Some(now + chrono::Duration::days(1)),
+    )
+    .await
+    .expect("token");
+    tokens::create(db, "gone", Role::Dpo, None, None)
+        .await
+        .expect("token");
+    tokens::revoke(db, "gone").await.expect("revoke");
+    let states: Vec<(String, &str)> = tokens::list(db)
+        .await
+        .expect("list")
+        .iter()
+        .map(|t| (t.name.clone(), tokens::state(t, now)))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("old".to_string(), "expired"),
+            ("fresh".to_string(), "active"),
+            ("gone".to_string(), "revoked"),
+        ]
+    );
+}
+
+async fn dates_names_and_identifier_lists_are_strict(app: TestApp) {
+    for bad in ["2026-1-1", "0000-01-01", "+2026-01-01", "2201-01-01"] {
+        let refused = app
+            .gql(
+                "query($on: Date) { transferRegister(on: $on) { status } }",
+                json!({ "on": bad }),
+            )
+            .await;
+        assert_error(&refused, "BAD_USER_INPUT", Some("on"));
+    }
+    app.ok(
+        r#"{ transferRegister(on: "2026-01-01") { status } }"#,
+        json!({}),
+    )
+    .await;
+
+    let before = app.count("organisation").await;
+    for invisible in [
+        "\u{200B}\u{200B}",
+        "\u{200E}\u{202E}\u{2069}",
+        "\u{FEFF} \u{3000}",
+    ] {
+        let refused = app
+            .gql(
+                "mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { id } }",
+                json!({ "input": { "name": invisible, "kind": "SUPPLIER", "country": "US" } }),
+            )
+            .await;
+        assert_error(&refused, "BAD_USER_INPUT", Some("name"));
+    }
+    assert_eq!(app.count("organisation").await, before);
+
+    // Each identifier of whoHolds costs its lookup: three cost more than one.
+    let mut config = (*app.state.config).clone();
+    config.max_complexity = 2 * transfer_register::graphql::IDENTIFIER_COST;
+    let state = transfer_register::AppState::with_db(config, app.state.db.clone())
+        .await
+        .expect("state");
+    let admin = Auth::Token(app.principal(Role::Admin, None).await);
+    let run = |subject: &'static str| {
+        let state = state.clone();
+        let admin = admin.clone();
+        async move {
+            let query = format!("{{ whoHolds(subject: {subject}) {{ subject {{ id }} }} }}");
+            let response =
+                transfer_register::http::execute(&state, admin, async_graphql::Request::new(query))
+                    .await;
+            serde_json::to_value(&response).expect("json")
+        }
+    };
+    let one = run(r#"{ email: "ada@example.com" }"#).await;
+    assert!(one.get("errors").is_none(), "{one}");
+    let three =
+        run(r#"{ email: "ada@example.com", phone: "+44 20 7946 0958", accountNumber: "A-1" }"#)
+            .await;
+    assert_error(&three, "BAD_USER_INPUT", None);
+    assert!(three.to_string().contains("complex"), "{three}");
+}
+
+async fn four_aliases_of_a_whole_register_field_exceed_the_complexity_limit(app: TestApp) {
+    let aliases = |n: usize| -> String {
+        let fields: String = (0..n)
+            .map(|i| format!("r{i}: transferRegister {{ status explanation }} "))
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let four = app.gql(&aliases(4), json!({})).await;
+    assert_error(&four, "BAD_USER_INPUT", None);
+    assert!(four.to_string().contains("complex"), "{four}");
+    app.ok(&aliases(1), json!({})).await;
 }

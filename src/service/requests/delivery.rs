@@ -30,7 +30,7 @@ use std::{sync::Arc, time::Duration};
 /// Tasks one worker claims per round.
 const BATCH: u64 = 16;
 /// The actor named in the proof for the worker's transitions.
-const WORKER: &str = "delivery-worker";
+pub const WORKER: &str = "delivery-worker";
 
 #[derive(Clone)]
 pub struct Worker {
