@@ -18,6 +18,7 @@ db_tests!(
     token_list_shows_expired_tokens_as_expired,
     dates_names_and_identifier_lists_are_strict,
     four_aliases_of_a_whole_register_field_exceed_the_complexity_limit,
+    a_webhook_carries_a_timestamped_signature_that_refuses_replays,
 );
 
 const ROTATE: &str = r#"mutation($id: ID!) { rotateWebhookSecret(organisationId: $id) }"#;
@@ -359,4 +360,40 @@ async fn four_aliases_of_a_whole_register_field_exceed_the_complexity_limit(app:
     assert_error(&four, "BAD_USER_INPUT", None);
     assert!(four.to_string().contains("complex"), "{four}");
     app.ok(&aliases(1), json!({})).await;
+}
+
+async fn a_webhook_carries_a_timestamped_signature_that_refuses_replays(app: TestApp) {
+    use crate::requests::{chain, deliver_all, file, receiver::Behaviour, worker};
+    use transfer_register::domain::dsr::delivery::{DEFAULT_TOLERANCE_SECS, verify_timestamped};
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let request = file(&app, "ERASURE", None).await;
+    deliver_all(&app, &worker(&app, |_| {}), &request).await;
+    let got = chain.receivers[0].received();
+    assert_eq!(got.len(), 1);
+    let delivery = &got[0];
+    assert!(
+        delivery.signature_valid,
+        "the contract's signature is unchanged"
+    );
+    assert!(delivery.timestamped_valid, "{delivery:?}");
+    let sent_at: i64 = delivery.timestamp.parse().expect("unix seconds");
+    assert!(
+        delivery
+            .signature_v2
+            .starts_with(&format!("t={sent_at},v1=")),
+        "{delivery:?}"
+    );
+    // The same delivery replayed ten minutes later is refused by a receiver that checks.
+    let secret = chain.receivers[0].secret();
+    let check = |now: i64| {
+        verify_timestamped(
+            &secret,
+            &delivery.signature_v2,
+            &delivery.raw,
+            now,
+            DEFAULT_TOLERANCE_SECS,
+        )
+    };
+    assert!(check(sent_at));
+    assert!(!check(sent_at + 600), "a replay ten minutes later");
 }

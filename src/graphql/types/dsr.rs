@@ -90,6 +90,15 @@ impl DataSubjectRequest {
         let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
         Ok(tasks.unwrap_or_default().into_iter().map(DsrTask).collect())
     }
+    /// True when, at filing, the register knew no organisation holding the subject's data: the
+    /// request has no task and was COMPLETED at once (its identifiers destroyed). The DPO can
+    /// answer the person that the group holds no personal data of theirs as far as the register
+    /// shows (for an access request, the confirmation of Art 15(1) GDPR that no data are
+    /// processed).
+    async fn no_holder_found(&self, ctx: &Context<'_>) -> Result<bool> {
+        let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
+        Ok(tasks.is_none_or(|t| t.is_empty()))
+    }
 }
 
 /// One holder's part of a request. Its id is the `Idempotency-Key` of every delivery attempt.
