@@ -397,3 +397,31 @@ async fn a_webhook_carries_a_timestamped_signature_that_refuses_replays(app: Tes
     assert!(check(sent_at));
     assert!(!check(sent_at + 600), "a replay ten minutes later");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_file_its_wal_and_its_key_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    use transfer_register::{config::Config, db};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data").join("register.sqlite");
+    let config = Config::for_database(format!("sqlite://{}", path.display()));
+    let conn = db::connect(&config).await.expect("connect");
+    db::load_secret(&config).expect("key file");
+    // A write, so that the WAL holds something.
+    let state = transfer_register::AppState::with_db(config, conn)
+        .await
+        .expect("state");
+    transfer_register::service::tokens::create(&state.db, "t", Role::Dpo, None, None)
+        .await
+        .expect("write");
+    let mut files = db::sqlite_files(&path);
+    files.push(path.with_extension("key"));
+    for file in files {
+        let mode = std::fs::metadata(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{} is {:o}", file.display(), mode);
+    }
+}
