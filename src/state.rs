@@ -10,7 +10,7 @@ use crate::{
         errors::{FieldIndex, RefusalLog},
     },
     service::requests::{DsrEvents, DsrKeys},
-    service::{subjects::SubjectKeys, taxonomy},
+    service::{limits::Limits, subjects::SubjectKeys, taxonomy},
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -32,6 +32,8 @@ pub struct AppState {
     pub subject_keys: SubjectKeys,
     /// When each refusal was last logged (repeats are logged once per window).
     pub refusals: Arc<RefusalLog>,
+    /// The pool of whole-register work and the subscription limits.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
         let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
             refusals: Arc::default(),
+            limits: Arc::new(Limits::new(&config)),
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

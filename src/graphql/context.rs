@@ -46,6 +46,7 @@ pub fn prepare(
         .data(context)
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())
+        .data(state.limits.clone())
 }
 
 /// The outcome of reading the `Authorization` header.

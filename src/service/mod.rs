@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod audit;
 pub mod flows;
+pub mod limits;
 pub mod locations;
 pub mod organisations;
 pub mod page;

@@ -16,12 +16,14 @@ use crate::{
         },
     },
     service::{
+        limits::Limits,
         transfers::{self, Register},
         validate,
     },
 };
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
@@ -86,6 +88,11 @@ impl TransferQuery {
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
+        // Held until the answer is built, and given back if the request is dropped (timeout).
+        let _turn = ctx
+            .data::<Arc<Limits>>()?
+            .expensive("transferRegister")
+            .await?;
         let register = Register::load(&rc.db).await?;
         let list = register.transfers(&rc.reference, regime.map(Into::into), on)?;
         Ok(list.into_iter().map(TransferAssessment).collect())
@@ -101,6 +108,10 @@ impl TransferQuery {
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
+        let _turn = ctx
+            .data::<Arc<Limits>>()?
+            .expensive("complianceGaps")
+            .await?;
         let register = Register::load(&rc.db).await?;
         Ok(ComplianceGaps(register.gaps(
             &rc.reference,
