@@ -19,6 +19,9 @@ db_tests!(
     dates_names_and_identifier_lists_are_strict,
     four_aliases_of_a_whole_register_field_exceed_the_complexity_limit,
     a_webhook_carries_a_timestamped_signature_that_refuses_replays,
+    whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn,
+    one_change_costs_one_read_whatever_the_number_of_subscribers,
+    subscriptions_are_limited_per_token_and_in_total,
 );
 
 const ROTATE: &str = r#"mutation($id: ID!) { rotateWebhookSecret(organisationId: $id) }"#;
@@ -424,4 +427,186 @@ async fn the_sqlite_file_its_wal_and_its_key_are_readable_by_the_owner_only() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{} is {:o}", file.display(), mode);
     }
+}
+
+/// The app's database under a changed configuration, as a second server would run it.
+async fn state_with(
+    app: &TestApp,
+    change: impl FnOnce(&mut transfer_register::config::Config),
+) -> transfer_register::AppState {
+    let mut config = (*app.state.config).clone();
+    change(&mut config);
+    transfer_register::AppState::with_db(config, app.state.db.clone())
+        .await
+        .expect("state")
+}
+
+async fn run_as(state: &transfer_register::AppState, auth: Auth, query: &str) -> Value {
+    let response = transfer_register::http::execute(
+        state,
+        auth,
+        async_graphql::Request::new(query.to_string()),
+    )
+    .await;
+    serde_json::to_value(&response).expect("json")
+}
+
+async fn whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn(
+    app: TestApp,
+) {
+    use crate::support::Backend;
+    use sea_orm::TransactionTrait;
+    use std::time::Duration;
+    if app.backend != Backend::Sqlite {
+        return; // only SQLite's single connection lets a test hold a request up at will
+    }
+    let state = state_with(&app, |c| {
+        c.expensive_concurrency = 1;
+        c.expensive_wait_ms = 100;
+    })
+    .await;
+    let dpo = Auth::Token(app.principal(Role::Dpo, None).await);
+    // Hold the one connection: the first register query takes its turn, then waits on it.
+    let held = app.state.db.begin().await.expect("begin");
+    let first = {
+        let (state, dpo) = (state.clone(), dpo.clone());
+        tokio::spawn(async move {
+            // What the request timeout layer does: drop the request's future when time is up.
+            tokio::time::timeout(
+                Duration::from_millis(1500),
+                run_as(&state, dpo, "{ transferRegister { status } }"),
+            )
+            .await
+        })
+    };
+    while state.limits.expensive_available() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let busy = run_as(&state, dpo.clone(), "{ complianceGaps { assessed } }").await;
+    assert_error(&busy, "CONFLICT", None);
+    assert_eq!(busy["errors"][0]["extensions"]["reason"], "BUSY", "{busy}");
+    assert!(
+        busy["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("REGISTER_EXPENSIVE_CONCURRENCY")),
+        "{busy}"
+    );
+    let timed_out = first.await.expect("join");
+    assert!(
+        timed_out.is_err(),
+        "the first request was dropped: {timed_out:?}"
+    );
+    assert_eq!(
+        state.limits.expensive_available(),
+        1,
+        "the dropped request stopped and gave its turn back while the database is still held"
+    );
+    held.rollback().await.expect("release");
+    let again = run_as(&state, dpo, "{ transferRegister { status } }").await;
+    assert!(again.get("errors").is_none(), "{again}");
+}
+
+/// Opens the subscription to request `id` in-process; the stream of its responses as JSON.
+fn subscribe(
+    state: &transfer_register::AppState,
+    auth: Auth,
+    id: &str,
+) -> futures::stream::BoxStream<'static, Value> {
+    use futures::StreamExt;
+    let request = async_graphql::Request::new(
+        "subscription($id: ID!) { dataSubjectRequestUpdated(id: $id) { id status } }",
+    )
+    .variables(async_graphql::Variables::from_json(json!({ "id": id })));
+    let request = transfer_register::graphql::context::prepare(state, auth, "test".into(), request);
+    state
+        .schema
+        .execute_stream(request)
+        .map(|r| serde_json::to_value(&r).expect("json"))
+        .boxed()
+}
+
+async fn next(stream: &mut futures::stream::BoxStream<'static, Value>) -> Value {
+    use futures::StreamExt;
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+        .await
+        .expect("a response in time")
+        .expect("the stream is open")
+}
+
+async fn one_change_costs_one_read_whatever_the_number_of_subscribers(app: TestApp) {
+    use crate::requests::{chain, file, receiver::Behaviour};
+    chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let dpo = Auth::Token(app.principal(Role::Dpo, None).await);
+    let mut streams = Vec::new();
+    for _ in 0..20 {
+        let mut stream = subscribe(&app.state, dpo.clone(), &id);
+        let now = next(&mut stream).await;
+        assert_eq!(
+            now["data"]["dataSubjectRequestUpdated"]["id"],
+            json!(id),
+            "{now}"
+        );
+        streams.push(stream);
+    }
+    let before = app.statements();
+    app.state.dsr.events.publish(id.parse().expect("id"));
+    for stream in &mut streams {
+        let pushed = next(stream).await;
+        assert_eq!(
+            pushed["data"]["dataSubjectRequestUpdated"]["id"],
+            json!(id),
+            "{pushed}"
+        );
+    }
+    // On PostgreSQL the change is announced by one NOTIFY, then read once.
+    let announce = usize::from(app.backend == crate::support::Backend::Postgres);
+    assert_eq!(
+        app.statements() - before,
+        announce + 1,
+        "one read for twenty subscribers"
+    );
+}
+
+async fn subscriptions_are_limited_per_token_and_in_total(app: TestApp) {
+    use crate::requests::{chain, file, receiver::Behaviour};
+    chain(&app, &[Behaviour::Succeed], "2 years").await;
+    let id = file(&app, "ERASURE", None).await;
+    let state = state_with(&app, |c| {
+        c.max_subscriptions_per_token = 2;
+        c.max_subscriptions = 3;
+    })
+    .await;
+    let dpo = Auth::Token(app.principal(Role::Dpo, None).await);
+    let auditor = Auth::Token(app.principal(Role::Auditor, None).await);
+    let mut first = subscribe(&state, dpo.clone(), &id);
+    assert!(next(&mut first).await.get("errors").is_none());
+    let mut second = subscribe(&state, dpo.clone(), &id);
+    assert!(next(&mut second).await.get("errors").is_none());
+    let refused = next(&mut subscribe(&state, dpo.clone(), &id)).await;
+    assert_error(&refused, "CONFLICT", None);
+    assert_eq!(refused["errors"][0]["extensions"]["reason"], "BUSY");
+    assert!(
+        refused
+            .to_string()
+            .contains("REGISTER_MAX_SUBSCRIPTIONS_PER_TOKEN"),
+        "{refused}"
+    );
+    let mut other = subscribe(&state, auditor.clone(), &id);
+    assert!(
+        next(&mut other).await.get("errors").is_none(),
+        "another token has its own"
+    );
+    let full = next(&mut subscribe(&state, auditor.clone(), &id)).await;
+    assert_error(&full, "CONFLICT", None);
+    assert!(
+        full.to_string().contains("REGISTER_MAX_SUBSCRIPTIONS"),
+        "{full}"
+    );
+    drop(first);
+    let mut again = subscribe(&state, dpo, &id);
+    assert!(
+        next(&mut again).await.get("errors").is_none(),
+        "a closed subscription frees its place"
+    );
 }
