@@ -97,6 +97,22 @@ impl Limits {
     }
 }
 
+/// Runs the CPU-bound part of whole-register work on the blocking pool, holding `turn` until it
+/// ends: the runtime's threads stay free for cheap queries, and the pool stays the bound on how
+/// much such work runs at once. A request dropped meanwhile does not wait for the result; the
+/// computation, which reads nothing more, finishes and frees the turn.
+pub async fn assess<T: Send + 'static>(
+    turn: OwnedSemaphorePermit,
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
 /// One open subscription; dropping it (the stream ends or the socket closes) frees its place.
 #[derive(Debug)]
 pub struct SubscriptionGuard {

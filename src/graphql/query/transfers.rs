@@ -16,7 +16,7 @@ use crate::{
         },
     },
     service::{
-        limits::Limits,
+        limits::{self, Limits},
         transfers::{self, Register},
         validate,
     },
@@ -88,13 +88,15 @@ impl TransferQuery {
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        // Held until the answer is built, and given back if the request is dropped (timeout).
-        let _turn = ctx
+        // A turn in the pool: given back if the request is dropped while reading (timeout).
+        let turn = ctx
             .data::<Arc<Limits>>()?
             .expensive("transferRegister")
             .await?;
         let register = Register::load(&rc.db).await?;
-        let list = register.transfers(&rc.reference, regime.map(Into::into), on)?;
+        let reference = rc.reference.clone();
+        let regime = regime.map(Into::into);
+        let list = limits::assess(turn, move || register.transfers(&reference, regime, on)).await?;
         Ok(list.into_iter().map(TransferAssessment).collect())
     }
 
@@ -108,16 +110,15 @@ impl TransferQuery {
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        let _turn = ctx
+        let turn = ctx
             .data::<Arc<Limits>>()?
             .expensive("complianceGaps")
             .await?;
         let register = Register::load(&rc.db).await?;
-        Ok(ComplianceGaps(register.gaps(
-            &rc.reference,
-            regime.map(Into::into),
-            on,
-        )?))
+        let reference = rc.reference.clone();
+        let regime = regime.map(Into::into);
+        let gaps = limits::assess(turn, move || register.gaps(&reference, regime, on)).await?;
+        Ok(ComplianceGaps(gaps))
     }
 
     /// The adequacy decisions of the reference data, with source and verification; optionally of
