@@ -111,6 +111,8 @@ vocab!(ProblemCode {
     OutsideAdequacyScope,
     DerogationMissing,
     DpaMissing,
+    /// An Art 49 derogation carries a regular or continuing flow; derogations are for occasional transfers.
+    DerogationNotOccasional,
 });
 vocab!(
     /// What a token may do; see `graphql::policy` for the operations each role reaches.

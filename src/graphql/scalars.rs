@@ -68,6 +68,7 @@ fn strict_date(text: &str) -> Option<NaiveDate> {
         .filter(|d| (EARLIEST..=LATEST).contains(d))
 }
 
+/// A calendar date, ISO 8601 (`YYYY-MM-DD`, e.g. `2026-11-24`), without time or zone.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -31,6 +31,83 @@ pub struct NewFlow {
     pub tia_completed_on: Option<NaiveDate>,
     pub signed_on: Option<NaiveDate>,
     pub evidence: Option<String>,
+    /// Whether the flow is occasional; `None` when not recorded.
+    pub occasional: Option<bool>,
+    /// A safeguard per destination country where it differs from the flow's own.
+    pub transfer_safeguards: Vec<DestinationSafeguard>,
+}
+
+/// The transfer tool recorded for one destination of a flow (a recipient storing in Japan under
+/// adequacy and giving support access from India under SCCs), replacing the flow's own there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DestinationSafeguard {
+    pub country: String,
+    pub mechanism: TransferMechanism,
+    #[serde(default)]
+    pub scc_module: Option<SccModule>,
+    #[serde(default)]
+    pub derogation: Option<Derogation>,
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub tia_completed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+/// The per-destination safeguards stored on a flow; a stored value that does not parse is a fault.
+pub fn destination_safeguards(flow: &data_flow::Model) -> AppResult<Vec<DestinationSafeguard>> {
+    match flow.transfer_safeguards.as_deref() {
+        None => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            AppError::internal(anyhow::anyhow!(
+                "flow {} has unreadable transfer safeguards: {e}",
+                flow.id
+            ))
+        }),
+    }
+}
+
+/// Checks the per-destination safeguards of a new flow and returns them as stored.
+fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<String>> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    if list.len() > 50 {
+        return Err(AppError::bad_input(
+            "transferSafeguards",
+            "at most 50 destinations",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, s) in list.into_iter().enumerate() {
+        let field = format!("transferSafeguards[{i}]");
+        let country = validate::country(&format!("{field}.country"), &s.country)?;
+        if !seen.insert(country) {
+            return Err(AppError::bad_input(
+                format!("{field}.country"),
+                format!("{country} is given twice"),
+            ));
+        }
+        out.push(DestinationSafeguard {
+            country: country.to_string(),
+            signed_on: validate::past_date(&format!("{field}.signedOn"), s.signed_on)?,
+            tia_completed_on: validate::past_date(
+                &format!("{field}.tiaCompletedOn"),
+                s.tia_completed_on,
+            )?,
+            evidence: validate::optional_text(
+                &format!("{field}.evidence"),
+                s.evidence.as_deref(),
+                2000,
+            )?,
+            ..s
+        });
+    }
+    serde_json::to_string(&out)
+        .map(Some)
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +136,7 @@ pub async fn record(
     let tia = validate::past_date("tiaCompletedOn", input.tia_completed_on)?;
     let signed = validate::past_date("signedOn", input.signed_on)?;
     let evidence = validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
+    let safeguards = checked_safeguards(input.transfer_safeguards.clone())?;
     let mechanism = input.mechanism.unwrap_or(TransferMechanism::None);
     if input.scc_module.is_some()
         && !matches!(
@@ -151,6 +229,8 @@ pub async fn record(
         tia_completed_on: Set(tia),
         signed_on: Set(signed),
         evidence: Set(evidence),
+        occasional: Set(input.occasional),
+        transfer_safeguards: Set(safeguards),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

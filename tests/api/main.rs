@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod chapter_v;
 mod faults;
 mod fixtures;
 mod flows;
