@@ -29,6 +29,9 @@ pub struct Model {
     /// (JSON list of `DestinationSafeguard`, see the service); null when none.
     pub transfer_safeguards: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
+    #[sea_orm(column_name = "ref")]
+    pub reference: Option<String>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

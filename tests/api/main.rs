@@ -16,6 +16,7 @@ mod organisations;
 mod requests;
 mod schema;
 mod security;
+mod sheets;
 mod sockets;
 mod subjects;
 mod taxonomy;
