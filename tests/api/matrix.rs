@@ -57,6 +57,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "complianceGaps",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "adequacyDecisions",            [OK, OK, OK, OK, NO, ANON]),
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
     ("Query", "whoHolds",                     [OK, NO, OK, OK, NO, ANON]),
     ("Query", "dataSubjectRequest",           [OK, NO, OK, OK, NO, ANON]),
@@ -75,7 +76,9 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "recordDataFlow",            [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineDataCategory",        [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineSubjectCategory",     [OK, OK, OK, NO, NO, ANON]),
-    ("Mutation", "rotateWebhookSecret",       [OK, OK, OK, NO, NO, ANON]),
+    // The secret signs erasure requests: only those who send them (not PROCUREMENT).
+    ("Mutation", "rotateWebhookSecret",       [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
     // Data subjects and their requests: the privacy team only.
     ("Mutation", "registerSubject",           [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "registerSubjects",          [OK, NO, OK, NO, NO, ANON]),
