@@ -119,8 +119,8 @@ pub enum TokenCommand {
         /// The organisation a PROCESSOR token is bound to.
         #[arg(long)]
         organisation: Option<i64>,
-        /// Days until the token expires (default: never).
-        #[arg(long)]
+        /// Days until the token expires, 1 to 3650 (default: never).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=MAX_EXPIRES_IN_DAYS))]
         expires_in_days: Option<i64>,
     },
     /// Revoke a token; it is refused from the next request on.
@@ -131,6 +131,9 @@ pub enum TokenCommand {
     /// List tokens (never their secrets).
     List,
 }
+
+/// The longest lifetime a token can be given: ten years.
+const MAX_EXPIRES_IN_DAYS: i64 = 3650;
 
 fn parse_role(s: &str) -> Result<Role, String> {
     s.to_ascii_uppercase()
@@ -368,7 +371,13 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
             organisation,
             expires_in_days,
         } => {
-            let expires = expires_in_days.map(|d| Utc::now() + Duration::days(d));
+            let expires = expires_in_days
+                .map(|d| {
+                    Duration::try_days(d)
+                        .and_then(|d| Utc::now().checked_add_signed(d))
+                        .ok_or_else(|| anyhow::anyhow!("--expires-in-days {d} is out of range"))
+                })
+                .transpose()?;
             let (row, secret) = tokens::create(&db, &name, role, organisation, expires)
                 .await
                 .map_err(AppError::into_cli)?;
@@ -382,12 +391,9 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
             println!("revoked token {:?}", row.name);
         }
         TokenCommand::List => {
+            let now = Utc::now();
             for t in tokens::list(&db).await.map_err(AppError::into_cli)? {
-                let state = if t.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
+                let state = tokens::state(&t, now);
                 let org = t
                     .organisation_id
                     .map(|o| format!(" organisation={o}"))
@@ -437,4 +443,40 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(days: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([
+            "transfer-register",
+            "token",
+            "create",
+            "--name",
+            "n",
+            "--role",
+            "DPO",
+            "--expires-in-days",
+            days,
+        ])
+    }
+
+    #[test]
+    fn expires_in_days_is_refused_outside_one_to_ten_years_without_panicking() {
+        for bad in [
+            "0",
+            "-1",
+            "3651",
+            "99999999999999",
+            "9223372036854775807",
+            "x",
+        ] {
+            assert!(parse(bad).is_err(), "{bad} is refused");
+        }
+        for ok in ["1", "3650"] {
+            assert!(parse(ok).is_ok(), "{ok} is accepted");
+        }
+    }
 }

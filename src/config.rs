@@ -182,6 +182,43 @@ pub struct Config {
         default_value_t = 28_800
     )]
     pub ws_max_lifetime_secs: u64,
+
+    /// Whole-register queries (transferRegister, complianceGaps, exports) run at once at most.
+    #[arg(
+        long,
+        env = "REGISTER_EXPENSIVE_CONCURRENCY",
+        global = true,
+        default_value_t = 2,
+        value_parser = clap::value_parser!(u32).range(1..=1024)
+    )]
+    pub expensive_concurrency: u32,
+
+    /// Milliseconds a whole-register query waits for its turn before it is refused as busy.
+    #[arg(
+        long,
+        env = "REGISTER_EXPENSIVE_WAIT_MS",
+        global = true,
+        default_value_t = 2_000
+    )]
+    pub expensive_wait_ms: u64,
+
+    /// Subscriptions one token may hold open at once, over all its sockets.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_SUBSCRIPTIONS_PER_TOKEN",
+        global = true,
+        default_value_t = 50
+    )]
+    pub max_subscriptions_per_token: usize,
+
+    /// Subscriptions the server holds open at once, over all tokens.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_SUBSCRIPTIONS",
+        global = true,
+        default_value_t = 1_000
+    )]
+    pub max_subscriptions: usize,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -218,6 +255,10 @@ impl Config {
             ws_init_timeout_secs: 10,
             ws_idle_timeout_secs: 300,
             ws_max_lifetime_secs: 28_800,
+            expensive_concurrency: 2,
+            expensive_wait_ms: 2_000,
+            max_subscriptions_per_token: 50,
+            max_subscriptions: 1_000,
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),

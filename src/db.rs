@@ -16,11 +16,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(30));
-    if let Some(path) = config.sqlite_path() {
+    let sqlite_path = config.sqlite_path();
+    if let Some(path) = &sqlite_path {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating the database folder {}", parent.display()))?;
         }
+        create_owner_only(path)?;
         // One connection: SQLite has one writer, and a single connection rules out the
         // busy-snapshot failures of concurrent deferred transactions. WAL keeps readers of
         // other processes (the CLI, a backup) unblocked.
@@ -43,6 +45,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Migrator::up(&db, None)
         .await
         .context("applying migrations")?;
+    if let Some(path) = &sqlite_path {
+        // SQLite gives its WAL and shared-memory files the database file's mode; an existing
+        // database (and its companions) made before this rule is tightened here.
+        for file in sqlite_files(path) {
+            restrict_to_owner(&file)?;
+        }
+    }
     Ok(db)
 }
 
@@ -115,6 +124,55 @@ pub async fn backup(db: &DatabaseConnection, target: &Path) -> anyhow::Result<()
     Ok(())
 }
 
+/// The database file and the WAL and shared-memory files SQLite keeps beside it.
+pub fn sqlite_files(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    files
+}
+
+/// Creates `path` empty and readable by its owner only (0600), unless it exists.
+fn create_owner_only(path: &Path) -> anyhow::Result<()> {
+    if path.exists() || path.to_str().is_some_and(|p| p.contains(":memory:")) {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("creating the database {}", path.display())),
+    }
+}
+
+/// Sets an existing file's mode to 0600 (owner read and write); a missing file is fine.
+fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("restricting {} to its owner", path.display()))?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading {}", path.display()));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The secret keying hashes, signatures and encryption: `REGISTER_SECRET`, or on SQLite a key
 /// file beside the database created once with mode 0600.
 pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
@@ -135,8 +193,11 @@ pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
 fn read_or_create_key(path: &Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Write;
     match std::fs::read_to_string(path) {
-        Ok(hex_key) => hex::decode(hex_key.trim())
-            .with_context(|| format!("the key file {} is not hex", path.display())),
+        Ok(hex_key) => {
+            restrict_to_owner(path)?;
+            hex::decode(hex_key.trim())
+                .with_context(|| format!("the key file {} is not hex", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key: [u8; 32] = rand::random();
             let mut options = std::fs::OpenOptions::new();

@@ -32,6 +32,11 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A limit on concurrent work is reached: try again shortly. `CONFLICT` (the request
+    /// conflicts with the server's current load, and may succeed unchanged later) with
+    /// `extensions.reason` `BUSY`.
+    #[error("{0}")]
+    Busy(String),
     #[error(
         "a valid bearer token is required: send `Authorization: Bearer <token>`. An ADMIN creates \
          tokens with `transfer-register token create --name NAME --role ROLE`; on a new register, \
@@ -75,7 +80,7 @@ impl AppError {
         match self {
             Self::BadInput { .. } => codes::BAD_USER_INPUT,
             Self::NotFound(_) => codes::NOT_FOUND,
-            Self::Conflict(_) => codes::CONFLICT,
+            Self::Conflict(_) | Self::Busy(_) => codes::CONFLICT,
             Self::Forbidden(_) => codes::FORBIDDEN,
             Self::Unauthenticated => codes::UNAUTHENTICATED,
             Self::Internal(_) => codes::INTERNAL,
@@ -101,10 +106,14 @@ impl From<AppError> for async_graphql::Error {
             AppError::BadInput { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let busy = matches!(err, AppError::Busy(_));
         let mut error = async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
             ext.set("code", code);
             if let Some(field) = field {
                 ext.set("field", field);
+            }
+            if busy {
+                ext.set("reason", "BUSY");
             }
         });
         if let AppError::Internal(cause) = &err {

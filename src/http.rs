@@ -15,18 +15,23 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    http::{
+        HeaderMap, HeaderValue, StatusCode,
+        header::{self, AUTHORIZATION},
+    },
     response::IntoResponse,
     routing::get,
 };
 mod console;
 mod exports;
 mod ops;
+mod refusals;
 mod ws;
 
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -49,6 +54,25 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Refusals made above GraphQL (400, 405, 408, 413) are GraphQL responses too.
+        .layer(axum::middleware::map_response(refusals::as_graphql))
+        // Set only where a handler did not (the console sets its own CSP).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            html_only(HTML_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            html_only("DENY"),
+        ))
         // Outermost last: the id is set (or kept from the caller), then the span logs it, then
         // it is copied onto the response.
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -62,10 +86,30 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The Content-Security-Policy of HTML pages without their own (GraphiQL): no framing, no
+/// plugins, no base or form redirection. GraphiQL's scripts come from a CDN, so `script-src` is
+/// left to the page.
+const HTML_CSP: &str =
+    "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// A header value for HTML responses only.
+fn html_only(
+    value: &'static str,
+) -> impl Fn(&axum::response::Response) -> Option<HeaderValue> + Clone {
+    move |response| {
+        response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|t| t.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+            .then(|| HeaderValue::from_static(value))
+    }
+}
+
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<refusals::BodyRejection>,
 ) -> GraphQLResponse {
     let request_id = headers
         .get(REQUEST_ID)
@@ -79,8 +123,19 @@ async fn graphql(
             let response = async_graphql::Response::from_errors(vec![
                 err.into_server_error(Default::default()),
             ]);
-            let response = errors::normalise(response, &state.field_index, &request_id);
-            crate::metrics::graphql_request(None, &response, std::time::Duration::ZERO);
+            let request = request.into_inner();
+            let origin = errors::Origin {
+                request_id: &request_id,
+                auth: &Auth::Rejected,
+                operation: request.operation_name.as_deref(),
+                refusals: &state.refusals,
+            };
+            let response = errors::normalise(response, &state.field_index, &origin);
+            crate::metrics::graphql_request(
+                request.operation_name.as_deref(),
+                &response,
+                std::time::Duration::ZERO,
+            );
             return response.into();
         }
     };
@@ -116,11 +171,18 @@ pub async fn execute_as(
     request_id: String,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let request = context::prepare(state, auth, request_id.clone(), request);
+    let operation = request.operation_name.clone();
+    let request = context::prepare(state, auth.clone(), request_id.clone(), request);
+    let origin = errors::Origin {
+        request_id: &request_id,
+        auth: &auth,
+        operation: operation.as_deref(),
+        refusals: &state.refusals,
+    };
     let response = errors::normalise(
         state.schema.execute(request).await,
         &state.field_index,
-        &request_id,
+        &origin,
     );
     crate::graphql::hints::explain_limits(response, &state.config)
 }

@@ -5,9 +5,12 @@ use crate::{
     db,
     domain::dsr::seal::Sealer,
     domain::reference::LegalReference,
-    graphql::{AppSchema, build_schema, errors::FieldIndex},
+    graphql::{
+        AppSchema, build_schema,
+        errors::{FieldIndex, RefusalLog},
+    },
     service::requests::{DsrEvents, DsrKeys},
-    service::{subjects::SubjectKeys, taxonomy},
+    service::{limits::Limits, subjects::SubjectKeys, taxonomy},
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -27,6 +30,10 @@ pub struct AppState {
     pub dsr: DsrKeys,
     /// Hashing and phone parsing of subject identifiers.
     pub subject_keys: SubjectKeys,
+    /// When each refusal was last logged (repeats are logged once per window).
+    pub refusals: Arc<RefusalLog>,
+    /// The pool of whole-register work and the subscription limits.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -51,6 +58,8 @@ impl AppState {
         };
         let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
+            refusals: Arc::default(),
+            limits: Arc::new(Limits::new(&config)),
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

@@ -28,26 +28,22 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 198 && (b == 18 || b == 19))) // benchmarking
 }
 
+/// IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are refused
+/// whatever the address inside: a translator or tunnel on the path decides where they lead.
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_public_v4(v4);
-    }
     let s = ip.segments();
-    let embedded_v4 =
-        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    if s[0] == 0x2002 {
-        return is_public_v4(embedded_v4(s[1], s[2])); // 6to4
-    }
-    if s[0] == 0x64 && s[1] == 0xff9b {
-        return is_public_v4(embedded_v4(s[6], s[7])); // NAT64
-    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
+        || s[..5] == [0; 5] && (s[5] == 0 || s[5] == 0xffff)  // IPv4-compatible, IPv4-mapped
+        || (s[0] == 0x64 && s[1] == 0xff9b)         // NAT64: 64:ff9b::/96 and 64:ff9b:1::/48
+        || s[0] == 0x2002                           // 6to4
+        || (s[0] == 0x2001 && s[1] == 0)            // Teredo
+        || (s[0] == 0x0100 && s[1..4] == [0; 3])    // discard-only
         || (s[0] & 0xfe00) == 0xfc00                // unique local (incl. fd00:ec2::254 metadata)
         || (s[0] & 0xffc0) == 0xfe80                // link-local
-        || (s[0] == 0x2001 && s[1] == 0x0db8)       // documentation
-        || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0)) // IPv4-compatible, deprecated
+        || (s[0] & 0xffc0) == 0xfec0                // site-local, deprecated
+        || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
 }
 
 #[cfg(test)]
@@ -92,6 +88,15 @@ mod tests {
             "2002:7f00:0001::1",
             "64:ff9b::a9fe:a9fe",
             "::127.0.0.1",
+            // IPv4 inside IPv6 is refused even when the IPv4 address is public.
+            "::ffff:93.184.216.34",
+            "::93.184.216.34",
+            "64:ff9b::5db8:d822",
+            "64:ff9b:1::5db8:d822",
+            "2002:5db8:d822::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "feb0::1",
         ] {
             assert!(
                 !is_public(bad.parse().expect("ip")),

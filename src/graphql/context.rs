@@ -47,6 +47,7 @@ pub fn prepare(
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())
         .data(super::issued::IssuedSecrets::default())
+        .data(state.limits.clone())
 }
 
 /// The outcome of reading the `Authorization` header.

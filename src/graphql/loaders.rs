@@ -106,6 +106,16 @@ impl Loader<i64> for SubjectActivitiesLoader {
 
 pub struct RequestTasksLoader(DatabaseConnection);
 pub struct TaskEventsLoader(DatabaseConnection);
+pub struct TokenRoleLoader(DatabaseConnection);
+
+impl Loader<String> for TokenRoleLoader {
+    type Value = crate::domain::vocab::Role;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        Ok(read::token_roles(&self.0, keys).await?)
+    }
+}
 
 impl Loader<i64> for RequestTasksLoader {
     type Value = Vec<dsr_task::Model>;
@@ -138,6 +148,8 @@ pub struct Loaders {
     /// A data-subject request's tasks (by request id) and a task's proof (by task id).
     pub request_tasks: DataLoader<RequestTasksLoader>,
     pub task_events: DataLoader<TaskEventsLoader>,
+    /// The role of a token named in a task's proof (shown to a PROCESSOR instead of the name).
+    pub token_roles: DataLoader<TokenRoleLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -174,6 +186,11 @@ impl Loaders {
             subject_activities: DataLoader::new(SubjectActivitiesLoader(db.clone()), tokio::spawn),
             request_tasks: DataLoader::new(RequestTasksLoader(db.clone()), tokio::spawn),
             task_events: DataLoader::new(TaskEventsLoader(db.clone()), tokio::spawn),
+            token_roles: DataLoader::with_cache(
+                TokenRoleLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
         }
     }
 

@@ -62,7 +62,6 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "recordDataFlow"
             | "defineDataCategory"
             | "defineSubjectCategory"
-            | "rotateWebhookSecret"
             | "importRecords",
         ) => REGISTRARS,
         (
@@ -73,7 +72,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "removeSubject"
             | "fileDataSubjectRequest"
             | "extendDeadline"
-            | "closeDataSubjectRequest",
+            | "closeDataSubjectRequest"
+            // The webhook secret signs erasure requests to processors: whoever holds it can
+            // forge them, so only those who send them may rotate (and read) it.
+            | "rotateWebhookSecret",
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],

@@ -4,12 +4,15 @@ use crate::{
     error::AppError,
     graphql::{context::request, policy, types::dsr::DataSubjectRequest},
     service::{
+        limits::Limits,
         requests::{DsrKeys, read},
         validate,
     },
 };
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionObject};
-use futures_util::{Stream, StreamExt, stream};
+use entity::dsr_request;
+use futures_util::{StreamExt, stream};
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
 #[derive(Default)]
@@ -24,7 +27,7 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
-    ) -> Result<impl Stream<Item = Result<DataSubjectRequest>> + use<>> {
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<DataSubjectRequest>>> {
         let rc = request(ctx)?.clone();
         // The policy extension guards resolved fields; a subscription's root is checked here.
         policy::check(&rc.auth, "Subscription", "dataSubjectRequestUpdated")?;
@@ -32,27 +35,75 @@ impl Subscription {
         read::by_id(&rc.db, id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")))?;
-        let receiver = ctx.data::<DsrKeys>()?.events.subscribe();
-        let changes = stream::unfold(receiver, move |mut rx| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(changed) if changed == id => return Some(((), rx)),
-                    Ok(_) => {}
-                    // Missed some: the state is re-read anyway, so one push covers them.
-                    Err(RecvError::Lagged(_)) => return Some(((), rx)),
-                    Err(RecvError::Closed) => return None,
+        // Counted against the token's and the server's limits until the stream is dropped.
+        let token = rc.auth.principal().map_or(0, |p| p.token_id);
+        let guard = ctx.data::<Arc<Limits>>()?.open_subscription(token)?;
+        let events = &ctx.data::<DsrKeys>()?.events;
+        let db = rc.db;
+        let now = {
+            let db = db.clone();
+            stream::once(async move { read_request(&db, id).await })
+        };
+        let Some(loaded) = events.subscribe_loaded() else {
+            // A feed without a reader: each subscriber reads the request itself.
+            let receiver = events.subscribe();
+            let changes = stream::unfold(receiver, move |mut rx| async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(changed) if changed == id => return Some(((), rx)),
+                        Ok(_) => {}
+                        Err(RecvError::Lagged(_)) => return Some(((), rx)),
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            });
+            let reads = changes.then(move |()| {
+                let db = db.clone();
+                async move { read_request(&db, id).await }
+            });
+            return Ok(now
+                .chain(reads)
+                .map(move |item| {
+                    let _open = &guard;
+                    item
+                })
+                .boxed());
+        };
+        // One read per change, shared by every subscriber; only a missed change is read again.
+        let changes = stream::unfold(loaded, move |mut rx| {
+            let db = db.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(row) if row.id == id => {
+                            return Some((
+                                Ok(DataSubjectRequest(dsr_request::Model::clone(&row))),
+                                rx,
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(RecvError::Lagged(_)) => {
+                            return Some((read_request(&db, id).await, rx));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
                 }
             }
         });
-        let db = rc.db;
-        Ok(stream::once(async {}).chain(changes).then(move |()| {
-            let db = db.clone();
-            async move {
-                read::by_id(&db, id)
-                    .await?
-                    .map(DataSubjectRequest)
-                    .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")).into())
-            }
-        }))
+        Ok(now
+            .chain(changes)
+            .map(move |item| {
+                let _open = &guard;
+                item
+            })
+            .boxed())
     }
+}
+
+/// The request now, for a subscriber.
+async fn read_request(db: &sea_orm::DatabaseConnection, id: i64) -> Result<DataSubjectRequest> {
+    read::by_id(db, id)
+        .await?
+        .map(DataSubjectRequest)
+        .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")).into())
 }

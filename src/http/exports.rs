@@ -33,6 +33,7 @@ fn refusal(err: AppError) -> Response {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(source) => {
             tracing::error!(error = ?source, "export failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -41,6 +42,9 @@ fn refusal(err: AppError) -> Response {
     let mut extensions = serde_json::json!({ "code": err.code() });
     if let AppError::BadInput { field, .. } = &err {
         extensions["field"] = field.clone().into();
+    }
+    if let AppError::Busy(_) = &err {
+        extensions["reason"] = "BUSY".into();
     }
     let body = serde_json::json!({
         "errors": [{ "message": err.to_string(), "extensions": extensions }]
@@ -93,6 +97,8 @@ async fn run(
         .as_deref()
         .map(|p| crate::service::validate::id("processor", p))
         .transpose()?;
+    // A whole-register read: it takes a turn in the bounded pool, as the GraphQL fields do.
+    let _turn = state.limits.expensive("an export").await?;
     let table = export::build(
         &state.db,
         &state.reference,

@@ -196,9 +196,17 @@ impl SocketExecutor {
 impl Executor for SocketExecutor {
     async fn execute(&self, request: Request) -> Response {
         let request_id = new_request_id();
-        let request = context::prepare(&self.state, self.auth().await, request_id.clone(), request);
+        let auth = self.auth().await;
+        let operation = request.operation_name.clone();
+        let request = context::prepare(&self.state, auth.clone(), request_id.clone(), request);
         let response = self.state.schema.execute(request).await;
-        errors::normalise(response, &self.state.field_index, &request_id)
+        let origin = errors::Origin {
+            request_id: &request_id,
+            auth: &auth,
+            operation: operation.as_deref(),
+            refusals: &self.state.refusals,
+        };
+        errors::normalise(response, &self.state.field_index, &origin)
     }
 
     fn execute_stream(
@@ -211,15 +219,23 @@ impl Executor for SocketExecutor {
         futures_util::stream::once(async move {
             let request_id = new_request_id();
             let auth = this.auth().await;
-            let request = context::prepare(&this.state, auth, request_id.clone(), request);
+            let operation = request.operation_name.clone();
+            let request = context::prepare(&this.state, auth.clone(), request_id.clone(), request);
             let guard = ActiveOperation::new(this.session.clone());
             let index = this.state.field_index.clone();
+            let refusals = this.state.refusals.clone();
             this.state
                 .schema
                 .execute_stream(request)
                 .map(move |response| {
                     let _active = &guard;
-                    errors::normalise(response, &index, &request_id)
+                    let origin = errors::Origin {
+                        request_id: &request_id,
+                        auth: &auth,
+                        operation: operation.as_deref(),
+                        refusals: &refusals,
+                    };
+                    errors::normalise(response, &index, &origin)
                 })
         })
         .flatten()

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod export;
 pub mod flows;
 pub mod import;
+pub mod limits;
 pub mod locations;
 pub mod organisations;
 pub mod page;

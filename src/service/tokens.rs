@@ -180,6 +180,17 @@ pub async fn count(db: &impl ConnectionTrait) -> AppResult<u64> {
     Ok(api_token::Entity::find().count(db).await?)
 }
 
+/// A token's state at `now`: `revoked`, `expired` or `active`.
+pub fn state(token: &api_token::Model, now: DateTime<Utc>) -> &'static str {
+    if token.revoked_at.is_some() {
+        "revoked"
+    } else if token.expires_at.is_some_and(|e| e <= now) {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> {
     Ok(api_token::Entity::find()
         .order_by_asc(api_token::Column::Id)

@@ -21,13 +21,39 @@ pub fn reference(field: &str, value: Option<&str>) -> AppResult<Option<String>> 
     }
 }
 
-/// Trimmed, non-empty, at most `max` characters and free of control characters.
+/// Characters that take no visible space: zero-width ones, bidirectional marks and controls,
+/// the byte-order mark, invisible operators and fillers.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// Trimmed, non-empty, at most `max` characters, free of control characters, and not made
+/// only of invisible characters (zero-width, bidirectional marks, whitespace).
 pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     let value = value.trim();
-    if value.is_empty() {
+    if value.chars().all(is_invisible) {
         return Err(AppError::bad_input(
             field,
-            format!("{field} must not be empty"),
+            format!("{field} must not be empty or made only of invisible characters"),
         ));
     }
     if value.chars().count() > max {
@@ -115,6 +141,26 @@ mod tests {
         assert!(text("name", "   ", 10).is_err());
         assert!(text("name", "abcdefghijk", 10).is_err());
         assert!(text("name", "bad\u{0}byte", 50).is_err());
+    }
+
+    #[test]
+    fn a_name_made_only_of_invisible_characters_is_refused() {
+        for invisible in [
+            "\u{200B}\u{200B}",
+            "\u{200E}\u{200F}",
+            "\u{202E}",
+            "\u{2066}\u{2069}",
+            "\u{FEFF}",
+            "\u{3000}\u{00A0}",
+            "\u{2060}\u{00AD}",
+        ] {
+            assert!(text("name", invisible, 50).is_err(), "{invisible:?}");
+        }
+        assert_eq!(
+            text("name", "\u{200B}Acme", 50).ok().as_deref(),
+            Some("\u{200B}Acme"),
+            "visible text with an invisible character is kept as given"
+        );
     }
 
     #[test]

@@ -16,27 +16,73 @@ pub struct CheckedUrl {
     pub addresses: Vec<SocketAddr>,
 }
 
-/// Checks a URL under the policy; `allow_insecure` (tests, demos) permits `http://` and private hosts.
+/// The longest webhook URL accepted, raw or normalised.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Whether `c` is a control character or one that reorders or hides text (bidi controls,
+/// zero-width characters): a URL carrying one reads differently from where it leads.
+fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// Whether the authority of `raw` (between `scheme://` and the path) holds userinfo, even an
+/// empty one (`https://@host/`), which the parsed URL no longer shows.
+fn has_userinfo(raw: &str) -> bool {
+    let Some((_, rest)) = raw.split_once("://") else {
+        return raw.contains('@');
+    };
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or_default();
+    authority.contains('@')
+}
+
+/// Checks a URL under the policy; `allow_insecure` (tests, demos) permits `http://` and private
+/// hosts. The URL returned is the normalised one (the `url` crate's serialisation), to store.
 pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<CheckedUrl> {
     let refuse = |why: String| AppError::bad_input(field, format!("{field} {why}"));
-    let url = reqwest::Url::parse(raw.trim()).map_err(|_| refuse("is not a valid URL".into()))?;
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
+    }
+    let raw = raw.trim();
+    if raw.chars().any(is_hidden_or_control) {
+        return Err(refuse(
+            "contains control, invisible or bidirectional characters".into(),
+        ));
+    }
+    if has_userinfo(raw) {
+        return Err(refuse("must not carry credentials or an @".into()));
+    }
+    let url = reqwest::Url::parse(raw).map_err(|_| refuse("is not a valid URL".into()))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure => {}
         _ => return Err(refuse("must be an https:// URL".into())),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("must not carry credentials".into()));
+        return Err(refuse("must not carry credentials or an @".into()));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| refuse("has no host".into()))?
-        .to_string();
+    if url.as_str().chars().count() > MAX_URL_CHARS {
+        return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
+    }
     let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<SocketAddr> = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
+    let (host, literal) = match url.host() {
+        Some(url::Host::Domain(d)) => (d.to_string(), None),
+        Some(url::Host::Ipv4(ip)) => (ip.to_string(), Some(IpAddr::V4(ip))),
+        Some(url::Host::Ipv6(ip)) => (ip.to_string(), Some(IpAddr::V6(ip))),
+        None => return Err(refuse("has no host".into())),
+    };
+    let addresses: Vec<SocketAddr> = match literal {
+        Some(ip) => vec![SocketAddr::new(ip, port)],
         // Insecure mode (tests, demos) accepts a host that does not resolve yet; delivery will not.
-        Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
+        None => match tokio::net::lookup_host((host.as_str(), port)).await {
             Ok(found) => found.collect(),
             Err(_) if allow_insecure => Vec::new(),
             Err(_) => return Err(refuse(format!("host {host} does not resolve"))),
@@ -52,7 +98,7 @@ pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<Ch
         )));
     }
     Ok(CheckedUrl {
-        url: raw.trim().to_string(),
+        url: url.to_string(),
         host,
         addresses,
     })
@@ -88,6 +134,20 @@ mod tests {
             "https://user:pw@93.184.216.34/hook",
             "ftp://93.184.216.34/hook",
             "not a url",
+            "https://[::ffff:93.184.216.34]/hook",
+            "https://[::ffff:5db8:d822]/hook",
+            "https://[::93.184.216.34]/hook",
+            "https://[64:ff9b::5db8:d822]/hook",
+            "https://[fec0::1]/hook",
+            "https://[fd12:3456::1]/hook",
+            "https://[fe80::1]/hook",
+            "https://@93.184.216.34/hook",
+            "https://:@93.184.216.34/hook",
+            "https://user@93.184.216.34/hook",
+            "https://93.184.216.34/ho\u{202E}ok",
+            "https://93.184.216.34/ho\u{200B}ok",
+            "https://93.184.216.34/ho\tok",
+            "https://93.184.216.34/ho\nok",
         ] {
             assert!(
                 check("u", bad, false).await.is_err(),
@@ -105,5 +165,32 @@ mod tests {
             check("u", "http://127.0.0.1:9/hook", true).await.is_ok(),
             "allowed when insecure"
         );
+        for syntax in ["http://@127.0.0.1:9/hook", "http://127.0.0.1:9/\u{202E}"] {
+            assert!(
+                check("u", syntax, true).await.is_err(),
+                "{syntax} is refused even when insecure"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_url_is_stored_normalised_and_long_ones_are_refused() {
+        let ok = check("u", "  HTTPS://93.184.216.34:443/a/./b/../hook?x=1 ", false)
+            .await
+            .expect("normalised");
+        assert_eq!(ok.url, "https://93.184.216.34/a/hook?x=1");
+        let decimal = check("u", "http://2130706433/hook", true)
+            .await
+            .expect("insecure");
+        assert_eq!(decimal.url, "http://127.0.0.1/hook");
+        assert!(
+            check("u", "https://0x7f.1/hook", false).await.is_err(),
+            "a hexadecimal loopback is still loopback"
+        );
+        let long = format!("https://93.184.216.34/{}", "a".repeat(MAX_URL_CHARS));
+        assert!(check("u", &long, false).await.is_err());
+        let edge = format!("https://93.184.216.34/{}", "a".repeat(MAX_URL_CHARS - 22));
+        assert_eq!(edge.len(), MAX_URL_CHARS);
+        assert!(check("u", &edge, false).await.is_ok());
     }
 }

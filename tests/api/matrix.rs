@@ -79,7 +79,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "recordDataFlow",            [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineDataCategory",        [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineSubjectCategory",     [OK, OK, OK, NO, NO, ANON]),
-    ("Mutation", "rotateWebhookSecret",       [OK, OK, OK, NO, NO, ANON]),
+    // The secret signs erasure requests: only those who send them (not PROCUREMENT).
+    ("Mutation", "rotateWebhookSecret",       [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
     // Data subjects and their requests: the privacy team only.
     ("Mutation", "registerSubject",           [OK, NO, OK, NO, NO, ANON]),

@@ -24,7 +24,7 @@ db_tests!(
     a_processor_confirms_only_its_own_organisation_tasks,
     exemptions_need_a_retention_ground_or_the_dpo,
     a_completed_request_keeps_its_proof_and_destroys_the_identifiers,
-    a_request_for_an_unknown_subject_has_no_tasks,
+    a_request_for_an_unknown_subject_completes_as_no_holder_found,
     a_processor_lists_only_its_own_tasks,
     a_request_is_closed_by_hand_only_once_delivery_has_ended,
     rotating_a_webhook_secret_returns_it_once_and_never_shows_it,
@@ -310,15 +310,29 @@ async fn a_completed_request_keeps_its_proof_and_destroys_the_identifiers(app: T
     assert_eq!(who["whoHolds"], json!({ "subject": null, "holdings": [] }));
 }
 
-async fn a_request_for_an_unknown_subject_has_no_tasks(app: TestApp) {
+async fn a_request_for_an_unknown_subject_completes_as_no_holder_found(app: TestApp) {
     chain(&app, &[Behaviour::Succeed], "2 years").await;
     let data = app
         .ok(
-            r#"mutation { fileDataSubjectRequest(input: { subject: { email: "nobody@example.com" }, kind: ACCESS }) { id tasks { id } } }"#,
+            r#"mutation { fileDataSubjectRequest(input: { subject: { email: "nobody@example.com" }, kind: ACCESS }) {
+              id status noHolderFound identifiersKept tasks { id } } }"#,
             json!({}),
         )
         .await;
-    assert_eq!(data["fileDataSubjectRequest"]["tasks"], json!([]));
+    let filed = &data["fileDataSubjectRequest"];
+    assert_eq!(filed["tasks"], json!([]));
+    assert_eq!(filed["status"], json!("COMPLETED"));
+    assert_eq!(filed["noHolderFound"], json!(true), "{filed:#}");
+    assert_eq!(filed["identifiersKept"], json!(false));
+    // A known subject's request is not "no holder found".
+    let id = file(&app, "ACCESS", None).await;
+    let shown = app
+        .ok(
+            "query($id: ID!) { dataSubjectRequest(id: $id) { noHolderFound } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(shown["dataSubjectRequest"]["noHolderFound"], json!(false));
 }
 
 async fn rotating_a_webhook_secret_returns_it_once_and_never_shows_it(app: TestApp) {

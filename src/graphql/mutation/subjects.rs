@@ -23,6 +23,20 @@ pub struct SubjectIdentifierInput {
     pub account_number: Option<String>,
 }
 
+impl SubjectIdentifierInput {
+    /// How many identifiers are given: each is hashed and looked up.
+    pub fn count(&self) -> usize {
+        [
+            self.email.is_some(),
+            self.phone.is_some(),
+            self.account_number.is_some(),
+        ]
+        .into_iter()
+        .filter(|given| *given)
+        .count()
+    }
+}
+
 impl From<SubjectIdentifierInput> for Quoted {
     fn from(input: SubjectIdentifierInput) -> Self {
         Self {

@@ -1,8 +1,6 @@
 //! Reading data-subject requests and the tasks to escalate.
 
 use crate::{
-    domain::vocab::Role,
-    error::AppError,
     graphql::{
         context::request,
         enums::{DsrStatus, TaskStatus},
@@ -11,7 +9,7 @@ use crate::{
             dsr::{DataSubjectRequest, DsrTask},
         },
     },
-    service::{page::PageRequest, requests::read, validate},
+    service::{page::PageRequest, requests::read},
 };
 use async_graphql::{Context, ID, Object, Result};
 
@@ -72,24 +70,14 @@ impl RequestQuery {
     ) -> Result<DsrTaskConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let asked = organisation_id
-            .map(|id| validate::id("organisationId", &id))
-            .transpose()?;
-        let organisation = match rc.auth.principal() {
-            Some(p) if p.role == Role::Processor => match (asked, p.organisation_id) {
-                (Some(a), Some(own)) if a != own => {
-                    return Err(AppError::Forbidden(
-                        "a PROCESSOR token sees only its own organisation's tasks".into(),
-                    )
-                    .into());
-                }
-                (_, own) => Some(own.ok_or(AppError::Forbidden(
-                    "this PROCESSOR token has no organisation".into(),
-                ))?),
-            },
-            _ => asked,
-        };
-        let page = read::tasks(&rc.db, organisation, status.map(Into::into), page).await?;
+        let page = read::tasks_for(
+            &rc.db,
+            rc.auth.principal(),
+            organisation_id.as_ref().map(|id| id.as_str()),
+            status.map(Into::into),
+            page,
+        )
+        .await?;
         Ok(DsrTaskConnection::from_page(page, |t| t.id, DsrTask))
     }
 

@@ -18,6 +18,9 @@ impl SubjectQuery {
     /// Every organisation that holds the data of the subject any given identifier matches
     /// (identifiers normalised as on registration). `subject` is null and `holdings` empty for
     /// an unknown subject; identifiers matching two different subjects are a CONFLICT.
+    #[graphql(
+        complexity = "crate::graphql::IDENTIFIER_COST * subject.count().max(1) + child_complexity"
+    )]
     async fn who_holds(
         &self,
         ctx: &Context<'_>,

@@ -17,12 +17,14 @@ use crate::{
         },
     },
     service::{
+        limits::{self, Limits},
         transfers::{self, Register},
         validate,
     },
 };
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 /// The exporter's role, which with the recipient's decides the SCC module.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -130,8 +132,15 @@ impl TransferQuery {
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
+        // A turn in the pool: given back if the request is dropped while reading (timeout).
+        let turn = ctx
+            .data::<Arc<Limits>>()?
+            .expensive("transferRegister")
+            .await?;
         let register = Register::load(&rc.db).await?;
-        let list = register.transfers(&rc.reference, regime.map(Into::into), on)?;
+        let reference = rc.reference.clone();
+        let regime = regime.map(Into::into);
+        let list = limits::assess(turn, move || register.transfers(&reference, regime, on)).await?;
         Ok(list.into_iter().map(TransferAssessment).collect())
     }
 
@@ -148,12 +157,15 @@ impl TransferQuery {
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
+        let turn = ctx
+            .data::<Arc<Limits>>()?
+            .expensive("complianceGaps")
+            .await?;
         let register = Register::load(&rc.db).await?;
-        Ok(ComplianceGaps(register.gaps(
-            &rc.reference,
-            regime.map(Into::into),
-            on,
-        )?))
+        let reference = rc.reference.clone();
+        let regime = regime.map(Into::into);
+        let gaps = limits::assess(turn, move || register.gaps(&reference, regime, on)).await?;
+        Ok(ComplianceGaps(gaps))
     }
 
     /// The adequacy decisions of the reference data, with source and verification; optionally of

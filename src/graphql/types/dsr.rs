@@ -1,17 +1,44 @@
 //! `DataSubjectRequest`, `DsrTask` and `DsrTaskEvent` (the proof of each transition).
 
 use crate::{
+    domain::vocab::Role,
     graphql::{
+        context::request,
         enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus},
         loaders::loaders,
         scalars::Date,
         types::organisation::Organisation,
     },
-    service::requests::shown_status,
+    service::requests::{
+        delivery::WORKER,
+        read::{delivery_error_for_processor, worker_detail_for_processor},
+        shown_status,
+    },
 };
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{dsr_request, dsr_task, dsr_task_event};
+
+/// Whether the caller is a PROCESSOR, who is shown the class of errors and the roles of actors,
+/// not their detail and names.
+fn processor_reads(ctx: &Context<'_>) -> Result<bool> {
+    Ok(request(ctx)?
+        .auth
+        .principal()
+        .is_some_and(|p| p.role == Role::Processor))
+}
+
+/// `actor` as `ctx`'s caller may see it: a PROCESSOR gets the role of a token, not its name.
+async fn actor_for(ctx: &Context<'_>, actor: &str) -> Result<String> {
+    if actor == WORKER || !processor_reads(ctx)? {
+        return Ok(actor.to_string());
+    }
+    Ok(loaders(ctx)?
+        .token_roles
+        .load_one(actor.to_string())
+        .await?
+        .map_or_else(|| "register".to_string(), |role| role.to_string()))
+}
 
 /// A data subject's request, fanned out to one task per organisation holding their data.
 pub struct DataSubjectRequest(pub dsr_request::Model);
@@ -74,6 +101,15 @@ impl DataSubjectRequest {
         let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
         Ok(tasks.unwrap_or_default().into_iter().map(DsrTask).collect())
     }
+    /// True when, at filing, the register knew no organisation holding the subject's data: the
+    /// request has no task and was COMPLETED at once (its identifiers destroyed). The DPO can
+    /// answer the person that the group holds no personal data of theirs as far as the register
+    /// shows (for an access request, the confirmation of Art 15(1) GDPR that no data are
+    /// processed).
+    async fn no_holder_found(&self, ctx: &Context<'_>) -> Result<bool> {
+        let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
+        Ok(tasks.is_none_or(|t| t.is_empty()))
+    }
 }
 
 /// One holder's part of a request. Its id is the `Idempotency-Key` of every delivery attempt.
@@ -112,9 +148,17 @@ impl DsrTask {
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
-    /// Why the last delivery attempt failed; null after a success.
-    async fn last_error(&self) -> Option<&str> {
-        self.0.last_error.as_deref()
+    /// Why the last delivery attempt failed; null after a success. A PROCESSOR is told only its
+    /// class (HTTP status, timeout).
+    async fn last_error(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let processor = processor_reads(ctx)?;
+        Ok(self.0.last_error.as_deref().map(|e| {
+            if processor {
+                delivery_error_for_processor(e)
+            } else {
+                e.to_string()
+            }
+        }))
     }
     /// When delivery will be tried again; null when no attempt is due.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
@@ -136,9 +180,12 @@ impl DsrTask {
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }
-    /// The name of the token that confirmed it.
-    async fn confirmed_by(&self) -> Option<&str> {
-        self.0.confirmed_by.as_deref()
+    /// The name of the token that confirmed it; a PROCESSOR sees its role instead.
+    async fn confirmed_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match self.0.confirmed_by.as_deref() {
+            Some(actor) => Ok(Some(actor_for(ctx, actor).await?)),
+            None => Ok(None),
+        }
     }
     /// When it was confirmed.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
@@ -165,9 +212,10 @@ impl DsrTaskEvent {
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
-    /// Who made it: a token's name, or `delivery-worker` for a delivery attempt.
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// Who made the transition: a token's name, or `delivery-worker`; a PROCESSOR sees the
+    /// token's role instead of its name.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<String> {
+        actor_for(ctx, &self.0.actor).await
     }
     /// The status before (null for filing).
     #[graphql(name = "fromStatus")]
@@ -178,9 +226,17 @@ impl DsrTaskEvent {
     async fn to_status(&self) -> TaskStatus {
         self.0.to_status.into()
     }
-    /// What happened (a delivery attempt's result, an outcome).
-    async fn detail(&self) -> Option<&str> {
-        self.0.detail.as_deref()
+    /// What happened (a delivery attempt's result, an outcome); a delivery error is shown to a
+    /// PROCESSOR by its class only.
+    async fn detail(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let scrub = self.0.actor == WORKER && processor_reads(ctx)?;
+        Ok(self.0.detail.as_deref().map(|d| {
+            if scrub {
+                worker_detail_for_processor(d)
+            } else {
+                d.to_string()
+            }
+        }))
     }
     /// The evidence given with a confirmation.
     async fn evidence(&self) -> Option<&str> {

@@ -73,8 +73,16 @@ impl Organisation {
         self.0.company_number.as_deref()
     }
 
-    /// The parent in the group structure.
+    /// The parent in the group structure; null for a PROCESSOR, who sees its own organisation
+    /// only.
     async fn parent(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<Organisation>> {
+        let processor = request(ctx)?
+            .auth
+            .principal()
+            .is_some_and(|p| p.role == vocab::Role::Processor);
+        if processor {
+            return Ok(None);
+        }
         match self.0.parent_id {
             Some(id) => Ok(loaders(ctx)?
                 .organisations

@@ -11,7 +11,10 @@ use super::{DsrKeys, mail, open_identifiers, read, record_event, refresh, secret
 use crate::{
     config::Config,
     domain::{
-        dsr::delivery::{WebhookBody, backoff, signature},
+        dsr::delivery::{
+            SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, WebhookBody, backoff, signature,
+            timestamped_signature,
+        },
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
     error::{AppError, AppResult},
@@ -30,7 +33,7 @@ use std::{sync::Arc, time::Duration};
 /// Tasks one worker claims per round.
 const BATCH: u64 = 16;
 /// The actor named in the proof for the worker's transitions.
-const WORKER: &str = "delivery-worker";
+pub const WORKER: &str = "delivery-worker";
 
 #[derive(Clone)]
 pub struct Worker {
@@ -178,11 +181,17 @@ impl Worker {
             .build()
             .map_err(|e| format!("building the HTTP client: {e}"))?;
         let raw = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let now = Utc::now().timestamp();
         let response = client
             .post(&checked.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", task.id.to_string())
             .header("X-Register-Signature", signature(&secret, &raw))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(
+                SIGNATURE_V2_HEADER,
+                timestamped_signature(&secret, now, &raw),
+            )
             .body(raw)
             .send()
             .await

@@ -6,9 +6,12 @@
 //! so a dashboard connected to one instance sees what another instance, or a separate `worker`
 //! process, changed.
 
+use entity::dsr_request;
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, sqlx::postgres::PgListener,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Statement,
+    sqlx::postgres::PgListener,
 };
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 const CHANNEL: &str = "dsr_request_updated";
@@ -18,6 +21,9 @@ pub struct DsrEvents {
     local: broadcast::Sender<i64>,
     /// Set on PostgreSQL: publishing goes through the database.
     notify: Option<DatabaseConnection>,
+    /// Each changed request, read once here and shared by every subscriber (set when the feed
+    /// has a database to read from).
+    loaded: Option<broadcast::Sender<Arc<dsr_request::Model>>>,
 }
 
 impl Default for DsrEvents {
@@ -25,6 +31,7 @@ impl Default for DsrEvents {
         Self {
             local: broadcast::channel(1024).0,
             notify: None,
+            loaded: None,
         }
     }
 }
@@ -37,6 +44,13 @@ impl DsrEvents {
             events.notify = Some(db.clone());
             tokio::spawn(listen(db.clone(), events.local.clone()));
         }
+        let loaded = broadcast::channel(1024).0;
+        tokio::spawn(read_once(
+            db.clone(),
+            events.local.subscribe(),
+            loaded.clone(),
+        ));
+        events.loaded = Some(loaded);
         events
     }
 
@@ -64,6 +78,42 @@ impl DsrEvents {
 
     pub fn subscribe(&self) -> broadcast::Receiver<i64> {
         self.local.subscribe()
+    }
+
+    /// Each changed request as read once for all subscribers, where the feed reads them.
+    pub fn subscribe_loaded(&self) -> Option<broadcast::Receiver<Arc<dsr_request::Model>>> {
+        self.loaded.as_ref().map(broadcast::Sender::subscribe)
+    }
+}
+
+/// Reads each changed request once, when anyone is listening, and shares the row: one change
+/// costs one read whatever the number of subscribers. Ends when the feed is dropped.
+async fn read_once(
+    db: DatabaseConnection,
+    mut changes: broadcast::Receiver<i64>,
+    loaded: broadcast::Sender<Arc<dsr_request::Model>>,
+) {
+    loop {
+        let id = match changes.recv().await {
+            Ok(id) => id,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "the request change reader fell behind");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if loaded.receiver_count() == 0 {
+            continue;
+        }
+        match dsr_request::Entity::find_by_id(id).one(&db).await {
+            Ok(Some(row)) => {
+                let _ = loaded.send(Arc::new(row));
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, request_id = id, "reading a changed request failed")
+            }
+        }
     }
 }
 

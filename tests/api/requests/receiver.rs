@@ -10,7 +10,9 @@ use std::{
     },
     time::Duration,
 };
-use transfer_register::domain::dsr::delivery::signature;
+use transfer_register::domain::dsr::delivery::{
+    DEFAULT_TOLERANCE_SECS, signature, verify_timestamped,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Behaviour {
@@ -31,6 +33,12 @@ pub enum Behaviour {
 pub struct Delivery {
     pub idempotency_key: String,
     pub signature_valid: bool,
+    /// Whether `X-Register-Signature-V2` verified, as a receiver rejecting replays checks it.
+    pub timestamped_valid: bool,
+    /// `X-Register-Timestamp` and `X-Register-Signature-V2` as received.
+    pub timestamp: String,
+    pub signature_v2: String,
+    pub raw: Vec<u8>,
     pub body: Value,
 }
 
@@ -82,6 +90,11 @@ impl Receiver {
         *self.secret.lock().expect("lock") = secret.as_bytes().to_vec();
     }
 
+    /// The secret this receiver verifies with.
+    pub fn secret(&self) -> Vec<u8> {
+        self.secret.lock().expect("lock").clone()
+    }
+
     pub fn received(&self) -> Vec<Delivery> {
         self.deliveries.lock().expect("lock").clone()
     }
@@ -106,6 +119,16 @@ async fn handle(
     let delivery = Delivery {
         idempotency_key: key.clone(),
         signature_valid: header("x-register-signature") == expected,
+        timestamped_valid: verify_timestamped(
+            &receiver.secret.lock().expect("lock"),
+            &header("x-register-signature-v2"),
+            &body,
+            chrono::Utc::now().timestamp(),
+            DEFAULT_TOLERANCE_SECS,
+        ),
+        timestamp: header("x-register-timestamp"),
+        signature_v2: header("x-register-signature-v2"),
+        raw: body.to_vec(),
         body: serde_json::from_slice(&body).expect("JSON body"),
     };
     let seen_before = {

@@ -1,0 +1,178 @@
+//! Limits on shared capacity: the bounded pool of whole-register work, and the number of open
+//! subscriptions per token and in total. A refusal is `CONFLICT` with `extensions.reason`
+//! `BUSY` ([`AppError::Busy`]): nothing is wrong with the request, and it may succeed unchanged
+//! a little later.
+
+use crate::{
+    config::Config,
+    error::{AppError, AppResult},
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The capacity limits of one server, shared by all its requests.
+#[derive(Debug)]
+pub struct Limits {
+    expensive: Arc<Semaphore>,
+    expensive_wait: Duration,
+    subscriptions: Mutex<Subscriptions>,
+    per_token: usize,
+    total: usize,
+}
+
+#[derive(Debug, Default)]
+struct Subscriptions {
+    total: usize,
+    by_token: HashMap<i64, usize>,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            expensive: Arc::new(Semaphore::new(config.expensive_concurrency.max(1) as usize)),
+            expensive_wait: Duration::from_millis(config.expensive_wait_ms),
+            subscriptions: Mutex::default(),
+            per_token: config.max_subscriptions_per_token,
+            total: config.max_subscriptions,
+        }
+    }
+
+    /// A place in the pool of whole-register work, held until the permit is dropped (with the
+    /// request's future, so a timed-out request gives its place back). Waits at most the
+    /// configured time, then refuses as busy.
+    pub async fn expensive(&self, what: &str) -> AppResult<OwnedSemaphorePermit> {
+        match tokio::time::timeout(self.expensive_wait, self.expensive.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(AppError::internal(anyhow::anyhow!(
+                "the pool of whole-register work is closed"
+            ))),
+            Err(_elapsed) => Err(AppError::Busy(format!(
+                "{what} reads the whole register, and as many such queries as this server runs at once (REGISTER_EXPENSIVE_CONCURRENCY) are running: try again shortly"
+            ))),
+        }
+    }
+
+    /// Places free in the pool of whole-register work now.
+    pub fn expensive_available(&self) -> usize {
+        self.expensive.available_permits()
+    }
+
+    /// Opens a subscription for the token `token_id`, or refuses when the token or the server
+    /// holds as many as allowed. The subscription counts until the guard is dropped.
+    pub fn open_subscription(self: &Arc<Self>, token_id: i64) -> AppResult<SubscriptionGuard> {
+        let mut open = self
+            .subscriptions
+            .lock()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("subscription counts poisoned")))?;
+        if open.total >= self.total {
+            return Err(AppError::Busy(format!(
+                "this server holds {} subscriptions, its limit (REGISTER_MAX_SUBSCRIPTIONS): try again later",
+                self.total
+            )));
+        }
+        let mine = open.by_token.entry(token_id).or_default();
+        if *mine >= self.per_token {
+            return Err(AppError::Busy(format!(
+                "this token holds {} subscriptions, its limit (REGISTER_MAX_SUBSCRIPTIONS_PER_TOKEN): close one first",
+                self.per_token
+            )));
+        }
+        *mine += 1;
+        open.total += 1;
+        Ok(SubscriptionGuard {
+            limits: self.clone(),
+            token_id,
+        })
+    }
+
+    /// Subscriptions open now, in total.
+    pub fn open_subscriptions(&self) -> usize {
+        self.subscriptions.lock().map_or(0, |open| open.total)
+    }
+}
+
+/// Runs the CPU-bound part of whole-register work on the blocking pool, holding `turn` until it
+/// ends: the runtime's threads stay free for cheap queries, and the pool stays the bound on how
+/// much such work runs at once. A request dropped meanwhile does not wait for the result; the
+/// computation, which reads nothing more, finishes and frees the turn.
+pub async fn assess<T: Send + 'static>(
+    turn: OwnedSemaphorePermit,
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// One open subscription; dropping it (the stream ends or the socket closes) frees its place.
+#[derive(Debug)]
+pub struct SubscriptionGuard {
+    limits: Arc<Limits>,
+    token_id: i64,
+}
+
+impl Drop for SubscriptionGuard {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.limits.subscriptions.lock() {
+            open.total = open.total.saturating_sub(1);
+            if let Some(n) = open.by_token.get_mut(&self.token_id) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.by_token.remove(&self.token_id);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_token: usize, total: usize) -> Arc<Limits> {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.max_subscriptions_per_token = per_token;
+        config.max_subscriptions = total;
+        config.expensive_concurrency = 1;
+        config.expensive_wait_ms = 10;
+        Arc::new(Limits::new(&config))
+    }
+
+    #[test]
+    fn subscriptions_are_limited_per_token_and_in_total_and_freed_on_drop() {
+        let limits = limits(2, 3);
+        let a1 = limits.open_subscription(1).expect("first");
+        let _a2 = limits.open_subscription(1).expect("second");
+        assert!(matches!(
+            limits.open_subscription(1),
+            Err(AppError::Busy(_))
+        ));
+        let _b1 = limits.open_subscription(2).expect("another token");
+        assert!(
+            matches!(limits.open_subscription(3), Err(AppError::Busy(_))),
+            "the total is reached"
+        );
+        drop(a1);
+        assert_eq!(limits.open_subscriptions(), 2);
+        limits.open_subscription(1).expect("a place was freed");
+    }
+
+    #[tokio::test]
+    async fn whole_register_work_waits_a_bounded_time_then_is_refused_as_busy() {
+        let limits = limits(1, 1);
+        let held = limits.expensive("transferRegister").await.expect("a place");
+        let refused = limits.expensive("transferRegister").await;
+        assert!(matches!(refused, Err(AppError::Busy(_))));
+        drop(held);
+        let _again = limits.expensive("transferRegister").await.expect("freed");
+    }
+}
