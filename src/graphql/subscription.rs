@@ -27,7 +27,7 @@ impl Subscription {
         // The policy extension guards resolved fields; a subscription's root is checked here.
         policy::check(&rc.auth, "Subscription", "dataSubjectRequestUpdated")?;
         let id = validate::id("id", &id)?;
-        read::by_id(&rc.db, id)
+        read::by_id(&rc.read, id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")))?;
         let receiver = ctx.data::<DsrKeys>()?.events.subscribe();
@@ -42,7 +42,7 @@ impl Subscription {
                 }
             }
         });
-        let db = rc.db;
+        let db = rc.read;
         Ok(stream::once(async {}).chain(changes).then(move |()| {
             let db = db.clone();
             async move {

@@ -185,6 +185,13 @@ impl Register {
         })
     }
 
+    /// The exporter and the recipient of a flow of the register.
+    pub fn parties(&self, flow_id: i64) -> Option<(i64, i64)> {
+        self.by_id
+            .get(&flow_id)
+            .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
+    }
+
     fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
         self.organisations.get(&id).ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("flow refers to missing organisation {id}"))
@@ -249,6 +256,16 @@ impl Register {
         regime: Option<Regime>,
         on: NaiveDate,
     ) -> AppResult<Gaps> {
+        Ok(Gaps::of(self.gap_assessments(reference, regime, on)?))
+    }
+
+    /// The assessments [`Register::gaps`] groups, in flow order.
+    pub fn gap_assessments(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
         let mut assessed = Vec::new();
         for flow in &self.flows {
             let facts = self.facts(flow, reference, on)?;
@@ -269,7 +286,7 @@ impl Register {
                 assessed.extend(restricted);
             }
         }
-        Ok(Gaps::of(assessed))
+        Ok(assessed)
     }
 }
 
@@ -288,7 +305,8 @@ pub struct GapGroup {
 }
 
 impl Gaps {
-    fn of(assessed: Vec<FlowAssessment>) -> Self {
+    /// Groups assessments by problem code.
+    pub fn of(assessed: Vec<FlowAssessment>) -> Self {
         let mut groups: BTreeMap<ProblemCode, Vec<FlowAssessment>> = BTreeMap::new();
         let non_compliant = assessed
             .iter()

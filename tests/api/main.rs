@@ -13,6 +13,7 @@ mod http;
 mod matrix;
 mod organisations;
 mod requests;
+mod scale;
 mod schema;
 mod sockets;
 mod subjects;

@@ -30,7 +30,7 @@ impl FlowQuery {
         id: ID,
     ) -> Result<Option<ProcessingActivity>> {
         let rc = request(ctx)?;
-        Ok(activities::get(&rc.db, &id).await?.map(ProcessingActivity))
+        Ok(activities::get(&rc.read, &id).await?.map(ProcessingActivity))
     }
 
     /// Processing activities in registration order, optionally of one controller.
@@ -45,7 +45,7 @@ impl FlowQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let page =
-            activities::list(&rc.db, controller_id.as_ref().map(|i| i.as_str()), page).await?;
+            activities::list(&rc.read, controller_id.as_ref().map(|i| i.as_str()), page).await?;
         Ok(ProcessingActivityConnection::from_page(
             page,
             |a| a.id,
@@ -56,7 +56,7 @@ impl FlowQuery {
     /// One data flow by id, or null.
     async fn data_flow(&self, ctx: &Context<'_>, id: ID) -> Result<Option<DataFlow>> {
         let rc = request(ctx)?;
-        Ok(flows::get(&rc.db, &id).await?.map(DataFlow))
+        Ok(flows::get(&rc.read, &id).await?.map(DataFlow))
     }
 
     /// Data flows in registration order, filtered.
@@ -79,7 +79,7 @@ impl FlowQuery {
             to_id: to_id.map(|i| i.0),
             mechanism: mechanism.map(Into::into),
         };
-        let page = flows::list(&rc.db, filter, page).await?;
+        let page = flows::list(&rc.read, filter, page).await?;
         flow::prime(
             ctx,
             ctx.look_ahead().field("edges").field("node"),

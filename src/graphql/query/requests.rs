@@ -27,7 +27,7 @@ impl RequestQuery {
         id: ID,
     ) -> Result<Option<DataSubjectRequest>> {
         let rc = request(ctx)?;
-        Ok(read::get(&rc.db, &id).await?.map(DataSubjectRequest))
+        Ok(read::get(&rc.read, &id).await?.map(DataSubjectRequest))
     }
 
     /// Requests in filing order, optionally only those showing `status` today.
@@ -40,7 +40,7 @@ impl RequestQuery {
     ) -> Result<DataSubjectRequestConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page = read::list(&rc.db, status.map(Into::into), page).await?;
+        let page = read::list(&rc.read, status.map(Into::into), page).await?;
         Ok(DataSubjectRequestConnection::from_page(
             page,
             |r| r.id,
@@ -76,14 +76,14 @@ impl RequestQuery {
             },
             _ => asked,
         };
-        let page = read::tasks(&rc.db, organisation, status.map(Into::into), page).await?;
+        let page = read::tasks(&rc.read, organisation, status.map(Into::into), page).await?;
         Ok(DsrTaskConnection::from_page(page, |t| t.id, DsrTask))
     }
 
     /// Unfinished tasks of requests past their due date, for escalation.
     async fn overdue_dsr_tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
         let rc = request(ctx)?;
-        Ok(read::overdue_tasks(&rc.db)
+        Ok(read::overdue_tasks(&rc.read)
             .await?
             .into_iter()
             .map(DsrTask)

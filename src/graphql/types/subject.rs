@@ -45,7 +45,7 @@ impl DataSubject {
     async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<ProcessingActivity>> {
         let models = match &self.activities {
             Some(models) => models.clone(),
-            None => subjects::activities(&request(ctx)?.db, self.id)
+            None => subjects::activities(&request(ctx)?.read, self.id)
                 .await?
                 .into_iter()
                 .map(|(m, _)| m)
