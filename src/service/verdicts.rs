@@ -145,8 +145,10 @@ impl Assessed {
         let start = match after {
             None => 0,
             Some(c) => self.transfers.partition_point(|e| {
-                (e.assessment.flow_id.unwrap_or_default(), e.assessment.destination.as_str())
-                    <= (c.flow_id, c.destination.as_str())
+                (
+                    e.assessment.flow_id.unwrap_or_default(),
+                    e.assessment.destination.as_str(),
+                ) <= (c.flow_id, c.destination.as_str())
             }),
         };
         let total_count = self.transfers.iter().filter(|e| filter.keeps(e)).count() as u64;

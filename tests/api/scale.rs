@@ -17,6 +17,7 @@ db_tests!(
     a_reference_cut_off_changes_the_verdict_on_that_day_through_the_cache,
     a_write_through_one_instance_is_seen_by_the_next_read_of_another,
     the_reader_pool_is_read_only_on_sqlite,
+    the_load_benchmark_runs_at_a_tiny_size_without_an_error,
 );
 
 const PAGE: &str = r#"query($first: Int, $after: String, $regime: Regime, $status: VerdictStatus,
@@ -306,9 +307,10 @@ async fn a_write_through_one_instance_is_seen_by_the_next_read_of_another(app: T
     .expect("state");
     let admin = app.principal(Role::Admin, None).await;
     let read_other = || async {
-        let request = async_graphql::Request::new(PAGE).variables(
-            async_graphql::Variables::from_json(json!({ "first": 100, "organisationId": seed.us_cloud })),
-        );
+        let request =
+            async_graphql::Request::new(PAGE).variables(async_graphql::Variables::from_json(
+                json!({ "first": 100, "organisationId": seed.us_cloud }),
+            ));
         let response = transfer_register::http::execute(
             &other,
             transfer_register::graphql::context::Auth::Token(admin.clone()),
@@ -345,6 +347,69 @@ async fn the_reader_pool_is_read_only_on_sqlite(app: TestApp) {
     if app.state.config.sqlite_path().is_some() {
         assert!(refused.is_err(), "a reader must not write");
     } else {
-        assert!(refused.is_ok(), "on PostgreSQL reads and writes share the pool");
+        assert!(
+            refused.is_ok(),
+            "on PostgreSQL reads and writes share the pool"
+        );
     }
+}
+
+async fn the_load_benchmark_runs_at_a_tiny_size_without_an_error(app: TestApp) {
+    // The `bench` binary generates a tiny register in this test's database and runs every figure
+    // over HTTP; timings are its output, never asserted here.
+    let url = app.state.config.database_url();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args([
+            "--organisations",
+            "40",
+            "--activities",
+            "60",
+            "--flows",
+            "300",
+            "--subjects",
+            "500",
+            "--samples",
+            "20",
+            "--http",
+            "--connections",
+            "4",
+            "--register-connections",
+            "2",
+            "--write-connections",
+            "4",
+            "--requests",
+            "40",
+            "--writes",
+            "40",
+            "--seconds",
+            "20",
+            "--postgres-url",
+            "",
+            "--sqlite-url",
+            &url,
+        ])
+        .output()
+        .await
+        .expect("bench runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for figure in [
+        "whoHolds (GraphQL)",
+        "whoHolds, 4 connections",
+        "plain SQL in-process, 4 tasks",
+        "page of 100 transfers, 2 connections",
+        "complianceGaps, 2 connections",
+        "transferRegister { status }, warm",
+        "registerOrganisation, 4 connections",
+        "peak memory",
+    ] {
+        assert!(stdout.contains(figure), "{figure} missing:\n{stdout}");
+    }
+    assert!(!stdout.contains("first error"), "{stdout}");
+    assert_eq!(
+        app.count("organisation").await,
+        40 + 40,
+        "every registerOrganisation of the run landed"
+    );
 }

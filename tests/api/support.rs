@@ -128,9 +128,7 @@ impl TestApp {
         };
         count(&mut write);
         let read = if config.sqlite_path().is_some() {
-            let mut read = db::connect_readers(&config, &write)
-                .await
-                .expect("readers");
+            let mut read = db::connect_readers(&config, &write).await.expect("readers");
             count(&mut read);
             read
         } else {
@@ -226,9 +224,7 @@ impl TestApp {
             write: self.state.db.clone(),
             read: self.state.read_db.clone(),
         };
-        let state = AppState::with_pools(config, pools)
-            .await
-            .expect("state");
+        let state = AppState::with_pools(config, pools).await.expect("state");
         self.serve_state(state).await
     }
 

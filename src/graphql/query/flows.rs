@@ -30,7 +30,9 @@ impl FlowQuery {
         id: ID,
     ) -> Result<Option<ProcessingActivity>> {
         let rc = request(ctx)?;
-        Ok(activities::get(&rc.read, &id).await?.map(ProcessingActivity))
+        Ok(activities::get(&rc.read, &id)
+            .await?
+            .map(ProcessingActivity))
     }
 
     /// Processing activities in registration order, optionally of one controller.

@@ -11,21 +11,20 @@ use crate::{
         enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus},
         scalars::{Date, date, date_or_today},
         types::{
-            reference::AdequacyDecision,
             connection::TransferAssessmentConnection,
+            reference::AdequacyDecision,
             transfer::{ComplianceGaps, TransferAssessment},
         },
     },
     service::{
         page::PageRequest,
-        transfers,
-        validate,
+        transfers, validate,
         verdicts::{Assessed, TransferCursor, TransferFilter},
     },
 };
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use std::sync::Arc;
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
@@ -118,7 +117,9 @@ impl TransferQuery {
     async fn transfer_register_page(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many transfers to return (default 50, at most the configured page size).")]
+        #[graphql(
+            desc = "How many transfers to return (default 50, at most the configured page size)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Only transfers under this regime (the exporter's: EU GDPR or UK GDPR).")]
@@ -132,7 +133,9 @@ impl TransferQuery {
         mechanism: Option<TransferMechanism>,
         #[graphql(desc = "Only transfers whose flow this organisation exports or receives.")]
         organisation_id: Option<ID>,
-        #[graphql(desc = "The date to judge on (default today): a past date answers as the law stood then.")]
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<TransferAssessmentConnection> {
         let rc = request(ctx)?;
