@@ -259,6 +259,34 @@ impl Register {
         Ok(Gaps::of(self.gap_assessments(reference, regime, on)?))
     }
 
+    /// [`Register::transfers`] and [`Register::gap_assessments`] of every regime in one pass (each
+    /// flow assessed once), for the verdict cache.
+    pub fn transfers_and_gap_assessments(
+        &self,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<(Vec<FlowAssessment>, Vec<FlowAssessment>)> {
+        let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
+        for flow in &self.flows {
+            let facts = self.facts(flow, reference, on)?;
+            let Some(flow_regime) = facts.regime else {
+                continue;
+            };
+            let restricted = assess_flow(reference, &facts, on)?;
+            if restricted.is_empty() {
+                let home = country(&facts.recipient.country)?;
+                let own = assessment(reference, &facts, flow_regime, home, on)?;
+                if !own.verdict.problems.is_empty() {
+                    gaps.push(own);
+                }
+            } else {
+                gaps.extend(restricted.iter().cloned());
+                transfers.extend(restricted);
+            }
+        }
+        Ok((transfers, gaps))
+    }
+
     /// The assessments [`Register::gaps`] groups, in flow order.
     pub fn gap_assessments(
         &self,

@@ -79,8 +79,10 @@ impl Assessed {
         let register_version = register_version(&txn).await?;
         let register = Register::load(&txn).await?;
         txn.commit().await?;
-        let mut transfers = Vec::new();
-        for assessment in register.transfers(reference, None, on)? {
+        let (restricted, gap_assessments) =
+            register.transfers_and_gap_assessments(reference, on)?;
+        let mut transfers = Vec::with_capacity(restricted.len());
+        for assessment in restricted {
             let flow_id = assessment.flow_id.unwrap_or_default();
             let (exporter_id, recipient_id) = register.parties(flow_id).ok_or_else(|| {
                 AppError::internal(anyhow::anyhow!("assessed flow {flow_id} is not loaded"))
@@ -95,7 +97,6 @@ impl Assessed {
             (a.assessment.flow_id, &a.assessment.destination)
                 .cmp(&(b.assessment.flow_id, &b.assessment.destination))
         });
-        let gap_assessments = register.gap_assessments(reference, None, on)?;
         let all_gaps = Gaps::of(gap_assessments.clone());
         Ok(Self {
             key: VerdictKey {

@@ -246,6 +246,59 @@ async fn today_s_verdicts_follow_every_kind_of_write(app: TestApp) {
     let gaps = app
         .ok("{ complianceGaps { assessed nonCompliant } }", json!({}))
         .await;
+    // The kept verdicts are those of the uncached path, computed now from scratch.
+    let today = chrono::Utc::now().date_naive();
+    let register = transfer_register::service::transfers::Register::load(&app.state.db)
+        .await
+        .expect("register");
+    let uncached = register
+        .transfers(&app.state.reference, None, today)
+        .expect("transfers");
+    let key = |a: &transfer_register::service::transfers::FlowAssessment| {
+        (
+            a.flow_id.map(|id| id.to_string()).unwrap_or_default(),
+            a.destination.clone(),
+            format!("{:?}", a.verdict.status),
+            a.verdict
+                .problems
+                .iter()
+                .map(|p| p.code)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let kept = app
+        .state
+        .verdicts
+        .get(&app.state.read_db, &app.state.reference, today)
+        .await
+        .expect("kept");
+    assert_eq!(
+        kept.transfers
+            .iter()
+            .map(|e| key(&e.assessment))
+            .collect::<Vec<_>>(),
+        uncached.iter().map(key).collect::<Vec<_>>()
+    );
+    let uncached_gaps = register
+        .gaps(&app.state.reference, None, today)
+        .expect("gaps");
+    let kept_gaps = kept.gaps(None);
+    assert_eq!(
+        (kept_gaps.assessed, kept_gaps.non_compliant),
+        (uncached_gaps.assessed, uncached_gaps.non_compliant)
+    );
+    assert_eq!(
+        kept_gaps
+            .groups
+            .iter()
+            .map(|g| (g.code, g.assessments.len()))
+            .collect::<Vec<_>>(),
+        uncached_gaps
+            .groups
+            .iter()
+            .map(|g| (g.code, g.assessments.len()))
+            .collect::<Vec<_>>()
+    );
     let non_compliant = after_flow.iter().filter(|r| r.2 == "NON_COMPLIANT").count();
     assert_eq!(
         gaps["complianceGaps"]["nonCompliant"].as_u64(),
