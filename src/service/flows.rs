@@ -14,7 +14,7 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use entity::{Codes, data_flow};
-use sea_orm::{ActiveValue::Set, Condition, QueryOrder, TransactionTrait, prelude::*};
+use sea_orm::{ActiveValue::Set, Condition, TransactionTrait, prelude::*};
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
@@ -216,12 +216,4 @@ pub async fn by_ids(
         .into_iter()
         .map(|f| (f.id, f))
         .collect())
-}
-
-/// Every flow, for the transfer register.
-pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<data_flow::Model>> {
-    Ok(data_flow::Entity::find()
-        .order_by_asc(data_flow::Column::Id)
-        .all(db)
-        .await?)
 }
