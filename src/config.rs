@@ -156,6 +156,20 @@ pub struct Config {
     #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
     pub reference_file: Option<PathBuf>,
 
+    /// Read-only connections on SQLite (WAL): queries run side by side on these while the one
+    /// writer connection takes every write, so no write waits behind a read and no two writes race.
+    #[arg(long, env = "REGISTER_DB_READERS", global = true, default_value_t = 8)]
+    pub db_readers: u32,
+
+    /// Connections of the PostgreSQL pool (reads and writes share it).
+    #[arg(
+        long,
+        env = "REGISTER_DB_MAX_CONNECTIONS",
+        global = true,
+        default_value_t = 16
+    )]
+    pub db_max_connections: u32,
+
     /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
     #[arg(
         long,
@@ -252,6 +266,8 @@ impl Config {
             delivery_timeout_ms: 10_000,
             worker_poll_ms: 1_000,
             worker_in_process: true,
+            db_readers: 8,
+            db_max_connections: 16,
             ws_init_timeout_secs: 10,
             ws_idle_timeout_secs: 300,
             ws_max_lifetime_secs: 28_800,

@@ -9,7 +9,19 @@ use std::{
     time::Duration,
 };
 
-/// Opens the configured database and brings its schema up to date.
+/// The connections of the service: one for writes, one pool for reads.
+///
+/// On SQLite `write` is a single connection (SQLite has one writer; one connection rules out the
+/// busy-snapshot failures of concurrent deferred transactions) and `read` a pool of read-only
+/// connections under WAL, which read the last committed state side by side and never wait for
+/// the writer. On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Pools {
+    pub write: DatabaseConnection,
+    pub read: DatabaseConnection,
+}
+
+/// Opens the configured database and brings its schema up to date (the writer connection).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url();
     let mut options = ConnectOptions::new(url.clone());
@@ -24,8 +36,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         }
         create_owner_only(path)?;
         // One connection: SQLite has one writer, and a single connection rules out the
-        // busy-snapshot failures of concurrent deferred transactions. WAL keeps readers of
-        // other processes (the CLI, a backup) unblocked.
+        // busy-snapshot failures of concurrent deferred transactions. WAL lets the reader pool
+        // (see `connect_readers`) and other processes (the CLI, a backup) read meanwhile.
         options
             .max_connections(1)
             .min_connections(1)
@@ -37,7 +49,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                     .busy_timeout(Duration::from_secs(10))
             });
     } else {
-        options.max_connections(16);
+        options.max_connections(config.db_max_connections.max(1));
     }
     let db = Database::connect(options)
         .await
@@ -171,6 +183,41 @@ fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// The read pool beside `write` (from [`connect`], which created and migrated the database): on
+/// SQLite `REGISTER_DB_READERS` read-only connections under WAL, on PostgreSQL `write` itself.
+pub async fn connect_readers(
+    config: &Config,
+    write: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if config.sqlite_path().is_none() {
+        return Ok(write.clone());
+    }
+    let url = config.database_url();
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(config.db_readers.max(1))
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(|o| {
+            // The writer put the file in WAL mode; a read-only connection cannot change it.
+            o.read_only(true)
+                .foreign_keys(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("opening the readers of {}", redact(&url)))
+}
+
+/// The writer and the readers of the configured database, migrated.
+pub async fn connect_pools(config: &Config) -> anyhow::Result<Pools> {
+    let write = connect(config).await?;
+    let read = connect_readers(config, &write).await?;
+    Ok(Pools { write, read })
 }
 
 /// The secret keying hashes, signatures and encryption: `REGISTER_SECRET`, or on SQLite a key

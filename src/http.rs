@@ -218,7 +218,7 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppRe
 
 /// A bearer token's caller, or rejected.
 async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
-    Ok(tokens::authenticate(&state.db, token)
+    Ok(tokens::authenticate(&state.read_db, token)
         .await?
         .map_or(Auth::Rejected, Auth::Token))
 }

@@ -10,7 +10,7 @@ use crate::{
         errors::{FieldIndex, RefusalLog},
     },
     service::requests::{DsrEvents, DsrKeys},
-    service::{limits::Limits, subjects::SubjectKeys, taxonomy},
+    service::{limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -18,7 +18,13 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The writer: mutations, imports and the delivery worker (on SQLite one connection).
     pub db: DatabaseConnection,
+    /// The readers: queries and DataLoaders (on SQLite read-only WAL connections; on PostgreSQL
+    /// the same pool as `db`).
+    pub read_db: DatabaseConnection,
+    /// Today's transfer verdicts, kept while the register and the reference data are unchanged.
+    pub verdicts: Arc<VerdictCache>,
     pub schema: AppSchema,
     pub config: Arc<Config>,
     pub reference: Arc<LegalReference>,
@@ -39,12 +45,19 @@ pub struct AppState {
 impl AppState {
     /// Connects, migrates, ships the taxonomy and loads the reference data and the secret.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let db = db::connect(&config).await?;
-        Self::with_db(config, db).await
+        let pools = db::connect_pools(&config).await?;
+        Self::with_pools(config, pools).await
     }
 
-    /// As [`AppState::new`] on an existing, migrated connection.
+    /// As [`AppState::new`] on an existing, migrated connection that serves reads and writes.
     pub async fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let read = db.clone();
+        Self::with_pools(config, db::Pools { write: db, read }).await
+    }
+
+    /// As [`AppState::new`] on an existing writer and reader pool of a migrated database.
+    pub async fn with_pools(config: Config, pools: db::Pools) -> anyhow::Result<Self> {
+        let db::Pools { write: db, read } = pools;
         taxonomy::ensure_shipped(&db)
             .await
             .context("installing the shipped taxonomy")?;
@@ -65,6 +78,8 @@ impl AppState {
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
             schema,
             db,
+            read_db: read,
+            verdicts: Arc::new(VerdictCache::default()),
             config: Arc::new(config),
             reference: Arc::new(reference),
             secret: Arc::new(secret),

@@ -10,6 +10,7 @@ mod m20261125_000004_request_closure;
 mod m20261125_000005_audit_append_only;
 mod m20261127_000001_chapter_v;
 mod m20261127_000002_sheets;
+mod m20261127_000003_register_version;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_audit_append_only::Migration),
             Box::new(m20261127_000001_chapter_v::Migration),
             Box::new(m20261127_000002_sheets::Migration),
+            Box::new(m20261127_000003_register_version::Migration),
         ]
     }
 }

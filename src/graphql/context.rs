@@ -9,7 +9,7 @@ use crate::{
     domain::reference::LegalReference,
     error::AppError,
     graphql::loaders::Loaders,
-    service::{audit::Actor, tokens::Principal},
+    service::{audit::Actor, tokens::Principal, verdicts::VerdictCache},
     state::AppState,
 };
 use async_graphql::Context;
@@ -19,7 +19,12 @@ use std::sync::Arc;
 /// Built per operation by [`prepare`].
 #[derive(Clone)]
 pub struct RequestContext {
+    /// The writer: mutations only.
     pub db: DatabaseConnection,
+    /// The readers: queries and field resolvers.
+    pub read: DatabaseConnection,
+    /// Today's transfer verdicts (see `service::verdicts`).
+    pub verdicts: Arc<VerdictCache>,
     pub reference: Arc<LegalReference>,
     pub config: Arc<Config>,
     pub auth: Auth,
@@ -36,13 +41,15 @@ pub fn prepare(
 ) -> async_graphql::Request {
     let context = RequestContext {
         db: state.db.clone(),
+        read: state.read_db.clone(),
+        verdicts: state.verdicts.clone(),
         reference: state.reference.clone(),
         config: state.config.clone(),
         auth,
         request_id,
     };
     request
-        .data(Loaders::new(&state.db, &state.reference))
+        .data(Loaders::new(&state.read_db, &state.reference))
         .data(context)
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())

@@ -37,6 +37,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "subjectCategories"
             | "assessTransfer"
             | "transferRegister"
+            | "transferRegisterPage"
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"

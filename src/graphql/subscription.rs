@@ -32,14 +32,14 @@ impl Subscription {
         // The policy extension guards resolved fields; a subscription's root is checked here.
         policy::check(&rc.auth, "Subscription", "dataSubjectRequestUpdated")?;
         let id = validate::id("id", &id)?;
-        read::by_id(&rc.db, id)
+        read::by_id(&rc.read, id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")))?;
         // Counted against the token's and the server's limits until the stream is dropped.
         let token = rc.auth.principal().map_or(0, |p| p.token_id);
         let guard = ctx.data::<Arc<Limits>>()?.open_subscription(token)?;
         let events = &ctx.data::<DsrKeys>()?.events;
-        let db = rc.db;
+        let db = rc.read;
         let now = {
             let db = db.clone();
             stream::once(async move { read_request(&db, id).await })

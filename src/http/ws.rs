@@ -155,7 +155,7 @@ async fn watch(state: AppState, session: Arc<Session>) {
             None if last_check.elapsed() >= REVALIDATE_EVERY => {
                 last_check = Instant::now();
                 match session.token() {
-                    Some(token) => match tokens::authenticate(&state.db, &token).await {
+                    Some(token) => match tokens::authenticate(&state.read_db, &token).await {
                         Ok(Some(_)) => None,
                         Ok(None) => Some("the token was revoked or has expired"),
                         // A database hiccup is not a revocation: check again next time.

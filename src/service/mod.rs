@@ -18,5 +18,6 @@ pub mod taxonomy;
 pub mod tokens;
 pub mod transfers;
 pub mod validate;
+pub mod verdicts;
 pub mod webhook_url;
 pub mod who_holds;

@@ -217,6 +217,13 @@ impl Register {
         }
     }
 
+    /// The exporter and the recipient of a flow of the register.
+    pub fn parties(&self, flow_id: i64) -> Option<(i64, i64)> {
+        self.by_id
+            .get(&flow_id)
+            .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
+    }
+
     fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
         self.organisations.get(&id).ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("flow refers to missing organisation {id}"))
@@ -281,6 +288,44 @@ impl Register {
         regime: Option<Regime>,
         on: NaiveDate,
     ) -> AppResult<Gaps> {
+        Ok(Gaps::of(self.gap_assessments(reference, regime, on)?))
+    }
+
+    /// [`Register::transfers`] and [`Register::gap_assessments`] of every regime in one pass (each
+    /// flow assessed once), for the verdict cache.
+    pub fn transfers_and_gap_assessments(
+        &self,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<(Vec<FlowAssessment>, Vec<FlowAssessment>)> {
+        let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
+        for flow in &self.flows {
+            let facts = self.facts(flow, reference, on)?;
+            let Some(flow_regime) = facts.regime else {
+                continue;
+            };
+            let restricted = assess_flow(reference, &facts, on)?;
+            if restricted.is_empty() {
+                let home = country(&facts.recipient.country)?;
+                let own = assessment(reference, &facts, flow_regime, home, on)?;
+                if !own.verdict.problems.is_empty() {
+                    gaps.push(own);
+                }
+            } else {
+                gaps.extend(restricted.iter().cloned());
+                transfers.extend(restricted);
+            }
+        }
+        Ok((transfers, gaps))
+    }
+
+    /// The assessments [`Register::gaps`] groups, in flow order.
+    pub fn gap_assessments(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
         let mut assessed = Vec::new();
         for flow in &self.flows {
             let facts = self.facts(flow, reference, on)?;
@@ -301,7 +346,7 @@ impl Register {
                 assessed.extend(restricted);
             }
         }
-        Ok(Gaps::of(assessed))
+        Ok(assessed)
     }
 }
 
@@ -320,7 +365,8 @@ pub struct GapGroup {
 }
 
 impl Gaps {
-    fn of(assessed: Vec<FlowAssessment>) -> Self {
+    /// Groups assessments by problem code.
+    pub fn of(assessed: Vec<FlowAssessment>) -> Self {
         let mut groups: BTreeMap<ProblemCode, Vec<FlowAssessment>> = BTreeMap::new();
         let non_compliant = assessed
             .iter()

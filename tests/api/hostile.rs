@@ -24,13 +24,14 @@ async fn a_request_that_outlives_the_timeout_is_abandoned_with_408(app: TestApp)
     }
     let base = app.serve_with(|c| c.request_timeout_secs = 1).await;
     let token = app.token(Role::Dpo).await;
-    // Hold the one connection, so the request cannot reach the database until the timeout.
+    // Hold the one writer connection, so a mutation cannot reach the database until the timeout
+    // (queries go to the readers, which a held writer does not block).
     let held = app.state.db.begin().await.expect("begin");
     let started = std::time::Instant::now();
     let response = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(&token)
-        .json(&json!({ "query": "{ organisations { totalCount } }" }))
+        .json(&json!({ "query": "mutation { registerOrganisation(input: { name: \"Held Up Ltd\", kind: SUPPLIER, country: \"US\" }) { id } }" }))
         .send()
         .await
         .expect("send");
@@ -44,6 +45,11 @@ async fn a_request_that_outlives_the_timeout_is_abandoned_with_408(app: TestApp)
         health.status(),
         200,
         "the service answers again once the database is free"
+    );
+    assert_eq!(
+        app.count("organisation").await,
+        0,
+        "the abandoned mutation wrote nothing"
     );
 }
 

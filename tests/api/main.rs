@@ -18,6 +18,7 @@ mod matrix;
 mod ops;
 mod organisations;
 mod requests;
+mod scale;
 mod schema;
 mod security;
 mod sheets;

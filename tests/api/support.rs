@@ -112,16 +112,31 @@ impl TestApp {
         let mut config = Config::for_database(url);
         config.secret = Some("test-secret-0123456789abcdef".into());
         config.webhook_allow_insecure = true;
-        let mut db: DatabaseConnection = db::connect(&config).await.expect("connect and migrate");
+        // The service's split: one writer and, on SQLite, a pool of read-only WAL readers (on
+        // PostgreSQL both are the same pool). Every statement of either is counted.
+        let mut write: DatabaseConnection =
+            db::connect(&config).await.expect("connect and migrate");
         let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            if std::env::var("TEST_LOG_SQL").is_ok() {
-                eprintln!("SQL: {}", info.statement);
-            }
-        });
-        let state = AppState::with_db(config, db).await.expect("state");
+        let count = |db: &mut DatabaseConnection| {
+            let counter = statements.clone();
+            db.set_metric_callback(move |info| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if std::env::var("TEST_LOG_SQL").is_ok() {
+                    eprintln!("SQL: {}", info.statement);
+                }
+            });
+        };
+        count(&mut write);
+        let read = if config.sqlite_path().is_some() {
+            let mut read = db::connect_readers(&config, &write).await.expect("readers");
+            count(&mut read);
+            read
+        } else {
+            write.clone()
+        };
+        let state = AppState::with_pools(config, db::Pools { write, read })
+            .await
+            .expect("state");
         Some(Self {
             state,
             backend,
@@ -205,9 +220,11 @@ impl TestApp {
     pub async fn serve_with(&self, change: impl FnOnce(&mut Config)) -> String {
         let mut config = (*self.state.config).clone();
         change(&mut config);
-        let state = AppState::with_db(config, self.state.db.clone())
-            .await
-            .expect("state");
+        let pools = db::Pools {
+            write: self.state.db.clone(),
+            read: self.state.read_db.clone(),
+        };
+        let state = AppState::with_pools(config, pools).await.expect("state");
         self.serve_state(state).await
     }
 

@@ -4,6 +4,7 @@
 //! the same run. See BENCHMARKS.md.
 
 mod generate;
+mod load;
 mod plain_sql;
 
 use anyhow::Context;
@@ -42,9 +43,31 @@ struct Args {
     /// Drop what is there and generate again.
     #[arg(long)]
     fresh: bool,
-    /// Measured queries per method.
+    /// Measured queries per method in-process (0 skips the in-process figures).
     #[arg(long, default_value_t = 2000)]
     samples: usize,
+    /// Also measure over HTTP: the router served on loopback in this process, driven by
+    /// concurrent keep-alive clients.
+    #[arg(long)]
+    http: bool,
+    /// Concurrent connections of the whoHolds figure (and of its plain-SQL twin).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Concurrent connections of the transfer page and gaps figures.
+    #[arg(long, default_value_t = 4)]
+    register_connections: usize,
+    /// Concurrent connections of the registerOrganisation figure.
+    #[arg(long, default_value_t = 16)]
+    write_connections: usize,
+    /// Most requests per read figure.
+    #[arg(long, default_value_t = 20_000)]
+    requests: usize,
+    /// Most registerOrganisation requests.
+    #[arg(long, default_value_t = 10_000)]
+    writes: usize,
+    /// Longest time per figure, in seconds.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
 }
 
 #[tokio::main]
@@ -118,7 +141,16 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
     };
     let mut config = Config::for_database(url);
     config.secret = Some(SECRET.into());
-    let state = AppState::with_db(config, conn.clone()).await?;
+    // The service's split: the generator's connection is the writer; reads go to the readers.
+    let read = db::connect_readers(&config, &conn).await?;
+    let state = AppState::with_pools(
+        config,
+        db::Pools {
+            write: conn.clone(),
+            read: read.clone(),
+        },
+    )
+    .await?;
     let keys = SubjectKeys::new(SECRET.as_bytes(), state.config.phone_default_country);
     let name = format!("bench-{}", std::process::id());
     let (_, token) = tokens::create(&conn, &name, Role::Dpo, None, None).await?;
@@ -126,6 +158,23 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         .await?
         .context("token")?;
 
+    if args.samples > 0 {
+        in_process(args, backend, &state, &read, &keys, &principal).await?;
+    }
+    if args.http {
+        over_http(args, backend, &state, &read, &keys, &token).await?;
+    }
+    Ok(())
+}
+
+async fn in_process(
+    args: &Args,
+    backend: &str,
+    state: &AppState,
+    conn: &DatabaseConnection,
+    keys: &SubjectKeys,
+    principal: &tokens::Principal,
+) -> anyhow::Result<()> {
     let mut rng = Rng::new(args.sizes.seed ^ 0xBE4C);
     let (mut service, mut graphql, mut sql) = (Vec::new(), Vec::new(), Vec::new());
     let warmup = 200;
@@ -138,7 +187,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         };
 
         let t = Instant::now();
-        let answer = who_holds::who_holds(&conn, &keys, &quoted).await?;
+        let answer = who_holds::who_holds(conn, keys, &quoted).await?;
         let d_service = t.elapsed();
 
         let t = Instant::now();
@@ -146,13 +195,13 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
             async_graphql::Variables::from_json(serde_json::json!({ "s": { "email": email } })),
         );
         let response =
-            transfer_register::http::execute(&state, Auth::Token(principal.clone()), request).await;
+            transfer_register::http::execute(state, Auth::Token(principal.clone()), request).await;
         let d_graphql = t.elapsed();
         anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
 
         let t = Instant::now();
         let hash = keys.hasher.hash(IdentifierKind::Email, &email);
-        let rows = plain_sql::who_holds(&conn, &hash).await?;
+        let rows = plain_sql::who_holds(conn, &hash).await?;
         let d_sql = t.elapsed();
         anyhow::ensure!(
             plain_sql::holders(&rows)
@@ -204,4 +253,217 @@ fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
             .unwrap_or_default()
     };
     (at(0.5), at(0.99))
+}
+
+const PAGE: &str = r#"query($after: String) { transferRegisterPage(first: 100, after: $after) {
+  edges { cursor node { flow { id } regime destinationCountry mechanism status problems { code } } }
+  pageInfo { hasNextPage endCursor } totalCount } }"#;
+const GAPS: &str = "{ complianceGaps { assessed nonCompliant byCode { code count } } }";
+const WHOLE: &str = "{ transferRegister { status } }";
+const REGISTER_ORG: &str = r#"mutation($input: RegisterOrganisationInput!) {
+  registerOrganisation(input: $input) { id } }"#;
+
+/// The HTTP figures of issue 13, each bounded by `--requests`/`--writes` and `--seconds`.
+async fn over_http(
+    args: &Args,
+    backend: &str,
+    state: &AppState,
+    read: &DatabaseConnection,
+    keys: &SubjectKeys,
+    token: &str,
+) -> anyhow::Result<()> {
+    use load::{Bound, Client, drive};
+    use transfer_register::service::verdicts::TransferCursor;
+    let url = load::serve(state.clone()).await?;
+    let max_time = Duration::from_secs(args.seconds);
+    let subjects = args.sizes.subjects;
+    let flows = args.sizes.flows;
+    println!(
+        "{:<10} {:<38} {:>7} {:>11} {:>10} {:>10} {:>6}",
+        "database", "figure (over HTTP unless said)", "n", "rate", "median", "p99", "errors"
+    );
+    let report = |outcome: &mut load::Outcome, figure: &str| {
+        println!("{}", outcome.line(backend, figure));
+        if let Some(e) = &outcome.first_error {
+            println!("{backend:<10}   first error: {e}");
+        }
+    };
+
+    // whoHolds over HTTP, and the plain SQL through the same reader pool, same concurrency.
+    let bound = Bound {
+        connections: args.connections,
+        max_requests: args.requests,
+        max_time,
+    };
+    let clients = |n: usize| -> anyhow::Result<Vec<Client>> {
+        (0..n.max(1)).map(|_| Client::new(&url, token)).collect()
+    };
+    let pool = clients(args.connections)?;
+    let mut http = drive(bound, |w| {
+        let client = pool[w].clone();
+        move |i: usize| {
+            let client = client.clone();
+            async move {
+                let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
+                client
+                    .post(
+                        GRAPHQL,
+                        serde_json::json!({ "s": { "email": generate::email(subject) } }),
+                    )
+                    .await
+                    .map(|_| ())
+            }
+        }
+    })
+    .await;
+    report(
+        &mut http,
+        &format!("whoHolds, {} connections", args.connections),
+    );
+    let mut sql = drive(bound, |_| {
+        let (read, keys) = (read.clone(), keys.clone());
+        move |i: usize| {
+            let (read, keys) = (read.clone(), keys.clone());
+            async move {
+                let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
+                let hash = keys
+                    .hasher
+                    .hash(IdentifierKind::Email, &generate::email(subject));
+                plain_sql::who_holds(&read, &hash).await.map(|_| ())
+            }
+        }
+    })
+    .await;
+    report(
+        &mut sql,
+        &format!("plain SQL in-process, {} tasks", args.connections),
+    );
+    println!(
+        "{backend:<10} whoHolds over HTTP / plain SQL throughput: {:.2}",
+        http.rate() / sql.rate().max(1e-9)
+    );
+
+    // The transfer register: a cold page (verdicts built), then warm pages and gaps.
+    let client = Client::new(&url, token)?;
+    let t = Instant::now();
+    let first = client.post(PAGE, serde_json::json!({})).await?;
+    println!(
+        "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}   (totalCount {})",
+        "page of 100, cold (verdicts computed)",
+        1,
+        "",
+        t.elapsed(),
+        first["data"]["transferRegisterPage"]["totalCount"]
+    );
+    let bound = Bound {
+        connections: args.register_connections,
+        max_requests: args.requests.min(5_000),
+        max_time,
+    };
+    let pool = clients(args.register_connections)?;
+    let mut pages = drive(bound, |w| {
+        let client = pool[w].clone();
+        move |i: usize| {
+            let client = client.clone();
+            async move {
+                let after = TransferCursor {
+                    flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
+                    destination: String::new(),
+                }
+                .encode();
+                client
+                    .post(PAGE, serde_json::json!({ "after": after }))
+                    .await
+                    .map(|_| ())
+            }
+        }
+    })
+    .await;
+    report(
+        &mut pages,
+        &format!(
+            "page of 100 transfers, {} connections",
+            args.register_connections
+        ),
+    );
+    let mut gaps = drive(bound, |w| {
+        let client = pool[w].clone();
+        move |_: usize| {
+            let client = client.clone();
+            async move { client.post(GAPS, serde_json::json!({})).await.map(|_| ()) }
+        }
+    })
+    .await;
+    report(
+        &mut gaps,
+        &format!("complianceGaps, {} connections", args.register_connections),
+    );
+    let mut whole = drive(
+        Bound {
+            connections: 1,
+            max_requests: 5,
+            max_time,
+        },
+        |_| {
+            let client = client.clone();
+            move |_: usize| {
+                let client = client.clone();
+                async move { client.post(WHOLE, serde_json::json!({})).await.map(|_| ()) }
+            }
+        },
+    )
+    .await;
+    report(&mut whole, "transferRegister { status }, warm");
+
+    // registerOrganisation with 16 connections.
+    let run = std::process::id();
+    let pool = clients(args.write_connections)?;
+    let mut writes = drive(
+        Bound {
+            connections: args.write_connections,
+            max_requests: args.writes,
+            max_time,
+        },
+        |w| {
+            let client = pool[w].clone();
+            move |i: usize| {
+                let client = client.clone();
+                async move {
+                    client
+                        .post(
+                            REGISTER_ORG,
+                            serde_json::json!({ "input": {
+                                "name": format!("Load Supplier {run}-{i}"),
+                                "kind": "SUPPLIER", "country": "US" } }),
+                        )
+                        .await
+                        .map(|_| ())
+                }
+            }
+        },
+    )
+    .await;
+    report(
+        &mut writes,
+        &format!(
+            "registerOrganisation, {} connections",
+            args.write_connections
+        ),
+    );
+
+    // A write invalidates the verdicts: the next page pays for them once.
+    let t = Instant::now();
+    client.post(PAGE, serde_json::json!({})).await?;
+    println!(
+        "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}",
+        "page of 100, first after writes",
+        1,
+        "",
+        t.elapsed()
+    );
+    println!(
+        "{backend:<10} peak memory of the process (VmHWM): {}",
+        load::peak_memory().unwrap_or_else(|| "unknown".into())
+    );
+    Ok(())
 }

@@ -33,7 +33,7 @@ impl AuditQuery {
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let entity = validate::optional_text("entity", entity.as_deref(), 100)?;
         let id = validate::optional_text("id", id.as_ref().map(|i| i.as_str()), 100)?;
-        let page = audit::list(&rc.db, entity.as_deref(), id.as_deref(), page).await?;
+        let page = audit::list(&rc.read, entity.as_deref(), id.as_deref(), page).await?;
         Ok(AuditEventConnection::from_page(
             page,
             |e| e.id,

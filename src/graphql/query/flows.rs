@@ -30,7 +30,9 @@ impl FlowQuery {
         #[graphql(desc = "The activity's id.")] id: ID,
     ) -> Result<Option<ProcessingActivity>> {
         let rc = request(ctx)?;
-        Ok(activities::get(&rc.db, &id).await?.map(ProcessingActivity))
+        Ok(activities::get(&rc.read, &id)
+            .await?
+            .map(ProcessingActivity))
     }
 
     /// Processing activities in registration order, optionally of one controller.
@@ -49,7 +51,7 @@ impl FlowQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let page =
-            activities::list(&rc.db, controller_id.as_ref().map(|i| i.as_str()), page).await?;
+            activities::list(&rc.read, controller_id.as_ref().map(|i| i.as_str()), page).await?;
         Ok(ProcessingActivityConnection::from_page(
             page,
             |a| a.id,
@@ -64,7 +66,7 @@ impl FlowQuery {
         #[graphql(desc = "The flow's id.")] id: ID,
     ) -> Result<Option<DataFlow>> {
         let rc = request(ctx)?;
-        Ok(flows::get(&rc.db, &id).await?.map(DataFlow))
+        Ok(flows::get(&rc.read, &id).await?.map(DataFlow))
     }
 
     /// Data flows in registration order, filtered.
@@ -93,7 +95,7 @@ impl FlowQuery {
             to_id: to_id.map(|i| i.0),
             mechanism: mechanism.map(Into::into),
         };
-        let page = flows::list(&rc.db, filter, page).await?;
+        let page = flows::list(&rc.read, filter, page).await?;
         flow::prime(
             ctx,
             ctx.look_ahead().field("edges").field("node"),

@@ -26,7 +26,7 @@ impl OrganisationQuery {
         #[graphql(desc = "The organisation's id.")] id: ID,
     ) -> Result<Option<Organisation>> {
         let rc = request(ctx)?;
-        Ok(organisations::get(&rc.db, &id).await?.map(Organisation))
+        Ok(organisations::get(&rc.read, &id).await?.map(Organisation))
     }
 
     /// Organisations in registration order, filtered.
@@ -57,7 +57,7 @@ impl OrganisationQuery {
             inside_eea,
             name_contains,
         };
-        let page = organisations::list(&rc.db, &rc.reference, filter, page).await?;
+        let page = organisations::list(&rc.read, &rc.reference, filter, page).await?;
         if ctx
             .look_ahead()
             .field("edges")

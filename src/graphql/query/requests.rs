@@ -25,7 +25,7 @@ impl RequestQuery {
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> Result<Option<DataSubjectRequest>> {
         let rc = request(ctx)?;
-        Ok(read::get(&rc.db, &id).await?.map(DataSubjectRequest))
+        Ok(read::get(&rc.read, &id).await?.map(DataSubjectRequest))
     }
 
     /// Requests in filing order, optionally only those showing `status` today.
@@ -43,7 +43,7 @@ impl RequestQuery {
     ) -> Result<DataSubjectRequestConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page = read::list(&rc.db, status.map(Into::into), page).await?;
+        let page = read::list(&rc.read, status.map(Into::into), page).await?;
         Ok(DataSubjectRequestConnection::from_page(
             page,
             |r| r.id,
@@ -71,7 +71,7 @@ impl RequestQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let page = read::tasks_for(
-            &rc.db,
+            &rc.read,
             rc.auth.principal(),
             organisation_id.as_ref().map(|id| id.as_str()),
             status.map(Into::into),
@@ -85,7 +85,7 @@ impl RequestQuery {
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn overdue_dsr_tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
         let rc = request(ctx)?;
-        Ok(read::overdue_tasks(&rc.db)
+        Ok(read::overdue_tasks(&rc.read)
             .await?
             .into_iter()
             .map(DsrTask)

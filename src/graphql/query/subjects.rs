@@ -29,7 +29,7 @@ impl SubjectQuery {
     ) -> Result<WhoHolds> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
-        let answer = who_holds::who_holds(&rc.db, keys, &subject.into()).await?;
+        let answer = who_holds::who_holds(&rc.read, keys, &subject.into()).await?;
         // The holders' rows are read already: later `locations`/`parent` fields reuse them.
         let loaders = loaders(ctx)?;
         loaders

@@ -17,7 +17,7 @@ impl TaxonomyQuery {
     /// Every data category, by code.
     async fn data_categories(&self, ctx: &Context<'_>) -> Result<Vec<DataCategory>> {
         let rc = request(ctx)?;
-        Ok(taxonomy::data_categories(&rc.db)
+        Ok(taxonomy::data_categories(&rc.read)
             .await?
             .into_iter()
             .map(DataCategory)
@@ -27,7 +27,7 @@ impl TaxonomyQuery {
     /// Every subject category, by code.
     async fn subject_categories(&self, ctx: &Context<'_>) -> Result<Vec<SubjectCategory>> {
         let rc = request(ctx)?;
-        Ok(taxonomy::subject_categories(&rc.db)
+        Ok(taxonomy::subject_categories(&rc.read)
             .await?
             .into_iter()
             .map(SubjectCategory)

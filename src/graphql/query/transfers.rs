@@ -7,22 +7,24 @@ use crate::{
     },
     error::AppError,
     graphql::{
-        context::request,
-        enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism},
+        context::{RequestContext, request},
+        enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus},
         scalars::{Date, date, date_or_today},
         types::{
+            connection::TransferAssessmentConnection,
             reference::AdequacyDecision,
             transfer::{ComplianceGaps, TransferAssessment},
             what_if::WhatIfImpact,
         },
     },
     service::{
-        limits::{self, Limits},
-        transfers::{self, Register},
-        validate,
+        limits::Limits,
+        page::PageRequest,
+        transfers, validate,
+        verdicts::{Assessed, TransferCursor, TransferFilter},
     },
 };
-use async_graphql::{Context, Enum, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -98,6 +100,18 @@ pub struct AssessTransferInput {
     pub occasional: Option<bool>,
 }
 
+/// The verdicts of the whole register on `on`: today's from the cache (valid while the register
+/// version and the reference data are unchanged), a past or future date's computed on demand.
+async fn assessed_on(rc: &RequestContext, on: NaiveDate) -> Result<Arc<Assessed>> {
+    if on == chrono::Utc::now().date_naive() {
+        Ok(rc.verdicts.get(&rc.read, &rc.reference, on).await?)
+    } else {
+        Ok(Arc::new(
+            Assessed::compute(&rc.read, &rc.reference, on).await?,
+        ))
+    }
+}
+
 /// `on` as given, or today; kept within the dates the reference data can speak to.
 fn judged_on(on: Option<&Date>) -> Result<NaiveDate> {
     let on = date_or_today("on", on)?;
@@ -119,7 +133,8 @@ pub struct TransferQuery;
 #[Object]
 impl TransferQuery {
     /// Every restricted transfer of the register and its verdict on `on` (default today),
-    /// optionally of one regime.
+    /// optionally of one regime. The whole list, for exports; a console pages
+    /// `transferRegisterPage` instead.
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn transfer_register(
         &self,
@@ -132,16 +147,70 @@ impl TransferQuery {
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        // A turn in the pool: given back if the request is dropped while reading (timeout).
-        let turn = ctx
+        // A turn in the pool: given back if the request is dropped while waiting (timeout).
+        let _turn = ctx
             .data::<Arc<Limits>>()?
             .expensive("transferRegister")
             .await?;
-        let register = Register::load(&rc.db).await?;
-        let reference = rc.reference.clone();
-        let regime = regime.map(Into::into);
-        let list = limits::assess(turn, move || register.transfers(&reference, regime, on)).await?;
-        Ok(list.into_iter().map(TransferAssessment).collect())
+        let assessed = assessed_on(rc, on).await?;
+        Ok(assessed
+            .register(regime.map(Into::into))
+            .into_iter()
+            .map(TransferAssessment)
+            .collect())
+    }
+
+    /// One page of the transfer register on `on` (default today): the restricted transfers that
+    /// every given filter keeps, ordered by flow, then destination country. The same verdicts as
+    /// `transferRegister`, which it pages; `totalCount` counts every transfer the filters keep.
+    #[allow(clippy::too_many_arguments)]
+    async fn transfer_register_page(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many transfers to return (default 50, at most the configured page size)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Only transfers under this regime (the exporter's: EU GDPR or UK GDPR).")]
+        regime: Option<Regime>,
+        #[graphql(desc = "Only transfers with this verdict.")] status: Option<VerdictStatus>,
+        #[graphql(desc = "Only transfers towards this country (ISO 3166-1 alpha-2).")]
+        destination: Option<String>,
+        #[graphql(
+            desc = "Only transfers relying on this mechanism (the Chapter V tool: adequacy, SCCs, BCRs, a derogation...)."
+        )]
+        mechanism: Option<TransferMechanism>,
+        #[graphql(desc = "Only transfers whose flow this organisation exports or receives.")]
+        organisation_id: Option<ID>,
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
+        on: Option<Date>,
+    ) -> Result<TransferAssessmentConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, None, rc.config.max_page_size)?;
+        let after = after.as_deref().map(TransferCursor::decode).transpose()?;
+        let on = judged_on(on.as_ref())?;
+        let filter = TransferFilter {
+            regime: regime.map(Into::into),
+            status: status.map(Into::into),
+            destination: destination
+                .as_deref()
+                .map(|d| validate::country("destination", d).map(|c| c.to_string()))
+                .transpose()?,
+            mechanism: mechanism.map(Into::into),
+            organisation_id: organisation_id
+                .as_ref()
+                .map(|id| validate::id("organisationId", id.as_str()))
+                .transpose()?,
+        };
+        let assessed = assessed_on(rc, on).await?;
+        Ok(TransferAssessmentConnection::from_page(assessed.page(
+            &filter,
+            page.first,
+            after.as_ref(),
+        )))
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts.
@@ -157,15 +226,12 @@ impl TransferQuery {
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        let turn = ctx
+        let _turn = ctx
             .data::<Arc<Limits>>()?
             .expensive("complianceGaps")
             .await?;
-        let register = Register::load(&rc.db).await?;
-        let reference = rc.reference.clone();
-        let regime = regime.map(Into::into);
-        let gaps = limits::assess(turn, move || register.gaps(&reference, regime, on)).await?;
-        Ok(ComplianceGaps(gaps))
+        let assessed = assessed_on(rc, on).await?;
+        Ok(ComplianceGaps(assessed.gaps(regime.map(Into::into))))
     }
 
     /// The adequacy decisions of the reference data, with source and verification; optionally of

@@ -81,3 +81,47 @@ connection!(
     super::dsr::DataSubjectRequest
 );
 connection!(DsrTaskConnection, DsrTaskEdge, super::dsr::DsrTask);
+
+/// One transfer of a page of the register, with its cursor.
+#[derive(SimpleObject)]
+pub struct TransferAssessmentEdge {
+    /// The transfer and its verdict.
+    pub node: super::transfer::TransferAssessment,
+    /// Names this transfer (its flow and destination) for `after`.
+    pub cursor: String,
+}
+
+/// A page of the transfer register.
+#[derive(SimpleObject)]
+pub struct TransferAssessmentConnection {
+    /// The transfers of this page, in register order.
+    pub edges: Vec<TransferAssessmentEdge>,
+    /// Whether another page follows, and the cursor to ask for it.
+    pub page_info: PageInfo,
+    /// Every transfer the filters keep, on every page.
+    pub total_count: i64,
+}
+
+impl TransferAssessmentConnection {
+    /// Wraps a page of assessments, each keyed by its flow and destination for the cursor.
+    pub fn from_page(page: Page<crate::service::transfers::FlowAssessment>) -> Self {
+        use crate::service::verdicts::TransferCursor;
+        let edges: Vec<TransferAssessmentEdge> = page
+            .items
+            .into_iter()
+            .map(|a| TransferAssessmentEdge {
+                cursor: TransferCursor::of(&a).encode(),
+                node: super::transfer::TransferAssessment(a),
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Self {
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+            total_count: i64::try_from(page.total_count).unwrap_or(i64::MAX),
+        }
+    }
+}

@@ -169,7 +169,7 @@ impl Organisation {
         policy::require(&rc.auth, "Organisation.history", policy::AUDIT_READERS)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let id = self.0.id.to_string();
-        let page = audit::list(&rc.db, Some("organisation"), Some(&id), page).await?;
+        let page = audit::list(&rc.read, Some("organisation"), Some(&id), page).await?;
         Ok(AuditEventConnection::from_page(page, |e| e.id, AuditEvent))
     }
 }

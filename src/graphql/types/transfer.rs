@@ -11,6 +11,11 @@ use crate::{
     service::transfers::{FlowAssessment, GapGroup as ServiceGapGroup, Gaps},
 };
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use std::sync::Arc;
+
+fn missing_group() -> async_graphql::Error {
+    crate::error::AppError::internal(anyhow::anyhow!("gap group out of range")).into()
+}
 
 /// The verdict of one transfer (a flow towards one destination country) on a date.
 pub struct TransferAssessment(pub FlowAssessment);
@@ -148,7 +153,7 @@ impl TransferAssessment {
 }
 
 /// Every problem of the register, grouped by code, for the DPO's dashboard.
-pub struct ComplianceGaps(pub Gaps);
+pub struct ComplianceGaps(pub Arc<Gaps>);
 
 /// Every problem of the register on a date, grouped by problem code: the DPO's list of work.
 #[Object]
@@ -163,30 +168,41 @@ impl ComplianceGaps {
     }
     /// One group per problem code found, in the order of `ProblemCode`.
     async fn by_code(&self) -> Vec<GapGroup> {
-        self.0.groups.iter().cloned().map(GapGroup).collect()
+        (0..self.0.groups.len())
+            .map(|i| GapGroup(self.0.clone(), i))
+            .collect()
     }
 }
 
-pub struct GapGroup(pub ServiceGapGroup);
+/// The gaps and the index of one of their groups (shared, not copied).
+pub struct GapGroup(pub Arc<Gaps>, pub usize);
+
+impl GapGroup {
+    fn group(&self) -> Option<&ServiceGapGroup> {
+        self.0.groups.get(self.1)
+    }
+}
 
 /// The assessments that share one problem code.
 #[Object]
 impl GapGroup {
     /// The problem.
-    async fn code(&self) -> ProblemCode {
-        self.0.code.into()
+    async fn code(&self) -> Result<ProblemCode> {
+        Ok(self.group().ok_or_else(missing_group)?.code.into())
     }
     /// How many assessments have it.
-    async fn count(&self) -> i64 {
-        i64::try_from(self.0.assessments.len()).unwrap_or(i64::MAX)
+    async fn count(&self) -> Result<i64> {
+        let group = self.group().ok_or_else(missing_group)?;
+        Ok(i64::try_from(group.assessments.len()).unwrap_or(i64::MAX))
     }
     /// The assessments that have it.
-    async fn assessments(&self) -> Vec<TransferAssessment> {
-        self.0
+    async fn assessments(&self) -> Result<Vec<TransferAssessment>> {
+        let group = self.group().ok_or_else(missing_group)?;
+        Ok(group
             .assessments
             .iter()
             .cloned()
             .map(TransferAssessment)
-            .collect()
+            .collect())
     }
 }
