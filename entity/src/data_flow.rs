@@ -24,6 +24,13 @@ pub struct Model {
     /// BCR approval, code or certification reference, supplementary measures: free text evidence.
     pub evidence: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The day the flow stopped (the contract ended, the supplier was replaced); None while it runs.
+    pub ended_on: Option<Date>,
+    pub ended_reason: Option<String>,
+    /// The day the recipient is recorded as having deleted or returned what it received
+    /// (Art 28(3)(g)); until then an ended flow's recipient still holds the data.
+    pub returned_on: Option<Date>,
+    pub return_evidence: Option<String>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

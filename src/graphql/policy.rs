@@ -57,6 +57,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "removeLocation"
             | "registerProcessingActivity"
             | "recordDataFlow"
+            | "updateDataFlow"
+            | "endDataFlow"
+            | "updateProcessingActivity"
+            | "endProcessingActivity"
             | "defineDataCategory"
             | "defineSubjectCategory"
             | "rotateWebhookSecret",
@@ -69,7 +73,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "removeSubject"
             | "fileDataSubjectRequest"
             | "extendDeadline"
-            | "closeDataSubjectRequest",
+            | "closeDataSubjectRequest"
+            | "recordDataReturned",
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod corrections;
 mod faults;
 mod fixtures;
 mod flows;
