@@ -4,8 +4,15 @@
 //!
 //! A chain of continued flows always stays inside one activity (the register refuses anything
 //! else), so the flows of the subject's activities are all the walk ever needs.
+//!
+//! A flow continues at most one other, so each flow has exactly one route from its controller:
+//! an organisation reached by several flows has as many routes, and the answer keeps them all.
+//! An ended flow's recipient still holds what it received (it is marked ended) until the flow's
+//! data is recorded as deleted or returned; the walk still goes through such a flow to the flows
+//! that continue it, whose recipients may still hold what they received.
 
 use crate::domain::vocab::RecipientRole;
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// A processing activity the subject takes part in.
@@ -25,6 +32,20 @@ pub struct FlowRow {
     pub role: RecipientRole,
     pub data_categories: Vec<String>,
     pub continues_flow_id: Option<i64>,
+    /// The day the flow stopped, if it did.
+    pub ended_on: Option<NaiveDate>,
+    /// Whether the recipient deleted or returned what it received through this flow.
+    pub returned: bool,
+}
+
+/// One way the subject's data reached a holder: the organisations from the controller to it and
+/// the flows between them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub path: Vec<i64>,
+    pub flows: Vec<i64>,
+    /// When the last flow of the route ended (the holder receives nothing more by it).
+    pub ended_on: Option<NaiveDate>,
 }
 
 /// One organisation that holds the subject's data.
@@ -40,6 +61,27 @@ pub struct Holding {
     pub path: Vec<i64>,
     /// The flows along `path`, in order (empty for a controller).
     pub flows: Vec<i64>,
+    /// Every route by which it holds the data, shortest first (`path` is the first); empty for a
+    /// controller that receives nothing by a flow.
+    pub routes: Vec<Route>,
+    /// Whether it is a controller of one of the subject's activities.
+    pub controller: bool,
+}
+
+impl Holding {
+    /// Whether every flow that brought it the data has ended (it still holds what it received);
+    /// never for a controller, which collected the data itself.
+    pub fn flow_ended(&self) -> bool {
+        !self.controller && !self.routes.is_empty() && self.routes.iter().all(|r| r.ended_on.is_some())
+    }
+
+    /// When the last of those flows ended, once all have.
+    pub fn ended_on(&self) -> Option<NaiveDate> {
+        if !self.flow_ended() {
+            return None;
+        }
+        self.routes.iter().filter_map(|r| r.ended_on).max()
+    }
 }
 
 /// Everything the walk found.
@@ -73,6 +115,8 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
                     data_categories: Vec::new(),
                     path: vec![activity.controller_id],
                     flows: Vec::new(),
+                    routes: Vec::new(),
+                    controller: true,
                 },
                 BTreeSet::new(),
             )
@@ -120,19 +164,30 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
         }
         path.push(flow.to_id);
         flows.push(flow.id);
-        let entry = found.entry(flow.to_id).or_insert_with(|| {
-            (
-                Holding {
-                    organisation_id: flow.to_id,
-                    role: flow.role,
-                    data_categories: Vec::new(),
-                    path: path.clone(),
-                    flows: flows.clone(),
-                },
-                BTreeSet::new(),
-            )
-        });
-        entry.1.extend(flow.data_categories.iter().cloned());
+        // A recipient that returned the data holds nothing by this flow; the walk goes on to
+        // the flows that continue it.
+        if !flow.returned {
+            let entry = found.entry(flow.to_id).or_insert_with(|| {
+                (
+                    Holding {
+                        organisation_id: flow.to_id,
+                        role: flow.role,
+                        data_categories: Vec::new(),
+                        path: path.clone(),
+                        flows: flows.clone(),
+                        routes: Vec::new(),
+                        controller: false,
+                    },
+                    BTreeSet::new(),
+                )
+            });
+            entry.0.routes.push(Route {
+                path: path.clone(),
+                flows: flows.clone(),
+                ended_on: flow.ended_on,
+            });
+            entry.1.extend(flow.data_categories.iter().cloned());
+        }
         for child in children.get(&flow.id).into_iter().flatten() {
             queue.push_back(Step {
                 flow: child,

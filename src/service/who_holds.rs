@@ -168,6 +168,8 @@ fn flow_rows(flows: &[data_flow::Model]) -> AppResult<Vec<FlowRow>> {
                 role: f.recipient_role,
                 data_categories: f.data_categories.0.clone(),
                 continues_flow_id: f.continues_flow_id,
+                ended_on: f.ended_on,
+                returned: f.returned_on.is_some(),
             })
         })
         .collect()

@@ -10,12 +10,32 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use transfer_register::{domain::vocab::Role, graphql::context::Auth};
 
+const HOLDERS: &str = r#"query($s: SubjectIdentifierInput!) { whoHolds(subject: $s) { holdings {
+  organisation { id } path { id } flowEnded endedOn anyNonCompliant dataCategories
+  routes { path { id } flows { id } endedOn }
+  transfers { flow { id } destinationCountry status } } } }"#;
+
+/// Registers a customer of the seed's activity and returns what `whoHolds` says of them.
+async fn holders(app: &TestApp) -> Vec<Value> {
+    let s = json!({ "accountNumber": "C-77" });
+    app.ok(HOLDERS, json!({ "s": s })).await["whoHolds"]["holdings"]
+        .as_array()
+        .expect("holdings")
+        .clone()
+}
+
+fn holder<'a>(holdings: &'a [Value], org: &str) -> Option<&'a Value> {
+    holdings.iter().find(|h| h["organisation"]["id"] == json!(org))
+}
+
 db_tests!(
     a_flow_with_no_safeguard_is_a_gap_until_it_is_corrected,
     an_ended_flow_leaves_todays_register_but_stays_in_last_years,
     corrections_that_break_a_rule_are_refused_and_change_nothing,
     an_ended_flow_cannot_be_corrected_continued_or_ended_again,
     an_activity_is_corrected_and_ended_with_its_flows,
+    who_holds_shows_every_route_to_a_holder_and_flags_a_non_compliant_one,
+    an_ended_flows_recipient_still_holds_until_its_data_is_returned,
 );
 
 const UPDATE_FLOW: &str = r#"mutation($input: UpdateDataFlowInput!) {
@@ -181,7 +201,9 @@ async fn an_ended_flow_leaves_todays_register_but_stays_in_last_years(app: TestA
     assert!(!register_flows(&now).contains(&seed.to_us_cloud), "{now:#}");
     assert!(!register_flows(&now).contains(&seed.to_india), "{now:#}");
     assert!(register_flows(&now).contains(&seed.to_shield));
-    let default_day = app.ok(REGISTER.replace("(on: $on)", "").as_str(), json!({})).await;
+    let default_day = app
+        .ok("{ transferRegister { flow { id } } }", json!({}))
+        .await;
     assert_eq!(register_flows(&default_day), register_flows(&now));
 
     let then = app.ok(REGISTER, json!({ "on": last_year })).await;
@@ -562,4 +584,109 @@ async fn an_activity_is_corrected_and_ended_with_its_flows(app: TestApp) {
             "endProcessingActivity"
         ]
     );
+}
+
+async fn who_holds_shows_every_route_to_a_holder_and_flags_a_non_compliant_one(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    crate::subjects::register(&app, json!({ "accountNumber": "C-77" }), &[&seed.activity]).await;
+    // The helpdesk also gets e-mail addresses straight from the parent, with no safeguard.
+    let direct = fixtures::flow(
+        &app,
+        json!({ "activityId": seed.activity, "fromId": seed.parent, "toId": seed.indian_support,
+                "recipientRole": "PROCESSOR", "dataCategories": ["contact.email", "identity.name"] }),
+    )
+    .await;
+    let holdings = holders(&app).await;
+    let india = holder(&holdings, &seed.indian_support).expect("india holds");
+    let routes: Vec<Vec<&str>> = india["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| {
+            r["flows"]
+                .as_array()
+                .expect("flows")
+                .iter()
+                .map(|f| f["id"].as_str().expect("id"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            vec![direct.as_str()],
+            vec![seed.to_us_cloud.as_str(), seed.to_india.as_str()]
+        ]
+    );
+    assert_eq!(india["path"], json!([{ "id": seed.parent }, { "id": seed.indian_support }]));
+    assert_eq!(
+        india["dataCategories"],
+        json!(["contact.email", "identity.name"])
+    );
+    let transfer_flows: Vec<&str> = india["transfers"]
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .map(|t| t["flow"]["id"].as_str().expect("flow"))
+        .collect();
+    for flow in [&direct, &seed.to_us_cloud, &seed.to_india] {
+        assert!(transfer_flows.contains(&flow.as_str()), "{india:#}");
+    }
+    assert_eq!(india["anyNonCompliant"], true, "{india:#}");
+    assert_eq!(india["flowEnded"], false);
+    let irish = holder(&holdings, &seed.irish).expect("irish holds");
+    assert_eq!(irish["anyNonCompliant"], false, "{irish:#}");
+
+    // Corrected, the direct flow is no longer a gap, and neither is the holder.
+    app.ok(
+        UPDATE_FLOW,
+        json!({ "input": { "id": direct, "mechanism": "UK_IDTA", "signedOn": "2024-05-01",
+            "tiaCompletedOn": "2024-04-01" } }),
+    )
+    .await;
+    let holdings = holders(&app).await;
+    let india = holder(&holdings, &seed.indian_support).expect("india holds");
+    assert_eq!(india["anyNonCompliant"], false, "{india:#}");
+}
+
+async fn an_ended_flows_recipient_still_holds_until_its_data_is_returned(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    crate::subjects::register(&app, json!({ "accountNumber": "C-77" }), &[&seed.activity]).await;
+    app.ok(
+        END_FLOW,
+        json!({ "input": { "id": seed.to_us_cloud, "reason": "moved to another cloud" } }),
+    )
+    .await;
+    let holdings = holders(&app).await;
+    for org in [&seed.us_cloud, &seed.indian_support] {
+        let held = holder(&holdings, org).expect("still holds");
+        assert_eq!(held["flowEnded"], true, "{held:#}");
+        assert_eq!(held["endedOn"], json!(today()));
+    }
+    assert_eq!(
+        holder(&holdings, &seed.irish).expect("irish")["flowEnded"],
+        false
+    );
+    assert_eq!(
+        holder(&holdings, &seed.parent).expect("controller")["flowEnded"],
+        false
+    );
+
+    app.ok(
+        RETURNED,
+        json!({ "input": { "flowId": seed.to_us_cloud, "evidence": "deletion certificate" } }),
+    )
+    .await;
+    let holdings = holders(&app).await;
+    assert!(holder(&holdings, &seed.us_cloud).is_none(), "returned");
+    let india = holder(&holdings, &seed.indian_support).expect("its sub-processor still holds");
+    assert_eq!(
+        india["path"],
+        json!([{ "id": seed.parent }, { "id": seed.us_cloud }, { "id": seed.indian_support }])
+    );
+    app.ok(RETURNED, json!({ "input": { "flowId": seed.to_india } }))
+        .await;
+    let holdings = holders(&app).await;
+    assert!(holder(&holdings, &seed.indian_support).is_none());
+    assert!(holder(&holdings, &seed.irish).is_some());
 }
