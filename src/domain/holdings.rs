@@ -66,6 +66,8 @@ pub struct Holding {
     pub routes: Vec<Route>,
     /// Whether it is a controller of one of the subject's activities.
     pub controller: bool,
+    /// The categories it holds for each activity (controlled, or received by a flow still held).
+    pub by_activity: BTreeMap<i64, Vec<String>>,
 }
 
 impl Holding {
@@ -94,6 +96,14 @@ pub struct Holdings {
     pub cycles: Vec<Vec<i64>>,
 }
 
+/// Adds `categories` to what `holding` holds for `activity`, sorted, without duplicates.
+fn add(holding: &mut Holding, activity: i64, categories: &[String]) {
+    let held = holding.by_activity.entry(activity).or_default();
+    held.extend(categories.iter().cloned());
+    held.sort();
+    held.dedup();
+}
+
 struct Step<'a> {
     flow: &'a FlowRow,
     path: Vec<i64>,
@@ -117,11 +127,13 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
                     flows: Vec::new(),
                     routes: Vec::new(),
                     controller: true,
+                    by_activity: BTreeMap::new(),
                 },
                 BTreeSet::new(),
             )
         });
         entry.1.extend(activity.data_categories.iter().cloned());
+        add(&mut entry.0, activity.id, &activity.data_categories);
     }
 
     let mut sorted: Vec<&FlowRow> = flows
@@ -177,6 +189,7 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
                         flows: flows.clone(),
                         routes: Vec::new(),
                         controller: false,
+                        by_activity: BTreeMap::new(),
                     },
                     BTreeSet::new(),
                 )
@@ -187,6 +200,7 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
                 ended_on: flow.ended_on,
             });
             entry.1.extend(flow.data_categories.iter().cloned());
+            add(&mut entry.0, flow.activity_id, &flow.data_categories);
         }
         for child in children.get(&flow.id).into_iter().flatten() {
             queue.push_back(Step {

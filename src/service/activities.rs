@@ -217,7 +217,8 @@ pub async fn update(
     Ok(saved)
 }
 
-/// Ends a running activity on `ended_on` (default today) with every running flow of it: the
+/// Ends a running activity on `ended_on` (default today, not in the future, not before the
+/// signature of one of its running flows) with every running flow of it: the
 /// controller no longer collects or discloses data for this purpose. The subjects' links stay,
 /// so `whoHolds` still shows who holds what was collected, until the data is erased or returned.
 pub async fn end(
@@ -243,12 +244,7 @@ pub async fn end(
         .order_by_asc(data_flow::Column::Id)
         .all(&txn)
         .await?;
-    let day = flows::ending::end_date(
-        "endedOn",
-        ended_on,
-        current.created_at.date_naive(),
-        "the activity was recorded",
-    )?;
+    let day = flows::ending::end_date("endedOn", ended_on, None, "")?;
     let flow_reason = Some(match &reason {
         Some(r) => format!("the processing activity ended: {r}"),
         None => "the processing activity ended".to_string(),

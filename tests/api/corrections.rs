@@ -367,9 +367,21 @@ async fn corrections_that_break_a_rule_are_refused_and_change_nothing(app: TestA
             flow(&seed.to_irish, json!({ "endedOn": future })),
             "endedOn",
         ),
+        // Not before its instrument was signed (2022-06-01), nor before that of a flow
+        // continuing it that would end with it (2022-06-15).
         (
             END_FLOW,
-            flow(&seed.to_irish, json!({ "endedOn": "2001-01-01" })),
+            flow(&seed.to_us_cloud, json!({ "endedOn": "2022-01-01" })),
+            "endedOn",
+        ),
+        (
+            END_FLOW,
+            flow(&seed.to_us_cloud, json!({ "endedOn": "2022-06-10" })),
+            "endedOn",
+        ),
+        (
+            END_FLOW,
+            flow(&seed.to_irish, json!({ "endedOn": "1990-01-01" })),
             "endedOn",
         ),
         (
@@ -390,7 +402,7 @@ async fn corrections_that_break_a_rule_are_refused_and_change_nothing(app: TestA
         ),
         (
             END_ACTIVITY,
-            flow(&seed.activity, json!({ "endedOn": "2001-01-01" })),
+            flow(&seed.activity, json!({ "endedOn": "2021-01-01" })),
             "endedOn",
         ),
         (END_ACTIVITY, flow("31337", json!({})), "id"),
@@ -637,11 +649,21 @@ async fn who_holds_shows_every_route_to_a_holder_and_flags_a_non_compliant_one(a
     let irish = holder(&holdings, &seed.irish).expect("irish holds");
     assert_eq!(irish["anyNonCompliant"], false, "{irish:#}");
 
-    // Corrected, the direct flow is no longer a gap, and neither is the holder.
+    // Corrected, the direct flow is safeguarded; the holder is still flagged, by the other
+    // chain: the US cloud's onward transfer relies on the EU SCCs alone, under UK law.
     app.ok(
         UPDATE_FLOW,
         json!({ "input": { "id": direct, "mechanism": "UK_IDTA", "signedOn": "2024-05-01",
             "tiaCompletedOn": "2024-04-01" } }),
+    )
+    .await;
+    let holdings = holders(&app).await;
+    let india = holder(&holdings, &seed.indian_support).expect("india holds");
+    assert_eq!(india["anyNonCompliant"], true, "{india:#}");
+    app.ok(
+        UPDATE_FLOW,
+        json!({ "input": { "id": seed.to_india, "mechanism": "UK_ADDENDUM",
+            "tiaCompletedOn": "2022-06-10" } }),
     )
     .await;
     let holdings = holders(&app).await;

@@ -14,6 +14,7 @@ mod http;
 mod matrix;
 mod organisations;
 mod requests;
+mod restrictions;
 mod schema;
 mod sockets;
 mod subjects;

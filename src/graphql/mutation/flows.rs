@@ -78,8 +78,8 @@ pub struct UpdateDataFlowInput {
 pub struct EndDataFlowInput {
     /// The flow to end. Running flows that continue it end with it.
     pub id: ID,
-    /// The day it stopped (default today); not in the future, not before the flow (or a flow
-    /// continuing it) was recorded. The transfer register of this day or later leaves it out.
+    /// The day it stopped (default today); not in the future, not before its `signedOn` (or that
+    /// of a running flow continuing it). The transfer register of this day or later leaves it out.
     pub ended_on: Option<Date>,
     /// Why it ended (contract terminated, supplier replaced).
     pub reason: Option<String>,
@@ -123,8 +123,8 @@ pub struct UpdateProcessingActivityInput {
 pub struct EndProcessingActivityInput {
     /// The activity to end.
     pub id: ID,
-    /// The day it stopped (default today); not in the future, not before it (or one of its
-    /// running flows) was recorded.
+    /// The day it stopped (default today); not in the future, not before the `signedOn` of one
+    /// of its running flows.
     pub ended_on: Option<Date>,
     /// Why it ended.
     pub reason: Option<String>,

@@ -2,6 +2,7 @@
 
 use super::{
     activity::ProcessingActivity,
+    dsr::RestrictedCategories,
     flow::{self, DataFlow},
     organisation::Organisation,
     transfer::TransferAssessment,
@@ -234,6 +235,27 @@ impl Holding {
     /// When the last of those flows ended, once all have; null otherwise.
     async fn ended_on(&self) -> Result<Option<Date>> {
         Ok(self.held()?.holding.ended_on().map(Date::from))
+    }
+
+    /// What it keeps of the subject under restriction after an erasure (Art 17(3), Art 18): the
+    /// categories it holds for each exempt activity, with the legal reason and the end of the
+    /// retention period. Empty while no erasure has restricted anything.
+    async fn restrictions(&self) -> Result<Vec<RestrictedCategories>> {
+        Ok(self
+            .held()?
+            .holding
+            .by_activity
+            .iter()
+            .filter_map(|(activity, categories)| {
+                let (reason, until) = self.answer.restricted.get(activity)?;
+                Some(RestrictedCategories(entity::Restriction {
+                    categories: categories.clone(),
+                    reason: reason.clone(),
+                    activity_ids: vec![*activity],
+                    until: *until,
+                }))
+            })
+            .collect())
     }
 
     /// Offboarded: no new flows go to it, but it may still hold the data.

@@ -17,17 +17,20 @@ use entity::data_flow;
 use sea_orm::{ActiveValue::Set, TransactionTrait, prelude::*};
 
 /// The day something ended: given or today, not in the future (the register records what has
-/// happened, an end planned for later is recorded when it comes), and not before `earliest`,
-/// described by `since` ("the flow was recorded").
+/// happened; an end planned for later is recorded when it comes), not before 1995, and not
+/// before `earliest` when there is one, described by `since` ("the flow's instrument was signed").
+///
+/// The day a record was entered is deliberately not a bound: a register is often filled in
+/// after the fact, and a contract that ended last month must be recordable as such today.
 pub(crate) fn end_date(
     field: &str,
     given: Option<NaiveDate>,
-    earliest: NaiveDate,
+    earliest: Option<NaiveDate>,
     since: &str,
 ) -> AppResult<NaiveDate> {
     let today = Utc::now().date_naive();
     let day = validate::past_date(field, given)?.unwrap_or(today);
-    if day < earliest {
+    if let Some(earliest) = earliest.filter(|e| day < *e) {
         return Err(AppError::bad_input(
             field,
             format!("{field} {day} is before {earliest}, when {since}"),
@@ -38,7 +41,7 @@ pub(crate) fn end_date(
 
 /// Ends flows and every running flow that continues them (a sub-processor receives nothing
 /// more once its processor receives nothing), inside the caller's transaction, each audited.
-/// The end date must not precede the creation of any flow it ends.
+/// The end date must not precede the signature of any flow it ends.
 pub(crate) async fn end_flows(
     txn: &impl ConnectionTrait,
     actor: &Actor,
@@ -58,13 +61,15 @@ pub(crate) async fn end_flows(
             .filter(|f| !all.iter().any(|seen| seen.id == f.id))
             .collect();
     }
-    let earliest = all
-        .iter()
-        .map(|f| f.created_at.date_naive())
-        .max()
-        .unwrap_or_else(|| Utc::now().date_naive());
-    // A record cannot have ended before the register knew of it.
-    let day = end_date("endedOn", ended_on, earliest, "the flow was recorded")?;
+    // A flow cannot have ended before its instrument (or that of a flow it takes down with it)
+    // was signed.
+    let earliest = all.iter().filter_map(|f| f.signed_on).max();
+    let day = end_date(
+        "endedOn",
+        ended_on,
+        earliest,
+        "the transfer instrument of a flow it ends was signed",
+    )?;
     let mut saved = Vec::with_capacity(all.len());
     for (i, flow) in all.into_iter().enumerate() {
         let why = match (&reason, i) {
@@ -140,7 +145,7 @@ pub async fn record_returned(
             "the return of data flow {id}'s data was already recorded on {returned}"
         )));
     }
-    let day = end_date("returnedOn", returned_on, ended_on, "the flow ended")?;
+    let day = end_date("returnedOn", returned_on, Some(ended_on), "the flow ended")?;
     let saved = data_flow::ActiveModel {
         id: Set(id),
         returned_on: Set(Some(day)),

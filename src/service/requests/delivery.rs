@@ -11,7 +11,7 @@ use super::{DsrKeys, mail, open_identifiers, read, record_event, refresh, secret
 use crate::{
     config::Config,
     domain::{
-        dsr::delivery::{WebhookBody, backoff, signature},
+        dsr::delivery::{RestrictedCategories, WebhookBody, backoff, erasure_action, signature},
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
     error::{AppError, AppResult},
@@ -122,10 +122,30 @@ impl Worker {
             format!("could not prepare the delivery: {err}")
         })?;
         let kind: DsrKind = request.kind;
-        let action = match (kind, &task.retention_exemption) {
-            (DsrKind::Erasure, Some(_)) => "RESTRICT",
-            (DsrKind::Erasure, None) => "ERASE",
-            (other, _) => other.as_str(),
+        // Tasks filed before erasures were split by category carry only the holder-wide
+        // exemption; they keep the old meaning (all restricted, or all erased).
+        let split = task.erase_categories.as_ref().map(|erase| {
+            let restrict: Vec<RestrictedCategories> = task
+                .restrictions
+                .iter()
+                .flat_map(|r| r.0.iter())
+                .map(|r| RestrictedCategories {
+                    categories: r.categories.clone(),
+                    reason: r.reason.clone(),
+                    until: r.until.map(|d| d.format("%Y-%m-%d").to_string()),
+                })
+                .collect();
+            (erase.0.clone(), restrict)
+        });
+        let action = match (kind, &split, &task.retention_exemption) {
+            (DsrKind::Erasure, Some((erase, restrict)), _) => erasure_action(erase, restrict.len()),
+            (DsrKind::Erasure, None, Some(_)) => "RESTRICT",
+            (DsrKind::Erasure, None, None) => "ERASE",
+            (other, _, _) => other.as_str(),
+        };
+        let (erase_categories, restrict_categories) = match split {
+            Some((erase, restrict)) => (Some(erase), Some(restrict)),
+            None => (None, None),
         };
         let body = WebhookBody {
             task_id: task.id.to_string(),
@@ -136,6 +156,8 @@ impl Worker {
             identifiers,
             action: action.into(),
             retention_exemption: task.retention_exemption.clone(),
+            erase_categories,
+            restrict_categories,
         };
         match task.channel {
             DeliveryChannel::Webhook => self.post(task, &org, &body).await,
