@@ -4,6 +4,7 @@ use crate::{
     config::{Config, ServeArgs},
     db,
     domain::vocab::Role,
+    error::AppError,
     graphql,
     service::{audit, requests, tokens},
     state::AppState,
@@ -108,23 +109,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => token(cli.config, command).await?,
         Command::Subjects(SubjectsCommand::Import { file }) => {
             let state = AppState::new(cli.config).await?;
-            let keys = crate::service::subjects::SubjectKeys::new(
-                &state.secret,
-                state.config.phone_default_country,
-            );
-            let reader = std::io::BufReader::new(
-                std::fs::File::open(&file)
-                    .with_context(|| format!("opening {}", file.display()))?,
-            );
-            let n = crate::service::subject_import::import(&state.db, &keys, reader).await?;
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let n = crate::service::subject_import::import(&state.db, &state.subject_keys, reader)
+                .await?;
             println!("imported {n} subjects");
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = db::connect(&cli.config).await?;
-            return match audit::verify(&db)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
+            return match audit::verify(&db).await.map_err(AppError::into_cli)? {
                 Ok(n) => {
                     println!("audit chain intact: {n} events");
                     Ok(ExitCode::SUCCESS)
@@ -194,21 +187,18 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
             let expires = expires_in_days.map(|d| Utc::now() + Duration::days(d));
             let (row, secret) = tokens::create(&db, &name, role, organisation, expires)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(AppError::into_cli)?;
             println!("created token {:?} with role {}", row.name, row.role);
             println!("{secret}");
         }
         TokenCommand::Revoke { name } => {
             let row = tokens::revoke(&db, &name)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(AppError::into_cli)?;
             println!("revoked token {:?}", row.name);
         }
         TokenCommand::List => {
-            for t in tokens::list(&db)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
+            for t in tokens::list(&db).await.map_err(AppError::into_cli)? {
                 let state = if t.revoked_at.is_some() {
                     "revoked"
                 } else {

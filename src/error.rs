@@ -59,6 +59,15 @@ impl AppError {
         Self::Internal(err.into())
     }
 
+    /// As the command line reports it: an input refusal as `field: message`; anything else with
+    /// its whole chain of causes (printed with `{:#}`), not just "internal error".
+    pub fn into_cli(self) -> anyhow::Error {
+        match self {
+            Self::BadInput { field, message } => anyhow::anyhow!("{field}: {message}"),
+            other => anyhow::Error::new(other),
+        }
+    }
+
     /// The contract's machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -107,6 +116,22 @@ impl From<AppError> for async_graphql::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_shows_the_chain_of_causes() {
+        let err = AppError::internal(
+            anyhow::anyhow!("disk I/O error").context("writing the audit event"),
+        );
+        let shown = format!("{:#}", err.into_cli());
+        assert!(shown.contains("internal error"), "{shown}");
+        assert!(shown.contains("writing the audit event"), "{shown}");
+        assert!(shown.contains("disk I/O error"), "{shown}");
+        let input = format!(
+            "{:#}",
+            AppError::bad_input("country", "unknown country").into_cli()
+        );
+        assert_eq!(input, "country: unknown country");
+    }
 
     #[test]
     fn bad_input_carries_code_and_field() {

@@ -2,8 +2,8 @@
 //! e-mail task whose `next_attempt_at` has passed is work for the worker. Its id is the
 //! idempotency key of every delivery attempt.
 
-use crate::{Codes, Restrictions};
 use crate::vocab::*;
+use crate::{Codes, Restrictions};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]

@@ -44,7 +44,10 @@ enum SubjectActivity {
 fn columns() -> Vec<(DynIden, ColumnDef)> {
     vec![
         (DataFlow::Table.into_iden(), date_null(DataFlow::EndedOn)),
-        (DataFlow::Table.into_iden(), text_null(DataFlow::EndedReason)),
+        (
+            DataFlow::Table.into_iden(),
+            text_null(DataFlow::EndedReason),
+        ),
         (DataFlow::Table.into_iden(), date_null(DataFlow::ReturnedOn)),
         (
             DataFlow::Table.into_iden(),
@@ -79,12 +82,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, mut column) in columns() {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(&mut column)
-                        .take(),
-                )
+                .alter_table(Table::alter().table(table).add_column(&mut column).take())
                 .await?;
         }
         Ok(())

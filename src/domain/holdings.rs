@@ -74,7 +74,9 @@ impl Holding {
     /// Whether every flow that brought it the data has ended (it still holds what it received);
     /// never for a controller, which collected the data itself.
     pub fn flow_ended(&self) -> bool {
-        !self.controller && !self.routes.is_empty() && self.routes.iter().all(|r| r.ended_on.is_some())
+        !self.controller
+            && !self.routes.is_empty()
+            && self.routes.iter().all(|r| r.ended_on.is_some())
     }
 
     /// When the last of those flows ended, once all have.

@@ -134,7 +134,10 @@ fn an_organisation_reached_by_several_flows_keeps_every_route() {
         .collect();
     assert_eq!(
         routes,
-        [(vec![10, 13], vec![4]), (vec![10, 11, 12, 13], vec![1, 2, 3])]
+        [
+            (vec![10, 13], vec![4]),
+            (vec![10, 11, 12, 13], vec![1, 2, 3])
+        ]
     );
     assert_eq!(held.data_categories, ["a", "b"]);
 }

@@ -42,7 +42,7 @@ pub fn prepare(
         request_id,
     };
     request
-        .data(Loaders::new(&state.db))
+        .data(Loaders::new(&state.db, &state.reference))
         .data(context)
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())

@@ -1,10 +1,18 @@
 //! Per-request DataLoaders: one `IN (...)` query per batch for every relation field.
 
-use crate::service::{activities, flows, locations, organisations, requests::read};
+use crate::{
+    domain::reference::LegalReference,
+    service::{
+        activities, flows, locations, organisations,
+        requests::read,
+        transfers::{FlowAssessment, Register},
+    },
+};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use chrono::NaiveDate;
 use entity::{data_flow, dsr_task, dsr_task_event, location, organisation, processing_activity};
 use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 pub struct OrganisationLoader(DatabaseConnection);
 pub struct LocationsLoader(DatabaseConnection);
@@ -52,6 +60,34 @@ impl Loader<i64> for FlowLoader {
     }
 }
 
+/// A flow's transfer assessments on a date: a batch loads the part of the register its flows
+/// need once ([`Register::load_for`]) and assesses each there, so a page of flows costs a few
+/// queries and the chain walk has one home.
+pub struct AssessmentLoader {
+    db: DatabaseConnection,
+    reference: Arc<LegalReference>,
+}
+
+impl Loader<(i64, NaiveDate)> for AssessmentLoader {
+    type Value = Vec<FlowAssessment>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(i64, NaiveDate)],
+    ) -> Result<HashMap<(i64, NaiveDate), Self::Value>, Self::Error> {
+        let mut ids: Vec<i64> = keys.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let register = Register::load_for(&self.db, &ids).await?;
+        let mut out = HashMap::with_capacity(keys.len());
+        for &(id, on) in keys {
+            out.insert((id, on), register.assessments_of(&self.reference, id, on)?);
+        }
+        Ok(out)
+    }
+}
+
 pub struct RequestTasksLoader(DatabaseConnection);
 pub struct TaskEventsLoader(DatabaseConnection);
 
@@ -81,13 +117,14 @@ pub struct Loaders {
     pub locations: DataLoader<LocationsLoader, HashMapCache>,
     pub activities: DataLoader<ActivityLoader, HashMapCache>,
     pub flows: DataLoader<FlowLoader, HashMapCache>,
+    pub assessments: DataLoader<AssessmentLoader, HashMapCache>,
     /// A data-subject request's tasks (by request id) and a task's proof (by task id).
     pub request_tasks: DataLoader<RequestTasksLoader>,
     pub task_events: DataLoader<TaskEventsLoader>,
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, reference: &Arc<LegalReference>) -> Self {
         Self {
             organisations: DataLoader::with_cache(
                 OrganisationLoader(db.clone()),
@@ -106,6 +143,14 @@ impl Loaders {
             ),
             flows: DataLoader::with_cache(
                 FlowLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            assessments: DataLoader::with_cache(
+                AssessmentLoader {
+                    db: db.clone(),
+                    reference: reference.clone(),
+                },
                 tokio::spawn,
                 HashMapCache::default(),
             ),

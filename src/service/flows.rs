@@ -403,11 +403,3 @@ pub async fn by_ids(
         .map(|f| (f.id, f))
         .collect())
 }
-
-/// Every flow, for the transfer register.
-pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<data_flow::Model>> {
-    Ok(data_flow::Entity::find()
-        .order_by_asc(data_flow::Column::Id)
-        .all(db)
-        .await?)
-}

@@ -3,41 +3,35 @@
 //! nor needs to fit in one transaction.
 //!
 //! Columns: `email,phone,account_number,activity_ids` (header first); empty cells are absent
-//! identifiers; activity ids are separated by `;`. Quoted cells are not supported: none of these
-//! values needs a comma.
+//! identifiers; activity ids are separated by `;`. The `csv` crate reads the file, so quoted
+//! cells work as in any spreadsheet's CSV.
 
 use crate::{
     error::{AppError, AppResult},
     service::subjects::{self, MAX_BULK, NewSubject, Quoted, SubjectKeys},
 };
 use sea_orm::DatabaseConnection;
-use std::io::BufRead;
 
 const HEADER: [&str; 4] = ["email", "phone", "account_number", "activity_ids"];
 
-/// One CSV line as a registration; `line` (1-based) names it in refusals.
-pub fn parse_line(line: usize, text: &str) -> AppResult<NewSubject> {
-    if text.contains('"') {
-        return Err(AppError::bad_input(
-            format!("line {line}"),
-            "quoted cells are not supported",
-        ));
-    }
-    let cells: Vec<&str> = text.split(',').map(str::trim).collect();
-    if cells.len() != HEADER.len() {
+/// One CSV record as a registration; `line` (1-based) names it in refusals.
+pub fn parse_record(line: usize, record: &csv::StringRecord) -> AppResult<NewSubject> {
+    if record.len() != HEADER.len() {
         return Err(AppError::bad_input(
             format!("line {line}"),
             format!("expected {} cells: {}", HEADER.len(), HEADER.join(",")),
         ));
     }
-    let cell = |i: usize| (!cells[i].is_empty()).then(|| cells[i].to_string());
+    let cell = |i: usize| record.get(i).filter(|c| !c.is_empty()).map(str::to_string);
     Ok(NewSubject {
         identifiers: Quoted {
             email: cell(0),
             phone: cell(1),
             account_number: cell(2),
         },
-        activity_ids: cells[3]
+        activity_ids: record
+            .get(3)
+            .unwrap_or_default()
             .split(';')
             .map(str::trim)
             .filter(|a| !a.is_empty())
@@ -47,26 +41,29 @@ pub fn parse_line(line: usize, text: &str) -> AppResult<NewSubject> {
     })
 }
 
-/// Imports every line; returns how many subjects were registered. Stops at the first refused
+/// Imports every record; returns how many subjects were registered. Stops at the first refused
 /// batch, naming the line; earlier batches stay committed.
 pub async fn import(
     db: &DatabaseConnection,
     keys: &SubjectKeys,
-    reader: impl BufRead,
+    reader: impl std::io::Read,
 ) -> anyhow::Result<usize> {
-    let mut lines = reader.lines().enumerate();
-    match lines.next() {
-        Some((_, Ok(header))) if header.split(',').map(str::trim).eq(HEADER.iter().copied()) => {}
-        _ => anyhow::bail!("the first line must be the header {}", HEADER.join(",")),
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(reader);
+    if !csv.headers()?.iter().eq(HEADER.iter().copied()) {
+        anyhow::bail!("the first line must be the header {}", HEADER.join(","));
     }
     let mut batch: Vec<(usize, NewSubject)> = Vec::with_capacity(MAX_BULK);
     let mut done = 0;
-    for (index, text) in lines {
-        let text = text?;
-        if text.trim().is_empty() {
+    for record in csv.records() {
+        let record = record?;
+        if record.iter().all(str::is_empty) {
             continue;
         }
-        batch.push((index + 1, parse_line(index + 1, &text).map_err(refusal)?));
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        batch.push((line, parse_record(line, &record).map_err(refusal)?));
         if batch.len() == MAX_BULK {
             done += flush(db, keys, &mut batch).await?;
         }
@@ -111,10 +108,7 @@ async fn flush(
 }
 
 fn refusal(err: AppError) -> anyhow::Error {
-    match err {
-        AppError::BadInput { field, message } => anyhow::anyhow!("{field}: {message}"),
-        other => anyhow::anyhow!("{other}"),
-    }
+    err.into_cli()
 }
 
 #[cfg(test)]
@@ -122,21 +116,42 @@ fn refusal(err: AppError) -> anyhow::Error {
 mod tests {
     use super::*;
 
+    fn record(line: &str) -> csv::StringRecord {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+    }
+
     #[test]
-    fn a_line_becomes_a_registration_with_its_activities() {
-        let s = parse_line(2, " a@example.com ,,ACC-1, 3;4 ").unwrap();
+    fn a_record_becomes_a_registration_with_its_activities() {
+        let s = parse_record(2, &record(" a@example.com ,,ACC-1, 3;4 ")).unwrap();
         assert_eq!(s.identifiers.email.as_deref(), Some("a@example.com"));
         assert_eq!(s.identifiers.phone, None);
         assert_eq!(s.activity_ids, ["3", "4"]);
     }
 
     #[test]
-    fn a_short_or_quoted_line_is_refused_with_its_number() {
-        let field = |t| match parse_line(7, t) {
-            Err(AppError::BadInput { field, .. }) => field,
-            _ => String::new(),
-        };
-        assert_eq!(field("a@example.com,1"), "line 7");
-        assert_eq!(field("\"a,b\"@example.com,,,1"), "line 7");
+    fn quoted_cells_are_read_as_spreadsheets_write_them() {
+        let s = parse_record(
+            2,
+            &record("\"a@example.com\",\"+44 20 7946 0958\",,\"1;2\""),
+        )
+        .unwrap();
+        assert_eq!(s.identifiers.phone.as_deref(), Some("+44 20 7946 0958"));
+        assert_eq!(s.activity_ids, ["1", "2"]);
+    }
+
+    #[test]
+    fn a_short_record_is_refused_with_its_number() {
+        match parse_record(7, &record("a@example.com,1")) {
+            Err(AppError::BadInput { field, .. }) => assert_eq!(field, "line 7"),
+            other => panic!("{other:?}"),
+        }
     }
 }

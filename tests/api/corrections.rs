@@ -25,7 +25,9 @@ async fn holders(app: &TestApp) -> Vec<Value> {
 }
 
 fn holder<'a>(holdings: &'a [Value], org: &str) -> Option<&'a Value> {
-    holdings.iter().find(|h| h["organisation"]["id"] == json!(org))
+    holdings
+        .iter()
+        .find(|h| h["organisation"]["id"] == json!(org))
 }
 
 db_tests!(
@@ -207,7 +209,10 @@ async fn an_ended_flow_leaves_todays_register_but_stays_in_last_years(app: TestA
     assert_eq!(register_flows(&default_day), register_flows(&now));
 
     let then = app.ok(REGISTER, json!({ "on": last_year })).await;
-    assert!(register_flows(&then).contains(&seed.to_us_cloud), "{then:#}");
+    assert!(
+        register_flows(&then).contains(&seed.to_us_cloud),
+        "{then:#}"
+    );
     assert!(register_flows(&then).contains(&seed.to_india), "{then:#}");
     let gaps_then = app.ok(GAPS, json!({ "on": last_year })).await;
     let gaps_now = app.ok(GAPS, json!({ "on": today() })).await;
@@ -271,7 +276,10 @@ async fn corrections_that_break_a_rule_are_refused_and_change_nothing(app: TestA
         // A first flow stays within its activity, with known categories.
         (
             UPDATE_FLOW,
-            flow(&seed.to_irish, json!({ "dataCategories": ["employment.cv"] })),
+            flow(
+                &seed.to_irish,
+                json!({ "dataCategories": ["employment.cv"] }),
+            ),
             "dataCategories",
         ),
         (
@@ -295,10 +303,7 @@ async fn corrections_that_break_a_rule_are_refused_and_change_nothing(app: TestA
         ),
         (
             UPDATE_FLOW,
-            flow(
-                &seed.to_irish,
-                json!({ "derogation": "EXPLICIT_CONSENT" }),
-            ),
+            flow(&seed.to_irish, json!({ "derogation": "EXPLICIT_CONSENT" })),
             "derogation",
         ),
         (
@@ -630,7 +635,10 @@ async fn who_holds_shows_every_route_to_a_holder_and_flags_a_non_compliant_one(a
             vec![seed.to_us_cloud.as_str(), seed.to_india.as_str()]
         ]
     );
-    assert_eq!(india["path"], json!([{ "id": seed.parent }, { "id": seed.indian_support }]));
+    assert_eq!(
+        india["path"],
+        json!([{ "id": seed.parent }, { "id": seed.indian_support }])
+    );
     assert_eq!(
         india["dataCategories"],
         json!(["contact.email", "identity.name"])

@@ -4,7 +4,10 @@
 
 use crate::{
     db_tests, fixtures,
-    requests::{self, receiver::{Behaviour, Receiver}},
+    requests::{
+        self,
+        receiver::{Behaviour, Receiver},
+    },
     support::TestApp,
 };
 use serde_json::{Value, json};
@@ -87,8 +90,16 @@ async fn an_erasure_is_split_into_erase_and_restrict_by_category_and_what_is_kep
     )
     .await;
     for (activity, to, categories) in [
-        (&web_shop, &billing, json!(["contact.email", "online.clickstream"])),
-        (&invoicing, &billing, json!(["contact.email", "financial.payment_card"])),
+        (
+            &web_shop,
+            &billing,
+            json!(["contact.email", "online.clickstream"]),
+        ),
+        (
+            &invoicing,
+            &billing,
+            json!(["contact.email", "financial.payment_card"]),
+        ),
         (&web_shop, &analytics, json!(["online.clickstream"])),
     ] {
         fixtures::flow(
@@ -122,7 +133,11 @@ async fn an_erasure_is_split_into_erase_and_restrict_by_category_and_what_is_kep
     let processor = task(&shown, &billing);
     assert_eq!(
         processor["dataCategories"],
-        json!(["contact.email", "financial.payment_card", "online.clickstream"])
+        json!([
+            "contact.email",
+            "financial.payment_card",
+            "online.clickstream"
+        ])
     );
     assert_eq!(processor["eraseCategories"], json!(["online.clickstream"]));
     assert_eq!(

@@ -143,7 +143,12 @@ mod tests {
         let split = split(
             &[
                 held(1, &["contact.email", "online.clickstream"], None, None),
-                held(2, &["contact.email", "financial.invoice"], Some("tax law"), Some(72)),
+                held(
+                    2,
+                    &["contact.email", "financial.invoice"],
+                    Some("tax law"),
+                    Some(72),
+                ),
             ],
             from,
         );
@@ -177,7 +182,11 @@ mod tests {
             reasons,
             [
                 ("claims", vec!["a".to_string(), "b".to_string()], None),
-                ("tax", vec!["c".to_string()], NaiveDate::from_ymd_opt(2028, 1, 1)),
+                (
+                    "tax",
+                    vec!["c".to_string()],
+                    NaiveDate::from_ymd_opt(2028, 1, 1)
+                ),
             ]
         );
         assert!(

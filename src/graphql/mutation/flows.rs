@@ -131,7 +131,10 @@ pub struct EndProcessingActivityInput {
 }
 
 /// `MaybeUndefined` as the service's "leave / clear / set".
-fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> Result<U>) -> Result<Option<Option<U>>> {
+fn patch<T, U>(
+    value: MaybeUndefined<T>,
+    map: impl FnOnce(T) -> Result<U>,
+) -> Result<Option<Option<U>>> {
     Ok(match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),

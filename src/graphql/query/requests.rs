@@ -31,6 +31,7 @@ impl RequestQuery {
     }
 
     /// Requests in filing order, optionally only those showing `status` today.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn data_subject_requests(
         &self,
         ctx: &Context<'_>,
@@ -49,6 +50,7 @@ impl RequestQuery {
     }
 
     /// Tasks, newest last: a PROCESSOR sees only its own organisation's; others may filter by one.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn dsr_tasks(
         &self,
         ctx: &Context<'_>,
@@ -81,6 +83,7 @@ impl RequestQuery {
     }
 
     /// Unfinished tasks of requests past their due date, for escalation.
+    #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn overdue_dsr_tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
         let rc = request(ctx)?;
         Ok(read::overdue_tasks(&rc.db)

@@ -85,7 +85,11 @@ impl ProcessingActivity {
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;
-        policy::require(&rc.auth, "ProcessingActivity.history", policy::AUDIT_READERS)?;
+        policy::require(
+            &rc.auth,
+            "ProcessingActivity.history",
+            policy::AUDIT_READERS,
+        )?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let id = self.0.id.to_string();
         let page = audit::list(&rc.db, Some("processing_activity"), Some(&id), page).await?;

@@ -4,7 +4,6 @@ use super::{
     activity::ProcessingActivity, organisation::Organisation, transfer::TransferAssessment,
 };
 use crate::{
-    domain::country::CountryCode,
     error::AppError,
     graphql::{
         context::request,
@@ -14,11 +13,7 @@ use crate::{
         scalars::{Date, date_or_today},
         types::{audit::AuditEvent, connection::AuditEventConnection},
     },
-    service::{
-        audit,
-        page::PageRequest,
-        transfers::{self, FlowAssessment, FlowFacts},
-    },
+    service::{audit, page::PageRequest, transfers::FlowAssessment},
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::data_flow;
@@ -189,62 +184,16 @@ pub async fn prime(
     loaders.prime_organisations(org_ids, with_locations).await
 }
 
-/// The facts a flow's assessment needs, through the loaders (so a page of flows batches them).
+/// A flow's transfer assessments on `on`, through the assessment loader (so a page of flows
+/// batches them).
 pub(crate) async fn assessments(
     ctx: &Context<'_>,
     flow: &data_flow::Model,
     on: chrono::NaiveDate,
 ) -> Result<Vec<FlowAssessment>> {
-    let loaders = loaders(ctx)?;
-    let reference = &request(ctx)?.reference;
-    let exporter = organisation_model(ctx, flow.from_id).await?;
-    let recipient = organisation_model(ctx, flow.to_id).await?;
-    let locations = loaders
-        .locations
-        .load_one(flow.to_id)
+    Ok(loaders(ctx)?
+        .assessments
+        .load_one((flow.id, on))
         .await?
-        .unwrap_or_default();
-    // The chain upwards, for the regime of an exporter outside both areas.
-    let mut exporters = vec![country_of(&exporter)?];
-    let mut continued_role = None;
-    let mut next = flow.continues_flow_id;
-    while let Some(id) = next.filter(|_| exporters.len() < 10_000) {
-        let Some(previous) = loaders.flows.load_one(id).await? else {
-            break;
-        };
-        if continued_role.is_none() {
-            continued_role = Some(previous.recipient_role);
-        }
-        exporters.push(country_of(
-            &organisation_model(ctx, previous.from_id).await?,
-        )?);
-        next = previous.continues_flow_id;
-    }
-    let facts = FlowFacts {
-        flow,
-        exporter: &exporter,
-        recipient: &recipient,
-        recipient_locations: &locations,
-        regime: transfers::regime_of_chain(reference, exporters, on),
-        continued_recipient_role: continued_role,
-    };
-    Ok(transfers::assess_flow(reference, &facts, on)?)
-}
-
-async fn organisation_model(ctx: &Context<'_>, id: i64) -> Result<entity::organisation::Model> {
-    loaders(ctx)?
-        .organisations
-        .load_one(id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("organisation {id}")).into())
-}
-
-fn country_of(org: &entity::organisation::Model) -> Result<CountryCode> {
-    CountryCode::parse(&org.country).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "invalid country in organisation {}",
-            org.id
-        ))
-        .into()
-    })
+        .unwrap_or_default())
 }

@@ -8,12 +8,12 @@ use super::{
     transfer::TransferAssessment,
 };
 use crate::{
+    domain::{holdings::Route, vocab},
     graphql::{
         context::request,
         enums::RecipientRole,
         scalars::{Date, date_or_today},
     },
-    domain::{holdings::Route, vocab},
     service::{subjects, transfers::FlowAssessment, who_holds::Answer},
 };
 use async_graphql::{Context, ID, Object, Result};

@@ -116,7 +116,9 @@ pub async fn end(
     let mut ended = end_flows(&txn, actor, "endDataFlow", vec![flow], ended_on, reason).await?;
     txn.commit().await?;
     if ended.is_empty() {
-        return Err(AppError::internal(anyhow::anyhow!("flow {id} was not ended")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "flow {id} was not ended"
+        )));
     }
     Ok(ended.swap_remove(0))
 }

@@ -109,7 +109,10 @@ pub async fn forget_if_erased(
                 subject_activity::Column::RestrictedReason,
                 Expr::value(Some(reason)),
             )
-            .col_expr(subject_activity::Column::RestrictedUntil, Expr::value(until))
+            .col_expr(
+                subject_activity::Column::RestrictedUntil,
+                Expr::value(until),
+            )
             .filter(subject_activity::Column::SubjectId.eq(subject_id))
             .filter(subject_activity::Column::ActivityId.eq(activity))
             .exec(db)
