@@ -42,13 +42,16 @@ pub struct Split {
     pub restrict: Vec<RestrictedSet>,
 }
 
+/// What one reason covers so far: categories, activities, and the latest end of retention
+/// (outer None: nothing seen yet; inner None: a period stated only in words).
+type Gathered = (BTreeSet<String>, Vec<i64>, Option<Option<NaiveDate>>);
+
 /// Splits a holder's categories: a category held for an exempt activity is restricted (under
 /// each exempt activity's reason that covers it); every other category is erased. Retention
 /// periods are counted from `from` (the day of filing), since the register does not know when
 /// each period started: the restriction is shown at least that long.
 pub fn split(held: &[HeldFor], from: NaiveDate) -> Split {
-    let mut by_reason: BTreeMap<&str, (BTreeSet<String>, Vec<i64>, Option<Option<NaiveDate>>)> =
-        BTreeMap::new();
+    let mut by_reason: BTreeMap<&str, Gathered> = BTreeMap::new();
     let mut restricted = BTreeSet::new();
     for h in held {
         let Some(reason) = h.exemption.as_deref() else {
