@@ -163,8 +163,20 @@ async fn an_erasure_is_split_into_erase_and_restrict_by_category_and_what_is_kep
             "until": "2032-01-15" }])
     );
 
-    // Every holder done: the register keeps what the exemption keeps, and nothing else.
+    // The processor cannot call the whole task exempt: part of it is to be erased.
     let shown = app.ok(SHOW, json!({ "id": id })).await["dataSubjectRequest"].clone();
+    let processor = requests::as_role(&app, Role::Processor, Some(&billing)).await;
+    let refused = requests::confirm(
+        &app,
+        processor,
+        task(&shown, &billing),
+        "EXEMPT",
+        Some("we keep invoices"),
+    )
+    .await;
+    crate::support::assert_error(&refused, "BAD_USER_INPUT", Some("outcome"));
+
+    // Every holder done: the register keeps what the exemption keeps, and nothing else.
     for t in shown["tasks"].as_array().expect("tasks") {
         // A webhook task is confirmed by its processor, the others by the DPO.
         let org = t["organisation"]["id"].as_str().expect("org");
