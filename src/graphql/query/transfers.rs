@@ -76,7 +76,8 @@ pub struct TransferQuery;
 #[Object]
 impl TransferQuery {
     /// Every restricted transfer of the register and its verdict on `on` (default today),
-    /// optionally of one regime.
+    /// optionally of one regime. A flow ended on or before `on` is left out; on earlier days it
+    /// is listed with the verdicts of those days.
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn transfer_register(
         &self,
@@ -91,7 +92,8 @@ impl TransferQuery {
         Ok(list.into_iter().map(TransferAssessment).collect())
     }
 
-    /// Every problem across the register on `on`, grouped by problem code with counts.
+    /// Every problem across the register on `on`, grouped by problem code with counts. A flow
+    /// ended on or before `on` is left out.
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn compliance_gaps(
         &self,
