@@ -88,6 +88,22 @@ impl Loader<(i64, NaiveDate)> for AssessmentLoader {
     }
 }
 
+/// A subject's activities (by subject id).
+pub struct SubjectActivitiesLoader(DatabaseConnection);
+
+impl Loader<i64> for SubjectActivitiesLoader {
+    type Value = Vec<processing_activity::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(crate::service::subjects::activities_of(&self.0, keys)
+            .await?
+            .into_iter()
+            .map(|(id, links)| (id, links.into_iter().map(|(m, _)| m).collect()))
+            .collect())
+    }
+}
+
 pub struct RequestTasksLoader(DatabaseConnection);
 pub struct TaskEventsLoader(DatabaseConnection);
 
@@ -118,6 +134,7 @@ pub struct Loaders {
     pub activities: DataLoader<ActivityLoader, HashMapCache>,
     pub flows: DataLoader<FlowLoader, HashMapCache>,
     pub assessments: DataLoader<AssessmentLoader, HashMapCache>,
+    pub subject_activities: DataLoader<SubjectActivitiesLoader>,
     /// A data-subject request's tasks (by request id) and a task's proof (by task id).
     pub request_tasks: DataLoader<RequestTasksLoader>,
     pub task_events: DataLoader<TaskEventsLoader>,
@@ -154,6 +171,7 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            subject_activities: DataLoader::new(SubjectActivitiesLoader(db.clone()), tokio::spawn),
             request_tasks: DataLoader::new(RequestTasksLoader(db.clone()), tokio::spawn),
             task_events: DataLoader::new(TaskEventsLoader(db.clone()), tokio::spawn),
         }

@@ -350,23 +350,35 @@ pub async fn activities(
     db: &impl ConnectionTrait,
     subject_id: i64,
 ) -> AppResult<Vec<(processing_activity::Model, NaiveDate)>> {
+    Ok(activities_of(db, &[subject_id])
+        .await?
+        .remove(&subject_id)
+        .unwrap_or_default())
+}
+
+/// The activities of each of `subject_ids` with the date each link was made, in two queries.
+pub async fn activities_of(
+    db: &impl ConnectionTrait,
+    subject_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<(processing_activity::Model, NaiveDate)>>> {
     let links = subject_activity::Entity::find()
-        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .filter(subject_activity::Column::SubjectId.is_in(subject_ids.iter().copied()))
+        .order_by_asc(subject_activity::Column::SubjectId)
         .order_by_asc(subject_activity::Column::ActivityId)
         .all(db)
         .await?;
-    let models = crate::service::activities::by_ids(
-        db,
-        &links.iter().map(|l| l.activity_id).collect::<Vec<_>>(),
-    )
-    .await?;
-    Ok(links
-        .into_iter()
-        .filter_map(|l| {
-            models
-                .get(&l.activity_id)
-                .cloned()
-                .map(|m| (m, l.linked_on))
-        })
-        .collect())
+    let mut activity_ids: Vec<i64> = links.iter().map(|l| l.activity_id).collect();
+    activity_ids.sort_unstable();
+    activity_ids.dedup();
+    let models = crate::service::activities::by_ids(db, &activity_ids).await?;
+    let mut out: std::collections::HashMap<i64, Vec<_>> =
+        subject_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for link in links {
+        if let Some(model) = models.get(&link.activity_id) {
+            out.entry(link.subject_id)
+                .or_default()
+                .push((model.clone(), link.linked_on));
+        }
+    }
+    Ok(out)
 }

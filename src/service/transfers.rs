@@ -176,13 +176,22 @@ impl Register {
         {
             locations.entry(l.organisation_id).or_default().push(l);
         }
+        Ok(Self::new(flows, organisations, locations))
+    }
+
+    /// A register of `flows` (sorted by id), indexed by id.
+    fn new(
+        flows: Vec<data_flow::Model>,
+        organisations: HashMap<i64, organisation::Model>,
+        locations: HashMap<i64, Vec<location::Model>>,
+    ) -> Self {
         let by_id = flows.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-        Ok(Self {
+        Self {
             flows,
             by_id,
             organisations,
             locations,
-        })
+        }
     }
 
     fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
@@ -360,13 +369,7 @@ impl Register {
         let locations = crate::service::locations::locations_of(db, &recipients).await?;
         let mut flows: Vec<data_flow::Model> = flows.into_values().collect();
         flows.sort_unstable_by_key(|f| f.id);
-        let by_id = flows.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-        Ok(Self {
-            flows,
-            by_id,
-            organisations,
-            locations,
-        })
+        Ok(Self::new(flows, organisations, locations))
     }
 
     /// The assessments of one flow of this register on `on` (none if it is not loaded).

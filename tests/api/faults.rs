@@ -9,7 +9,37 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use tracing::instrument::WithSubscriber;
 
-db_tests!(a_database_fault_in_a_resolver_is_internal_and_logged_with_its_cause);
+db_tests!(
+    a_database_fault_in_a_resolver_is_internal_and_logged_with_its_cause,
+    a_stored_vocabulary_value_the_code_does_not_know_is_internal_not_the_callers,
+);
+
+/// Vocabulary columns are read as enums in the entity layer: a value written behind the
+/// service's back is a fault of the database, never a string that reaches the caller.
+async fn a_stored_vocabulary_value_the_code_does_not_know_is_internal_not_the_callers(
+    app: TestApp,
+) {
+    let id = app
+        .ok(
+            r#"mutation { registerOrganisation(input: {name: "Acme Hosting", kind: SUPPLIER, country: "IE"}) { id } }"#,
+            json!({}),
+        )
+        .await["registerOrganisation"]["id"]
+        .clone();
+    app.state
+        .db
+        .execute_unprepared("UPDATE organisation SET kind = 'VENDOR'")
+        .await
+        .expect("corrupt");
+    let response = app
+        .gql(
+            "query($id: ID!) { organisation(id: $id) { kind } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_error(&response, "INTERNAL", None);
+    assert!(!response.to_string().contains("VENDOR"), "{response:#}");
+}
 
 /// Collects what the service logs while one future runs.
 #[derive(Clone, Default)]

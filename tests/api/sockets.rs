@@ -18,7 +18,7 @@ db_tests!(
     a_socket_that_never_sends_connection_init_is_closed,
 );
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Connects with graphql-transport-ws, initialised with `token`.
 async fn connect(base: &str, token: &str) -> Socket {
@@ -33,7 +33,8 @@ async fn connect(base: &str, token: &str) -> Socket {
     socket
 }
 
-async fn open(base: &str) -> Socket {
+/// Opens a graphql-transport-ws socket, not yet initialised.
+pub async fn open(base: &str) -> Socket {
     let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
         .into_client_request()
         .expect("request");

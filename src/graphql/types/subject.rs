@@ -10,11 +10,10 @@ use super::{
 use crate::{
     domain::{holdings::Route, vocab},
     graphql::{
-        context::request,
         enums::RecipientRole,
         scalars::{Date, date_or_today},
     },
-    service::{subjects, transfers::FlowAssessment, who_holds::Answer},
+    service::{transfers::FlowAssessment, who_holds::Answer},
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::{organisation, processing_activity};
@@ -47,11 +46,11 @@ impl DataSubject {
     async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<ProcessingActivity>> {
         let models = match &self.activities {
             Some(models) => models.clone(),
-            None => subjects::activities(&request(ctx)?.db, self.id)
+            None => crate::graphql::loaders::loaders(ctx)?
+                .subject_activities
+                .load_one(self.id)
                 .await?
-                .into_iter()
-                .map(|(m, _)| m)
-                .collect(),
+                .unwrap_or_default(),
         };
         Ok(models.into_iter().map(ProcessingActivity).collect())
     }

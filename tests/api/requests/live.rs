@@ -5,7 +5,7 @@ use crate::{db_tests, support::TestApp};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use tokio_tungstenite::tungstenite::Message;
 use transfer_register::domain::vocab::Role;
 
 db_tests!(
@@ -18,16 +18,7 @@ async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp)
     let id = file(&app, "ERASURE", None).await;
     let base = app.serve().await;
     let token = app.token(Role::Dpo).await;
-    let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
+    let mut ws = crate::sockets::open(&base).await;
     let send = |v: Value| Message::Text(v.to_string().into());
     ws.send(send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))
         .await
