@@ -140,6 +140,11 @@ pub struct Config {
     )]
     pub smtp_from: String,
 
+    /// A newer legal reference file (same format as `reference/transfer_law.json`) replacing the
+    /// one compiled in. It is checked in full at start; a bad file stops the service.
+    #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
+    pub reference_file: Option<PathBuf>,
+
     /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
     #[arg(
         long,
@@ -204,6 +209,7 @@ impl Config {
             ws_max_lifetime_secs: 28_800,
             smtp_url: None,
             smtp_from: "privacy-register@localhost".into(),
+            reference_file: None,
         }
     }
 

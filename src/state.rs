@@ -41,7 +41,8 @@ impl AppState {
         taxonomy::ensure_shipped(&db)
             .await
             .context("installing the shipped taxonomy")?;
-        let reference = LegalReference::load()?;
+        let reference = LegalReference::load_from(config.reference_file.as_deref())
+            .context("loading the legal reference data (REGISTER_REFERENCE_FILE)")?;
         let secret = db::load_secret(&config)?;
         let schema = build_schema(&config);
         let dsr = DsrKeys {

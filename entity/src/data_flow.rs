@@ -23,6 +23,11 @@ pub struct Model {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures: free text evidence.
     pub evidence: Option<String>,
+    /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers).
+    pub occasional: Option<bool>,
+    /// The safeguard recorded for particular destination countries, overriding the flow's own
+    /// (JSON list of `DestinationSafeguard`, see the service); null when none.
+    pub transfer_safeguards: Option<String>,
     pub created_at: DateTimeUtc,
     /// The day the flow stopped (the contract ended, the supplier was replaced); None while it runs.
     pub ended_on: Option<Date>,

@@ -21,6 +21,23 @@ pub struct Model {
     pub webhook_secret: Option<String>,
     pub dpa_signed_on: Option<Date>,
     pub dpf_certified: bool,
+    /// Also joined the UK Extension to the DPF (SI 2023/1028); null when not recorded.
+    pub dpf_uk_extension: Option<bool>,
+    /// Was on the Privacy Shield List (2016-07-12 to 2020-07-15).
+    pub privacy_shield_certified: Option<bool>,
+    /// Was on the Safe Harbor List (2000-07-26 to 2015-10-05).
+    pub safe_harbor_certified: Option<bool>,
+    /// Subject to PIPEDA (the scope of the Canadian adequacy decision).
+    pub subject_to_pipeda: Option<bool>,
+    /// A private-sector business operator under the APPI (the scope of the Japanese decision).
+    pub appi_private_sector: Option<bool>,
+    /// The international organisation this importer is (e.g. `EPO`), if it is one.
+    pub international_organisation: Option<String>,
+    /// Its processing is itself subject to the EU GDPR under Art 3(2).
+    #[sea_orm(column_name = "gdpr_art3_2")]
+    pub gdpr_art3_2: Option<bool>,
+    /// The group whose binding corporate rules bind it.
+    pub bcr_group: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

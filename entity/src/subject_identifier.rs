@@ -1,5 +1,6 @@
 //! One identifier of a subject, as its HMAC-SHA256 under the service secret (never in the clear).
 
+use crate::vocab::IdentifierKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     /// `email`, `phone` or `account` (the hash tag of `IdentifierKind`).
     #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
+    pub kind: IdentifierKind,
     #[sea_orm(primary_key, auto_increment = false, column_type = "Blob")]
     pub hash: Vec<u8>,
     pub subject_id: i64,

@@ -12,29 +12,16 @@ pub use email::Email;
 pub use hash::IdentifierHasher;
 pub use phone::{Phone, PhoneRegion};
 
-/// Which kind of identifier a value is. Part of the hash input, so that an e-mail and an account
-/// number spelt alike never collide.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IdentifierKind {
-    Email,
-    Phone,
-    AccountNumber,
+pub use entity::vocab::IdentifierKind;
+
+/// The field of `SubjectIdentifierInput` that carries each kind, as the schema spells it.
+pub trait InputField {
+    fn field(self) -> &'static str;
 }
 
-impl IdentifierKind {
-    pub const ALL: [Self; 3] = [Self::Email, Self::Phone, Self::AccountNumber];
-
-    /// The tag hashed in front of the value. Stored hashes depend on it: never change one.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::AccountNumber => "account",
-        }
-    }
-
+impl InputField for IdentifierKind {
     /// The field of `SubjectIdentifierInput` that carries this kind, as the schema spells it.
-    pub fn field(self) -> &'static str {
+    fn field(self) -> &'static str {
         match self {
             Self::Email => "email",
             Self::Phone => "phone",

@@ -3,183 +3,377 @@
 use crate::domain::vocab;
 use async_graphql::Enum;
 
+/// The data-protection law whose Chapter V (transfers to third countries) governs a transfer, with
+/// the area inside which data move freely.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::Regime")]
 pub enum Regime {
+    /// Regulation (EU) 2016/679 (the GDPR); its area is the European Economic Area (the EU member
+    /// states, Iceland, Liechtenstein and Norway).
     EuGdpr,
+    /// The UK GDPR with the Data Protection Act 2018, in force since 1 January 2021; its area is
+    /// the United Kingdom.
     UkGdpr,
 }
 
+/// What an organisation is to the group.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::OrganisationKind")]
 pub enum OrganisationKind {
+    /// A company of the group (it has a parent in the group); transfers between group companies are
+    /// transfers all the same.
     GroupCompany,
+    /// An outside organisation the group engages, as processor (Art 28) or as controller.
     Supplier,
+    /// A sub-processor engaged by a supplier (Art 28(2) and (4)): the onward link of a chain of
+    /// flows.
     Subcontractor,
+    /// A partner, authority or other organisation that receives data as a controller in its own
+    /// right (Art 4(7)).
     OtherController,
 }
 
+/// Where the relationship with an organisation stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::OrganisationStatus")]
 pub enum OrganisationStatus {
+    /// Under consideration (due diligence, Art 28(1)); not yet engaged, though flows may already
+    /// be recorded for planning.
     Proposed,
+    /// Engaged.
     Active,
+    /// The relationship has ended: no new flows go to it, but it may still hold data (return or
+    /// deletion, Art 28(3)(g)), so it stays a holder for data-subject requests.
     Offboarded,
 }
 
+/// What an organisation does with data at a location.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::LocationUse")]
 pub enum LocationUse {
+    /// Data are stored there (hosting, backups).
     Storage,
+    /// Data are processed there (operations, service delivery).
     Processing,
+    /// Data held elsewhere are read from there (e.g. support staff); access from a third country is
+    /// a transfer (EDPB Guidelines 05/2021).
     RemoteAccess,
 }
 
+/// The role in which a recipient receives the data of a flow.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::RecipientRole")]
 pub enum RecipientRole {
+    /// A processor, processing on behalf of the controller on documented instructions (Arts 4(8)
+    /// and 28(3)(a)); needs an Art 28(3) contract.
     Processor,
+    /// A processor engaged by another processor, with the controller's authorisation and the same
+    /// obligations by contract (Art 28(2) and (4)).
     SubProcessor,
+    /// A controller in its own right, deciding purposes and means of its own processing (Art 4(7)).
     Controller,
+    /// A joint controller with the exporter, under an arrangement setting out their
+    /// responsibilities (Art 26).
     JointController,
 }
 
+/// The lawful basis of a processing activity (Art 6(1) GDPR and UK GDPR).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::LawfulBasis")]
 pub enum LawfulBasis {
+    /// Art 6(1)(a): the data subject has given consent to the processing for one or more specific
+    /// purposes.
     Consent,
+    /// Art 6(1)(b): necessary for a contract with the data subject, or for steps at their request
+    /// before entering into one.
     Contract,
+    /// Art 6(1)(c): necessary to comply with a legal obligation of the controller. The register
+    /// treats data kept on this basis as exempt from erasure (Art 17(3)(b)): restricted instead.
     LegalObligation,
+    /// Art 6(1)(d): necessary to protect the vital interests of the data subject or of another
+    /// natural person.
     VitalInterests,
+    /// Art 6(1)(e): necessary for a task in the public interest or in the exercise of official
+    /// authority vested in the controller.
     PublicTask,
+    /// Art 6(1)(f): necessary for the legitimate interests of the controller or a third party, not
+    /// overridden by the data subject's interests or rights.
     LegitimateInterests,
 }
 
+/// The legal ground a flow relies on for a transfer out of the exporter's area (GDPR / UK GDPR
+/// Chapter V): adequacy (Art 45), an appropriate safeguard (Art 46), or a derogation (Art 49). Dead
+/// mechanisms are kept so that old records can be found and judged as the law stood on a past date.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::TransferMechanism")]
 pub enum TransferMechanism {
+    /// An adequacy decision of the European Commission (Art 45(3) GDPR), or for UK exports UK
+    /// adequacy regulations (UK GDPR Art 45, DPA 2018 s17A), covering the destination: no further
+    /// safeguard is needed within the decision's scope.
     Adequacy,
+    /// The EU-US Data Privacy Framework: adequacy decision (EU) 2023/1795 of 10 July 2023 (Art 45)
+    /// and, for UK exports, the UK Extension (Data Protection (Adequacy) (United States of America)
+    /// Regulations 2023, from 12 October 2023). Covers only importers certified under the
+    /// Framework.
     EuUsDpf,
+    /// The standard contractual clauses of Commission Implementing Decision (EU) 2021/914 (Art
+    /// 46(2)(c)), with the module that fits the parties' roles and a transfer impact assessment.
+    /// Not valid alone for UK exports: those need the ICO Addendum (UK_ADDENDUM).
     #[graphql(name = "SCC_2021")]
     Scc2021,
+    /// The ICO's International Data Transfer Agreement, issued under s119A DPA 2018 and in force
+    /// from 21 March 2022 (UK GDPR Art 46(2)(d)). UK exports only.
     UkIdta,
+    /// The ICO's International Data Transfer Addendum to the EU standard contractual clauses
+    /// (2021/914), issued under s119A DPA 2018 and in force from 21 March 2022 (UK GDPR Art
+    /// 46(2)(d)). UK exports only; the SCC module is recorded as for SCC_2021.
     UkAddendum,
+    /// Binding corporate rules approved by the competent supervisory authority (Arts 46(2)(b) and
+    /// 47; by the ICO for UK BCR), for transfers within a group. The approval is recorded as
+    /// `evidence`.
     Bcr,
+    /// An approved code of conduct (Art 40) with binding and enforceable commitments of the
+    /// importer (Art 46(2)(e)). The code and the importer's adherence are recorded as `evidence`.
     CodeOfConduct,
+    /// An approved certification mechanism (Art 42) with binding and enforceable commitments of the
+    /// importer (Art 46(2)(f)). The certificate is recorded as `evidence`.
     Certification,
+    /// A derogation for a specific situation (Art 49(1)), named in `derogation`. Only where no
+    /// adequacy decision or Art 46 safeguard applies, and read strictly (EDPB Guidelines 2/2018).
     Derogation,
+    /// The EU-US Privacy Shield (Commission Implementing Decision (EU) 2016/1250). Invalidated by
+    /// the Court of Justice in Schrems II (C-311/18) on 16 July 2020, with no grace period: no
+    /// transfer may rely on it since.
     PrivacyShield,
+    /// The US Safe Harbour principles (Commission Decision 2000/520/EC). Invalidated by the Court
+    /// of Justice in Schrems I (C-362/14) on 6 October 2015: no transfer may rely on it since.
     SafeHarbor,
+    /// The standard contractual clauses of Decisions 2001/497/EC, 2004/915/EC and 2010/87/EU,
+    /// repealed by Implementing Decision (EU) 2021/914: no new contracts from 27 September 2021,
+    /// and contracts concluded before then usable until 27 December 2022 in the EU. Under UK GDPR,
+    /// contracts concluded until 21 September 2022 were usable until 21 March 2024.
     #[graphql(name = "SCC_2010")]
     Scc2010,
+    /// No mechanism. Right for a flow that stays within the exporter's area; a restricted transfer
+    /// recorded with NONE is non-compliant (MISSING_SAFEGUARD).
     None,
 }
 
+/// The module of the 2021 standard contractual clauses (Implementing Decision (EU) 2021/914),
+/// chosen by the roles of exporter and importer; the UK Addendum uses the same modules.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::SccModule")]
 pub enum SccModule {
+    /// Module One: controller to controller.
     #[graphql(name = "C2C")]
     C2c,
+    /// Module Two: controller to processor. Includes the Art 28(3) terms, so valid clauses are also
+    /// the processing contract.
     #[graphql(name = "C2P")]
     C2p,
+    /// Module Three: processor to processor (a sub-processor). Includes the Art 28(4) terms, so
+    /// valid clauses are also the processing contract.
     #[graphql(name = "P2P")]
     P2p,
+    /// Module Four: processor to controller (a processor returning data to its controller).
     #[graphql(name = "P2C")]
     P2c,
 }
 
+/// The derogation of Art 49(1) GDPR / UK GDPR a transfer relies on, for specific situations where
+/// there is no adequacy decision and no appropriate safeguard.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::Derogation")]
 pub enum Derogation {
+    /// Art 49(1)(a): the data subject explicitly consented to the proposed transfer, after being
+    /// informed of its possible risks.
     ExplicitConsent,
+    /// Art 49(1)(b): necessary for a contract between the data subject and the controller, or for
+    /// pre-contractual measures taken at the subject's request.
     ContractWithSubject,
+    /// Art 49(1)(c): necessary for a contract concluded in the interest of the data subject between
+    /// the controller and another person.
     ContractInSubjectInterest,
+    /// Art 49(1)(d): necessary for important reasons of public interest recognised in law (Art
+    /// 49(4)).
     PublicInterest,
+    /// Art 49(1)(e): necessary for the establishment, exercise or defence of legal claims.
     LegalClaims,
+    /// Art 49(1)(f): necessary to protect the vital interests of the data subject or others, where
+    /// the subject is physically or legally incapable of giving consent.
     VitalInterests,
+    /// Art 49(1)(g): made from a register that by law is open to consultation by the public or by
+    /// those with a legitimate interest, within the conditions for consultation.
     PublicRegister,
+    /// Art 49(1), second subparagraph, the last resort: a transfer that is not repetitive,
+    /// concerns a limited number of data subjects and is necessary for compelling legitimate
+    /// interests of the controller not overridden by theirs, with suitable safeguards; the
+    /// supervisory authority and the data subject are informed.
     CompellingLegitimateInterests,
 }
 
+/// The verdict on one transfer on a date.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::VerdictStatus")]
 pub enum VerdictStatus {
+    /// Not a restricted transfer: the destination is within the exporter's area (or the regime did
+    /// not apply yet on the date), so Chapter V does not apply.
     NotRestricted,
+    /// Carried by an adequacy decision or UK adequacy regulations (Art 45), including the Data
+    /// Privacy Framework for a certified importer.
     Adequate,
+    /// Carried by an appropriate safeguard of Art 46 (SCCs, IDTA, Addendum, BCR, code of conduct,
+    /// certification) whose conditions are met on the date.
     Safeguarded,
+    /// Relies on a derogation of Art 49(1): lawful only in the situation it names, and for
+    /// occasional transfers.
     Derogation,
+    /// At least one problem (see `problems`): the transfer as recorded has no valid ground on the
+    /// date, or a condition of its ground is not met.
     NonCompliant,
 }
 
+/// What is wrong with a transfer or a flow, in the order a reviewer checks it.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::ProblemCode")]
 pub enum ProblemCode {
+    /// No ground on record: no mechanism for a restricted transfer, ADEQUACY where no decision
+    /// covers the destination, BCR/code/certification without evidence of approval, or a contract
+    /// dated after the date judged.
     MissingSafeguard,
+    /// The mechanism is not a transfer tool of this regime on the date: struck down (Privacy
+    /// Shield, Safe Harbour), not yet applicable, limited to other destinations, the EU SCCs alone
+    /// for a UK export, or a contract older than its clauses.
     InvalidMechanism,
+    /// The instrument has lapsed: an adequacy decision that ended, the pre-2021 SCCs after their
+    /// transition, or a contract concluded after the cut-off for new ones.
     ExpiredInstrument,
+    /// SCCs (2021/914, or the UK Addendum) are recorded without their module.
     ModuleMissing,
+    /// The SCC module does not fit the exporter's and the recipient's roles.
     ModuleMismatch,
+    /// An Art 46 safeguard without a transfer impact assessment completed by the date (Schrems II,
+    /// C-311/18; EDPB Recommendations 01/2020; Clause 14 of the 2021 SCCs; for UK exports the ICO's
+    /// transfer risk assessment).
     TiaMissing,
+    /// The Data Privacy Framework is relied on, but the importer is not (or not recorded as)
+    /// certified under it.
     NotCertified,
+    /// A partial adequacy decision covers the country, but the importer is recorded as outside its
+    /// scope (e.g. Canada: organisations subject to PIPEDA).
     OutsideAdequacyScope,
+    /// DEROGATION is recorded without saying which point of Art 49(1) applies.
     DerogationMissing,
+    /// A processor or sub-processor receives data without an Art 28(3) contract in force on the
+    /// date (valid SCC Modules Two and Three count as one).
     DpaMissing,
+    /// An Art 49 derogation is recorded for a regular or continuing flow; derogations cover only
+    /// occasional, non-repetitive transfers (EDPB Guidelines 2/2018, GDPR recital 111).
+    DerogationNotOccasional,
 }
 
+/// What an API token may do.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::Role")]
 pub enum Role {
+    /// Every operation.
     Admin,
+    /// Registers organisations, activities, flows and categories, and reads the register; no access
+    /// to data subjects, their requests or the audit trail.
     Procurement,
+    /// The data protection officer and the privacy team: every operation.
     Dpo,
+    /// Reads the register, requests, tasks and the audit trail; changes nothing.
     Auditor,
+    /// A processor's token, bound to one organisation: reads and confirms only that organisation's
+    /// request tasks.
     Processor,
 }
 
+/// The right a data subject exercises (Arts 15 to 21 GDPR / UK GDPR). The controller tells every
+/// recipient of a rectification, erasure or restriction (Art 19): one task per holder.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::DsrKind")]
 pub enum DsrKind {
+    /// Art 15: confirmation of processing, a copy of the data and the information about it.
     Access,
+    /// Art 16: inaccurate data corrected, incomplete data completed.
     Rectification,
+    /// Art 17 (the "right to be forgotten"). Data kept under Art 17(3) (a legal obligation, legal
+    /// claims) are restricted instead.
     Erasure,
+    /// Art 18: the data are kept but, storage apart, processed only as Art 18(2) allows.
     Restriction,
+    /// Art 21: processing on a public task or legitimate interests stops unless compelling
+    /// legitimate grounds override; processing for direct marketing stops in any case.
     Objection,
+    /// Art 20: the data the subject provided, in a structured, machine-readable format, to them or
+    /// another controller.
     Portability,
 }
 
+/// Where a data-subject request stands. The deadline is one month from receipt, extendable by two
+/// further months (Art 12(3)).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::DsrStatus")]
 pub enum DsrStatus {
+    /// Filed; no task has moved yet.
     Open,
+    /// At least one task has moved, not all are done.
     InProgress,
+    /// Every task is COMPLETED or EXEMPT (at once when no one holds the subject's data).
     Completed,
+    /// Not done and past `dueOn`: escalate.
     Overdue,
+    /// Closed by hand with a reason (withdrawn, manifestly unfounded or excessive (Art 12(5)),
+    /// handled elsewhere); its identifiers are destroyed.
     Closed,
 }
 
+/// How a task reaches its holder, chosen when the request is filed.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::DeliveryChannel")]
 pub enum DeliveryChannel {
+    /// A signed HTTP POST to the organisation's `erasureWebhookUrl`, retried with back-off until
+    /// delivered or the attempts run out (FAILED); the processor confirms the task.
     Webhook,
+    /// An e-mail to the organisation's `privacyContactEmail`, retried like a webhook; the DPO (or
+    /// the holder's own token) confirms the task.
     Email,
+    /// Not delivered by the register (no webhook, no contact): the DPO contacts the holder and
+    /// confirms the task.
     Manual,
 }
 
+/// Where one holder's task stands. COMPLETED and EXEMPT are final: proof once given is not taken
+/// back.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::TaskStatus")]
 pub enum TaskStatus {
+    /// Created; not yet delivered (or a manual task awaiting the DPO).
     Pending,
+    /// Delivered to the holder; awaiting its confirmation.
     Sent,
+    /// The holder confirmed receipt; not yet done.
     Acknowledged,
+    /// The holder confirmed it acted on the request, with evidence.
     Completed,
+    /// Delivery gave up after the last attempt (see `lastError`): the DPO has to act.
     Failed,
+    /// The holder need not act, with the reason as evidence (e.g. data kept under a legal
+    /// obligation or for legal claims, Art 17(3)(b) and (e): restricted, not erased).
     Exempt,
 }
 
+/// What a confirmation says of a task.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::TaskOutcome")]
 pub enum TaskOutcome {
+    /// Received; being handled.
     Acknowledged,
+    /// Done; `evidence` says what was done.
     Completed,
+    /// Not to be done; `evidence` gives the reason (a processor only where the data have a
+    /// retention exemption).
     Exempt,
 }

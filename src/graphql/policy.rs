@@ -37,6 +37,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "complianceGaps"
+            | "whatIf"
             | "adequacyDecisions",
         ) => READERS,
         (

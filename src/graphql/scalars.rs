@@ -40,6 +40,7 @@ pub fn date_or_today(field: &str, value: Option<&Date>) -> AppResult<NaiveDate> 
     Ok(date(field, value)?.unwrap_or_else(|| chrono::Utc::now().date_naive()))
 }
 
+/// A calendar date, ISO 8601 (`YYYY-MM-DD`, e.g. `2026-11-24`), without time or zone.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {

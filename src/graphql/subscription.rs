@@ -15,13 +15,15 @@ use tokio::sync::broadcast::error::RecvError;
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live changes, over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`), so a
+/// dashboard needs no polling.
 #[SubscriptionObject]
 impl Subscription {
     /// The request now, then again after each change of it or its tasks.
     async fn data_subject_request_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The request's id.")] id: ID,
     ) -> Result<impl Stream<Item = Result<DataSubjectRequest>> + use<>> {
         let rc = request(ctx)?.clone();
         // The policy extension guards resolved fields; a subscription's root is checked here.

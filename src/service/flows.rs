@@ -36,6 +36,83 @@ pub struct NewFlow {
     pub tia_completed_on: Option<NaiveDate>,
     pub signed_on: Option<NaiveDate>,
     pub evidence: Option<String>,
+    /// Whether the flow is occasional; `None` when not recorded.
+    pub occasional: Option<bool>,
+    /// A safeguard per destination country where it differs from the flow's own.
+    pub transfer_safeguards: Vec<DestinationSafeguard>,
+}
+
+/// The transfer tool recorded for one destination of a flow (a recipient storing in Japan under
+/// adequacy and giving support access from India under SCCs), replacing the flow's own there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DestinationSafeguard {
+    pub country: String,
+    pub mechanism: TransferMechanism,
+    #[serde(default)]
+    pub scc_module: Option<SccModule>,
+    #[serde(default)]
+    pub derogation: Option<Derogation>,
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub tia_completed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+/// The per-destination safeguards stored on a flow; a stored value that does not parse is a fault.
+pub fn destination_safeguards(flow: &data_flow::Model) -> AppResult<Vec<DestinationSafeguard>> {
+    match flow.transfer_safeguards.as_deref() {
+        None => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            AppError::internal(anyhow::anyhow!(
+                "flow {} has unreadable transfer safeguards: {e}",
+                flow.id
+            ))
+        }),
+    }
+}
+
+/// Checks the per-destination safeguards of a new flow and returns them as stored.
+fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<String>> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    if list.len() > 50 {
+        return Err(AppError::bad_input(
+            "transferSafeguards",
+            "at most 50 destinations",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, s) in list.into_iter().enumerate() {
+        let field = format!("transferSafeguards[{i}]");
+        let country = validate::country(&format!("{field}.country"), &s.country)?;
+        if !seen.insert(country) {
+            return Err(AppError::bad_input(
+                format!("{field}.country"),
+                format!("{country} is given twice"),
+            ));
+        }
+        out.push(DestinationSafeguard {
+            country: country.to_string(),
+            signed_on: validate::past_date(&format!("{field}.signedOn"), s.signed_on)?,
+            tia_completed_on: validate::past_date(
+                &format!("{field}.tiaCompletedOn"),
+                s.tia_completed_on,
+            )?,
+            evidence: validate::optional_text(
+                &format!("{field}.evidence"),
+                s.evidence.as_deref(),
+                2000,
+            )?,
+            ..s
+        });
+    }
+    serde_json::to_string(&out)
+        .map(Some)
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +136,9 @@ pub struct FlowPatch {
     pub tia_completed_on: Option<Option<NaiveDate>>,
     pub signed_on: Option<Option<NaiveDate>>,
     pub evidence: Option<Option<String>>,
+    pub occasional: Option<Option<bool>>,
+    /// Replaces the whole list; an empty list clears it.
+    pub transfer_safeguards: Option<Vec<DestinationSafeguard>>,
 }
 
 /// A module belongs to SCCs only, a derogation to DEROGATION only.
@@ -176,6 +256,7 @@ pub async fn record(
     let tia = validate::past_date("tiaCompletedOn", input.tia_completed_on)?;
     let signed = validate::past_date("signedOn", input.signed_on)?;
     let evidence = validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
+    let safeguards = checked_safeguards(input.transfer_safeguards.clone())?;
     let mechanism = input.mechanism.unwrap_or(TransferMechanism::None);
     check_mechanism_details(mechanism, input.scc_module, input.derogation)?;
     if from_id == to_id {
@@ -236,6 +317,8 @@ pub async fn record(
         tia_completed_on: Set(tia),
         signed_on: Set(signed),
         evidence: Set(evidence),
+        occasional: Set(input.occasional),
+        transfer_safeguards: Set(safeguards),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -273,6 +356,11 @@ pub async fn update(
         .map(|e| validate::optional_text("evidence", e.as_deref(), 2000))
         .transpose()?;
 
+    let safeguards = patch
+        .transfer_safeguards
+        .map(checked_safeguards)
+        .transpose()?;
+
     let txn = db.begin().await?;
     let current = find(&txn, id, "id").await?;
     if let Some(ended) = current.ended_on {
@@ -301,6 +389,12 @@ pub async fn update(
     }
     if let Some(evidence) = evidence {
         next.evidence = evidence;
+    }
+    if let Some(occasional) = patch.occasional {
+        next.occasional = occasional;
+    }
+    if let Some(safeguards) = safeguards {
+        next.transfer_safeguards = safeguards;
     }
     check_mechanism_details(next.mechanism, next.scc_module, next.derogation)?;
     if let Some(categories) = &patch.data_categories {
@@ -338,6 +432,8 @@ pub async fn update(
         tia_completed_on: Set(next.tia_completed_on),
         signed_on: Set(next.signed_on),
         evidence: Set(next.evidence.clone()),
+        occasional: Set(next.occasional),
+        transfer_safeguards: Set(next.transfer_safeguards.clone()),
         ..current.clone().into()
     }
     .update(&txn)

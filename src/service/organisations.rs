@@ -41,6 +41,21 @@ pub struct NewOrganisation {
     pub dpf_certified: Option<bool>,
     pub status: Option<OrganisationStatus>,
     pub locations: Vec<(String, LocationUse)>,
+    /// What Chapter V needs to know of it as an importer; all optional.
+    pub transfer_facts: ImporterFacts,
+}
+
+/// What Chapter V needs to know of an importer beyond its country; `None` is "not recorded".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImporterFacts {
+    pub dpf_uk_extension: Option<bool>,
+    pub privacy_shield_certified: Option<bool>,
+    pub safe_harbor_certified: Option<bool>,
+    pub subject_to_pipeda: Option<bool>,
+    pub appi_private_sector: Option<bool>,
+    pub international_organisation: Option<String>,
+    pub gdpr_art3_2: Option<bool>,
+    pub bcr_group: Option<String>,
 }
 
 /// A change to an organisation: `None` leaves a field alone, `Some(None)` clears it.
@@ -100,6 +115,13 @@ pub async fn register(
         None => None,
     };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
+    let facts = input.transfer_facts;
+    let international_organisation = validate::optional_text(
+        "internationalOrganisation",
+        facts.international_organisation.as_deref(),
+        100,
+    )?;
+    let bcr_group = validate::optional_text("bcrGroup", facts.bcr_group.as_deref(), 200)?;
     if input.locations.len() > MAX_LOCATIONS {
         return Err(AppError::bad_input(
             "locations",
@@ -132,6 +154,14 @@ pub async fn register(
         webhook_secret: Set(None),
         dpa_signed_on: Set(dpa_signed_on),
         dpf_certified: Set(input.dpf_certified.unwrap_or(false)),
+        dpf_uk_extension: Set(facts.dpf_uk_extension),
+        privacy_shield_certified: Set(facts.privacy_shield_certified),
+        safe_harbor_certified: Set(facts.safe_harbor_certified),
+        subject_to_pipeda: Set(facts.subject_to_pipeda),
+        appi_private_sector: Set(facts.appi_private_sector),
+        international_organisation: Set(international_organisation),
+        gdpr_art3_2: Set(facts.gdpr_art3_2),
+        bcr_group: Set(bcr_group),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -172,10 +172,10 @@ async fn register_in(
         .filter(|(kind, hash)| {
             !known
                 .iter()
-                .any(|k| k.kind == kind.tag() && k.hash == hash.as_slice())
+                .any(|k| k.kind == *kind && k.hash == hash.as_slice())
         })
         .map(|(kind, hash)| subject_identifier::ActiveModel {
-            kind: Set(kind.tag().into()),
+            kind: Set(*kind),
             hash: Set(hash.to_vec()),
             subject_id: Set(subject_id),
         })
@@ -237,7 +237,7 @@ async fn existing(
     for (kind, hash) in hashes {
         any = any.add(
             Condition::all()
-                .add(subject_identifier::Column::Kind.eq(kind.tag()))
+                .add(subject_identifier::Column::Kind.eq(*kind))
                 .add(subject_identifier::Column::Hash.eq(hash.to_vec())),
         );
     }

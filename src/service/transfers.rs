@@ -101,7 +101,30 @@ fn transfer_of(
     t.derogation = flow.derogation;
     t.tia_completed_on = flow.tia_completed_on;
     t.signed_on = flow.signed_on;
-    t.importer_dpf_certified = Some(facts.recipient.dpf_certified);
+    let recipient = facts.recipient;
+    t.certifications.eu_dpf = Some(recipient.dpf_certified);
+    t.certifications.uk_extension = recipient.dpf_uk_extension;
+    t.certifications.privacy_shield = recipient.privacy_shield_certified;
+    t.certifications.safe_harbor = recipient.safe_harbor_certified;
+    t.importer_subject_to_pipeda = recipient.subject_to_pipeda;
+    t.importer_appi_private_sector = recipient.appi_private_sector;
+    t.importer_international_organisation = recipient.international_organisation.clone();
+    // Art 3(2) is recorded for the EU GDPR; the UK tools are not restricted this way.
+    t.importer_subject_to_regime = recipient.gdpr_art3_2.filter(|_| regime == Regime::EuGdpr);
+    t.exporter_bcr_group = facts.exporter.bcr_group.clone();
+    t.importer_bcr_group = recipient.bcr_group.clone();
+    t.occasional = flow.occasional;
+    // A safeguard recorded for this destination replaces the flow's own.
+    let own = crate::service::flows::destination_safeguards(flow)?;
+    if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {
+        t.mechanism = s.mechanism;
+        t.scc_module = s.scc_module;
+        t.derogation = s.derogation;
+        t.signed_on = s.signed_on;
+        t.tia_completed_on = s.tia_completed_on;
+        t.safeguard_evidence = s.evidence.clone();
+        t.destination_specific = true;
+    }
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
     t.safeguard_evidence = flow.evidence.clone();
     Ok(t)
@@ -384,4 +407,141 @@ impl Register {
         };
         assess_flow(reference, &self.facts(flow, reference, on)?, on)
     }
+}
+
+/// A transfer that stands today but would fail if the hypothesis came true.
+#[derive(Debug, Clone)]
+pub struct WhatIfImpact {
+    /// The verdict under the law as it is.
+    pub before: FlowAssessment,
+    /// The verdict under the hypothesis (its explanation names the assumption).
+    pub after: FlowAssessment,
+    pub exporter: organisation::Model,
+    /// The importer that would hold the data without a lawful basis for the transfer.
+    pub holder: organisation::Model,
+    pub activity_id: i64,
+    /// Data subjects linked to the flow's processing activity.
+    pub subjects: i64,
+    /// What could carry the transfer instead, with what each still needs.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// Another mechanism for a failing transfer, judged under the hypothesis on the same record.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub mechanism: TransferMechanism,
+    /// Its problems are what the DPO would still have to put in place (module, TIA, evidence...).
+    pub verdict: Verdict,
+}
+
+/// The problems a DPO can put right by acting (a contract, an assessment, evidence), as opposed
+/// to a tool that cannot serve the transfer at all.
+fn fixable(code: ProblemCode) -> bool {
+    use ProblemCode as P;
+    matches!(
+        code,
+        P::ModuleMissing
+            | P::ModuleMismatch
+            | P::TiaMissing
+            | P::DpaMissing
+            | P::DerogationMissing
+            | P::MissingSafeguard
+    )
+}
+
+/// What breaks if `hypothesis` stops on `ends_on`: every restricted transfer of the register that
+/// has a lawful footing on `on` under the law as it is and none under the hypothesis.
+pub async fn what_if_ends(
+    db: &impl ConnectionTrait,
+    reference: &LegalReference,
+    hypothesis: &crate::domain::reference::Hypothesis,
+    ends_on: NaiveDate,
+    on: NaiveDate,
+) -> AppResult<Vec<WhatIfImpact>> {
+    use entity::subject_activity;
+    use sea_orm::QuerySelect;
+    let assumed = reference
+        .ending(hypothesis, ends_on)
+        .map_err(|e| AppError::bad_input("mechanism", e.0))?;
+    let register = Register::load(db).await?;
+    let before: HashMap<(Option<i64>, String), FlowAssessment> = register
+        .transfers(reference, None, on)?
+        .into_iter()
+        .map(|a| ((a.flow_id, a.destination.clone()), a))
+        .collect();
+    let mut failing = Vec::new();
+    for after in register.transfers(&assumed, None, on)? {
+        let Some(was) = before.get(&(after.flow_id, after.destination.clone())) else {
+            continue;
+        };
+        if was.verdict.status == VerdictStatus::NonCompliant
+            || after.verdict.status != VerdictStatus::NonCompliant
+        {
+            continue;
+        }
+        failing.push((was.clone(), after));
+    }
+    let flows: HashMap<i64, &data_flow::Model> = register.flows.iter().map(|f| (f.id, f)).collect();
+    let activity_ids: BTreeSet<i64> = (failing.iter())
+        .filter_map(|(_, a)| {
+            a.flow_id
+                .and_then(|id| flows.get(&id))
+                .map(|f| f.activity_id)
+        })
+        .collect();
+    let counts: HashMap<i64, i64> = subject_activity::Entity::find()
+        .select_only()
+        .column(subject_activity::Column::ActivityId)
+        .column_as(subject_activity::Column::SubjectId.count(), "subjects")
+        .filter(subject_activity::Column::ActivityId.is_in(activity_ids))
+        .group_by(subject_activity::Column::ActivityId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let candidates = [
+        TransferMechanism::Adequacy,
+        TransferMechanism::Scc2021,
+        TransferMechanism::UkAddendum,
+        TransferMechanism::UkIdta,
+        TransferMechanism::Bcr,
+        TransferMechanism::CodeOfConduct,
+        TransferMechanism::Certification,
+        TransferMechanism::Derogation,
+    ];
+    let mut out = Vec::with_capacity(failing.len());
+    for (before, after) in failing {
+        let Some(flow) = after.flow_id.and_then(|id| flows.get(&id)) else {
+            continue;
+        };
+        let alternatives = candidates
+            .iter()
+            .filter(|m| **m != after.mechanism)
+            .filter_map(|m| {
+                let mut t = after.transfer.clone();
+                t.mechanism = *m;
+                let verdict = transfer::assess_brief(&assumed, &t, on);
+                let usable = verdict.instrument.is_some()
+                    && verdict.problems.iter().all(|p| fixable(p.code));
+                usable.then(|| Alternative {
+                    mechanism: *m,
+                    verdict: transfer::assess(&assumed, &t, on),
+                })
+            })
+            .collect();
+        out.push(WhatIfImpact {
+            exporter: register.organisation(flow.from_id)?.clone(),
+            holder: register.organisation(flow.to_id)?.clone(),
+            activity_id: flow.activity_id,
+            subjects: counts.get(&flow.activity_id).copied().unwrap_or(0),
+            alternatives,
+            before,
+            after: FlowAssessment {
+                verdict: transfer::assess(&assumed, &after.transfer, on),
+                ..after
+            },
+        });
+    }
+    Ok(out)
 }

@@ -169,7 +169,8 @@ async fn a_flow_with_no_safeguard_is_a_gap_until_it_is_corrected(app: TestApp) {
         .exec(
             procurement,
             UPDATE_FLOW,
-            json!({ "input": { "id": bare, "signedOn": "2024-03-02" } }),
+            json!({ "input": { "id": bare, "signedOn": "2024-03-02", "occasional": false,
+                "transferSafeguards": null } }),
         )
         .await;
     assert!(corrected.get("errors").is_none(), "{corrected:#}");

@@ -96,7 +96,8 @@ pub async fn seed(app: &TestApp) -> Seed {
     .await;
     let shield_supplier = org(
         app,
-        json!({ "name": "Old Analytics LLC", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2018-06-01" }),
+        json!({ "name": "Old Analytics LLC", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2018-06-01",
+                "privacyShieldCertified": true }),
     )
     .await;
     let activity = activity(

@@ -5,6 +5,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod chapter_v;
 mod corrections;
 mod faults;
 mod fixtures;

@@ -1,21 +1,94 @@
-//! The authorisation matrix, generated from the served schema: every root operation, run as every
-//! role, anonymously and with a revoked token, is allowed or refused exactly as `policy.rs` says.
-//! A new operation without a policy fails here.
+//! The authorisation matrix, written out here and checked against the served service: every root
+//! operation, run as every role, anonymously and with a revoked token, over HTTP (queries and
+//! mutations) or WebSocket (subscriptions), is allowed or refused with the code the table below
+//! says. The table is independent of `policy.rs`: a change of policy
+//! shows here as a failing row, and a new operation fails until it has a row.
 
-use crate::{db_tests, fixtures, support::TestApp};
+use crate::{db_tests, fixtures, sockets, support::TestApp};
 use async_graphql::parser::{
     parse_schema,
     types::{BaseType, ServiceDocument, Type, TypeKind, TypeSystemDefinition},
 };
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use transfer_register::{
-    domain::vocab::Role,
-    graphql::{context::Auth, policy},
-    service::tokens,
-};
+use std::collections::{BTreeSet, HashMap};
+use transfer_register::{domain::vocab::Role, graphql::policy, service::tokens};
 
-db_tests!(every_operation_is_allowed_or_refused_per_role_as_the_policy_says);
+db_tests!(every_operation_is_allowed_or_refused_per_role_as_the_table_says);
+
+/// What a caller gets from an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// The operation runs: it may still fail on its input (`NOT_FOUND`, `BAD_USER_INPUT`), but is
+    /// neither `FORBIDDEN` nor `UNAUTHENTICATED`.
+    Runs,
+    /// Refused with this code, and only this error.
+    Refused(&'static str),
+}
+
+const OK: Expect = Expect::Runs;
+const NO: Expect = Expect::Refused("FORBIDDEN");
+const ANON: Expect = Expect::Refused("UNAUTHENTICATED");
+
+/// The callers of the table's columns, in order.
+const CALLERS: [&str; 6] = [
+    "ADMIN",
+    "PROCUREMENT",
+    "DPO",
+    "AUDITOR",
+    "PROCESSOR",
+    "anonymous",
+];
+
+/// Every root field of the schema and what each caller gets. Columns: ADMIN, PROCUREMENT, DPO,
+/// AUDITOR, PROCESSOR (a token bound to an organisation), anonymous. A revoked token is
+/// `UNAUTHENTICATED` everywhere.
+#[rustfmt::skip]
+const MATRIX: &[(&str, &str, [Expect; 6])] = &[
+    // The register: every reader, never a processor.
+    ("Query", "organisation",                 [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "organisations",                [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "processingActivity",           [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "processingActivities",         [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "dataFlow",                     [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "dataFlows",                    [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "dataCategories",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "subjectCategories",            [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "transferRegister",             [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "complianceGaps",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "adequacyDecisions",            [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
+    // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
+    ("Query", "whoHolds",                     [OK, NO, OK, OK, NO, ANON]),
+    ("Query", "dataSubjectRequest",           [OK, NO, OK, OK, NO, ANON]),
+    ("Query", "dataSubjectRequests",          [OK, NO, OK, OK, NO, ANON]),
+    ("Query", "overdueDsrTasks",              [OK, NO, OK, OK, NO, ANON]),
+    ("Query", "auditEvents",                  [OK, NO, OK, OK, NO, ANON]),
+    // A processor reads its own tasks.
+    ("Query", "dsrTasks",                     [OK, NO, OK, OK, OK, ANON]),
+    // Registering: procurement and the privacy team, never the auditor.
+    ("Mutation", "registerOrganisation",      [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "updateOrganisation",        [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "offboardOrganisation",      [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "addLocation",               [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "removeLocation",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "registerProcessingActivity",[OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "recordDataFlow",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "defineDataCategory",        [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "defineSubjectCategory",     [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "rotateWebhookSecret",       [OK, OK, OK, NO, NO, ANON]),
+    // Data subjects and their requests: the privacy team only.
+    ("Mutation", "registerSubject",           [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "registerSubjects",          [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "unlinkSubject",             [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "removeSubject",             [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "fileDataSubjectRequest",    [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "extendDeadline",            [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "closeDataSubjectRequest",   [OK, NO, OK, NO, NO, ANON]),
+    // A processor confirms its own tasks (which ones is the service's check, tested elsewhere).
+    ("Mutation", "confirmTask",               [OK, NO, OK, NO, OK, ANON]),
+    // Watching a request: as reading it.
+    ("Subscription", "dataSubjectRequestUpdated", [OK, NO, OK, OK, NO, ANON]),
+];
 
 /// The schema's types by name, to build arguments.
 pub(crate) struct Types<'a>(pub(crate) HashMap<String, &'a TypeKind>);
@@ -140,16 +213,118 @@ fn codes(response: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn every_operation_is_allowed_or_refused_per_role_as_the_policy_says(app: TestApp) {
+/// Runs a subscription over the served WebSocket endpoint as the holder of `token` (none:
+/// anonymous) and returns its first response.
+async fn subscribe(base: &str, token: Option<&str>, document: &str) -> Value {
+    let mut socket = sockets::open(base).await;
+    let payload = token.map_or(
+        json!({}),
+        |t| json!({ "Authorization": format!("Bearer {t}") }),
+    );
+    sockets::send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    sockets::operation(&mut socket, "1", document, json!({})).await
+}
+
+/// Runs a query or mutation with `POST /graphql` as the holder of `token` (none: anonymous).
+async fn post(client: &reqwest::Client, base: &str, token: Option<&str>, document: &str) -> Value {
+    let mut request = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": document }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("post");
+    response.json().await.expect("a JSON response")
+}
+
+/// A request task of `organisation` (the controller of a subject's activity), delivered by hand:
+/// one its PROCESSOR token, the DPO and ADMIN may all confirm.
+async fn own_task(app: &TestApp, organisation: &str) -> String {
+    let activity = fixtures::activity(app, organisation, &["contact.email"]).await;
+    app.ok(
+        "mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }",
+        json!({ "input": {
+            "identifiers": { "email": "ada@example.com" }, "activityIds": [activity] } }),
+    )
+    .await;
+    let filed = app
+        .ok(
+            "mutation($input: FileDataSubjectRequestInput!) {
+               fileDataSubjectRequest(input: $input) { tasks { id channel organisation { id } } } }",
+            json!({ "input": { "subject": { "email": "ada@example.com" }, "kind": "ERASURE" } }),
+        )
+        .await;
+    let tasks = &filed["fileDataSubjectRequest"]["tasks"];
+    assert_eq!(
+        tasks[0]["organisation"]["id"],
+        json!(organisation),
+        "{tasks}"
+    );
+    assert_eq!(tasks[0]["channel"], json!("MANUAL"), "{tasks}");
+    tasks[0]["id"].as_str().expect("task id").to_string()
+}
+
+/// Whether `response` is what `expect` says.
+fn check(expect: Expect, who: &str, operation: &str, response: &Value) {
+    let codes = codes(response);
+    match expect {
+        Expect::Runs => assert!(
+            !codes
+                .iter()
+                .any(|c| c == "FORBIDDEN" || c == "UNAUTHENTICATED"),
+            "{who} may run {operation}: {response}"
+        ),
+        Expect::Refused(code) => assert_eq!(
+            codes,
+            [code],
+            "{who} is refused {operation} with {code}: {response}"
+        ),
+    }
+}
+
+async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: TestApp) {
     let org = fixtures::org(
         &app,
         json!({ "name": "Acme", "kind": "SUPPLIER", "country": "US" }),
     )
     .await;
     let org_id: i64 = org.parse().expect("id");
+    let task = own_task(&app, &org).await;
     let sdl = app.state.schema.sdl();
-    let ops = operations(&sdl, &org);
+    // `confirmTask` is run on a task the PROCESSOR may confirm (every other operation is given
+    // the organisation's id wherever it takes an id): a processor is refused other tasks.
+    let ops: Vec<_> = operations(&sdl, &org)
+        .into_iter()
+        .zip(operations(&sdl, &task))
+        .map(|(op, on_task)| if op.1 == "confirmTask" { on_task } else { op })
+        .collect();
     assert!(ops.len() > 20, "the schema's operations were found");
+
+    // The table and the schema name the same operations, each once.
+    let served: BTreeSet<(String, String)> = ops
+        .iter()
+        .map(|(root, field, _)| (root.clone(), field.clone()))
+        .collect();
+    let tabled: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(root, field, _)| (root.to_string(), field.to_string()))
+        .collect();
+    assert_eq!(tabled.len(), MATRIX.len(), "an operation has two rows");
+    let untabled: Vec<_> = served.difference(&tabled).collect();
+    assert!(
+        untabled.is_empty(),
+        "operations without a row in MATRIX (decide who may run them): {untabled:?}"
+    );
+    let unserved: Vec<_> = tabled.difference(&served).collect();
+    assert!(
+        unserved.is_empty(),
+        "rows of MATRIX for operations the schema does not serve: {unserved:?}"
+    );
+    // Deny by default is a safety net, not a policy: every operation has its entry.
     let missing: Vec<String> = ops
         .iter()
         .filter(|(root, field, _)| policy::allowed_roles(root, field).is_none())
@@ -173,52 +348,46 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_policy_says(app: 
             .is_none()
     );
 
-    let mut callers = vec![
-        ("anonymous".to_string(), Auth::Anonymous, None),
-        ("revoked".to_string(), Auth::Rejected, None),
-    ];
-    for role in [
-        Role::Admin,
-        Role::Procurement,
-        Role::Dpo,
-        Role::Auditor,
-        Role::Processor,
-    ] {
+    // Each column's caller, as the bearer token it sends (none for anonymous).
+    let mut callers: Vec<(&str, Option<String>)> = Vec::new();
+    for (column, role) in CALLERS.iter().zip([
+        Some(Role::Admin),
+        Some(Role::Procurement),
+        Some(Role::Dpo),
+        Some(Role::Auditor),
+        Some(Role::Processor),
+        None,
+    ]) {
+        let Some(role) = role else {
+            callers.push((column, None));
+            continue;
+        };
+        assert_eq!(*column, role.as_str(), "the columns are in CALLERS order");
         let organisation = (role == Role::Processor).then_some(org_id);
-        callers.push((
-            role.to_string(),
-            Auth::Token(app.principal(role, organisation).await),
-            Some(role),
-        ));
+        let name = format!("matrix-{column}");
+        let (_, secret) = tokens::create(&app.state.db, &name, role, organisation, None)
+            .await
+            .expect("token");
+        callers.push((column, Some(secret)));
     }
+    callers.push(("a revoked token", Some(revoked)));
+
+    let base = app.serve().await;
+    let client = reqwest::Client::new();
     for (root, field, document) in &ops {
-        if root == "Subscription" {
-            continue; // checked by the subscription tests over /graphql/ws
-        }
-        let allowed = policy::allowed_roles(root, field).unwrap_or(&[]);
-        for (who, auth, role) in &callers {
-            let response = app.exec(auth.clone(), document, json!({})).await;
-            let codes = codes(&response);
-            match role {
-                None => assert_eq!(
-                    codes,
-                    ["UNAUTHENTICATED"],
-                    "{who} {root}.{field}: {response}"
-                ),
-                // Allowed by the policy: the operation may still refuse on the data (a
-                // PROCESSOR confirming a task that is not its own), but not as a policy refusal.
-                Some(role) if allowed.contains(role) => assert!(
-                    !codes.iter().any(|c| c == "UNAUTHENTICATED")
-                        && !response.to_string().contains("may not run")
-                        && !response.to_string().contains("has no access policy"),
-                    "{who} may run {root}.{field}: {response}"
-                ),
-                Some(_) => assert_eq!(
-                    codes,
-                    ["FORBIDDEN"],
-                    "{who} may not run {root}.{field}: {response}"
-                ),
-            }
+        let (_, _, row) = MATRIX
+            .iter()
+            .find(|(r, f, _)| r == root && f == field)
+            .expect("a row");
+        let operation = format!("{root}.{field}");
+        let expected = row.iter().chain([&ANON]);
+        for ((who, token), expect) in callers.iter().zip(expected) {
+            let response = if root == "Subscription" {
+                subscribe(&base, token.as_deref(), document).await
+            } else {
+                post(&client, &base, token.as_deref(), document).await
+            };
+            check(*expect, who, &operation, &response);
         }
     }
 }

@@ -1,8 +1,11 @@
 //! `schema.graphql` is the served schema, and the served schema contains the contract.
 
 use async_graphql::parser::{
-    parse_schema,
-    types::{ServiceDocument, TypeKind, TypeSystemDefinition},
+    Positioned, parse_schema,
+    types::{
+        InputValueDefinition, InterfaceType, ObjectType, ServiceDocument, TypeKind,
+        TypeSystemDefinition,
+    },
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -122,5 +125,92 @@ fn the_contract_copy_matches_the_shared_contract_when_present() {
         body,
         &text[start..end],
         "tests/contract.graphql is out of date with API_CONTRACT.md"
+    );
+}
+
+/// Every schema element without a description, as `Type`, `Type.field`, `Type.field(arg)`,
+/// `Input.field` or `Enum::VALUE`. Built-in scalars, directives and introspection types are not
+/// in the SDL, so everything listed is the API's own.
+fn undescribed(doc: &ServiceDocument) -> Vec<String> {
+    fn blank(description: Option<&Positioned<String>>) -> bool {
+        description.is_none_or(|d| d.node.trim().is_empty())
+    }
+    fn arguments(out: &mut Vec<String>, owner: &str, args: &[Positioned<InputValueDefinition>]) {
+        for a in args {
+            if blank(a.node.description.as_ref()) {
+                out.push(format!("{owner}({})", a.node.name.node));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for def in &doc.definitions {
+        let TypeSystemDefinition::Type(ty) = def else {
+            continue;
+        };
+        let name = ty.node.name.node.to_string();
+        if blank(ty.node.description.as_ref()) {
+            out.push(name.clone());
+        }
+        match &ty.node.kind {
+            TypeKind::Scalar | TypeKind::Union(_) => {}
+            TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) => {
+                for f in fields {
+                    let field = format!("{name}.{}", f.node.name.node);
+                    if blank(f.node.description.as_ref()) {
+                        out.push(field.clone());
+                    }
+                    arguments(&mut out, &field, &f.node.arguments);
+                }
+            }
+            TypeKind::InputObject(i) => {
+                for f in &i.fields {
+                    if blank(f.node.description.as_ref()) {
+                        out.push(format!("{name}.{}", f.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                for v in &e.values {
+                    if blank(v.node.description.as_ref()) {
+                        out.push(format!("{name}::{}", v.node.value.node));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_schema_element_has_a_description() {
+    let sdl = transfer_register::graphql::sdl();
+    let doc = parse_schema(&sdl).expect("served schema parses");
+    assert!(
+        doc.definitions.len() > 40,
+        "the served schema's types were found"
+    );
+    let missing = undescribed(&doc);
+    assert!(
+        missing.is_empty(),
+        "{} schema elements have no description (a `///` doc comment, or `#[graphql(desc = ..)]` on an argument):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn an_undescribed_element_is_named_by_the_description_check() {
+    let doc = parse_schema(
+        r#"
+        "A thing." type Thing { "Its id." id: ID! name(style: String): String }
+        "Kinds." enum Kind { "First." A B }
+        input In { x: Int }
+        "#,
+    )
+    .expect("parses");
+    assert_eq!(
+        undescribed(&doc),
+        ["Thing.name", "Thing.name(style)", "Kind::B", "In", "In.x"]
     );
 }

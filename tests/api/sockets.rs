@@ -48,7 +48,7 @@ pub async fn open(base: &str) -> Socket {
         .0
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
@@ -75,7 +75,7 @@ async fn receive(socket: &mut Socket) -> Option<Value> {
 }
 
 /// Runs one operation on the socket and returns its first payload.
-async fn operation(socket: &mut Socket, id: &str, query: &str, variables: Value) -> Value {
+pub async fn operation(socket: &mut Socket, id: &str, query: &str, variables: Value) -> Value {
     send(
         socket,
         json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),

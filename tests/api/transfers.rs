@@ -321,10 +321,17 @@ async fn assess_transfer_is_a_what_if_that_stores_nothing(app: TestApp) {
     shield["mechanism"] = json!("PRIVACY_SHIELD");
     shield["on"] = json!("2019-01-01");
     shield["recipientDpaSignedOn"] = json!("2018-06-01");
+    let data = app.ok(ASSESS, json!({ "input": shield.clone() })).await;
+    assert_eq!(
+        data["assessTransfer"]["problems"],
+        json!([{ "code": "NOT_CERTIFIED" }]),
+        "Privacy Shield covered only organisations on its list: {data:#}"
+    );
+    shield["importerPrivacyShieldCertified"] = json!(true);
     let data = app.ok(ASSESS, json!({ "input": shield })).await;
     assert_eq!(
         data["assessTransfer"]["status"], "ADEQUATE",
-        "Privacy Shield stood until 2020-07-16: {data:#}"
+        "Privacy Shield stood until 2020-07-16 for certified importers: {data:#}"
     );
 
     let mut outside = base.clone();

@@ -1,14 +1,14 @@
 //! Turns a finding into the verdict and its paragraph: what applies, why, since when, under which
-//! act, what to fix, and which of the facts used are only tagged M or U in the reference.
+//! act, what to fix, and which of the facts used are not confirmed against the official text.
 
 use super::{
     ExporterRole, InstrumentRef, Transfer, Verdict,
-    rules::{Basis, Finding},
-    safeguards::{mechanism_name, module_name, regime_name},
+    rules::{Basis, Finding, recorded_in_scope, scope_fact_words},
+    safeguards::{mechanism_words, module_name, regime_name},
 };
 use crate::domain::{
     reference::{
-        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Verify,
+        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Validity, Verify,
     },
     vocab::{Derogation, RecipientRole, TransferMechanism, VerdictStatus},
 };
@@ -29,7 +29,9 @@ pub(super) fn brief(f: &Finding) -> Verdict {
 fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     let status = match f.basis {
         _ if !f.problems.is_empty() => VerdictStatus::NonCompliant,
-        Basis::RegimeNotInForce | Basis::InsideArea(_) => VerdictStatus::NotRestricted,
+        Basis::RegimeNotInForce | Basis::InsideArea(_) | Basis::NotATransfer(_) => {
+            VerdictStatus::NotRestricted
+        }
         Basis::Adequacy(_) | Basis::AdequacyScheme(_) => VerdictStatus::Adequate,
         Basis::Safeguard(_) => VerdictStatus::Safeguarded,
         Basis::Derogation(..) => VerdictStatus::Derogation,
@@ -48,16 +50,33 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Findin
         let listed: Vec<String> = (problems.iter())
             .map(|p| format!("{} ({})", p.message, p.code.as_str()))
             .collect();
-        text.push(format!("To fix: {}.", listed.join("; ")));
+        text.push(format!("To put right: {}.", listed.join("; ")));
     }
-    text.push(format!("Status on {on}: {}.", status.as_str()));
+    text.push(format!(
+        "Conclusion on {on}: {} ({}).",
+        status_words(status),
+        status.as_str()
+    ));
     text.extend(unverified(r, t, on, &f.basis));
-    text.push(format!("Reference data of {}.", r.version()));
+    text.push(format!(
+        "Assessed against version {} of the register's legal reference data.",
+        r.version()
+    ));
     Verdict {
         status,
         problems,
         explanation: text.join(" "),
         instrument: instrument_ref(&f.basis),
+    }
+}
+
+fn status_words(status: VerdictStatus) -> &'static str {
+    match status {
+        VerdictStatus::NotRestricted => "not a restricted transfer",
+        VerdictStatus::Adequate => "carried by an adequacy decision",
+        VerdictStatus::Safeguarded => "carried by an appropriate safeguard",
+        VerdictStatus::Derogation => "resting on a derogation",
+        VerdictStatus::NonCompliant => "not compliant",
     }
 }
 
@@ -69,10 +88,21 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
     let recipient = t.recipient_role.map_or("an importer".to_owned(), |r| {
         format!("a {}", recipient_label(r))
     });
+    let to = match t.importer_international_organisation.as_deref() {
+        Some(org) => format!(
+            "{}, an international organisation acting as {recipient} (seat recorded in country {})",
+            organisation(r, org),
+            t.destination
+        ),
+        None => format!("{recipient} (country: {})", t.destination),
+    };
     let mut head = format!(
-        "Assessed on {on} under {law}: {exporter} in {} sends personal data to {recipient} in {}.",
-        t.exporter_country, t.destination
+        "Assessed on {on} under {law}: {exporter} (country: {}) sends personal data to {to}.",
+        t.exporter_country
     );
+    if t.destination_specific {
+        head.push_str(" The tool assessed is the one recorded for this destination, not the flow's general one.");
+    }
     if r.regime_in_force(t.regime, on) && !r.in_area(t.regime, t.exporter_country, on) {
         head.push_str(" The exporter is outside the area, so this is an onward transfer of data still under that law.");
     }
@@ -83,7 +113,16 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
     let area = r
         .area(t.regime)
         .map_or("exporter's area", |a| a.name.as_str());
-    let outside = format!("{} is outside the {area} on that date", t.destination);
+    let outside = match t.importer_international_organisation.as_deref() {
+        Some(org) => format!(
+            "The importer is an international organisation, {}, so the transfer is restricted under Art 44 wherever the organisation sits",
+            organisation(r, org)
+        ),
+        None => format!(
+            "The destination, {}, is outside the {area} on that date",
+            t.destination
+        ),
+    };
     match basis {
         Basis::RegimeNotInForce => {
             let from = r
@@ -91,75 +130,208 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
                 .map(|a| a.validity.effective_from.to_string());
             format!(
                 "{} did not apply yet on {on} (it applies from {}), so its Chapter V does not restrict this transfer on that date.",
-                regime_name(t.regime),
+                capitalised(regime_name(t.regime)),
                 from.unwrap_or_default()
             )
         }
-        Basis::InsideArea(area) => format!(
-            "{} is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
-            t.destination, area.name
-        ),
-        Basis::Adequacy(d) => adequacy(t, d, &outside),
-        Basis::AdequacyScheme(w) => format!(
-            "{outside}; the transfer relies on the {}: {} ({}), {}, for certified organisations only.",
-            w.name,
-            w.instrument,
-            w.article,
-            window(w)
-        ),
-        Basis::Safeguard(w) => safeguard(t, w, &outside),
-        Basis::Derogation(w, d) => derogation(w, *d, &outside),
-        Basis::Nothing => format!("{outside} and nothing recorded carries the transfer."),
+        Basis::InsideArea(area) => {
+            let mut s = format!(
+                "The destination, {}, is inside the {} on that date, so this is not a restricted transfer under Chapter V.",
+                t.destination, area.name
+            );
+            if !matches!(
+                t.mechanism,
+                TransferMechanism::None | TransferMechanism::Adequacy
+            ) {
+                s.push_str(&format!(
+                    " The {} on record are not needed for it and are not required.",
+                    mechanism_words(t.mechanism)
+                ));
+            }
+            s
+        }
+        Basis::NotATransfer(n) => {
+            let mut s = format!(
+                "{outside}, but under {}, {}, \"{}\", so this was not a restricted transfer under Chapter V and needed neither an adequacy decision nor a safeguard; this was not an adequacy decision. The rule applied {}, provided that {}.",
+                n.instrument,
+                n.article,
+                n.wording,
+                period(&n.validity, on),
+                n.conditions
+            );
+            if let Some(c) =
+                (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country)
+            {
+                s.push(' ');
+                s.push_str(&c.note);
+            }
+            s
+        }
+        Basis::Adequacy(d) => adequacy(r, t, on, d, &outside),
+        Basis::AdequacyScheme(w) => {
+            let list = w.certification.map_or("its list", |c| c.list_name());
+            format!(
+                "{outside}; the transfer relies on the {}: {} ({}), {}, which covers only organisations on {list}.",
+                w.name,
+                w.instrument,
+                w.article,
+                period(&w.validity, on)
+            )
+        }
+        Basis::Safeguard(w) => safeguard(r, t, on, w, &outside),
+        Basis::Derogation(w, d) => derogation(t, w, *d, &outside),
+        Basis::Nothing => format!("{outside}, and nothing recorded carries the transfer."),
     }
 }
 
-fn adequacy(t: &Transfer, d: &AdequacyDecision, outside: &str) -> String {
-    let until = (d.validity.effective_to).map_or(String::new(), |to| format!(" until {to}"));
+/// The organisation's name from the reference, else the name recorded.
+fn organisation(r: &LegalReference, id: &str) -> String {
+    match r.organisation_name(id) {
+        Some(name) => the(name),
+        None => id.replace('_', " "),
+    }
+}
+
+/// A destination's name as a sentence needs it ("the United Kingdom", but "Japan").
+pub(super) fn the(name: &str) -> String {
+    const WITH_ARTICLE: [&str; 8] = [
+        "United ",
+        "Republic ",
+        "Faroe ",
+        "Isle ",
+        "European ",
+        "EEA ",
+        "EU ",
+        "Countries ",
+    ];
+    if WITH_ARTICLE.iter().any(|p| name.starts_with(p)) {
+        format!("the {name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The days an entry applies, as a report states them, with the reading of a disputed end.
+fn period(v: &Validity, on: NaiveDate) -> String {
+    let from = v.effective_from;
+    let Some(to) = v.effective_to else {
+        return format!("applicable since {from}");
+    };
+    let last = to.pred_opt().unwrap_or(to);
+    let mut s = if to <= on {
+        format!("applicable from {from} to {last} inclusive")
+    } else {
+        format!("applicable from {from}, its last day being {last}")
+    };
+    if let Some(u) = v.until.as_ref().filter(|u| u.disputed) {
+        s.push_str(&format!(
+            " (sources differ on whether {} itself was covered; this assessment reads \"{}\" ({}) as {} that day)",
+            u.stated,
+            u.wording,
+            u.source,
+            if u.day_included { "including" } else { "excluding" }
+        ));
+    }
+    s
+}
+
+fn adequacy(
+    r: &LegalReference,
+    t: &Transfer,
+    on: NaiveDate,
+    d: &AdequacyDecision,
+    outside: &str,
+) -> String {
     let mut s = format!(
-        "{outside}; the transfer relies on the adequacy decision for {}: {} ({}), applicable from {}{until}.",
-        d.name, d.instrument, d.article, d.validity.effective_from
+        "{outside}; the transfer relies on the adequacy decision for {}: {} ({}), {}.",
+        the(&d.name),
+        d.instrument,
+        d.article,
+        period(&d.validity, on)
     );
-    match (&d.scope, t.importer_in_adequacy_scope) {
-        (AdequacyScope::Full, _) => {}
-        (AdequacyScope::CertifiedImporters { description }, _) => s.push_str(&format!(
-            " It covers {description}; the importer is recorded as certified."
-        )),
-        (AdequacyScope::Partial { description }, Some(true)) => s.push_str(&format!(
-            " It covers {description}; the importer is recorded as within that scope."
-        )),
-        (AdequacyScope::Partial { description }, _) => s.push_str(&format!(
-            " It covers only {description}: confirm that the importer is within that scope."
-        )),
+    match &d.scope {
+        AdequacyScope::Full => {}
+        AdequacyScope::CertifiedImporters {
+            description,
+            scheme,
+        } => {
+            let recorded = match t.certifications.on(*scheme) {
+                Some(true) => "the importer is recorded as on",
+                Some(false) => "the importer is recorded as not on",
+                None => "the importer's entry is not recorded on",
+            };
+            s.push_str(&format!(
+                " It covers only {description}; {recorded} {}.",
+                scheme.list_name()
+            ));
+        }
+        AdequacyScope::Partial {
+            description,
+            requires,
+        } => {
+            let fact = scope_fact_words(*requires);
+            match recorded_in_scope(t, &d.scope) {
+                Some(true) => s.push_str(&format!(
+                    " It covers only {description}; the importer is recorded as {fact}."
+                )),
+                Some(false) => s.push_str(&format!(
+                    " It covers only {description}; the importer is recorded as not {fact}."
+                )),
+                None => s.push_str(&format!(
+                    " It covers only {description}: confirm that the importer is {fact}."
+                )),
+            }
+        }
     }
     if d.status == Status::InForceAtRisk {
         let why = d
             .provenance
             .notes
             .as_deref()
-            .unwrap_or("see the reference notes");
-        s.push_str(&format!(" The decision is in force but at risk: {why}."));
+            .unwrap_or("its validity is contested");
+        s.push_str(&format!(
+            " The decision is in force but at risk: {}.",
+            why.trim_end_matches('.')
+        ));
     }
     s.push_str(" No transfer impact assessment is needed under an adequacy decision.");
+    for a in r.amendments_on(t.regime, on) {
+        s.push(' ');
+        s.push_str(&a.adequacy_text);
+    }
     use TransferMechanism as M;
     if !matches!(
         t.mechanism,
         M::Adequacy | M::None | M::EuUsDpf | M::PrivacyShield | M::SafeHarbor | M::Scc2010
     ) {
         s.push_str(&format!(
-            " The recorded {} is not needed while the decision applies; it can stay on file as a fallback.",
-            mechanism_name(t.mechanism)
+            " The {} on record are not needed while the decision applies; they can stay on file as a fallback.",
+            mechanism_words(t.mechanism)
         ));
     }
     s
 }
 
-fn safeguard(t: &Transfer, w: &InstrumentWindow, outside: &str) -> String {
+fn safeguard(
+    r: &LegalReference,
+    t: &Transfer,
+    on: NaiveDate,
+    w: &InstrumentWindow,
+    outside: &str,
+) -> String {
     let mut s = format!(
         "{outside}; the transfer relies on an appropriate safeguard, the {}: {} ({}), {}.",
         w.name,
         w.instrument,
         w.article,
-        window(w)
+        period(&w.validity, on)
     );
     if let Some(m) = t.scc_module.filter(|_| {
         matches!(
@@ -171,24 +343,57 @@ fn safeguard(t: &Transfer, w: &InstrumentWindow, outside: &str) -> String {
     }
     if let Some(signed) = t.signed_on {
         s.push_str(&format!(" Contract signed on {signed}."));
+        if let Some(reason) = w
+            .contracts_from_reason
+            .as_deref()
+            .filter(|_| signed < w.validity.effective_from)
+        {
+            s.push(' ');
+            s.push_str(reason);
+        }
     }
     if let Some(done) = t.tia_completed_on {
-        s.push_str(&format!(" Transfer impact assessment completed on {done}."));
+        let name = (r.impact_assessment(t.regime))
+            .map_or("transfer impact assessment", |rule| rule.name.as_str());
+        s.push_str(&format!(" The {name} was completed on {done}."));
     }
     if let Some(evidence) = t
         .safeguard_evidence
         .as_deref()
         .filter(|e| !e.trim().is_empty())
     {
-        s.push_str(&format!(" Evidence on record: {}.", evidence.trim()));
+        s.push_str(&format!(
+            " Evidence on record: {}.",
+            evidence.trim().trim_end_matches('.')
+        ));
+    }
+    if w.mechanism == TransferMechanism::Bcr {
+        match (&t.exporter_bcr_group, &t.importer_bcr_group) {
+            (Some(e), Some(i)) if e == i => s.push_str(&format!(
+                " Exporter and importer are both recorded as members of the group {e}."
+            )),
+            (None, None) => s.push_str(
+                " Confirm that the importer belongs to the group that adopted the binding corporate rules: they cover transfers within that group only.",
+            ),
+            _ => {}
+        }
+    }
+    if t.importer_subject_to_regime == Some(true) {
+        s.push_str(
+            " The importer's processing is itself subject to the law of the exporter under Art 3(2); Chapter V still applies to the transfer (EDPB Guidelines 05/2021).",
+        );
+    }
+    for a in r.amendments_on(t.regime, on) {
+        s.push(' ');
+        s.push_str(&a.safeguard_text);
     }
     s
 }
 
-fn derogation(w: &InstrumentWindow, d: Option<Derogation>, outside: &str) -> String {
+fn derogation(t: &Transfer, w: &InstrumentWindow, d: Option<Derogation>, outside: &str) -> String {
     let Some(d) = d else {
         return format!(
-            "{outside}; a derogation of {} is recorded, but not which one.",
+            "{outside}; a derogation under {} is recorded, but not which one.",
             w.article
         );
     };
@@ -196,9 +401,16 @@ fn derogation(w: &InstrumentWindow, d: Option<Derogation>, outside: &str) -> Str
     let mut s = format!(
         "{outside}; the transfer relies on a derogation for a specific situation, {}{point} ({label}). \
          This is exceptional: derogations are read restrictively, suit occasional, non-repetitive transfers \
-         (EDPB Guidelines 2/2018), and are available only where no adequacy decision or Art 46 safeguard is.",
+         (EDPB Guidelines 2/2018), and are available only where no adequacy decision or Art 46 safeguard applies.",
         w.article
     );
+    match t.occasional {
+        Some(true) => s.push_str(" The transfer is recorded as occasional."),
+        Some(false) => {}
+        None => s.push_str(
+            " Confirm that the transfer is occasional: a regular or continuing flow cannot rest on a derogation.",
+        ),
+    }
     if d == Derogation::CompellingLegitimateInterests {
         s.push_str(
             " It must also be non-repetitive, concern a limited number of data subjects, be documented in the \
@@ -242,14 +454,7 @@ fn derogation_label(d: Derogation) -> (&'static str, &'static str) {
     }
 }
 
-fn window(w: &InstrumentWindow) -> String {
-    match w.validity.effective_to {
-        Some(to) => format!("applicable from {} until {to}", w.validity.effective_from),
-        None => format!("applicable since {}", w.validity.effective_from),
-    }
-}
-
-/// Sentences flagging the M/U facts the verdict used, with the reference's own detail where given.
+/// Sentences marking the facts the verdict used that are not confirmed against the official text.
 fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Vec<String> {
     let mut facts: Vec<(String, Verify, Option<&str>)> = Vec::new();
     match basis {
@@ -259,18 +464,37 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
             d.provenance.verify_detail.as_deref(),
         )),
         Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _) => facts.push((
-            w.instrument.clone(),
+            format!("the register's entry for the {}", w.name),
             w.provenance.verify,
             w.provenance.verify_detail.as_deref(),
         )),
+        Basis::NotATransfer(n) => {
+            facts.push((
+                n.instrument.clone(),
+                n.provenance.verify,
+                n.provenance.verify_detail.as_deref(),
+            ));
+            if let Some(c) =
+                (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country)
+            {
+                facts.push((
+                    format!("whether the bridge applied to exporters in {}", c.country),
+                    c.verify,
+                    None,
+                ));
+            }
+        }
         Basis::InsideArea(area) => {
             let member = (area.members.iter())
                 .find(|m| m.country == t.destination && m.validity.contains(on));
             if let Some(m) = member {
                 facts.push((
-                    format!("{}'s membership dates of the {}", m.country, area.name),
+                    format!(
+                        "the date from which {} belongs to the {}",
+                        m.country, area.name
+                    ),
                     m.verify,
-                    None,
+                    m.notes.as_deref().filter(|_| m.verify.is_unverified()),
                 ));
             }
         }
@@ -290,12 +514,13 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
     for (what, verify, detail) in facts {
         if verify.is_unverified() {
             out.push(format!(
-                "Unverified: {what} is tagged {verify:?} ({}); check before relying on it.",
-                verify.meaning()
+                "Not confirmed: {} {}; check it before relying on it.",
+                what,
+                verify.plain()
             ));
         }
         if let Some(detail) = detail {
-            out.push(format!("Source note on {what}: {detail}."));
+            out.push(detail.trim().to_owned());
         }
     }
     out
@@ -323,7 +548,10 @@ fn instrument_ref(basis: &Basis) -> Option<InstrumentRef> {
                 verify: w.provenance.verify,
             })
         }
-        Basis::RegimeNotInForce | Basis::InsideArea(_) | Basis::Nothing => None,
+        Basis::RegimeNotInForce
+        | Basis::InsideArea(_)
+        | Basis::NotATransfer(_)
+        | Basis::Nothing => None,
     }
 }
 

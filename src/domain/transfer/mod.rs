@@ -19,8 +19,14 @@
 //!   (UK: TRA) from the date the reference sets (Schrems II, 2020-07-16, for the EU).
 //! - A mechanism named before it existed "did not apply yet": `INVALID_MECHANISM`. One repealed or
 //!   phased out: `EXPIRED_INSTRUMENT`; one struck down by a court: `INVALID_MECHANISM`.
-//! - Safe Harbor, Privacy Shield and the DPF are adequacy decisions, so within their window they
-//!   give `ADEQUATE`, not `SAFEGUARDED`.
+//! - Safe Harbor, Privacy Shield and the DPF are adequacy decisions for certified organisations
+//!   only, so within their window a certified importer is `ADEQUATE` (not `SAFEGUARDED`) and an
+//!   uncertified one `NOT_CERTIFIED`. The EU DPF and its UK Extension are separate lists.
+//! - Sending data to the UK during the 2021 bridge (TCA Art 782) was not a transfer at all:
+//!   `NOT_RESTRICTED`, with its own reason, not an adequacy decision.
+//! - A transfer to an international organisation is restricted wherever the organisation sits.
+//! - A derogation recorded for a flow that is not occasional is `DEROGATION_NOT_OCCASIONAL`;
+//!   not recorded either way, the explanation asks to confirm it.
 
 mod explain;
 mod rules;
@@ -32,7 +38,7 @@ pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::domain::{
     country::CountryCode,
-    reference::Verify,
+    reference::{Scheme, Verify},
     vocab::{
         Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus,
     },
@@ -77,11 +83,28 @@ pub struct Transfer {
     pub tia_completed_on: Option<NaiveDate>,
     /// When the contract (SCCs, IDTA, Addendum) was concluded.
     pub signed_on: Option<NaiveDate>,
-    /// On the DPF List (and, for UK data, the UK Extension).
-    pub importer_dpf_certified: Option<bool>,
+    /// The importer's entries on the US certification lists, each `None` when not recorded.
+    pub certifications: Certifications,
     /// `Some(false)` when the importer is known to fall outside a partial decision (e.g. not subject
-    /// to PIPEDA); `None` means not recorded, and the explanation asks to confirm it.
+    /// to PIPEDA); `None` means not recorded, and the explanation asks to confirm it. The specific
+    /// facts below, where recorded, take precedence for the decisions that turn on them.
     pub importer_in_adequacy_scope: Option<bool>,
+    /// Canada: whether the importer is subject to PIPEDA.
+    pub importer_subject_to_pipeda: Option<bool>,
+    /// Japan: whether the importer is a private-sector business operator under the APPI.
+    pub importer_appi_private_sector: Option<bool>,
+    /// The importer is this international organisation (e.g. `EPO`): a Chapter V transfer
+    /// wherever its seat, judged by the decisions about the organisation, not about a country.
+    pub importer_international_organisation: Option<String>,
+    /// The importer's processing is itself subject to the exporter's regime (GDPR Art 3(2)).
+    pub importer_subject_to_regime: Option<bool>,
+    /// The group whose binding corporate rules bind the exporter, and the importer's group.
+    pub exporter_bcr_group: Option<String>,
+    pub importer_bcr_group: Option<String>,
+    /// Whether the flow is occasional (`Some(false)`: regular or continuing).
+    pub occasional: Option<bool>,
+    /// The mechanism and its details were recorded for this destination, not for the whole flow.
+    pub destination_specific: bool,
     /// The Art 28 contract with a processor or sub-processor recipient.
     pub recipient_dpa_signed_on: Option<NaiveDate>,
     /// What shows a BCR, code of conduct or certification applies: approval reference and date.
@@ -107,10 +130,52 @@ impl Transfer {
             derogation: None,
             tia_completed_on: None,
             signed_on: None,
-            importer_dpf_certified: None,
+            certifications: Certifications::default(),
             importer_in_adequacy_scope: None,
+            importer_subject_to_pipeda: None,
+            importer_appi_private_sector: None,
+            importer_international_organisation: None,
+            importer_subject_to_regime: None,
+            exporter_bcr_group: None,
+            importer_bcr_group: None,
+            occasional: None,
+            destination_specific: false,
             recipient_dpa_signed_on: None,
             safeguard_evidence: None,
+        }
+    }
+}
+
+/// The importer's entries on the lists that US adequacy findings were limited to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Certifications {
+    /// On the Data Privacy Framework List (EU decision 2023/1795).
+    pub eu_dpf: Option<bool>,
+    /// Also joined the UK Extension to the DPF (SI 2023/1028).
+    pub uk_extension: Option<bool>,
+    /// Was on the Privacy Shield List (2016/1250) on the date assessed.
+    pub privacy_shield: Option<bool>,
+    /// Was on the Safe Harbor List (2000/520/EC) on the date assessed.
+    pub safe_harbor: Option<bool>,
+}
+
+impl Certifications {
+    /// Every list answered the same way.
+    pub fn all(value: Option<bool>) -> Self {
+        Self {
+            eu_dpf: value,
+            uk_extension: value,
+            privacy_shield: value,
+            safe_harbor: value,
+        }
+    }
+
+    pub fn on(&self, scheme: Scheme) -> Option<bool> {
+        match scheme {
+            Scheme::EuDpf => self.eu_dpf,
+            Scheme::UkExtension => self.uk_extension,
+            Scheme::PrivacyShield => self.privacy_shield,
+            Scheme::SafeHarbor => self.safe_harbor,
         }
     }
 }
@@ -160,7 +225,7 @@ impl Verdict {
         self.problems.iter().any(|p| p.code == code)
     }
 
-    /// Whether the act relied on is only tagged M or U in the reference.
+    /// Whether the act relied on is not confirmed against the official text (M or U).
     pub fn relies_on_unverified_fact(&self) -> bool {
         self.instrument
             .as_ref()

@@ -6,7 +6,10 @@
 use super::{ExporterRole, Problem, Transfer, Verdict, explain, safeguards};
 use crate::domain::{
     country::CountryCode,
-    reference::{AdequacyDecision, AdequacyScope, Area, InstrumentWindow, LegalReference},
+    reference::{
+        AdequacyDecision, AdequacyScope, Area, InstrumentWindow, LegalReference, NotATransfer,
+        ScopeFact,
+    },
     vocab::{Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism},
 };
 use chrono::NaiveDate;
@@ -18,6 +21,8 @@ pub(super) enum Basis<'r> {
     RegimeNotInForce,
     /// The destination is inside the exporter's area: no Chapter V transfer.
     InsideArea(&'r Area),
+    /// The law said that sending data there was not a transfer to a third country (the 2021 bridge).
+    NotATransfer(&'r NotATransfer),
     /// Art 45: a decision (or data bridge) covers the destination.
     Adequacy(&'r AdequacyDecision),
     /// A mechanism that is itself an adequacy finding for certified importers (DPF, Privacy Shield, Safe Harbor).
@@ -106,38 +111,93 @@ fn chapter_v<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) -> Finding<
     let Some(area) = r.area(t.regime).filter(|a| a.validity.contains(on)) else {
         return Finding::new(Basis::RegimeNotInForce);
     };
+    // Art 44: a transfer to an international organisation is restricted wherever its seat, and
+    // only a decision about the organisation itself (Art 45(1)) can make it adequate.
+    if let Some(org) = t.importer_international_organisation.as_deref() {
+        return match r.adequacy_for_organisation(t.regime, org, on) {
+            Some(decision) => adequate(r, t, on, decision),
+            None => safeguards::mechanism(r, t, on),
+        };
+    }
     // Art 44: only data leaving the area are restricted (free flow inside the EEA, or the UK).
     if r.in_area(t.regime, t.destination, on) {
         return Finding::new(Basis::InsideArea(area));
+    }
+    // The law itself may say that sending data there is no transfer to a third country at all.
+    if let Some(bridge) = r.not_a_transfer_on(t.regime, t.destination, on) {
+        return Finding::new(Basis::NotATransfer(bridge));
     }
     // Art 45: an adequacy decision covering the importer is enough, whatever else is recorded.
     let Some(decision) = r.adequacy_on(t.regime, t.destination, on) else {
         return safeguards::mechanism(r, t, on);
     };
     match scope_gap(decision, t) {
-        None => {
-            let mut finding = Finding::new(Basis::Adequacy(decision));
-            finding.stale_record.extend(dead_mechanism(r, t, on));
+        None => adequate(r, t, on, decision),
+        Some(gap) if relies_on_adequacy(r, t, on) => {
+            // Relying on the decision, but the importer is outside its reach.
+            Finding::new(Basis::Adequacy(decision)).with_problem(gap)
+        }
+        Some(gap) if t.mechanism == TransferMechanism::None => Finding::new(Basis::Nothing)
+            .with_problem(gap)
+            .with_problem(safeguards::nothing_recorded(t, on)),
+        Some(gap) => {
+            // Outside the decision's reach the recorded Art 46/49 tool has to carry the transfer.
+            let mut finding = safeguards::mechanism(r, t, on);
+            finding.notes.push(format!(
+                "The adequacy decision for {} does not reach this importer ({}), so the recorded mechanism has to carry the transfer.",
+                super::explain::the(&decision.name),
+                gap.message
+            ));
             finding
         }
-        Some(gap) => match t.mechanism {
-            // Relying on the decision, but the importer is outside its reach.
-            TransferMechanism::Adequacy | TransferMechanism::EuUsDpf => {
-                Finding::new(Basis::Adequacy(decision)).with_problem(gap)
-            }
-            TransferMechanism::None => Finding::new(Basis::Nothing)
-                .with_problem(gap)
-                .with_problem(safeguards::nothing_recorded(t, on)),
-            // Outside the decision's reach the recorded Art 46/49 tool has to carry the transfer.
-            _ => {
-                let mut finding = safeguards::mechanism(r, t, on);
-                finding.notes.push(format!(
-                    "The adequacy decision for {} does not reach this importer ({}), so the recorded mechanism has to carry the transfer.",
-                    decision.name, gap.message
-                ));
-                finding
-            }
-        },
+    }
+}
+
+fn adequate<'r>(
+    r: &'r LegalReference,
+    t: &Transfer,
+    on: NaiveDate,
+    decision: &'r AdequacyDecision,
+) -> Finding<'r> {
+    let mut finding = Finding::new(Basis::Adequacy(decision));
+    finding.stale_record.extend(dead_mechanism(r, t, on));
+    finding
+}
+
+/// The record names adequacy, or a mechanism that is itself an adequacy finding and applied on
+/// the date (a dead one is judged as the mechanism it is, and reported).
+fn relies_on_adequacy(r: &LegalReference, t: &Transfer, on: NaiveDate) -> bool {
+    t.mechanism == TransferMechanism::Adequacy
+        || r.instrument(t.mechanism, t.regime)
+            .is_some_and(|w| w.adequacy_based && w.validity.contains(on))
+}
+
+/// The importer fact a partial decision turns on, where recorded; else the general one.
+fn in_scope(t: &Transfer, requires: Option<ScopeFact>) -> Option<bool> {
+    let specific = requires.and_then(|fact| match fact {
+        ScopeFact::SubjectToPipeda => t.importer_subject_to_pipeda,
+        ScopeFact::AppiPrivateSector => t.importer_appi_private_sector,
+    });
+    specific.or(t.importer_in_adequacy_scope)
+}
+
+/// What the importer would have to be for a partial decision to reach it.
+pub(super) fn scope_fact_words(fact: Option<ScopeFact>) -> &'static str {
+    match fact {
+        Some(ScopeFact::SubjectToPipeda) => "subject to PIPEDA",
+        Some(ScopeFact::AppiPrivateSector) => {
+            "a private-sector business operator handling personal information under the APPI"
+        }
+        None => "within that scope",
+    }
+}
+
+/// Whether the importer is recorded as within a partial decision's scope.
+pub(super) fn recorded_in_scope(t: &Transfer, scope: &AdequacyScope) -> Option<bool> {
+    match scope {
+        AdequacyScope::Partial { requires, .. } => in_scope(t, *requires),
+        AdequacyScope::CertifiedImporters { scheme, .. } => t.certifications.on(*scheme),
+        AdequacyScope::Full => Some(true),
     }
 }
 
@@ -145,30 +205,37 @@ fn chapter_v<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) -> Finding<
 fn scope_gap(decision: &AdequacyDecision, t: &Transfer) -> Option<Problem> {
     match &decision.scope {
         AdequacyScope::Full => None,
-        AdequacyScope::CertifiedImporters { description } => match t.importer_dpf_certified {
-            Some(true) => None,
-            Some(false) => Some(Problem::new(
-                ProblemCode::NotCertified,
-                format!("the importer is not certified; {} covers {description}", decision.instrument),
-            )),
-            None => Some(Problem::new(
-                ProblemCode::NotCertified,
-                format!(
-                    "the importer's certification is not recorded; {} covers {description}",
+        AdequacyScope::CertifiedImporters {
+            description,
+            scheme,
+        } => {
+            let list = scheme.list_name();
+            let message = match t.certifications.on(*scheme) {
+                Some(true) => return None,
+                Some(false) => format!(
+                    "the importer is not on {list}, and {} covers {description}",
                     decision.instrument
                 ),
-            )),
-        },
-        AdequacyScope::Partial { description } => (t.importer_in_adequacy_scope == Some(false))
-            .then(|| {
-                Problem::new(
-                    ProblemCode::OutsideAdequacyScope,
-                    format!(
-                        "the importer is recorded as outside the decision's scope; {} covers {description}",
-                        decision.instrument
-                    ),
-                )
-            }),
+                None => format!(
+                    "the importer's entry on {list} is not recorded, and {} covers {description}",
+                    decision.instrument
+                ),
+            };
+            Some(Problem::new(ProblemCode::NotCertified, message))
+        }
+        AdequacyScope::Partial {
+            description,
+            requires,
+        } => (in_scope(t, *requires) == Some(false)).then(|| {
+            Problem::new(
+                ProblemCode::OutsideAdequacyScope,
+                format!(
+                    "the importer is recorded as not {}, and {} covers only {description}",
+                    scope_fact_words(*requires),
+                    decision.instrument
+                ),
+            )
+        }),
     }
 }
 

@@ -22,14 +22,19 @@ pub(super) fn mechanism<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) 
         M::Scc2021 if t.regime == Regime::UkGdpr => {
             Finding::new(Basis::Nothing).with_problem(Problem::new(
                 ProblemCode::InvalidMechanism,
-                "the EU SCCs (2021/914) alone are not valid for UK GDPR exports: they need the ICO International Data Transfer Addendum (record UK_ADDENDUM)",
+                "the EU standard contractual clauses (Implementing Decision (EU) 2021/914) are not valid on their own for transfers under the UK GDPR: they need the ICO International Data Transfer Addendum, to be recorded as UK_ADDENDUM",
             ))
         }
         m => match r.instrument(m, t.regime) {
             Some(window) => tool(r, window, t, on),
             None => Finding::new(Basis::Nothing).with_problem(Problem::new(
                 ProblemCode::InvalidMechanism,
-                format!("{} is not a transfer tool under {}", mechanism_name(m), regime_name(t.regime)),
+                format!(
+                    "the {} on record ({}) are not a transfer tool under {}",
+                    mechanism_words(m),
+                    mechanism_name(m),
+                    regime_name(t.regime)
+                ),
             )),
         },
     }
@@ -58,20 +63,29 @@ fn tool<'r>(
         M::Scc2021 | M::Scc2010 | M::UkIdta | M::UkAddendum
     );
     let problems = [
+        not_for_this_importer(w, t),
         contractual.then(|| contract_dates(w, t, on)).flatten(),
-        (w.mechanism == M::EuUsDpf)
-            .then(|| certification(w, t))
-            .flatten(),
+        certification(w, t),
         matches!(w.mechanism, M::Scc2021 | M::UkAddendum)
             .then(|| module(t))
             .flatten(),
         matches!(w.mechanism, M::Bcr | M::CodeOfConduct | M::Certification)
             .then(|| evidence(w, t))
             .flatten(),
+        (w.mechanism == M::Bcr).then(|| bcr_group(t)).flatten(),
         (w.mechanism == M::Derogation && t.derogation.is_none()).then(|| {
             Problem::new(
                 ProblemCode::DerogationMissing,
                 "a derogation is recorded as the mechanism but not which one of Art 49(1) applies",
+            )
+        }),
+        (w.mechanism == M::Derogation && t.occasional == Some(false)).then(|| {
+            Problem::new(
+                ProblemCode::DerogationNotOccasional,
+                format!(
+                    "the flow is recorded as regular or continuing, but a derogation under {} covers only occasional transfers (GDPR recital 111; EDPB Guidelines 2/2018): a standing flow needs an adequacy decision or an Art 46 safeguard",
+                    w.article
+                ),
             )
         }),
         matches!(basis, Basis::Safeguard(_))
@@ -88,7 +102,7 @@ fn window(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> 
         return Some(Problem::new(
             ProblemCode::InvalidMechanism,
             format!(
-                "{} did not apply yet on {on}: it applies from {}",
+                "the {} did not apply yet on {on} (applicable from {})",
                 w.name, w.validity.effective_from
             ),
         ));
@@ -102,7 +116,7 @@ fn window(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> 
             Some(Problem::new(
                 ProblemCode::InvalidMechanism,
                 format!(
-                    "{} covers only transfers to {}, not {}",
+                    "the {} covers only transfers to {}, not to {}",
                     w.name,
                     only.join(", "),
                     t.destination
@@ -116,15 +130,20 @@ fn window(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> 
 /// Struck down, expired, or closed to new contracts (a contract concluded earlier may run on).
 pub(super) fn lapse(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> {
     let ended_by = w.ended_by.as_deref().unwrap_or("it ended");
-    if let Some(to) = w.validity.effective_to.filter(|to| *to <= on) {
+    let ended_by = ended_by.trim_end_matches('.');
+    if w.validity.ended(on) {
         let code = match w.status {
             Status::Invalidated => ProblemCode::InvalidMechanism,
             _ => ProblemCode::ExpiredInstrument,
         };
+        let since = w
+            .validity
+            .effective_to
+            .map_or(String::new(), |d| format!(" since {d}"));
         return Some(Problem::new(
             code,
             format!(
-                "{} ({}) has had no effect since {to}: {ended_by}",
+                "the {} ({}) has had no effect{since}: {ended_by}",
                 w.name, w.instrument
             ),
         ));
@@ -133,11 +152,11 @@ pub(super) fn lapse(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option
     let message = match t.signed_on {
         Some(signed) if signed < cutoff => return None,
         Some(signed) => format!(
-            "the {} contract was concluded on {signed}, when new contracts were no longer allowed (from {cutoff}): {ended_by}",
+            "the contract on the {} was concluded on {signed}, when new contracts could no longer be concluded on them (from {cutoff}): {ended_by}",
             w.name
         ),
         None => format!(
-            "no signing date is recorded; from {cutoff} only contracts concluded before that date on the {} keep effect: {ended_by}",
+            "no signing date is recorded; from {cutoff} only contracts on the {} concluded before that date keep effect: {ended_by}",
             w.name
         ),
     };
@@ -153,25 +172,55 @@ fn contract_dates(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<P
             format!("the contract is dated {signed}, so it was not in place on {on}"),
         ));
     }
-    (signed < w.validity.effective_from).then(|| {
+    let earliest = w.contracts_from.unwrap_or(w.validity.effective_from);
+    (signed < earliest).then(|| {
         Problem::new(
             ProblemCode::InvalidMechanism,
             format!(
-                "the contract is dated {signed}, before {} existed ({})",
-                w.name, w.validity.effective_from
+                "the contract is dated {signed}, before the {} could be used (from {earliest})",
+                w.name
             ),
         )
     })
 }
 
-/// The DPF and its predecessors reach only certified organisations.
+/// A tool that the reference says is not for an importer already subject to the regime (Art 3(2)).
+fn not_for_this_importer(w: &InstrumentWindow, t: &Transfer) -> Option<Problem> {
+    let why = w.not_for_importers_subject_to_regime.as_deref()?;
+    (t.importer_subject_to_regime == Some(true))
+        .then(|| Problem::new(ProblemCode::InvalidMechanism, why.trim_end_matches('.')))
+}
+
+/// Binding corporate rules bind only the members of the group that adopted them.
+fn bcr_group(t: &Transfer) -> Option<Problem> {
+    let message = match (
+        t.exporter_bcr_group.as_deref(),
+        t.importer_bcr_group.as_deref(),
+    ) {
+        (None, None) => return None,
+        (Some(e), Some(i)) if e == i => return None,
+        (Some(e), Some(i)) => format!(
+            "the importer belongs to the group {i}, not to the group {e} whose binding corporate rules bind the exporter"
+        ),
+        (Some(e), None) => format!(
+            "the importer is not recorded as a member of the group {e} whose binding corporate rules bind the exporter"
+        ),
+        (None, Some(i)) => format!(
+            "the exporter is not recorded as a member of the group {i} whose binding corporate rules bind the importer"
+        ),
+    };
+    Some(Problem::new(ProblemCode::MissingSafeguard, message))
+}
+
+/// The DPF and its predecessors reach only organisations on their list.
 fn certification(w: &InstrumentWindow, t: &Transfer) -> Option<Problem> {
-    let message = match t.importer_dpf_certified {
+    let scheme = w.certification?;
+    let message = match t.certifications.on(scheme) {
         Some(true) => return None,
-        Some(false) => format!("the importer is not certified under the {}", w.name),
+        Some(false) => format!("the importer is not on {}", scheme.list_name()),
         None => format!(
-            "the importer's certification under the {} is not recorded",
-            w.name
+            "the importer's entry on {} is not recorded",
+            scheme.list_name()
         ),
     };
     Some(Problem::new(ProblemCode::NotCertified, message))
@@ -211,7 +260,7 @@ fn evidence(w: &InstrumentWindow, t: &Transfer) -> Option<Problem> {
         Problem::new(
             ProblemCode::MissingSafeguard,
             format!(
-                "{} is recorded without evidence of the approval that applies to the importer",
+                "no evidence is recorded of the approval of the {} that applies to the importer",
                 w.name
             ),
         )
@@ -247,6 +296,15 @@ pub(super) fn nothing_recorded(t: &Transfer, on: NaiveDate) -> Problem {
 
 /// ADEQUACY recorded, but no decision covers the destination on the date.
 fn no_adequacy(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Problem {
+    if t.importer_international_organisation.is_some() {
+        return Problem::new(
+            ProblemCode::MissingSafeguard,
+            format!(
+                "no adequacy decision of {} covers this international organisation on {on}",
+                regime_name(t.regime)
+            ),
+        );
+    }
     let history: Vec<_> = r.adequacy_history(t.regime, t.destination).collect();
     let later = history.iter().find(|d| d.validity.effective_from > on);
     let ended = history.iter().rev().find(|d| d.validity.ended(on));
@@ -302,6 +360,26 @@ pub(super) fn mechanism_name(m: TransferMechanism) -> &'static str {
         M::SafeHarbor => "SAFE_HARBOR",
         M::Scc2010 => "SCC_2010",
         M::None => "NONE",
+    }
+}
+
+/// The mechanism as a sentence names it (plural, after "the").
+pub(super) fn mechanism_words(m: TransferMechanism) -> &'static str {
+    use TransferMechanism as M;
+    match m {
+        M::Adequacy => "adequacy findings",
+        M::EuUsDpf => "Data Privacy Framework certifications",
+        M::Scc2021 => "standard contractual clauses of 2021",
+        M::UkIdta => "International Data Transfer Agreement terms",
+        M::UkAddendum => "standard contractual clauses with the UK Addendum",
+        M::Bcr => "binding corporate rules",
+        M::CodeOfConduct => "code of conduct commitments",
+        M::Certification => "certification commitments",
+        M::Derogation => "derogation grounds",
+        M::PrivacyShield => "Privacy Shield certifications",
+        M::SafeHarbor => "Safe Harbor certifications",
+        M::Scc2010 => "old standard contractual clauses",
+        M::None => "nothing",
     }
 }
 

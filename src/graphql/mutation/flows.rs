@@ -9,18 +9,25 @@ use crate::{
     },
     service::{
         activities::{self, ActivityPatch, NewActivity},
-        flows::{self, FlowPatch, NewFlow},
+        flows::{self, DestinationSafeguard, FlowPatch, NewFlow},
     },
 };
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
+/// A processing activity to register: an entry of the record of processing activities (Art 30(1)).
 #[derive(InputObject)]
 pub struct RegisterProcessingActivityInput {
+    /// Its name in the record of processing.
     pub name: String,
+    /// The controller's id (not an offboarded organisation).
     pub controller_id: ID,
+    /// The purpose of the processing (Art 5(1)(b)).
     pub purpose: String,
+    /// Its lawful basis (Art 6(1)).
     pub lawful_basis: LawfulBasis,
+    /// Codes of defined data categories.
     pub data_categories: Vec<String>,
+    /// Codes of defined subject categories.
     pub subject_categories: Vec<String>,
     /// The retention rule as the policy states it ("7 years after the contract ends").
     pub retention: String,
@@ -28,20 +35,58 @@ pub struct RegisterProcessingActivityInput {
     pub retention_months: Option<i32>,
 }
 
+/// A data flow to record, with the transfer mechanism and its evidence.
 #[derive(InputObject)]
 pub struct RecordDataFlowInput {
+    /// The processing activity the data are disclosed for.
     pub activity_id: ID,
+    /// The exporter: the activity's controller, or the recipient of the flow this one continues.
     pub from_id: ID,
+    /// The recipient (not an offboarded organisation).
     pub to_id: ID,
+    /// The role in which the recipient receives the data.
     pub recipient_role: RecipientRole,
+    /// Codes of data categories: among the activity's, or for an onward flow among those of the
+    /// flow it continues.
     pub data_categories: Vec<String>,
+    /// The earlier flow this one continues (an onward transfer, e.g. to a sub-processor).
     pub continues_flow_id: Option<ID>,
     /// Defaults to NONE.
     pub mechanism: Option<TransferMechanism>,
+    /// The SCC module, for SCC_2021 and UK_ADDENDUM.
     pub scc_module: Option<SccModule>,
+    /// The Art 49(1) derogation, for DEROGATION.
     pub derogation: Option<Derogation>,
+    /// When the transfer impact assessment (UK: transfer risk assessment) was completed.
     pub tia_completed_on: Option<Date>,
+    /// When the transfer contract (SCCs, IDTA, Addendum) was concluded.
     pub signed_on: Option<Date>,
+    /// BCR approval, code or certification reference, supplementary measures.
+    pub evidence: Option<String>,
+    /// Whether the flow is occasional (false: regular or continuing). Art 49 derogations cover
+    /// only occasional transfers; a standing flow on a derogation is DEROGATION_NOT_OCCASIONAL.
+    pub occasional: Option<bool>,
+    /// A transfer tool per destination country where it differs from the flow's own: e.g.
+    /// storage in Japan under adequacy and support access from India under SCCs with a TIA.
+    /// Each destination's transfer is judged on the tool recorded for it.
+    pub transfer_safeguards: Option<Vec<DestinationSafeguardInput>>,
+}
+
+/// The transfer tool recorded for one destination country of a flow.
+#[derive(InputObject)]
+pub struct DestinationSafeguardInput {
+    /// The destination, ISO 3166-1 alpha-2 (a location of the recipient, or its country).
+    pub country: String,
+    /// The tool for transfers to that country.
+    pub mechanism: TransferMechanism,
+    /// The SCC module, for SCC_2021 and UK_ADDENDUM.
+    pub scc_module: Option<SccModule>,
+    /// The Art 49 derogation, for DEROGATION.
+    pub derogation: Option<Derogation>,
+    /// When the contract for that destination was concluded.
+    pub signed_on: Option<Date>,
+    /// When the transfer impact (UK: risk) assessment for that destination was completed.
+    pub tia_completed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures.
     pub evidence: Option<String>,
 }
@@ -71,6 +116,12 @@ pub struct UpdateDataFlowInput {
     pub signed_on: MaybeUndefined<Date>,
     /// BCR approval, code or certification reference, supplementary measures (null clears it).
     pub evidence: MaybeUndefined<String>,
+    /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers);
+    /// null clears it.
+    pub occasional: MaybeUndefined<bool>,
+    /// The transfer tool per destination country where it differs from the flow's own; replaces
+    /// the whole list (null or an empty list clears it).
+    pub transfer_safeguards: MaybeUndefined<Vec<DestinationSafeguardInput>>,
 }
 
 /// Ends a running flow: the exporter no longer discloses data through it.
@@ -130,6 +181,25 @@ pub struct EndProcessingActivityInput {
     pub reason: Option<String>,
 }
 
+/// The per-destination safeguards as the service takes them, each date parsed.
+fn safeguards(list: Vec<DestinationSafeguardInput>) -> Result<Vec<DestinationSafeguard>> {
+    list.into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |f: &str| format!("transferSafeguards[{i}].{f}");
+            Ok(DestinationSafeguard {
+                country: s.country,
+                mechanism: s.mechanism.into(),
+                scc_module: s.scc_module.map(Into::into),
+                derogation: s.derogation.map(Into::into),
+                signed_on: date(&field("signedOn"), s.signed_on.as_ref())?,
+                tia_completed_on: date(&field("tiaCompletedOn"), s.tia_completed_on.as_ref())?,
+                evidence: s.evidence,
+            })
+        })
+        .collect()
+}
+
 /// `MaybeUndefined` as the service's "leave / clear / set".
 fn patch<T, U>(
     value: MaybeUndefined<T>,
@@ -151,7 +221,7 @@ impl FlowMutation {
     async fn register_processing_activity(
         &self,
         ctx: &Context<'_>,
-        input: RegisterProcessingActivityInput,
+        #[graphql(desc = "The activity.")] input: RegisterProcessingActivityInput,
     ) -> Result<ProcessingActivity> {
         let rc = request(ctx)?;
         let new = NewActivity {
@@ -173,7 +243,7 @@ impl FlowMutation {
     async fn record_data_flow(
         &self,
         ctx: &Context<'_>,
-        input: RecordDataFlowInput,
+        #[graphql(desc = "The flow.")] input: RecordDataFlowInput,
     ) -> Result<DataFlow> {
         let rc = request(ctx)?;
         let new = NewFlow {
@@ -189,6 +259,8 @@ impl FlowMutation {
             tia_completed_on: date("tiaCompletedOn", input.tia_completed_on.as_ref())?,
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
+            occasional: input.occasional,
+            transfer_safeguards: safeguards(input.transfer_safeguards.unwrap_or_default())?,
         };
         Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }
@@ -210,6 +282,9 @@ impl FlowMutation {
             tia_completed_on: patch(input.tia_completed_on, |d| Ok(d.get("tiaCompletedOn")?))?,
             signed_on: patch(input.signed_on, |d| Ok(d.get("signedOn")?))?,
             evidence: patch(input.evidence, Ok)?,
+            occasional: patch(input.occasional, Ok)?,
+            transfer_safeguards: patch(input.transfer_safeguards, safeguards)?
+                .map(Option::unwrap_or_default),
         };
         Ok(DataFlow(
             flows::update(&rc.db, &rc.actor()?, &input.id, patch).await?,

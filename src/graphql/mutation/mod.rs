@@ -8,6 +8,8 @@ mod taxonomy;
 
 use async_graphql::MergedObject;
 
+/// Changing the register. Each mutation is one transaction: a refusal leaves the register
+/// unchanged, and every change is written to the audit trail.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     organisations::OrganisationMutation,

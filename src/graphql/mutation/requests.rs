@@ -17,34 +17,47 @@ use crate::{
 };
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+/// A data-subject request to file.
 #[derive(InputObject)]
 pub struct FileDataSubjectRequestInput {
+    /// The identifiers the person quoted. They are kept sealed (encrypted), for delivery to the
+    /// holders, until the request is completed or closed.
     pub subject: SubjectIdentifierInput,
+    /// The right exercised.
     pub kind: DsrKind,
     /// Default: today.
     pub received_on: Option<Date>,
 }
 
+/// A holder's confirmation of a task.
 #[derive(InputObject)]
 pub struct ConfirmTaskInput {
+    /// The task.
     pub task_id: ID,
+    /// What the holder says.
     pub outcome: TaskOutcome,
     /// What was done (required to complete or exempt): kept as proof.
     pub evidence: Option<String>,
 }
 
+/// A request to close by hand.
 #[derive(InputObject)]
 pub struct CloseDataSubjectRequestInput {
+    /// The request.
     pub request_id: ID,
     /// Why: withdrawn, manifestly unfounded, handled outside the register.
     pub reason: String,
 }
 
+/// An extension of a request's deadline (Art 12(3)).
 #[derive(InputObject)]
 pub struct ExtendDeadlineInput {
+    /// The request.
     pub request_id: ID,
     /// 1 or 2 further months (Art 12(3)); once per request.
     pub months: i32,
+    /// Why (Art 12(3): the complexity and number of the requests). The subject must be told of
+    /// the extension and its reasons within the first month.
     pub reason: String,
 }
 
@@ -61,7 +74,7 @@ impl RequestMutation {
     async fn file_data_subject_request(
         &self,
         ctx: &Context<'_>,
-        input: FileDataSubjectRequestInput,
+        #[graphql(desc = "The request.")] input: FileDataSubjectRequestInput,
     ) -> Result<DataSubjectRequest> {
         let rc = request(ctx)?;
         let s = input.subject;
@@ -88,7 +101,11 @@ impl RequestMutation {
 
     /// Confirms a task: a PROCESSOR its own organisation's, the DPO manual and e-mail ones (and
     /// EXEMPT on any, with the reason as evidence).
-    async fn confirm_task(&self, ctx: &Context<'_>, input: ConfirmTaskInput) -> Result<DsrTask> {
+    async fn confirm_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The confirmation.")] input: ConfirmTaskInput,
+    ) -> Result<DsrTask> {
         let rc = request(ctx)?;
         let principal = rc.auth.principal().ok_or(AppError::Unauthenticated)?;
         Ok(DsrTask(
@@ -108,7 +125,7 @@ impl RequestMutation {
     async fn extend_deadline(
         &self,
         ctx: &Context<'_>,
-        input: ExtendDeadlineInput,
+        #[graphql(desc = "The extension.")] input: ExtendDeadlineInput,
     ) -> Result<DataSubjectRequest> {
         let rc = request(ctx)?;
         Ok(DataSubjectRequest(
@@ -128,7 +145,7 @@ impl RequestMutation {
     async fn close_data_subject_request(
         &self,
         ctx: &Context<'_>,
-        input: CloseDataSubjectRequestInput,
+        #[graphql(desc = "The request and the reason.")] input: CloseDataSubjectRequestInput,
     ) -> Result<DataSubjectRequest> {
         let rc = request(ctx)?;
         let closed = close::close(
@@ -146,6 +163,7 @@ impl RequestMutation {
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation whose webhook deliveries the secret signs.")]
         organisation_id: ID,
     ) -> Result<String> {
         let rc = request(ctx)?;

@@ -15,8 +15,11 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 /// number is trimmed. Only keyed hashes are stored.
 #[derive(InputObject)]
 pub struct SubjectIdentifierInput {
+    /// An e-mail address.
     pub email: Option<String>,
+    /// A telephone number, international (`+44 20 7946 0000`) or national.
     pub phone: Option<String>,
+    /// A customer account number.
     pub account_number: Option<String>,
 }
 
@@ -30,9 +33,12 @@ impl From<SubjectIdentifierInput> for Quoted {
     }
 }
 
+/// A data subject to register or extend.
 #[derive(InputObject)]
 pub struct RegisterSubjectInput {
+    /// The identifiers the person quotes.
     pub identifiers: SubjectIdentifierInput,
+    /// The processing activities the subject takes part in.
     pub activity_ids: Vec<ID>,
     /// When the subject's part in these activities started; default today.
     pub linked_on: Option<Date>,
@@ -58,7 +64,7 @@ impl SubjectMutation {
     async fn register_subject(
         &self,
         ctx: &Context<'_>,
-        input: RegisterSubjectInput,
+        #[graphql(desc = "The subject.")] input: RegisterSubjectInput,
     ) -> Result<DataSubject> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
@@ -71,7 +77,7 @@ impl SubjectMutation {
     async fn register_subjects(
         &self,
         ctx: &Context<'_>,
-        inputs: Vec<RegisterSubjectInput>,
+        #[graphql(desc = "The subjects, at most 1,000.")] inputs: Vec<RegisterSubjectInput>,
     ) -> Result<Vec<DataSubject>> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
@@ -92,8 +98,8 @@ impl SubjectMutation {
     async fn unlink_subject(
         &self,
         ctx: &Context<'_>,
-        subject: SubjectIdentifierInput,
-        activity_id: ID,
+        #[graphql(desc = "The identifiers the person quoted.")] subject: SubjectIdentifierInput,
+        #[graphql(desc = "The activity the subject no longer takes part in.")] activity_id: ID,
     ) -> Result<DataSubject> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
@@ -106,7 +112,7 @@ impl SubjectMutation {
     async fn remove_subject(
         &self,
         ctx: &Context<'_>,
-        subject: SubjectIdentifierInput,
+        #[graphql(desc = "The identifiers the person quoted.")] subject: SubjectIdentifierInput,
     ) -> Result<ID> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;

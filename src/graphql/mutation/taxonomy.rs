@@ -9,18 +9,23 @@ use crate::{
 };
 use async_graphql::{Context, InputObject, Object, Result};
 
+/// A data category to add to the taxonomy.
 #[derive(InputObject)]
 pub struct DefineDataCategoryInput {
     /// Dotted code; its parent must exist (`contact.email` needs `contact`).
     pub code: String,
+    /// Its name for people.
     pub name: String,
     /// A special category of Art 9 (inherited from a special parent).
     pub special: Option<bool>,
 }
 
+/// A subject category to add to the taxonomy.
 #[derive(InputObject)]
 pub struct DefineSubjectCategoryInput {
+    /// Its code, e.g. `job_applicant`.
     pub code: String,
+    /// Its name for people.
     pub name: String,
 }
 
@@ -33,7 +38,7 @@ impl TaxonomyMutation {
     async fn define_data_category(
         &self,
         ctx: &Context<'_>,
-        input: DefineDataCategoryInput,
+        #[graphql(desc = "The category.")] input: DefineDataCategoryInput,
     ) -> Result<DataCategory> {
         let rc = request(ctx)?;
         let saved = taxonomy::define_data_category(
@@ -51,7 +56,7 @@ impl TaxonomyMutation {
     async fn define_subject_category(
         &self,
         ctx: &Context<'_>,
-        input: DefineSubjectCategoryInput,
+        #[graphql(desc = "The category.")] input: DefineSubjectCategoryInput,
     ) -> Result<SubjectCategory> {
         let rc = request(ctx)?;
         let saved =

@@ -17,9 +17,16 @@ impl AuditQuery {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only events of records of this table (`organisation`, `data_flow`, ...)."
+        )]
         entity: Option<String>,
-        id: Option<ID>,
+        #[graphql(desc = "Only events of the record with this id.")] id: Option<ID>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;

@@ -27,7 +27,7 @@ impl FlowQuery {
     async fn processing_activity(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The activity's id.")] id: ID,
     ) -> Result<Option<ProcessingActivity>> {
         let rc = request(ctx)?;
         Ok(activities::get(&rc.db, &id).await?.map(ProcessingActivity))
@@ -38,8 +38,12 @@ impl FlowQuery {
     async fn processing_activities(
         &self,
         ctx: &Context<'_>,
-        controller_id: Option<ID>,
+        #[graphql(desc = "Only the activities of this controller.")] controller_id: Option<ID>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<ProcessingActivityConnection> {
         let rc = request(ctx)?;
@@ -54,7 +58,11 @@ impl FlowQuery {
     }
 
     /// One data flow by id, or null.
-    async fn data_flow(&self, ctx: &Context<'_>, id: ID) -> Result<Option<DataFlow>> {
+    async fn data_flow(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The flow's id.")] id: ID,
+    ) -> Result<Option<DataFlow>> {
         let rc = request(ctx)?;
         Ok(flows::get(&rc.db, &id).await?.map(DataFlow))
     }
@@ -64,11 +72,17 @@ impl FlowQuery {
     async fn data_flows(
         &self,
         ctx: &Context<'_>,
-        activity_id: Option<ID>,
-        from_id: Option<ID>,
-        to_id: Option<ID>,
-        mechanism: Option<TransferMechanism>,
+        #[graphql(desc = "Only flows for this processing activity.")] activity_id: Option<ID>,
+        #[graphql(desc = "Only flows from this exporter.")] from_id: Option<ID>,
+        #[graphql(desc = "Only flows to this recipient.")] to_id: Option<ID>,
+        #[graphql(desc = "Only flows relying on this transfer mechanism.")] mechanism: Option<
+            TransferMechanism,
+        >,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<DataFlowConnection> {
         let rc = request(ctx)?;

@@ -10,6 +10,9 @@ mod transfers;
 
 use async_graphql::MergedObject;
 
+/// Reading the register: organisations, activities, flows, the verdict on every transfer, who holds
+/// a person's data, data-subject requests and the audit trail. Every field needs a token; which
+/// roles may run each is the access policy's (others are refused with FORBIDDEN).
 #[derive(MergedObject, Default)]
 pub struct Query(
     organisations::OrganisationQuery,

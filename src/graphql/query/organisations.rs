@@ -20,7 +20,11 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// One organisation by id, or null.
-    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organisation>> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's id.")] id: ID,
+    ) -> Result<Option<Organisation>> {
         let rc = request(ctx)?;
         Ok(organisations::get(&rc.db, &id).await?.map(Organisation))
     }
@@ -30,13 +34,18 @@ impl OrganisationQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        kind: Option<OrganisationKind>,
+        #[graphql(desc = "Only organisations of this kind.")] kind: Option<OrganisationKind>,
+        #[graphql(desc = "Only those established in this country (ISO 3166-1 alpha-2).")]
         country: Option<String>,
-        status: Option<OrganisationStatus>,
+        #[graphql(desc = "Only those with this status.")] status: Option<OrganisationStatus>,
         #[graphql(desc = "Established inside (true) or outside (false) the EEA.")]
         inside_eea: Option<bool>,
         #[graphql(desc = "Case-insensitive part of the name.")] name_contains: Option<String>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<OrganisationConnection> {
         let rc = request(ctx)?;

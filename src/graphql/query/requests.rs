@@ -24,7 +24,7 @@ impl RequestQuery {
     async fn data_subject_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The request's id.")] id: ID,
     ) -> Result<Option<DataSubjectRequest>> {
         let rc = request(ctx)?;
         Ok(read::get(&rc.db, &id).await?.map(DataSubjectRequest))
@@ -35,8 +35,12 @@ impl RequestQuery {
     async fn data_subject_requests(
         &self,
         ctx: &Context<'_>,
-        status: Option<DsrStatus>,
+        #[graphql(desc = "Only requests showing this status today.")] status: Option<DsrStatus>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<DataSubjectRequestConnection> {
         let rc = request(ctx)?;
@@ -54,9 +58,16 @@ impl RequestQuery {
     async fn dsr_tasks(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the tasks of this organisation (for a PROCESSOR, only its own may be given)."
+        )]
         organisation_id: Option<ID>,
-        status: Option<TaskStatus>,
+        #[graphql(desc = "Only tasks with this status.")] status: Option<TaskStatus>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<DsrTaskConnection> {
         let rc = request(ctx)?;

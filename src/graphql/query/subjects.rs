@@ -21,6 +21,7 @@ impl SubjectQuery {
     async fn who_holds(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The identifiers the person quoted; any one that matches finds them.")]
         subject: SubjectIdentifierInput,
     ) -> Result<WhoHolds> {
         let rc = request(ctx)?;

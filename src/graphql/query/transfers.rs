@@ -13,6 +13,7 @@ use crate::{
         types::{
             reference::AdequacyDecision,
             transfer::{ComplianceGaps, TransferAssessment},
+            what_if::WhatIfImpact,
         },
     },
     service::{
@@ -23,29 +24,44 @@ use crate::{
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
 
+/// The exporter's role, which with the recipient's decides the SCC module.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "DomainExporterRole")]
 pub enum ExporterRole {
+    /// The exporter is the controller of the data.
     Controller,
+    /// The exporter processes the data on behalf of a controller.
     Processor,
 }
 
 /// A transfer described by hand; nothing is stored.
 #[derive(InputObject)]
 pub struct AssessTransferInput {
+    /// The exporter's country of establishment (ISO 3166-1 alpha-2).
     pub from_country: String,
+    /// The country the data go to (ISO 3166-1 alpha-2).
     pub destination_country: String,
+    /// The transfer mechanism relied on.
     pub mechanism: TransferMechanism,
+    /// The SCC module, for SCC_2021 and UK_ADDENDUM.
     pub scc_module: Option<SccModule>,
+    /// The Art 49(1) derogation, for DEROGATION.
     pub derogation: Option<Derogation>,
+    /// Whether the importer is certified under the EU-US Data Privacy Framework (or its UK
+    /// Extension).
     pub importer_dpf_certified: Option<bool>,
+    /// When the transfer impact assessment was completed.
     pub tia_completed_on: Option<Date>,
+    /// When the transfer contract (SCCs, IDTA, Addendum) was concluded.
     pub signed_on: Option<Date>,
     /// The date to judge on (default today): a past date answers as the law stood then.
     pub on: Option<Date>,
     /// Default: the regime of `fromCountry` (required when it is outside the EEA and the UK).
     pub regime: Option<Regime>,
+    /// The exporter's role: with `recipientRole`, checks the SCC module.
     pub exporter_role: Option<ExporterRole>,
+    /// The recipient's role: with `exporterRole`, checks the SCC module; a processor needs an Art
+    /// 28 contract.
     pub recipient_role: Option<RecipientRole>,
     /// The Art 28 contract with a processor recipient.
     pub recipient_dpa_signed_on: Option<Date>,
@@ -53,6 +69,31 @@ pub struct AssessTransferInput {
     pub importer_in_adequacy_scope: Option<bool>,
     /// BCR approval, code or certification reference.
     pub evidence: Option<String>,
+    /// The importer is certified to the UK Extension to the EU-US Data Privacy Framework
+    /// (SI 2023/1028), which UK transfers to the US require; `importerDpfCertified` is the EU list.
+    pub importer_dpf_uk_extension: Option<bool>,
+    /// The importer was on the Privacy Shield List (the 2016/1250 decision covered only those).
+    pub importer_privacy_shield_certified: Option<bool>,
+    /// The importer was on the Safe Harbor List (the 2000/520/EC decision covered only those).
+    pub importer_safe_harbor_certified: Option<bool>,
+    /// The importer is subject to PIPEDA (the scope of the Canadian adequacy decision).
+    pub importer_subject_to_pipeda: Option<bool>,
+    /// The importer is a private-sector business operator under the APPI (the scope of the
+    /// Japanese adequacy decision).
+    pub importer_appi_private_sector: Option<bool>,
+    /// The importer is this international organisation (e.g. `EPO`): the transfer is restricted
+    /// wherever its seat, and only a decision about the organisation makes it adequate.
+    pub importer_international_organisation: Option<String>,
+    /// The importer's processing is itself subject to the GDPR of the exporter under Art 3(2):
+    /// the 2021 SCCs are then not the tool (2021/914 recital 7).
+    pub importer_gdpr_art3_2: Option<bool>,
+    /// The group whose binding corporate rules bind the exporter.
+    pub exporter_bcr_group: Option<String>,
+    /// The group whose binding corporate rules bind the importer; BCRs cover one group only.
+    pub importer_bcr_group: Option<String>,
+    /// Whether the transfer is occasional (false: regular or continuing); Art 49 derogations
+    /// cover only occasional transfers.
+    pub occasional: Option<bool>,
 }
 
 /// `on` as given, or today; kept within the dates the reference data can speak to.
@@ -82,7 +123,10 @@ impl TransferQuery {
     async fn transfer_register(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only transfers governed by this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "The date to judge on (default today), from 1995-01-01 to 2100-01-01: a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
         let rc = request(ctx)?;
@@ -98,7 +142,10 @@ impl TransferQuery {
     async fn compliance_gaps(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only transfers governed by this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "The date to judge on (default today), from 1995-01-01 to 2100-01-01: a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<ComplianceGaps> {
         let rc = request(ctx)?;
@@ -116,7 +163,10 @@ impl TransferQuery {
     async fn adequacy_decisions(
         &self,
         ctx: &Context<'_>,
-        regime: Option<Regime>,
+        #[graphql(desc = "Only the decisions of this regime.")] regime: Option<Regime>,
+        #[graphql(
+            desc = "Only the decisions in force on this date; without it, all, ended ones included."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<AdequacyDecision>> {
         let rc = request(ctx)?;
@@ -133,11 +183,58 @@ impl TransferQuery {
             .collect())
     }
 
+    /// What breaks if a transfer mechanism (`mechanism`, e.g. EU_US_DPF, with the adequacy
+    /// decisions it stands for) or one adequacy decision (`decisionId`, e.g. `EU-US-DPF`) stops
+    /// having effect on `endsOn` (the first day without it): every restricted transfer of the
+    /// register with a lawful footing on `on` (default `endsOn`) that would have none, with its
+    /// holder, activity, the data subjects touched, and what could carry it instead.
+    #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
+    async fn what_if(
+        &self,
+        ctx: &Context<'_>,
+        mechanism: Option<TransferMechanism>,
+        decision_id: Option<String>,
+        ends_on: Date,
+        on: Option<Date>,
+    ) -> Result<Vec<WhatIfImpact>> {
+        let rc = request(ctx)?;
+        let ends_on = ends_on.get("endsOn")?;
+        let on = match on {
+            Some(d) => judged_on(Some(&d))?,
+            None => ends_on,
+        };
+        use crate::domain::reference::Hypothesis;
+        let hypothesis = match (mechanism, decision_id) {
+            (Some(m), None) => Hypothesis::Mechanism(m.into()),
+            (None, Some(id)) => {
+                let id = validate::text("decisionId", &id, 100)?;
+                if !rc.reference.adequacy_decisions().iter().any(|d| d.id == id) {
+                    return Err(AppError::bad_input(
+                        "decisionId",
+                        format!("no adequacy decision {id} in the reference data"),
+                    )
+                    .into());
+                }
+                Hypothesis::Decision(id)
+            }
+            _ => {
+                return Err(AppError::bad_input(
+                    "mechanism",
+                    "give either a mechanism or a decisionId, not both",
+                )
+                .into());
+            }
+        };
+        let impacts =
+            transfers::what_if_ends(&rc.db, &rc.reference, &hypothesis, ends_on, on).await?;
+        Ok(impacts.into_iter().map(WhatIfImpact).collect())
+    }
+
     /// What the rules say of a transfer described by hand; nothing is stored.
     async fn assess_transfer(
         &self,
         ctx: &Context<'_>,
-        input: AssessTransferInput,
+        #[graphql(desc = "The transfer to judge.")] input: AssessTransferInput,
     ) -> Result<TransferAssessment> {
         let rc = request(ctx)?;
         let on = judged_on(input.on.as_ref())?;
@@ -156,7 +253,7 @@ impl TransferQuery {
         let mut t = Transfer::new(regime, from, destination, mechanism);
         t.scc_module = input.scc_module.map(Into::into);
         t.derogation = input.derogation.map(Into::into);
-        t.importer_dpf_certified = input.importer_dpf_certified;
+        t.certifications.eu_dpf = input.importer_dpf_certified;
         t.tia_completed_on = date("tiaCompletedOn", input.tia_completed_on.as_ref())?;
         t.signed_on = date("signedOn", input.signed_on.as_ref())?;
         t.exporter_role = input.exporter_role.map(Into::into);
@@ -168,6 +265,22 @@ impl TransferQuery {
         t.importer_in_adequacy_scope = input.importer_in_adequacy_scope;
         t.safeguard_evidence =
             validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
+        t.certifications.uk_extension = input.importer_dpf_uk_extension;
+        t.certifications.privacy_shield = input.importer_privacy_shield_certified;
+        t.certifications.safe_harbor = input.importer_safe_harbor_certified;
+        t.importer_subject_to_pipeda = input.importer_subject_to_pipeda;
+        t.importer_appi_private_sector = input.importer_appi_private_sector;
+        t.importer_international_organisation = validate::optional_text(
+            "importerInternationalOrganisation",
+            input.importer_international_organisation.as_deref(),
+            100,
+        )?;
+        t.importer_subject_to_regime = input.importer_gdpr_art3_2;
+        t.exporter_bcr_group =
+            validate::optional_text("exporterBcrGroup", input.exporter_bcr_group.as_deref(), 200)?;
+        t.importer_bcr_group =
+            validate::optional_text("importerBcrGroup", input.importer_bcr_group.as_deref(), 200)?;
+        t.occasional = input.occasional;
         Ok(TransferAssessment(transfers::what_if(
             &rc.reference,
             &t,

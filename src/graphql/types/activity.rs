@@ -19,16 +19,23 @@ use entity::processing_activity;
 /// A purpose run by a controller.
 pub struct ProcessingActivity(pub processing_activity::Model);
 
+/// A processing activity: a purpose for which a controller processes personal data, with its lawful
+/// basis, the categories of data and of data subjects, and its retention rule (the record of
+/// processing activities, Art 30(1)).
 #[Object]
 impl ProcessingActivity {
+    /// The activity's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its name in the record of processing.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// The controller: the organisation that determines the purposes and means of the processing
+    /// (Art 4(7)).
     async fn controller(&self, ctx: &async_graphql::Context<'_>) -> Result<Organisation> {
         loaders(ctx)?
             .organisations
@@ -40,18 +47,22 @@ impl ProcessingActivity {
             })
     }
 
+    /// The purpose of the processing (Art 5(1)(b), Art 30(1)(b)).
     async fn purpose(&self) -> &str {
         &self.0.purpose
     }
 
+    /// The lawful basis of the processing (Art 6(1)).
     async fn lawful_basis(&self) -> LawfulBasis {
         self.0.lawful_basis.into()
     }
 
+    /// The codes of the categories of personal data processed (Art 30(1)(c)).
     async fn data_categories(&self) -> &[String] {
         &self.0.data_categories.0
     }
 
+    /// The codes of the categories of data subjects (Art 30(1)(c)).
     async fn subject_categories(&self) -> &[String] {
         &self.0.subject_categories.0
     }

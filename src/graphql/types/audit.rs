@@ -7,11 +7,15 @@ use entity::audit_event;
 /// Who did what to which record, when, with the record before and after (JSON).
 pub struct AuditEvent(pub audit_event::Model);
 
+/// One change to the register: who did what to which record, when, with the record before and
+/// after. Append-only, and chained by hash so that a changed or removed event is detected.
 #[Object]
 impl AuditEvent {
+    /// The event's id: its place in the chain.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When the change was made.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -19,6 +23,8 @@ impl AuditEvent {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
+    /// The role of the token that made the change (`ADMIN`, `DPO`, ...), or `OPERATOR` on the command
+    /// line.
     async fn actor_role(&self) -> &str {
         &self.0.actor_role
     }
@@ -30,6 +36,7 @@ impl AuditEvent {
     async fn entity(&self) -> &str {
         &self.0.entity
     }
+    /// The changed record's id.
     async fn record_id(&self) -> &str {
         &self.0.record_id
     }
@@ -45,6 +52,7 @@ impl AuditEvent {
     async fn hash(&self) -> &str {
         &self.0.hash
     }
+    /// The previous event's `hash`: the link that makes the chain tamper-evident.
     async fn prev_hash(&self) -> &str {
         &self.0.prev_hash
     }

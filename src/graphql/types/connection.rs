@@ -6,25 +6,35 @@ use super::{
 use crate::service::page::{Page, encode_cursor};
 use async_graphql::SimpleObject;
 
+/// Where a page stands in the whole list (Relay cursor connections).
 #[derive(SimpleObject)]
 pub struct PageInfo {
+    /// Whether more rows follow this page.
     pub has_next_page: bool,
+    /// The cursor of the page's last row, to pass as `after` for the next page; null when empty.
     pub end_cursor: Option<String>,
 }
 
 /// Declares `<Node>Connection` and `<Node>Edge` for a node type.
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
+        #[doc = concat!("A row of `", stringify!($connection), "`, with its cursor.")]
         #[derive(SimpleObject)]
         pub struct $edge {
+            /// The row.
             pub node: $node,
+            /// An opaque position in the list: pass it as `after` to continue from here.
             pub cursor: String,
         }
 
+        /// A page of rows in the order they were recorded, with the total the filters match.
         #[derive(SimpleObject)]
         pub struct $connection {
+            /// The rows of this page.
             pub edges: Vec<$edge>,
+            /// Whether more follow, and the cursor to continue from.
             pub page_info: PageInfo,
+            /// How many rows the filters match in all pages together.
             pub total_count: i64,
         }
 

@@ -16,11 +16,15 @@ use entity::{dsr_request, dsr_task, dsr_task_event};
 /// A data subject's request, fanned out to one task per organisation holding their data.
 pub struct DataSubjectRequest(pub dsr_request::Model);
 
+/// A data subject's request to exercise a right (Arts 15 to 21), fanned out to one task per
+/// organisation holding their data, due one month after receipt (Art 12(3)).
 #[Object]
 impl DataSubjectRequest {
+    /// The request's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The right exercised.
     async fn kind(&self) -> DsrKind {
         self.0.kind.into()
     }
@@ -28,6 +32,7 @@ impl DataSubjectRequest {
     async fn status(&self) -> Result<DsrStatus> {
         Ok(shown_status(&self.0, Utc::now().date_naive())?.into())
     }
+    /// When the controller received the request: the deadline runs from here.
     async fn received_on(&self) -> Date {
         self.0.received_on.into()
     }
@@ -39,19 +44,24 @@ impl DataSubjectRequest {
     async fn reference(&self) -> &str {
         &self.0.reference
     }
+    /// The further months added by `extendDeadline` (1 or 2, Art 12(3)); null when not extended.
     async fn extension_months(&self) -> Option<i32> {
         self.0.extension_months
     }
+    /// Why the deadline was extended (Art 12(3) allows it for complex or numerous requests).
     async fn extension_reason(&self) -> Option<&str> {
         self.0.extension_reason.as_deref()
     }
-    /// Whether the identifiers given are still kept (sealed); false once the request closed.
+    /// Whether the identifiers given are still kept (sealed); false once the request is completed
+    /// or closed.
     async fn identifiers_kept(&self) -> bool {
         self.0.sealed_identifiers.is_some()
     }
+    /// The name of the token that filed it.
     async fn filed_by(&self) -> &str {
         &self.0.filed_by
     }
+    /// When it was completed or closed; null while it is open.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
@@ -59,6 +69,7 @@ impl DataSubjectRequest {
     async fn closure_reason(&self) -> Option<&str> {
         self.0.closure_reason.as_deref()
     }
+    /// One task per organisation holding the subject's data when the request was filed.
     async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
         let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
         Ok(tasks.unwrap_or_default().into_iter().map(DsrTask).collect())
@@ -68,14 +79,19 @@ impl DataSubjectRequest {
 /// One holder's part of a request. Its id is the `Idempotency-Key` of every delivery attempt.
 pub struct DsrTask(pub dsr_task::Model);
 
+/// One holder's part of a request: delivering it and confirming, with proof, that the holder acted
+/// on it. Its id is the `Idempotency-Key` of every delivery attempt.
 #[Object]
 impl DsrTask {
+    /// The task's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The request it belongs to.
     async fn request_id(&self) -> ID {
         ID(self.0.request_id.to_string())
     }
+    /// The organisation holding the data, which has to act.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Organisation> {
         loaders(ctx)?
             .organisations
@@ -84,9 +100,11 @@ impl DsrTask {
             .map(Organisation)
             .ok_or_else(|| "the task's organisation is missing".into())
     }
+    /// How the request reaches it.
     async fn channel(&self) -> DeliveryChannel {
         self.0.channel.into()
     }
+    /// Where the task stands.
     async fn status(&self) -> TaskStatus {
         self.0.status.into()
     }
@@ -94,9 +112,11 @@ impl DsrTask {
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
+    /// Why the last delivery attempt failed; null after a success.
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// When delivery will be tried again; null when no attempt is due.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
         self.0.next_attempt_at
     }
@@ -109,8 +129,8 @@ impl DsrTask {
     async fn retention_exemption(&self) -> Option<&str> {
         self.0.retention_exemption.as_deref()
     }
-    /// For an erasure: the categories this holder is to erase (Art 17(1)); those of
-    /// `dataCategories` not kept under an exemption. Empty for the other kinds.
+    /// For an erasure: the categories this holder is to erase (Art 17(1)), those of
+    /// `dataCategories` not kept under an exemption. For the other kinds: `dataCategories`.
     async fn erase_categories(&self) -> Vec<String> {
         match (&self.0.erase_categories, &self.0.retention_exemption) {
             (Some(erase), _) => erase.0.clone(),
@@ -131,6 +151,7 @@ impl DsrTask {
             .map(RestrictedCategories)
             .collect()
     }
+    /// Why the task was confirmed EXEMPT, as the confirmer gave it.
     async fn exemption_reason(&self) -> Option<&str> {
         self.0.exemption_reason.as_deref()
     }
@@ -138,9 +159,11 @@ impl DsrTask {
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }
+    /// The name of the token that confirmed it.
     async fn confirmed_by(&self) -> Option<&str> {
         self.0.confirmed_by.as_deref()
     }
+    /// When it was confirmed.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.confirmed_at
     }
@@ -158,11 +181,14 @@ impl DsrTask {
 /// One transition of a task.
 pub struct DsrTaskEvent(pub dsr_task_event::Model);
 
+/// One transition of a task: part of the proof that a request was carried out.
 #[Object]
 impl DsrTaskEvent {
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
+    /// Who made it: a token's name, or `delivery-worker` for a delivery attempt.
     async fn actor(&self) -> &str {
         &self.0.actor
     }
@@ -171,12 +197,15 @@ impl DsrTaskEvent {
     async fn previous_status(&self) -> Option<TaskStatus> {
         self.0.from_status.map(Into::into)
     }
+    /// The status after.
     async fn to_status(&self) -> TaskStatus {
         self.0.to_status.into()
     }
+    /// What happened (a delivery attempt's result, an outcome).
     async fn detail(&self) -> Option<&str> {
         self.0.detail.as_deref()
     }
+    /// The evidence given with a confirmation.
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }

@@ -30,12 +30,18 @@ async fn organisation(ctx: &Context<'_>, id: i64) -> Result<Organisation> {
         .ok_or_else(|| AppError::not_found(format!("organisation {id}")).into())
 }
 
+/// A disclosure of categories of personal data, for a processing activity, from one organisation
+/// (the exporter) to another (the recipient), in a recipient role. Where the recipient or its
+/// locations are outside the exporter's area, the flow makes restricted transfers, each judged in
+/// `transfers`.
 #[Object]
 impl DataFlow {
+    /// The flow's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The processing activity the data are disclosed for.
     async fn activity(&self, ctx: &Context<'_>) -> Result<ProcessingActivity> {
         loaders(ctx)?
             .activities
@@ -57,10 +63,12 @@ impl DataFlow {
         organisation(ctx, self.0.to_id).await
     }
 
+    /// The role in which the recipient receives the data.
     async fn recipient_role(&self) -> RecipientRole {
         self.0.recipient_role.into()
     }
 
+    /// The codes of the categories of data disclosed.
     async fn data_categories(&self) -> &[String] {
         &self.0.data_categories.0
     }
@@ -73,22 +81,28 @@ impl DataFlow {
         }
     }
 
+    /// The transfer mechanism relied on (NONE when none is recorded).
     async fn mechanism(&self) -> TransferMechanism {
         self.0.mechanism.into()
     }
 
+    /// The module of the standard contractual clauses, for SCC_2021 and UK_ADDENDUM.
     async fn scc_module(&self) -> Option<SccModule> {
         self.0.scc_module.map(Into::into)
     }
 
+    /// The Art 49(1) derogation relied on, for DEROGATION.
     async fn derogation(&self) -> Option<Derogation> {
         self.0.derogation.map(Into::into)
     }
 
+    /// When the transfer impact assessment (UK: transfer risk assessment) was completed, as Schrems
+    /// II requires for Art 46 tools.
     async fn tia_completed_on(&self) -> Option<Date> {
         self.0.tia_completed_on.map(Date::from)
     }
 
+    /// When the transfer contract (SCCs, IDTA, Addendum) was concluded.
     async fn signed_on(&self) -> Option<Date> {
         self.0.signed_on.map(Date::from)
     }
@@ -141,6 +155,9 @@ impl DataFlow {
     async fn transfers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
         let on = date_or_today("on", on.as_ref())?;

@@ -10,3 +10,4 @@ pub mod organisation;
 pub mod reference;
 pub mod subject;
 pub mod transfer;
+pub mod what_if;

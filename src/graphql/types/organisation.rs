@@ -26,20 +26,26 @@ fn inside_eea(ctx: &async_graphql::Context<'_>, country: &str) -> Result<bool> {
         .is_some_and(|c| reference.in_area(vocab::Regime::EuGdpr, c, Utc::now().date_naive())))
 }
 
+/// A legal entity of the group, or one the group discloses personal data to (a supplier, a
+/// sub-contractor, another controller).
 #[Object]
 impl Organisation {
+    /// The organisation's id in the register.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its legal name.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What it is to the group.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
 
+    /// Where the relationship stands; an OFFBOARDED organisation receives no new flows.
     async fn status(&self) -> OrganisationStatus {
         self.0.status.into()
     }
@@ -49,6 +55,7 @@ impl Organisation {
         &self.0.country
     }
 
+    /// Its number in its country's register of companies (e.g. Companies House).
     async fn company_number(&self) -> Option<&str> {
         self.0.company_number.as_deref()
     }
@@ -65,10 +72,13 @@ impl Organisation {
         }
     }
 
+    /// Its privacy contact (data protection officer or team): data-subject requests are e-mailed
+    /// here when it has no webhook.
     async fn privacy_contact_email(&self) -> Option<&str> {
         self.0.privacy_contact_email.as_deref()
     }
 
+    /// Where data-subject requests are delivered as signed HTTP POSTs.
     async fn erasure_webhook_url(&self) -> Option<&str> {
         self.0.erasure_webhook_url.as_deref()
     }
@@ -103,10 +113,12 @@ impl Organisation {
         Ok(rows.into_iter().map(Location).collect())
     }
 
+    /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When its record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -116,7 +128,11 @@ impl Organisation {
     async fn history(
         &self,
         ctx: &async_graphql::Context<'_>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;
@@ -131,21 +147,28 @@ impl Organisation {
 /// A place where an organisation holds or reaches data; transfers are decided by these.
 pub struct Location(pub location::Model);
 
+/// A place where an organisation stores, processes or remotely accesses data. Transfers are decided
+/// by locations, not head offices: a UK supplier whose support staff read data from India makes a
+/// transfer to India.
 #[Object]
 impl Location {
+    /// The location's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// Its country (ISO 3166-1 alpha-2).
     async fn country(&self) -> &str {
         &self.0.country
     }
 
+    /// What the organisation does with data there.
     #[graphql(name = "use")]
     async fn usage(&self) -> LocationUse {
         self.0.usage.into()
     }
 
+    /// In the EEA, by the reference data on today's date.
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
         inside_eea(ctx, &self.0.country)
     }

@@ -36,8 +36,11 @@ impl DataSubject {
     }
 }
 
+/// A person the register knows only by keyed hashes of the identifiers they quote and by the
+/// processing activities they take part in: nothing that identifies them is stored in the clear.
 #[Object]
 impl DataSubject {
+    /// The subject's id in the register (identifies no one outside it).
     async fn id(&self) -> ID {
         ID(self.id.to_string())
     }
@@ -71,6 +74,8 @@ fn organisations(answer: &Answer, ids: &[i64]) -> Vec<Organisation> {
         .collect()
 }
 
+/// The answer to "who holds this person's data?": every organisation holding it, the chain by which
+/// it got there, and the transfers on the way.
 #[Object]
 impl WhoHolds {
     /// The subject the identifiers match; null when none does.
@@ -149,8 +154,11 @@ impl Holding {
     }
 }
 
+/// One organisation holding a subject's data: in what role, which categories, in which countries,
+/// and how the data got there.
 #[Object]
 impl Holding {
+    /// The organisation.
     async fn organisation(&self) -> Result<Organisation> {
         Ok(Organisation(self.organisation_model()?.clone()))
     }
@@ -291,6 +299,9 @@ impl HoldingRoute {
     async fn transfers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
         let on = date_or_today("on", on.as_ref())?;

@@ -39,21 +39,27 @@ impl From<Verify> for VerificationLevel {
     }
 }
 
+/// A problem found with a transfer or a flow.
 #[derive(SimpleObject)]
 pub struct TransferProblem {
+    /// What kind of problem it is.
     pub code: ProblemCode,
+    /// What is wrong, in words a DPO can act on.
     pub message: String,
 }
 
 /// The legal act a verdict rests on, from the reference data.
 pub struct LegalInstrument(pub InstrumentRef);
 
+/// The legal act a verdict rests on (an adequacy decision, the clauses, the article of the
+/// derogation), from the reference data.
 #[Object]
 impl LegalInstrument {
     /// The entry's id in `reference/transfer_law.json`.
     async fn id(&self) -> &str {
         &self.0.id
     }
+    /// Its short name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -61,9 +67,11 @@ impl LegalInstrument {
     async fn instrument(&self) -> &str {
         &self.0.instrument
     }
+    /// The article relied on (e.g. GDPR Art 46(2)(c)).
     async fn article(&self) -> &str {
         &self.0.article
     }
+    /// The first day transfers could rely on it.
     async fn effective_from(&self) -> Date {
         self.0.effective_from.into()
     }
@@ -71,11 +79,14 @@ impl LegalInstrument {
     async fn effective_to(&self) -> Option<Date> {
         self.0.effective_to.map(Date::from)
     }
+    /// How well this entry was verified when the reference data were prepared.
     async fn verification(&self) -> VerificationLevel {
         self.0.verify.into()
     }
 }
 
+/// The verdict on one transfer (a flow towards one destination country) on a date: not restricted,
+/// adequate, safeguarded, a derogation, or non-compliant with its problems.
 #[Object]
 impl TransferAssessment {
     /// The flow assessed; null for a what-if.
@@ -85,6 +96,8 @@ impl TransferAssessment {
             None => Ok(None),
         }
     }
+    /// The regime whose Chapter V governs the transfer: that of the exporter's area, or for an
+    /// exporter outside both areas that of the data's origin up the chain.
     async fn regime(&self) -> Regime {
         self.0.regime.into()
     }
@@ -92,15 +105,21 @@ impl TransferAssessment {
     async fn from_country(&self) -> &str {
         &self.0.from_country
     }
+    /// The country the data go to: the recipient's country of establishment or one of its
+    /// locations.
     async fn destination_country(&self) -> &str {
         &self.0.destination
     }
+    /// The mechanism recorded on the flow (or given for a what-if).
     async fn mechanism(&self) -> TransferMechanism {
         self.0.mechanism.into()
     }
+    /// The verdict.
     async fn status(&self) -> VerdictStatus {
         self.0.verdict.status.into()
     }
+    /// What is wrong. A NON_COMPLIANT verdict has at least one problem; an ADEQUATE one may list
+    /// a dead mechanism still named on the record, to be updated.
     async fn problems(&self) -> Vec<TransferProblem> {
         self.0
             .verdict
@@ -118,6 +137,7 @@ impl TransferAssessment {
             .0
             .explanation(&crate::graphql::context::request(ctx)?.reference))
     }
+    /// The legal act the verdict rests on; null when there is none.
     async fn instrument(&self) -> Option<LegalInstrument> {
         self.0.verdict.instrument.clone().map(LegalInstrument)
     }
@@ -130,12 +150,14 @@ impl TransferAssessment {
 /// Every problem of the register, grouped by code, for the DPO's dashboard.
 pub struct ComplianceGaps(pub Gaps);
 
+/// Every problem of the register on a date, grouped by problem code: the DPO's list of work.
 #[Object]
 impl ComplianceGaps {
     /// Assessments looked at: the restricted transfers, and flows with a problem of their own.
     async fn assessed(&self) -> i64 {
         i64::try_from(self.0.assessed).unwrap_or(i64::MAX)
     }
+    /// Assessments with at least one problem.
     async fn non_compliant(&self) -> i64 {
         i64::try_from(self.0.non_compliant).unwrap_or(i64::MAX)
     }
@@ -147,14 +169,18 @@ impl ComplianceGaps {
 
 pub struct GapGroup(pub ServiceGapGroup);
 
+/// The assessments that share one problem code.
 #[Object]
 impl GapGroup {
+    /// The problem.
     async fn code(&self) -> ProblemCode {
         self.0.code.into()
     }
+    /// How many assessments have it.
     async fn count(&self) -> i64 {
         i64::try_from(self.0.assessments.len()).unwrap_or(i64::MAX)
     }
+    /// The assessments that have it.
     async fn assessments(&self) -> Vec<TransferAssessment> {
         self.0
             .assessments

@@ -120,7 +120,7 @@ fn a_us_importer_is_adequate_only_when_certified() {
     ] {
         for certified in [Some(false), None] {
             let mut t = complete(regime, mechanism, "US", TODAY);
-            t.importer_dpf_certified = certified;
+            t.certifications = crate::domain::transfer::Certifications::all(certified);
             let v = check(&t, TODAY);
             assert_eq!(
                 v.status,
@@ -139,12 +139,12 @@ fn a_us_importer_is_adequate_only_when_certified() {
     }
     // Without certification, SCCs carry the transfer instead; with none, both gaps are named.
     let mut t = complete(EU, M::Scc2021, "US", TODAY);
-    t.importer_dpf_certified = Some(false);
+    t.certifications.eu_dpf = Some(false);
     let v = check(&t, TODAY);
     assert_eq!(v.status, VerdictStatus::Safeguarded);
     assert!(v.explanation.contains("does not reach this importer"));
     let mut t = complete(EU, M::None, "US", TODAY);
-    t.importer_dpf_certified = None;
+    t.certifications.eu_dpf = None;
     let codes: Vec<_> = check(&t, TODAY).problems.iter().map(|p| p.code).collect();
     assert_eq!(codes, [NotCertified, MissingSafeguard]);
 }
@@ -165,7 +165,7 @@ fn an_importer_outside_a_partial_decision_needs_another_tool() {
     assert_eq!(v.status, VerdictStatus::Adequate);
     assert!(
         v.explanation
-            .contains("confirm that the importer is within that scope")
+            .contains("confirm that the importer is a private-sector business operator")
     );
 }
 

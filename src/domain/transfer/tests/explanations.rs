@@ -1,5 +1,5 @@
 //! The paragraph a DPO pastes into a report: what applies, why, since when, under which act
-//! (name and number), what to fix, and which facts are only tagged M or U.
+//! (name and number), what to fix, and which facts are not confirmed against the official text.
 
 use super::{check, complete};
 use crate::domain::vocab::{
@@ -28,7 +28,7 @@ fn an_scc_transfer_names_the_decision_its_start_the_module_and_the_tia() {
             "since 2021-06-27",
             "C2P (Module 2)",
             "completed on 2026-11-24",
-            "Status on 2026-11-24: SAFEGUARDED",
+            "Conclusion on 2026-11-24: carried by an appropriate safeguard (SAFEGUARDED)",
         ],
     );
     let instrument = v.instrument.map(|i| (i.id, i.effective_from.to_string()));
@@ -46,8 +46,8 @@ fn an_adequate_transfer_names_the_decision_its_dates_and_its_scope() {
         &[
             "Japan",
             "Implementing Decision (EU) 2019/419",
-            "from 2019-01-23",
-            "private sector only",
+            "since 2019-01-23",
+            "covers only the private sector",
             "No transfer impact assessment is needed",
             "ADEQUATE",
         ],
@@ -57,10 +57,10 @@ fn an_adequate_transfer_names_the_decision_its_dates_and_its_scope() {
         &v.explanation,
         &[
             "2023/1795",
-            "from 2023-07-10",
+            "since 2023-07-10",
             "at risk",
             "C-703/25 P",
-            "recorded as certified",
+            "recorded as on the Data Privacy Framework List",
         ],
     );
     let v = check(&complete(EU, M::Scc2021, "CH", TODAY), TODAY);
@@ -68,39 +68,47 @@ fn an_adequate_transfer_names_the_decision_its_dates_and_its_scope() {
         &v.explanation,
         &[
             "2000/518/EC",
-            "SCC_2021 is not needed while the decision applies",
+            "The standard contractual clauses of 2021 on record are not needed while the decision applies",
         ],
     );
 }
 
 #[test]
-fn facts_tagged_m_or_u_are_marked_unverified() {
+fn facts_not_confirmed_against_the_official_text_are_marked_in_plain_words() {
     let v = check(&complete(EU, M::Adequacy, "GB", TODAY), TODAY);
     assert!(v.relies_on_unverified_fact());
     says(
         &v.explanation,
         &[
-            "until 2031-12-27",
-            "Unverified:",
-            "tagged U",
-            "Source note",
-            "number, exact start",
+            "its last day being 2031-12-26",
+            "Not confirmed: Commission Implementing Decision of 19 December 2025",
+            "could not be confirmed from any source",
+            "the decision's number and the exact day it took effect could not be confirmed",
+            "sources differ on whether 2031-12-27 itself was covered",
         ],
     );
     let v = check(&complete(UK, M::None, "FO", TODAY), TODAY);
     assert_eq!(v.status, VerdictStatus::Adequate);
     says(
         &v.explanation,
-        &["Faroe Islands", "Unverified:", "tagged U"],
+        &[
+            "Faroe Islands",
+            "Not confirmed:",
+            "secondary sources disagree",
+        ],
     );
     let v = check(&complete(UK, M::UkIdta, "IN", TODAY), TODAY);
     says(
         &v.explanation,
-        &["Unverified: the date from which a transfer risk assessment"],
+        &["Not confirmed: the date from which a transfer risk assessment"],
     );
     let v = check(&complete(EU, M::Adequacy, "CH", TODAY), TODAY);
     assert!(!v.relies_on_unverified_fact());
-    assert!(!v.explanation.contains("Unverified"), "{}", v.explanation);
+    assert!(
+        !v.explanation.contains("Not confirmed"),
+        "{}",
+        v.explanation
+    );
 }
 
 #[test]
@@ -125,7 +133,7 @@ fn a_dead_mechanism_names_the_judgment_and_the_date() {
         &[
             "Directive 95/46/EC",
             "2000/520/EC",
-            "from 2000-07-26 until 2015-10-06",
+            "applicable from 2000-07-26, its last day being 2015-10-05",
             "ADEQUATE",
         ],
     );

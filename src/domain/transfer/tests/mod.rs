@@ -1,10 +1,12 @@
 //! Tests of the transfer rules: tables of dates around every cut-off, then one concern per file.
 
 mod cases;
+mod chapter_v;
 mod explanations;
 mod table;
+mod wording;
 
-use super::{ExporterRole, Transfer, Verdict, assess, assess_brief};
+use super::{Certifications, ExporterRole, Transfer, Verdict, assess, assess_brief};
 use crate::domain::{
     country::CountryCode,
     reference::LegalReference,
@@ -25,7 +27,8 @@ fn cc(s: &str) -> CountryCode {
 }
 
 /// What a careful DPO records: roles, a fitting module, a TIA and a DPA done on the day, the
-/// importer certified, evidence of approval, and a derogation named. Tests remove what they test.
+/// importer on every certification list, both parties in the same BCR group, evidence of
+/// approval, a derogation named and the flow occasional. Tests remove what they test.
 fn complete(regime: Regime, mechanism: TransferMechanism, destination: &str, on: &str) -> Transfer {
     let exporter = match regime {
         Regime::EuGdpr => "DE",
@@ -37,7 +40,10 @@ fn complete(regime: Regime, mechanism: TransferMechanism, destination: &str, on:
         scc_module: Some(SccModule::C2p),
         derogation: Some(Derogation::LegalClaims),
         tia_completed_on: Some(day(on)),
-        importer_dpf_certified: Some(true),
+        certifications: Certifications::all(Some(true)),
+        exporter_bcr_group: Some("Example Group".into()),
+        importer_bcr_group: Some("Example Group".into()),
+        occasional: Some(true),
         recipient_dpa_signed_on: Some(day(on)),
         safeguard_evidence: Some("approved by the lead supervisory authority, ref. 2023-17".into()),
         ..Transfer::new(regime, cc(exporter), cc(destination), mechanism)
