@@ -270,7 +270,7 @@ impl FlowMutation {
     async fn update_data_flow(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDataFlowInput,
+        #[graphql(desc = "The flow and the fields to correct.")] input: UpdateDataFlowInput,
     ) -> Result<DataFlow> {
         let rc = request(ctx)?;
         let patch = FlowPatch {
@@ -294,7 +294,11 @@ impl FlowMutation {
     /// Ends a running flow, and the running flows that continue it. It keeps its history and its
     /// past verdicts; its recipient is still shown as holding the data until
     /// `recordDataReturned`.
-    async fn end_data_flow(&self, ctx: &Context<'_>, input: EndDataFlowInput) -> Result<DataFlow> {
+    async fn end_data_flow(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The flow, the day it ended and why.")] input: EndDataFlowInput,
+    ) -> Result<DataFlow> {
         let rc = request(ctx)?;
         let ended_on = date("endedOn", input.ended_on.as_ref())?;
         Ok(DataFlow(
@@ -307,6 +311,7 @@ impl FlowMutation {
     async fn record_data_returned(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The ended flow, the day and the evidence.")]
         input: RecordDataReturnedInput,
     ) -> Result<DataFlow> {
         let rc = request(ctx)?;
@@ -328,6 +333,7 @@ impl FlowMutation {
     async fn update_processing_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The activity and the fields to correct.")]
         input: UpdateProcessingActivityInput,
     ) -> Result<ProcessingActivity> {
         let rc = request(ctx)?;
@@ -350,6 +356,7 @@ impl FlowMutation {
     async fn end_processing_activity(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The activity, the day it ended and why.")]
         input: EndProcessingActivityInput,
     ) -> Result<ProcessingActivity> {
         let rc = request(ctx)?;

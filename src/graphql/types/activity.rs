@@ -92,8 +92,9 @@ impl ProcessingActivity {
     async fn history(
         &self,
         ctx: &async_graphql::Context<'_>,
+        #[graphql(desc = "At most this many events (default and cap: the page size limit).")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The cursor after which to continue.")] after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;
         policy::require(

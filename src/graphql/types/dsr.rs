@@ -214,6 +214,8 @@ impl DsrTaskEvent {
 /// Categories kept under restriction rather than erased, and why.
 pub struct RestrictedCategories(pub entity::Restriction);
 
+/// Categories kept under restriction (stored, not used; Art 18) rather than erased, because an
+/// activity they are held for is exempt from erasure (Art 17(3)(b) or (e)), with the legal reason.
 #[Object]
 impl RestrictedCategories {
     /// The categories kept (stored, not used) rather than erased.

@@ -139,8 +139,9 @@ impl DataFlow {
     async fn history(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "At most this many events (default and cap: the page size limit).")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The cursor after which to continue.")] after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let rc = request(ctx)?;
         policy::require(&rc.auth, "DataFlow.history", policy::AUDIT_READERS)?;

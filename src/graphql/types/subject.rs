@@ -210,7 +210,7 @@ impl Holding {
     async fn transfers(
         &self,
         ctx: &Context<'_>,
-        on: Option<Date>,
+        #[graphql(desc = "The day the law is applied (default today).")] on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
         let on = date_or_today("on", on.as_ref())?;
         Ok(self
@@ -223,7 +223,11 @@ impl Holding {
 
     /// Whether any of `transfers` is NON_COMPLIANT on `on` (default today): the data reached
     /// this holder, by at least one chain, through a transfer without a valid Chapter V footing.
-    async fn any_non_compliant(&self, ctx: &Context<'_>, on: Option<Date>) -> Result<bool> {
+    async fn any_non_compliant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day the law is applied (default today).")] on: Option<Date>,
+    ) -> Result<bool> {
         let on = date_or_today("on", on.as_ref())?;
         Ok(self
             .assessments(ctx, on)
@@ -272,11 +276,14 @@ impl Holding {
 }
 
 /// One chain of flows by which a holder received a subject's data.
+#[derive(Clone)]
 pub struct HoldingRoute {
     answer: Arc<Answer>,
     route: Route,
 }
 
+/// One chain of flows by which a holder received a subject's data: the organisations from the
+/// controller to the holder and the flows between them.
 #[Object]
 impl HoldingRoute {
     /// The organisations from the controller to the holder, both included.
