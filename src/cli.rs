@@ -46,6 +46,36 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Load the demonstration register (a fictional hosting group); a second run adds nothing.
+    Demo,
+    /// Import a spreadsheet (.csv or .xlsx, by extension): all rows or none.
+    Import(crate::service::import::cli::ImportArgs),
+    /// Export the record of processing, the transfers, the gaps or a table of the register.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    pub kind: crate::service::export::ExportKind,
+    /// csv, json or xlsx (default: the output file's extension, else csv).
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<crate::service::export::Format>,
+    /// Where to write (default: standard output).
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+    /// The date the transfer verdicts are given for (YYYY-MM-DD, default today).
+    #[arg(long)]
+    pub on: Option<chrono::NaiveDate>,
+    /// With `ropa`: the processor (organisation id) whose Art 30(2) record is wanted.
+    #[arg(long)]
+    pub processor: Option<i64>,
+}
+
+fn parse_format(s: &str) -> Result<crate::service::export::Format, String> {
+    crate::service::export::Format::parse(s)
+        .ok_or_else(|| format!("unknown format {s:?}: csv, json or xlsx"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +145,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("imported {n} subjects");
         }
+        Command::Demo => {
+            let state = AppState::new(cli.config).await?;
+            let keys = crate::service::subjects::SubjectKeys::new(
+                &state.secret,
+                state.config.phone_default_country,
+            );
+            let outcome = crate::service::demo::load(&state.db, &keys, &state.dsr)
+                .await
+                .map_err(app_error)?;
+            println!("{outcome}");
+        }
+        Command::Import(args) => {
+            let state = AppState::new(cli.config).await?;
+            return crate::service::import::cli::run(&state, args).await;
+        }
+        Command::Export(args) => export(cli.config, args).await?,
         Command::Audit(AuditCommand::Verify) => {
             let db = db::connect(&cli.config).await?;
             return match audit::verify(&db).await.map_err(AppError::into_cli)? {
@@ -133,6 +179,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
+    use crate::service::export::{self, ExportOptions, Format};
+    use std::io::Write;
+    let state = AppState::new(config).await?;
+    let format = args
+        .format
+        .or_else(|| {
+            args.output
+                .as_ref()
+                .and_then(|p| p.extension())
+                .and_then(|e| Format::parse(&e.to_string_lossy()))
+        })
+        .unwrap_or(Format::Csv);
+    let options = ExportOptions {
+        on: args.on.unwrap_or_else(|| Utc::now().date_naive()),
+        processor: args.processor,
+    };
+    let table = export::build(&state.db, &state.reference, args.kind, options)
+        .await
+        .map_err(app_error)?;
+    let bytes = table.to_bytes(format)?;
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+/// A service error for the terminal: an input error with its field, a fault with its cause.
+pub(crate) fn app_error(err: crate::error::AppError) -> anyhow::Error {
+    match err {
+        crate::error::AppError::BadInput { field, message } => {
+            anyhow::anyhow!("{field}: {message}")
+        }
+        crate::error::AppError::Internal(source) => source,
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {

@@ -18,6 +18,7 @@ use axum::{
     response::{Html, IntoResponse},
     routing::get,
 };
+mod exports;
 mod ws;
 
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
+        .route("/exports/{file}", get(exports::export))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -115,7 +117,7 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Reads `Authorization: Bearer <token>`; no header is anonymous; a repeated header, another
 /// scheme, or an unknown, revoked or expired token is rejected.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
     if headers.get(AUTHORIZATION).is_none() {
         return Ok(Auth::Anonymous);
     }

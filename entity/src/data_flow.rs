@@ -36,6 +36,9 @@ pub struct Model {
     /// (Art 28(3)(g)); until then an ended flow's recipient still holds the data.
     pub returned_on: Option<Date>,
     pub return_evidence: Option<String>,
+    /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
+    #[sea_orm(column_name = "ref")]
+    pub reference: Option<String>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

@@ -40,6 +40,11 @@ pub struct Model {
     pub bcr_group: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
+    #[sea_orm(column_name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures (Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

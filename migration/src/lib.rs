@@ -9,6 +9,7 @@ mod m20261125_000003_requests;
 mod m20261125_000004_request_closure;
 mod m20261125_000005_audit_append_only;
 mod m20261127_000001_chapter_v;
+mod m20261127_000002_sheets;
 mod m20261127_000004_corrections;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_request_closure::Migration),
             Box::new(m20261125_000005_audit_append_only::Migration),
             Box::new(m20261127_000001_chapter_v::Migration),
+            Box::new(m20261127_000002_sheets::Migration),
             Box::new(m20261127_000004_corrections::Migration),
         ]
     }

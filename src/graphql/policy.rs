@@ -64,7 +64,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "endProcessingActivity"
             | "defineDataCategory"
             | "defineSubjectCategory"
-            | "rotateWebhookSecret",
+            | "rotateWebhookSecret"
+            | "importRecords",
         ) => REGISTRARS,
         (
             "Mutation",
@@ -113,6 +114,9 @@ pub fn require(auth: &Auth, field: &str, roles: &[Role]) -> Result<(), crate::er
         ))),
     }
 }
+
+/// Who may download the exports (`/exports/...`): those who may read the register.
+pub const EXPORT_READERS: &[Role] = READERS;
 
 /// Who may read the audit trail (and `Organisation.history`).
 pub const AUDIT_READERS: &[Role] = PRIVACY_READERS;

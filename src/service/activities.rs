@@ -26,6 +26,10 @@ pub struct NewActivity {
     pub subject_categories: Vec<String>,
     pub retention: String,
     pub retention_months: Option<i32>,
+    /// The user's own key (a spreadsheet's `ref`).
+    pub reference: Option<String>,
+    /// Art 30(1)(g): a general description of the security measures.
+    pub security_measures: Option<String>,
 }
 
 /// A correction of an activity: `None` leaves a field alone, `Some(None)` clears it. The
@@ -56,28 +60,56 @@ pub async fn register(
     actor: &Actor,
     input: NewActivity,
 ) -> AppResult<processing_activity::Model> {
+    let txn = db.begin().await?;
+    let saved = register_in(&txn, actor, input).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`register`], inside the caller's transaction (imports, the demonstration register).
+pub async fn register_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewActivity,
+) -> AppResult<processing_activity::Model> {
     let name = validate::text("name", &input.name, 200)?;
     let controller_id = validate::id("controllerId", &input.controller_id)?;
     let purpose = validate::text("purpose", &input.purpose, MAX_TEXT)?;
     let retention = validate::text("retention", &input.retention, MAX_TEXT)?;
     check_retention_months(input.retention_months)?;
-    let txn = db.begin().await?;
-    let controller = organisations::find(&txn, controller_id, "controllerId").await?;
+    let reference = validate::reference("ref", input.reference.as_deref())?;
+    let security_measures = validate::optional_text(
+        "securityMeasures",
+        input.security_measures.as_deref(),
+        validate::MAX_LONG_TEXT,
+    )?;
+    let controller = organisations::find(txn, controller_id, "controllerId").await?;
     if controller.status == OrganisationStatus::Offboarded {
         return Err(AppError::bad_input(
             "controllerId",
             "the controller is offboarded",
         ));
     }
+    if let Some(reference) = &reference
+        && let Some(other) = by_reference(txn, reference).await?
+    {
+        return Err(AppError::bad_input(
+            "ref",
+            format!(
+                "ref {reference:?} is already used by processing activity {}",
+                other.id
+            ),
+        ));
+    }
     let data = taxonomy::known_codes(
-        &txn,
+        txn,
         Taxonomy::Data,
         "dataCategories",
         &input.data_categories,
     )
     .await?;
     let subjects = taxonomy::known_codes(
-        &txn,
+        txn,
         Taxonomy::Subject,
         "subjectCategories",
         &input.subject_categories,
@@ -92,13 +124,15 @@ pub async fn register(
         subject_categories: Set(Codes(subjects)),
         retention: Set(retention),
         retention_months: Set(input.retention_months),
+        reference: Set(reference),
+        security_measures: Set(security_measures),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created(
             "registerProcessingActivity",
@@ -108,7 +142,6 @@ pub async fn register(
         )?,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -280,6 +313,17 @@ pub async fn end(
     .await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// The activity whose user key is `reference`, if any.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<processing_activity::Model>> {
+    Ok(processing_activity::Entity::find()
+        .filter(processing_activity::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
 }
 
 /// The activity with `id`, or `BAD_USER_INPUT` on `field`.

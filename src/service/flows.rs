@@ -40,6 +40,8 @@ pub struct NewFlow {
     pub occasional: Option<bool>,
     /// A safeguard per destination country where it differs from the flow's own.
     pub transfer_safeguards: Vec<DestinationSafeguard>,
+    /// The user's own key (a spreadsheet's `ref`).
+    pub reference: Option<String>,
 }
 
 /// The transfer tool recorded for one destination of a flow (a recipient storing in Japan under
@@ -245,6 +247,18 @@ pub async fn record(
     actor: &Actor,
     input: NewFlow,
 ) -> AppResult<data_flow::Model> {
+    let txn = db.begin().await?;
+    let saved = record_in(&txn, actor, input).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`record`], inside the caller's transaction (imports, the demonstration register).
+pub async fn record_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewFlow,
+) -> AppResult<data_flow::Model> {
     let activity_id = validate::id("activityId", &input.activity_id)?;
     let from_id = validate::id("fromId", &input.from_id)?;
     let to_id = validate::id("toId", &input.to_id)?;
@@ -266,11 +280,22 @@ pub async fn record(
         ));
     }
 
-    let txn = db.begin().await?;
-    let activity = activities::find(&txn, activity_id, "activityId").await?;
+    let reference = validate::reference("ref", input.reference.as_deref())?;
+    if let Some(reference) = &reference
+        && let Some(other) = by_reference(txn, reference).await?
+    {
+        return Err(AppError::bad_input(
+            "ref",
+            format!(
+                "ref {reference:?} is already used by data flow {}",
+                other.id
+            ),
+        ));
+    }
+    let activity = activities::find(txn, activity_id, "activityId").await?;
     check_activity_runs(&activity, "activityId")?;
-    organisations::find(&txn, from_id, "fromId").await?;
-    let recipient = organisations::find(&txn, to_id, "toId").await?;
+    organisations::find(txn, from_id, "fromId").await?;
+    let recipient = organisations::find(txn, to_id, "toId").await?;
     if recipient.status == OrganisationStatus::Offboarded {
         return Err(AppError::bad_input(
             "toId",
@@ -278,14 +303,14 @@ pub async fn record(
         ));
     }
     let categories = taxonomy::known_codes(
-        &txn,
+        txn,
         Taxonomy::Data,
         "dataCategories",
         &input.data_categories,
     )
     .await?;
     let continued = match continues {
-        Some(previous_id) => Some(continued_flow(&txn, previous_id, activity_id).await?),
+        Some(previous_id) => Some(continued_flow(txn, previous_id, activity_id).await?),
         None => None,
     };
     let expected_from = continued
@@ -319,18 +344,18 @@ pub async fn record(
         evidence: Set(evidence),
         occasional: Set(input.occasional),
         transfer_safeguards: Set(safeguards),
+        reference: Set(reference),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("recordDataFlow", "data_flow", saved.id, &saved)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -446,6 +471,17 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// The flow whose user key is `reference`, if any.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<data_flow::Model>> {
+    Ok(data_flow::Entity::find()
+        .filter(data_flow::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i64, field: &str) -> AppResult<data_flow::Model> {

@@ -20,29 +20,41 @@ pub async fn add_location(
     country: &str,
     usage: LocationUse,
 ) -> AppResult<location::Model> {
+    let txn = db.begin().await?;
+    let saved = add_location_in(&txn, actor, organisation_id, country, usage).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`add_location`], inside the caller's transaction (imports, the demonstration register).
+pub async fn add_location_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    organisation_id: &str,
+    country: &str,
+    usage: LocationUse,
+) -> AppResult<location::Model> {
     let org_id = validate::id("organisationId", organisation_id)?;
     let country = validate::country("country", country)?;
-    let txn = db.begin().await?;
-    find(&txn, org_id, "organisationId").await?;
+    find(txn, org_id, "organisationId").await?;
     let exists = location::Entity::find()
         .filter(location::Column::OrganisationId.eq(org_id))
         .filter(location::Column::Country.eq(country.as_str()))
         .filter(location::Column::Usage.eq(usage.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?;
     if exists.is_some() {
         return Err(AppError::Conflict(format!(
             "organisation {org_id} already has a {usage} location in {country}"
         )));
     }
-    let saved = insert_location(&txn, org_id, country, usage).await?;
+    let saved = insert_location(txn, org_id, country, usage).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("addLocation", "location", saved.id, &saved)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 

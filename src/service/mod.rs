@@ -3,7 +3,10 @@
 
 pub mod activities;
 pub mod audit;
+pub mod demo;
+pub mod export;
 pub mod flows;
+pub mod import;
 pub mod locations;
 pub mod organisations;
 pub mod page;

@@ -43,6 +43,10 @@ pub struct NewOrganisation {
     pub locations: Vec<(String, LocationUse)>,
     /// What Chapter V needs to know of it as an importer; all optional.
     pub transfer_facts: ImporterFacts,
+    /// The user's own key (a spreadsheet's `ref`).
+    pub reference: Option<String>,
+    /// Art 30(1)(g): a general description of the security measures.
+    pub security_measures: Option<String>,
 }
 
 /// What Chapter V needs to know of an importer beyond its country; `None` is "not recorded".
@@ -83,12 +87,30 @@ pub struct OrganisationFilter {
     pub name_contains: Option<String>,
 }
 
-pub async fn register(
-    db: &DatabaseConnection,
-    actor: &Actor,
+/// An organisation's registration, parsed and checked, ready to insert.
+struct CheckedOrganisation {
+    name: String,
+    kind: OrganisationKind,
+    status: OrganisationStatus,
+    country: CountryCode,
+    company_number: Option<String>,
+    parent_id: Option<i64>,
+    email: Option<String>,
+    webhook: Option<String>,
+    dpa_signed_on: Option<NaiveDate>,
+    dpf_certified: bool,
+    /// With its free-text fields checked.
+    facts: ImporterFacts,
+    reference: Option<String>,
+    security_measures: Option<String>,
+    locations: Vec<(CountryCode, LocationUse)>,
+}
+
+/// Parses the input; the webhook's host is resolved here, before any transaction opens.
+async fn check(
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
-) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+) -> AppResult<CheckedOrganisation> {
     let name = validate::text("name", &input.name, 200)?;
     let kind = input
         .kind
@@ -115,13 +137,19 @@ pub async fn register(
         None => None,
     };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
-    let facts = input.transfer_facts;
-    let international_organisation = validate::optional_text(
+    let mut facts = input.transfer_facts;
+    facts.international_organisation = validate::optional_text(
         "internationalOrganisation",
         facts.international_organisation.as_deref(),
         100,
     )?;
-    let bcr_group = validate::optional_text("bcrGroup", facts.bcr_group.as_deref(), 200)?;
+    facts.bcr_group = validate::optional_text("bcrGroup", facts.bcr_group.as_deref(), 200)?;
+    let reference = validate::reference("ref", input.reference.as_deref())?;
+    let security_measures = validate::optional_text(
+        "securityMeasures",
+        input.security_measures.as_deref(),
+        validate::MAX_LONG_TEXT,
+    )?;
     if input.locations.len() > MAX_LOCATIONS {
         return Err(AppError::bad_input(
             "locations",
@@ -136,51 +164,119 @@ pub async fn register(
             locations.push((c, *usage));
         }
     }
+    Ok(CheckedOrganisation {
+        name,
+        kind,
+        status: input.status.unwrap_or(OrganisationStatus::Active),
+        country,
+        company_number,
+        parent_id,
+        email,
+        webhook,
+        dpa_signed_on,
+        dpf_certified: input.dpf_certified.unwrap_or(false),
+        facts,
+        reference,
+        security_measures,
+        locations,
+    })
+}
 
+pub async fn register(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let checked = check(input, allow_insecure_webhooks).await?;
     let txn = db.begin().await?;
-    if let Some(parent) = parent_id {
-        find(&txn, parent, "parentId").await?;
+    let saved = insert(&txn, actor, checked).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`register`], inside the caller's transaction (imports, the demonstration register).
+pub async fn register_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewOrganisation,
+    allow_insecure_webhooks: bool,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    let checked = check(input, allow_insecure_webhooks).await?;
+    insert(txn, actor, checked).await
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: CheckedOrganisation,
+) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    if let Some(parent) = input.parent_id {
+        find(txn, parent, "parentId").await?;
+    }
+    if let Some(reference) = &input.reference
+        && let Some(other) = by_reference(txn, reference).await?
+    {
+        return Err(AppError::bad_input(
+            "ref",
+            format!(
+                "ref {reference:?} is already used by organisation {}",
+                other.id
+            ),
+        ));
     }
     let now = Utc::now();
     let org = organisation::ActiveModel {
-        name: Set(name),
-        kind: Set(kind),
-        status: Set(input.status.unwrap_or(OrganisationStatus::Active)),
-        country: Set(country.to_string()),
-        company_number: Set(company_number),
-        parent_id: Set(parent_id),
-        privacy_contact_email: Set(email),
-        erasure_webhook_url: Set(webhook),
+        name: Set(input.name),
+        kind: Set(input.kind),
+        status: Set(input.status),
+        country: Set(input.country.to_string()),
+        company_number: Set(input.company_number),
+        parent_id: Set(input.parent_id),
+        privacy_contact_email: Set(input.email),
+        erasure_webhook_url: Set(input.webhook),
         webhook_secret: Set(None),
-        dpa_signed_on: Set(dpa_signed_on),
-        dpf_certified: Set(input.dpf_certified.unwrap_or(false)),
-        dpf_uk_extension: Set(facts.dpf_uk_extension),
-        privacy_shield_certified: Set(facts.privacy_shield_certified),
-        safe_harbor_certified: Set(facts.safe_harbor_certified),
-        subject_to_pipeda: Set(facts.subject_to_pipeda),
-        appi_private_sector: Set(facts.appi_private_sector),
-        international_organisation: Set(international_organisation),
-        gdpr_art3_2: Set(facts.gdpr_art3_2),
-        bcr_group: Set(bcr_group),
+        dpa_signed_on: Set(input.dpa_signed_on),
+        dpf_certified: Set(input.dpf_certified),
+        dpf_uk_extension: Set(input.facts.dpf_uk_extension),
+        privacy_shield_certified: Set(input.facts.privacy_shield_certified),
+        safe_harbor_certified: Set(input.facts.safe_harbor_certified),
+        subject_to_pipeda: Set(input.facts.subject_to_pipeda),
+        appi_private_sector: Set(input.facts.appi_private_sector),
+        international_organisation: Set(input.facts.international_organisation),
+        gdpr_art3_2: Set(input.facts.gdpr_art3_2),
+        bcr_group: Set(input.facts.bcr_group),
+        reference: Set(input.reference),
+        security_measures: Set(input.security_measures),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let mut saved = Vec::with_capacity(locations.len());
-    for (c, usage) in locations {
-        saved.push(locations::insert_location(&txn, org.id, c, usage).await?);
+    let mut saved = Vec::with_capacity(input.locations.len());
+    for (c, usage) in input.locations {
+        saved.push(locations::insert_location(txn, org.id, c, usage).await?);
     }
     let after = serde_json::json!({ "organisation": &org, "locations": &saved });
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("registerOrganisation", "organisation", org.id, &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok((org, saved))
+}
+
+/// The organisation whose user key is `reference`, if any.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
 }
 
 pub async fn update(

@@ -111,21 +111,33 @@ pub async fn register_many(
         ));
     }
     let txn = db.begin().await?;
+    let ids = register_many_in(&txn, actor, keys, inputs).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// As [`register_many`], inside the caller's transaction and without its size limit (the
+/// demonstration register).
+pub async fn register_many_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    keys: &SubjectKeys,
+    inputs: &[NewSubject],
+) -> AppResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        let id = register_in(&txn, keys, input)
+        let id = register_in(txn, keys, input)
             .await
             .map_err(|e| prefixed(&format!("inputs[{i}]."), e))?;
         ids.push(id);
     }
     let after = serde_json::json!({ "subjects": &ids });
     audit::record(
-        &txn,
+        txn,
         actor,
         Change::created("registerSubjects", "data_subject", "bulk", &after)?,
     )
     .await?;
-    txn.commit().await?;
     Ok(ids)
 }
 

@@ -9,6 +9,18 @@ use chrono::{NaiveDate, Utc};
 /// Longest name, purpose or retention text accepted.
 pub const MAX_TEXT: usize = 500;
 
+/// Longest free description accepted (security measures).
+pub const MAX_LONG_TEXT: usize = 4000;
+
+/// A user's own key for a record (a spreadsheet's `ref`): at most 100 characters, no control
+/// characters; blank is none.
+pub fn reference(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v, 100).map(Some),
+    }
+}
+
 /// Trimmed, non-empty, at most `max` characters and free of control characters.
 pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     let value = value.trim();

@@ -17,6 +17,7 @@ mod organisations;
 mod requests;
 mod restrictions;
 mod schema;
+mod sheets;
 mod sockets;
 mod subjects;
 mod taxonomy;

@@ -33,6 +33,12 @@ pub struct RegisterProcessingActivityInput {
     pub retention: String,
     /// The period in months, where the rule has one.
     pub retention_months: Option<i32>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 /// A data flow to record, with the transfer mechanism and its evidence.
@@ -70,6 +76,9 @@ pub struct RecordDataFlowInput {
     /// storage in Japan under adequacy and support access from India under SCCs with a TIA.
     /// Each destination's transfer is judged on the tool recorded for it.
     pub transfer_safeguards: Option<Vec<DestinationSafeguardInput>>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
 }
 
 /// The transfer tool recorded for one destination country of a flow.
@@ -233,6 +242,8 @@ impl FlowMutation {
             subject_categories: input.subject_categories,
             retention: input.retention,
             retention_months: input.retention_months,
+            reference: input.reference,
+            security_measures: input.security_measures,
         };
         Ok(ProcessingActivity(
             activities::register(&rc.db, &rc.actor()?, new).await?,
@@ -261,6 +272,7 @@ impl FlowMutation {
             evidence: input.evidence,
             occasional: input.occasional,
             transfer_safeguards: safeguards(input.transfer_safeguards.unwrap_or_default())?,
+            reference: input.reference,
         };
         Ok(DataFlow(flows::record(&rc.db, &rc.actor()?, new).await?))
     }

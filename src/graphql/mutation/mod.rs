@@ -1,6 +1,7 @@
 //! The root Mutation, merged from one struct per aggregate. Each mutation is one transaction.
 
 mod flows;
+mod import;
 mod organisations;
 mod requests;
 pub mod subjects;
@@ -17,4 +18,5 @@ pub struct Mutation(
     taxonomy::TaxonomyMutation,
     subjects::SubjectMutation,
     requests::RequestMutation,
+    import::ImportMutation,
 );

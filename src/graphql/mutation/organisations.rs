@@ -72,6 +72,12 @@ pub struct RegisterOrganisationInput {
     pub gdpr_art3_2: Option<bool>,
     /// The group whose binding corporate rules bind it; BCRs cover transfers within one group only.
     pub bcr_group: Option<String>,
+    /// The user's own key for the record (as in a spreadsheet's `ref` column); unique when set.
+    #[graphql(name = "ref")]
+    pub reference: Option<String>,
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g)).
+    pub security_measures: Option<String>,
 }
 
 /// Fields left out are unchanged; fields set to null are cleared.
@@ -161,6 +167,8 @@ impl OrganisationMutation {
                 .into_iter()
                 .map(|l| (l.country, l.usage.into()))
                 .collect(),
+            reference: input.reference,
+            security_measures: input.security_measures,
         };
         let (org, _) =
             organisations::register(&rc.db, &rc.actor()?, new, rc.config.webhook_allow_insecure)

@@ -192,10 +192,16 @@ impl TransferQuery {
     async fn what_if(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The transfer mechanism assumed to stop (with the decisions it stands for)."
+        )]
         mechanism: Option<TransferMechanism>,
+        #[graphql(desc = "The adequacy decision assumed to stop, by its id (e.g. `EU-US-DPF`).")]
         decision_id: Option<String>,
-        ends_on: Date,
-        on: Option<Date>,
+        #[graphql(desc = "The first day without effect.")] ends_on: Date,
+        #[graphql(desc = "The day the register is judged on; defaults to `endsOn`.")] on: Option<
+            Date,
+        >,
     ) -> Result<Vec<WhatIfImpact>> {
         let rc = request(ctx)?;
         let ends_on = ends_on.get("endsOn")?;

@@ -47,6 +47,18 @@ impl ProcessingActivity {
             })
     }
 
+    /// The user's own key for this record (a spreadsheet's `ref` column), unique when set.
+    #[graphql(name = "ref")]
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g) and 30(2)(d)).
+    async fn security_measures(&self) -> Option<&str> {
+        self.0.security_measures.as_deref()
+    }
+
     /// The purpose of the processing (Art 5(1)(b), Art 30(1)(b)).
     async fn purpose(&self) -> &str {
         &self.0.purpose

@@ -63,6 +63,12 @@ impl DataFlow {
         organisation(ctx, self.0.to_id).await
     }
 
+    /// The user's own key for this flow (a spreadsheet's `ref` column), unique when set.
+    #[graphql(name = "ref")]
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
     /// The role in which the recipient receives the data.
     async fn recipient_role(&self) -> RecipientRole {
         self.0.recipient_role.into()

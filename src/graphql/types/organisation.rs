@@ -55,6 +55,18 @@ impl Organisation {
         &self.0.country
     }
 
+    /// The user's own key for this record (a spreadsheet's `ref` column), unique when set.
+    #[graphql(name = "ref")]
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
+    /// A general description of the technical and organisational security measures
+    /// (GDPR Art 30(1)(g) and 30(2)(d)).
+    async fn security_measures(&self) -> Option<&str> {
+        self.0.security_measures.as_deref()
+    }
+
     /// Its number in its country's register of companies (e.g. Companies House).
     async fn company_number(&self) -> Option<&str> {
         self.0.company_number.as_deref()

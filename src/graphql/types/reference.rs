@@ -10,6 +10,7 @@ use async_graphql::{Context, Object, Result};
 /// How the source of an end date words it, and whether the day it names is still covered.
 pub struct EndOfValidity(pub crate::domain::reference::Until);
 
+/// How the source of an end date words it, and whether the day it names is still covered.
 #[Object]
 impl EndOfValidity {
     /// The date as the source states it.

@@ -17,6 +17,7 @@ use async_graphql::{Context, Object, Result};
 /// A transfer with a lawful footing today that would have none if the assumption came true.
 pub struct WhatIfImpact(pub Impact);
 
+/// A transfer with a lawful footing today that would have none if the assumption came true.
 #[Object]
 impl WhatIfImpact {
     /// The verdict under the assumption; its explanation names the assumption.
@@ -61,6 +62,7 @@ impl WhatIfImpact {
 /// Another transfer tool for a failing transfer, judged under the assumption.
 pub struct WhatIfAlternative(pub Alternative);
 
+/// Another transfer tool for a failing transfer, judged under the assumption.
 #[Object]
 impl WhatIfAlternative {
     /// The tool.

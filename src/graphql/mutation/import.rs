@@ -1,0 +1,98 @@
+//! Importing a spreadsheet over GraphQL, for the console: the same import as the command line.
+
+use crate::{
+    error::AppError,
+    graphql::context::request,
+    service::import::{self, ImportOptions},
+};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use base64::Engine;
+
+/// What an imported file holds; its columns are documented in the README.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "import::ImportKind")]
+pub enum ImportKind {
+    /// Organisations: `name,kind,country,company_number,parent,privacy_contact_email,erasure_webhook_url,dpa_signed_on,dpf_certified,status` (and optionally `ref`, `security_measures`).
+    Organisations,
+    /// Locations of organisations: `organisation,country,use`.
+    Locations,
+    /// Processing activities (the controller's record, Art 30(1)).
+    Activities,
+    /// Data flows, with their transfer mechanism and evidence.
+    Flows,
+}
+
+/// One refused row of an imported file.
+#[derive(SimpleObject)]
+pub struct ImportRowError {
+    /// The row's line in the file (1 is the header; 0 is the file as a whole).
+    pub line: i32,
+    /// The column at fault, as named in the header.
+    pub field: String,
+    /// Why the row was refused.
+    pub message: String,
+}
+
+/// The outcome of an import: nothing is imported when `errors` is not empty.
+#[derive(SimpleObject)]
+pub struct ImportReport {
+    /// Rows imported (on a dry run: rows that would be imported).
+    pub imported: i32,
+    /// Whether this was a dry run (validated, then rolled back).
+    pub dry_run: bool,
+    /// Every refused row; empty when the import succeeded.
+    pub errors: Vec<ImportRowError>,
+}
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Imports a spreadsheet in one transaction: every row is validated as the matching
+    /// mutation validates it, and one bad row means nothing is imported.
+    async fn import_records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the file holds.")] kind: ImportKind,
+        #[graphql(desc = "The file's name; its extension (.csv or .xlsx) chooses the format.")]
+        file_name: String,
+        #[graphql(desc = "The file's content: CSV text, or base64 for .xlsx.")] content: String,
+        #[graphql(desc = "Validate only, then roll back (default false).")] dry_run: Option<bool>,
+    ) -> Result<ImportReport> {
+        let rc = request(ctx)?;
+        let bytes = if file_name.to_ascii_lowercase().ends_with(".xlsx") {
+            base64::engine::general_purpose::STANDARD
+                .decode(content.trim())
+                .map_err(|_| AppError::bad_input("content", "an .xlsx file is sent as base64"))?
+        } else {
+            content.into_bytes()
+        };
+        let options = ImportOptions {
+            dry_run: dry_run.unwrap_or(false),
+            allow_insecure_webhooks: rc.config.webhook_allow_insecure,
+        };
+        let report = import::import_file(
+            &rc.db,
+            &rc.actor()?,
+            kind.into(),
+            &file_name,
+            &bytes,
+            &options,
+        )
+        .await?;
+        Ok(ImportReport {
+            imported: i32::try_from(report.imported).unwrap_or(i32::MAX),
+            dry_run: report.dry_run,
+            errors: report
+                .errors
+                .into_iter()
+                .map(|e| ImportRowError {
+                    line: i32::try_from(e.line).unwrap_or(i32::MAX),
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        })
+    }
+}

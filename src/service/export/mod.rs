@@ -1,0 +1,84 @@
+//! Exports: the record of processing (Art 30(1), or a processor's under Art 30(2)), the transfer
+//! register, the compliance gaps, and the register's own tables in the shape the import reads
+//! (so an export imported into an empty register gives the same register).
+//!
+//! Each export is built as a [`Table`] in memory, bounded by the size of the register (the
+//! transfer rules need every flow and organisation anyway), then rendered as CSV, JSON or XLSX.
+
+mod ropa;
+pub mod sheets;
+pub mod table;
+mod transfers;
+
+use crate::{domain::reference::LegalReference, error::AppResult};
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+pub use table::{Cell, Format, Table};
+
+/// What can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportKind {
+    /// The record of processing activities (Art 30(1)); with a processor, its Art 30(2) record.
+    Ropa,
+    /// The transfer register: every restricted transfer and its verdict.
+    Transfers,
+    /// The compliance gaps: one row per problem of each transfer.
+    Gaps,
+    /// Organisations, in the import's columns.
+    Organisations,
+    /// Locations, in the import's columns.
+    Locations,
+    /// Processing activities, in the import's columns.
+    Activities,
+    /// Data flows, in the import's columns.
+    Flows,
+}
+
+impl ExportKind {
+    /// From a URL's file stem (`ropa`, `transfers`, ...).
+    pub fn parse(value: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::from_str(value, true).ok()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ropa => "ropa",
+            Self::Transfers => "transfers",
+            Self::Gaps => "gaps",
+            Self::Organisations => "organisations",
+            Self::Locations => "locations",
+            Self::Activities => "activities",
+            Self::Flows => "flows",
+        }
+    }
+}
+
+/// The options of an export.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    /// The date the transfer verdicts are given for.
+    pub on: NaiveDate,
+    /// For `Ropa`: the processor whose Art 30(2) record is wanted.
+    pub processor: Option<i64>,
+}
+
+/// Builds the export `kind` of the register.
+pub async fn build(
+    db: &impl ConnectionTrait,
+    reference: &LegalReference,
+    kind: ExportKind,
+    options: ExportOptions,
+) -> AppResult<Table> {
+    match kind {
+        ExportKind::Ropa => match options.processor {
+            Some(processor) => ropa::processor_record(db, reference, processor, options.on).await,
+            None => ropa::controller_record(db, reference, options.on).await,
+        },
+        ExportKind::Transfers => transfers::transfers(db, reference, options.on).await,
+        ExportKind::Gaps => transfers::gaps(db, reference, options.on).await,
+        ExportKind::Organisations => sheets::organisations(db).await,
+        ExportKind::Locations => sheets::locations(db).await,
+        ExportKind::Activities => sheets::activities(db).await,
+        ExportKind::Flows => sheets::flows(db).await,
+    }
+}

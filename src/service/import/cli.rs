@@ -1,0 +1,69 @@
+//! `transfer-register import KIND FILE [--dry-run]`: refusals on stderr as `line N: FIELD:
+//! message`, a non-zero exit status, and nothing imported.
+
+use super::{ImportKind, ImportOptions, import_file};
+use crate::{service::audit::Actor, state::AppState};
+use anyhow::Context;
+use std::{path::PathBuf, process::ExitCode, time::Instant};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// A .csv or .xlsx file with a header row.
+    pub file: PathBuf,
+    /// Validate every row, then roll back: nothing is imported.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        allow_insecure_webhooks: state.config.webhook_allow_insecure,
+    };
+    let started = Instant::now();
+    let report = import_file(
+        &state.db,
+        &Actor::command_line(),
+        args.kind,
+        &args.file.to_string_lossy(),
+        &bytes,
+        &options,
+    )
+    .await
+    .map_err(crate::cli::app_error)?;
+    if !report.errors.is_empty() {
+        for error in &report.errors {
+            eprintln!("{error}");
+        }
+        let rows: std::collections::BTreeSet<usize> =
+            report.errors.iter().map(|e| e.line).collect();
+        eprintln!(
+            "{} refused: nothing imported",
+            match rows.len() {
+                1 => "1 row".to_string(),
+                n => format!("{n} rows"),
+            }
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if report.dry_run {
+        println!(
+            "dry run: {} {} valid, nothing imported ({elapsed:.2}s)",
+            report.imported,
+            args.kind.name()
+        );
+    } else {
+        println!(
+            "imported {} {} ({elapsed:.2}s)",
+            report.imported,
+            args.kind.name()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
