@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`.
+//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`, and the
+//! console at `/` and `/console/`.
 
 use crate::{
     error::AppResult,
@@ -9,15 +10,15 @@ use crate::{
     service::tokens,
     state::AppState,
 };
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
     http::{HeaderMap, StatusCode, header::AUTHORIZATION},
-    response::{Html, IntoResponse},
+    response::IntoResponse,
     routing::get,
 };
+mod console;
 mod exports;
 mod ws;
 
@@ -28,7 +29,9 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let timeout = state.config.request_timeout();
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/", get(console::index))
+        .route("/console/{*path}", get(console::file))
+        .route("/graphql", get(console::graphiql).post(graphql))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/exports/{file}", get(exports::export))
@@ -132,17 +135,6 @@ async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
     Ok(tokens::authenticate(&state.db, token)
         .await?
         .map_or(Auth::Rejected, Auth::Token))
-}
-
-async fn graphiql(State(state): State<AppState>) -> impl IntoResponse {
-    if !state.config.graphiql {
-        return (
-            StatusCode::NOT_FOUND,
-            Html(String::from("GraphiQL is disabled")),
-        )
-            .into_response();
-    }
-    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -20,6 +20,7 @@ const READERS: &[Role] = &[Admin, Procurement, Dpo, Auditor];
 const REGISTRARS: &[Role] = &[Admin, Procurement, Dpo];
 const PRIVACY: &[Role] = &[Admin, Dpo];
 const PRIVACY_READERS: &[Role] = &[Admin, Dpo, Auditor];
+const EVERYONE: &[Role] = &[Admin, Procurement, Dpo, Auditor, Processor];
 
 /// The roles allowed to run root field `field` of `operation_type` (`Query`, `Mutation`, `Subscription`).
 pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role]> {
@@ -38,7 +39,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "transferRegister"
             | "complianceGaps"
             | "whatIf"
-            | "adequacyDecisions",
+            | "adequacyDecisions"
+            | "areaCountries",
         ) => READERS,
         (
             "Query",
@@ -80,6 +82,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         ) => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
+        ("Query", "viewer") => EVERYONE,
         _ => return None,
     };
     Some(roles)

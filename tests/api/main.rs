@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod auth;
 mod chapter_v;
+mod console;
 mod corrections;
 mod faults;
 mod fixtures;

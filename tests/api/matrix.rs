@@ -57,6 +57,10 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "complianceGaps",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "adequacyDecisions",            [OK, OK, OK, OK, NO, ANON]),
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "areaCountries",                [OK, OK, OK, OK, NO, ANON]),
+    // Who the caller is: every token.
+    ("Query", "viewer",                       [OK, OK, OK, OK, OK, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
     ("Query", "whoHolds",                     [OK, NO, OK, OK, NO, ANON]),
     ("Query", "dataSubjectRequest",           [OK, NO, OK, OK, NO, ANON]),
@@ -80,6 +84,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "defineDataCategory",        [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineSubjectCategory",     [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "rotateWebhookSecret",       [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
     // Data subjects and their requests: the privacy team only.
     ("Mutation", "registerSubject",           [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "registerSubjects",          [OK, NO, OK, NO, NO, ANON]),
@@ -338,6 +343,19 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: T
     assert!(
         missing.is_empty(),
         "operations without an access policy: {missing:?}"
+    );
+    // Every role may ask who it is (the console adapts to the answer).
+    assert_eq!(
+        policy::allowed_roles("Query", "viewer"),
+        Some(
+            &[
+                Role::Admin,
+                Role::Procurement,
+                Role::Dpo,
+                Role::Auditor,
+                Role::Processor
+            ][..]
+        )
     );
 
     let (_, revoked) = tokens::create(&app.state.db, "revoked", Role::Dpo, None, None)

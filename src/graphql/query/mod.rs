@@ -1,5 +1,6 @@
 //! The root Query, merged from one struct per aggregate.
 
+mod areas;
 mod audit;
 mod flows;
 mod organisations;
@@ -7,6 +8,7 @@ mod requests;
 mod subjects;
 mod taxonomy;
 mod transfers;
+mod viewer;
 
 use async_graphql::MergedObject;
 
@@ -22,4 +24,6 @@ pub struct Query(
     transfers::TransferQuery,
     audit::AuditQuery,
     requests::RequestQuery,
+    viewer::ViewerQuery,
+    areas::AreaQuery,
 );

@@ -1,0 +1,121 @@
+// The console's shell: sign-in state, the navigation the signed-in role may use, and a hash router
+// (`#/register?status=NON_COMPLIANT`) that renders one view module at a time into <main>.
+
+import { post } from "./lib/api.js";
+import { fill, h, notice } from "./lib/dom.js";
+import { session } from "./lib/session.js";
+
+/** Route -> [menu label, module, roles that see it (all when absent)]. */
+const ROUTES = {
+  overview: ["Overview", "./views/overview.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  register: ["Transfers", "./views/register.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  map: ["Map", "./views/map.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  organisations: ["Organisations", "./views/organisations.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  datamap: ["Data map", "./views/datamap.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  requests: ["Requests", "./views/requests.js", ["ADMIN", "DPO", "AUDITOR"]],
+  tasks: ["My tasks", "./views/tasks.js", ["PROCESSOR"]],
+  "who-holds": ["Who holds", "./views/whoholds.js", ["ADMIN", "DPO", "AUDITOR"]],
+  "import-export": ["Import / export", "./views/importexport.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+};
+
+const VIEWER = "query Viewer { viewer { role tokenName organisation { id name } } }";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const who = document.getElementById("who");
+let cleanup = null;
+
+/** `#/organisations/4?tab=flows` -> `{ name: "organisations", rest: ["4"], params }`. */
+function parseHash() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name = "", ...rest] = path.split("/").filter(Boolean).map(decodeURIComponent);
+  return { name, rest, params: new URLSearchParams(query) };
+}
+
+function allowed(name) {
+  const route = ROUTES[name];
+  return route && route[2].includes(session.role());
+}
+
+function home() {
+  return session.role() === "PROCESSOR" ? "tasks" : "overview";
+}
+
+function renderChrome() {
+  const current = parseHash().name || home();
+  fill(
+    nav,
+    session.viewer()
+      ? h(
+          "ul",
+          {},
+          Object.entries(ROUTES)
+            .filter(([name]) => allowed(name))
+            .map(([name, [text]]) => h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null }, text))),
+          h("li", {}, h("a", { href: "/graphql", target: "_blank", rel: "noopener" }, "GraphiQL")),
+        )
+      : null,
+  );
+  const viewer = session.viewer();
+  fill(
+    who,
+    viewer
+      ? [
+          h("span", { class: "role", title: `Token ${viewer.tokenName}` }, viewer.role, viewer.organisation ? ` · ${viewer.organisation.name}` : ""),
+          h("button", { type: "button", class: "link", onclick: () => session.signOut() }, "Sign out"),
+        ]
+      : null,
+  );
+}
+
+async function route() {
+  if (cleanup) {
+    cleanup();
+    cleanup = null;
+  }
+  const { name, rest, params } = parseHash();
+  if (!session.viewer()) {
+    renderChrome();
+    const view = await import("./views/signin.js");
+    view.render(main, { onSignedIn: signedIn });
+    return;
+  }
+  if (!allowed(name)) {
+    location.replace(`#/${home()}`);
+    return;
+  }
+  renderChrome();
+  const [title, module] = ROUTES[name];
+  document.title = `${title} · Transfer register`;
+  fill(main, notice("Loading…"));
+  try {
+    const view = await import(module);
+    const result = await view.render(main, { rest, params });
+    if (typeof result === "function") cleanup = result;
+  } catch (e) {
+    fill(main, h("h1", {}, title), notice(e.message, "bad"));
+  }
+  if (document.activeElement === document.body) main.focus({ preventScroll: true });
+}
+
+function signedIn() {
+  const { name } = parseHash();
+  if (!allowed(name)) location.hash = `#/${home()}`;
+  else route();
+}
+
+async function start() {
+  if (session.token()) {
+    try {
+      const data = await post({ query: VIEWER, operationName: "Viewer" });
+      session.setViewer(data.viewer);
+    } catch {
+      session.signOut();
+    }
+  }
+  session.onChange(() => route());
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+start();

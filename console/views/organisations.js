@@ -1,0 +1,371 @@
+// Organisations: search, one organisation's page (locations, flows out and in, DPA, DPF
+// certification, audit history), and the forms to register or edit one and to record or correct
+// a flow. A refused field shows the service's message beside itself (`extensions.field`).
+
+import { run } from "../lib/api.js";
+import { clearErrors, dialog, field, fill, h, label, notice, select, showError, values, verdict } from "../lib/dom.js";
+import { session } from "../lib/session.js";
+
+const DOC = new URL("./organisations.graphql", import.meta.url);
+const KINDS = ["GROUP_COMPANY", "SUPPLIER", "SUBCONTRACTOR", "OTHER_CONTROLLER"];
+const STATUSES = ["PROPOSED", "ACTIVE", "OFFBOARDED"];
+const USES = ["STORAGE", "PROCESSING", "REMOTE_ACCESS"];
+const ROLES = ["PROCESSOR", "SUB_PROCESSOR", "CONTROLLER", "JOINT_CONTROLLER"];
+const MECHANISMS = ["NONE", "ADEQUACY", "EU_US_DPF", "SCC_2021", "UK_IDTA", "UK_ADDENDUM", "BCR", "CODE_OF_CONDUCT", "CERTIFICATION", "DEROGATION", "PRIVACY_SHIELD", "SAFE_HARBOR", "SCC_2010"];
+const MODULES = ["C2C", "C2P", "P2P", "P2C"];
+const DEROGATIONS = ["EXPLICIT_CONSENT", "CONTRACT_WITH_SUBJECT", "CONTRACT_IN_SUBJECT_INTEREST", "PUBLIC_INTEREST", "LEGAL_CLAIMS", "VITAL_INTERESTS", "PUBLIC_REGISTER", "COMPELLING_LEGITIMATE_INTERESTS"];
+const PAGE = 50;
+
+export async function render(main, { rest, params }) {
+  if (rest[0]) return detail(main, rest[0]);
+  return list(main, params);
+}
+
+async function list(main, params) {
+  const search = h("input", { type: "search", name: "nameContains", value: params.get("q") ?? "", placeholder: "part of the name" });
+  const kind = select("kind", KINDS, { empty: "Any", value: params.get("kind") ?? "" });
+  const country = h("input", { name: "country", size: 4, maxlength: 2, value: params.get("country") ?? "", placeholder: "GB" });
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Search organisations" }, field("Name", search), field("Kind", kind), field("Country", country), h("button", { type: "submit" }, "Search"));
+  const result = h("div", {}, notice("Loading…"));
+  const actions = session.canEdit() ? h("button", { type: "button", class: "primary", onclick: () => organisationForm(null) }, "Register a supplier") : null;
+  fill(main, h("div", { class: "title-row" }, h("h1", {}, "Organisations"), actions), form, result);
+  const cursors = [null];
+
+  async function load(page) {
+    const v = values(form);
+    const data = await run(DOC, "Organisations", { ...v, country: v.country?.toUpperCase(), first: PAGE, after: cursors[page] });
+    const conn = data.organisations;
+    cursors[page + 1] = conn.pageInfo.endCursor;
+    fill(
+      result,
+      conn.edges.length
+        ? h(
+            "table",
+            { class: "data" },
+            h("caption", { class: "sr-only" }, "Organisations"),
+            h("thead", {}, h("tr", {}, ["Name", "Kind", "Status", "Country", "Locations", "DPA signed", "DPF"].map((c) => h("th", { scope: "col" }, c)))),
+            h(
+              "tbody",
+              {},
+              conn.edges.map(({ node: o }) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, h("a", { href: `#/organisations/${o.id}` }, o.name)),
+                  h("td", {}, label(o.kind)),
+                  h("td", {}, label(o.status)),
+                  h("td", {}, o.country, o.insideEea ? " (EEA)" : ""),
+                  h("td", {}, [...new Set(o.locations.map((l) => l.country))].join(", ")),
+                  h("td", {}, o.dpaSignedOn ?? h("span", { class: "muted" }, "none")),
+                  h("td", {}, o.dpfCertified ? "✓ certified" : ""),
+                ),
+              ),
+            ),
+          )
+        : notice("No organisation matches."),
+      h(
+        "nav",
+        { class: "pager", "aria-label": "Pages" },
+        h("button", { type: "button", disabled: page === 0, onclick: () => load(page - 1) }, "← Previous"),
+        h("span", {}, `Page ${page + 1} · ${conn.totalCount} organisations`),
+        h("button", { type: "button", disabled: !conn.pageInfo.hasNextPage, onclick: () => load(page + 1) }, "Next →"),
+      ),
+    );
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    cursors.length = 1;
+    load(0).catch((err) => fill(result, notice(err.message, "bad")));
+  });
+  await load(0);
+}
+
+async function detail(main, id) {
+  const data = await run(DOC, "Organisation", { id });
+  const o = data.organisation;
+  if (!o) {
+    fill(main, h("h1", {}, "Organisation"), notice(`No organisation with id ${id}.`, "bad"));
+    return;
+  }
+  document.title = `${o.name} · Transfer register`;
+  const edit = session.canEdit();
+  const history = h("section", { class: "card wide", "aria-labelledby": "hist-h" }, h("h2", { id: "hist-h" }, "History"));
+  fill(
+    main,
+    h("p", { class: "crumbs" }, h("a", { href: "#/organisations" }, "Organisations"), " / "),
+    h(
+      "div",
+      { class: "title-row" },
+      h("h1", {}, o.name),
+      edit ? h("button", { type: "button", onclick: () => organisationForm(o) }, "Edit") : null,
+      edit ? h("button", { type: "button", onclick: () => flowForm({ toId: o.id }) }, "Record a flow to it") : null,
+      h("a", { class: "button", href: `#/datamap?supplier=${o.id}` }, "Data map"),
+    ),
+    h(
+      "div",
+      { class: "grid" },
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "facts-h" },
+        h("h2", { id: "facts-h" }, "Details"),
+        h(
+          "dl",
+          { class: "facts" },
+          fact("Kind", label(o.kind)),
+          fact("Status", label(o.status)),
+          fact("Country", `${o.country}${o.insideEea ? " (inside the EEA)" : ""}`),
+          fact("Company number", o.companyNumber),
+          fact("Parent", o.parent ? h("a", { href: `#/organisations/${o.parent.id}` }, o.parent.name) : null),
+          fact("DPA (Art 28) signed", o.dpaSignedOn ?? h("span", { class: "badge bad" }, "✗ none recorded")),
+          fact("EU-US DPF", o.dpfCertified ? "✓ certified" : "not certified"),
+          fact("Privacy contact", o.privacyContactEmail),
+          fact("Erasure webhook", o.erasureWebhookUrl ? `${o.erasureWebhookUrl}${o.hasWebhookSecret ? " (signed)" : ""}` : null),
+          fact("Registered", o.createdAt.slice(0, 10)),
+        ),
+      ),
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "loc-h" },
+        h("h2", { id: "loc-h" }, "Locations"),
+        o.locations.length
+          ? h(
+              "ul",
+              { class: "plain" },
+              o.locations.map((l) =>
+                h(
+                  "li",
+                  {},
+                  `${l.country} · ${label(l.use)}${l.insideEea ? " (EEA)" : ""} `,
+                  edit ? h("button", { type: "button", class: "link", "aria-label": `Remove ${l.country} ${label(l.use)}`, onclick: () => removeLocation(l, o) }, "remove") : null,
+                ),
+              ),
+            )
+          : notice("Only its country of establishment."),
+        edit ? locationForm(o) : null,
+      ),
+      flowsSection("Flows out", "out-h", data.outgoing, edit),
+      flowsSection("Flows in", "in-h", data.incoming, edit),
+      history,
+    ),
+  );
+  if (["ADMIN", "DPO", "AUDITOR"].includes(session.role())) {
+    run(DOC, "OrganisationHistory", { id })
+      .then((d) => fill(history, history.firstChild, historyTable(d.organisation.history)))
+      .catch((e) => fill(history, history.firstChild, notice(e.message, "bad")));
+  } else history.append(notice("The audit history is for the DPO and auditors."));
+}
+
+function flowsSection(title, hid, conn, edit) {
+  return h(
+    "section",
+    { class: "card wide", "aria-labelledby": hid },
+    h("h2", { id: hid }, `${title} (${conn.totalCount})`),
+    conn.edges.length
+      ? h(
+          "table",
+          { class: "data" },
+          h("thead", {}, h("tr", {}, ["Activity", "From", "To", "Role", "Categories", "Mechanism", "Verdicts", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "tbody",
+            {},
+            conn.edges.map(({ node: f }) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, f.activity.name),
+                h("td", {}, h("a", { href: `#/organisations/${f.from.id}` }, f.from.name)),
+                h("td", {}, h("a", { href: `#/organisations/${f.to.id}` }, f.to.name)),
+                h("td", {}, label(f.recipientRole)),
+                h("td", {}, f.dataCategories.join(", ")),
+                h("td", {}, label(f.mechanism), f.sccModule ? ` ${f.sccModule}` : ""),
+                h("td", {}, f.transfers.length ? f.transfers.map((t) => h("div", {}, `${t.destinationCountry} `, verdict(t.status))) : h("span", { class: "muted" }, "not restricted")),
+                h("td", {}, edit ? h("button", { type: "button", class: "link", onclick: () => correctForm(f) }, "Correct") : null),
+              ),
+            ),
+          ),
+        )
+      : notice("None."),
+  );
+}
+
+function historyTable(conn) {
+  if (!conn.edges.length) return notice("No changes recorded.");
+  return h(
+    "table",
+    { class: "data" },
+    h("thead", {}, h("tr", {}, ["When", "Who", "What", "Changed"].map((c) => h("th", { scope: "col" }, c)))),
+    h(
+      "tbody",
+      {},
+      conn.edges.map(({ node: e }) => h("tr", {}, h("td", {}, e.occurredAt.replace("T", " ").slice(0, 19)), h("td", {}, e.actor), h("td", {}, e.operation), h("td", {}, changes(e.before, e.after)))),
+    ),
+  );
+}
+
+/** The fields an audit event changed, as `field: before → after`. */
+function changes(before, after) {
+  const b = before ? JSON.parse(before) : {};
+  const a = after ? JSON.parse(after) : {};
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !["updated_at", "created_at"].includes(k) && JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  if (!before) return "created";
+  if (!after) return "removed";
+  return keys.map((k) => `${k}: ${b[k] ?? "—"} → ${a[k] ?? "—"}`).join("; ");
+}
+
+function fact(term, value) {
+  if (value === null || value === undefined || value === "") return null;
+  return [h("dt", {}, term), h("dd", {}, value)];
+}
+
+/** Submits `form` as `operation` with `input`; a refusal is shown beside its field. */
+async function submit(form, operation, variables, done) {
+  clearErrors(form);
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const data = await run(DOC, operation, variables);
+    done(data);
+  } catch (e) {
+    showError(form, /Unknown (field|type)/.test(e.message) ? { message: `This server does not offer ${operation} yet (${e.message}).` } : e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function organisationForm(o) {
+  const creating = !o;
+  const locations = h("div", { class: "rows" });
+  const addLocationRow = () => {
+    const i = locations.children.length;
+    const country = h("input", { name: `locations[${i}].country`, size: 4, maxlength: 8 });
+    const use = select(`locations[${i}].use`, USES);
+    locations.append(h("div", { class: "inline" }, field(`Location ${i + 1} country`, country), field("Use", use)));
+  };
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    field("Name", h("input", { name: "name", value: o?.name ?? "", required: true })),
+    field("Kind", select("kind", KINDS, { value: o?.kind ?? "SUPPLIER" })),
+    field("Country of establishment", h("input", { name: "country", value: o?.country ?? "", size: 4, required: true, autocapitalize: "characters" }), "ISO 3166-1 alpha-2, e.g. GB, IE, US"),
+    field("Company number", h("input", { name: "companyNumber", value: o?.companyNumber ?? "" })),
+    field("Privacy contact e-mail", h("input", { name: "privacyContactEmail", type: "email", value: o?.privacyContactEmail ?? "" })),
+    field("Erasure webhook URL", h("input", { name: "erasureWebhookUrl", type: "url", value: o?.erasureWebhookUrl ?? "" })),
+    field("DPA signed on", h("input", { name: "dpaSignedOn", type: "date", value: o?.dpaSignedOn ?? "" })),
+    field("Status", select("status", STATUSES, { value: o?.status ?? "ACTIVE" })),
+    h("div", { class: "field check" }, h("label", {}, h("input", { type: "checkbox", name: "dpfCertified", "data-type": "bool", checked: !!o?.dpfCertified }), " Certified under the EU-US Data Privacy Framework")),
+    creating ? h("fieldset", {}, h("legend", {}, "Locations (where it stores, processes or accesses data)"), locations, h("button", { type: "button", class: "link", onclick: addLocationRow }, "+ add a location")) : null,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, creating ? "Register" : "Save")),
+  );
+  const box = dialog(creating ? "Register a supplier" : `Edit ${o.name}`, form);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const v = {};
+    for (const [k, value] of Object.entries(values(form))) if (!k.startsWith("locations[")) v[k] = value;
+    if (creating) {
+      v.locations = [...locations.children].map((row, i) => ({ country: row.querySelector(`[name="locations[${i}].country"]`).value.trim(), use: row.querySelector("select").value })).filter((l) => l.country);
+      submit(form, "RegisterOrganisation", { input: v }, (d) => {
+        box.close();
+        location.hash = `#/organisations/${d.registerOrganisation.id}`;
+      });
+    } else {
+      for (const k of ["companyNumber", "privacyContactEmail", "erasureWebhookUrl", "dpaSignedOn"]) if (!(k in v)) v[k] = null;
+      submit(form, "UpdateOrganisation", { input: { id: o.id, ...v } }, () => {
+        box.close();
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      });
+    }
+  });
+}
+
+function locationForm(o) {
+  const form = h(
+    "form",
+    { class: "inline", "aria-label": "Add a location" },
+    field("Country", h("input", { name: "country", size: 4, maxlength: 8 })),
+    field("Use", select("use", USES)),
+    h("button", { type: "submit" }, "Add location"),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit(form, "AddLocation", { input: { organisationId: o.id, ...values(form) } }, () => window.dispatchEvent(new HashChangeEvent("hashchange")));
+  });
+  return form;
+}
+
+async function removeLocation(l, o) {
+  if (!window.confirm(`Remove ${o.name}'s ${label(l.use).toLowerCase()} location in ${l.country}?`)) return;
+  await run(DOC, "RemoveLocation", { id: l.id });
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
+
+/** Fields shared by recording and correcting a flow. */
+function transferFields(f = {}) {
+  return [
+    field("Recipient role", select("recipientRole", ROLES, { value: f.recipientRole ?? "PROCESSOR" })),
+    field("Mechanism", select("mechanism", MECHANISMS, { value: f.mechanism ?? "NONE" })),
+    field("SCC module", select("sccModule", MODULES, { empty: "—", value: f.sccModule ?? "" })),
+    field("Derogation", select("derogation", DEROGATIONS, { empty: "—", value: f.derogation ?? "" })),
+    field("Signed on", h("input", { type: "date", name: "signedOn", value: f.signedOn ?? "" })),
+    field("TIA completed on", h("input", { type: "date", name: "tiaCompletedOn", value: f.tiaCompletedOn ?? "" })),
+  ];
+}
+
+async function flowForm(preset) {
+  const choices = await run(DOC, "FlowChoices");
+  const activities = choices.processingActivities.edges.map((e) => e.node);
+  const orgs = choices.organisations.edges.map((e) => e.node);
+  const activity = h("select", { name: "activityId" }, activities.map((a) => h("option", { value: a.id }, `${a.name} (${a.controller.name})`)));
+  const from = h("select", { name: "fromId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.fromId }, o.name)));
+  const to = h("select", { name: "toId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.toId }, o.name)));
+  const categories = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
+  const syncFrom = () => {
+    const a = activities.find((x) => x.id === activity.value);
+    if (a) {
+      from.value = a.controller.id;
+      if (!categories.value) categories.value = a.dataCategories.join(", ");
+    }
+  };
+  activity.addEventListener("change", syncFrom);
+  syncFrom();
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    field("Activity", activity),
+    field("From (exporter)", from, "The activity's controller, or the recipient of the flow it continues"),
+    field("To (recipient)", to),
+    field("Data categories", categories, h("span", {}, "Codes, comma-separated: ", choices.dataCategories.slice(0, 6).map((c) => c.code).join(", "), "…")),
+    field("Continues flow (id)", h("input", { name: "continuesFlowId", size: 6 }), "For an onward transfer to a sub-processor"),
+    ...transferFields(),
+    field("Evidence", h("textarea", { name: "evidence", rows: 2 })),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Record the flow")),
+  );
+  const box = dialog("Record a flow", form);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit(form, "RecordDataFlow", { input: values(form) }, () => {
+      box.close();
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+  });
+}
+
+function correctForm(f) {
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    h("p", {}, `${f.activity.name}: ${f.from.name} → ${f.to.name}`),
+    field("Data categories", h("input", { name: "dataCategories", "data-type": "list", value: f.dataCategories.join(", ") })),
+    ...transferFields(f),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save the correction")),
+  );
+  const box = dialog("Correct a flow", form);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = values(form);
+    for (const k of ["sccModule", "derogation", "signedOn", "tiaCompletedOn"]) if (!(k in v)) v[k] = null;
+    submit(form, "UpdateDataFlow", { input: { id: f.id, ...v } }, () => {
+      box.close();
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+  });
+}

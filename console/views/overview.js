@@ -1,0 +1,136 @@
+// Overview: compliance gaps by problem code, requests due this week or overdue, and the
+// transfers whose verdict changed in the last 30 days (the law moved or the register did).
+
+import { run } from "../lib/api.js";
+import { daysUntil, fill, h, label, notice, status, verdict } from "../lib/dom.js";
+import { session } from "../lib/session.js";
+
+const DOC = new URL("./overview.graphql", import.meta.url);
+
+const PROBLEM_HELP = {
+  MISSING_SAFEGUARD: "No adequacy, safeguard or derogation covers the transfer.",
+  INVALID_MECHANISM: "The mechanism relied on is no longer valid (e.g. Privacy Shield, struck down 16 July 2020).",
+  EXPIRED_INSTRUMENT: "The instrument (e.g. the 2010 SCCs) has expired.",
+  MODULE_MISSING: "SCCs without a module.",
+  MODULE_MISMATCH: "The SCC module does not fit the parties' roles.",
+  TIA_MISSING: "No transfer impact assessment recorded.",
+  NOT_CERTIFIED: "The importer is not certified under the Data Privacy Framework.",
+  OUTSIDE_ADEQUACY_SCOPE: "The importer falls outside a partial adequacy decision.",
+  DEROGATION_MISSING: "A derogation is claimed but not named.",
+  DPA_MISSING: "No Art 28 contract (DPA) with the processor.",
+};
+
+export async function render(main) {
+  const gaps = h("section", { class: "card", "aria-labelledby": "gaps-h" }, h("h2", { id: "gaps-h" }, "Compliance gaps today"), notice("Loading…"));
+  const requests = h("section", { class: "card", "aria-labelledby": "req-h" }, h("h2", { id: "req-h" }, "Requests due this week or overdue"), notice("Loading…"));
+  const changes = h("section", { class: "card wide", "aria-labelledby": "chg-h" }, h("h2", { id: "chg-h" }, "Verdicts changed in the last 30 days"), notice("Loading…"));
+  fill(main, h("h1", {}, "Overview"), h("div", { class: "grid" }, gaps, session.canHandleRequests() || session.role() === "AUDITOR" ? requests : null, changes));
+
+  run(DOC, "OverviewGaps")
+    .then((d) => fill(gaps, gaps.firstChild, gapsTable(d.complianceGaps, d.organisations.totalCount)))
+    .catch((e) => fill(gaps, gaps.firstChild, notice(e.message, "bad")));
+  if (requests.isConnected)
+    run(DOC, "OverviewRequests")
+      .then((d) => fill(requests, requests.firstChild, requestList(d.dataSubjectRequests.edges.map((e) => e.node))))
+      .catch((e) => fill(requests, requests.firstChild, notice(e.message, "bad")));
+  const before = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  run(DOC, "OverviewChanges", { before })
+    .then((d) => fill(changes, changes.firstChild, changeList(d.before, d.now, before)))
+    .catch((e) => fill(changes, changes.firstChild, notice(e.message, "bad")));
+}
+
+function gapsTable(gaps, organisations) {
+  const summary = h(
+    "p",
+    { class: "summary" },
+    h("strong", { class: "big" }, gaps.nonCompliant),
+    ` non-compliant of ${gaps.assessed} transfers assessed, across ${organisations} organisations. `,
+    h("a", { href: "#/register?status=NON_COMPLIANT" }, "Show them"),
+  );
+  if (!gaps.byCode.length) return [summary, notice("No gaps: every restricted transfer has a footing.", "ok")];
+  return [
+    summary,
+    h(
+      "table",
+      { class: "data" },
+      h("caption", { class: "sr-only" }, "Problems by code"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Problem"), h("th", { scope: "col", class: "num" }, "Transfers"), h("th", { scope: "col" }, "Meaning"))),
+      h(
+        "tbody",
+        {},
+        gaps.byCode.map((g) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, h("a", { href: `#/register?problem=${g.code}` }, label(g.code))),
+            h("td", { class: "num" }, g.count),
+            h("td", {}, PROBLEM_HELP[g.code] ?? ""),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+function requestList(all) {
+  const watch = all
+    .filter((r) => r.status === "OVERDUE" || ((r.status === "OPEN" || r.status === "IN_PROGRESS") && daysUntil(r.dueOn) <= 7))
+    .sort((a, b) => a.dueOn.localeCompare(b.dueOn));
+  const overdue = watch.filter((r) => r.status === "OVERDUE").length;
+  const head = h("p", { class: "summary" }, h("strong", { class: "big" }, overdue), " overdue, ", watch.length - overdue, " due within 7 days. ", h("a", { href: "#/requests" }, "All requests"));
+  if (!watch.length) return [head, notice("Nothing due this week.", "ok")];
+  return [
+    head,
+    h(
+      "ul",
+      { class: "plain" },
+      watch.slice(0, 12).map((r) => {
+        const done = r.tasks.filter((t) => t.status === "COMPLETED" || t.status === "EXEMPT").length;
+        const days = daysUntil(r.dueOn);
+        return h(
+          "li",
+          {},
+          status(r.status),
+          " ",
+          h("a", { href: `#/requests/${r.id}` }, `${label(r.kind)} ${r.reference}`),
+          ` · due ${r.dueOn} (${days < 0 ? `${-days} days late` : days === 0 ? "today" : `in ${days} days`}) · ${done}/${r.tasks.length} tasks done`,
+        );
+      }),
+    ),
+  ];
+}
+
+function changeList(before, now, date) {
+  const was = new Map(before.map((a) => [`${a.flow?.id}:${a.destinationCountry}`, a.status]));
+  const changed = now.filter((a) => {
+    const prior = was.get(`${a.flow?.id}:${a.destinationCountry}`);
+    return prior !== undefined && prior !== a.status;
+  });
+  const added = now.filter((a) => !was.has(`${a.flow?.id}:${a.destinationCountry}`)).length;
+  const head = h("p", { class: "summary" }, `${changed.length} transfers changed verdict since ${date}; ${added} are new since then.`);
+  if (!changed.length) return head;
+  return [
+    head,
+    h(
+      "table",
+      { class: "data" },
+      h("thead", {}, h("tr", {}, ["Exporter", "Recipient", "Destination", "Mechanism", "Was", "Now"].map((c) => h("th", { scope: "col" }, c)))),
+      h(
+        "tbody",
+        {},
+        changed.slice(0, 20).map((a) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, a.flow.from.name),
+            h("td", {}, h("a", { href: `#/organisations/${a.flow.to.id}` }, a.flow.to.name)),
+            h("td", {}, a.destinationCountry),
+            h("td", {}, label(a.mechanism)),
+            h("td", {}, verdict(was.get(`${a.flow.id}:${a.destinationCountry}`))),
+            h("td", {}, verdict(a.status)),
+          ),
+        ),
+      ),
+    ),
+  ];
+}

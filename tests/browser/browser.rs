@@ -1,0 +1,216 @@
+//! One headless Chromium per test, through its own chromedriver on a free port, at 1366x768.
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::{path::PathBuf, process::Stdio, time::Duration};
+use tokio::{
+    process::{Child, Command},
+    sync::{Semaphore, SemaphorePermit},
+};
+
+/// Two browsers at a time: the machine is shared and each Chromium is heavy.
+static SLOTS: Semaphore = Semaphore::const_new(2);
+
+/// How long a step may take to show its result before the test fails (a wait, not a timing
+/// assertion: a passing step returns as soon as the page shows what it should).
+const PATIENCE: Duration = Duration::from_secs(30);
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    driver: Child,
+    _slot: SemaphorePermit<'static>,
+}
+
+fn program(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, else `target/screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("screenshots")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium pointed at `base`; fails loudly when either
+    /// is missing (the test is only compiled in when they are, or when `CI` is set).
+    pub async fn open(base: &str) -> Self {
+        let slot = SLOTS.acquire().await.expect("browser slots");
+        let driver_path = program("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chromium = program("CHROMIUM", "/usr/bin/chromium");
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {driver_path} ({e}): install chromium-driver (see .ci/run)")
+            });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1366,768", "--lang=en-GB", "--no-first-run"],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        let mut client = None;
+        for _ in 0..100 {
+            // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(e) => {
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        let client = client.unwrap_or_else(|| {
+            panic!("chromedriver at {url} did not start a {chromium} session: {last:?}")
+        });
+        Self {
+            client,
+            base: base.to_string(),
+            driver,
+            _slot: slot,
+        }
+    }
+
+    /// Opens `path` (e.g. `/#/register`) of the console.
+    pub async fn visit(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigate");
+    }
+
+    /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.expect("script")
+    }
+
+    /// Waits until `predicate` (a JS expression) is true in the page; panics with `what` if it
+    /// never is, showing the page's main text.
+    pub async fn until(&self, what: &str, predicate: &str) {
+        let script = format!("return !!({predicate});");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if self.js(&script, vec![]).await == Value::Bool(true) {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let main = self
+                    .js("return document.body.innerText.slice(0, 2000)", vec![])
+                    .await;
+                panic!(
+                    "the page never showed {what}; it shows:\n{}",
+                    main.as_str().unwrap_or("")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page's main text contains `text`.
+    pub async fn sees(&self, text: &str) {
+        let quoted = serde_json::to_string(text).expect("quote");
+        self.until(
+            &format!("{text:?}"),
+            &format!("document.querySelector('main')?.innerText.includes({quoted})"),
+        )
+        .await;
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Types into the labelled control `css` after clearing it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// Clicks the first `css` element whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let quoted = serde_json::to_string(text).expect("quote");
+        let css_quoted = serde_json::to_string(css).expect("quote");
+        self.until(
+            &format!("a {css} with {text:?}"),
+            &format!("[...document.querySelectorAll({css_quoted})].some(e => e.innerText.includes({quoted}))"),
+        )
+        .await;
+        self.js(
+            &format!("[...document.querySelectorAll({css_quoted})].find(e => e.innerText.includes({quoted})).click()"),
+            vec![],
+        )
+        .await;
+    }
+
+    /// Signs in through the sign-in form with `token`, and waits for the first page.
+    pub async fn sign_in(&self, token: &str) {
+        self.visit("/").await;
+        self.fill("input[name=token]", token).await;
+        self.click("form.signin button[type=submit]").await;
+        self.until(
+            "the signed-in navigation",
+            "document.querySelector('#nav a')",
+        )
+        .await;
+    }
+
+    /// Saves the window as `<name>.png` in [`screenshot_dir`].
+    pub async fn screenshot(&self, name: &str) {
+        // Let the last frame paint (fonts, SVG) before the capture.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// The names of the main navigation's links.
+    pub async fn menu(&self) -> Vec<String> {
+        let names = self
+            .js(
+                "return [...document.querySelectorAll('#nav a')].map(a => a.innerText)",
+                vec![],
+            )
+            .await;
+        serde_json::from_value(names).expect("names")
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}

@@ -1,0 +1,17 @@
+//! The console in headless Chromium, driven through chromedriver with fantoccini: each test is a
+//! user's steps against the real server (in-process, on a loopback port) and a small register
+//! built through the GraphQL API. Each page visited is saved as a screenshot under
+//! `$CARGO_TARGET_DIR/screenshots/` (or `target/screenshots/`).
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` (or `CHROMIUM`/`CHROMEDRIVER`) the
+//! tests are ignored, and say why; with `CI` set they always run, so CI fails if they cannot.
+
+#[allow(dead_code)]
+#[path = "../api/support.rs"]
+mod support;
+
+mod browser;
+mod fixtures;
+mod pages;
+mod requests;
+mod roles;
