@@ -29,6 +29,13 @@ pub struct Model {
     /// (JSON list of `DestinationSafeguard`, see the service); null when none.
     pub transfer_safeguards: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The day the flow stopped (the contract ended, the supplier was replaced); None while it runs.
+    pub ended_on: Option<Date>,
+    pub ended_reason: Option<String>,
+    /// The day the recipient is recorded as having deleted or returned what it received
+    /// (Art 28(3)(g)); until then an ended flow's recipient still holds the data.
+    pub returned_on: Option<Date>,
+    pub return_evidence: Option<String>,
     /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
     #[sea_orm(column_name = "ref")]
     pub reference: Option<String>,

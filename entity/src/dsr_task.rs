@@ -2,8 +2,8 @@
 //! e-mail task whose `next_attempt_at` has passed is work for the worker. Its id is the
 //! idempotency key of every delivery attempt.
 
-use crate::Codes;
 use crate::vocab::*;
+use crate::{Codes, Restrictions};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -22,6 +22,12 @@ pub struct Model {
     pub activity_ids: Codes,
     /// Why the holder's data is exempt from erasure (legal obligation, legal claims), if it is.
     pub retention_exemption: Option<String>,
+    /// Of `data_categories`, those the holder is to erase (None on tasks filed before the split).
+    #[sea_orm(column_type = "Json", nullable)]
+    pub erase_categories: Option<Codes>,
+    /// Of `data_categories`, those the holder is to keep restricted, each set with its legal reason.
+    #[sea_orm(column_type = "Json", nullable)]
+    pub restrictions: Option<Restrictions>,
     pub attempts: i32,
     /// When the worker may next try; while an attempt runs, the end of its lease.
     pub next_attempt_at: Option<DateTimeUtc>,

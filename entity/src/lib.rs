@@ -21,4 +21,4 @@ pub mod subject_category;
 pub mod subject_identifier;
 pub mod vocab;
 
-pub use codes::Codes;
+pub use codes::{Codes, Restriction, Restrictions};

@@ -20,6 +20,9 @@ pub struct Model {
     pub retention: String,
     pub retention_months: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// The day the controller stopped the activity; None while it runs.
+    pub ended_on: Option<Date>,
+    pub ended_reason: Option<String>,
     /// The user's own key for the record (a spreadsheet's `ref` column); unique when set.
     #[sea_orm(column_name = "ref")]
     pub reference: Option<String>,

@@ -10,6 +10,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub activity_id: i64,
     pub linked_on: Date,
+    /// Set when an erasure kept this link because the activity's data is exempt (Art 17(3)):
+    /// the legal reason, and the end of the retention period (None: no period is registered).
+    pub restricted_reason: Option<String>,
+    pub restricted_until: Option<Date>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

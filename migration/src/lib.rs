@@ -11,6 +11,7 @@ mod m20261125_000005_audit_append_only;
 mod m20261127_000001_chapter_v;
 mod m20261127_000002_sheets;
 mod m20261127_000003_register_version;
+mod m20261127_000004_corrections;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_chapter_v::Migration),
             Box::new(m20261127_000002_sheets::Migration),
             Box::new(m20261127_000003_register_version::Migration),
+            Box::new(m20261127_000004_corrections::Migration),
         ]
     }
 }

@@ -4,8 +4,15 @@
 //!
 //! A chain of continued flows always stays inside one activity (the register refuses anything
 //! else), so the flows of the subject's activities are all the walk ever needs.
+//!
+//! A flow continues at most one other, so each flow has exactly one route from its controller:
+//! an organisation reached by several flows has as many routes, and the answer keeps them all.
+//! An ended flow's recipient still holds what it received (it is marked ended) until the flow's
+//! data is recorded as deleted or returned; the walk still goes through such a flow to the flows
+//! that continue it, whose recipients may still hold what they received.
 
 use crate::domain::vocab::RecipientRole;
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// A processing activity the subject takes part in.
@@ -25,6 +32,20 @@ pub struct FlowRow {
     pub role: RecipientRole,
     pub data_categories: Vec<String>,
     pub continues_flow_id: Option<i64>,
+    /// The day the flow stopped, if it did.
+    pub ended_on: Option<NaiveDate>,
+    /// Whether the recipient deleted or returned what it received through this flow.
+    pub returned: bool,
+}
+
+/// One way the subject's data reached a holder: the organisations from the controller to it and
+/// the flows between them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub path: Vec<i64>,
+    pub flows: Vec<i64>,
+    /// When the last flow of the route ended (the holder receives nothing more by it).
+    pub ended_on: Option<NaiveDate>,
 }
 
 /// One organisation that holds the subject's data.
@@ -40,6 +61,31 @@ pub struct Holding {
     pub path: Vec<i64>,
     /// The flows along `path`, in order (empty for a controller).
     pub flows: Vec<i64>,
+    /// Every route by which it holds the data, shortest first (`path` is the first); empty for a
+    /// controller that receives nothing by a flow.
+    pub routes: Vec<Route>,
+    /// Whether it is a controller of one of the subject's activities.
+    pub controller: bool,
+    /// The categories it holds for each activity (controlled, or received by a flow still held).
+    pub by_activity: BTreeMap<i64, Vec<String>>,
+}
+
+impl Holding {
+    /// Whether every flow that brought it the data has ended (it still holds what it received);
+    /// never for a controller, which collected the data itself.
+    pub fn flow_ended(&self) -> bool {
+        !self.controller
+            && !self.routes.is_empty()
+            && self.routes.iter().all(|r| r.ended_on.is_some())
+    }
+
+    /// When the last of those flows ended, once all have.
+    pub fn ended_on(&self) -> Option<NaiveDate> {
+        if !self.flow_ended() {
+            return None;
+        }
+        self.routes.iter().filter_map(|r| r.ended_on).max()
+    }
 }
 
 /// Everything the walk found.
@@ -50,6 +96,14 @@ pub struct Holdings {
     /// Each chain that returns to an organisation already on it, as the organisations from the
     /// first visit to the return (`[A, B, A]`). Reported, never followed around again.
     pub cycles: Vec<Vec<i64>>,
+}
+
+/// Adds `categories` to what `holding` holds for `activity`, sorted, without duplicates.
+fn add(holding: &mut Holding, activity: i64, categories: &[String]) {
+    let held = holding.by_activity.entry(activity).or_default();
+    held.extend(categories.iter().cloned());
+    held.sort();
+    held.dedup();
 }
 
 struct Step<'a> {
@@ -73,11 +127,15 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
                     data_categories: Vec::new(),
                     path: vec![activity.controller_id],
                     flows: Vec::new(),
+                    routes: Vec::new(),
+                    controller: true,
+                    by_activity: BTreeMap::new(),
                 },
                 BTreeSet::new(),
             )
         });
         entry.1.extend(activity.data_categories.iter().cloned());
+        add(&mut entry.0, activity.id, &activity.data_categories);
     }
 
     let mut sorted: Vec<&FlowRow> = flows
@@ -120,19 +178,32 @@ pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
         }
         path.push(flow.to_id);
         flows.push(flow.id);
-        let entry = found.entry(flow.to_id).or_insert_with(|| {
-            (
-                Holding {
-                    organisation_id: flow.to_id,
-                    role: flow.role,
-                    data_categories: Vec::new(),
-                    path: path.clone(),
-                    flows: flows.clone(),
-                },
-                BTreeSet::new(),
-            )
-        });
-        entry.1.extend(flow.data_categories.iter().cloned());
+        // A recipient that returned the data holds nothing by this flow; the walk goes on to
+        // the flows that continue it.
+        if !flow.returned {
+            let entry = found.entry(flow.to_id).or_insert_with(|| {
+                (
+                    Holding {
+                        organisation_id: flow.to_id,
+                        role: flow.role,
+                        data_categories: Vec::new(),
+                        path: path.clone(),
+                        flows: flows.clone(),
+                        routes: Vec::new(),
+                        controller: false,
+                        by_activity: BTreeMap::new(),
+                    },
+                    BTreeSet::new(),
+                )
+            });
+            entry.0.routes.push(Route {
+                path: path.clone(),
+                flows: flows.clone(),
+                ended_on: flow.ended_on,
+            });
+            entry.1.extend(flow.data_categories.iter().cloned());
+            add(&mut entry.0, flow.activity_id, &flow.data_categories);
+        }
         for child in children.get(&flow.id).into_iter().flatten() {
             queue.push_back(Step {
                 flow: child,

@@ -23,6 +23,8 @@ fn flow(id: i64, activity_id: i64, to_id: i64, continues: Option<i64>, cats: &[&
         },
         data_categories: cats.iter().map(|c| c.to_string()).collect(),
         continues_flow_id: continues,
+        ended_on: None,
+        returned: false,
     }
 }
 
@@ -112,4 +114,61 @@ fn corrupt_flows_that_continue_each_other_do_not_hang_the_walk() {
 fn flows_of_other_activities_are_ignored() {
     let h = walk(&[activity(1, 10, &["a"])], &[flow(1, 2, 11, None, &["a"])]);
     assert_eq!(h.holdings.len(), 1);
+}
+
+#[test]
+fn an_organisation_reached_by_several_flows_keeps_every_route() {
+    let flows = [
+        flow(1, 1, 11, None, &["a"]),
+        flow(2, 1, 12, Some(1), &["a"]),
+        flow(3, 1, 13, Some(2), &["a"]),
+        flow(4, 1, 13, None, &["b"]),
+    ];
+    let h = walk(&[activity(1, 10, &["a", "b"])], &flows);
+    let held = holder(&h, 13);
+    assert_eq!(held.path, [10, 13], "the shortest route first");
+    let routes: Vec<(Vec<i64>, Vec<i64>)> = held
+        .routes
+        .iter()
+        .map(|r| (r.path.clone(), r.flows.clone()))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            (vec![10, 13], vec![4]),
+            (vec![10, 11, 12, 13], vec![1, 2, 3])
+        ]
+    );
+    assert_eq!(held.data_categories, ["a", "b"]);
+}
+
+#[test]
+fn an_ended_flow_still_holds_until_its_data_is_returned() {
+    let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let mut first = flow(1, 1, 11, None, &["a"]);
+    first.ended_on = Some(day);
+    let mut onward = flow(2, 1, 12, Some(1), &["a"]);
+    onward.ended_on = Some(day);
+    let h = walk(&[activity(1, 10, &["a"])], &[first.clone(), onward.clone()]);
+    assert!(holder(&h, 11).flow_ended());
+    assert_eq!(holder(&h, 11).ended_on(), Some(day));
+    assert!(!holder(&h, 10).flow_ended(), "the controller collected it");
+
+    first.returned = true;
+    let h = walk(&[activity(1, 10, &["a"])], &[first, onward]);
+    assert!(h.holdings.iter().all(|x| x.organisation_id != 11));
+    assert_eq!(holder(&h, 12).path, [10, 11, 12], "the walk goes through");
+    assert!(holder(&h, 12).flow_ended());
+}
+
+#[test]
+fn a_holder_with_one_running_flow_is_not_ended() {
+    let mut old = flow(1, 1, 11, None, &["a"]);
+    old.ended_on = NaiveDate::from_ymd_opt(2025, 1, 1);
+    let h = walk(
+        &[activity(1, 10, &["a"])],
+        &[old, flow(2, 1, 11, None, &["a"])],
+    );
+    assert!(!holder(&h, 11).flow_ended());
+    assert_eq!(holder(&h, 11).ended_on(), None);
 }

@@ -61,6 +61,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "removeLocation"
             | "registerProcessingActivity"
             | "recordDataFlow"
+            | "updateDataFlow"
+            | "endDataFlow"
+            | "updateProcessingActivity"
+            | "endProcessingActivity"
             | "defineDataCategory"
             | "defineSubjectCategory"
             | "importRecords",
@@ -74,6 +78,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "fileDataSubjectRequest"
             | "extendDeadline"
             | "closeDataSubjectRequest"
+            | "recordDataReturned"
             // The webhook secret signs erasure requests to processors: whoever holds it can
             // forge them, so only those who send them may rotate (and read) it.
             | "rotateWebhookSecret",

@@ -1,4 +1,9 @@
-//! Data flows: who discloses which categories to whom, and on what transfer footing.
+//! Data flows: who discloses which categories to whom, and on what transfer footing; recording
+//! and correcting them (ending one is in [`ending`]).
+
+pub(crate) mod ending;
+
+pub use ending::{end, record_returned};
 
 use crate::{
     domain::vocab::{Derogation, OrganisationStatus, RecipientRole, SccModule, TransferMechanism},
@@ -13,8 +18,8 @@ use crate::{
     },
 };
 use chrono::{NaiveDate, Utc};
-use entity::{Codes, data_flow};
-use sea_orm::{ActiveValue::Set, Condition, TransactionTrait, prelude::*};
+use entity::{Codes, data_flow, processing_activity};
+use sea_orm::{ActiveValue::Set, Condition, QueryOrder, TransactionTrait, prelude::*};
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
@@ -120,6 +125,121 @@ pub struct FlowFilter {
     pub mechanism: Option<TransferMechanism>,
 }
 
+/// A correction of a flow: `None` leaves a field alone, `Some(None)` clears it. What the flow
+/// connects (its activity, exporter, recipient and the flow it continues) is its identity and
+/// cannot change: a different recipient is a new flow, and the old one ends.
+#[derive(Debug, Clone, Default)]
+pub struct FlowPatch {
+    pub recipient_role: Option<RecipientRole>,
+    pub data_categories: Option<Vec<String>>,
+    pub mechanism: Option<TransferMechanism>,
+    pub scc_module: Option<Option<SccModule>>,
+    pub derogation: Option<Option<Derogation>>,
+    pub tia_completed_on: Option<Option<NaiveDate>>,
+    pub signed_on: Option<Option<NaiveDate>>,
+    pub evidence: Option<Option<String>>,
+    pub occasional: Option<Option<bool>>,
+    /// Replaces the whole list; an empty list clears it.
+    pub transfer_safeguards: Option<Vec<DestinationSafeguard>>,
+}
+
+/// A module belongs to SCCs only, a derogation to DEROGATION only.
+fn check_mechanism_details(
+    mechanism: TransferMechanism,
+    scc_module: Option<SccModule>,
+    derogation: Option<Derogation>,
+) -> AppResult<()> {
+    if scc_module.is_some()
+        && !matches!(
+            mechanism,
+            TransferMechanism::Scc2021 | TransferMechanism::UkAddendum
+        )
+    {
+        return Err(AppError::bad_input(
+            "sccModule",
+            "sccModule applies only to SCC_2021 and UK_ADDENDUM",
+        ));
+    }
+    if derogation.is_some() && mechanism != TransferMechanism::Derogation {
+        return Err(AppError::bad_input(
+            "derogation",
+            "derogation applies only to the DEROGATION mechanism",
+        ));
+    }
+    Ok(())
+}
+
+/// A flow carries only categories its source has: the activity's for a first flow, the
+/// continued flow's for an onward one. `categories` are known codes, sorted.
+fn check_within_source(
+    activity: &processing_activity::Model,
+    continued: Option<&data_flow::Model>,
+    categories: &[String],
+) -> AppResult<()> {
+    let (allowed, of) = match continued {
+        None => (&activity.data_categories.0, "the activity"),
+        Some(previous) => (&previous.data_categories.0, "the continued flow"),
+    };
+    let allowed: BTreeSet<&String> = allowed.iter().collect();
+    match categories.iter().find(|c| !allowed.contains(c)) {
+        Some(extra) => Err(AppError::bad_input(
+            "dataCategories",
+            format!("{extra:?} is not among the categories of {of}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The flow a new or corrected flow continues: of the same activity, and still running (what an
+/// ended flow no longer receives cannot be passed on).
+async fn continued_flow(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    activity_id: i64,
+) -> AppResult<data_flow::Model> {
+    let previous = find(txn, id, "continuesFlowId").await?;
+    if previous.activity_id != activity_id {
+        return Err(AppError::bad_input(
+            "continuesFlowId",
+            "the continued flow belongs to another processing activity",
+        ));
+    }
+    if let Some(ended) = previous.ended_on {
+        return Err(AppError::bad_input(
+            "continuesFlowId",
+            format!("the continued flow ended on {ended}: nothing flows onward from it"),
+        ));
+    }
+    Ok(previous)
+}
+
+/// An activity that still runs, for a new flow.
+pub(crate) fn check_activity_runs(
+    activity: &processing_activity::Model,
+    field: &str,
+) -> AppResult<()> {
+    match activity.ended_on {
+        Some(ended) => Err(AppError::bad_input(
+            field,
+            format!("the processing activity ended on {ended}: no new flows for it"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The running flows that continue flow `id`.
+pub(crate) async fn running_continuations(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<Vec<data_flow::Model>> {
+    Ok(data_flow::Entity::find()
+        .filter(data_flow::Column::ContinuesFlowId.is_in(ids.iter().copied()))
+        .filter(data_flow::Column::EndedOn.is_null())
+        .order_by_asc(data_flow::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Records a flow under the contract's rules: it starts at the activity's controller, or continues
 /// an earlier flow of the same activity from where that one ended, with a subset of its categories.
 pub async fn record(
@@ -152,23 +272,7 @@ pub async fn record_in(
     let evidence = validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
     let safeguards = checked_safeguards(input.transfer_safeguards.clone())?;
     let mechanism = input.mechanism.unwrap_or(TransferMechanism::None);
-    if input.scc_module.is_some()
-        && !matches!(
-            mechanism,
-            TransferMechanism::Scc2021 | TransferMechanism::UkAddendum
-        )
-    {
-        return Err(AppError::bad_input(
-            "sccModule",
-            "sccModule applies only to SCC_2021 and UK_ADDENDUM",
-        ));
-    }
-    if input.derogation.is_some() && mechanism != TransferMechanism::Derogation {
-        return Err(AppError::bad_input(
-            "derogation",
-            "derogation applies only to the DEROGATION mechanism",
-        ));
-    }
+    check_mechanism_details(mechanism, input.scc_module, input.derogation)?;
     if from_id == to_id {
         return Err(AppError::bad_input(
             "toId",
@@ -189,6 +293,7 @@ pub async fn record_in(
         ));
     }
     let activity = activities::find(txn, activity_id, "activityId").await?;
+    check_activity_runs(&activity, "activityId")?;
     organisations::find(txn, from_id, "fromId").await?;
     let recipient = organisations::find(txn, to_id, "toId").await?;
     if recipient.status == OrganisationStatus::Offboarded {
@@ -204,19 +309,13 @@ pub async fn record_in(
         &input.data_categories,
     )
     .await?;
-    let (allowed, expected_from) = match continues {
-        None => (activity.data_categories.0, activity.controller_id),
-        Some(previous_id) => {
-            let previous = find(txn, previous_id, "continuesFlowId").await?;
-            if previous.activity_id != activity_id {
-                return Err(AppError::bad_input(
-                    "continuesFlowId",
-                    "the continued flow belongs to another processing activity",
-                ));
-            }
-            (previous.data_categories.0, previous.to_id)
-        }
+    let continued = match continues {
+        Some(previous_id) => Some(continued_flow(txn, previous_id, activity_id).await?),
+        None => None,
     };
+    let expected_from = continued
+        .as_ref()
+        .map_or(activity.controller_id, |previous| previous.to_id);
     if from_id != expected_from {
         let why = if continues.is_some() {
             format!(
@@ -229,18 +328,7 @@ pub async fn record_in(
         };
         return Err(AppError::bad_input("fromId", why));
     }
-    let allowed: BTreeSet<String> = allowed.into_iter().collect();
-    if let Some(extra) = categories.iter().find(|c| !allowed.contains(*c)) {
-        let of = if continues.is_some() {
-            "the continued flow"
-        } else {
-            "the activity"
-        };
-        return Err(AppError::bad_input(
-            "dataCategories",
-            format!("{extra:?} is not among the categories of {of}"),
-        ));
-    }
+    check_within_source(&activity, continued.as_ref(), &categories)?;
     let saved = data_flow::ActiveModel {
         activity_id: Set(activity_id),
         from_id: Set(from_id),
@@ -268,6 +356,120 @@ pub async fn record_in(
         Change::created("recordDataFlow", "data_flow", saved.id, &saved)?,
     )
     .await?;
+    Ok(saved)
+}
+
+/// Corrects a running flow. Every rule of [`record`] holds for the result, and one more: a flow
+/// keeps every category that a running flow continuing it passes on.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    patch: FlowPatch,
+) -> AppResult<data_flow::Model> {
+    let id = validate::id("id", id)?;
+    let tia = patch
+        .tia_completed_on
+        .map(|d| validate::past_date("tiaCompletedOn", d))
+        .transpose()?;
+    let signed = patch
+        .signed_on
+        .map(|d| validate::past_date("signedOn", d))
+        .transpose()?;
+    let evidence = patch
+        .evidence
+        .map(|e| validate::optional_text("evidence", e.as_deref(), 2000))
+        .transpose()?;
+
+    let safeguards = patch
+        .transfer_safeguards
+        .map(checked_safeguards)
+        .transpose()?;
+
+    let txn = db.begin().await?;
+    let current = find(&txn, id, "id").await?;
+    if let Some(ended) = current.ended_on {
+        return Err(AppError::Conflict(format!(
+            "data flow {id} ended on {ended}: an ended flow keeps its record as it was; record a new flow instead"
+        )));
+    }
+    let mut next = current.clone();
+    if let Some(role) = patch.recipient_role {
+        next.recipient_role = role;
+    }
+    if let Some(mechanism) = patch.mechanism {
+        next.mechanism = mechanism;
+    }
+    if let Some(module) = patch.scc_module {
+        next.scc_module = module;
+    }
+    if let Some(derogation) = patch.derogation {
+        next.derogation = derogation;
+    }
+    if let Some(tia) = tia {
+        next.tia_completed_on = tia;
+    }
+    if let Some(signed) = signed {
+        next.signed_on = signed;
+    }
+    if let Some(evidence) = evidence {
+        next.evidence = evidence;
+    }
+    if let Some(occasional) = patch.occasional {
+        next.occasional = occasional;
+    }
+    if let Some(safeguards) = safeguards {
+        next.transfer_safeguards = safeguards;
+    }
+    check_mechanism_details(next.mechanism, next.scc_module, next.derogation)?;
+    if let Some(categories) = &patch.data_categories {
+        let categories =
+            taxonomy::known_codes(&txn, Taxonomy::Data, "dataCategories", categories).await?;
+        let activity = activities::find(&txn, current.activity_id, "id").await?;
+        let continued = match current.continues_flow_id {
+            Some(previous) => Some(find(&txn, previous, "id").await?),
+            None => None,
+        };
+        check_within_source(&activity, continued.as_ref(), &categories)?;
+        let kept: BTreeSet<&String> = categories.iter().collect();
+        for onward in running_continuations(&txn, &[id]).await? {
+            if let Some(lost) = onward.data_categories.0.iter().find(|c| !kept.contains(c)) {
+                return Err(AppError::bad_input(
+                    "dataCategories",
+                    format!(
+                        "{lost:?} is passed on by data flow {} that continues this one: correct or end that flow first",
+                        onward.id
+                    ),
+                ));
+            }
+        }
+        next.data_categories = Codes(categories);
+    }
+    if next == current {
+        return Ok(current);
+    }
+    let saved = data_flow::ActiveModel {
+        recipient_role: Set(next.recipient_role),
+        data_categories: Set(next.data_categories.clone()),
+        mechanism: Set(next.mechanism),
+        scc_module: Set(next.scc_module),
+        derogation: Set(next.derogation),
+        tia_completed_on: Set(next.tia_completed_on),
+        signed_on: Set(next.signed_on),
+        evidence: Set(next.evidence.clone()),
+        occasional: Set(next.occasional),
+        transfer_safeguards: Set(next.transfer_safeguards.clone()),
+        ..current.clone().into()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::updated("updateDataFlow", "data_flow", id, &current, &saved)?,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(saved)
 }
 

@@ -228,6 +228,8 @@ async fn register_in(
             subject_id: Set(subject_id),
             activity_id: Set(*activity_id),
             linked_on: Set(linked_on),
+            restricted_reason: Set(None),
+            restricted_until: Set(None),
         })
         .collect();
     if !links.is_empty() {

@@ -261,6 +261,15 @@ impl Register {
         })
     }
 
+    /// The flows that ran on `on`: those not ended, or ended after it. An ended flow keeps its
+    /// place in the registers of earlier days, with the verdicts of those days; the flows it
+    /// continues stay loaded for its chain.
+    fn running_on(&self, on: NaiveDate) -> impl Iterator<Item = &data_flow::Model> {
+        self.flows
+            .iter()
+            .filter(move |f| f.ended_on.is_none_or(|ended| ended > on))
+    }
+
     /// The transfer register: every restricted transfer on `on`, optionally of one regime.
     pub fn transfers(
         &self,
@@ -269,7 +278,7 @@ impl Register {
         on: NaiveDate,
     ) -> AppResult<Vec<FlowAssessment>> {
         let mut out = Vec::new();
-        for flow in &self.flows {
+        for flow in self.running_on(on) {
             let facts = self.facts(flow, reference, on)?;
             if regime.is_some_and(|r| facts.regime != Some(r)) {
                 continue;
@@ -299,7 +308,7 @@ impl Register {
         on: NaiveDate,
     ) -> AppResult<(Vec<FlowAssessment>, Vec<FlowAssessment>)> {
         let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
-        for flow in &self.flows {
+        for flow in self.running_on(on) {
             let facts = self.facts(flow, reference, on)?;
             let Some(flow_regime) = facts.regime else {
                 continue;
@@ -327,7 +336,7 @@ impl Register {
         on: NaiveDate,
     ) -> AppResult<Vec<FlowAssessment>> {
         let mut assessed = Vec::new();
-        for flow in &self.flows {
+        for flow in self.running_on(on) {
             let facts = self.facts(flow, reference, on)?;
             let Some(flow_regime) = facts.regime else {
                 continue;

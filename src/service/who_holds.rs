@@ -15,7 +15,7 @@ use crate::{
     service::subjects::{self, Quoted, SubjectKeys},
 };
 use entity::{data_flow, location, organisation, processing_activity, subject_activity};
-use sea_orm::{JoinType, QuerySelect, RelationDef, prelude::*, sea_query::Query};
+use sea_orm::{Condition, JoinType, QuerySelect, RelationDef, prelude::*, sea_query::Query};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One holder with what the API shows beside the walk's result.
@@ -37,6 +37,9 @@ pub struct Answer {
     pub organisations: HashMap<i64, organisation::Model>,
     pub locations: HashMap<i64, Vec<location::Model>>,
     pub flows: HashMap<i64, data_flow::Model>,
+    /// The activities whose data an erasure kept under restriction (Art 17(3)), with the legal
+    /// reason and the end of the retention period.
+    pub restricted: HashMap<i64, (String, Option<chrono::NaiveDate>)>,
 }
 
 pub async fn who_holds(
@@ -47,9 +50,29 @@ pub async fn who_holds(
     let Some(subject_id) = subjects::find(db, keys, quoted).await? else {
         return Ok(Answer::default());
     };
-    let (activities, flows) = activities_and_flows(db, subject_id).await?;
+    let today = chrono::Utc::now().date_naive();
+    let (activities, flows) = activities_and_flows(db, subject_id, today).await?;
+    let restricted = subject_activity::Entity::find()
+        .filter(subject_activity::Column::SubjectId.eq(subject_id))
+        .filter(subject_activity::Column::RestrictedReason.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|l| Some((l.activity_id, (l.restricted_reason?, l.restricted_until))))
+        .collect();
     let walked = holdings::walk(&activity_rows(&activities), &flow_rows(&flows)?);
-    let org_ids: Vec<i64> = walked.holdings.iter().map(|h| h.organisation_id).collect();
+    // Every organisation on every route, so that each path can be shown in full (one that
+    // returned the data still stands on the route of those it passed it on to).
+    let org_ids: Vec<i64> = walked
+        .holdings
+        .iter()
+        .flat_map(|h| {
+            std::iter::once(h.organisation_id)
+                .chain(h.routes.iter().flat_map(|r| r.path.iter().copied()))
+        })
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
     let (orgs, locations) = organisations_and_locations(db, &org_ids).await?;
     let holdings = walked
         .holdings
@@ -83,13 +106,16 @@ pub async fn who_holds(
         organisations: orgs,
         locations,
         flows: flows.into_iter().map(|f| (f.id, f)).collect(),
+        restricted,
     })
 }
 
-/// The subject's activities and all their flows, in one statement (a left join).
+/// The subject's activities and all their flows, in one statement (a left join). A link kept
+/// under restriction after an erasure counts until its retention period has ended.
 async fn activities_and_flows(
     db: &impl ConnectionTrait,
     subject_id: i64,
+    today: chrono::NaiveDate,
 ) -> AppResult<(Vec<processing_activity::Model>, Vec<data_flow::Model>)> {
     let flow_of_activity: RelationDef = data_flow::Entity::belongs_to(processing_activity::Entity)
         .from(data_flow::Column::ActivityId)
@@ -104,6 +130,11 @@ async fn activities_and_flows(
                     .column(subject_activity::Column::ActivityId)
                     .from(subject_activity::Entity)
                     .and_where(subject_activity::Column::SubjectId.eq(subject_id))
+                    .cond_where(
+                        Condition::any()
+                            .add(subject_activity::Column::RestrictedUntil.is_null())
+                            .add(subject_activity::Column::RestrictedUntil.gte(today)),
+                    )
                     .to_owned(),
             ),
         )
@@ -168,6 +199,8 @@ fn flow_rows(flows: &[data_flow::Model]) -> AppResult<Vec<FlowRow>> {
                 role: f.recipient_role,
                 data_categories: f.data_categories.0.clone(),
                 continues_flow_id: f.continues_flow_id,
+                ended_on: f.ended_on,
+                returned: f.returned_on.is_some(),
             })
         })
         .collect()

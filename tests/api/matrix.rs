@@ -77,6 +77,10 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "removeLocation",            [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "registerProcessingActivity",[OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "recordDataFlow",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "updateDataFlow",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "endDataFlow",               [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "updateProcessingActivity",  [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "endProcessingActivity",     [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineDataCategory",        [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "defineSubjectCategory",     [OK, OK, OK, NO, NO, ANON]),
     // The secret signs erasure requests: only those who send them (not PROCUREMENT).
@@ -90,6 +94,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "fileDataSubjectRequest",    [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "extendDeadline",            [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "closeDataSubjectRequest",   [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "recordDataReturned",        [OK, NO, OK, NO, NO, ANON]),
     // A processor confirms its own tasks (which ones is the service's check, tested elsewhere).
     ("Mutation", "confirmTask",               [OK, NO, OK, NO, OK, ANON]),
     // Watching a request: as reading it.

@@ -26,9 +26,35 @@ pub struct WebhookBody {
     pub due_on: String,
     pub data_categories: Vec<String>,
     pub identifiers: Identifiers,
-    /// `ERASE`, or `RESTRICT` for an erasure of data held under a retention exemption; otherwise the kind.
+    /// For an erasure: `ERASE` (nothing exempt), `RESTRICT` (everything exempt) or
+    /// `ERASE_AND_RESTRICT` (see `eraseCategories` and `restrictCategories`); otherwise the kind.
     pub action: String,
     pub retention_exemption: Option<String>,
+    /// For an erasure: the categories to erase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erase_categories: Option<Vec<String>>,
+    /// For an erasure: the categories to keep, restricted (Art 18), each set with its legal reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrict_categories: Option<Vec<RestrictedCategories>>,
+}
+
+/// Categories to keep under restriction, and why (Art 17(3)(b) or (e)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestrictedCategories {
+    pub categories: Vec<String>,
+    pub reason: String,
+    /// Until when the data is kept (the end of the retention period), where a period is known.
+    pub until: Option<String>,
+}
+
+/// The action asked of a holder of an erasure task, from what it must erase and restrict.
+pub fn erasure_action(erase: &[String], restrict: usize) -> &'static str {
+    match (erase.is_empty(), restrict == 0) {
+        (_, true) => "ERASE",
+        (true, false) => "RESTRICT",
+        (false, false) => "ERASE_AND_RESTRICT",
+    }
 }
 
 /// `sha256=<lower-case hex HMAC-SHA256 of body>` keyed with `secret`.

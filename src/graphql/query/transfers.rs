@@ -133,7 +133,8 @@ pub struct TransferQuery;
 #[Object]
 impl TransferQuery {
     /// Every restricted transfer of the register and its verdict on `on` (default today),
-    /// optionally of one regime. The whole list, for exports; a console pages
+    /// optionally of one regime. A flow ended on or before `on` is left out; on earlier days it
+    /// is listed with the verdicts of those days. The whole list, for exports; a console pages
     /// `transferRegisterPage` instead.
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn transfer_register(
@@ -213,7 +214,8 @@ impl TransferQuery {
         )))
     }
 
-    /// Every problem across the register on `on`, grouped by problem code with counts.
+    /// Every problem across the register on `on`, grouped by problem code with counts. A flow
+    /// ended on or before `on` is left out.
     #[graphql(complexity = "crate::graphql::REGISTER_COST + child_complexity")]
     async fn compliance_gaps(
         &self,

@@ -3,7 +3,15 @@
 use super::organisation::Organisation;
 use crate::{
     error::AppError,
-    graphql::{enums::LawfulBasis, loaders::loaders},
+    graphql::{
+        context::request,
+        enums::LawfulBasis,
+        loaders::loaders,
+        policy,
+        scalars::Date,
+        types::{audit::AuditEvent, connection::AuditEventConnection},
+    },
+    service::{audit, page::PageRequest},
 };
 use async_graphql::{ID, Object, Result};
 use entity::processing_activity;
@@ -79,5 +87,36 @@ impl ProcessingActivity {
     /// The retention period in months, where the rule has one.
     async fn retention_months(&self) -> Option<i32> {
         self.0.retention_months
+    }
+
+    /// The day the controller stopped this processing; null while it runs. Its flows ended with it.
+    async fn ended_on(&self) -> Option<Date> {
+        self.0.ended_on.map(Date::from)
+    }
+
+    /// Why it ended.
+    async fn ended_reason(&self) -> Option<&str> {
+        self.0.ended_reason.as_deref()
+    }
+
+    /// Every recorded change of this activity, oldest first, with its state before and after.
+    /// Readable by ADMIN, DPO and AUDITOR.
+    async fn history(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(desc = "At most this many events (default and cap: the page size limit).")]
+        first: Option<i32>,
+        #[graphql(desc = "The cursor after which to continue.")] after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let rc = request(ctx)?;
+        policy::require(
+            &rc.auth,
+            "ProcessingActivity.history",
+            policy::AUDIT_READERS,
+        )?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let id = self.0.id.to_string();
+        let page = audit::list(&rc.db, Some("processing_activity"), Some(&id), page).await?;
+        Ok(AuditEventConnection::from_page(page, |e| e.id, AuditEvent))
     }
 }

@@ -168,9 +168,32 @@ impl DsrTask {
     async fn data_categories(&self) -> &[String] {
         &self.0.data_categories.0
     }
-    /// Why this holder's data is exempt from erasure (restrict, do not erase), if it is.
+    /// Why some of this holder's data is exempt from erasure (restrict, do not erase), if it is:
+    /// the reasons of `restrictCategories`, joined.
     async fn retention_exemption(&self) -> Option<&str> {
         self.0.retention_exemption.as_deref()
+    }
+    /// For an erasure: the categories this holder is to erase (Art 17(1)), those of
+    /// `dataCategories` not kept under an exemption. For the other kinds: `dataCategories`.
+    async fn erase_categories(&self) -> Vec<String> {
+        match (&self.0.erase_categories, &self.0.retention_exemption) {
+            (Some(erase), _) => erase.0.clone(),
+            // Filed before the split: a holder-wide exemption restricted everything.
+            (None, Some(_)) => Vec::new(),
+            (None, None) => self.0.data_categories.0.clone(),
+        }
+    }
+    /// For an erasure: the categories this holder is to keep, restricted (Art 18), because an
+    /// activity it holds them for is exempt (Art 17(3)(b) legal obligation, (e) legal claims);
+    /// one set per legal reason.
+    async fn restrict_categories(&self) -> Vec<RestrictedCategories> {
+        self.0
+            .restrictions
+            .iter()
+            .flat_map(|r| r.0.iter())
+            .cloned()
+            .map(RestrictedCategories)
+            .collect()
     }
     /// Why the task was confirmed EXEMPT, as the confirmer gave it.
     async fn exemption_reason(&self) -> Option<&str> {
@@ -241,5 +264,35 @@ impl DsrTaskEvent {
     /// The evidence given with a confirmation.
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
+    }
+}
+
+/// Categories kept under restriction rather than erased, and why.
+pub struct RestrictedCategories(pub entity::Restriction);
+
+/// Categories kept under restriction (stored, not used; Art 18) rather than erased, because an
+/// activity they are held for is exempt from erasure (Art 17(3)(b) or (e)), with the legal reason.
+#[Object]
+impl RestrictedCategories {
+    /// The categories kept (stored, not used) rather than erased.
+    async fn categories(&self) -> &[String] {
+        &self.0.categories
+    }
+    /// The legal reason: the exempt activity's lawful basis or retention rule (Art 17(3)).
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// The exempt processing activities the categories are held for.
+    async fn activity_ids(&self) -> Vec<ID> {
+        self.0
+            .activity_ids
+            .iter()
+            .map(|id| ID(id.to_string()))
+            .collect()
+    }
+    /// The end of the retention period counted from the day the request was received, where
+    /// the activity registers one in months; null when it is stated only in words.
+    async fn until(&self) -> Option<Date> {
+        self.0.until.map(Date::from)
     }
 }

@@ -6,11 +6,14 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{
+        context::request,
         enums::{Derogation, RecipientRole, SccModule, TransferMechanism},
         loaders::loaders,
+        policy,
         scalars::{Date, date_or_today},
+        types::{audit::AuditEvent, connection::AuditEventConnection},
     },
-    service::transfers::FlowAssessment,
+    service::{audit, page::PageRequest, transfers::FlowAssessment},
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::data_flow;
@@ -113,6 +116,45 @@ impl DataFlow {
     /// BCR approval, code or certification reference, supplementary measures.
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
+    }
+
+    /// The day the flow stopped; null while it runs. The transfer register of this day or later
+    /// leaves it out; earlier registers still list it with the verdicts of their day.
+    async fn ended_on(&self) -> Option<Date> {
+        self.0.ended_on.map(Date::from)
+    }
+
+    /// Why it ended.
+    async fn ended_reason(&self) -> Option<&str> {
+        self.0.ended_reason.as_deref()
+    }
+
+    /// The day the recipient deleted or returned what it received through this flow
+    /// (Art 28(3)(g)); null while it may still hold it.
+    async fn returned_on(&self) -> Option<Date> {
+        self.0.returned_on.map(Date::from)
+    }
+
+    /// The certificate of deletion or return, or where it is kept.
+    async fn return_evidence(&self) -> Option<&str> {
+        self.0.return_evidence.as_deref()
+    }
+
+    /// Every recorded change of this flow (recorded, corrected, ended, data returned), oldest
+    /// first, with its state before and after. Readable by ADMIN, DPO and AUDITOR.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many events (default and cap: the page size limit).")]
+        first: Option<i32>,
+        #[graphql(desc = "The cursor after which to continue.")] after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let rc = request(ctx)?;
+        policy::require(&rc.auth, "DataFlow.history", policy::AUDIT_READERS)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let id = self.0.id.to_string();
+        let page = audit::list(&rc.db, Some("data_flow"), Some(&id), page).await?;
+        Ok(AuditEventConnection::from_page(page, |e| e.id, AuditEvent))
     }
 
     /// One assessment per distinct destination (the recipient's country and its locations)

@@ -2,20 +2,22 @@
 
 use super::{
     activity::ProcessingActivity,
+    dsr::RestrictedCategories,
     flow::{self, DataFlow},
     organisation::Organisation,
     transfer::TransferAssessment,
 };
 use crate::{
+    domain::{holdings::Route, vocab},
     graphql::{
         enums::RecipientRole,
         scalars::{Date, date_or_today},
     },
-    service::who_holds::Answer,
+    service::{transfers::FlowAssessment, who_holds::Answer},
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::{organisation, processing_activity};
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 /// A person the register knows only by keyed hashes of their identifiers and by the activities
 /// they take part in.
@@ -59,6 +61,12 @@ impl DataSubject {
 
 /// The answer to "who holds this person's data".
 pub struct WhoHolds(pub Arc<Answer>);
+
+fn flows(answer: &Answer, ids: &[i64]) -> Vec<DataFlow> {
+    ids.iter()
+        .filter_map(|id| answer.flows.get(id).cloned().map(DataFlow))
+        .collect()
+}
 
 fn organisations(answer: &Answer, ids: &[i64]) -> Vec<Organisation> {
     ids.iter()
@@ -109,6 +117,27 @@ pub struct Holding {
 }
 
 impl Holding {
+    /// The assessments of every distinct flow on every route, in route order.
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+        on: chrono::NaiveDate,
+    ) -> Result<Vec<FlowAssessment>> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for route in &self.held()?.holding.routes {
+            for id in &route.flows {
+                if !seen.insert(*id) {
+                    continue;
+                }
+                if let Some(flow) = self.answer.flows.get(id) {
+                    out.extend(flow::assessments(ctx, flow, on).await?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn held(&self) -> Result<&crate::service::who_holds::HeldBy> {
         self.answer
             .holdings
@@ -151,24 +180,129 @@ impl Holding {
     }
 
     /// A shortest chain of organisations from the controller to this one, both included
-    /// (just the controller for a controller).
+    /// (just the controller for a controller). Every chain is in `routes`.
     async fn path(&self) -> Result<Vec<Organisation>> {
         Ok(organisations(&self.answer, &self.held()?.holding.path))
     }
 
     /// The flows along `path`, in order.
     async fn flows(&self) -> Result<Vec<DataFlow>> {
+        Ok(flows(&self.answer, &self.held()?.holding.flows))
+    }
+
+    /// Every chain of flows by which it holds the subject's data, shortest first: one per flow
+    /// it received the data by (a flow whose data it returned no longer counts).
+    async fn routes(&self) -> Result<Vec<HoldingRoute>> {
         Ok(self
             .held()?
             .holding
-            .flows
+            .routes
             .iter()
-            .filter_map(|id| self.answer.flows.get(id).cloned().map(DataFlow))
+            .map(|route| HoldingRoute {
+                answer: self.answer.clone(),
+                route: route.clone(),
+            })
             .collect())
     }
 
-    /// The transfer assessments of the flows along `path` (each restricted transfer the data
-    /// made on its way here), as the law stood on `on` (default today).
+    /// The transfer assessments of every flow on every route (each restricted transfer the
+    /// data made on its way here, by any chain), as the law stood on `on` (default today).
+    async fn transfers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day the law is applied (default today).")] on: Option<Date>,
+    ) -> Result<Vec<TransferAssessment>> {
+        let on = date_or_today("on", on.as_ref())?;
+        Ok(self
+            .assessments(ctx, on)
+            .await?
+            .into_iter()
+            .map(TransferAssessment)
+            .collect())
+    }
+
+    /// Whether any of `transfers` is NON_COMPLIANT on `on` (default today): the data reached
+    /// this holder, by at least one chain, through a transfer without a valid Chapter V footing.
+    async fn any_non_compliant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day the law is applied (default today).")] on: Option<Date>,
+    ) -> Result<bool> {
+        let on = date_or_today("on", on.as_ref())?;
+        Ok(self
+            .assessments(ctx, on)
+            .await?
+            .iter()
+            .any(|a| a.verdict.status == vocab::VerdictStatus::NonCompliant))
+    }
+
+    /// Whether every flow that brought it the data has ended: it receives nothing more, but
+    /// still holds what it received until the data is recorded as deleted or returned
+    /// (Art 28(3)(g), `recordDataReturned`). Never for a controller.
+    async fn flow_ended(&self) -> Result<bool> {
+        Ok(self.held()?.holding.flow_ended())
+    }
+
+    /// When the last of those flows ended, once all have; null otherwise.
+    async fn ended_on(&self) -> Result<Option<Date>> {
+        Ok(self.held()?.holding.ended_on().map(Date::from))
+    }
+
+    /// What it keeps of the subject under restriction after an erasure (Art 17(3), Art 18): the
+    /// categories it holds for each exempt activity, with the legal reason and the end of the
+    /// retention period. Empty while no erasure has restricted anything.
+    async fn restrictions(&self) -> Result<Vec<RestrictedCategories>> {
+        Ok(self
+            .held()?
+            .holding
+            .by_activity
+            .iter()
+            .filter_map(|(activity, categories)| {
+                let (reason, until) = self.answer.restricted.get(activity)?;
+                Some(RestrictedCategories(entity::Restriction {
+                    categories: categories.clone(),
+                    reason: reason.clone(),
+                    activity_ids: vec![*activity],
+                    until: *until,
+                }))
+            })
+            .collect())
+    }
+
+    /// Offboarded: no new flows go to it, but it may still hold the data.
+    async fn offboarded(&self) -> Result<bool> {
+        Ok(self.held()?.offboarded)
+    }
+}
+
+/// One chain of flows by which a holder received a subject's data.
+#[derive(Clone)]
+pub struct HoldingRoute {
+    answer: Arc<Answer>,
+    route: Route,
+}
+
+/// One chain of flows by which a holder received a subject's data: the organisations from the
+/// controller to the holder and the flows between them.
+#[Object]
+impl HoldingRoute {
+    /// The organisations from the controller to the holder, both included.
+    async fn path(&self) -> Vec<Organisation> {
+        organisations(&self.answer, &self.route.path)
+    }
+
+    /// The flows between them, in order.
+    async fn flows(&self) -> Vec<DataFlow> {
+        flows(&self.answer, &self.route.flows)
+    }
+
+    /// When the last flow of the route (the one to the holder) ended; null while it runs.
+    async fn ended_on(&self) -> Option<Date> {
+        self.route.ended_on.map(Date::from)
+    }
+
+    /// The transfer assessments of the flows of this route, as the law stood on `on` (default
+    /// today).
     async fn transfers(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +313,7 @@ impl Holding {
     ) -> Result<Vec<TransferAssessment>> {
         let on = date_or_today("on", on.as_ref())?;
         let mut out = Vec::new();
-        for id in &self.held()?.holding.flows {
+        for id in &self.route.flows {
             if let Some(flow) = self.answer.flows.get(id) {
                 out.extend(
                     flow::assessments(ctx, flow, on)
@@ -190,10 +324,5 @@ impl Holding {
             }
         }
         Ok(out)
-    }
-
-    /// Offboarded: no new flows go to it, but it may still hold the data.
-    async fn offboarded(&self) -> Result<bool> {
-        Ok(self.held()?.offboarded)
     }
 }

@@ -92,6 +92,20 @@ pub async fn confirm(
             "this holder's data has no retention exemption: only the DPO can exempt it",
         ));
     }
+    // The exemption covers the restricted categories only: a task that also erases some is
+    // COMPLETED by the processor (erased and restricted as asked), never EXEMPT.
+    if is_processor
+        && outcome == TaskOutcome::Exempt
+        && before
+            .erase_categories
+            .as_ref()
+            .is_some_and(|e| !e.0.is_empty())
+    {
+        return Err(AppError::bad_input(
+            "outcome",
+            "part of this holder's data is to be erased: confirm COMPLETED once it is erased and the rest restricted",
+        ));
+    }
     let evidence = validate::optional_text("evidence", evidence, MAX_EVIDENCE)?;
     if outcome != TaskOutcome::Acknowledged && evidence.is_none() {
         return Err(AppError::bad_input(

@@ -12,8 +12,8 @@ use crate::{
     config::Config,
     domain::{
         dsr::delivery::{
-            SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, WebhookBody, backoff, signature,
-            timestamped_signature,
+            RestrictedCategories, SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, WebhookBody, backoff,
+            erasure_action, signature, timestamped_signature,
         },
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
@@ -129,10 +129,30 @@ impl Worker {
             format!("could not prepare the delivery: {err}")
         })?;
         let kind: DsrKind = request.kind;
-        let action = match (kind, &task.retention_exemption) {
-            (DsrKind::Erasure, Some(_)) => "RESTRICT",
-            (DsrKind::Erasure, None) => "ERASE",
-            (other, _) => other.as_str(),
+        // Tasks filed before erasures were split by category carry only the holder-wide
+        // exemption; they keep the old meaning (all restricted, or all erased).
+        let split = task.erase_categories.as_ref().map(|erase| {
+            let restrict: Vec<RestrictedCategories> = task
+                .restrictions
+                .iter()
+                .flat_map(|r| r.0.iter())
+                .map(|r| RestrictedCategories {
+                    categories: r.categories.clone(),
+                    reason: r.reason.clone(),
+                    until: r.until.map(|d| d.format("%Y-%m-%d").to_string()),
+                })
+                .collect();
+            (erase.0.clone(), restrict)
+        });
+        let action = match (kind, &split, &task.retention_exemption) {
+            (DsrKind::Erasure, Some((erase, restrict)), _) => erasure_action(erase, restrict.len()),
+            (DsrKind::Erasure, None, Some(_)) => "RESTRICT",
+            (DsrKind::Erasure, None, None) => "ERASE",
+            (other, _, _) => other.as_str(),
+        };
+        let (erase_categories, restrict_categories) = match split {
+            Some((erase, restrict)) => (Some(erase), Some(restrict)),
+            None => (None, None),
         };
         let body = WebhookBody {
             task_id: task.id.to_string(),
@@ -143,6 +163,8 @@ impl Worker {
             identifiers,
             action: action.into(),
             retention_exemption: task.retention_exemption.clone(),
+            erase_categories,
+            restrict_categories,
         };
         match task.channel {
             DeliveryChannel::Webhook => self.post(task, &org, &body).await,

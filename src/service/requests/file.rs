@@ -15,7 +15,7 @@ use crate::{
     },
 };
 use chrono::{NaiveDate, Utc};
-use entity::{Codes, dsr_request, dsr_task, processing_activity};
+use entity::{Codes, Restriction, Restrictions, dsr_request, dsr_task, processing_activity};
 use sea_orm::{ActiveValue::Set, TransactionTrait, prelude::*};
 use serde::Serialize;
 
@@ -43,6 +43,19 @@ fn channel(org: &entity::organisation::Model) -> DeliveryChannel {
     } else {
         DeliveryChannel::Manual
     }
+}
+
+fn restrictions(sets: Vec<retention::RestrictedSet>) -> Restrictions {
+    Restrictions(
+        sets.into_iter()
+            .map(|s| Restriction {
+                categories: s.categories,
+                reason: s.reason,
+                activity_ids: s.activity_ids,
+                until: s.until,
+            })
+            .collect(),
+    )
 }
 
 pub async fn file(
@@ -119,10 +132,30 @@ pub async fn file(
             AppError::internal(anyhow::anyhow!("holder {} is gone", holder.organisation_id))
         })?;
         let channel = channel(org);
-        let exemption = activities
+        let held: Vec<retention::HeldFor> = holder
+            .by_activity
             .iter()
-            .filter(|a| holder.activity_ids.contains(&a.id))
-            .find_map(|a| retention::exemption(a.lawful_basis, &a.retention));
+            .filter_map(|(id, categories)| {
+                let a = activities.iter().find(|a| a.id == *id)?;
+                Some(retention::HeldFor {
+                    activity_id: a.id,
+                    categories: categories.clone(),
+                    exemption: retention::exemption(a.lawful_basis, &a.retention),
+                    retention_months: a.retention_months,
+                })
+            })
+            .collect();
+        let split = retention::split(&held, received_on);
+        // Only an erasure is split; for the other kinds the whole holding is concerned.
+        let (erase, restrictions) = if input.kind == DsrKind::Erasure {
+            (Some(Codes(split.erase)), Some(restrictions(split.restrict)))
+        } else {
+            (None, None)
+        };
+        let exemption = restrictions.as_ref().and_then(|r| {
+            let reasons: Vec<&str> = r.0.iter().map(|s| s.reason.as_str()).collect();
+            (!reasons.is_empty()).then(|| reasons.join("; "))
+        });
         let task = dsr_task::ActiveModel {
             request_id: Set(request.id),
             organisation_id: Set(org.id),
@@ -133,6 +166,8 @@ pub async fn file(
                 holder.activity_ids.iter().map(i64::to_string).collect(),
             )),
             retention_exemption: Set(exemption),
+            erase_categories: Set(erase),
+            restrictions: Set(restrictions),
             attempts: Set(0),
             // Due at once for the worker; a manual task waits for a person.
             next_attempt_at: Set((channel != DeliveryChannel::Manual).then_some(now)),

@@ -14,7 +14,7 @@ fn text(request: &dsr_request::Model, body: &WebhookBody) -> Result<String, Stri
     Ok(format!(
         "A data subject has made a {kind} request (reference {reference}).\n\
          Action asked of you: {action}. Due on {due}.\n\
-         Data categories you hold: {cats}.\n\n\
+         Data categories you hold: {cats}.\n{split}\n\
          Please confirm task {task} to your contact at the controller, with evidence of what was done.\n\
          The request, as the webhook would carry it (Idempotency-Key {task}):\n\n{json}\n",
         kind = body.kind,
@@ -22,6 +22,7 @@ fn text(request: &dsr_request::Model, body: &WebhookBody) -> Result<String, Stri
         action = body.action,
         due = body.due_on,
         cats = body.data_categories.join(", "),
+        split = split(body),
         task = body.task_id,
     ))
 }
@@ -32,6 +33,26 @@ pub fn not_configured(to: &str) -> String {
         "no SMTP server is configured (REGISTER_SMTP_URL), so this e-mail is not sent and not \
          retried: send the request to {to} by hand and confirm the task with evidence"
     )
+}
+
+/// For an erasure split by category: what to erase, and what to keep restricted and why.
+fn split(body: &WebhookBody) -> String {
+    let mut out = String::new();
+    if let Some(erase) = &body.erase_categories {
+        out.push_str(&format!("Erase: {}.\n", erase.join(", ")));
+    }
+    for kept in body.restrict_categories.iter().flatten() {
+        out.push_str(&format!(
+            "Keep restricted (do not use, do not erase): {}, because of {}{}.\n",
+            kept.categories.join(", "),
+            kept.reason,
+            kept.until
+                .as_deref()
+                .map(|u| format!(", until {u}"))
+                .unwrap_or_default()
+        ));
+    }
+    out
 }
 
 /// Hands one message to the SMTP server; `Ok` once the server accepted it.
