@@ -55,6 +55,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "subjectCategories",            [OK, OK, OK, OK, NO, ANON]),
     ("Query", "transferRegister",             [OK, OK, OK, OK, NO, ANON]),
     ("Query", "complianceGaps",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "transferRegisterPage",         [OK, OK, OK, OK, NO, ANON]),
     ("Query", "adequacyDecisions",            [OK, OK, OK, OK, NO, ANON]),
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),

@@ -128,11 +128,12 @@ async fn a_timed_out_request_is_a_graphql_error_with_a_code(app: TestApp) {
     }
     let base = app.serve_with(|c| c.request_timeout_secs = 1).await;
     let token = app.token(Role::Dpo).await;
+    // Hold the one writer: a write waits behind it past the timeout (reads have their own pool).
     let held = app.state.db.begin().await.expect("begin");
     let response = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(&token)
-        .json(&json!({ "query": "{ organisations { totalCount } }" }))
+        .json(&json!({ "query": r#"mutation { defineSubjectCategory(input: {code: "held", name: "Held"}) { code } }"# }))
         .send()
         .await
         .expect("send");
