@@ -1,4 +1,4 @@
-//! Registers shaped like the seed policy (the iomart group), built through the API.
+//! Registers shaped like the seed policy (a fictional hosting group), built through the API.
 
 use crate::support::TestApp;
 use serde_json::{Value, json};
@@ -70,14 +70,14 @@ pub struct Seed {
 pub async fn seed(app: &TestApp) -> Seed {
     let parent = org(
         app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB",
-                "companyNumber": "SC204560", "privacyContactEmail": "dpo@iomart.com",
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB",
+                "companyNumber": "SC000001", "privacyContactEmail": "dpo@contoso.example.com",
                 "locations": [{ "country": "GB", "use": "STORAGE" }] }),
     )
     .await;
     let irish = org(
         app,
-        json!({ "name": "iomart Ireland Ltd", "kind": "GROUP_COMPANY", "country": "IE", "parentId": parent,
+        json!({ "name": "Contoso Ireland Ltd", "kind": "GROUP_COMPANY", "country": "IE", "parentId": parent,
                 "dpaSignedOn": "2019-03-01", "locations": [{ "country": "IE", "use": "STORAGE" }] }),
     )
     .await;

@@ -19,7 +19,7 @@ db_tests!(
 async fn activities_refuse_unknown_categories_and_controllers(app: TestApp) {
     let controller = fixtures::org(
         &app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB" }),
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB" }),
     )
     .await;
     let input = |change: Value| {
@@ -86,7 +86,7 @@ async fn the_seed_flows_are_recorded_with_mechanism_defaulting_to_none(app: Test
     assert_eq!(flow["from"]["name"], "Cumulus Cloud Inc");
     assert_eq!(flow["to"]["country"], "IN");
     assert_eq!(flow["continues"]["id"], json!(seed.to_us_cloud));
-    assert_eq!(flow["activity"]["controller"]["name"], "iomart Group Plc");
+    assert_eq!(flow["activity"]["controller"]["name"], "Contoso Group plc");
 
     let plain = fixtures::flow(
         &app,
@@ -245,7 +245,7 @@ async fn listing_a_thousand_flows_with_their_organisations_takes_a_bounded_numbe
 ) {
     let controller = fixtures::org(
         &app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB" }),
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB" }),
     )
     .await;
     let activity = fixtures::activity(&app, &controller, &["contact.email"]).await;

@@ -58,11 +58,11 @@ async fn health_graphiql_and_bearer_auth_work_over_http(app: TestApp) {
     let token = app.token(Role::Procurement).await;
     let created = post(
         Some(token.clone()),
-        r#"mutation { registerOrganisation(input: { name: "iomart Group Plc", kind: GROUP_COMPANY, country: "GB" }) { id name } }"#,
+        r#"mutation { registerOrganisation(input: { name: "Contoso Group plc", kind: GROUP_COMPANY, country: "GB" }) { id name } }"#,
     )
     .await;
     assert_eq!(
-        created["data"]["registerOrganisation"]["name"], "iomart Group Plc",
+        created["data"]["registerOrganisation"]["name"], "Contoso Group plc",
         "{created:#}"
     );
     let listed = post(Some(token), "{ organisations { totalCount } }").await;

@@ -57,21 +57,21 @@ async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestA
 async fn registering_the_seed_group_company_and_a_us_supplier_derives_eea_membership(app: TestApp) {
     let parent = fixtures::org(
         &app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB" }),
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB" }),
     )
     .await;
     let data = app
         .ok(
             REGISTER_ORG,
-            json!({ "input": { "name": "  iomart Ireland Ltd ", "kind": "GROUP_COMPANY", "country": "IE",
+            json!({ "input": { "name": "  Contoso Ireland Ltd ", "kind": "GROUP_COMPANY", "country": "IE",
                 "parentId": parent, "locations": [{ "country": "IE", "use": "STORAGE" }, { "country": "US", "use": "REMOTE_ACCESS" }] } }),
         )
         .await;
     let irish = &data["registerOrganisation"];
-    assert_eq!(irish["name"], "iomart Ireland Ltd", "names are trimmed");
+    assert_eq!(irish["name"], "Contoso Ireland Ltd", "names are trimmed");
     assert_eq!(irish["status"], "ACTIVE");
     assert_eq!(irish["insideEea"], true);
-    assert_eq!(irish["parent"]["name"], "iomart Group Plc");
+    assert_eq!(irish["parent"]["name"], "Contoso Group plc");
     assert_eq!(
         irish["locations"],
         json!([{ "country": "IE", "use": "STORAGE", "insideEea": true }, { "country": "US", "use": "REMOTE_ACCESS", "insideEea": false }])
@@ -256,7 +256,7 @@ async fn organisations_are_listed_with_filters_and_cursor_pagination(app: TestAp
     assert_eq!(all["organisations"]["totalCount"], 5);
 
     let page1 = app.ok(LIST, json!({ "first": 2 })).await;
-    assert_eq!(names(&page1), ["iomart Group Plc", "iomart Ireland Ltd"]);
+    assert_eq!(names(&page1), ["Contoso Group plc", "Contoso Ireland Ltd"]);
     assert_eq!(page1["organisations"]["pageInfo"]["hasNextPage"], true);
     assert_eq!(page1["organisations"]["totalCount"], 5);
     let cursor = page1["organisations"]["pageInfo"]["endCursor"].clone();
@@ -280,15 +280,15 @@ async fn organisations_are_listed_with_filters_and_cursor_pagination(app: TestAp
     );
     assert_eq!(
         names(&app.ok(LIST, json!({ "insideEea": true })).await),
-        ["iomart Ireland Ltd"]
+        ["Contoso Ireland Ltd"]
     );
     assert_eq!(
         app.ok(LIST, json!({ "insideEea": false })).await["organisations"]["totalCount"],
         4
     );
     assert_eq!(
-        names(&app.ok(LIST, json!({ "nameContains": "IOMART" })).await),
-        ["iomart Group Plc", "iomart Ireland Ltd"]
+        names(&app.ok(LIST, json!({ "nameContains": "CONTOSO" })).await),
+        ["Contoso Group plc", "Contoso Ireland Ltd"]
     );
     assert_eq!(
         names(&app.ok(LIST, json!({ "nameContains": "%" })).await),

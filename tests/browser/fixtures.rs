@@ -41,13 +41,13 @@ async fn flow(app: &TestApp, input: Value) -> String {
 pub async fn register(app: &TestApp) -> Register {
     let parent = org(
         app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB",
-                "privacyContactEmail": "dpo@iomart.example", "locations": [{ "country": "GB", "use": "STORAGE" }] }),
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB",
+                "privacyContactEmail": "dpo@contoso.example", "locations": [{ "country": "GB", "use": "STORAGE" }] }),
     )
     .await;
     let irish = org(
         app,
-        json!({ "name": "iomart Ireland Ltd", "kind": "GROUP_COMPANY", "country": "IE", "parentId": parent,
+        json!({ "name": "Contoso Ireland Ltd", "kind": "GROUP_COMPANY", "country": "IE", "parentId": parent,
                 "dpaSignedOn": "2019-03-01" }),
     )
     .await;

@@ -33,7 +33,7 @@ pub struct Chain {
 pub async fn chain(app: &TestApp, behaviours: &[Behaviour], retention: &str) -> Chain {
     let controller = fixtures::org(
         app,
-        json!({ "name": "iomart Group Plc", "kind": "GROUP_COMPANY", "country": "GB" }),
+        json!({ "name": "Contoso Group plc", "kind": "GROUP_COMPANY", "country": "GB" }),
     )
     .await;
     let activity = app
