@@ -309,20 +309,13 @@ impl Register {
     ) -> AppResult<(Vec<FlowAssessment>, Vec<FlowAssessment>)> {
         let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
         for flow in self.running_on(on) {
-            let facts = self.facts(flow, reference, on)?;
-            let Some(flow_regime) = facts.regime else {
-                continue;
-            };
-            let restricted = assess_flow(reference, &facts, on)?;
-            if restricted.is_empty() {
-                let home = country(&facts.recipient.country)?;
-                let own = assessment(reference, &facts, flow_regime, home, on)?;
-                if !own.verdict.problems.is_empty() {
-                    gaps.push(own);
+            match self.flow_on(reference, flow, on)? {
+                Some((_, FlowPart::Restricted(restricted))) => {
+                    gaps.extend(restricted.iter().cloned());
+                    transfers.extend(restricted);
                 }
-            } else {
-                gaps.extend(restricted.iter().cloned());
-                transfers.extend(restricted);
+                Some((_, FlowPart::OwnProblems(own))) => gaps.push(*own),
+                Some((_, FlowPart::Nothing)) | None => {}
             }
         }
         Ok((transfers, gaps))
@@ -337,25 +330,41 @@ impl Register {
     ) -> AppResult<Vec<FlowAssessment>> {
         let mut assessed = Vec::new();
         for flow in self.running_on(on) {
-            let facts = self.facts(flow, reference, on)?;
-            let Some(flow_regime) = facts.regime else {
-                continue;
-            };
-            if regime.is_some_and(|r| r != flow_regime) {
-                continue;
-            }
-            let restricted = assess_flow(reference, &facts, on)?;
-            if restricted.is_empty() {
-                let home = country(&facts.recipient.country)?;
-                let own = assessment(reference, &facts, flow_regime, home, on)?;
-                if !own.verdict.problems.is_empty() {
-                    assessed.push(own);
-                }
-            } else {
-                assessed.extend(restricted);
+            match self.flow_on(reference, flow, on)? {
+                Some((flow_regime, _)) if regime.is_some_and(|r| r != flow_regime) => {}
+                Some((_, FlowPart::Restricted(restricted))) => assessed.extend(restricted),
+                Some((_, FlowPart::OwnProblems(own))) => assessed.push(*own),
+                Some((_, FlowPart::Nothing)) | None => {}
             }
         }
         Ok(assessed)
+    }
+
+    /// What one flow adds to the register on `on`, under its regime (`None`: the flow has none).
+    fn flow_on(
+        &self,
+        reference: &LegalReference,
+        flow: &data_flow::Model,
+        on: NaiveDate,
+    ) -> AppResult<Option<(Regime, FlowPart)>> {
+        let facts = self.facts(flow, reference, on)?;
+        let Some(flow_regime) = facts.regime else {
+            return Ok(None);
+        };
+        let restricted = assess_flow(reference, &facts, on)?;
+        if !restricted.is_empty() {
+            return Ok(Some((flow_regime, FlowPart::Restricted(restricted))));
+        }
+        let home = country(&facts.recipient.country)?;
+        let own = assessment(reference, &facts, flow_regime, home, on)?;
+        Ok(Some((
+            flow_regime,
+            if own.verdict.problems.is_empty() {
+                FlowPart::Nothing
+            } else {
+                FlowPart::OwnProblems(Box::new(own))
+            },
+        )))
     }
 }
 
@@ -590,4 +599,13 @@ pub async fn what_if_ends(
         });
     }
     Ok(out)
+}
+
+/// A flow's part of the register: its restricted transfers, or, for a flow that makes none, the
+/// problems the rules find of the recipient itself (a processor without a DPA is a gap wherever
+/// it sits), or nothing.
+enum FlowPart {
+    Restricted(Vec<FlowAssessment>),
+    OwnProblems(Box<FlowAssessment>),
+    Nothing,
 }
