@@ -239,12 +239,22 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     let table = export::build(&state.db, &state.reference, args.kind, options)
         .await
         .map_err(app_error)?;
-    let bytes = table.to_bytes(format)?;
+    // Written as rendered, not built in memory first.
     match args.output {
         Some(path) => {
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            table
+                .write(format, &mut out)
+                .and_then(|()| Ok(out.flush()?))
+                .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => std::io::stdout().lock().write_all(&bytes)?,
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            table.write(format, &mut out)?;
+            out.flush()?;
+        }
     }
     Ok(())
 }

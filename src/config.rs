@@ -233,6 +233,16 @@ pub struct Config {
         default_value_t = 1_000
     )]
     pub max_subscriptions: usize,
+
+    /// WebSockets the server holds open at once, authenticated or not; one more is refused
+    /// before the upgrade with `503` and a GraphQL error (`CONFLICT`, reason `BUSY`).
+    #[arg(
+        long,
+        env = "REGISTER_MAX_SOCKETS",
+        global = true,
+        default_value_t = 1_000
+    )]
+    pub max_sockets: usize,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -275,6 +285,7 @@ impl Config {
             expensive_wait_ms: 2_000,
             max_subscriptions_per_token: 50,
             max_subscriptions: 1_000,
+            max_sockets: 1_000,
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),

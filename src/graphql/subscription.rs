@@ -10,7 +10,6 @@ use crate::{
     },
 };
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionObject};
-use entity::dsr_request;
 use futures_util::{StreamExt, stream};
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
@@ -75,9 +74,12 @@ impl Subscription {
             async move {
                 loop {
                     match rx.recv().await {
-                        Ok(row) if row.id == id => {
+                        Ok(loaded) if loaded.request.id == id => {
                             return Some((
-                                Ok(DataSubjectRequest(dsr_request::Model::clone(&row))),
+                                Ok(DataSubjectRequest::with_tasks(
+                                    loaded.request.clone(),
+                                    loaded.tasks.clone(),
+                                )),
                                 rx,
                             ));
                         }
@@ -104,6 +106,6 @@ impl Subscription {
 async fn read_request(db: &sea_orm::DatabaseConnection, id: i64) -> Result<DataSubjectRequest> {
     read::by_id(db, id)
         .await?
-        .map(DataSubjectRequest)
+        .map(DataSubjectRequest::from)
         .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")).into())
 }

@@ -1,6 +1,8 @@
 //! `GET /exports/{kind}.{csv|json|xlsx}`: the exports of the command line, for the console and
 //! for anyone holding a bearer token of a role that may read the register.
 //!
+//! The file streams out as it is rendered (see [`stream`]).
+//!
 //! Query parameters: `on` (YYYY-MM-DD, default today) and, for `ropa`, `processor` (an
 //! organisation id: its Art 30(2) record). Refusals are JSON in the GraphQL error shape:
 //! `{"errors":[{"message":..,"extensions":{"code":..}}]}`.
@@ -8,16 +10,19 @@
 use crate::{
     error::AppError,
     graphql::policy,
-    service::export::{self, ExportKind, ExportOptions, Format},
+    service::export::{self, ExportKind, ExportOptions, Format, Table},
     state::AppState,
 };
 use axum::{
+    body::{Body, Bytes},
     extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
+use std::io::Write;
+use tokio::sync::OwnedSemaphorePermit;
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
@@ -98,7 +103,7 @@ async fn run(
         .map(|p| crate::service::validate::id("processor", p))
         .transpose()?;
     // A whole-register read: it takes a turn in the bounded pool, as the GraphQL fields do.
-    let _turn = state.limits.expensive("an export").await?;
+    let turn = state.limits.expensive("an export").await?;
     let table = export::build(
         &state.db,
         &state.reference,
@@ -106,7 +111,16 @@ async fn run(
         ExportOptions { on, processor },
     )
     .await?;
-    let bytes = table.to_bytes(format).map_err(AppError::internal)?;
+    if !table.fits(format) {
+        return Err(AppError::bad_input(
+            "format",
+            format!(
+                "{} rows do not fit in one worksheet (1,048,575 rows at most): ask for CSV or JSON",
+                table.rows.len()
+            ),
+        ));
+    }
+    let body = stream(table, format, turn);
     let disposition = format!(
         "attachment; filename=\"{}-{on}.{}\"",
         kind.name(),
@@ -118,7 +132,75 @@ async fn run(
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        bytes,
+        body,
     )
         .into_response())
+}
+
+/// Chunks of the rendered file in flight at most, each of [`CHUNK`] bytes: what the answer
+/// holds in memory beside the table, however large the register.
+const CHUNKS_IN_FLIGHT: usize = 4;
+const CHUNK: usize = 64 * 1024;
+
+/// The rendered table as a streamed body. Rendering runs on the blocking pool and keeps the
+/// export's turn until the last byte is handed over; a client that goes away stops it.
+fn stream(table: Table, format: Format, turn: OwnedSemaphorePermit) -> Body {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let mut out = ChannelWriter {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let written = table
+            .write(format, &mut out)
+            .and_then(|()| Ok(out.flush()?));
+        if let Err(err) = written {
+            // The status line is gone: the client sees a cut answer. Log the cause, unless the
+            // client itself went away.
+            if !out.tx.is_closed() {
+                tracing::error!(error = ?err, "rendering an export failed midway");
+            }
+        }
+    });
+    Body::from_stream(futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+    }))
+}
+
+/// A writer that hands its bytes to the response body in chunks, waiting while the client is
+/// slower than the rendering.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
 }

@@ -23,10 +23,11 @@ use async_graphql::{Data, Executor, Request, Response, http::ALL_WEBSOCKET_PROTO
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     extract::{State, WebSocketUpgrade},
-    http::HeaderMap,
+    http::{HeaderMap, StatusCode},
     response::Response as HttpResponse,
 };
 use futures_util::{StreamExt, stream::BoxStream};
+use serde_json::json;
 use std::{
     sync::{
         Arc, Mutex,
@@ -45,10 +46,25 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
+    // A place is taken before the upgrade and held by the socket until it closes: sockets that
+    // never send `connection_init` count too.
+    let place = match state.limits.open_socket() {
+        Ok(place) => place,
+        Err(err) => {
+            return super::refusals::graphql_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &err.to_string(),
+                json!({ "code": err.code(), "reason": "BUSY" }),
+            );
+        }
+    };
     let header_token = bearer_token(&headers).map(str::to_owned);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, header_token))
+        .on_upgrade(move |socket| async move {
+            serve(state, socket, protocol, header_token).await;
+            drop(place);
+        })
 }
 
 async fn serve(

@@ -22,6 +22,8 @@ pub struct Limits {
     subscriptions: Mutex<Subscriptions>,
     per_token: usize,
     total: usize,
+    sockets: Arc<Semaphore>,
+    max_sockets: usize,
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +40,8 @@ impl Limits {
             subscriptions: Mutex::default(),
             per_token: config.max_subscriptions_per_token,
             total: config.max_subscriptions,
+            sockets: Arc::new(Semaphore::new(config.max_sockets)),
+            max_sockets: config.max_sockets,
         }
     }
 
@@ -89,6 +93,23 @@ impl Limits {
             limits: self.clone(),
             token_id,
         })
+    }
+
+    /// A place for one more WebSocket, held (with the socket) until the permit is dropped;
+    /// refused at once when the server holds as many as allowed, so sockets that never speak
+    /// cannot pile up.
+    pub fn open_socket(&self) -> AppResult<OwnedSemaphorePermit> {
+        self.sockets.clone().try_acquire_owned().map_err(|_| {
+            AppError::Busy(format!(
+                "this server holds {} WebSockets, its limit (REGISTER_MAX_SOCKETS): try again later",
+                self.max_sockets
+            ))
+        })
+    }
+
+    /// WebSockets open now.
+    pub fn open_sockets(&self) -> usize {
+        self.max_sockets - self.sockets.available_permits()
     }
 
     /// Subscriptions open now, in total.
@@ -164,6 +185,19 @@ mod tests {
         drop(a1);
         assert_eq!(limits.open_subscriptions(), 2);
         limits.open_subscription(1).expect("a place was freed");
+    }
+
+    #[test]
+    fn sockets_are_limited_in_total_and_freed_on_drop() {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.max_sockets = 2;
+        let limits = Limits::new(&config);
+        let first = limits.open_socket().expect("first");
+        let _second = limits.open_socket().expect("second");
+        assert!(matches!(limits.open_socket(), Err(AppError::Busy(_))));
+        assert_eq!(limits.open_sockets(), 2);
+        drop(first);
+        let _again = limits.open_socket().expect("a place was freed");
     }
 
     #[tokio::test]

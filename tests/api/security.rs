@@ -1,6 +1,6 @@
 //! The findings of the security probe (issue 16), each reproduced: who rotates webhook secrets,
 //! the webhook URL policy, refusals as GraphQL responses, headers, what a processor sees, strict
-//! input, the expensive-work pool and the subscription limits.
+//! input, the expensive-work pool, streamed exports, and the subscription and socket limits.
 
 use crate::{
     db_tests, fixtures,
@@ -22,6 +22,7 @@ db_tests!(
     whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn,
     one_change_costs_one_read_whatever_the_number_of_subscribers,
     subscriptions_are_limited_per_token_and_in_total,
+    an_export_streams_out_and_gives_its_turn_back,
 );
 
 const ROTATE: &str = r#"mutation($id: ID!) { rotateWebhookSecret(organisationId: $id) }"#;
@@ -515,7 +516,7 @@ fn subscribe(
 ) -> futures::stream::BoxStream<'static, Value> {
     use futures::StreamExt;
     let request = async_graphql::Request::new(
-        "subscription($id: ID!) { dataSubjectRequestUpdated(id: $id) { id status } }",
+        "subscription($id: ID!) { dataSubjectRequestUpdated(id: $id) { id status noHolderFound tasks { id status } } }",
     )
     .variables(async_graphql::Variables::from_json(json!({ "id": id })));
     let request = transfer_register::graphql::context::prepare(state, auth, "test".into(), request);
@@ -559,13 +560,21 @@ async fn one_change_costs_one_read_whatever_the_number_of_subscribers(app: TestA
             json!(id),
             "{pushed}"
         );
+        assert_eq!(
+            pushed["data"]["dataSubjectRequestUpdated"]["tasks"]
+                .as_array()
+                .map(Vec::len),
+            Some(2),
+            "the tasks come with the shared read: {pushed}"
+        );
     }
-    // On PostgreSQL the change is announced by one NOTIFY, then read once.
+    // On PostgreSQL the change is announced by one NOTIFY, then read once: the request and its
+    // tasks, two statements for twenty subscribers.
     let announce = usize::from(app.backend == crate::support::Backend::Postgres);
     assert_eq!(
         app.statements() - before,
-        announce + 1,
-        "one read for twenty subscribers"
+        announce + 2,
+        "one read of the request and its tasks for twenty subscribers"
     );
 }
 
@@ -610,4 +619,65 @@ async fn subscriptions_are_limited_per_token_and_in_total(app: TestApp) {
         next(&mut again).await.get("errors").is_none(),
         "a closed subscription frees its place"
     );
+}
+
+/// An export is streamed as it is rendered (no length known in advance, no second copy of the
+/// register in memory) and holds its turn in the pool of whole-register work until it ends.
+async fn an_export_streams_out_and_gives_its_turn_back(app: TestApp) {
+    for name in ["Streamed A", "Streamed B", "Streamed C"] {
+        fixtures::org(
+            &app,
+            json!({ "name": name, "kind": "SUPPLIER", "country": "IE" }),
+        )
+        .await;
+    }
+    let base = app.serve().await;
+    let token = app.token(Role::Dpo).await;
+    let pool = app.state.config.expensive_concurrency as usize;
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{base}/exports/organisations.csv"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get("content-length").is_none(),
+        "streamed, so no length up front: {:?}",
+        response.headers()
+    );
+    let body = response.text().await.expect("body");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let column = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .position(|h| h == "name")
+        .expect("a name column");
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("a CSV record")[column].to_string())
+        .collect();
+    for name in ["Streamed A", "Streamed B", "Streamed C"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    // A client that hangs up after the headers: the rendering stops and the turn comes back.
+    let dropped = client
+        .get(format!("{base}/exports/organisations.xlsx"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(dropped.status(), 200);
+    drop(dropped);
+    let mut freed = false;
+    for _ in 0..100 {
+        if app.state.limits.expensive_available() == pool {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(freed, "every export gave its turn back");
 }

@@ -16,6 +16,7 @@ db_tests!(
     a_revoked_token_stops_working_on_an_open_socket_and_its_subscriptions_end,
     who_holds_and_filing_a_request_work_over_the_socket_as_over_http,
     a_socket_that_never_sends_connection_init_is_closed,
+    open_sockets_are_limited_in_total_and_a_closed_one_frees_its_place,
 );
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -190,4 +191,51 @@ async fn a_socket_that_never_sends_connection_init_is_closed(app: TestApp) {
         receive(&mut socket).await.is_none(),
         "a socket without connection_init is closed"
     );
+}
+
+/// Sockets count against the server's total from the upgrade, initialised or not: one more is
+/// refused before the upgrade with a GraphQL error, and closing one lets the next in.
+async fn open_sockets_are_limited_in_total_and_a_closed_one_frees_its_place(app: TestApp) {
+    let base = app.serve_with(|c| c.max_sockets = 2).await;
+    let mut first = open(&base).await;
+    let _second = open(&base).await;
+    let url = format!("{}/graphql/ws", base.replacen("http", "ws", 1));
+    let mut request = url.clone().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            let body: Value =
+                serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+                    .expect("a JSON body");
+            assert_eq!(body["errors"][0]["extensions"]["code"], json!("CONFLICT"));
+            assert_eq!(body["errors"][0]["extensions"]["reason"], json!("BUSY"));
+            assert!(
+                body.to_string().contains("REGISTER_MAX_SOCKETS"),
+                "the refusal names its setting: {body}"
+            );
+        }
+        Err(other) => panic!("refused with an HTTP response, not {other}"),
+        Ok(_) => panic!("a third socket was accepted over a limit of two"),
+    }
+    first.close(None).await.expect("close");
+    while first.next().await.is_some() {}
+    // The server frees the place once it has seen the close: retry briefly.
+    let mut reopened = None;
+    for _ in 0..50 {
+        let mut request = url.clone().into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(request).await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reopened.is_some(), "a closed socket frees its place");
 }

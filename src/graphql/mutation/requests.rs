@@ -87,7 +87,7 @@ impl RequestMutation {
             kind: input.kind.into(),
             received_on: date("receivedOn", input.received_on.as_ref())?,
         };
-        Ok(DataSubjectRequest(
+        Ok(DataSubjectRequest::from(
             file::file(
                 &rc.db,
                 &rc.actor()?,
@@ -128,7 +128,7 @@ impl RequestMutation {
         #[graphql(desc = "The extension.")] input: ExtendDeadlineInput,
     ) -> Result<DataSubjectRequest> {
         let rc = request(ctx)?;
-        Ok(DataSubjectRequest(
+        Ok(DataSubjectRequest::from(
             confirm::extend_deadline(
                 &rc.db,
                 &rc.actor()?,
@@ -156,7 +156,7 @@ impl RequestMutation {
             &input.reason,
         )
         .await?;
-        Ok(DataSubjectRequest(closed))
+        Ok(DataSubjectRequest::from(closed))
     }
 
     /// Sets a new webhook signing secret and returns it: the only time it can be read.

@@ -25,7 +25,9 @@ impl RequestQuery {
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> Result<Option<DataSubjectRequest>> {
         let rc = request(ctx)?;
-        Ok(read::get(&rc.read, &id).await?.map(DataSubjectRequest))
+        Ok(read::get(&rc.read, &id)
+            .await?
+            .map(DataSubjectRequest::from))
     }
 
     /// Requests in filing order, optionally only those showing `status` today.
@@ -47,7 +49,7 @@ impl RequestQuery {
         Ok(DataSubjectRequestConnection::from_page(
             page,
             |r| r.id,
-            DataSubjectRequest,
+            DataSubjectRequest::from,
         ))
     }
 

@@ -18,6 +18,7 @@ use crate::{
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{dsr_request, dsr_task, dsr_task_event};
+use std::sync::Arc;
 
 /// Whether the caller is a PROCESSOR, who is shown the class of errors and the roles of actors,
 /// not their detail and names.
@@ -41,7 +42,39 @@ async fn actor_for(ctx: &Context<'_>, actor: &str) -> Result<String> {
 }
 
 /// A data subject's request, fanned out to one task per organisation holding their data.
-pub struct DataSubjectRequest(pub dsr_request::Model);
+pub struct DataSubjectRequest {
+    pub row: dsr_request::Model,
+    /// Its tasks, when they were read once for many readers (the subscription's shared feed);
+    /// otherwise the request's loader reads them.
+    tasks: Option<Arc<Vec<dsr_task::Model>>>,
+}
+
+impl From<dsr_request::Model> for DataSubjectRequest {
+    fn from(row: dsr_request::Model) -> Self {
+        Self { row, tasks: None }
+    }
+}
+
+impl DataSubjectRequest {
+    /// The request with its tasks as already read.
+    pub fn with_tasks(row: dsr_request::Model, tasks: Arc<Vec<dsr_task::Model>>) -> Self {
+        Self {
+            row,
+            tasks: Some(tasks),
+        }
+    }
+
+    async fn task_rows(&self, ctx: &Context<'_>) -> Result<Vec<dsr_task::Model>> {
+        match &self.tasks {
+            Some(tasks) => Ok(tasks.as_ref().clone()),
+            None => Ok(loaders(ctx)?
+                .request_tasks
+                .load_one(self.row.id)
+                .await?
+                .unwrap_or_default()),
+        }
+    }
+}
 
 /// A data subject's request to exercise a right (Arts 15 to 21), fanned out to one task per
 /// organisation holding their data, due one month after receipt (Art 12(3)).
@@ -49,57 +82,61 @@ pub struct DataSubjectRequest(pub dsr_request::Model);
 impl DataSubjectRequest {
     /// The request's id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.row.id.to_string())
     }
     /// The right exercised.
     async fn kind(&self) -> DsrKind {
-        self.0.kind.into()
+        self.row.kind.into()
     }
     /// COMPLETED when every task is COMPLETED or EXEMPT; OVERDUE when open after `dueOn`.
     async fn status(&self) -> Result<DsrStatus> {
-        Ok(shown_status(&self.0, Utc::now().date_naive())?.into())
+        Ok(shown_status(&self.row, Utc::now().date_naive())?.into())
     }
     /// When the controller received the request: the deadline runs from here.
     async fn received_on(&self) -> Date {
-        self.0.received_on.into()
+        self.row.received_on.into()
     }
     /// One calendar month after `receivedOn`, or as extended.
     async fn due_on(&self) -> Date {
-        self.0.due_on.into()
+        self.row.due_on.into()
     }
     /// A random reference that identifies no one: what remains after an erasure.
     async fn reference(&self) -> &str {
-        &self.0.reference
+        &self.row.reference
     }
     /// The further months added by `extendDeadline` (1 or 2, Art 12(3)); null when not extended.
     async fn extension_months(&self) -> Option<i32> {
-        self.0.extension_months
+        self.row.extension_months
     }
     /// Why the deadline was extended (Art 12(3) allows it for complex or numerous requests).
     async fn extension_reason(&self) -> Option<&str> {
-        self.0.extension_reason.as_deref()
+        self.row.extension_reason.as_deref()
     }
     /// Whether the identifiers given are still kept (sealed); false once the request is completed
     /// or closed.
     async fn identifiers_kept(&self) -> bool {
-        self.0.sealed_identifiers.is_some()
+        self.row.sealed_identifiers.is_some()
     }
     /// The name of the token that filed it.
     async fn filed_by(&self) -> &str {
-        &self.0.filed_by
+        &self.row.filed_by
     }
     /// When it was completed or closed; null while it is open.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+        self.row.closed_at
     }
     /// Why it was closed by hand (status CLOSED).
     async fn closure_reason(&self) -> Option<&str> {
-        self.0.closure_reason.as_deref()
+        self.row.closure_reason.as_deref()
     }
     /// One task per organisation holding the subject's data when the request was filed.
     async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
-        let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
-        Ok(tasks.unwrap_or_default().into_iter().map(DsrTask).collect())
+        Ok(self
+            .task_rows(ctx)
+            .await?
+            .into_iter()
+            .map(DsrTask)
+            .collect())
     }
     /// True when, at filing, the register knew no organisation holding the subject's data: the
     /// request has no task and was COMPLETED at once (its identifiers destroyed). The DPO can
@@ -107,8 +144,7 @@ impl DataSubjectRequest {
     /// shows (for an access request, the confirmation of Art 15(1) GDPR that no data are
     /// processed).
     async fn no_holder_found(&self, ctx: &Context<'_>) -> Result<bool> {
-        let tasks = loaders(ctx)?.request_tasks.load_one(self.0.id).await?;
-        Ok(tasks.is_none_or(|t| t.is_empty()))
+        Ok(self.task_rows(ctx).await?.is_empty())
     }
 }
 

@@ -1,5 +1,9 @@
 //! A table of typed cells and its three renderings: CSV, JSON (an array of objects) and XLSX
 //! (a header row, frozen panes, column widths, dates as dates).
+//!
+//! Every rendering writes row by row to any writer, the spreadsheet included (its worksheet is
+//! kept in a temporary file, not in memory): a large export streams out as it is written, and
+//! the rendering never holds a second copy of the register in memory.
 
 use chrono::NaiveDate;
 use std::io::Write;
@@ -100,6 +104,9 @@ impl Format {
     }
 }
 
+/// The rows of one worksheet, the header row included.
+const XLSX_MAX_ROWS: usize = 1_048_576;
+
 #[derive(Debug, Clone)]
 pub struct Table {
     /// The worksheet's name (at most 31 characters).
@@ -123,21 +130,18 @@ impl Table {
     }
 
     /// Renders the table in `format` to `out`.
-    pub fn write(&self, format: Format, out: &mut impl Write) -> anyhow::Result<()> {
+    pub fn write(&self, format: Format, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
         match format {
             Format::Csv => self.csv(out),
             Format::Json => self.json(out),
-            Format::Xlsx => {
-                out.write_all(&self.xlsx()?)?;
-                Ok(())
-            }
+            Format::Xlsx => self.xlsx(out),
         }
     }
 
-    pub fn to_bytes(&self, format: Format) -> anyhow::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.write(format, &mut out)?;
-        Ok(out)
+    /// Whether the table fits in `format`: a worksheet holds at most 1,048,576 rows, the
+    /// header included. Checked before an answer starts, as a failure midway cannot be reported.
+    pub fn fits(&self, format: Format) -> bool {
+        format != Format::Xlsx || self.rows.len() < XLSX_MAX_ROWS
     }
 
     fn csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
@@ -169,12 +173,14 @@ impl Table {
         Ok(())
     }
 
-    fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
+    fn xlsx(&self, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
         use rust_xlsxwriter::{Format as XFormat, Workbook};
         let mut workbook = Workbook::new();
         let header = XFormat::new().set_bold();
         let date = XFormat::new().set_num_format("yyyy-mm-dd");
-        let sheet = workbook.add_worksheet();
+        // Rows go to a temporary file as they are written, so memory does not grow with the
+        // register; they must be written in order, which they are.
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(self.title)?;
         for (c, column) in self.columns.iter().enumerate() {
             let c = u16::try_from(c)?;
@@ -210,6 +216,44 @@ impl Table {
             let last_col = u16::try_from(self.columns.len() - 1)?;
             sheet.autofilter(0, 0, last_row, last_col)?;
         }
-        Ok(workbook.save_to_buffer()?)
+        workbook.save_to_writer(out)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worksheet_holds_a_million_rows_and_a_header_and_csv_has_no_limit() {
+        let mut table = Table::new("t", &[]);
+        table.rows = vec![Vec::new(); XLSX_MAX_ROWS - 1];
+        assert!(
+            table.fits(Format::Xlsx),
+            "1,048,575 rows and the header fit"
+        );
+        table.rows.push(Vec::new());
+        assert!(!table.fits(Format::Xlsx));
+        assert!(table.fits(Format::Csv) && table.fits(Format::Json));
+    }
+
+    #[test]
+    fn the_spreadsheet_is_written_row_by_row_and_reads_back() {
+        use calamine::{Reader, Xlsx};
+        let mut table = Table::new("Rows", &[col("name", 10.0), col("on", 10.0)]);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        for i in 0..3 {
+            table.push(vec![Cell::text(format!("row {i}")), Cell::Date(day)]);
+        }
+        let mut out = Vec::new();
+        table.write(Format::Xlsx, &mut out).expect("written");
+        let mut book = Xlsx::new(std::io::Cursor::new(out)).expect("an xlsx file");
+        let range = book.worksheet_range("Rows").expect("the sheet");
+        assert_eq!(range.height(), 4);
+        assert_eq!(
+            range.get((3, 0)).map(ToString::to_string),
+            Some("row 2".into())
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! so a dashboard connected to one instance sees what another instance, or a separate `worker`
 //! process, changed.
 
-use entity::dsr_request;
+use entity::{dsr_request, dsr_task};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Statement,
     sqlx::postgres::PgListener,
@@ -16,14 +16,21 @@ use tokio::sync::broadcast;
 
 const CHANNEL: &str = "dsr_request_updated";
 
+/// A changed request and its tasks as read after the change.
+#[derive(Debug)]
+pub struct Loaded {
+    pub request: dsr_request::Model,
+    pub tasks: Arc<Vec<dsr_task::Model>>,
+}
+
 #[derive(Clone, Debug)]
 pub struct DsrEvents {
     local: broadcast::Sender<i64>,
     /// Set on PostgreSQL: publishing goes through the database.
     notify: Option<DatabaseConnection>,
-    /// Each changed request, read once here and shared by every subscriber (set when the feed
-    /// has a database to read from).
-    loaded: Option<broadcast::Sender<Arc<dsr_request::Model>>>,
+    /// Each changed request with its tasks, read once here and shared by every subscriber (set
+    /// when the feed has a database to read from).
+    loaded: Option<broadcast::Sender<Arc<Loaded>>>,
 }
 
 impl Default for DsrEvents {
@@ -80,18 +87,20 @@ impl DsrEvents {
         self.local.subscribe()
     }
 
-    /// Each changed request as read once for all subscribers, where the feed reads them.
-    pub fn subscribe_loaded(&self) -> Option<broadcast::Receiver<Arc<dsr_request::Model>>> {
+    /// Each changed request and its tasks as read once for all subscribers, where the feed
+    /// reads them.
+    pub fn subscribe_loaded(&self) -> Option<broadcast::Receiver<Arc<Loaded>>> {
         self.loaded.as_ref().map(broadcast::Sender::subscribe)
     }
 }
 
-/// Reads each changed request once, when anyone is listening, and shares the row: one change
-/// costs one read whatever the number of subscribers. Ends when the feed is dropped.
+/// Reads each changed request and its tasks once, when anyone is listening, and shares them:
+/// one change costs one read (two statements) whatever the number of subscribers. Ends when
+/// the feed is dropped.
 async fn read_once(
     db: DatabaseConnection,
     mut changes: broadcast::Receiver<i64>,
-    loaded: broadcast::Sender<Arc<dsr_request::Model>>,
+    loaded: broadcast::Sender<Arc<Loaded>>,
 ) {
     loop {
         let id = match changes.recv().await {
@@ -105,7 +114,7 @@ async fn read_once(
         if loaded.receiver_count() == 0 {
             continue;
         }
-        match dsr_request::Entity::find_by_id(id).one(&db).await {
+        match load(&db, id).await {
             Ok(Some(row)) => {
                 let _ = loaded.send(Arc::new(row));
             }
@@ -115,6 +124,21 @@ async fn read_once(
             }
         }
     }
+}
+
+/// The request `id` and its tasks, as the subscription shows them.
+pub async fn load(db: &DatabaseConnection, id: i64) -> crate::error::AppResult<Option<Loaded>> {
+    let Some(request) = dsr_request::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let tasks = super::read::tasks_of(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Some(Loaded {
+        request,
+        tasks: Arc::new(tasks),
+    }))
 }
 
 /// Re-broadcasts the database's notifications here, reconnecting when the connection drops;
