@@ -1,4 +1,5 @@
-//! The contract's `Date` scalar ("2026-11-24"); `DateTime` is async-graphql's RFC 3339 one.
+//! The contract's `Date` scalar ("2026-11-24") and the `DateTime` of the moments the register
+//! records (RFC 3339 in UTC, as async-graphql writes chrono's, with the register's own description).
 //!
 //! An input `Date` is parsed when the resolver reads it, not while async-graphql coerces the
 //! variables: only the resolver knows the field's name, and a refused date must name its field
@@ -6,7 +7,7 @@
 
 use crate::error::{AppError, AppResult};
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A calendar date, ISO 8601 (`YYYY-MM-DD`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,36 @@ impl ScalarType for Date {
 
     fn to_value(&self) -> Value {
         Value::String(self.text.clone())
+    }
+}
+
+/// A moment the register recorded, in RFC 3339 with its UTC offset (e.g.
+/// `2026-11-27T15:46:50.123456+00:00`): when a request was closed, an event occurred, a record
+/// changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+/// A moment the register recorded, RFC 3339 in UTC (e.g. `2026-11-27T15:46:50.123456+00:00`):
+/// when a request was closed, an audit event occurred, a record changed.
+#[Scalar(name = "DateTime")]
+impl ScalarType for Timestamp {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => DateTime::parse_from_rfc3339(text)
+                .map(|t| Timestamp(t.with_timezone(&Utc)))
+                .map_err(|_| InputValueError::custom("not an RFC 3339 date and time")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(t: DateTime<Utc>) -> Self {
+        Timestamp(t)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `AuditEvent`: one link of the tamper-evident audit trail.
 
+use crate::graphql::scalars::Timestamp;
 use async_graphql::{ID, Object};
-use chrono::{DateTime, Utc};
 use entity::audit_event;
 
 /// Who did what to which record, when, with the record before and after (JSON).
@@ -16,8 +16,8 @@ impl AuditEvent {
         ID(self.0.id.to_string())
     }
     /// When the change was made.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> Timestamp {
+        Timestamp(self.0.occurred_at)
     }
     /// The token's name (or `command-line`).
     async fn actor(&self) -> &str {

@@ -6,7 +6,7 @@ use crate::{
         context::request,
         enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus},
         loaders::loaders,
-        scalars::Date,
+        scalars::{Date, Timestamp},
         types::organisation::Organisation,
     },
     service::requests::{
@@ -16,7 +16,6 @@ use crate::{
     },
 };
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::{dsr_request, dsr_task, dsr_task_event};
 use std::sync::Arc;
 
@@ -90,7 +89,7 @@ impl DataSubjectRequest {
     }
     /// COMPLETED when every task is COMPLETED or EXEMPT; OVERDUE when open after `dueOn`.
     async fn status(&self) -> Result<DsrStatus> {
-        Ok(shown_status(&self.row, Utc::now().date_naive())?.into())
+        Ok(shown_status(&self.row, chrono::Utc::now().date_naive())?.into())
     }
     /// When the controller received the request: the deadline runs from here.
     async fn received_on(&self) -> Date {
@@ -122,8 +121,8 @@ impl DataSubjectRequest {
         &self.row.filed_by
     }
     /// When it was completed or closed; null while it is open.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.row.closed_at
+    async fn closed_at(&self) -> Option<Timestamp> {
+        self.row.closed_at.map(Timestamp)
     }
     /// Why it was closed by hand (status CLOSED).
     async fn closure_reason(&self) -> Option<&str> {
@@ -197,8 +196,8 @@ impl DsrTask {
         }))
     }
     /// When delivery will be tried again; null when no attempt is due.
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        self.0.next_attempt_at
+    async fn next_attempt_at(&self) -> Option<Timestamp> {
+        self.0.next_attempt_at.map(Timestamp)
     }
     /// The categories this organisation holds of the subject.
     async fn data_categories(&self) -> &[String] {
@@ -247,8 +246,8 @@ impl DsrTask {
         }
     }
     /// When it was confirmed.
-    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.confirmed_at
+    async fn confirmed_at(&self) -> Option<Timestamp> {
+        self.0.confirmed_at.map(Timestamp)
     }
     /// Every transition, oldest first: who, when, what, with what evidence.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<DsrTaskEvent>> {
@@ -268,8 +267,8 @@ pub struct DsrTaskEvent(pub dsr_task_event::Model);
 #[Object]
 impl DsrTaskEvent {
     /// When it happened.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> Timestamp {
+        Timestamp(self.0.occurred_at)
     }
     /// Who made the transition: a token's name, or `delivery-worker`; a PROCESSOR sees the
     /// token's role instead of its name.

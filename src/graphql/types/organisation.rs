@@ -8,13 +8,12 @@ use crate::{
         issued::IssuedSecrets,
         loaders::loaders,
         policy,
-        scalars::Date,
+        scalars::{Date, Timestamp},
         types::{audit::AuditEvent, connection::AuditEventConnection},
     },
     service::{audit, page::PageRequest},
 };
 use async_graphql::{ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::{location, organisation};
 
 /// A legal entity of the group or one it discloses data to.
@@ -23,8 +22,9 @@ pub struct Organisation(pub organisation::Model);
 /// Whether `country` is in the EEA today, by the reference data.
 fn inside_eea(ctx: &async_graphql::Context<'_>, country: &str) -> Result<bool> {
     let reference = &request(ctx)?.reference;
-    Ok(CountryCode::parse(country)
-        .is_some_and(|c| reference.in_area(vocab::Regime::EuGdpr, c, Utc::now().date_naive())))
+    Ok(CountryCode::parse(country).is_some_and(|c| {
+        reference.in_area(vocab::Regime::EuGdpr, c, chrono::Utc::now().date_naive())
+    }))
 }
 
 /// A legal entity of the group, or one the group discloses personal data to (a supplier, a
@@ -144,13 +144,13 @@ impl Organisation {
     }
 
     /// When it was registered.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
 
     /// When its record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.0.updated_at)
     }
 
     /// Every change to this organisation, oldest first (ADMIN, DPO and AUDITOR only).
