@@ -36,6 +36,15 @@ async fn a_dpo_signs_in_and_sees_the_compliance_gaps() {
         assert!(browser.menu().await.contains(&"Transfers".to_string()));
         browser.screenshot("overview").await;
 
+        browser.visit("/#/map").await;
+        browser.until("the world map", "document.querySelectorAll('svg.world path.country').length > 150").await;
+        let us = browser
+            .js("return document.querySelector('a[href=\"#/register?destination=US\"] path')?.getAttribute('class')", vec![])
+            .await;
+        assert_eq!(us, json!("country bad"), "the US receives a non-compliant transfer");
+        browser.sees("Transfers by destination").await;
+        browser.screenshot("map").await;
+
         // First paint and first content of the signed-in overview, reloaded on a warm server.
         browser.visit("/#/overview").await;
         browser.sees("Invalid mechanism").await;
