@@ -211,9 +211,31 @@ async fn a_dpo_pages_through_the_register_and_a_filter_narrows_the_count() {
         );
         browser.screenshot("register-page-2").await;
 
+        // A column header sorts the page shown, and says that it is this page only.
+        browser.click_text("table.register th button", "Verdict").await;
+        browser.sees("Sorted within this page").await;
+        let order = browser
+            .js("return [...document.querySelectorAll('table.register tbody tr')].map(r => r.dataset.flow + ':' + r.dataset.destination)", vec![])
+            .await;
+        let order: Vec<String> = serde_json::from_value(order).expect("order");
+        let flagged: Vec<bool> = order
+            .iter()
+            .map(|key| second.iter().any(|(k, text)| k == key && text.contains("Non-compliant")))
+            .collect();
+        assert!(flagged.windows(2).all(|w| w[0] || !w[1]), "non-compliant rows first: {order:?}");
+        let mut keys: Vec<&String> = order.iter().collect();
+        let mut expected: Vec<&String> = second.iter().map(|(k, _)| k).collect();
+        keys.sort();
+        expected.sort();
+        assert_eq!(keys, expected, "the same rows, in another order");
+
         browser.click("nav.pager button.previous").await;
         browser.sees(&format!("Page 1 of {pages} · 1–10 of {total} transfers")).await;
-        assert_eq!(shown(&browser).await, first, "previous goes back to the same page");
+        let mut back = shown(&browser).await;
+        let mut again = first.clone();
+        back.sort();
+        again.sort();
+        assert_eq!(back, again, "previous goes back to the same transfers (still sorted by verdict)");
 
         // The organisation is chosen by name; the service counts what the filter keeps.
         browser.fill("input[name=organisation]", "northwind support").await;
