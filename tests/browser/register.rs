@@ -130,6 +130,10 @@ async fn a_dpo_finds_the_supplier_still_on_the_privacy_shield_and_reads_why_it_i
         assert!(text.contains("Invalid mechanism"), "{text}");
         assert!(text.to_lowercase().contains("privacy shield"), "{text}");
         assert!(
+            text.contains("C-311/18"),
+            "why: the judgment that struck it down: {text}"
+        );
+        assert!(
             text.contains("Website analytics and advertising"),
             "the activity: {text}"
         );
