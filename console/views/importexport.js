@@ -28,14 +28,20 @@ export async function render(main) {
           {},
           h("span", {}, text),
           ["csv", "xlsx"].map((ext) =>
+            // A real link to the export (copyable, and what a script would fetch); the click
+            // fetches it with the bearer token, which a plain navigation cannot send.
             h(
-              "button",
+              "a",
               {
-                type: "button",
-                onclick: async () => {
+                class: "button download",
+                href: `/exports/${name}.${ext}`,
+                download: `${name}-${new Date().toISOString().slice(0, 10)}.${ext}`,
+                onclick: async (event) => {
+                  event.preventDefault();
+                  const link = event.currentTarget;
                   fill(status, `Preparing ${name}.${ext}…`);
                   try {
-                    await download(`/exports/${name}.${ext}`, `${name}-${new Date().toISOString().slice(0, 10)}.${ext}`);
+                    await download(link.getAttribute("href"), link.getAttribute("download"));
                     fill(status, `${name}.${ext} downloaded.`);
                   } catch (e) {
                     fill(status, e.message);
@@ -92,10 +98,10 @@ function importCard(kinds) {
 function reportOf(r, dry) {
   if (!r.errors.length) return notice(dry ? `Every row is valid: ${r.imported} would be imported. Untick "check only" to import.` : `${r.imported} rows imported.`, "ok");
   return [
-    notice(`${r.errors.length} problems; nothing was imported.`, "bad"),
+    notice(`${r.errors.length} ${r.errors.length === 1 ? "problem" : "problems"}; nothing was imported.`, "bad"),
     h(
       "table",
-      { class: "data" },
+      { class: "data refused" },
       h("caption", {}, "Refused rows"),
       h("thead", {}, h("tr", {}, ["Line", "Column", "Problem"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, r.errors.map((x) => h("tr", {}, h("td", { class: "num" }, x.line), h("td", {}, x.field), h("td", {}, x.message)))),

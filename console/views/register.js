@@ -1,16 +1,21 @@
-// The transfer register: filter (regime, verdict, destination, mechanism, supplier, problem),
-// sort, an "as of" date, a page of rows at a time (100,000 rows stay responsive: only one page
-// is ever in the DOM), and a row's explanation with its legal sources in a <dialog>.
+// The transfer register, a page at a time from the server (`transferRegisterPage`): filters
+// (regime, verdict, destination, mechanism, organisation, problem, "as of" date) go to the
+// service, which counts what they keep; "Previous"/"Next" walk its cursors. Only one page is
+// fetched and drawn, so a register of 100,000 transfers costs the browser one page. A column
+// header sorts the rows of the page shown (the service orders the register by flow, then
+// destination). A row opens its explanation with its legal sources in a <dialog>.
 
 import { run } from "../lib/api.js";
-import { dialog, field, fill, h, label, notice, select, today, verdict } from "../lib/dom.js";
+import { dialog, field, fill, h, label, notice, select, showError, clearErrors, today, verdict } from "../lib/dom.js";
 
 const DOC = new URL("./register.graphql", import.meta.url);
-const PAGE = 50;
+const SIZES = ["10", "25", "50", "100"];
 const STATUSES = ["NOT_RESTRICTED", "ADEQUATE", "SAFEGUARDED", "DEROGATION", "NON_COMPLIANT"];
 const MECHANISMS = ["ADEQUACY", "EU_US_DPF", "SCC_2021", "UK_IDTA", "UK_ADDENDUM", "BCR", "CODE_OF_CONDUCT", "CERTIFICATION", "DEROGATION", "PRIVACY_SHIELD", "SAFE_HARBOR", "SCC_2010", "NONE"];
-const PROBLEMS = ["MISSING_SAFEGUARD", "INVALID_MECHANISM", "EXPIRED_INSTRUMENT", "MODULE_MISSING", "MODULE_MISMATCH", "TIA_MISSING", "NOT_CERTIFIED", "OUTSIDE_ADEQUACY_SCOPE", "DEROGATION_MISSING", "DPA_MISSING"];
+const PROBLEMS = ["MISSING_SAFEGUARD", "INVALID_MECHANISM", "EXPIRED_INSTRUMENT", "MODULE_MISSING", "MODULE_MISMATCH", "TIA_MISSING", "NOT_CERTIFIED", "OUTSIDE_ADEQUACY_SCOPE", "DEROGATION_MISSING", "DPA_MISSING", "DEROGATION_NOT_OCCASIONAL"];
 const SEVERITY = { NON_COMPLIANT: 0, DEROGATION: 1, SAFEGUARDED: 2, ADEQUATE: 3, NOT_RESTRICTED: 4 };
+/** The filters the service applies, as named in the URL and in the query's variables. */
+const FILTERS = ["regime", "on", "status", "destination", "mechanism", "organisation", "problem"];
 
 const COLUMNS = [
   ["supplier", "Recipient", (a) => a.flow?.to.name ?? ""],
@@ -22,30 +27,28 @@ const COLUMNS = [
 ];
 
 export async function render(main, { params }) {
-  const state = {
-    regime: params.get("regime") ?? "",
-    on: params.get("on") ?? "",
-    status: params.get("status") ?? "",
-    destination: params.get("destination") ?? "",
-    mechanism: params.get("mechanism") ?? "",
-    supplier: params.get("supplier") ?? "",
-    problem: params.get("problem") ?? "",
-    sort: params.get("sort") ?? "status",
-    desc: params.get("desc") === "1",
-    page: Number(params.get("page") ?? 0),
-  };
-  let rows = [];
-  const form = h("form", { class: "filters", role: "search", "aria-label": "Filter the register" });
+  const state = { first: SIZES.includes(params.get("first")) ? params.get("first") : "50", sort: params.get("sort") ?? "", desc: params.get("desc") === "1" };
+  for (const k of FILTERS) state[k] = params.get(k) ?? "";
+  // The `after` cursor of each page reached so far: "Previous" goes back along it.
+  let cursors = [null];
+  let index = 0;
+  let page = null;
+  let chosenName = "";
+  let asked = 0;
+
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Filter the register", novalidate: true });
   const result = h("div", { class: "result" }, notice("Loading the register…"));
   fill(main, h("h1", {}, "Transfer register"), form, result);
 
   const regime = select("regime", ["EU_GDPR", "UK_GDPR"], { empty: "Both", value: state.regime });
-  const on = h("input", { type: "date", name: "on", value: state.on, max: "2100-12-31" });
+  const on = h("input", { type: "date", name: "on", value: state.on, max: "2100-01-01" });
   const statusEl = select("status", STATUSES, { empty: "Any", value: state.status });
   const destination = h("input", { name: "destination", value: state.destination, size: 4, maxlength: 2, placeholder: "US", autocapitalize: "characters" });
   const mechanism = select("mechanism", MECHANISMS, { empty: "Any", value: state.mechanism });
-  const supplier = h("input", { name: "supplier", type: "search", value: state.supplier, placeholder: "name contains" });
+  const organisation = h("input", { name: "organisation", type: "search", list: "register-organisations", autocomplete: "off", placeholder: "exporter or recipient" });
+  const suggestions = h("datalist", { id: "register-organisations" });
   const problem = select("problem", PROBLEMS, { empty: "Any", value: state.problem });
+  const size = select("first", SIZES, { value: state.first });
   fill(
     form,
     field("Regime", regime),
@@ -53,76 +56,113 @@ export async function render(main, { params }) {
     field("Verdict", statusEl),
     field("Destination", destination),
     field("Mechanism", mechanism),
-    field("Recipient", supplier),
+    field("Organisation", organisation),
+    suggestions,
     field("Problem", problem),
+    field("Per page", size),
+    h("button", { type: "submit" }, "Apply"),
     h("button", { type: "reset", class: "link" }, "Clear filters"),
   );
 
-  async function load() {
-    fill(result, notice(`Assessing the register${state.on ? ` as of ${state.on}` : " today"}…`));
-    const data = await run(DOC, "Register", { regime: state.regime || null, on: state.on || null });
-    rows = data.transferRegister;
-    draw();
+  function remember() {
+    const q = new URLSearchParams();
+    for (const k of FILTERS) if (state[k]) q.set(k, state[k]);
+    if (state.first !== "50") q.set("first", state.first);
+    if (state.sort) q.set("sort", state.sort);
+    if (state.desc) q.set("desc", "1");
+    history.replaceState(null, "", `#/register${q.size ? `?${q}` : ""}`);
   }
 
-  function filtered() {
-    const dest = state.destination.trim().toUpperCase();
-    const who = state.supplier.trim().toLowerCase();
-    const out = rows.filter(
-      (a) =>
-        (!state.status || a.status === state.status) &&
-        (!dest || a.destinationCountry === dest) &&
-        (!state.mechanism || a.mechanism === state.mechanism) &&
-        (!state.problem || a.problems.some((p) => p.code === state.problem)) &&
-        (!who || (a.flow?.to.name ?? "").toLowerCase().includes(who)),
-    );
-    const key = (COLUMNS.find((c) => c[0] === state.sort) ?? COLUMNS[COLUMNS.length - 1])[2];
+  /** Asks the service for the page at `index`; an answer to an older question is dropped. */
+  async function load() {
+    const mine = ++asked;
+    clearErrors(form);
+    remember();
+    result.setAttribute("aria-busy", "true");
+    const variables = {
+      first: Number(state.first),
+      after: cursors[index],
+      regime: state.regime || null,
+      on: state.on || null,
+      status: state.status || null,
+      destination: state.destination.trim().toUpperCase() || null,
+      mechanism: state.mechanism || null,
+      organisationId: state.organisation || null,
+      problem: state.problem || null,
+    };
+    try {
+      const data = await run(DOC, "RegisterPage", variables);
+      if (mine !== asked) return;
+      const conn = data.transferRegisterPage;
+      page = { rows: conn.edges.map((e) => e.node), total: conn.totalCount, whole: data.whole.totalCount, hasNext: conn.pageInfo.hasNextPage, end: conn.pageInfo.endCursor };
+      draw();
+    } catch (e) {
+      if (mine !== asked) return;
+      const where = e.field === "organisationId" ? "organisation" : e.field;
+      if (where && form.querySelector(`[data-field="${where}"]`)) {
+        showError(form, { field: where, message: e.message });
+        fill(result, notice("Correct the filter marked above.", "bad"));
+      } else fill(result, notice(e.message, "bad"));
+    } finally {
+      if (mine === asked) result.removeAttribute("aria-busy");
+    }
+  }
+
+  /** Back to the first page, for new filters. */
+  function restart() {
+    cursors = [null];
+    index = 0;
+    return load();
+  }
+
+  function sorted(rows) {
+    const column = COLUMNS.find((c) => c[0] === state.sort);
+    if (!column) return rows;
+    const key = column[2];
     const dir = state.desc ? -1 : 1;
-    out.sort((a, b) => {
+    return [...rows].sort((a, b) => {
       const x = key(a);
       const y = key(b);
       return (typeof x === "number" ? x - y : String(x).localeCompare(String(y))) * dir;
     });
-    return out;
-  }
-
-  function remember() {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(state)) if (v && !(k === "sort" && v === "status")) q.set(k, v === true ? "1" : v);
-    history.replaceState(null, "", `#/register${q.size ? `?${q}` : ""}`);
   }
 
   function draw() {
     remember();
-    const list = filtered();
-    const pages = Math.max(1, Math.ceil(list.length / PAGE));
-    state.page = Math.min(state.page, pages - 1);
-    const slice = list.slice(state.page * PAGE, state.page * PAGE + PAGE);
+    const size = Number(state.first);
+    const pages = Math.max(1, Math.ceil(page.total / size));
+    const from = page.rows.length ? index * size + 1 : 0;
+    const to = index * size + page.rows.length;
     const header = COLUMNS.map(([key, text]) => {
-      const sorted = state.sort === key;
+      const active = state.sort === key;
       return h(
         "th",
-        { scope: "col", "aria-sort": sorted ? (state.desc ? "descending" : "ascending") : null },
+        { scope: "col", "aria-sort": active ? (state.desc ? "descending" : "ascending") : null },
         h(
           "button",
           {
             type: "button",
             class: "sort",
+            title: "Sorts the rows of this page",
             onclick: () => {
-              state.desc = sorted ? !state.desc : false;
+              state.desc = active ? !state.desc : false;
               state.sort = key;
               draw();
             },
           },
           text,
-          h("span", { "aria-hidden": "true" }, sorted ? (state.desc ? " ▼" : " ▲") : ""),
+          h("span", { "aria-hidden": "true" }, active ? (state.desc ? " ▼" : " ▲") : ""),
         ),
       );
     });
-    const body = slice.map((a) =>
+    const body = sorted(page.rows).map((a) =>
       h(
         "tr",
-        { class: `row ${a.status === "NON_COMPLIANT" ? "flag" : ""}`, onclick: (e) => e.target.closest("a, button") || explain(a, state) },
+        {
+          class: `row ${a.status === "NON_COMPLIANT" ? "flag" : ""}`,
+          dataset: { flow: a.flow?.id ?? "", destination: a.destinationCountry },
+          onclick: (e) => e.target.closest("a, button") || explain(a, state),
+        },
         h("td", {}, h("button", { type: "button", class: "link", onclick: () => explain(a, state), "aria-label": `Explain the transfer to ${a.flow?.to.name} in ${a.destinationCountry}` }, a.flow?.to.name)),
         h("td", {}, a.flow?.from.name),
         h("td", {}, h("abbr", { title: a.destinationCountry }, a.destinationCountry)),
@@ -134,42 +174,107 @@ export async function render(main, { params }) {
     const pager = h(
       "nav",
       { class: "pager", "aria-label": "Pages" },
-      h("button", { type: "button", disabled: state.page === 0, onclick: () => go(state.page - 1) }, "← Previous"),
-      h("span", { "aria-live": "polite" }, `Page ${state.page + 1} of ${pages} · ${list.length} of ${rows.length} transfers`),
-      h("button", { type: "button", disabled: state.page >= pages - 1, onclick: () => go(state.page + 1) }, "Next →"),
+      h("button", { type: "button", class: "previous", disabled: index === 0, onclick: () => go(index - 1) }, "← Previous"),
+      h("span", { class: "count", "aria-live": "polite" }, `Page ${index + 1} of ${pages} · ${from}–${to} of ${page.total} transfers${page.total !== page.whole ? ` (${page.whole} in the register)` : ""}`),
+      h("button", { type: "button", class: "next", disabled: !page.hasNext, onclick: () => go(index + 1) }, "Next →"),
     );
     fill(
       result,
-      list.length
-        ? h("table", { class: "data register" }, h("caption", { class: "sr-only" }, "Restricted transfers; choose a recipient to read why"), h("thead", {}, h("tr", {}, header)), h("tbody", {}, body))
-        : notice(rows.length ? "No transfer matches these filters." : "The register has no restricted transfers."),
+      page.rows.length
+        ? [
+            h(
+              "table",
+              { class: "data register" },
+              h("caption", { class: "sr-only" }, "Restricted transfers; choose a recipient to read why"),
+              h("thead", {}, h("tr", {}, header)),
+              h("tbody", {}, body),
+            ),
+            state.sort ? h("p", { class: "hint" }, "Sorted within this page; the pages follow the register's order (by flow, then destination).") : null,
+          ]
+        : notice(page.whole ? "No transfer matches these filters." : "The register has no restricted transfers."),
       pager,
     );
   }
 
-  function go(page) {
-    state.page = page;
-    draw();
-    result.querySelector("table")?.scrollIntoView({ block: "start" });
+  function go(to) {
+    if (to > index) cursors[to] = page.end;
+    index = to;
+    load().then(() => result.querySelector("table")?.scrollIntoView({ block: "start" }));
   }
 
-  // Filters apply as they are typed or chosen; the regime and the date ask the service again.
-  const apply = (event) => {
+  /** The organisations whose name contains `text`, for the suggestions and the choice. */
+  async function organisationsNamed(text) {
+    const d = await run(DOC, "RegisterOrganisations", { name: text });
+    return { total: d.organisations.totalCount, list: d.organisations.edges.map((e) => e.node) };
+  }
+
+  /** Turns the organisation typed into the id the service filters on: an exact name or the one match. */
+  async function chooseOrganisation() {
+    const text = organisation.value.trim();
+    if (!text) {
+      chosenName = "";
+      if (state.organisation) {
+        state.organisation = "";
+        await restart();
+      }
+      return;
+    }
+    if (state.organisation && text === chosenName) return;
+    const { total, list } = await organisationsNamed(text);
+    const chosen = list.find((o) => o.name.toLowerCase() === text.toLowerCase()) ?? (total === 1 ? list[0] : null);
+    if (!chosen) {
+      showError(form, { field: "organisation", message: total ? `${total} organisations match "${text}": choose one from the list.` : `No organisation matches "${text}".` });
+      return;
+    }
+    organisation.value = chosen.name;
+    chosenName = chosen.name;
+    state.organisation = chosen.id;
+    await restart();
+  }
+
+  const failed = (e) => fill(result, notice(e.message, "bad"));
+
+  // Choices apply when made; the destination once it is two letters (or cleared); the
+  // organisation once chosen from the list, on Enter or on leaving the field.
+  form.addEventListener("change", (event) => {
     const el = event.target;
-    if (!el.name || state[el.name] === el.value) return;
+    if (el === organisation) return chooseOrganisation().catch(failed);
+    if (!el.name || !(el.name in state) || state[el.name] === el.value) return;
     state[el.name] = el.value;
-    state.page = 0;
-    if (el === on || el === regime) load().catch((e) => fill(result, notice(e.message, "bad")));
-    else draw();
-  };
-  form.addEventListener("input", (event) => event.target !== on && apply(event));
-  form.addEventListener("change", apply);
-  form.addEventListener("submit", (e) => e.preventDefault());
+    restart();
+  });
+  form.addEventListener("input", (event) => {
+    const el = event.target;
+    if (el === destination && el.value.trim().length !== 1 && state.destination !== el.value.trim()) {
+      state.destination = el.value.trim();
+      restart();
+    } else if (el === organisation && organisation.value.trim().length >= 2) {
+      organisationsNamed(organisation.value.trim())
+        .then(({ list }) => fill(suggestions, list.map((o) => h("option", { value: o.name }))))
+        .catch(() => {});
+    }
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    state.destination = destination.value.trim();
+    if (organisation.value.trim() !== chosenName || !organisation.value.trim()) chooseOrganisation().catch(failed);
+    else restart();
+  });
   form.addEventListener("reset", () => {
-    Object.assign(state, { regime: "", on: "", status: "", destination: "", mechanism: "", supplier: "", problem: "", page: 0 });
-    setTimeout(() => load().catch((e) => fill(result, notice(e.message, "bad"))));
+    for (const k of FILTERS) state[k] = "";
+    chosenName = "";
+    // The form's controls are reset after this event: read them again then.
+    setTimeout(() => {
+      state.first = size.value;
+      restart();
+    });
   });
 
+  if (state.organisation) {
+    const d = await run(DOC, "RegisterOrganisation", { id: state.organisation }).catch(() => null);
+    chosenName = d?.organisation?.name ?? "";
+    organisation.value = chosenName;
+  }
   await load();
 }
 

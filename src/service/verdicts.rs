@@ -14,7 +14,7 @@
 use crate::{
     domain::{
         reference::LegalReference,
-        vocab::{Regime, TransferMechanism, VerdictStatus},
+        vocab::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
     },
     error::{AppError, AppResult},
     service::{
@@ -177,6 +177,8 @@ pub struct TransferFilter {
     pub mechanism: Option<TransferMechanism>,
     /// The exporter or the recipient of the flow.
     pub organisation_id: Option<i64>,
+    /// A problem the verdict names (what the overview's gaps link to).
+    pub problem: Option<ProblemCode>,
 }
 
 impl TransferFilter {
@@ -192,6 +194,7 @@ impl TransferFilter {
             && self
                 .organisation_id
                 .is_none_or(|o| e.exporter_id == o || e.recipient_id == o)
+            && self.problem.is_none_or(|p| a.verdict.has(p))
     }
 }
 

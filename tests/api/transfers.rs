@@ -14,6 +14,7 @@ db_tests!(
     compliance_gaps_group_every_problem_by_code,
     assess_transfer_is_a_what_if_that_stores_nothing,
     adequacy_decisions_are_listed_with_their_source_and_verification,
+    the_register_page_keeps_the_transfers_whose_verdict_names_a_problem,
 );
 
 async fn adequacy_decisions_are_listed_with_their_source_and_verification(app: TestApp) {
@@ -360,4 +361,62 @@ async fn assess_transfer_is_a_what_if_that_stores_nothing(app: TestApp) {
         Some("signedOn"),
     );
     assert_eq!(app.count("data_flow").await, 0);
+}
+
+async fn the_register_page_keeps_the_transfers_whose_verdict_names_a_problem(app: TestApp) {
+    fixtures::seed(&app).await;
+    let key = |a: &Value| format!("{}:{}", a["flow"]["id"], a["destinationCountry"]);
+    let whole = app
+        .ok(
+            "{ transferRegister { flow { id } destinationCountry problems { code } } }",
+            json!({}),
+        )
+        .await;
+    let whole = whole["transferRegister"].as_array().expect("rows").clone();
+    let page = r#"query($problem: ProblemCode) { transferRegisterPage(first: 100, problem: $problem) {
+        totalCount edges { node { flow { id } destinationCountry problems { code } } } } }"#;
+    let codes = [
+        "INVALID_MECHANISM",
+        "TIA_MISSING",
+        "MISSING_SAFEGUARD",
+        "NOT_CERTIFIED",
+    ];
+    let mut seen_any = false;
+    for code in codes {
+        let expected: Vec<String> = whole
+            .iter()
+            .filter(|a| {
+                a["problems"]
+                    .as_array()
+                    .expect("problems")
+                    .iter()
+                    .any(|p| p["code"] == code)
+            })
+            .map(key)
+            .collect();
+        seen_any |= !expected.is_empty();
+        let data = app.ok(page, json!({ "problem": code })).await;
+        let conn = &data["transferRegisterPage"];
+        let got: Vec<String> = conn["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| key(&e["node"]))
+            .collect();
+        assert_eq!(got, expected, "{code}");
+        assert_eq!(
+            conn["totalCount"].as_u64(),
+            Some(expected.len() as u64),
+            "{code}"
+        );
+    }
+    assert!(seen_any, "the seed has problems to filter on");
+    let all = app.ok(page, json!({})).await;
+    assert_eq!(
+        all["transferRegisterPage"]["totalCount"].as_u64(),
+        Some(whole.len() as u64),
+        "no problem given: every transfer"
+    );
+    let refused = app.gql(page, json!({ "problem": "NOT_A_PROBLEM" })).await;
+    assert!(refused["errors"].is_array(), "{refused}");
 }

@@ -1,8 +1,13 @@
-//! A small register shaped like the seed policy, built through the GraphQL API, and tokens.
+//! The registers the browser tests run on: the demonstration register (what a new user sees
+//! first), a small one built through the GraphQL API where a test wants a handful of known
+//! rows, and tokens.
 
 use crate::support::TestApp;
 use serde_json::{Value, json};
-use transfer_register::{domain::vocab::Role, service::tokens};
+use transfer_register::{
+    domain::vocab::Role,
+    service::{demo, tokens},
+};
 
 pub struct Register {
     pub cloud: String,
@@ -142,4 +147,26 @@ pub async fn token(app: &TestApp, role: Role, organisation: Option<&str>) -> Str
         .await
         .expect("token")
         .1
+}
+
+/// Loads the demonstration register ("Northwind Hosting Group plc") as `transfer-register demo`
+/// does, with the app's own keys.
+pub async fn demo(app: &TestApp) {
+    let outcome = demo::load(&app.state.db, &app.state.subject_keys, &app.state.dsr)
+        .await
+        .expect("the demonstration register loads");
+    assert!(matches!(outcome, demo::Outcome::Loaded { .. }), "{outcome}");
+}
+
+/// The id of the organisation named `name`.
+pub async fn organisation_named(app: &TestApp, name: &str) -> String {
+    let data = app
+        .ok(
+            "query($name: String!) { organisations(nameContains: $name, first: 2) { edges { node { id name } } } }",
+            json!({ "name": name }),
+        )
+        .await;
+    let edges = data["organisations"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 1, "one organisation named {name}: {edges:?}");
+    edges[0]["node"]["id"].as_str().expect("id").to_string()
 }

@@ -1,6 +1,6 @@
 //! The console in headless Chromium, driven through chromedriver with fantoccini: each test is a
-//! user's steps against the real server (in-process, on a loopback port) and a small register
-//! built through the GraphQL API. Each page visited is saved as a screenshot under
+//! user's steps against the real server (in-process, on a loopback port) and the demonstration
+//! register, or a small register built through the GraphQL API. Each page visited is saved as a screenshot under
 //! `$CARGO_TARGET_DIR/screenshots/` (or `target/screenshots/`).
 //!
 //! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` (or `CHROMIUM`/`CHROMEDRIVER`) the
@@ -11,7 +11,9 @@
 mod support;
 
 mod browser;
+mod edits;
 mod fixtures;
 mod pages;
+mod register;
 mod requests;
 mod roles;

@@ -8,7 +8,10 @@ use crate::{
     error::AppError,
     graphql::{
         context::{RequestContext, request},
-        enums::{Derogation, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus},
+        enums::{
+            Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
+            VerdictStatus,
+        },
         scalars::{Date, date, date_or_today},
         types::{
             connection::TransferAssessmentConnection,
@@ -188,6 +191,9 @@ impl TransferQuery {
             desc = "The date to judge on (default today): a past date answers as the law stood then."
         )]
         on: Option<Date>,
+        #[graphql(desc = "Only transfers whose verdict names this problem.")] problem: Option<
+            ProblemCode,
+        >,
     ) -> Result<TransferAssessmentConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, None, rc.config.max_page_size)?;
@@ -205,6 +211,7 @@ impl TransferQuery {
                 .as_ref()
                 .map(|id| validate::id("organisationId", id.as_str()))
                 .transpose()?,
+            problem: problem.map(Into::into),
         };
         let assessed = assessed_on(rc, on).await?;
         Ok(TransferAssessmentConnection::from_page(assessed.page(
