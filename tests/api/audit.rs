@@ -16,6 +16,7 @@ db_tests!(
     only_auditors_dpos_and_admins_read_the_trail,
     subject_changes_are_audited_without_any_identifier,
     the_database_itself_refuses_to_change_or_delete_an_event,
+    an_import_writes_its_events_together_in_file_order_and_the_chain_goes_on,
 );
 
 /// What someone with rights on the database would do before rewriting history.
@@ -295,4 +296,72 @@ async fn the_audit_verify_command_exits_non_zero_naming_the_first_broken_event()
         "{}",
         String::from_utf8_lossy(&broken.stderr)
     );
+}
+
+const IMPORT: &str = "mutation($content: String!) {
+  importRecords(kind: ORGANISATIONS, fileName: \"o.csv\", content: $content) { imported errors { line } } }";
+
+/// An import gathers its events and writes them together before it commits: one event per
+/// record, in the file's order, chained as one-by-one recording would chain them, and none at
+/// all when the import is refused.
+async fn an_import_writes_its_events_together_in_file_order_and_the_chain_goes_on(app: TestApp) {
+    fixtures::org(
+        &app,
+        json!({ "name": "Before", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    let before = app.count("audit_event").await;
+    let refused = app
+        .ok(
+            IMPORT,
+            json!({ "content": "name,kind,country\nGood Ltd,SUPPLIER,GB\nBad Ltd,VENDOR,GB\n" }),
+        )
+        .await;
+    assert_eq!(refused["importRecords"]["imported"], 0, "{refused}");
+    assert_eq!(
+        app.count("audit_event").await,
+        before,
+        "a refused import writes no event"
+    );
+    let names = ["Imported A", "Imported B", "Imported C"];
+    let file = format!(
+        "name,kind,country\n{}\n",
+        names.map(|n| format!("{n},SUPPLIER,GB")).join("\n")
+    );
+    let imported = app.ok(IMPORT, json!({ "content": file })).await;
+    assert_eq!(imported["importRecords"]["imported"], 3, "{imported}");
+    fixtures::org(
+        &app,
+        json!({ "name": "After", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    assert_eq!(app.count("audit_event").await, before + 4);
+    assert_eq!(
+        audit::verify(&app.state.db).await.expect("verify"),
+        Ok(u64::try_from(before + 4).expect("count")),
+        "the chain is intact through the batch and after it"
+    );
+    let rows = app
+        .state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            format!(
+                "SELECT after FROM audit_event WHERE entity = 'organisation' ORDER BY id DESC LIMIT 4"
+            ),
+        ))
+        .await
+        .expect("events");
+    let shown: Vec<String> = rows
+        .iter()
+        .rev()
+        .map(|r| {
+            r.try_get::<Option<String>>("", "after")
+                .expect("after")
+                .unwrap_or_default()
+        })
+        .collect();
+    for (event, name) in shown.iter().zip(names.iter().chain(["After"].iter())) {
+        assert!(event.contains(name), "{name} in file order: {shown:?}");
+    }
 }

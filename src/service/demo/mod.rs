@@ -64,10 +64,7 @@ impl std::fmt::Display for Outcome {
 }
 
 fn actor() -> Actor {
-    Actor {
-        name: "demo".into(),
-        role: "OPERATOR".into(),
-    }
+    Actor::named("demo", "OPERATOR")
 }
 
 fn date(value: &str) -> AppResult<NaiveDate> {

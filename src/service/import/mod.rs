@@ -11,7 +11,10 @@ pub mod cli;
 mod rows;
 pub mod sheet;
 
-use crate::{error::AppResult, service::audit::Actor};
+use crate::{
+    error::AppResult,
+    service::audit::{self, Actor},
+};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
 
@@ -115,10 +118,13 @@ pub async fn import(
         }
     };
     let txn = db.begin().await?;
-    let mut importer = rows::Importer::new(&txn, actor, options, columns).await?;
+    // The import's events are written together at the end (same chain, same transaction).
+    let actor = actor.batched();
+    let mut importer = rows::Importer::new(&txn, &actor, options, columns).await?;
     let (imported, mut errors) = importer.run(kind, &sheet.rows).await?;
     errors.sort_by_key(|e| e.line);
     if errors.is_empty() && !options.dry_run {
+        audit::flush(&txn, &actor).await?;
         txn.commit().await?;
     } else {
         txn.rollback().await?;
