@@ -246,7 +246,10 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
     ok(&bin(&app, &["demo"]));
     // Importer facts, which the demo leaves unrecorded, on one organisation: they survive too.
     let first = app
-        .ok("{ organisations(first: 1) { edges { node { id } } } }", json!({}))
+        .ok(
+            "{ organisations(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
         .await["organisations"]["edges"][0]["node"]["id"]
         .as_str()
         .expect("an organisation")

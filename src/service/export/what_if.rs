@@ -55,7 +55,9 @@ impl WhatIfQuestion {
                 TransferMechanism::from_str(m.trim()).map_err(|_| {
                     AppError::bad_input(
                         "mechanism",
-                        format!("mechanism {m:?} is not a transfer mechanism (EU_US_DPF, SCC_2021, ...)"),
+                        format!(
+                            "mechanism {m:?} is not a transfer mechanism (EU_US_DPF, SCC_2021, ...)"
+                        ),
                     )
                 })
             })
@@ -95,14 +97,8 @@ pub async fn what_if(
     question: &WhatIfQuestion,
     on: NaiveDate,
 ) -> AppResult<Table> {
-    let impacts = transfers::what_if_ends(
-        db,
-        reference,
-        &question.hypothesis,
-        question.ends_on,
-        on,
-    )
-    .await?;
+    let impacts =
+        transfers::what_if_ends(db, reference, &question.hypothesis, question.ends_on, on).await?;
     let names = Names::load(db).await?;
     let mut table = Table::new("What if", WHAT_IF);
     for i in impacts {
