@@ -57,7 +57,8 @@ pub enum Command {
     Demo,
     /// Import a spreadsheet (.csv or .xlsx, by extension): all rows or none.
     Import(crate::service::import::cli::ImportArgs),
-    /// Export the record of processing, the transfers, the gaps or a table of the register.
+    /// Export the record of processing, the transfers, the gaps, what a what-if question would
+    /// make fail, or a table of the register.
     Export(ExportArgs),
     /// Copy the SQLite register (and its key file) to FILE while the service runs; for
     /// PostgreSQL use pg_dump.
@@ -84,6 +85,15 @@ pub struct ExportArgs {
     /// With `ropa`: the processor (organisation id) whose Art 30(2) record is wanted.
     #[arg(long)]
     pub processor: Option<i64>,
+    /// With `whatif`: the transfer mechanism assumed to stop (EU_US_DPF, ...).
+    #[arg(long)]
+    pub mechanism: Option<String>,
+    /// With `whatif`: the adequacy decision assumed to stop, by its id (EU-US-DPF, ...).
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// With `whatif`: the first day without it (YYYY-MM-DD); `--on` defaults to it.
+    #[arg(long)]
+    pub ends_on: Option<chrono::NaiveDate>,
 }
 
 fn parse_format(s: &str) -> Result<crate::service::export::Format, String> {
@@ -219,7 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
-    use crate::service::export::{self, ExportOptions, Format};
+    use crate::service::export::{self, ExportKind, ExportOptions, Format, WhatIfQuestion};
     use std::io::Write;
     let db = db::connect_existing(&config).await?;
     let state = AppState::with_db(config, db).await?;
@@ -232,9 +242,25 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
                 .and_then(|e| Format::parse(&e.to_string_lossy()))
         })
         .unwrap_or(Format::Csv);
+    let what_if = (args.kind == ExportKind::WhatIf)
+        .then(|| {
+            WhatIfQuestion::parse(
+                &state.reference,
+                args.mechanism.as_deref(),
+                args.decision.as_deref(),
+                args.ends_on,
+            )
+        })
+        .transpose()
+        .map_err(app_error)?;
+    let on = args
+        .on
+        .or(args.ends_on.filter(|_| args.kind == ExportKind::WhatIf))
+        .unwrap_or_else(|| Utc::now().date_naive());
     let options = ExportOptions {
-        on: args.on.unwrap_or_else(|| Utc::now().date_naive()),
+        on,
         processor: args.processor,
+        what_if,
     };
     let table = export::build(&state.db, &state.reference, args.kind, options)
         .await

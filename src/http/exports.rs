@@ -3,14 +3,16 @@
 //!
 //! The file streams out as it is rendered (see [`stream`]).
 //!
-//! Query parameters: `on` (YYYY-MM-DD, default today) and, for `ropa`, `processor` (an
-//! organisation id: its Art 30(2) record). Refusals are JSON in the GraphQL error shape:
+//! Query parameters: `on` (YYYY-MM-DD, default today); for `ropa`, `processor` (an
+//! organisation id: its Art 30(2) record); for `whatif`, `endsOn` and one of `mechanism` or
+//! `decision` (and `on` defaults to `endsOn`, as in the `whatIf` query). Refusals are JSON in
+//! the GraphQL error shape:
 //! `{"errors":[{"message":..,"extensions":{"code":..}}]}`.
 
 use crate::{
     error::AppError,
     graphql::policy,
-    service::export::{self, ExportKind, ExportOptions, Format, Table},
+    service::export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion},
     state::AppState,
 };
 use axum::{
@@ -28,6 +30,20 @@ use tokio::sync::OwnedSemaphorePermit;
 pub struct ExportQuery {
     on: Option<String>,
     processor: Option<String>,
+    mechanism: Option<String>,
+    decision: Option<String>,
+    #[serde(rename = "endsOn")]
+    ends_on: Option<String>,
+}
+
+/// A date parameter, refused on its own name.
+fn date(field: &str, text: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        AppError::bad_input(
+            field,
+            format!("{field} {text:?} is not a date in the form YYYY-MM-DD"),
+        )
+    })
 }
 
 /// A refusal as the GraphQL endpoint would give it, with the matching HTTP status.
@@ -88,15 +104,27 @@ async fn run(
         .rsplit_once('.')
         .and_then(|(stem, ext)| Some((ExportKind::parse(stem)?, Format::parse(ext)?)))
         .ok_or_else(|| AppError::not_found(format!("export {file:?}")))?;
+    let ends_on = query
+        .ends_on
+        .as_deref()
+        .map(|t| date("endsOn", t))
+        .transpose()?;
     let on = match query.on.as_deref() {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            AppError::bad_input(
-                "on",
-                format!("on {text:?} is not a date in the form YYYY-MM-DD"),
-            )
-        })?,
-        None => Utc::now().date_naive(),
+        Some(text) => date("on", text)?,
+        None => ends_on
+            .filter(|_| kind == ExportKind::WhatIf)
+            .unwrap_or_else(|| Utc::now().date_naive()),
     };
+    let what_if = (kind == ExportKind::WhatIf)
+        .then(|| {
+            WhatIfQuestion::parse(
+                &state.reference,
+                query.mechanism.as_deref(),
+                query.decision.as_deref(),
+                ends_on,
+            )
+        })
+        .transpose()?;
     let processor = query
         .processor
         .as_deref()
@@ -108,7 +136,11 @@ async fn run(
         &state.db,
         &state.reference,
         kind,
-        ExportOptions { on, processor },
+        ExportOptions {
+            on,
+            processor,
+            what_if,
+        },
     )
     .await?;
     if !table.fits(format) {

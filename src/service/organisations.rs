@@ -64,6 +64,60 @@ pub struct ImporterFacts {
     pub bcr_group: Option<String>,
 }
 
+/// A change to an importer's Chapter V facts: `None` leaves a fact alone, `Some(None)` clears it
+/// (back to "not recorded").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImporterFactsPatch {
+    pub dpf_uk_extension: Option<Option<bool>>,
+    pub privacy_shield_certified: Option<Option<bool>>,
+    pub safe_harbor_certified: Option<Option<bool>>,
+    pub subject_to_pipeda: Option<Option<bool>>,
+    pub appi_private_sector: Option<Option<bool>>,
+    pub international_organisation: Option<Option<String>>,
+    pub gdpr_art3_2: Option<Option<bool>>,
+    pub bcr_group: Option<Option<String>>,
+}
+
+/// The free-text facts' checks, the same on registration and on update.
+fn international_organisation(value: Option<&str>) -> AppResult<Option<String>> {
+    validate::optional_text("internationalOrganisation", value, 100)
+}
+
+fn bcr_group(value: Option<&str>) -> AppResult<Option<String>> {
+    validate::optional_text("bcrGroup", value, 200)
+}
+
+impl ImporterFactsPatch {
+    /// Checks the free-text facts and sets the changed ones on `org`.
+    fn apply(self, org: &mut organisation::ActiveModel) -> AppResult<()> {
+        if let Some(v) = self.international_organisation {
+            org.international_organisation = Set(international_organisation(v.as_deref())?);
+        }
+        if let Some(v) = self.bcr_group {
+            org.bcr_group = Set(bcr_group(v.as_deref())?);
+        }
+        if let Some(v) = self.dpf_uk_extension {
+            org.dpf_uk_extension = Set(v);
+        }
+        if let Some(v) = self.privacy_shield_certified {
+            org.privacy_shield_certified = Set(v);
+        }
+        if let Some(v) = self.safe_harbor_certified {
+            org.safe_harbor_certified = Set(v);
+        }
+        if let Some(v) = self.subject_to_pipeda {
+            org.subject_to_pipeda = Set(v);
+        }
+        if let Some(v) = self.appi_private_sector {
+            org.appi_private_sector = Set(v);
+        }
+        if let Some(v) = self.gdpr_art3_2 {
+            org.gdpr_art3_2 = Set(v);
+        }
+        Ok(())
+    }
+}
+
 /// A change to an organisation: `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct OrganisationPatch {
@@ -77,6 +131,8 @@ pub struct OrganisationPatch {
     pub dpa_signed_on: Option<Option<NaiveDate>>,
     pub dpf_certified: Option<bool>,
     pub status: Option<OrganisationStatus>,
+    /// What Chapter V needs to know of it as an importer.
+    pub transfer_facts: ImporterFactsPatch,
 }
 
 /// The filters a procurement or DPO user reaches for.
@@ -140,12 +196,9 @@ async fn check(
     };
     let dpa_signed_on = validate::past_date("dpaSignedOn", input.dpa_signed_on)?;
     let mut facts = input.transfer_facts;
-    facts.international_organisation = validate::optional_text(
-        "internationalOrganisation",
-        facts.international_organisation.as_deref(),
-        100,
-    )?;
-    facts.bcr_group = validate::optional_text("bcrGroup", facts.bcr_group.as_deref(), 200)?;
+    facts.international_organisation =
+        international_organisation(facts.international_organisation.as_deref())?;
+    facts.bcr_group = bcr_group(facts.bcr_group.as_deref())?;
     let reference = validate::reference("ref", input.reference.as_deref())?;
     let security_measures = validate::optional_text(
         "securityMeasures",
@@ -419,6 +472,7 @@ async fn change(
     if let Some(status) = patch.status {
         org.status = Set(status);
     }
+    patch.transfer_facts.apply(&mut org)?;
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
     let (saved, issued) = issue_secret_if_needed(&txn, saved, sealer).await?;

@@ -504,6 +504,35 @@ fn fixable(code: ProblemCode) -> bool {
     )
 }
 
+/// The question of a what-if: exactly one of a mechanism or an adequacy decision of the
+/// reference (by id). `decision_field` names the decision input in errors (`decisionId` in
+/// GraphQL, `decision` in an export's query); giving neither or both is refused on `mechanism`.
+pub fn hypothesis(
+    reference: &LegalReference,
+    mechanism: Option<TransferMechanism>,
+    decision: Option<&str>,
+    decision_field: &str,
+) -> AppResult<crate::domain::reference::Hypothesis> {
+    use crate::domain::reference::Hypothesis;
+    match (mechanism, decision) {
+        (Some(m), None) => Ok(Hypothesis::Mechanism(m)),
+        (None, Some(id)) => {
+            let id = crate::service::validate::text(decision_field, id, 100)?;
+            if !reference.adequacy_decisions().iter().any(|d| d.id == id) {
+                return Err(AppError::bad_input(
+                    decision_field,
+                    format!("no adequacy decision {id} in the reference data"),
+                ));
+            }
+            Ok(Hypothesis::Decision(id))
+        }
+        _ => Err(AppError::bad_input(
+            "mechanism",
+            format!("give either a mechanism or a {decision_field}, not both"),
+        )),
+    }
+}
+
 /// What breaks if `hypothesis` stops on `ends_on`: every restricted transfer of the register that
 /// has a lawful footing on `on` under the law as it is and none under the hypothesis.
 pub async fn what_if_ends(

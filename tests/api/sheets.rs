@@ -22,7 +22,7 @@ db_tests!(
 );
 
 /// Runs the real binary against the app's database, with its secret.
-fn bin(app: &TestApp, args: &[&str]) -> Output {
+pub(crate) fn bin(app: &TestApp, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_transfer-register"))
         .args(args)
         .env("DATABASE_URL", app.state.config.database_url())
@@ -35,7 +35,7 @@ fn bin(app: &TestApp, args: &[&str]) -> Output {
         .expect("run the binary")
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert!(
         output.status.success(),
         "exit {:?}\nstdout: {}\nstderr: {}",
@@ -244,6 +244,23 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
     app: TestApp,
 ) {
     ok(&bin(&app, &["demo"]));
+    // Importer facts, which the demo leaves unrecorded, on one organisation: they survive too.
+    let first = app
+        .ok(
+            "{ organisations(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["organisations"]["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    app.ok(
+        r#"mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { id } }"#,
+        json!({ "input": { "id": first, "dpfUkExtension": true, "privacyShieldCertified": false,
+            "safeHarborCertified": true, "subjectToPipeda": false, "appiPrivateSector": true,
+            "internationalOrganisation": "EPO", "gdprArt32": false, "bcrGroup": "Contoso BCR" } }),
+    )
+    .await;
     let dir = tempfile::tempdir().expect("dir");
     let files = export_tables(&app, dir.path(), "xlsx");
     let original = dir.path().join("original");
@@ -256,6 +273,18 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
         }
         let copy = tempfile::tempdir().expect("dir");
         let copied = export_tables(&empty, copy.path(), "csv");
+        let organisations = std::fs::read_to_string(&copied[0].1).expect("read");
+        let header = organisations.lines().next().unwrap_or("");
+        assert!(
+            header.ends_with(
+                "subject_to_pipeda,appi_private_sector,international_organisation,gdpr_art3_2,bcr_group"
+            ),
+            "{header}"
+        );
+        assert!(
+            organisations.contains(",true,false,true,false,true,EPO,false,Contoso BCR"),
+            "{organisations}"
+        );
         for ((kind, a), (_, b)) in original_csv.iter().zip(&copied) {
             assert_eq!(
                 std::fs::read_to_string(a).expect("read"),

@@ -12,7 +12,7 @@ use base64::Engine;
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "import::ImportKind")]
 pub enum ImportKind {
-    /// Organisations: `name,kind,country,company_number,parent,privacy_contact_email,erasure_webhook_url,dpa_signed_on,dpf_certified,status` (and optionally `ref`, `security_measures`).
+    /// Organisations: `name,kind,country,company_number,parent,privacy_contact_email,erasure_webhook_url,dpa_signed_on,dpf_certified,status` (and optionally `ref`, `security_measures` and the importer facts `dpf_uk_extension`, `privacy_shield_certified`, `safe_harbor_certified`, `subject_to_pipeda`, `appi_private_sector`, `international_organisation`, `gdpr_art3_2`, `bcr_group`).
     Organisations,
     /// Locations of organisations: `organisation,country,use`.
     Locations,

@@ -107,6 +107,23 @@ pub struct UpdateOrganisationInput {
     pub dpf_certified: Option<bool>,
     /// Where the relationship stands (OFFBOARDED: see `offboardOrganisation`).
     pub status: Option<OrganisationStatus>,
+    /// Also certified to the UK Extension to the EU-US Data Privacy Framework (null: not recorded).
+    pub dpf_uk_extension: MaybeUndefined<bool>,
+    /// Was on the Privacy Shield List (null: not recorded).
+    pub privacy_shield_certified: MaybeUndefined<bool>,
+    /// Was on the Safe Harbor List (null: not recorded).
+    pub safe_harbor_certified: MaybeUndefined<bool>,
+    /// Subject to PIPEDA, which the Canadian adequacy decision requires (null: not recorded).
+    pub subject_to_pipeda: MaybeUndefined<bool>,
+    /// A private-sector business operator under the APPI, which the Japanese adequacy decision
+    /// requires (null: not recorded).
+    pub appi_private_sector: MaybeUndefined<bool>,
+    /// The international organisation this importer is (e.g. `EPO`); null: it is none.
+    pub international_organisation: MaybeUndefined<String>,
+    /// Its processing is itself subject to the EU GDPR under Art 3(2) (null: not recorded).
+    pub gdpr_art3_2: MaybeUndefined<bool>,
+    /// The group whose binding corporate rules bind it; null: none.
+    pub bcr_group: MaybeUndefined<String>,
 }
 
 /// A location to add to an organisation.
@@ -213,6 +230,16 @@ impl OrganisationMutation {
             dpa_signed_on: patch(dpa_signed_on, |v| v),
             dpf_certified: input.dpf_certified,
             status: input.status.map(Into::into),
+            transfer_facts: organisations::ImporterFactsPatch {
+                dpf_uk_extension: patch(input.dpf_uk_extension, |v| v),
+                privacy_shield_certified: patch(input.privacy_shield_certified, |v| v),
+                safe_harbor_certified: patch(input.safe_harbor_certified, |v| v),
+                subject_to_pipeda: patch(input.subject_to_pipeda, |v| v),
+                appi_private_sector: patch(input.appi_private_sector, |v| v),
+                international_organisation: patch(input.international_organisation, |v| v),
+                gdpr_art3_2: patch(input.gdpr_art3_2, |v| v),
+                bcr_group: patch(input.bcr_group, |v| v),
+            },
         };
         let issued = ctx.data_opt::<IssuedSecrets>();
         let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);

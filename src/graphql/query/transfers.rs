@@ -294,28 +294,12 @@ impl TransferQuery {
             Some(d) => judged_on(Some(&d))?,
             None => ends_on,
         };
-        use crate::domain::reference::Hypothesis;
-        let hypothesis = match (mechanism, decision_id) {
-            (Some(m), None) => Hypothesis::Mechanism(m.into()),
-            (None, Some(id)) => {
-                let id = validate::text("decisionId", &id, 100)?;
-                if !rc.reference.adequacy_decisions().iter().any(|d| d.id == id) {
-                    return Err(AppError::bad_input(
-                        "decisionId",
-                        format!("no adequacy decision {id} in the reference data"),
-                    )
-                    .into());
-                }
-                Hypothesis::Decision(id)
-            }
-            _ => {
-                return Err(AppError::bad_input(
-                    "mechanism",
-                    "give either a mechanism or a decisionId, not both",
-                )
-                .into());
-            }
-        };
+        let hypothesis = transfers::hypothesis(
+            &rc.reference,
+            mechanism.map(Into::into),
+            decision_id.as_deref(),
+            "decisionId",
+        )?;
         let impacts =
             transfers::what_if_ends(&rc.db, &rc.reference, &hypothesis, ends_on, on).await?;
         Ok(impacts.into_iter().map(WhatIfImpact).collect())

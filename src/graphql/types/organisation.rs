@@ -128,6 +128,53 @@ impl Organisation {
         self.0.dpf_certified
     }
 
+    /// Also certified to the UK Extension to the EU-US Data Privacy Framework, which the UK
+    /// regime's US adequacy regulations require; null when not recorded.
+    async fn dpf_uk_extension(&self) -> Option<bool> {
+        self.0.dpf_uk_extension
+    }
+
+    /// Was on the Privacy Shield List (the Privacy Shield decision covered only those, until
+    /// 2020-07-15); null when not recorded.
+    async fn privacy_shield_certified(&self) -> Option<bool> {
+        self.0.privacy_shield_certified
+    }
+
+    /// Was on the Safe Harbor List (the Safe Harbor decision covered only those, until
+    /// 2015-10-05); null when not recorded.
+    async fn safe_harbor_certified(&self) -> Option<bool> {
+        self.0.safe_harbor_certified
+    }
+
+    /// Subject to PIPEDA: the Canadian adequacy decision covers only such recipients; null when
+    /// not recorded.
+    async fn subject_to_pipeda(&self) -> Option<bool> {
+        self.0.subject_to_pipeda
+    }
+
+    /// A private-sector business operator under the APPI: the Japanese adequacy decision covers
+    /// only those; null when not recorded.
+    async fn appi_private_sector(&self) -> Option<bool> {
+        self.0.appi_private_sector
+    }
+
+    /// The international organisation it is (e.g. `EPO`): a transfer to it is restricted
+    /// wherever its seat, and only a decision about the organisation itself makes it adequate.
+    async fn international_organisation(&self) -> Option<&str> {
+        self.0.international_organisation.as_deref()
+    }
+
+    /// Its processing is itself subject to the EU GDPR under Art 3(2), so the 2021 SCCs are not
+    /// the tool for transfers to it; null when not recorded.
+    async fn gdpr_art3_2(&self) -> Option<bool> {
+        self.0.gdpr_art3_2
+    }
+
+    /// The group whose binding corporate rules bind it (BCRs cover transfers within one group).
+    async fn bcr_group(&self) -> Option<&str> {
+        self.0.bcr_group.as_deref()
+    }
+
     /// Established in the EEA, by the reference data on today's date.
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
         inside_eea(ctx, &self.0.country)

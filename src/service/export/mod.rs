@@ -1,5 +1,5 @@
 //! Exports: the record of processing (Art 30(1), or a processor's under Art 30(2)), the transfer
-//! register, the compliance gaps, and the register's own tables in the shape the import reads
+//! register, the compliance gaps, the transfers a what-if question would make fail, and the register's own tables in the shape the import reads
 //! (so an export imported into an empty register gives the same register).
 //!
 //! Each export is built as a [`Table`] in memory, bounded by the size of the register (the
@@ -9,11 +9,13 @@ mod ropa;
 pub mod sheets;
 pub mod table;
 mod transfers;
+mod what_if;
 
 use crate::{domain::reference::LegalReference, error::AppResult};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 pub use table::{Cell, Format, Table};
+pub use what_if::WhatIfQuestion;
 
 /// What can be exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,6 +34,9 @@ pub enum ExportKind {
     Activities,
     /// Data flows, in the import's columns.
     Flows,
+    /// The transfers that would fail if a mechanism or an adequacy decision stopped on a date.
+    #[value(name = "whatif")]
+    WhatIf,
 }
 
 impl ExportKind {
@@ -49,17 +54,20 @@ impl ExportKind {
             Self::Locations => "locations",
             Self::Activities => "activities",
             Self::Flows => "flows",
+            Self::WhatIf => "whatif",
         }
     }
 }
 
 /// The options of an export.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ExportOptions {
     /// The date the transfer verdicts are given for.
     pub on: NaiveDate,
     /// For `Ropa`: the processor whose Art 30(2) record is wanted.
     pub processor: Option<i64>,
+    /// For `WhatIf`: the question (required there).
+    pub what_if: Option<WhatIfQuestion>,
 }
 
 /// Builds the export `kind` of the register.
@@ -80,5 +88,12 @@ pub async fn build(
         ExportKind::Locations => sheets::locations(db).await,
         ExportKind::Activities => sheets::activities(db).await,
         ExportKind::Flows => sheets::flows(db).await,
+        ExportKind::WhatIf => match &options.what_if {
+            Some(question) => what_if::what_if(db, reference, question, options.on).await,
+            None => Err(crate::error::AppError::bad_input(
+                "endsOn",
+                "the whatif export needs endsOn and a mechanism or a decision",
+            )),
+        },
     }
 }

@@ -21,6 +21,14 @@ pub const ORGANISATIONS: &[Column] = &[
     col("status", 12.0),
     col("ref", 18.0),
     col("security_measures", 50.0),
+    col("dpf_uk_extension", 12.0),
+    col("privacy_shield_certified", 12.0),
+    col("safe_harbor_certified", 12.0),
+    col("subject_to_pipeda", 12.0),
+    col("appi_private_sector", 12.0),
+    col("international_organisation", 20.0),
+    col("gdpr_art3_2", 12.0),
+    col("bcr_group", 24.0),
 ];
 
 pub const LOCATIONS: &[Column] = &[
@@ -79,6 +87,11 @@ async fn organisation_map(
         .collect())
 }
 
+/// A fact that may not be recorded: empty then, so the import reads it back as not recorded.
+fn fact(value: Option<bool>) -> Cell {
+    value.map_or(Cell::Empty, Cell::Bool)
+}
+
 pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
     let all = organisation::Entity::find()
         .order_by_asc(organisation::Column::Id)
@@ -100,6 +113,14 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::text(o.status.as_str()),
             Cell::opt_text(o.reference.as_deref()),
             Cell::opt_text(o.security_measures.as_deref()),
+            fact(o.dpf_uk_extension),
+            fact(o.privacy_shield_certified),
+            fact(o.safe_harbor_certified),
+            fact(o.subject_to_pipeda),
+            fact(o.appi_private_sector),
+            Cell::opt_text(o.international_organisation.as_deref()),
+            fact(o.gdpr_art3_2),
+            Cell::opt_text(o.bcr_group.as_deref()),
         ]);
     }
     Ok(table)

@@ -523,7 +523,16 @@ impl<'a> Importer<'a> {
         let country = row.required("country");
         let parent_id = self.org_id(row, "parent");
         let new = NewOrganisation {
-            transfer_facts: Default::default(),
+            transfer_facts: organisations::ImporterFacts {
+                dpf_uk_extension: row.boolean("dpf_uk_extension"),
+                privacy_shield_certified: row.boolean("privacy_shield_certified"),
+                safe_harbor_certified: row.boolean("safe_harbor_certified"),
+                subject_to_pipeda: row.boolean("subject_to_pipeda"),
+                appi_private_sector: row.boolean("appi_private_sector"),
+                international_organisation: row.text("international_organisation"),
+                gdpr_art3_2: row.boolean("gdpr_art3_2"),
+                bcr_group: row.text("bcr_group"),
+            },
             name,
             kind,
             country,
