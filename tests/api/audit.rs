@@ -346,9 +346,7 @@ async fn an_import_writes_its_events_together_in_file_order_and_the_chain_goes_o
         .db
         .query_all_raw(sea_orm::Statement::from_string(
             app.state.db.get_database_backend(),
-            format!(
-                "SELECT after FROM audit_event WHERE entity = 'organisation' ORDER BY id DESC LIMIT 4"
-            ),
+            "SELECT after FROM audit_event WHERE entity = 'organisation' ORDER BY id DESC LIMIT 4",
         ))
         .await
         .expect("events");
