@@ -377,3 +377,26 @@ pub enum TaskOutcome {
     /// retention exemption).
     Exempt,
 }
+
+/// What a page of the transfer register is ordered by; ties are broken by flow, then
+/// destination, so every order is total and a cursor finds its place again.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+#[graphql(remote = "crate::service::verdicts::TransferOrder")]
+pub enum TransferOrder {
+    /// The register's own order: by flow (in the order flows were recorded), then destination.
+    #[default]
+    Flow,
+    /// The recipient's name, regardless of case.
+    Recipient,
+    /// The exporter's name, regardless of case.
+    Exporter,
+    /// The destination country's ISO code.
+    Destination,
+    /// The regime (EU GDPR before UK GDPR).
+    Regime,
+    /// The mechanism recorded, by its name.
+    Mechanism,
+    /// The verdict, the most serious first: non-compliant, derogation, safeguarded, adequate, not
+    /// restricted.
+    Verdict,
+}

@@ -224,6 +224,11 @@ impl Register {
             .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
     }
 
+    /// The name of a loaded organisation (what the register page sorts by).
+    pub fn organisation_name(&self, id: i64) -> Option<&str> {
+        self.organisations.get(&id).map(|o| o.name.as_str())
+    }
+
     fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
         self.organisations.get(&id).ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("flow refers to missing organisation {id}"))

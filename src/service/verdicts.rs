@@ -38,12 +38,15 @@ pub struct VerdictKey {
     pub reference_version: String,
 }
 
-/// One restricted transfer with the parties of its flow (for the `organisationId` filter).
+/// One restricted transfer with the parties of its flow (for the `organisationId` filter and
+/// the orders by name).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub assessment: FlowAssessment,
     pub exporter_id: i64,
     pub recipient_id: i64,
+    pub exporter_name: Arc<str>,
+    pub recipient_name: Arc<str>,
 }
 
 /// Every verdict of the register on one date.
@@ -87,10 +90,13 @@ impl Assessed {
             let (exporter_id, recipient_id) = register.parties(flow_id).ok_or_else(|| {
                 AppError::internal(anyhow::anyhow!("assessed flow {flow_id} is not loaded"))
             })?;
+            let name = |id| Arc::<str>::from(register.organisation_name(id).unwrap_or_default());
             transfers.push(Entry {
                 assessment,
                 exporter_id,
                 recipient_id,
+                exporter_name: name(exporter_id),
+                recipient_name: name(recipient_id),
             });
         }
         transfers.sort_by(|a, b| {
@@ -136,13 +142,18 @@ impl Assessed {
         gaps
     }
 
-    /// One page of the transfers that `filter` keeps, after the cursor.
+    /// One page of the transfers that `filter` keeps in `order`, after the cursor, each with
+    /// its own cursor.
     pub fn page(
         &self,
         filter: &TransferFilter,
+        order: Order,
         first: u64,
         after: Option<&TransferCursor>,
-    ) -> Page<FlowAssessment> {
+    ) -> Page<(FlowAssessment, TransferCursor)> {
+        if order != Order::default() {
+            return self.sorted_page(filter, order, first, after);
+        }
         let start = match after {
             None => 0,
             Some(c) => self.transfers.partition_point(|e| {
@@ -154,10 +165,10 @@ impl Assessed {
         };
         let total_count = self.transfers.iter().filter(|e| filter.keeps(e)).count() as u64;
         let mut matching = self.transfers[start..].iter().filter(|e| filter.keeps(e));
-        let items: Vec<FlowAssessment> = matching
+        let items: Vec<(FlowAssessment, TransferCursor)> = matching
             .by_ref()
             .take(usize::try_from(first).unwrap_or(usize::MAX))
-            .map(|e| e.assessment.clone())
+            .map(|e| (e.assessment.clone(), TransferCursor::at(e, order)))
             .collect();
         let has_next_page = matching.next().is_some();
         Page {
@@ -166,6 +177,144 @@ impl Assessed {
             total_count,
         }
     }
+
+    /// A page in an order other than the register's own: the kept transfers sorted by the
+    /// order's key, ties broken by flow and destination, so a cursor (key, flow, destination)
+    /// finds its place again even after the register changed.
+    fn sorted_page(
+        &self,
+        filter: &TransferFilter,
+        order: Order,
+        first: u64,
+        after: Option<&TransferCursor>,
+    ) -> Page<(FlowAssessment, TransferCursor)> {
+        let mut kept: Vec<(String, &Entry)> = self
+            .transfers
+            .iter()
+            .filter(|e| filter.keeps(e))
+            .map(|e| (order.by.key(e), e))
+            .collect();
+        let compare = |key: &str, flow: i64, destination: &str, c: &TransferCursor| {
+            let by_key = key.cmp(c.key.as_deref().unwrap_or_default());
+            let by_key = if order.descending {
+                by_key.reverse()
+            } else {
+                by_key
+            };
+            by_key.then_with(|| (flow, destination).cmp(&(c.flow_id, c.destination.as_str())))
+        };
+        kept.sort_by(|(ka, a), (kb, b)| {
+            let at = TransferCursor {
+                flow_id: b.assessment.flow_id.unwrap_or_default(),
+                destination: b.assessment.destination.clone(),
+                key: Some(kb.clone()),
+                order,
+            };
+            compare(
+                ka,
+                a.assessment.flow_id.unwrap_or_default(),
+                &a.assessment.destination,
+                &at,
+            )
+        });
+        let start = after.map_or(0, |c| {
+            kept.partition_point(|(key, e)| {
+                compare(
+                    key,
+                    e.assessment.flow_id.unwrap_or_default(),
+                    &e.assessment.destination,
+                    c,
+                )
+                .is_le()
+            })
+        });
+        let take = usize::try_from(first).unwrap_or(usize::MAX);
+        let end = start.saturating_add(take).min(kept.len());
+        let items = kept[start.min(end)..end]
+            .iter()
+            .map(|(_, e)| (e.assessment.clone(), TransferCursor::at(e, order)))
+            .collect();
+        Page {
+            items,
+            has_next_page: end < kept.len(),
+            total_count: kept.len() as u64,
+        }
+    }
+}
+
+/// What `transferRegisterPage` orders by; ties are broken by flow, then destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransferOrder {
+    /// The register's own order: by flow (in the order flows were recorded), then destination
+    /// country.
+    #[default]
+    Flow,
+    /// The recipient's name.
+    Recipient,
+    /// The exporter's name.
+    Exporter,
+    /// The destination country's code.
+    Destination,
+    /// The regime.
+    Regime,
+    /// The mechanism recorded.
+    Mechanism,
+    /// The verdict, the most serious first: non-compliant, derogation, safeguarded, adequate,
+    /// not restricted.
+    Verdict,
+}
+
+impl TransferOrder {
+    const ALL: [Self; 7] = [
+        Self::Flow,
+        Self::Recipient,
+        Self::Exporter,
+        Self::Destination,
+        Self::Regime,
+        Self::Mechanism,
+        Self::Verdict,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Flow => "flow",
+            Self::Recipient => "recipient",
+            Self::Exporter => "exporter",
+            Self::Destination => "destination",
+            Self::Regime => "regime",
+            Self::Mechanism => "mechanism",
+            Self::Verdict => "verdict",
+        }
+    }
+
+    /// The sort key of a transfer (names without case, so "acme" sorts with "Acme").
+    fn key(self, e: &Entry) -> String {
+        let a = &e.assessment;
+        match self {
+            // Zero-padded so that text order is number order (only reversed flow order uses it).
+            Self::Flow => format!("{:020}", a.flow_id.unwrap_or_default()),
+            Self::Recipient => e.recipient_name.to_lowercase(),
+            Self::Exporter => e.exporter_name.to_lowercase(),
+            Self::Destination => a.destination.clone(),
+            Self::Regime => a.regime.as_str().to_string(),
+            Self::Mechanism => a.mechanism.as_str().to_string(),
+            Self::Verdict => match a.verdict.status {
+                VerdictStatus::NonCompliant => "0",
+                VerdictStatus::Derogation => "1",
+                VerdictStatus::Safeguarded => "2",
+                VerdictStatus::Adequate => "3",
+                VerdictStatus::NotRestricted => "4",
+            }
+            .to_string(),
+        }
+    }
+}
+
+/// An order and its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Order {
+    pub by: TransferOrder,
+    pub descending: bool,
 }
 
 /// The filters of `transferRegisterPage`; each given one must hold.
@@ -198,41 +347,86 @@ impl TransferFilter {
     }
 }
 
-/// Where a page of transfers ends: a flow and one of its destinations.
+/// Where a page of transfers ends: a flow and one of its destinations, and in another order
+/// than the register's own, the transfer's key in that order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferCursor {
     pub flow_id: i64,
     pub destination: String,
+    /// The sort key, for an order other than by flow.
+    pub key: Option<String>,
+    pub order: Order,
 }
 
 impl TransferCursor {
-    pub fn of(a: &FlowAssessment) -> Self {
+    fn at(e: &Entry, order: Order) -> Self {
         Self {
-            flow_id: a.flow_id.unwrap_or_default(),
-            destination: a.destination.clone(),
+            flow_id: e.assessment.flow_id.unwrap_or_default(),
+            destination: e.assessment.destination.clone(),
+            key: (order != Order::default()).then(|| order.by.key(e)),
+            order,
         }
     }
 
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("transfer:{}:{}", self.flow_id, self.destination))
+        let text = match &self.key {
+            None => format!("transfer:{}:{}", self.flow_id, self.destination),
+            Some(key) => format!(
+                "transfer:{}:{}:{}:{}:{key}",
+                self.flow_id,
+                self.destination,
+                self.order.by.name(),
+                if self.order.descending { "desc" } else { "asc" }
+            ),
+        };
+        URL_SAFE_NO_PAD.encode(text)
     }
 
-    pub fn decode(cursor: &str) -> AppResult<Self> {
-        URL_SAFE_NO_PAD
+    /// A cursor issued for `order`; one issued for another order (or none of ours) is refused.
+    pub fn decode(cursor: &str, order: Order) -> AppResult<Self> {
+        let refused = || AppError::bad_input("after", "after is not a cursor this service issued");
+        let text = URL_SAFE_NO_PAD
             .decode(cursor)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|s| {
-                let rest = s.strip_prefix("transfer:")?;
-                let (id, destination) = rest.split_once(':')?;
-                Some(Self {
-                    flow_id: id.parse().ok()?,
-                    destination: destination.to_string(),
-                })
-            })
-            .ok_or_else(|| {
-                AppError::bad_input("after", "after is not a cursor this service issued")
-            })
+            .ok_or_else(refused)?;
+        let mut parts = text
+            .strip_prefix("transfer:")
+            .ok_or_else(refused)?
+            .splitn(5, ':');
+        let flow_id = parts
+            .next()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(refused)?;
+        let destination = parts.next().ok_or_else(refused)?.to_string();
+        let issued_for = match (parts.next(), parts.next(), parts.next()) {
+            (None, None, None) => (Order::default(), None),
+            (Some(by), Some(direction), Some(key)) => {
+                let by = TransferOrder::ALL
+                    .into_iter()
+                    .find(|o| o.name() == by)
+                    .ok_or_else(refused)?;
+                let descending = match direction {
+                    "asc" => false,
+                    "desc" => true,
+                    _ => return Err(refused()),
+                };
+                (Order { by, descending }, Some(key.to_string()))
+            }
+            _ => return Err(refused()),
+        };
+        if issued_for.0 != order {
+            return Err(AppError::bad_input(
+                "after",
+                "after was issued for another order of the register: start again without it",
+            ));
+        }
+        Ok(Self {
+            flow_id,
+            destination,
+            key: issued_for.1,
+            order,
+        })
     }
 }
 

@@ -19,6 +19,7 @@ mod importer_facts;
 mod matrix;
 mod ops;
 mod organisations;
+mod register_order;
 mod requests;
 mod restrictions;
 mod scale;

@@ -369,6 +369,8 @@ async fn over_http(
                 let after = TransferCursor {
                     flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
                     destination: String::new(),
+                    key: None,
+                    order: Default::default(),
                 }
                 .encode();
                 client

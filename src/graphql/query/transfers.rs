@@ -10,7 +10,7 @@ use crate::{
         context::{RequestContext, request},
         enums::{
             Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
-            VerdictStatus,
+            TransferOrder, VerdictStatus,
         },
         scalars::{Date, date, date_or_today},
         types::{
@@ -24,7 +24,7 @@ use crate::{
         limits::Limits,
         page::PageRequest,
         transfers, validate,
-        verdicts::{Assessed, TransferCursor, TransferFilter},
+        verdicts::{Assessed, Order, TransferCursor, TransferFilter},
     },
 };
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
@@ -194,10 +194,22 @@ impl TransferQuery {
         #[graphql(desc = "Only transfers whose verdict names this problem.")] problem: Option<
             ProblemCode,
         >,
+        #[graphql(
+            desc = "What to order by (default FLOW, the register's own order); ties are broken by flow, then destination. A cursor holds for the order it was issued for."
+        )]
+        order_by: Option<TransferOrder>,
+        #[graphql(desc = "Reverse the order (default false).")] descending: Option<bool>,
     ) -> Result<TransferAssessmentConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, None, rc.config.max_page_size)?;
-        let after = after.as_deref().map(TransferCursor::decode).transpose()?;
+        let order = Order {
+            by: order_by.unwrap_or_default().into(),
+            descending: descending.unwrap_or(false),
+        };
+        let after = after
+            .as_deref()
+            .map(|c| TransferCursor::decode(c, order))
+            .transpose()?;
         let on = judged_on(on.as_ref())?;
         let filter = TransferFilter {
             regime: regime.map(Into::into),
@@ -216,6 +228,7 @@ impl TransferQuery {
         let assessed = assessed_on(rc, on).await?;
         Ok(TransferAssessmentConnection::from_page(assessed.page(
             &filter,
+            order,
             page.first,
             after.as_ref(),
         )))

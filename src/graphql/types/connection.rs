@@ -94,7 +94,7 @@ pub struct TransferAssessmentEdge {
 /// A page of the transfer register.
 #[derive(SimpleObject)]
 pub struct TransferAssessmentConnection {
-    /// The transfers of this page, in register order.
+    /// The transfers of this page, in the order asked for.
     pub edges: Vec<TransferAssessmentEdge>,
     /// Whether another page follows, and the cursor to ask for it.
     pub page_info: PageInfo,
@@ -103,14 +103,18 @@ pub struct TransferAssessmentConnection {
 }
 
 impl TransferAssessmentConnection {
-    /// Wraps a page of assessments, each keyed by its flow and destination for the cursor.
-    pub fn from_page(page: Page<crate::service::transfers::FlowAssessment>) -> Self {
-        use crate::service::verdicts::TransferCursor;
+    /// Wraps a page of assessments, each with its cursor.
+    pub fn from_page(
+        page: Page<(
+            crate::service::transfers::FlowAssessment,
+            crate::service::verdicts::TransferCursor,
+        )>,
+    ) -> Self {
         let edges: Vec<TransferAssessmentEdge> = page
             .items
             .into_iter()
-            .map(|a| TransferAssessmentEdge {
-                cursor: TransferCursor::of(&a).encode(),
+            .map(|(a, cursor)| TransferAssessmentEdge {
+                cursor: cursor.encode(),
                 node: super::transfer::TransferAssessment(a),
             })
             .collect();
