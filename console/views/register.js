@@ -2,8 +2,8 @@
 // (regime, verdict, destination, mechanism, organisation, problem, "as of" date) go to the
 // service, which counts what they keep; "Previous"/"Next" walk its cursors. Only one page is
 // fetched and drawn, so a register of 100,000 transfers costs the browser one page. A column
-// header sorts the rows of the page shown (the service orders the register by flow, then
-// destination). A row opens its explanation with its legal sources in a <dialog>.
+// header orders the whole register by that column (the service sorts, then pages; a second
+// click reverses). A row opens its explanation with its legal sources in a <dialog>.
 
 import { run } from "../lib/api.js";
 import { dialog, field, fill, h, label, notice, select, showError, clearErrors, today, verdict } from "../lib/dom.js";
@@ -13,17 +13,17 @@ const SIZES = ["10", "25", "50", "100"];
 const STATUSES = ["NOT_RESTRICTED", "ADEQUATE", "SAFEGUARDED", "DEROGATION", "NON_COMPLIANT"];
 const MECHANISMS = ["ADEQUACY", "EU_US_DPF", "SCC_2021", "UK_IDTA", "UK_ADDENDUM", "BCR", "CODE_OF_CONDUCT", "CERTIFICATION", "DEROGATION", "PRIVACY_SHIELD", "SAFE_HARBOR", "SCC_2010", "NONE"];
 const PROBLEMS = ["MISSING_SAFEGUARD", "INVALID_MECHANISM", "EXPIRED_INSTRUMENT", "MODULE_MISSING", "MODULE_MISMATCH", "TIA_MISSING", "NOT_CERTIFIED", "OUTSIDE_ADEQUACY_SCOPE", "DEROGATION_MISSING", "DPA_MISSING", "DEROGATION_NOT_OCCASIONAL"];
-const SEVERITY = { NON_COMPLIANT: 0, DEROGATION: 1, SAFEGUARDED: 2, ADEQUATE: 3, NOT_RESTRICTED: 4 };
 /** The filters the service applies, as named in the URL and in the query's variables. */
 const FILTERS = ["regime", "on", "status", "destination", "mechanism", "organisation", "problem"];
 
+/** Each column: its key in the address, its heading, and the service's order for it. */
 const COLUMNS = [
-  ["supplier", "Recipient", (a) => a.flow?.to.name ?? ""],
-  ["exporter", "Exporter", (a) => a.flow?.from.name ?? ""],
-  ["destination", "Destination", (a) => a.destinationCountry],
-  ["regime", "Regime", (a) => a.regime],
-  ["mechanism", "Mechanism", (a) => a.mechanism],
-  ["status", "Verdict", (a) => SEVERITY[a.status]],
+  ["supplier", "Recipient", "RECIPIENT"],
+  ["exporter", "Exporter", "EXPORTER"],
+  ["destination", "Destination", "DESTINATION"],
+  ["regime", "Regime", "REGIME"],
+  ["mechanism", "Mechanism", "MECHANISM"],
+  ["status", "Verdict", "VERDICT"],
 ];
 
 export async function render(main, { params }) {
@@ -89,6 +89,8 @@ export async function render(main, { params }) {
       mechanism: state.mechanism || null,
       organisationId: state.organisation || null,
       problem: state.problem || null,
+      orderBy: COLUMNS.find((c) => c[0] === state.sort)?.[2] ?? null,
+      descending: state.sort ? state.desc : null,
     };
     try {
       const data = await run(DOC, "RegisterPage", variables);
@@ -115,18 +117,6 @@ export async function render(main, { params }) {
     return load();
   }
 
-  function sorted(rows) {
-    const column = COLUMNS.find((c) => c[0] === state.sort);
-    if (!column) return rows;
-    const key = column[2];
-    const dir = state.desc ? -1 : 1;
-    return [...rows].sort((a, b) => {
-      const x = key(a);
-      const y = key(b);
-      return (typeof x === "number" ? x - y : String(x).localeCompare(String(y))) * dir;
-    });
-  }
-
   function draw() {
     remember();
     const size = Number(state.first);
@@ -143,11 +133,11 @@ export async function render(main, { params }) {
           {
             type: "button",
             class: "sort",
-            title: "Sorts the rows of this page",
+            title: "Orders the whole register by this column; again to reverse",
             onclick: () => {
               state.desc = active ? !state.desc : false;
               state.sort = key;
-              draw();
+              restart();
             },
           },
           text,
@@ -155,7 +145,7 @@ export async function render(main, { params }) {
         ),
       );
     });
-    const body = sorted(page.rows).map((a) =>
+    const body = page.rows.map((a) =>
       h(
         "tr",
         {
@@ -189,7 +179,7 @@ export async function render(main, { params }) {
               h("thead", {}, h("tr", {}, header)),
               h("tbody", {}, body),
             ),
-            state.sort ? h("p", { class: "hint" }, "Sorted within this page; the pages follow the register's order (by flow, then destination).") : null,
+            state.sort ? h("p", { class: "hint" }, `The whole register ordered by ${COLUMNS.find((c) => c[0] === state.sort)?.[1].toLowerCase()}${state.desc ? ", reversed" : ""}; ties by flow, then destination.`) : null,
           ]
         : notice(page.whole ? "No transfer matches these filters." : "The register has no restricted transfers."),
       pager,
