@@ -41,7 +41,7 @@ pub struct VerdictKey {
 /// One restricted transfer with the parties of its flow (for the `organisationId` filter).
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub assessment: FlowAssessment,
+    pub assessment: Arc<FlowAssessment>,
     pub exporter_id: i64,
     pub recipient_id: i64,
 }
@@ -52,7 +52,7 @@ pub struct Assessed {
     /// Every restricted transfer, ordered by flow id, then destination country.
     pub transfers: Vec<Entry>,
     /// What `complianceGaps` looks at, every regime.
-    gap_assessments: Vec<FlowAssessment>,
+    gap_assessments: Vec<Arc<FlowAssessment>>,
     /// `complianceGaps` per regime filter, grouped when first asked for.
     gaps: Mutex<Vec<(Option<Regime>, Arc<Gaps>)>>,
 }
@@ -111,7 +111,7 @@ impl Assessed {
     }
 
     /// The restricted transfers, optionally of one regime.
-    pub fn register(&self, regime: Option<Regime>) -> Vec<FlowAssessment> {
+    pub fn register(&self, regime: Option<Regime>) -> Vec<Arc<FlowAssessment>> {
         self.transfers
             .iter()
             .filter(|e| regime.is_none_or(|r| e.assessment.regime == r))
@@ -142,7 +142,7 @@ impl Assessed {
         filter: &TransferFilter,
         first: u64,
         after: Option<&TransferCursor>,
-    ) -> Page<FlowAssessment> {
+    ) -> Page<Arc<FlowAssessment>> {
         let start = match after {
             None => 0,
             Some(c) => self.transfers.partition_point(|e| {
@@ -154,7 +154,7 @@ impl Assessed {
         };
         let total_count = self.transfers.iter().filter(|e| filter.keeps(e)).count() as u64;
         let mut matching = self.transfers[start..].iter().filter(|e| filter.keeps(e));
-        let items: Vec<FlowAssessment> = matching
+        let items: Vec<Arc<FlowAssessment>> = matching
             .by_ref()
             .take(usize::try_from(first).unwrap_or(usize::MAX))
             .map(|e| e.assessment.clone())
