@@ -306,9 +306,19 @@ pub async fn run(
         "SELECT COUNT(*) FROM dsr_task WHERE status <> 'SENT' AND id IN ({})",
         if list.is_empty() { "0" } else { &list }
     );
+    // Progress is watched at the receivers (in memory): a count over 10,000 ids every few
+    // milliseconds would load the database the workers are measured on. Once every task has
+    // arrived, the database is asked, now and then, until each is recorded SENT.
+    let arrived = |seen: &Mutex<Seen>| {
+        let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tasks.iter().filter(|t| seen.per_task.contains_key(t)).count()
+    };
+    while arrived(&seen) < tasks.len() && started.elapsed() < max_time {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut not_sent = scalar(&state.read_db, &pending).await?;
     while not_sent > 0 && started.elapsed() < max_time {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         not_sent = scalar(&state.read_db, &pending).await?;
     }
     let elapsed = started.elapsed();
