@@ -467,10 +467,7 @@ async fn the_load_benchmark_runs_at_a_tiny_size_without_an_error(app: TestApp) {
     }
     assert!(!stdout.contains("first error"), "{stdout}");
     // Every task of the three erasures reached a receiver exactly once and is SENT.
-    assert!(
-        stdout.contains("lost 0, twice 0, not SENT 0"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("lost 0, twice 0, not SENT 0"), "{stdout}");
     assert_eq!(app.count("dsr_task").await, 3 * 6, "{stdout}");
     assert_eq!(
         app.count("organisation").await,

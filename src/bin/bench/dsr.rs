@@ -178,7 +178,9 @@ async fn receive(State(seen): State<Arc<Mutex<Seen>>>, headers: HeaderMap) -> &'
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
-    let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut seen = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     match key {
         Some(task) => *seen.per_task.entry(task).or_default() += 1,
         None => seen.unkeyed += 1,
@@ -291,9 +293,7 @@ pub async fn run(
     let config = Arc::new(config);
     let running: Vec<_> = (0..workers.max(1))
         .map(|_| {
-            tokio::spawn(
-                Worker::new(state.db.clone(), config.clone(), state.dsr.clone()).run(),
-            )
+            tokio::spawn(Worker::new(state.db.clone(), config.clone(), state.dsr.clone()).run())
         })
         .collect();
     let started = Instant::now();
@@ -310,8 +310,13 @@ pub async fn run(
     // milliseconds would load the database the workers are measured on. Once every task has
     // arrived, the database is asked, now and then, until each is recorded SENT.
     let arrived = |seen: &Mutex<Seen>| {
-        let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        tasks.iter().filter(|t| seen.per_task.contains_key(t)).count()
+        let seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tasks
+            .iter()
+            .filter(|t| seen.per_task.contains_key(t))
+            .count()
     };
     while arrived(&seen) < tasks.len() && started.elapsed() < max_time {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -327,7 +332,9 @@ pub async fn run(
     for worker in running {
         worker.abort();
     }
-    let seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seen = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let delivered = tasks
         .iter()
         .filter(|t| seen.per_task.contains_key(t))

@@ -495,7 +495,10 @@ async fn over_http(
     );
     println!(
         "{backend:<10} {:<38} {:>7} {:>9.0}/s {:>10.3?}   of {} tasks: lost {}, twice {}, not SENT {}",
-        format!("webhook delivery, {} worker(s)", args.delivery_workers.max(1)),
+        format!(
+            "webhook delivery, {} worker(s)",
+            args.delivery_workers.max(1)
+        ),
         figures.delivered,
         figures.delivered as f64 / figures.elapsed.as_secs_f64().max(1e-9),
         figures.elapsed,

@@ -104,7 +104,9 @@ pub struct TransferAssessmentConnection {
 
 impl TransferAssessmentConnection {
     /// Wraps a page of assessments, each keyed by its flow and destination for the cursor.
-    pub fn from_page(page: Page<std::sync::Arc<crate::service::transfers::FlowAssessment>>) -> Self {
+    pub fn from_page(
+        page: Page<std::sync::Arc<crate::service::transfers::FlowAssessment>>,
+    ) -> Self {
         use crate::service::verdicts::TransferCursor;
         let edges: Vec<TransferAssessmentEdge> = page
             .items
