@@ -13,7 +13,10 @@ use crate::{
 use chrono::NaiveDate;
 use entity::{data_flow, location, organisation};
 use sea_orm::{EntityTrait, QueryOrder, prelude::*};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+};
 
 /// One verdict of one flow towards one destination country.
 #[derive(Debug, Clone)]
@@ -302,7 +305,12 @@ impl Register {
         regime: Option<Regime>,
         on: NaiveDate,
     ) -> AppResult<Gaps> {
-        Ok(Gaps::of(self.gap_assessments(reference, regime, on)?))
+        Ok(Gaps::of(
+            self.gap_assessments(reference, regime, on)?
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        ))
     }
 
     /// [`Register::transfers`] and [`Register::gap_assessments`] of every regime in one pass (each
@@ -311,15 +319,18 @@ impl Register {
         &self,
         reference: &LegalReference,
         on: NaiveDate,
-    ) -> AppResult<(Vec<FlowAssessment>, Vec<FlowAssessment>)> {
+    ) -> AppResult<(Vec<Arc<FlowAssessment>>, Vec<Arc<FlowAssessment>>)> {
         let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
         for flow in self.running_on(on) {
             match self.flow_on(reference, flow, on)? {
                 Some((_, FlowPart::Restricted(restricted))) => {
-                    gaps.extend(restricted.iter().cloned());
-                    transfers.extend(restricted);
+                    for assessment in restricted {
+                        let shared = Arc::new(assessment);
+                        gaps.push(shared.clone());
+                        transfers.push(shared);
+                    }
                 }
-                Some((_, FlowPart::OwnProblems(own))) => gaps.push(*own),
+                Some((_, FlowPart::OwnProblems(own))) => gaps.push(Arc::new(*own)),
                 Some((_, FlowPart::Nothing)) | None => {}
             }
         }
@@ -384,13 +395,15 @@ pub struct Gaps {
 #[derive(Debug, Clone)]
 pub struct GapGroup {
     pub code: ProblemCode,
-    pub assessments: Vec<FlowAssessment>,
+    /// Shared with the other groups (an assessment with two codes is in two groups) and with the
+    /// kept verdicts.
+    pub assessments: Vec<Arc<FlowAssessment>>,
 }
 
 impl Gaps {
     /// Groups assessments by problem code.
-    pub fn of(assessed: Vec<FlowAssessment>) -> Self {
-        let mut groups: BTreeMap<ProblemCode, Vec<FlowAssessment>> = BTreeMap::new();
+    pub fn of(assessed: Vec<Arc<FlowAssessment>>) -> Self {
+        let mut groups: BTreeMap<ProblemCode, Vec<Arc<FlowAssessment>>> = BTreeMap::new();
         let non_compliant = assessed
             .iter()
             .filter(|a| a.verdict.status == VerdictStatus::NonCompliant)

@@ -42,7 +42,7 @@ pub struct VerdictKey {
 /// the orders by name).
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub assessment: FlowAssessment,
+    pub assessment: Arc<FlowAssessment>,
     pub exporter_id: i64,
     pub recipient_id: i64,
     pub exporter_name: Arc<str>,
@@ -55,7 +55,7 @@ pub struct Assessed {
     /// Every restricted transfer, ordered by flow id, then destination country.
     pub transfers: Vec<Entry>,
     /// What `complianceGaps` looks at, every regime.
-    gap_assessments: Vec<FlowAssessment>,
+    gap_assessments: Vec<Arc<FlowAssessment>>,
     /// `complianceGaps` per regime filter, grouped when first asked for.
     gaps: Mutex<Vec<(Option<Regime>, Arc<Gaps>)>>,
 }
@@ -117,7 +117,7 @@ impl Assessed {
     }
 
     /// The restricted transfers, optionally of one regime.
-    pub fn register(&self, regime: Option<Regime>) -> Vec<FlowAssessment> {
+    pub fn register(&self, regime: Option<Regime>) -> Vec<Arc<FlowAssessment>> {
         self.transfers
             .iter()
             .filter(|e| regime.is_none_or(|r| e.assessment.regime == r))
@@ -150,7 +150,7 @@ impl Assessed {
         order: Order,
         first: u64,
         after: Option<&TransferCursor>,
-    ) -> Page<(FlowAssessment, TransferCursor)> {
+    ) -> Page<(Arc<FlowAssessment>, TransferCursor)> {
         if order != Order::default() {
             return self.sorted_page(filter, order, first, after);
         }
@@ -165,7 +165,7 @@ impl Assessed {
         };
         let total_count = self.transfers.iter().filter(|e| filter.keeps(e)).count() as u64;
         let mut matching = self.transfers[start..].iter().filter(|e| filter.keeps(e));
-        let items: Vec<(FlowAssessment, TransferCursor)> = matching
+        let items: Vec<(Arc<FlowAssessment>, TransferCursor)> = matching
             .by_ref()
             .take(usize::try_from(first).unwrap_or(usize::MAX))
             .map(|e| (e.assessment.clone(), TransferCursor::at(e, order)))
@@ -187,7 +187,7 @@ impl Assessed {
         order: Order,
         first: u64,
         after: Option<&TransferCursor>,
-    ) -> Page<(FlowAssessment, TransferCursor)> {
+    ) -> Page<(Arc<FlowAssessment>, TransferCursor)> {
         let mut kept: Vec<(String, &Entry)> = self
             .transfers
             .iter()

@@ -439,6 +439,10 @@ async fn the_load_benchmark_runs_at_a_tiny_size_without_an_error(app: TestApp) {
             "40",
             "--seconds",
             "20",
+            "--holders",
+            "6",
+            "--erasures",
+            "3",
             "--postgres-url",
             "",
             "--sqlite-url",
@@ -458,14 +462,19 @@ async fn the_load_benchmark_runs_at_a_tiny_size_without_an_error(app: TestApp) {
         "complianceGaps, 2 connections",
         "transferRegister { status }, warm",
         "registerOrganisation, 4 connections",
+        "fileDataSubjectRequest, 6 holders",
+        "webhook delivery, 1 worker(s)",
         "peak memory",
     ] {
         assert!(stdout.contains(figure), "{figure} missing:\n{stdout}");
     }
     assert!(!stdout.contains("first error"), "{stdout}");
+    // Every task of the three erasures reached a receiver exactly once and is SENT.
+    assert!(stdout.contains("lost 0, twice 0, not SENT 0"), "{stdout}");
+    assert_eq!(app.count("dsr_task").await, 3 * 6, "{stdout}");
     assert_eq!(
         app.count("organisation").await,
-        40 + 40,
-        "every registerOrganisation of the run landed"
+        40 + 6 + 40,
+        "the wide holders were added and every registerOrganisation of the run landed"
     );
 }

@@ -22,6 +22,7 @@ pub struct Bound {
 }
 
 /// What one figure measured.
+#[derive(Default)]
 pub struct Outcome {
     pub latencies: Vec<Duration>,
     pub errors: usize,

@@ -3,6 +3,7 @@
 //! in-process) beside the single plain SQL query answering the same question, interleaved, in
 //! the same run. See BENCHMARKS.md.
 
+mod dsr;
 mod generate;
 mod load;
 mod plain_sql;
@@ -68,6 +69,15 @@ struct Args {
     /// Longest time per figure, in seconds.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Organisations holding each erasure subject's data (one task each per filing).
+    #[arg(long, default_value_t = 200)]
+    holders: usize,
+    /// Erasures filed over HTTP, one after the other; their tasks are the delivery figure's.
+    #[arg(long, default_value_t = 50)]
+    erasures: usize,
+    /// Delivery workers run during the delivery figure (`serve` runs one).
+    #[arg(long, default_value_t = 1)]
+    delivery_workers: usize,
 }
 
 #[tokio::main]
@@ -109,7 +119,10 @@ async fn prepare(args: &Args, url: &str) -> anyhow::Result<DatabaseConnection> {
     let row = conn
         .query_one_raw(sea_orm::Statement::from_string(
             conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM data_subject",
+            format!(
+                "SELECT COUNT(*) AS n FROM data_subject WHERE id <= {}",
+                args.sizes.subjects
+            ),
         ))
         .await?
         .context("count")?;
@@ -141,6 +154,8 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
     };
     let mut config = Config::for_database(url);
     config.secret = Some(SECRET.into());
+    // The erasure figures deliver to receivers on loopback over plain HTTP.
+    config.webhook_allow_insecure = true;
     // The service's split: the generator's connection is the writer; reads go to the readers.
     let read = db::connect_readers(&config, &conn).await?;
     let state = AppState::with_pools(
@@ -158,11 +173,12 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         .await?
         .context("token")?;
 
+    let wide = dsr::prepare(&conn, SECRET.as_bytes(), args.holders, args.erasures).await?;
     if args.samples > 0 {
         in_process(args, backend, &state, &read, &keys, &principal).await?;
     }
     if args.http {
-        over_http(args, backend, &state, &read, &keys, &token).await?;
+        over_http(args, backend, &state, &read, &keys, &token, &wide).await?;
     }
     Ok(())
 }
@@ -271,6 +287,7 @@ async fn over_http(
     read: &DatabaseConnection,
     keys: &SubjectKeys,
     token: &str,
+    wide: &[i64],
 ) -> anyhow::Result<()> {
     use load::{Bound, Client, drive};
     use transfer_register::service::verdicts::TransferCursor;
@@ -462,6 +479,35 @@ async fn over_http(
         1,
         "",
         t.elapsed()
+    );
+
+    // An erasure of a subject `--holders` organisations hold, and the delivery of every task.
+    let mut figures = dsr::run(
+        state,
+        &client,
+        wide,
+        args.erasures,
+        args.delivery_workers,
+        Duration::from_secs(args.seconds.max(60)),
+    )
+    .await?;
+    report(
+        &mut figures.filing,
+        &format!("fileDataSubjectRequest, {} holders", wide.len()),
+    );
+    println!(
+        "{backend:<10} {:<38} {:>7} {:>9.0}/s {:>10.3?}   of {} tasks: lost {}, twice {}, not SENT {}",
+        format!(
+            "webhook delivery, {} worker(s)",
+            args.delivery_workers.max(1)
+        ),
+        figures.delivered,
+        figures.delivered as f64 / figures.elapsed.as_secs_f64().max(1e-9),
+        figures.elapsed,
+        figures.expected,
+        figures.lost,
+        figures.twice,
+        figures.not_sent
     );
     println!(
         "{backend:<10} peak memory of the process (VmHWM): {}",

@@ -369,7 +369,7 @@ impl TransferQuery {
         t.importer_bcr_group =
             validate::optional_text("importerBcrGroup", input.importer_bcr_group.as_deref(), 200)?;
         t.occasional = input.occasional;
-        Ok(TransferAssessment(transfers::what_if(
+        Ok(TransferAssessment::from(transfers::what_if(
             &rc.reference,
             &t,
             on,

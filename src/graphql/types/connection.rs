@@ -106,7 +106,7 @@ impl TransferAssessmentConnection {
     /// Wraps a page of assessments, each with its cursor.
     pub fn from_page(
         page: Page<(
-            crate::service::transfers::FlowAssessment,
+            std::sync::Arc<crate::service::transfers::FlowAssessment>,
             crate::service::verdicts::TransferCursor,
         )>,
     ) -> Self {

@@ -171,7 +171,7 @@ impl DataFlow {
         Ok(assessments(ctx, &self.0, on)
             .await?
             .into_iter()
-            .map(TransferAssessment)
+            .map(TransferAssessment::from)
             .collect())
     }
 }

@@ -217,7 +217,7 @@ impl Holding {
             .assessments(ctx, on)
             .await?
             .into_iter()
-            .map(TransferAssessment)
+            .map(TransferAssessment::from)
             .collect())
     }
 
@@ -319,7 +319,7 @@ impl HoldingRoute {
                     flow::assessments(ctx, flow, on)
                         .await?
                         .into_iter()
-                        .map(TransferAssessment),
+                        .map(TransferAssessment::from),
                 );
             }
         }

@@ -17,8 +17,15 @@ fn missing_group() -> async_graphql::Error {
     crate::error::AppError::internal(anyhow::anyhow!("gap group out of range")).into()
 }
 
-/// The verdict of one transfer (a flow towards one destination country) on a date.
-pub struct TransferAssessment(pub FlowAssessment);
+/// The verdict of one transfer (a flow towards one destination country) on a date. Shared, not
+/// copied, with the kept verdicts: a whole-register list is 85,000 of them at 100,000 flows.
+pub struct TransferAssessment(pub Arc<FlowAssessment>);
+
+impl From<FlowAssessment> for TransferAssessment {
+    fn from(assessment: FlowAssessment) -> Self {
+        Self(Arc::new(assessment))
+    }
+}
 
 /// How well a legal fact was verified when the reference data were prepared.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

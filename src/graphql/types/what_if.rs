@@ -22,7 +22,7 @@ pub struct WhatIfImpact(pub Impact);
 impl WhatIfImpact {
     /// The verdict under the assumption; its explanation names the assumption.
     async fn transfer(&self) -> TransferAssessment {
-        TransferAssessment(self.0.after.clone())
+        TransferAssessment::from(self.0.after.clone())
     }
     /// The verdict under the law as it stands.
     async fn status_before(&self) -> VerdictStatus {

@@ -60,16 +60,15 @@ pub fn shown_status(request: &dsr_request::Model, today: NaiveDate) -> AppResult
     })
 }
 
-/// Appends a task transition to the proof.
-pub(crate) async fn record_event(
-    db: &impl ConnectionTrait,
+/// A task transition for the proof, to insert.
+pub(crate) fn task_event(
     task: &dsr_task::Model,
     actor: &str,
     from: Option<TaskStatus>,
     to: TaskStatus,
     detail: Option<String>,
     evidence: Option<String>,
-) -> AppResult<()> {
+) -> dsr_task_event::ActiveModel {
     dsr_task_event::ActiveModel {
         task_id: Set(task.id),
         request_id: Set(task.request_id),
@@ -81,8 +80,21 @@ pub(crate) async fn record_event(
         evidence: Set(evidence),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
+}
+
+/// Appends a task transition to the proof.
+pub(crate) async fn record_event(
+    db: &impl ConnectionTrait,
+    task: &dsr_task::Model,
+    actor: &str,
+    from: Option<TaskStatus>,
+    to: TaskStatus,
+    detail: Option<String>,
+    evidence: Option<String>,
+) -> AppResult<()> {
+    task_event(task, actor, from, to, detail, evidence)
+        .insert(db)
+        .await?;
     Ok(())
 }
 
@@ -116,14 +128,16 @@ pub(crate) async fn refresh(
     if request.status == DsrStatus::Closed {
         return Ok(request);
     }
-    let statuses = dsr_task::Entity::find()
+    // The statuses alone: the worker refreshes after every attempt, and whole rows (four JSON
+    // columns each) of a request with 200 tasks made that the cost of a delivery.
+    let statuses: Vec<TaskStatus> = dsr_task::Entity::find()
+        .select_only()
+        .column(dsr_task::Column::Status)
         .filter(dsr_task::Column::RequestId.eq(request_id))
         .order_by_asc(dsr_task::Column::Id)
+        .into_tuple()
         .all(db)
-        .await?
-        .iter()
-        .map(|t| t.status)
-        .collect::<Vec<_>>();
+        .await?;
     // Stored without the calendar (never OVERDUE): that is derived when shown.
     let status = lifecycle::request_status(&statuses, NaiveDate::MAX, NaiveDate::MIN);
     if status == request.status {
