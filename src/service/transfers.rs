@@ -319,7 +319,7 @@ impl Register {
         &self,
         reference: &LegalReference,
         on: NaiveDate,
-    ) -> AppResult<(Vec<Arc<FlowAssessment>>, Vec<Arc<FlowAssessment>>)> {
+    ) -> AppResult<(Shared, Shared)> {
         let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
         for flow in self.running_on(on) {
             match self.flow_on(reference, flow, on)? {
@@ -383,6 +383,9 @@ impl Register {
         )))
     }
 }
+
+/// Assessments shared between the lists that hold them (the register, the gaps, their groups).
+pub type Shared = Vec<Arc<FlowAssessment>>;
 
 /// The DPO's dashboard: problems grouped by code, with counts and the assessments behind them.
 #[derive(Debug, Clone, Default)]
