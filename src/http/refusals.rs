@@ -73,12 +73,19 @@ fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The rest of a body too large is never read, so the connection cannot carry another request:
+/// `Connection: close` tells the client so, rather than letting it reuse a connection the server
+/// is closing (its next request would fail with a reset).
 fn too_large_body() -> Response {
-    graphql_error(
+    let mut response = graphql_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         "the request body is larger than this server accepts (REGISTER_MAX_BODY_BYTES)",
         json!({ "code": codes::BAD_USER_INPUT, "field": "body" }),
-    )
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Rewrites a refusal made by a layer, an extractor or the router (plain text or empty body) as

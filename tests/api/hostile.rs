@@ -203,6 +203,14 @@ async fn malformed_requests_get_clear_http_errors_and_the_service_stays_up(app: 
     let too_big = json!({ "query": format!("{{ organisations {{ totalCount }} }} #{}", "x".repeat(100 * 1024)) }).to_string();
     let response = post(too_big, "application/json").await.expect("send");
     assert_eq!(response.status(), 413, "bodies over the limit are refused");
+    assert_eq!(
+        response
+            .headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close"),
+        "the unread rest of the body ends the connection, and the client is told"
+    );
 
     let batch = json!([{ "query": "{ organisations { totalCount } }" }, { "query": "{ dataCategories { code } }" }]);
     let response = post(batch.to_string(), "application/json")
