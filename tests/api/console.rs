@@ -9,7 +9,73 @@ db_tests!(
     the_console_and_graphiql_are_served_from_embedded_assets_under_a_strict_policy,
     the_viewer_names_the_callers_role_token_and_organisation,
     area_countries_are_the_eea_and_the_uk_as_the_reference_data_lists_them,
+    every_console_document_fits_the_schema,
 );
+
+/// What async-graphql's validation says of a document that does not fit the schema (a field,
+/// argument, type or fragment it does not know, a variable of the wrong type, a selection on a
+/// leaf or none on an object). A missing variable value ("Variable x is not defined") is not
+/// among them: the documents run here without their variables.
+const MISFITS: [&str; 7] = [
+    "Unknown",
+    "Cannot query",
+    "used in position expecting",
+    "must have a selection",
+    "must not have a selection",
+    "Expected type",
+    "Invalid value",
+];
+
+/// The schema's validation messages of `document`'s operation `name` that say it does not fit.
+async fn misfits(app: &TestApp, auth: &Auth, document: &str, name: Option<&str>) -> Vec<String> {
+    let mut request = async_graphql::Request::new(document);
+    if let Some(name) = name {
+        request = request.operation_name(name);
+    }
+    let response = transfer_register::http::execute(&app.state, auth.clone(), request).await;
+    response
+        .errors
+        .iter()
+        .filter(|e| e.path.is_empty())
+        .map(|e| e.message.clone())
+        .filter(|m| MISFITS.iter().any(|p| m.contains(p)))
+        .collect()
+}
+
+/// Every query and mutation the console sends, as its `.graphql` files hold them, is valid
+/// against the served schema: a renamed field breaks this test, not a page in the browser.
+async fn every_console_document_fits_the_schema(app: TestApp) {
+    let auth = Auth::Token(app.principal(Role::Admin, None).await);
+    // The check can fail: a field the schema does not have is caught.
+    assert!(
+        !misfits(&app, &auth, "query Q { organisations { nope } }", Some("Q"))
+            .await
+            .is_empty()
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("console/views");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("console/views") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("graphql") {
+            continue;
+        }
+        let document = std::fs::read_to_string(&path).expect("document");
+        let parsed = async_graphql::parser::parse_query(&document)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let names: Vec<Option<String>> = match &parsed.operations {
+            async_graphql::parser::types::DocumentOperations::Single(_) => vec![None],
+            async_graphql::parser::types::DocumentOperations::Multiple(operations) => {
+                operations.keys().map(|n| Some(n.to_string())).collect()
+            }
+        };
+        for name in names {
+            let found = misfits(&app, &auth, &document, name.as_deref()).await;
+            assert!(found.is_empty(), "{} {name:?}: {found:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "every view's operations: {checked}");
+}
 
 async fn the_console_and_graphiql_are_served_from_embedded_assets_under_a_strict_policy(
     app: TestApp,
