@@ -188,51 +188,48 @@ impl Assessed {
         first: u64,
         after: Option<&TransferCursor>,
     ) -> Page<(Arc<FlowAssessment>, TransferCursor)> {
-        let mut kept: Vec<(String, &Entry)> = self
+        // Each kept transfer's place in the order: (key, flow, destination), as a cursor holds it.
+        let mut kept: Vec<(String, i64, &str, &Entry)> = self
             .transfers
             .iter()
             .filter(|e| filter.keeps(e))
-            .map(|e| (order.by.key(e), e))
+            .map(|e| {
+                let a = &e.assessment;
+                let flow = a.flow_id.unwrap_or_default();
+                (order.by.key(e), flow, a.destination.as_str(), e)
+            })
             .collect();
-        let compare = |key: &str, flow: i64, destination: &str, c: &TransferCursor| {
-            let by_key = key.cmp(c.key.as_deref().unwrap_or_default());
+        let compare = |a: (&str, i64, &str), b: (&str, i64, &str)| {
+            let by_key = a.0.cmp(b.0);
             let by_key = if order.descending {
                 by_key.reverse()
             } else {
                 by_key
             };
-            by_key.then_with(|| (flow, destination).cmp(&(c.flow_id, c.destination.as_str())))
+            by_key.then_with(|| (a.1, a.2).cmp(&(b.1, b.2)))
         };
-        kept.sort_by(|(ka, a), (kb, b)| {
-            let at = TransferCursor {
-                flow_id: b.assessment.flow_id.unwrap_or_default(),
-                destination: b.assessment.destination.clone(),
-                key: Some(kb.clone()),
-                order,
-            };
-            compare(
-                ka,
-                a.assessment.flow_id.unwrap_or_default(),
-                &a.assessment.destination,
-                &at,
-            )
-        });
+        kept.sort_by(|a, b| compare((&a.0, a.1, a.2), (&b.0, b.1, b.2)));
         let start = after.map_or(0, |c| {
-            kept.partition_point(|(key, e)| {
-                compare(
-                    key,
-                    e.assessment.flow_id.unwrap_or_default(),
-                    &e.assessment.destination,
-                    c,
-                )
-                .is_le()
-            })
+            let cursor = (
+                c.key.as_deref().unwrap_or_default(),
+                c.flow_id,
+                c.destination.as_str(),
+            );
+            kept.partition_point(|k| compare((&k.0, k.1, k.2), cursor).is_le())
         });
         let take = usize::try_from(first).unwrap_or(usize::MAX);
         let end = start.saturating_add(take).min(kept.len());
         let items = kept[start.min(end)..end]
             .iter()
-            .map(|(_, e)| (e.assessment.clone(), TransferCursor::at(e, order)))
+            .map(|(key, flow_id, destination, e)| {
+                let cursor = TransferCursor {
+                    flow_id: *flow_id,
+                    destination: (*destination).to_string(),
+                    key: Some(key.clone()),
+                    order,
+                };
+                (e.assessment.clone(), cursor)
+            })
             .collect();
         Page {
             items,
