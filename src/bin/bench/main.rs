@@ -78,6 +78,25 @@ struct Args {
     /// Delivery workers run during the delivery figure (`serve` runs one).
     #[arg(long, default_value_t = 1)]
     delivery_workers: usize,
+    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr);
+    /// all when not given.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<Group>,
+}
+
+/// The groups of HTTP figures, to re-measure one without the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Group {
+    Whoholds,
+    Register,
+    Writes,
+    Dsr,
+}
+
+impl Args {
+    fn measures(&self, group: Group) -> bool {
+        self.only.is_empty() || self.only.contains(&group)
+    }
 }
 
 #[tokio::main]
@@ -306,209 +325,218 @@ async fn over_http(
         }
     };
 
-    // whoHolds over HTTP, and the plain SQL through the same reader pool, same concurrency.
-    let bound = Bound {
-        connections: args.connections,
-        max_requests: args.requests,
-        max_time,
-    };
-    let clients = |n: usize| -> anyhow::Result<Vec<Client>> {
-        (0..n.max(1)).map(|_| Client::new(&url, token)).collect()
-    };
-    let pool = clients(args.connections)?;
-    let mut http = drive(bound, |w| {
-        let client = pool[w].clone();
-        move |i: usize| {
-            let client = client.clone();
-            async move {
-                let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
-                client
-                    .post(
-                        GRAPHQL,
-                        serde_json::json!({ "s": { "email": generate::email(subject) } }),
-                    )
-                    .await
-                    .map(|_| ())
-            }
-        }
-    })
-    .await;
-    report(
-        &mut http,
-        &format!("whoHolds, {} connections", args.connections),
-    );
-    let mut sql = drive(bound, |_| {
-        let (read, keys) = (read.clone(), keys.clone());
-        move |i: usize| {
-            let (read, keys) = (read.clone(), keys.clone());
-            async move {
-                let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
-                let hash = keys
-                    .hasher
-                    .hash(IdentifierKind::Email, &generate::email(subject));
-                plain_sql::who_holds(&read, &hash).await.map(|_| ())
-            }
-        }
-    })
-    .await;
-    report(
-        &mut sql,
-        &format!("plain SQL in-process, {} tasks", args.connections),
-    );
-    println!(
-        "{backend:<10} whoHolds over HTTP / plain SQL throughput: {:.2}",
-        http.rate() / sql.rate().max(1e-9)
-    );
-
-    // The transfer register: a cold page (verdicts built), then warm pages and gaps.
-    let client = Client::new(&url, token)?;
-    let t = Instant::now();
-    let first = client.post(PAGE, serde_json::json!({})).await?;
-    println!(
-        "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}   (totalCount {})",
-        "page of 100, cold (verdicts computed)",
-        1,
-        "",
-        t.elapsed(),
-        first["data"]["transferRegisterPage"]["totalCount"]
-    );
-    let bound = Bound {
-        connections: args.register_connections,
-        max_requests: args.requests.min(5_000),
-        max_time,
-    };
-    let pool = clients(args.register_connections)?;
-    let mut pages = drive(bound, |w| {
-        let client = pool[w].clone();
-        move |i: usize| {
-            let client = client.clone();
-            async move {
-                let after = TransferCursor {
-                    flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
-                    destination: String::new(),
-                    key: None,
-                    order: Default::default(),
-                }
-                .encode();
-                client
-                    .post(PAGE, serde_json::json!({ "after": after }))
-                    .await
-                    .map(|_| ())
-            }
-        }
-    })
-    .await;
-    report(
-        &mut pages,
-        &format!(
-            "page of 100 transfers, {} connections",
-            args.register_connections
-        ),
-    );
-    let mut gaps = drive(bound, |w| {
-        let client = pool[w].clone();
-        move |_: usize| {
-            let client = client.clone();
-            async move { client.post(GAPS, serde_json::json!({})).await.map(|_| ()) }
-        }
-    })
-    .await;
-    report(
-        &mut gaps,
-        &format!("complianceGaps, {} connections", args.register_connections),
-    );
-    let mut whole = drive(
-        Bound {
-            connections: 1,
-            max_requests: 5,
+    if args.measures(Group::Whoholds) {
+        // whoHolds over HTTP, and the plain SQL through the same reader pool, same concurrency.
+        let bound = Bound {
+            connections: args.connections,
+            max_requests: args.requests,
             max_time,
-        },
-        |_| {
-            let client = client.clone();
-            move |_: usize| {
-                let client = client.clone();
-                async move { client.post(WHOLE, serde_json::json!({})).await.map(|_| ()) }
-            }
-        },
-    )
-    .await;
-    report(&mut whole, "transferRegister { status }, warm");
-
-    // registerOrganisation with 16 connections.
-    let run = std::process::id();
-    let pool = clients(args.write_connections)?;
-    let mut writes = drive(
-        Bound {
-            connections: args.write_connections,
-            max_requests: args.writes,
-            max_time,
-        },
-        |w| {
+        };
+        let clients = |n: usize| -> anyhow::Result<Vec<Client>> {
+            (0..n.max(1)).map(|_| Client::new(&url, token)).collect()
+        };
+        let pool = clients(args.connections)?;
+        let mut http = drive(bound, |w| {
             let client = pool[w].clone();
             move |i: usize| {
                 let client = client.clone();
                 async move {
+                    let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
                     client
                         .post(
-                            REGISTER_ORG,
-                            serde_json::json!({ "input": {
-                                "name": format!("Load Supplier {run}-{i}"),
-                                "kind": "SUPPLIER", "country": "US" } }),
+                            GRAPHQL,
+                            serde_json::json!({ "s": { "email": generate::email(subject) } }),
                         )
                         .await
                         .map(|_| ())
                 }
             }
-        },
-    )
-    .await;
-    report(
-        &mut writes,
-        &format!(
-            "registerOrganisation, {} connections",
-            args.write_connections
-        ),
-    );
+        })
+        .await;
+        report(
+            &mut http,
+            &format!("whoHolds, {} connections", args.connections),
+        );
+        let mut sql = drive(bound, |_| {
+            let (read, keys) = (read.clone(), keys.clone());
+            move |i: usize| {
+                let (read, keys) = (read.clone(), keys.clone());
+                async move {
+                    let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
+                    let hash = keys
+                        .hasher
+                        .hash(IdentifierKind::Email, &generate::email(subject));
+                    plain_sql::who_holds(&read, &hash).await.map(|_| ())
+                }
+            }
+        })
+        .await;
+        report(
+            &mut sql,
+            &format!("plain SQL in-process, {} tasks", args.connections),
+        );
+        println!(
+            "{backend:<10} whoHolds over HTTP / plain SQL throughput: {:.2}",
+            http.rate() / sql.rate().max(1e-9)
+        );
+    }
 
-    // A write invalidates the verdicts: the next page pays for them once.
-    let t = Instant::now();
-    client.post(PAGE, serde_json::json!({})).await?;
-    println!(
-        "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}",
-        "page of 100, first after writes",
-        1,
-        "",
-        t.elapsed()
-    );
+    let client = Client::new(&url, token)?;
+    if args.measures(Group::Register) {
+        // The transfer register: a cold page (verdicts built), then warm pages and gaps.
+        let t = Instant::now();
+        let first = client.post(PAGE, serde_json::json!({})).await?;
+        println!(
+            "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}   (totalCount {})",
+            "page of 100, cold (verdicts computed)",
+            1,
+            "",
+            t.elapsed(),
+            first["data"]["transferRegisterPage"]["totalCount"]
+        );
+        let bound = Bound {
+            connections: args.register_connections,
+            max_requests: args.requests.min(5_000),
+            max_time,
+        };
+        let pool = clients(args.register_connections)?;
+        let mut pages = drive(bound, |w| {
+            let client = pool[w].clone();
+            move |i: usize| {
+                let client = client.clone();
+                async move {
+                    let after = TransferCursor {
+                        flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
+                        destination: String::new(),
+                        key: None,
+                        order: Default::default(),
+                    }
+                    .encode();
+                    client
+                        .post(PAGE, serde_json::json!({ "after": after }))
+                        .await
+                        .map(|_| ())
+                }
+            }
+        })
+        .await;
+        report(
+            &mut pages,
+            &format!(
+                "page of 100 transfers, {} connections",
+                args.register_connections
+            ),
+        );
+        let mut gaps = drive(bound, |w| {
+            let client = pool[w].clone();
+            move |_: usize| {
+                let client = client.clone();
+                async move { client.post(GAPS, serde_json::json!({})).await.map(|_| ()) }
+            }
+        })
+        .await;
+        report(
+            &mut gaps,
+            &format!("complianceGaps, {} connections", args.register_connections),
+        );
+        let mut whole = drive(
+            Bound {
+                connections: 1,
+                max_requests: 5,
+                max_time,
+            },
+            |_| {
+                let client = client.clone();
+                move |_: usize| {
+                    let client = client.clone();
+                    async move { client.post(WHOLE, serde_json::json!({})).await.map(|_| ()) }
+                }
+            },
+        )
+        .await;
+        report(&mut whole, "transferRegister { status }, warm");
+    }
 
-    // An erasure of a subject `--holders` organisations hold, and the delivery of every task.
-    let mut figures = dsr::run(
-        state,
-        &client,
-        wide,
-        args.erasures,
-        args.delivery_workers,
-        Duration::from_secs(args.seconds.max(60)),
-    )
-    .await?;
-    report(
-        &mut figures.filing,
-        &format!("fileDataSubjectRequest, {} holders", wide.len()),
-    );
-    println!(
-        "{backend:<10} {:<38} {:>7} {:>9.0}/s {:>10.3?}   of {} tasks: lost {}, twice {}, not SENT {}",
-        format!(
-            "webhook delivery, {} worker(s)",
-            args.delivery_workers.max(1)
-        ),
-        figures.delivered,
-        figures.delivered as f64 / figures.elapsed.as_secs_f64().max(1e-9),
-        figures.elapsed,
-        figures.expected,
-        figures.lost,
-        figures.twice,
-        figures.not_sent
-    );
+    if args.measures(Group::Writes) {
+        // registerOrganisation with 16 connections.
+        let run = std::process::id();
+        let pool = clients(args.write_connections)?;
+        let mut writes = drive(
+            Bound {
+                connections: args.write_connections,
+                max_requests: args.writes,
+                max_time,
+            },
+            |w| {
+                let client = pool[w].clone();
+                move |i: usize| {
+                    let client = client.clone();
+                    async move {
+                        client
+                            .post(
+                                REGISTER_ORG,
+                                serde_json::json!({ "input": {
+                                    "name": format!("Load Supplier {run}-{i}"),
+                                    "kind": "SUPPLIER", "country": "US" } }),
+                            )
+                            .await
+                            .map(|_| ())
+                    }
+                }
+            },
+        )
+        .await;
+        report(
+            &mut writes,
+            &format!(
+                "registerOrganisation, {} connections",
+                args.write_connections
+            ),
+        );
+
+        // A write invalidates the verdicts: the next page pays for them once.
+        let t = Instant::now();
+        client.post(PAGE, serde_json::json!({})).await?;
+        println!(
+            "{backend:<10} {:<38} {:>7} {:>11} {:>10.3?}",
+            "page of 100, first after writes",
+            1,
+            "",
+            t.elapsed()
+        );
+    }
+
+    if args.measures(Group::Dsr) {
+        // An erasure of a subject `--holders` organisations hold, and the delivery of every task.
+        let mut figures = dsr::run(
+            state,
+            &client,
+            wide,
+            args.erasures,
+            args.delivery_workers,
+            Duration::from_secs(args.seconds.max(60)),
+        )
+        .await?;
+        report(
+            &mut figures.filing,
+            &format!("fileDataSubjectRequest, {} holders", wide.len()),
+        );
+        println!(
+            "{backend:<10} {:<38} {:>7} {:>9.0}/s {:>10.3?}   of {} tasks: lost {}, twice {}, not SENT {}",
+            format!(
+                "webhook delivery, {} worker(s)",
+                args.delivery_workers.max(1)
+            ),
+            figures.delivered,
+            figures.delivered as f64 / figures.elapsed.as_secs_f64().max(1e-9),
+            figures.elapsed,
+            figures.expected,
+            figures.lost,
+            figures.twice,
+            figures.not_sent
+        );
+    }
+
     println!(
         "{backend:<10} peak memory of the process (VmHWM): {}",
         load::peak_memory().unwrap_or_else(|| "unknown".into())
