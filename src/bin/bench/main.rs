@@ -325,15 +325,15 @@ async fn over_http(
         }
     };
 
+    let clients = |n: usize| -> anyhow::Result<Vec<Client>> {
+        (0..n.max(1)).map(|_| Client::new(&url, token)).collect()
+    };
     if args.measures(Group::Whoholds) {
         // whoHolds over HTTP, and the plain SQL through the same reader pool, same concurrency.
         let bound = Bound {
             connections: args.connections,
             max_requests: args.requests,
             max_time,
-        };
-        let clients = |n: usize| -> anyhow::Result<Vec<Client>> {
-            (0..n.max(1)).map(|_| Client::new(&url, token)).collect()
         };
         let pool = clients(args.connections)?;
         let mut http = drive(bound, |w| {
