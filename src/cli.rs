@@ -299,7 +299,7 @@ pub(crate) fn app_error(err: crate::error::AppError) -> anyhow::Error {
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
     let state = AppState::new(config).await?;
-    let listener = tokio::net::TcpListener::bind(args.bind)
+    let listener = crate::http::listen(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %db::redact(&state.config.database_url()), "serving");

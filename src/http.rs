@@ -36,6 +36,22 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 
+/// The listener `serve` accepts on (and the load benchmark): every connection gets
+/// `TCP_NODELAY`, since axum leaves Nagle's algorithm on, and with it the last partial segment of
+/// a response waits for the client's delayed acknowledgement (40 ms on Linux).
+pub async fn listen(
+    address: impl tokio::net::ToSocketAddrs,
+) -> std::io::Result<
+    impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr>,
+> {
+    use axum::serve::ListenerExt as _;
+    Ok(tokio::net::TcpListener::bind(address).await?.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %err, "could not set TCP_NODELAY on a connection");
+        }
+    }))
+}
+
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
@@ -230,5 +246,20 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             tracing::error!(error = %err, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly")]
+mod tests {
+    use axum::serve::Listener as _;
+
+    #[tokio::test]
+    async fn accepted_connections_send_without_waiting_for_acknowledgements() {
+        let mut listener = super::listen("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap(), "Nagle's algorithm is still on");
     }
 }

@@ -229,7 +229,8 @@ impl TestApp {
     }
 
     async fn serve_state(&self, state: AppState) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        use axum::serve::Listener as _;
+        let listener = transfer_register::http::listen("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");

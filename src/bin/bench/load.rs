@@ -111,7 +111,8 @@ where
 
 /// Serves the real router on `127.0.0.1:0`; returns the GraphQL endpoint.
 pub async fn serve(state: AppState) -> anyhow::Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    use axum::serve::Listener as _;
+    let listener = transfer_register::http::listen("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = transfer_register::app(state);
     tokio::spawn(async move {

@@ -6,8 +6,14 @@
 //! same attempt at once. The outcome is written only if the row is still the one claimed. A crash
 //! at any moment leaves the row `PENDING` with its lease running out, after which any worker
 //! retries it: delivery is at least once, always with the task id as idempotency key.
+//!
+//! A round claims up to [`BATCH`] tasks, reads their requests and organisations in two
+//! statements, attempts them side by side, and records every outcome in one transaction (one
+//! commit, one status refresh per request): per-task transactions made the database's commit,
+//! not the receivers, the limit of delivery. HTTP clients are kept per checked host and
+//! addresses, so a receiver's kept-alive connection serves its next task.
 
-use super::{DsrKeys, mail, open_identifiers, read, record_event, refresh, secrets};
+use super::{DsrKeys, mail, open_identifiers, refresh, secrets, task_event};
 use crate::{
     config::Config,
     domain::{
@@ -18,20 +24,30 @@ use crate::{
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
     error::{AppError, AppResult},
-    service::{organisations, webhook_url},
+    service::{
+        organisations,
+        webhook_url::{self, CheckedUrl},
+    },
 };
 use chrono::Utc;
-use entity::{dsr_request, dsr_task, organisation};
+use entity::{dsr_request, dsr_task, dsr_task_event, organisation};
 use sea_orm::{
     ActiveValue::Set,
     QuerySelect, TransactionTrait,
     prelude::*,
     sea_query::{Expr, ExprTrait as _, LockBehavior, LockType, Order, Query},
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 /// Tasks one worker claims per round.
-const BATCH: u64 = 16;
+const BATCH: u64 = 64;
+/// HTTP clients kept for reuse; past this many the worker starts afresh.
+const CLIENTS_KEPT: usize = 256;
 /// The actor named in the proof for the worker's transitions.
 pub const WORKER: &str = "delivery-worker";
 
@@ -40,11 +56,63 @@ pub struct Worker {
     db: DatabaseConnection,
     config: Arc<Config>,
     keys: DsrKeys,
+    clients: Clients,
+}
+
+/// HTTP clients by the host and the checked addresses they connect to. A client, with its
+/// kept-alive connections, is reused only for exactly those addresses: a host that resolves
+/// elsewhere at its next check gets a new client, so DNS rebinding still gets nowhere.
+#[derive(Clone, Default)]
+struct Clients(Arc<Mutex<HashMap<(String, Vec<SocketAddr>), reqwest::Client>>>);
+
+impl Clients {
+    fn get(&self, checked: &CheckedUrl, timeout: Duration) -> Result<reqwest::Client, String> {
+        let mut addresses = checked.addresses.clone();
+        addresses.sort_unstable();
+        let key = (checked.host.clone(), addresses);
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = kept.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .resolve_to_addrs(&checked.host, &checked.addresses)
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        if kept.len() >= CLIENTS_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+/// The requests and organisations of a round's tasks, read once for the round.
+struct Loaded {
+    requests: HashMap<i64, dsr_request::Model>,
+    organisations: HashMap<i64, organisation::Model>,
+}
+
+/// What an attempt leads to: the task's next state and the proof's line.
+struct Transition {
+    status: TaskStatus,
+    next_attempt_at: Option<chrono::DateTime<Utc>>,
+    error: Option<String>,
+    detail: String,
 }
 
 impl Worker {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, keys: DsrKeys) -> Self {
-        Self { db, config, keys }
+        Self {
+            db,
+            config,
+            keys,
+            clients: Clients::default(),
+        }
     }
 
     /// Delivers until the task running it is dropped or aborted; errors are logged and retried.
@@ -62,11 +130,25 @@ impl Worker {
         }
     }
 
-    /// One round: claims due tasks and attempts each (concurrently); the number claimed.
+    /// One round: claims due tasks, attempts them side by side and records every outcome in
+    /// one transaction; the number claimed. If the recording fails, the leases run out and the
+    /// tasks are attempted again (at least once, never lost).
     pub async fn tick(&self) -> AppResult<usize> {
         let claimed = self.claim().await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let loaded = self.load(&claimed).await?;
+        let outcomes =
+            futures_util::future::join_all(claimed.iter().map(|task| self.deliver(task, &loaded)))
+                .await;
         let n = claimed.len();
-        futures_util::future::join_all(claimed.into_iter().map(|t| self.attempt(t))).await;
+        if let Err(err) = self
+            .record(claimed.into_iter().zip(outcomes).collect())
+            .await
+        {
+            tracing::error!(error = ?err, tasks = n, "recording delivery attempts failed");
+        }
         Ok(n)
     }
 
@@ -103,28 +185,44 @@ impl Worker {
             .await?)
     }
 
-    async fn attempt(&self, task: dsr_task::Model) {
-        let outcome = self.deliver(&task).await;
-        // Without an SMTP server no retry can succeed: the task fails at once, so a person
-        // sees it and sends the request by hand, instead of finding out an hour later.
-        let final_attempt =
-            task.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
-        if let Err(err) = self.record(&task, outcome, final_attempt).await {
-            tracing::error!(task = task.id, error = ?err, "recording a delivery attempt failed");
-        }
+    /// The requests and organisations of the claimed tasks: two statements per round.
+    async fn load(&self, tasks: &[dsr_task::Model]) -> AppResult<Loaded> {
+        let request_ids: BTreeSet<i64> = tasks.iter().map(|t| t.request_id).collect();
+        let organisation_ids: Vec<i64> = tasks
+            .iter()
+            .map(|t| t.organisation_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let requests = dsr_request::Entity::find()
+            .filter(dsr_request::Column::Id.is_in(request_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let organisations = organisations::by_ids(&self.db, &organisation_ids).await?;
+        Ok(Loaded {
+            requests,
+            organisations,
+        })
     }
 
-    async fn deliver(&self, task: &dsr_task::Model) -> Result<String, String> {
-        let loaded = async {
-            let request = read::by_id(&self.db, task.request_id)
-                .await?
+    /// One attempt: the body the contract gives the task, sent by its channel.
+    async fn deliver(&self, task: &dsr_task::Model, loaded: &Loaded) -> Result<String, String> {
+        let prepared = (|| {
+            let request = loaded
+                .requests
+                .get(&task.request_id)
                 .ok_or_else(|| AppError::not_found("request"))?;
-            let org = organisations::find(&self.db, task.organisation_id, "organisationId").await?;
-            let ids = open_identifiers(&self.keys.sealer, &request)?;
+            let org = loaded
+                .organisations
+                .get(&task.organisation_id)
+                .ok_or_else(|| AppError::not_found("organisation"))?;
+            let ids = open_identifiers(&self.keys.sealer, request)?;
             Ok::<_, AppError>((request, org, ids))
-        }
-        .await;
-        let (request, org, identifiers) = loaded.map_err(|err| {
+        })();
+        let (request, org, identifiers) = prepared.map_err(|err| {
             tracing::error!(task = task.id, error = ?err, "preparing a delivery failed");
             format!("could not prepare the delivery: {err}")
         })?;
@@ -167,13 +265,13 @@ impl Worker {
             restrict_categories,
         };
         match task.channel {
-            DeliveryChannel::Webhook => self.post(task, &org, &body).await,
+            DeliveryChannel::Webhook => self.post(task, org, &body).await,
             DeliveryChannel::Email => {
                 let to = org
                     .privacy_contact_email
                     .as_deref()
                     .ok_or("the organisation has no privacyContactEmail")?;
-                mail::send(&self.config, self.timeout(), to, &request, &body).await
+                mail::send(&self.config, self.timeout(), to, request, &body).await
             }
             DeliveryChannel::Manual => Err("a manual task is not delivered".into()),
         }
@@ -196,12 +294,7 @@ impl Worker {
         let checked = webhook_url::resolve_for_delivery(url, self.config.webhook_allow_insecure)
             .await
             .map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout())
-            .resolve_to_addrs(&checked.host, &checked.addresses)
-            .build()
-            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        let client = self.clients.get(&checked, self.timeout())?;
         let raw = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let now = Utc::now().timestamp();
         let response = client
@@ -232,28 +325,16 @@ impl Worker {
         }
     }
 
-    /// Writes the attempt's outcome, if the row is still the one this worker claimed.
-    async fn record(
+    /// The state an attempt leads to: `SENT`, or a retry after the backoff, or `FAILED` when
+    /// no retry is left (or none could succeed).
+    fn transition(
         &self,
-        claimed: &dsr_task::Model,
+        attempt: i32,
         outcome: Result<String, String>,
         final_attempt: bool,
-    ) -> AppResult<()> {
-        let txn = self.db.begin().await?;
-        let Some(current) = dsr_task::Entity::find_by_id(claimed.id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-        else {
-            return Ok(());
-        };
-        if current.status != TaskStatus::Pending || current.attempts != claimed.attempts {
-            // Confirmed meanwhile, or the lease ran out and another attempt began.
-            return Ok(());
-        }
-        let now = Utc::now();
-        let attempt = claimed.attempts;
-        let (status, next, error, detail) = match outcome {
+        now: chrono::DateTime<Utc>,
+    ) -> Transition {
+        let (status, next_attempt_at, error, detail) = match outcome {
             Ok(detail) => (
                 TaskStatus::Sent,
                 None,
@@ -290,33 +371,106 @@ impl Worker {
                 )
             }
         };
-        let mut active: dsr_task::ActiveModel = current.into();
-        active.status = Set(status);
-        active.next_attempt_at = Set(next);
-        active.last_error = Set(error);
-        active.updated_at = Set(now);
-        let saved = active.update(&txn).await?;
-        record_event(
-            &txn,
-            &saved,
-            WORKER,
-            Some(TaskStatus::Pending),
+        Transition {
             status,
-            Some(detail),
-            None,
-        )
-        .await?;
-        let request: dsr_request::Model = refresh(&txn, saved.request_id).await?;
+            next_attempt_at,
+            error,
+            detail,
+        }
+    }
+
+    /// Writes a round's outcomes in one transaction, each only if its row is still the one
+    /// this worker claimed (not confirmed meanwhile, not claimed again after its lease ran out).
+    async fn record(
+        &self,
+        outcomes: Vec<(dsr_task::Model, Result<String, String>)>,
+    ) -> AppResult<()> {
+        let txn = self.db.begin().await?;
+        let current: HashMap<i64, dsr_task::Model> = dsr_task::Entity::find()
+            .filter(dsr_task::Column::Id.is_in(outcomes.iter().map(|(t, _)| t.id)))
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let now = Utc::now();
+        let (mut sent, mut events, mut requests, mut counted) =
+            (Vec::new(), Vec::new(), BTreeSet::new(), Vec::new());
+        for (claimed, outcome) in outcomes {
+            let Some(row) = current.get(&claimed.id) else {
+                continue;
+            };
+            if row.status != TaskStatus::Pending || row.attempts != claimed.attempts {
+                continue;
+            }
+            // Without an SMTP server no retry can succeed: the task fails at once, so a person
+            // sees it and sends the request by hand, instead of finding out an hour later.
+            let final_attempt =
+                claimed.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
+            let next = self.transition(claimed.attempts, outcome, final_attempt, now);
+            if next.status == TaskStatus::Sent {
+                sent.push(row.id);
+            } else {
+                let mut active: dsr_task::ActiveModel = row.clone().into();
+                active.status = Set(next.status);
+                active.next_attempt_at = Set(next.next_attempt_at);
+                active.last_error = Set(next.error);
+                active.updated_at = Set(now);
+                active.update(&txn).await?;
+            }
+            events.push(task_event(
+                row,
+                WORKER,
+                Some(TaskStatus::Pending),
+                next.status,
+                Some(next.detail),
+                None,
+            ));
+            requests.insert(row.request_id);
+            counted.push((claimed.channel, next.status));
+        }
+        if !sent.is_empty() {
+            dsr_task::Entity::update_many()
+                .col_expr(
+                    dsr_task::Column::Status,
+                    Expr::value(TaskStatus::Sent.as_str()),
+                )
+                .col_expr(
+                    dsr_task::Column::NextAttemptAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    dsr_task::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(dsr_task::Column::UpdatedAt, Expr::value(now))
+                .filter(dsr_task::Column::Id.is_in(sent))
+                .exec(&txn)
+                .await?;
+        }
+        if !events.is_empty() {
+            dsr_task_event::Entity::insert_many(events)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for request in &requests {
+            refresh(&txn, *request).await?;
+        }
         txn.commit().await?;
-        crate::metrics::delivery_attempt(
-            claimed.channel.as_str(),
-            match status {
-                TaskStatus::Sent => "sent",
-                TaskStatus::Failed => "failed",
-                _ => "retry",
-            },
-        );
-        self.keys.events.publish(request.id);
+        for (channel, status) in counted {
+            crate::metrics::delivery_attempt(
+                channel.as_str(),
+                match status {
+                    TaskStatus::Sent => "sent",
+                    TaskStatus::Failed => "failed",
+                    _ => "retry",
+                },
+            );
+        }
+        for request in requests {
+            self.keys.events.publish(request);
+        }
         Ok(())
     }
 }

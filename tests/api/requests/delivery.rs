@@ -18,6 +18,7 @@ db_tests!(
     an_email_task_is_sent_through_smtp,
     a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key,
     two_workers_never_run_the_same_attempt_at_once,
+    one_round_records_each_outcome_of_its_tasks_in_one_go,
 );
 
 async fn webhooks_arrive_signed_and_processors_confirm_the_request_to_completion(app: TestApp) {
@@ -106,6 +107,10 @@ async fn a_failing_receiver_is_retried_with_back_off_until_it_answers(app: TestA
         .collect();
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| json!(k) == task["id"]), "{keys:?}");
+    // The worker keeps its client for the receiver: the retries reuse the kept-alive connection.
+    let peers: std::collections::BTreeSet<_> =
+        receivers[0].received().iter().map(|d| d.peer).collect();
+    assert_eq!(peers.len(), 1, "a new connection per attempt: {peers:?}");
     let failures = task["history"]
         .as_array()
         .expect("history")
@@ -289,4 +294,75 @@ async fn all_sent(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A round claims every due task, attempts them side by side and records each outcome: the
+/// answered ones SENT, the refused one PENDING with its error and a retry time, the dead one
+/// FAILED, each with its line in the proof, and the request's status follows its tasks.
+async fn one_round_records_each_outcome_of_its_tasks_in_one_go(app: TestApp) {
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(
+        &app,
+        &[
+            Behaviour::Succeed,
+            Behaviour::FailTimes(1),
+            Behaviour::Always500,
+            Behaviour::Succeed,
+        ],
+        "2 years",
+    )
+    .await;
+    let id = file(&app, "ERASURE", None).await;
+    let claimed = worker(&app, |c| c.delivery_max_attempts = 1)
+        .tick()
+        .await
+        .expect("tick");
+    assert_eq!(claimed, 4, "one round claims every due task");
+    for receiver in &receivers {
+        assert_eq!(receiver.received().len(), 1);
+    }
+    let shown = show(&app, &id).await;
+    let status = |i: usize| task_of(&shown, &processors[i])["status"].clone();
+    assert_eq!(status(0), json!("SENT"), "{shown:#}");
+    assert_eq!(status(3), json!("SENT"));
+    // With one attempt allowed, the refusals are final.
+    assert_eq!(status(1), json!("FAILED"));
+    assert_eq!(status(2), json!("FAILED"));
+    assert_eq!(
+        task_of(&shown, &processors[2])["lastError"],
+        json!("HTTP 500")
+    );
+    for org in &processors {
+        let history = task_of(&shown, org)["history"]
+            .as_array()
+            .expect("history")
+            .clone();
+        assert_eq!(history.len(), 2, "filed, then one attempt: {history:#?}");
+        assert_eq!(history[1]["actor"], json!("delivery-worker"));
+    }
+    assert_eq!(shown["status"], json!("IN_PROGRESS"), "{shown:#}");
+
+    // Again with retries left: the refusal waits for its back-off, the rest are done.
+    let id = file(&app, "RECTIFICATION", None).await;
+    let retrying = worker(&app, |c| c.delivery_backoff_ms = 60_000);
+    assert_eq!(retrying.tick().await.expect("tick"), 4);
+    let shown = show(&app, &id).await;
+    let task = task_of(&shown, &processors[2]);
+    assert_eq!(task["status"], json!("PENDING"), "{shown:#}");
+    assert_eq!(task["attempts"], json!(1));
+    assert_eq!(task["lastError"], json!("HTTP 500"));
+    assert!(
+        task["history"][1]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("retry in")),
+        "{task:#}"
+    );
+    assert_eq!(
+        retrying.tick().await.expect("tick"),
+        0,
+        "nothing is due before the back-off"
+    );
 }

@@ -1,9 +1,17 @@
 //! Local webhook receivers on 127.0.0.1 that check the contract's headers and signature and
 //! answer as told: succeed, fail N times, answer 500, or hang.
 
-use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{ConnectInfo, State},
+    http::HeaderMap,
+    http::StatusCode,
+    routing::post,
+};
 use serde_json::Value;
 use std::{
+    net::SocketAddr,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -40,6 +48,8 @@ pub struct Delivery {
     pub signature_v2: String,
     pub raw: Vec<u8>,
     pub body: Value,
+    /// The sender's address and port: the same for deliveries over one kept-alive connection.
+    pub peer: SocketAddr,
 }
 
 #[derive(Clone)]
@@ -80,7 +90,11 @@ impl Receiver {
             .route("/hook", post(handle))
             .with_state((receiver.clone(), behaviour));
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         receiver
     }
@@ -102,6 +116,7 @@ impl Receiver {
 
 async fn handle(
     State((receiver, behaviour)): State<(Receiver, Behaviour)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> axum::response::Response {
@@ -130,6 +145,7 @@ async fn handle(
         signature_v2: header("x-register-signature-v2"),
         raw: body.to_vec(),
         body: serde_json::from_slice(&body).expect("JSON body"),
+        peer,
     };
     let seen_before = {
         let mut all = receiver.deliveries.lock().expect("lock");
