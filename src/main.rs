@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: under concurrent requests glibc's malloc spent a
+/// fifth of the service's CPU in allocation and its arena locks (a `perf` profile of whoHolds
+/// over HTTP, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = transfer_register::cli::Cli::parse();

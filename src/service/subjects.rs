@@ -277,8 +277,15 @@ pub async fn find(
     keys: &SubjectKeys,
     quoted: &Quoted,
 ) -> AppResult<Option<i64>> {
-    let hashes = keys.hashes(quoted)?;
-    matched_subject(&existing(db, &hashes).await?)
+    find_hashed(db, &keys.hashes(quoted)?).await
+}
+
+/// As [`find`], from the identifiers' hashes.
+pub async fn find_hashed(
+    db: &impl ConnectionTrait,
+    hashes: &[(IdentifierKind, [u8; 32])],
+) -> AppResult<Option<i64>> {
+    matched_subject(&existing(db, hashes).await?)
 }
 
 async fn require(db: &impl ConnectionTrait, keys: &SubjectKeys, quoted: &Quoted) -> AppResult<i64> {

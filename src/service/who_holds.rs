@@ -1,21 +1,27 @@
 //! "Who holds this person's data", answered from the live tables on every call.
 //!
 //! Strategy (chosen by measurement, see BENCHMARKS.md): a chain of continued flows never leaves its
-//! activity, so three indexed reads (the identifier; the subject's activities with their flows;
-//! the holders with their locations) give everything, and [`holdings::walk`] follows the chains in
+//! activity, so two indexed reads (the subject's links, activities and flows, found from the
+//! identifier; the holders with their locations) give everything, and [`holdings::walk`] follows the chains in
 //! memory. Nothing is cached between calls, so every answer reflects every committed write, on
 //! any number of service instances sharing one database.
 
 use crate::{
     domain::{
         holdings::{self, ActivityRow, FlowRow, Holding},
+        identifier::IdentifierKind,
         vocab::OrganisationStatus,
     },
     error::{AppError, AppResult},
     service::subjects::{self, Quoted, SubjectKeys},
 };
-use entity::{data_flow, location, organisation, processing_activity, subject_activity};
-use sea_orm::{Condition, JoinType, QuerySelect, RelationDef, prelude::*, sea_query::Query};
+use entity::{
+    data_flow, location, organisation, processing_activity, subject_activity, subject_identifier,
+};
+use sea_orm::{
+    Condition, FromQueryResult, JoinType, QuerySelect, QueryTrait, RelationDef, prelude::*,
+    sea_query::Query,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One holder with what the API shows beside the walk's result.
@@ -47,19 +53,40 @@ pub async fn who_holds(
     keys: &SubjectKeys,
     quoted: &Quoted,
 ) -> AppResult<Answer> {
-    let Some(subject_id) = subjects::find(db, keys, quoted).await? else {
-        return Ok(Answer::default());
-    };
+    let hashes = keys.hashes(quoted)?;
     let today = chrono::Utc::now().date_naive();
-    let (activities, flows) = activities_and_flows(db, subject_id, today).await?;
-    let restricted = subject_activity::Entity::find()
-        .filter(subject_activity::Column::SubjectId.eq(subject_id))
-        .filter(subject_activity::Column::RestrictedReason.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|l| Some((l.activity_id, (l.restricted_reason?, l.restricted_until))))
-        .collect();
+    // One identifier, the usual question, names at most one subject: its links, activities and
+    // flows come in one statement, and only a subject with no current activity (or none at all)
+    // costs a second. Several identifiers must first be shown to name one subject.
+    let (subject_id, links) = match hashes.as_slice() {
+        [only] => {
+            let links = links(db, By::Identifier(*only), today).await?;
+            match links.first().map(|l| l.subject_id) {
+                Some(id) => (id, links),
+                None => match subjects::find_hashed(db, &hashes).await? {
+                    Some(id) => (id, links),
+                    None => return Ok(Answer::default()),
+                },
+            }
+        }
+        _ => {
+            let Some(id) = subjects::find_hashed(db, &hashes).await? else {
+                return Ok(Answer::default());
+            };
+            (id, links(db, By::Subject(id), today).await?)
+        }
+    };
+    let mut activities = BTreeMap::new();
+    let mut flows = Vec::new();
+    let mut restricted = HashMap::new();
+    for link in links {
+        if let Some(reason) = link.restricted_reason {
+            restricted.insert(link.activity.id, (reason, link.restricted_until));
+        }
+        flows.extend(link.flow);
+        activities.entry(link.activity.id).or_insert(link.activity);
+    }
+    let activities: Vec<processing_activity::Model> = activities.into_values().collect();
     let walked = holdings::walk(&activity_rows(&activities), &flow_rows(&flows)?);
     // Every organisation on every route, so that each path can be shown in full (one that
     // returned the data still stands on the route of those it passed it on to).
@@ -110,43 +137,78 @@ pub async fn who_holds(
     })
 }
 
-/// The subject's activities and all their flows, in one statement (a left join). A link kept
-/// under restriction after an erasure counts until its retention period has ended.
-async fn activities_and_flows(
-    db: &impl ConnectionTrait,
+/// Whose links [`links`] reads: a subject's, or the one an identifier names.
+#[derive(Clone, Copy)]
+enum By {
+    Identifier((IdentifierKind, [u8; 32])),
+    Subject(i64),
+}
+
+/// A current link of the subject to an activity, once per flow of that activity (or once with
+/// no flow).
+struct Link {
     subject_id: i64,
+    restricted_reason: Option<String>,
+    restricted_until: Option<chrono::NaiveDate>,
+    activity: processing_activity::Model,
+    flow: Option<data_flow::Model>,
+}
+
+/// The subject's current links with their activities and all their flows, in one statement (the
+/// flows by a left join). A link kept under restriction after an erasure counts until its
+/// retention period has ended.
+async fn links(
+    db: &impl ConnectionTrait,
+    by: By,
     today: chrono::NaiveDate,
-) -> AppResult<(Vec<processing_activity::Model>, Vec<data_flow::Model>)> {
+) -> AppResult<Vec<Link>> {
     let flow_of_activity: RelationDef = data_flow::Entity::belongs_to(processing_activity::Entity)
         .from(data_flow::Column::ActivityId)
         .to(processing_activity::Column::Id)
         .into();
-    let rows = processing_activity::Entity::find()
+    let link_of_activity: RelationDef =
+        subject_activity::Entity::belongs_to(processing_activity::Entity)
+            .from(subject_activity::Column::ActivityId)
+            .to(processing_activity::Column::Id)
+            .into();
+    let whose = match by {
+        By::Subject(id) => subject_activity::Column::SubjectId.eq(id),
+        By::Identifier((kind, hash)) => subject_activity::Column::SubjectId.in_subquery(
+            Query::select()
+                .column(subject_identifier::Column::SubjectId)
+                .from(subject_identifier::Entity)
+                .and_where(subject_identifier::Column::Kind.eq(kind))
+                .and_where(subject_identifier::Column::Hash.eq(hash.to_vec()))
+                .to_owned(),
+        ),
+    };
+    let statement = processing_activity::Entity::find()
         .select_also(data_flow::Entity)
+        .join(JoinType::InnerJoin, link_of_activity.rev())
         .join(JoinType::LeftJoin, flow_of_activity.rev())
+        .column_as(subject_activity::Column::SubjectId, "link_subject_id")
+        .column_as(subject_activity::Column::RestrictedReason, "link_reason")
+        .column_as(subject_activity::Column::RestrictedUntil, "link_until")
+        .filter(whose)
         .filter(
-            processing_activity::Column::Id.in_subquery(
-                Query::select()
-                    .column(subject_activity::Column::ActivityId)
-                    .from(subject_activity::Entity)
-                    .and_where(subject_activity::Column::SubjectId.eq(subject_id))
-                    .cond_where(
-                        Condition::any()
-                            .add(subject_activity::Column::RestrictedUntil.is_null())
-                            .add(subject_activity::Column::RestrictedUntil.gte(today)),
-                    )
-                    .to_owned(),
-            ),
+            Condition::any()
+                .add(subject_activity::Column::RestrictedUntil.is_null())
+                .add(subject_activity::Column::RestrictedUntil.gte(today)),
         )
-        .all(db)
-        .await?;
-    let mut activities = BTreeMap::new();
-    let mut flows = Vec::new();
-    for (activity, flow) in rows {
-        flows.extend(flow);
-        activities.entry(activity.id).or_insert(activity);
-    }
-    Ok((activities.into_values().collect(), flows))
+        .build(db.get_database_backend());
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Link {
+                subject_id: row.try_get("", "link_subject_id")?,
+                restricted_reason: row.try_get("", "link_reason")?,
+                restricted_until: row.try_get("", "link_until")?,
+                activity: processing_activity::Model::from_query_result(row, "A_")?,
+                flow: data_flow::Model::from_query_result_optional(row, "B_")?,
+            })
+        })
+        .collect()
 }
 
 type Locations = HashMap<i64, Vec<location::Model>>;

@@ -25,6 +25,10 @@ use transfer_register::{
     },
 };
 
+/// The service's allocator (see `src/main.rs`), so the bench measures what `serve` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "bench-secret-0123456789abcdef";
 
 #[derive(Debug, Parser)]
