@@ -297,6 +297,7 @@ fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
 const PAGE: &str = r#"query($after: String) { transferRegisterPage(first: 100, after: $after) {
   edges { cursor node { flow { id } regime destinationCountry mechanism status problems { code } } }
   pageInfo { hasNextPage endCursor } totalCount } }"#;
+const TYPENAME: &str = "{ __typename }";
 const GAPS: &str = "{ complianceGaps { assessed nonCompliant byCode { code count } } }";
 const WHOLE: &str = "{ transferRegister { status } }";
 const REGISTER_ORG: &str = r#"mutation($input: RegisterOrganisationInput!) {
@@ -382,6 +383,25 @@ async fn over_http(
         println!(
             "{backend:<10} whoHolds over HTTP / plain SQL throughput: {:.2}",
             http.rate() / sql.rate().max(1e-9)
+        );
+        // The floor under any answer over HTTP here: the token check, routing, GraphQL parsing
+        // and JSON of the smallest query, with the same clients and concurrency.
+        let mut floor = drive(bound, |w| {
+            let client = pool[w].clone();
+            move |_: usize| {
+                let client = client.clone();
+                async move {
+                    client
+                        .post(TYPENAME, serde_json::json!({}))
+                        .await
+                        .map(|_| ())
+                }
+            }
+        })
+        .await;
+        report(
+            &mut floor,
+            &format!("{{ __typename }}, {} connections", args.connections),
         );
     }
 
