@@ -63,7 +63,10 @@ pub struct Worker {
 /// kept-alive connections, is reused only for exactly those addresses: a host that resolves
 /// elsewhere at its next check gets a new client, so DNS rebinding still gets nowhere.
 #[derive(Clone, Default)]
-struct Clients(Arc<Mutex<HashMap<(String, Vec<SocketAddr>), reqwest::Client>>>);
+struct Clients(Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>);
+
+/// A receiver's host and its checked addresses, sorted.
+type ClientKey = (String, Vec<SocketAddr>);
 
 impl Clients {
     fn get(&self, checked: &CheckedUrl, timeout: Duration) -> Result<reqwest::Client, String> {
