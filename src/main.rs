@@ -2,11 +2,12 @@
 
 use clap::Parser;
 
-/// mimalloc rather than the system allocator: under concurrent requests glibc's malloc spent a
+/// jemalloc rather than the system allocator: under concurrent requests glibc's malloc spent a
 /// fifth of the service's CPU in allocation and its arena locks (a `perf` profile of whoHolds
-/// over HTTP, BENCHMARKS.md).
+/// over HTTP, BENCHMARKS.md). mimalloc did as well there, but made the first whole-register
+/// answer after start two to three times slower than the next (fresh pages); jemalloc did not.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

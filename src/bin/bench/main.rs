@@ -27,7 +27,7 @@ use transfer_register::{
 
 /// The service's allocator (see `src/main.rs`), so the bench measures what `serve` runs.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SECRET: &str = "bench-secret-0123456789abcdef";
 
@@ -478,7 +478,14 @@ async fn over_http(
             },
         )
         .await;
+        // Five requests, one after the other: each one's time, in order, before the summary sorts them.
+        let each: Vec<String> = whole
+            .latencies
+            .iter()
+            .map(|d| format!("{:.0?}", d))
+            .collect();
         report(&mut whole, "transferRegister { status }, warm");
+        println!("{backend:<10}   in order: {}", each.join(", "));
     }
 
     if args.measures(Group::Writes) {
