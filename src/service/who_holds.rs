@@ -2,9 +2,9 @@
 //!
 //! Strategy (chosen by measurement, see BENCHMARKS.md): a chain of continued flows never leaves its
 //! activity, so two indexed reads (the subject's links, activities and flows, found from the
-//! identifier; the holders with their locations) give everything, and [`holdings::walk`] follows the chains in
-//! memory. Nothing is cached between calls, so every answer reflects every committed write, on
-//! any number of service instances sharing one database.
+//! identifier; the holders with their locations) give everything, and [`holdings::walk`] follows
+//! the chains in memory. Nothing is cached between calls, so every answer reflects every committed
+//! write, on any number of service instances sharing one database.
 
 use crate::{
     domain::{
