@@ -182,6 +182,30 @@ async fn the_seed_subject_is_held_down_the_chain_with_countries_and_paths(app: T
     );
 }
 
+/// An erasure is sent to whoever whoHolds names: a flow row it cannot decode must fail the
+/// answer (INTERNAL), never drop the recipient from it as if the flow did not exist.
+async fn a_flow_that_cannot_be_read_is_a_fault_not_a_missing_holder(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let s = seed(&app).await;
+    register(&app, json!({ "accountNumber": "C-77" }), &[&s.activity]).await;
+    let before = who_holds(&app, json!({ "accountNumber": "C-77" })).await;
+    assert_eq!(holding(&before, &s.indian_support)["role"], "SUB_PROCESSOR");
+    // Valid JSON, so both databases store it, but not a list of category codes.
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            r#"UPDATE data_flow SET data_categories = '{{"not": "codes"}}' WHERE id = {}"#,
+            s.to_india
+        ))
+        .await
+        .expect("corrupt the flow");
+    let response = app
+        .gql(WHO_HOLDS, json!({ "s": { "accountNumber": "C-77" } }))
+        .await;
+    assert_error(&response, "INTERNAL", None);
+    assert_eq!(response["data"], Value::Null, "{response:#}");
+}
+
 async fn an_offboarded_recipient_still_holds_and_is_marked(app: TestApp) {
     let s = seed(&app).await;
     register(&app, json!({ "email": "o@example.com" }), &[&s.activity]).await;
@@ -386,6 +410,7 @@ db_tests!(
     branching_chains_and_cycles_are_reported_not_looped,
     bulk_registration_is_all_or_nothing_and_names_the_entry,
     the_database_file_holds_no_identifier_in_the_clear,
+    a_flow_that_cannot_be_read_is_a_fault_not_a_missing_holder,
 );
 
 /// The CSV import through the real binary, on the test's own SQLite file and secret: the

@@ -140,15 +140,17 @@ impl Client {
         })
     }
 
-    /// Posts a GraphQL request; an HTTP failure or any GraphQL error is an error.
-    pub async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let response = self
-            .http
+    fn send(&self, query: &str, variables: Value) -> reqwest::RequestBuilder {
+        self.http
             .post(self.url.as_str())
             .bearer_auth(self.token.as_str())
             .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await?;
+    }
+
+    /// Posts a GraphQL request and returns its answer; an HTTP failure or any GraphQL error is an
+    /// error.
+    pub async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
+        let response = self.send(query, variables).send().await?;
         let status = response.status();
         let body: Value = response.json().await.context("reading the answer")?;
         anyhow::ensure!(status.is_success(), "HTTP {status}: {body}");
@@ -157,6 +159,29 @@ impl Client {
         }
         Ok(body)
     }
+
+    /// Posts a GraphQL request and checks its answer without keeping it: the whole body is read
+    /// and scanned as JSON, but no tree is built. The load client shares the machine's cores with
+    /// the service it measures, so a client that built every answer's tree would be measured
+    /// too (a whoHolds answer is several hundred values).
+    pub async fn check(&self, query: &str, variables: Value) -> anyhow::Result<()> {
+        let response = self.send(query, variables).send().await?;
+        let status = response.status();
+        let body = response.bytes().await.context("reading the answer")?;
+        let shown = || String::from_utf8_lossy(&body).into_owned();
+        anyhow::ensure!(status.is_success(), "HTTP {status}: {}", shown());
+        let top: Top = serde_json::from_slice(&body).context("reading the answer")?;
+        anyhow::ensure!(top.data.is_some(), "no data: {}", shown());
+        anyhow::ensure!(top.errors.is_none(), "GraphQL errors: {}", shown());
+        Ok(())
+    }
+}
+
+/// The top level of a GraphQL answer, its members skipped over rather than built.
+#[derive(serde::Deserialize)]
+struct Top {
+    data: Option<serde::de::IgnoredAny>,
+    errors: Option<serde::de::IgnoredAny>,
 }
 
 /// The peak resident memory of this process (server and clients together), from

@@ -348,12 +348,11 @@ async fn over_http(
                 async move {
                     let subject = 1 + Rng::new(i as u64 ^ 0x5EED).below(subjects);
                     client
-                        .post(
+                        .check(
                             GRAPHQL,
                             serde_json::json!({ "s": { "email": generate::email(subject) } }),
                         )
                         .await
-                        .map(|_| ())
                 }
             }
         })
@@ -390,12 +389,7 @@ async fn over_http(
             let client = pool[w].clone();
             move |_: usize| {
                 let client = client.clone();
-                async move {
-                    client
-                        .post(TYPENAME, serde_json::json!({}))
-                        .await
-                        .map(|_| ())
-                }
+                async move { client.check(TYPENAME, serde_json::json!({})).await }
             }
         })
         .await;
@@ -437,9 +431,8 @@ async fn over_http(
                     }
                     .encode();
                     client
-                        .post(PAGE, serde_json::json!({ "after": after }))
+                        .check(PAGE, serde_json::json!({ "after": after }))
                         .await
-                        .map(|_| ())
                 }
             }
         })
@@ -455,7 +448,7 @@ async fn over_http(
             let client = pool[w].clone();
             move |_: usize| {
                 let client = client.clone();
-                async move { client.post(GAPS, serde_json::json!({})).await.map(|_| ()) }
+                async move { client.check(GAPS, serde_json::json!({})).await }
             }
         })
         .await;
@@ -473,7 +466,7 @@ async fn over_http(
                 let client = client.clone();
                 move |_: usize| {
                     let client = client.clone();
-                    async move { client.post(WHOLE, serde_json::json!({})).await.map(|_| ()) }
+                    async move { client.check(WHOLE, serde_json::json!({})).await }
                 }
             },
         )
@@ -504,14 +497,13 @@ async fn over_http(
                     let client = client.clone();
                     async move {
                         client
-                            .post(
+                            .check(
                                 REGISTER_ORG,
                                 serde_json::json!({ "input": {
                                     "name": format!("Load Supplier {run}-{i}"),
                                     "kind": "SUPPLIER", "country": "US" } }),
                             )
                             .await
-                            .map(|_| ())
                     }
                 }
             },
