@@ -15,6 +15,7 @@ const ROUTES = {
   requests: ["Requests", "./views/requests.js", ["ADMIN", "DPO", "AUDITOR"]],
   tasks: ["My tasks", "./views/tasks.js", ["PROCESSOR"]],
   "who-holds": ["Who holds", "./views/whoholds.js", ["ADMIN", "DPO", "AUDITOR"]],
+  "what-if": ["What if", "./views/whatif.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   "import-export": ["Import / export", "./views/importexport.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
 };
 

@@ -135,6 +135,56 @@ pub async fn register(app: &TestApp) -> Register {
     }
 }
 
+/// A German shop sending e-mail addresses to a US cloud on the EU-US Data Privacy Framework and
+/// to a US mailer on the 2021 SCCs, with three subjects in the activity.
+pub async fn dpf_register(app: &TestApp) {
+    let shop = org(
+        app,
+        json!({ "name": "Shop GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
+    )
+    .await;
+    let cloud = org(
+        app,
+        json!({ "name": "Cloud Inc", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2024-01-01",
+                "dpfCertified": true }),
+    )
+    .await;
+    let mail = org(
+        app,
+        json!({ "name": "Mail Inc", "kind": "SUPPLIER", "country": "US", "dpaSignedOn": "2024-01-01" }),
+    )
+    .await;
+    let activity = id(
+        app,
+        "mutation($input: RegisterProcessingActivityInput!) { registerProcessingActivity(input: $input) { id } }",
+        "registerProcessingActivity",
+        json!({ "name": "Web shop orders", "controllerId": shop, "purpose": "Deliver what customers order",
+                "lawfulBasis": "CONTRACT", "dataCategories": ["contact.email"],
+                "subjectCategories": ["customer"], "retention": "2 years" }),
+    )
+    .await;
+    flow(
+        app,
+        json!({ "activityId": activity, "fromId": shop, "toId": cloud, "recipientRole": "PROCESSOR",
+                "dataCategories": ["contact.email"], "mechanism": "EU_US_DPF" }),
+    )
+    .await;
+    flow(
+        app,
+        json!({ "activityId": activity, "fromId": shop, "toId": mail, "recipientRole": "PROCESSOR",
+                "dataCategories": ["contact.email"], "mechanism": "SCC_2021", "sccModule": "C2P",
+                "signedOn": "2024-01-01", "tiaCompletedOn": "2024-01-01" }),
+    )
+    .await;
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        app.ok(
+            "mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }",
+            json!({ "input": { "identifiers": { "email": email }, "activityIds": [activity] } }),
+        )
+        .await;
+    }
+}
+
 /// A token's secret for `role` (bound to `organisation` for a PROCESSOR).
 pub async fn token(app: &TestApp, role: Role, organisation: Option<&str>) -> String {
     let name = format!(

@@ -17,3 +17,4 @@ mod pages;
 mod register;
 mod requests;
 mod roles;
+mod what_if;
