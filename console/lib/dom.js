@@ -59,11 +59,27 @@ export function select(name, values, { empty, value, required } = {}) {
   return el;
 }
 
-/** `NON_COMPLIANT` -> `Non compliant`. */
+/** Enum values whose words are names or acronyms, as a privacy lawyer writes them. */
+const NAMES = {
+  EU_GDPR: "EU GDPR",
+  UK_GDPR: "UK GDPR",
+  EU_US_DPF: "EU-US DPF",
+  SCC_2021: "2021 SCCs",
+  SCC_2010: "Pre-2021 SCCs",
+  UK_IDTA: "UK IDTA",
+  UK_ADDENDUM: "UK Addendum",
+  BCR: "BCRs",
+  PRIVACY_SHIELD: "Privacy Shield",
+  SAFE_HARBOR: "Safe Harbor",
+};
+const ACRONYMS = /\b(Tia|Dpa|Scc|Dpo|Uk|Eu|Eea|Url)\b/g;
+
+/** `NON_COMPLIANT` -> `Non compliant`, `TIA_MISSING` -> `TIA missing`, `EU_US_DPF` -> `EU-US DPF`. */
 export function label(enumValue) {
   if (!enumValue) return "";
+  if (NAMES[enumValue]) return NAMES[enumValue];
   const text = String(enumValue).replaceAll("_", " ").toLowerCase();
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return (text.charAt(0).toUpperCase() + text.slice(1)).replace(ACRONYMS, (w) => w.toUpperCase());
 }
 
 /** Clears the errors shown in `form`. */

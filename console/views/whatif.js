@@ -18,25 +18,6 @@ const MECHANISMS = {
   CODE_OF_CONDUCT: "codes of conduct",
   CERTIFICATION: "certification",
 };
-/** Mechanisms as a table cell names them. */
-const SHORT = {
-  ADEQUACY: "Adequacy",
-  EU_US_DPF: "EU-US DPF",
-  SCC_2021: "2021 SCCs",
-  UK_IDTA: "UK IDTA",
-  UK_ADDENDUM: "UK Addendum",
-  BCR: "BCRs",
-  CODE_OF_CONDUCT: "Code of conduct",
-  CERTIFICATION: "Certification",
-  DEROGATION: "Derogation",
-  PRIVACY_SHIELD: "Privacy Shield",
-  SAFE_HARBOR: "Safe Harbor",
-  SCC_2010: "Pre-2021 SCCs",
-  NONE: "None",
-};
-const short = (m) => SHORT[m] ?? label(m);
-/** `TIA_MISSING` -> `TIA missing`. */
-const problem = (code) => label(code).replace(/\b(Tia|Dpa|Scc)\b/g, (w) => w.toUpperCase());
 /** Decision id -> name, once the reference data has answered. */
 const decisions = new Map();
 
@@ -169,14 +150,14 @@ function answer(impacts, question) {
             h("td", {}, h("a", { href: `#/organisations/${i.exporter.id}` }, i.exporter.name)),
             h("td", {}, h("a", { href: `#/organisations/${i.holder.id}` }, i.holder.name)),
             h("td", {}, i.activity?.name ?? ""),
-            h("td", {}, `${i.transfer.destinationCountry} (${short(i.transfer.mechanism)})`),
+            h("td", {}, `${i.transfer.destinationCountry} (${label(i.transfer.mechanism)})`),
             h("td", { title: i.transfer.explanation }, verdict(i.statusBefore), " → ", verdict(i.transfer.status)),
             h("td", { class: "number" }, i.subjectCount),
             h(
               "td",
               {},
               i.alternatives.length
-                ? i.alternatives.map((a) => h("div", {}, short(a.mechanism), " ", verdict(a.status), a.stillNeeded.length ? h("span", { class: "muted" }, ` needs: ${a.stillNeeded.map((p) => problem(p.code)).join(", ")}`) : null))
+                ? i.alternatives.map((a) => h("div", {}, label(a.mechanism), " ", verdict(a.status), a.stillNeeded.length ? h("span", { class: "muted" }, ` needs: ${a.stillNeeded.map((p) => label(p.code)).join(", ")}`) : null))
                 : h("span", { class: "muted" }, "nothing recorded"),
             ),
           ),

@@ -176,7 +176,7 @@ async fn a_dpo_corrects_a_flow_s_mechanism_and_sees_its_verdict_change() {
             .await;
         let shown = browser.js(&format!("return {verdicts}"), vec![]).await;
         let shown = shown.as_str().unwrap_or_default();
-        assert!(shown.contains("Uk addendum") && !shown.contains("Non-compliant"), "{shown}");
+        assert!(shown.contains("UK Addendum") && !shown.contains("Non-compliant"), "{shown}");
         browser.screenshot("flow-corrected").await;
         let now = app
             .ok(
@@ -245,7 +245,7 @@ async fn the_overview_lists_a_transfer_whose_verdict_changed_this_month() {
             .await;
         let rows: Vec<String> = serde_json::from_value(rows).expect("rows");
         let row = rows.iter().find(|r| r.contains(CLICKMETRIC)).unwrap_or_else(|| panic!("{rows:?}"));
-        for part in ["Northwind Hosting Group plc", "US", "Uk addendum", "Non-compliant", "Safeguarded"] {
+        for part in ["Northwind Hosting Group plc", "US", "UK Addendum", "Non-compliant", "Safeguarded"] {
             assert!(row.contains(part), "{part} in {row}");
         }
         browser.screenshot("overview-changed").await;

@@ -46,13 +46,13 @@ async fn a_dpo_signs_in_and_sees_the_compliance_gaps() {
             .filter(|r| r["problems"].as_array().expect("problems").iter().any(|p| p["code"] == "TIA_MISSING"))
             .count();
         assert!(tia_missing > 0);
-        browser.click_text("main table a", "Tia missing").await;
+        browser.click_text("main table a", "TIA missing").await;
         browser.sees(&format!("1–{tia_missing} of {tia_missing} transfers")).await;
         let rows = browser
             .js("return [...document.querySelectorAll('table.register tbody tr')].map(r => r.innerText)", vec![])
             .await;
         let rows: Vec<String> = serde_json::from_value(rows).expect("rows");
-        assert!(rows.len() == tia_missing && rows.iter().all(|r| r.contains("Tia missing")), "{rows:?}");
+        assert!(rows.len() == tia_missing && rows.iter().all(|r| r.contains("TIA missing")), "{rows:?}");
 
         browser.visit("/#/map").await;
         browser.until("the world map", "document.querySelectorAll('svg.world path.country').length > 150").await;

@@ -101,7 +101,7 @@ async fn a_dpo_finds_the_supplier_still_on_the_privacy_shield_and_reads_why_it_i
         assert!(
             row.contains("Clickmetric Analytics Inc")
                 && row.contains("Northwind Hosting Group plc")
-                && row.contains("Privacy shield")
+                && row.contains("Privacy Shield")
                 && row.contains("Non-compliant"),
             "{row}"
         );

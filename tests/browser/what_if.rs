@@ -92,6 +92,9 @@ async fn a_dpo_sees_what_would_fail_if_the_dpf_fell_and_downloads_it() {
         browser
             .sees(&format!("touching {people} data subject"))
             .await;
+        // What could carry it instead, named as a lawyer would: the SCCs and what they still need.
+        browser.sees("2021 SCCs").await;
+        browser.sees("needs: Module missing, TIA missing").await;
         browser.screenshot("what-if").await;
 
         // The question is kept in the address: opening it asks again.
