@@ -139,6 +139,41 @@ async fn a_dpo_sees_what_would_fail_if_the_dpf_fell_and_downloads_it() {
         browser
             .sees(&format!("whatif-{ENDS_ON}.csv downloaded."))
             .await;
+
+        // The same question asked of the adequacy decision: choosing it clears the mechanism,
+        // and the decision's name heads the answer.
+        browser
+            .until(
+                "the decisions of the reference data",
+                "document.querySelector('select[name=decisionId] option[value=\"EU-US-DPF\"]')",
+            )
+            .await;
+        browser
+            .find("select[name=decisionId]")
+            .await
+            .select_by_value("EU-US-DPF")
+            .await
+            .expect("decision");
+        let cleared = browser
+            .js(
+                "return document.querySelector('select[name=mechanism]').value",
+                vec![],
+            )
+            .await;
+        assert_eq!(cleared, json!(""), "one way of asking at a time");
+        browser.click("main form button[type=submit]").await;
+        browser
+            .until(
+                "the decision's answer",
+                "location.hash.includes('decisionId=EU-US-DPF')",
+            )
+            .await;
+        browser
+            .sees(
+                "would fail if United States (EU-US Data Privacy Framework) stopped on 2027-03-01",
+            )
+            .await;
+        assert_eq!(shown(&browser).await, expected);
         browser.close().await;
     })
     .await;
