@@ -96,6 +96,7 @@ function importCard(kinds) {
 }
 
 function reportOf(r, dry) {
+  if (!r.errors.length && r.webhookSecrets?.length) return [notice(`${r.imported} rows imported.`, "ok"), secretsOf(r.webhookSecrets)];
   if (!r.errors.length) return notice(dry ? `Every row is valid: ${r.imported} would be imported. Untick "check only" to import.` : `${r.imported} rows imported.`, "ok");
   return [
     notice(`${r.errors.length} ${r.errors.length === 1 ? "problem" : "problems"}; nothing was imported.`, "bad"),
@@ -105,6 +106,20 @@ function reportOf(r, dry) {
       h("caption", {}, "Refused rows"),
       h("thead", {}, h("tr", {}, ["Line", "Column", "Problem"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, r.errors.map((x) => h("tr", {}, h("td", { class: "num" }, x.line), h("td", {}, x.field), h("td", {}, x.message)))),
+    ),
+  ];
+}
+
+/** The webhook secrets the import issued: shown here once, for the processors' receivers. */
+function secretsOf(secrets) {
+  return [
+    notice("Each organisation imported with an erasure webhook has a signing secret. Copy them now and give each to its processor: they are never shown again (the rotateWebhookSecret mutation, open to a DPO or an ADMIN, replaces one).", "warn"),
+    h(
+      "table",
+      { class: "data secrets" },
+      h("caption", {}, "Webhook secrets"),
+      h("thead", {}, h("tr", {}, ["Line", "Organisation", "Secret"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, secrets.map((s) => h("tr", {}, h("td", { class: "num" }, s.line), h("td", {}, h("a", { href: `#/organisations/${s.organisationId}` }, s.name)), h("td", {}, h("code", {}, s.secret))))),
     ),
   ];
 }

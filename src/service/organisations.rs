@@ -265,16 +265,17 @@ pub async fn register_issuing_secret(
     Ok(saved)
 }
 
-/// As [`register`], inside the caller's transaction (imports, the demonstration register).
+/// As [`register_issuing_secret`], inside the caller's transaction (imports, the demonstration
+/// register).
 pub async fn register_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     input: NewOrganisation,
     allow_insecure_webhooks: bool,
-) -> AppResult<(organisation::Model, Vec<location::Model>)> {
+    sealer: Option<&Sealer>,
+) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
     let checked = check(input, allow_insecure_webhooks).await?;
-    let (org, locations, _) = insert(txn, actor, checked, None).await?;
-    Ok((org, locations))
+    insert(txn, actor, checked, sealer).await
 }
 
 async fn insert(

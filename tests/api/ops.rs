@@ -20,6 +20,7 @@ db_tests!(
     every_response_carries_a_request_id_and_echoes_the_callers,
     an_organisation_registered_with_a_webhook_gets_its_secret_once_and_its_first_delivery_is_signed,
     an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_change_keeps_it,
+    an_organisation_imported_with_a_webhook_gets_its_secret_in_the_report_and_is_signed_for,
     an_email_task_without_smtp_fails_at_once_saying_to_send_it_by_hand,
     a_too_complex_query_is_told_the_limit_and_how_to_ask_for_less,
     a_national_phone_number_error_names_the_assumed_country_and_the_setting,
@@ -244,6 +245,78 @@ async fn an_organisation_registered_with_a_webhook_gets_its_secret_once_and_its_
         json!(false)
     );
     assert_eq!(plain["registerOrganisation"]["webhookSecret"], Value::Null);
+}
+
+const IMPORT: &str = r#"mutation($content: String!, $dry: Boolean) {
+  importRecords(kind: ORGANISATIONS, fileName: "suppliers.csv", content: $content, dryRun: $dry) {
+    imported errors { line field } webhookSecrets { line organisationId name secret } } }"#;
+
+/// An import gives each organisation it creates with a webhook URL its secret, shown once in the
+/// import's report, so its first erasure request is signed; a dry run or a refused import issues
+/// none (their organisations do not exist).
+async fn an_organisation_imported_with_a_webhook_gets_its_secret_in_the_report_and_is_signed_for(
+    app: TestApp,
+) {
+    let receiver = Receiver::start(Behaviour::Succeed).await;
+    let csv = format!(
+        "name,kind,country,dpa_signed_on,erasure_webhook_url\n\
+         Plain Ltd,SUPPLIER,IE,2024-01-01,\n\
+         Hooked Ltd,SUPPLIER,IE,2024-01-01,{}\n",
+        receiver.url
+    );
+    let before = app.count("organisation").await;
+    let dry = app.ok(IMPORT, json!({ "content": csv, "dry": true })).await;
+    assert_eq!(dry["importRecords"]["imported"], json!(2), "{dry}");
+    assert_eq!(dry["importRecords"]["webhookSecrets"], json!([]));
+    let refused = app
+        .ok(
+            IMPORT,
+            json!({ "content": format!("{csv}Bad Ltd,VENDOR,IE,,\n") }),
+        )
+        .await;
+    assert_eq!(
+        refused["importRecords"]["errors"][0]["field"],
+        json!("kind")
+    );
+    assert_eq!(refused["importRecords"]["webhookSecrets"], json!([]));
+    assert_eq!(
+        app.count("organisation").await,
+        before,
+        "nothing imported yet"
+    );
+
+    let report = app.ok(IMPORT, json!({ "content": csv })).await["importRecords"].clone();
+    assert_eq!(report["imported"], json!(2), "{report}");
+    let issued = report["webhookSecrets"].as_array().expect("secrets");
+    assert_eq!(
+        issued.len(),
+        1,
+        "only the organisation with a webhook: {report}"
+    );
+    assert_eq!(issued[0]["line"], json!(3));
+    assert_eq!(issued[0]["name"], json!("Hooked Ltd"));
+    let secret = issued[0]["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let org = issued[0]["organisationId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let again = app.ok(READ_SECRET, json!({ "id": org })).await;
+    assert_eq!(again["organisation"]["hasWebhookSecret"], json!(true));
+    assert_eq!(again["organisation"]["webhookSecret"], Value::Null);
+
+    receiver.set_secret(&secret);
+    let activity = fixtures::activity(&app, &org, &["contact.email"]).await;
+    subject_in(&app, &activity).await;
+    let request = file(&app, "ERASURE", None).await;
+    let shown = deliver_all(&app, &worker(&app, |_| {}), &request).await;
+    assert_eq!(task_of(&shown, &org)["status"], json!("SENT"), "{shown:#}");
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    assert!(
+        received[0].signature_valid,
+        "signed with the secret the import issued"
+    );
 }
 
 async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_change_keeps_it(

@@ -23,8 +23,14 @@ db_tests!(
 
 /// Runs the real binary against the app's database, with its secret.
 pub(crate) fn bin(app: &TestApp, args: &[&str]) -> Output {
+    bin_with(app, args, &[])
+}
+
+/// As [`bin`], with more settings in its environment.
+pub(crate) fn bin_with(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_transfer-register"))
         .args(args)
+        .envs(env.iter().copied())
         .env("DATABASE_URL", app.state.config.database_url())
         .env(
             "REGISTER_SECRET",
@@ -221,11 +227,26 @@ async fn a_new_user_runs_the_demo_exports_the_record_and_imports_a_supplier_file
     assert_eq!(app.count("organisation").await, before, "nothing imported");
     assert_eq!(app.count("audit_event").await, audit_before);
 
-    // Corrected, the same file imports, the child after its parent.
-    std::fs::write(&suppliers, SUPPLIERS.replace("Atlantis", "US")).expect("write");
-    let out = ok(&bin(&app, &["import", "organisations", path(&suppliers)]));
+    // Corrected, the same file imports, the child after its parent; the supplier given a
+    // webhook gets its signing secret, printed once.
+    let corrected = SUPPLIERS.replace("Atlantis", "US").replace(
+        "privacy@acme.example,,",
+        "privacy@acme.example,http://127.0.0.1:9/erase,",
+    );
+    std::fs::write(&suppliers, corrected).expect("write");
+    let out = ok(&bin_with(
+        &app,
+        &["import", "organisations", path(&suppliers)],
+        &[("REGISTER_WEBHOOK_ALLOW_INSECURE", "true")],
+    ));
     assert!(out.contains("imported 3 organisations"), "{out}");
     assert_eq!(app.count("organisation").await, before + 3);
+    let printed = out
+        .lines()
+        .find(|l| l.starts_with("webhook secret of \"Acme Cloud Ltd\" (line 2, organisation "))
+        .unwrap_or_else(|| panic!("the issued secret: {out}"));
+    assert!(printed.contains("shown only now: whsec_"), "{printed}");
+    assert_eq!(out.matches("webhook secret of").count(), 1, "{out}");
 }
 
 /// The four tables of the register, exported as XLSX into `dir`.

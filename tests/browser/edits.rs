@@ -13,9 +13,10 @@ use transfer_register::domain::vocab::Role;
 
 const CLICKMETRIC: &str = "Clickmetric Analytics Inc";
 
-/// Three suppliers, the second in a country that does not exist (line 3 of the file).
+/// Three suppliers, the second in a country that does not exist (line 3 of the file); the first
+/// takes erasure requests on a webhook.
 const SUPPLIERS: &str = "name,kind,country,company_number,parent,privacy_contact_email,erasure_webhook_url,dpa_signed_on,dpf_certified,status
-Acme Cloud Ltd,SUPPLIER,GB,01234567,,privacy@acme.example,,2024-01-02,false,ACTIVE
+Acme Cloud Ltd,SUPPLIER,GB,01234567,,privacy@acme.example,http://127.0.0.1:9/erase,2024-01-02,false,ACTIVE
 Bolt Mail Inc,SUPPLIER,Atlantis,,,privacy@bolt.example,,,true,
 Carrow Data GmbH,SUBCONTRACTOR,DE,,Acme Cloud Ltd,,,2023-05-06,,
 ";
@@ -85,6 +86,15 @@ async fn a_dpo_uploads_a_supplier_file_with_one_bad_row_and_downloads_the_export
         browser.click("main form button[type=submit]").await;
         browser.sees("3 rows imported.").await;
         assert_eq!(app.count("organisation").await, before + 3);
+        // The supplier with a webhook was given its signing secret, shown once beside the report.
+        browser.sees("Copy them now").await;
+        let secrets = browser
+            .js("return [...document.querySelectorAll('table.secrets tbody tr')].map(r => [...r.cells].map(c => c.innerText))", vec![])
+            .await;
+        let secrets: Vec<Vec<String>> = serde_json::from_value(secrets).expect("rows");
+        assert_eq!(secrets.len(), 1, "{secrets:?}");
+        assert_eq!((secrets[0][0].as_str(), secrets[0][1].as_str()), ("2", "Acme Cloud Ltd"), "{secrets:?}");
+        assert!(secrets[0][2].starts_with("whsec_"), "{secrets:?}");
 
         // The exports are links to /exports/...; they answer a token of the register, not a stranger.
         let links = browser

@@ -4,8 +4,9 @@ use crate::{
     error::AppError,
     graphql::context::request,
     service::import::{self, ImportOptions},
+    service::requests::DsrKeys,
 };
-use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
 
 /// What an imported file holds; its columns are documented in the README.
@@ -42,6 +43,24 @@ pub struct ImportReport {
     pub dry_run: bool,
     /// Every refused row; empty when the import succeeded.
     pub errors: Vec<ImportRowError>,
+    /// The webhook secret issued to each imported organisation with an `erasure_webhook_url`, so
+    /// its first erasure request is already signed (`X-Register-Signature`). Shown in this
+    /// response only, never again (`rotateWebhookSecret` replaces one); empty on a dry run or a
+    /// refused import, which issue nothing.
+    pub webhook_secrets: Vec<IssuedWebhookSecret>,
+}
+
+/// A webhook secret an import issued: give it to the organisation's receiver now.
+#[derive(SimpleObject)]
+pub struct IssuedWebhookSecret {
+    /// The line of the organisation's row in the file.
+    pub line: i32,
+    /// The organisation the import created.
+    pub organisation_id: ID,
+    /// Its name, as imported.
+    pub name: String,
+    /// The secret that signs its webhook deliveries.
+    pub secret: String,
 }
 
 #[derive(Default)]
@@ -71,6 +90,7 @@ impl ImportMutation {
         let options = ImportOptions {
             dry_run: dry_run.unwrap_or(false),
             allow_insecure_webhooks: rc.config.webhook_allow_insecure,
+            sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
         };
         let report = import::import_file(
             &rc.db,
@@ -91,6 +111,16 @@ impl ImportMutation {
                     line: i32::try_from(e.line).unwrap_or(i32::MAX),
                     field: e.field,
                     message: e.message,
+                })
+                .collect(),
+            webhook_secrets: report
+                .webhook_secrets
+                .into_iter()
+                .map(|s| IssuedWebhookSecret {
+                    line: i32::try_from(s.line).unwrap_or(i32::MAX),
+                    organisation_id: ID(s.organisation_id.to_string()),
+                    name: s.name,
+                    secret: s.secret,
                 })
                 .collect(),
         })

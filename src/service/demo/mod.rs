@@ -117,7 +117,7 @@ pub async fn load(
             reference: Some(o.reference.into()),
             security_measures: o.security_measures.map(Into::into),
         };
-        let (saved, _) = organisations::register_in(&txn, &actor, new, false).await?;
+        let (saved, _, _) = organisations::register_in(&txn, &actor, new, false, None).await?;
         orgs.insert(o.reference, saved.id);
     }
     let mut acts: HashMap<&str, i64> = HashMap::new();

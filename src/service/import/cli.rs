@@ -24,6 +24,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
     let options = ImportOptions {
         dry_run: args.dry_run,
         allow_insecure_webhooks: state.config.webhook_allow_insecure,
+        sealer: Some(state.dsr.sealer.clone()),
     };
     let started = Instant::now();
     let report = import_file(
@@ -64,6 +65,12 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
             report.imported,
             args.kind.name()
         );
+        for issued in &report.webhook_secrets {
+            println!(
+                "webhook secret of {:?} (line {}, organisation {}), shown only now: {}",
+                issued.name, issued.line, issued.organisation_id, issued.secret
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ mod rows;
 pub mod sheet;
 
 use crate::{
+    domain::dsr::seal::Sealer,
     error::AppResult,
     service::audit::{self, Actor},
 };
@@ -70,6 +71,29 @@ pub struct ImportReport {
     pub imported: usize,
     pub dry_run: bool,
     pub errors: Vec<RowError>,
+    /// The webhook secrets issued to imported organisations with an erasure webhook URL, in the
+    /// file's order; only for an import that committed. They are never shown again.
+    pub webhook_secrets: Vec<IssuedSecret>,
+}
+
+/// A webhook secret issued to an organisation an import created.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedSecret {
+    /// The file's line of the organisation's row.
+    pub line: usize,
+    pub organisation_id: i64,
+    pub name: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for IssuedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSecret")
+            .field("line", &self.line)
+            .field("organisation_id", &self.organisation_id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What an import needs beside the file.
@@ -77,6 +101,9 @@ pub struct ImportReport {
 pub struct ImportOptions {
     pub dry_run: bool,
     pub allow_insecure_webhooks: bool,
+    /// Seals the webhook secret each imported organisation with a webhook URL is given, so its
+    /// first erasure request is signed; without it (tests of parsing alone) none is issued.
+    pub sealer: Option<Sealer>,
 }
 
 /// Reads `bytes` (by `file_name`'s extension) and imports its rows of `kind`.
@@ -94,6 +121,7 @@ pub async fn import_file(
             imported: 0,
             dry_run: options.dry_run,
             errors: vec![error],
+            webhook_secrets: Vec::new(),
         }),
     }
 }
@@ -114,6 +142,7 @@ pub async fn import(
                 imported: 0,
                 dry_run: options.dry_run,
                 errors,
+                webhook_secrets: Vec::new(),
             });
         }
     };
@@ -122,16 +151,21 @@ pub async fn import(
     let actor = actor.batched();
     let mut importer = rows::Importer::new(&txn, &actor, options, columns).await?;
     let (imported, mut errors) = importer.run(kind, &sheet.rows).await?;
+    let mut webhook_secrets = importer.into_secrets();
     errors.sort_by_key(|e| e.line);
     if errors.is_empty() && !options.dry_run {
         audit::flush(&txn, &actor).await?;
         txn.commit().await?;
     } else {
         txn.rollback().await?;
+        // Their organisations were rolled back: the secrets name nothing.
+        webhook_secrets.clear();
     }
+    webhook_secrets.sort_by_key(|s| s.line);
     Ok(ImportReport {
         imported: if errors.is_empty() { imported } else { 0 },
         dry_run: options.dry_run,
         errors,
+        webhook_secrets,
     })
 }

@@ -1,6 +1,6 @@
 //! The columns of each kind of file, and turning rows into the services' inputs.
 
-use super::{ImportKind, ImportOptions, RowError};
+use super::{ImportKind, ImportOptions, IssuedSecret, RowError};
 use crate::{
     domain::vocab::{
         Derogation, LawfulBasis, LocationUse, OrganisationKind, OrganisationStatus, RecipientRole,
@@ -275,6 +275,8 @@ pub struct Importer<'a> {
     flows: Keys,
     /// Set when the transaction can go no further (see [`Importer::row`]).
     stopped: bool,
+    /// Webhook secrets issued to the organisations imported so far.
+    secrets: Vec<IssuedSecret>,
 }
 
 impl<'a> Importer<'a> {
@@ -331,7 +333,13 @@ impl<'a> Importer<'a> {
             activities,
             flows,
             stopped: false,
+            secrets: Vec::new(),
         })
+    }
+
+    /// The webhook secrets issued to the organisations this import created.
+    pub fn into_secrets(self) -> Vec<IssuedSecret> {
+        self.secrets
     }
 
     /// The column a row may depend on another row of the same file through.
@@ -550,13 +558,33 @@ impl<'a> Importer<'a> {
         if !row.errors.is_empty() {
             return Ok(None);
         }
-        let (org, _) =
-            organisations::register_in(txn, self.actor, new, self.options.allow_insecure_webhooks)
-                .await?;
+        // A dry run is rolled back: it issues nothing.
+        let sealer = self
+            .options
+            .sealer
+            .as_ref()
+            .filter(|_| !self.options.dry_run);
+        let (org, _, secret) = organisations::register_in(
+            txn,
+            self.actor,
+            new,
+            self.options.allow_insecure_webhooks,
+            sealer,
+        )
+        .await?;
+        let line = row.line;
         Ok(Some(Box::new(move |importer: &mut Importer<'_>| {
             importer
                 .orgs
                 .add(org.id, Some(&org.name), org.reference.as_deref());
+            if let Some(secret) = secret {
+                importer.secrets.push(IssuedSecret {
+                    line,
+                    organisation_id: org.id,
+                    name: org.name,
+                    secret,
+                });
+            }
         })))
     }
 
