@@ -217,22 +217,9 @@ async fn an_organisation_registered_with_a_webhook_gets_its_secret_once_and_its_
         .to_string();
     assert!(secret.starts_with("whsec_"), "{secret}");
     let org = registered["id"].as_str().expect("id").to_string();
-    let again = app.ok(READ_SECRET, json!({ "id": org })).await;
-    assert_eq!(again["organisation"]["hasWebhookSecret"], json!(true));
-    assert_eq!(again["organisation"]["webhookSecret"], Value::Null);
-
-    receiver.set_secret(&secret);
-    let activity = fixtures::activity(&app, &org, &["contact.email"]).await;
-    subject_in(&app, &activity).await;
-    let request = file(&app, "ERASURE", None).await;
-    let shown = deliver_all(&app, &worker(&app, |_| {}), &request).await;
-    let task = task_of(&shown, &org);
+    let task = kept_and_signs_the_first_erasure(&app, &receiver, &org, &secret).await;
     assert_eq!(task["channel"], json!("WEBHOOK"));
-    assert_eq!(task["status"], json!("SENT"), "{shown:#}");
     assert_eq!(task["attempts"], json!(1));
-    let received = receiver.received();
-    assert_eq!(received.len(), 1);
-    assert!(received[0].signature_valid, "signed with the issued secret");
 
     let plain = app
         .ok(
@@ -301,22 +288,31 @@ async fn an_organisation_imported_with_a_webhook_gets_its_secret_in_the_report_a
         .as_str()
         .expect("id")
         .to_string();
+    kept_and_signs_the_first_erasure(&app, &receiver, &org, &secret).await;
+}
+
+/// The secret is not readable again, and it signs the organisation's first erasure request:
+/// the receiver, holding it, finds the signature valid. Returns the delivered task.
+async fn kept_and_signs_the_first_erasure(
+    app: &TestApp,
+    receiver: &Receiver,
+    org: &str,
+    secret: &str,
+) -> Value {
     let again = app.ok(READ_SECRET, json!({ "id": org })).await;
     assert_eq!(again["organisation"]["hasWebhookSecret"], json!(true));
     assert_eq!(again["organisation"]["webhookSecret"], Value::Null);
-
-    receiver.set_secret(&secret);
-    let activity = fixtures::activity(&app, &org, &["contact.email"]).await;
-    subject_in(&app, &activity).await;
-    let request = file(&app, "ERASURE", None).await;
-    let shown = deliver_all(&app, &worker(&app, |_| {}), &request).await;
-    assert_eq!(task_of(&shown, &org)["status"], json!("SENT"), "{shown:#}");
+    receiver.set_secret(secret);
+    let activity = fixtures::activity(app, org, &["contact.email"]).await;
+    subject_in(app, &activity).await;
+    let request = file(app, "ERASURE", None).await;
+    let shown = deliver_all(app, &worker(app, |_| {}), &request).await;
+    let task = task_of(&shown, org).clone();
+    assert_eq!(task["status"], json!("SENT"), "{shown:#}");
     let received = receiver.received();
     assert_eq!(received.len(), 1);
-    assert!(
-        received[0].signature_valid,
-        "signed with the secret the import issued"
-    );
+    assert!(received[0].signature_valid, "signed with the issued secret");
+    task
 }
 
 async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_change_keeps_it(
