@@ -17,6 +17,7 @@ db_tests!(
     subject_changes_are_audited_without_any_identifier,
     the_database_itself_refuses_to_change_or_delete_an_event,
     an_import_writes_its_events_together_in_file_order_and_the_chain_goes_on,
+    an_import_of_more_events_than_one_insert_carries_keeps_the_chain_whole,
 );
 
 /// What someone with rights on the database would do before rewriting history.
@@ -300,6 +301,37 @@ async fn the_audit_verify_command_exits_non_zero_naming_the_first_broken_event()
 
 const IMPORT: &str = "mutation($content: String!) {
   importRecords(kind: ORGANISATIONS, fileName: \"o.csv\", content: $content) { imported errors { line } } }";
+
+/// 1,201 events take three INSERTs (500 each at most), the last of them carrying the head's
+/// update on PostgreSQL: the chain is whole across the pieces, and the next write goes on
+/// from the head they left.
+async fn an_import_of_more_events_than_one_insert_carries_keeps_the_chain_whole(app: TestApp) {
+    // The first request creates the test's token (an event of its own): count after it.
+    fixtures::org(
+        &app,
+        json!({ "name": "Before the bulk", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    let before = app.count("audit_event").await;
+    let n = 1201;
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("Bulk {i} Ltd,SUPPLIER,GB"))
+        .collect();
+    let file = format!("name,kind,country\n{}\n", rows.join("\n"));
+    let imported = app.ok(IMPORT, json!({ "content": file })).await;
+    assert_eq!(imported["importRecords"]["imported"], n, "{imported}");
+    fixtures::org(
+        &app,
+        json!({ "name": "After the bulk", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    let total = before + n + 1;
+    assert_eq!(app.count("audit_event").await, total);
+    assert_eq!(
+        audit::verify(&app.state.db).await.expect("verify"),
+        Ok(u64::try_from(total).expect("count")),
+    );
+}
 
 /// An import gathers its events and writes them together before it commits: one event per
 /// record, in the file's order, chained as one-by-one recording would chain them, and none at
