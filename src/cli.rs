@@ -3,7 +3,7 @@
 use crate::{
     config::{Config, ServeArgs},
     db,
-    domain::vocab::Role,
+    domain::{audit::ChainKey, vocab::Role},
     error::AppError,
     graphql,
     service::{audit, requests, tokens},
@@ -103,8 +103,21 @@ fn parse_format(s: &str) -> Result<crate::service::export::Format, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain: exit 0 when intact, non-zero naming the first broken event.
-    Verify,
+    /// Walk the keyed hash chain: exit 0 when intact, non-zero naming the first broken event.
+    Verify {
+        /// Checkpoints published earlier (one JSON object a line, as `audit checkpoint` and
+        /// `serve` write them): the chain must still hold each, so one cut short or rewritten
+        /// is caught even when it is consistent in itself.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print a checkpoint of the chain's head signed with the register's key (one JSON line);
+    /// keep it outside the database.
+    Checkpoint {
+        /// Also append it to this file (created readable by its owner only).
+        #[arg(long)]
+        append: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,8 +173,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = db::connect(&cli.config).await?;
             // The key file too (on SQLite without REGISTER_SECRET): the register is complete,
             // and a PostgreSQL set-up without its secret is told so now rather than at `serve`.
-            db::load_secret(&cli.config)?;
-            let (row, secret) = tokens::create_first(&db, &name)
+            let key = ChainKey::derive(&db::load_secret(&cli.config)?);
+            let (row, secret) = tokens::create_first(&db, &key, &name)
                 .await
                 .map_err(AppError::into_cli)?;
             if let Some(path) = cli.config.sqlite_path() {
@@ -187,8 +200,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = AppState::with_db(cli.config, db).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
-            let n = crate::service::subject_import::import(&state.db, &state.subject_keys, reader)
-                .await?;
+            let n = crate::service::subject_import::import(
+                &state.db,
+                &crate::service::audit::Actor::command_line(&state.audit_key),
+                &state.subject_keys,
+                reader,
+            )
+            .await?;
             println!("imported {n} subjects");
         }
         Command::Demo => {
@@ -197,9 +215,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &state.secret,
                 state.config.phone_default_country,
             );
-            let outcome = crate::service::demo::load(&state.db, &keys, &state.dsr)
-                .await
-                .map_err(app_error)?;
+            let outcome =
+                crate::service::demo::load(&state.db, &state.audit_key, &keys, &state.dsr)
+                    .await
+                    .map_err(app_error)?;
             println!("{outcome}");
         }
         Command::Import(args) => {
@@ -208,22 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return crate::service::import::cli::run(&state, args).await;
         }
         Command::Export(args) => export(cli.config, args).await?,
-        Command::Audit(AuditCommand::Verify) => {
-            let db = db::connect_existing(&cli.config).await?;
-            return match audit::verify(&db).await.map_err(AppError::into_cli)? {
-                Ok(n) => {
-                    println!("audit chain intact: {n} events");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(broken) => {
-                    eprintln!(
-                        "audit chain broken at event {}: {}",
-                        broken.event_id, broken.reason
-                    );
-                    Ok(ExitCode::from(2))
-                }
-            };
-        }
+        Command::Audit(command) => return audit_command(&cli.config, command).await,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -308,6 +312,16 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .config
         .worker_in_process
         .then(|| tokio::spawn(delivery_worker(&state).run()));
+    let checkpoints = (state.config.audit_checkpoint_secs > 0).then(|| {
+        tokio::spawn(crate::service::checkpoints::publish_on_schedule(
+            state.db.clone(),
+            state.audit_key.clone(),
+            crate::service::checkpoints::Schedule {
+                every: std::time::Duration::from_secs(state.config.audit_checkpoint_secs),
+                file: state.config.audit_checkpoint_file.clone(),
+            },
+        ))
+    });
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -315,6 +329,9 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     // Safe at any point: an attempt cut short stays PENDING and is retried after its lease.
     if let Some(delivery) = delivery {
         delivery.abort();
+    }
+    if let Some(checkpoints) = checkpoints {
+        checkpoints.abort();
     }
     tracing::info!("stopped");
     Ok(())
@@ -353,10 +370,9 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         .sqlite_path()
         .context("`backup` copies a SQLite register; back PostgreSQL up with pg_dump")?;
     let db = db::connect_existing(config).await?;
+    // As private as the register (it holds the subject hashes and the sealed requests): created
+    // owner-only before its first byte.
     db::backup(&db, file).await?;
-    // As private as the register: it holds the subject hashes and the sealed requests.
-    #[cfg(unix)]
-    std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     println!("register copied to {}", file.display());
     let key = source.with_extension("key");
     if config.secret.as_deref().is_none_or(str::is_empty) && key.is_file() {
@@ -366,10 +382,10 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
             "{} exists already; the key file was not copied",
             target.display()
         );
-        std::fs::copy(&key, &target)
+        let mut copy = db::create_new_owner_only(&target)
+            .with_context(|| format!("creating {}", target.display()))?;
+        std::io::copy(&mut std::fs::File::open(&key)?, &mut copy)
             .with_context(|| format!("copying the key file to {}", target.display()))?;
-        #[cfg(unix)]
-        std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         println!("key file copied to {}", target.display());
     }
     Ok(())
@@ -393,6 +409,48 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `audit verify [--checkpoint FILE]` and `audit checkpoint [--append FILE]`.
+async fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let db = db::connect_existing(config).await?;
+    let key = ChainKey::derive(&db::load_existing_secret(config)?);
+    match command {
+        AuditCommand::Verify { checkpoint } => {
+            let checkpoints = match &checkpoint {
+                Some(path) => crate::service::checkpoints::read_file(path)?,
+                None => Vec::new(),
+            };
+            let verdict = match audit::verify(&db, &key).await.map_err(AppError::into_cli)? {
+                Ok(n) => audit::verify_checkpoints(&db, &key, &checkpoints)
+                    .await
+                    .map_err(AppError::into_cli)?
+                    .map(|checked| (n, checked)),
+                Err(broken) => Err(broken),
+            };
+            match verdict {
+                Ok((n, 0)) => println!("audit chain intact: {n} events"),
+                Ok((n, checked)) => println!(
+                    "audit chain intact: {n} events, and it holds every one of the {checked} checkpoints"
+                ),
+                Err(broken) => {
+                    eprintln!(
+                        "audit chain broken at event {}: {}",
+                        broken.event_id, broken.reason
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        AuditCommand::Checkpoint { append } => {
+            let checkpoint = audit::checkpoint(&db, &key)
+                .await
+                .map_err(AppError::into_cli)?;
+            let line = crate::service::checkpoints::publish(&checkpoint, append.as_deref())?;
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
     // The API contract names `token create` as a way to the first token of a new register, so it
     // may create the register (saying so); listing and revoking need the existing one.
@@ -414,14 +472,16 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("--expires-in-days {d} is out of range"))
                 })
                 .transpose()?;
-            let (row, secret) = tokens::create(&db, &name, role, organisation, expires)
+            let key = ChainKey::derive(&db::load_secret(&config)?);
+            let (row, secret) = tokens::create(&db, &key, &name, role, organisation, expires)
                 .await
                 .map_err(AppError::into_cli)?;
             println!("created token {:?} with role {}", row.name, row.role);
             println!("{secret}");
         }
         TokenCommand::Revoke { name } => {
-            let row = tokens::revoke(&db, &name)
+            let key = ChainKey::derive(&db::load_secret(&config)?);
+            let row = tokens::revoke(&db, &key, &name)
                 .await
                 .map_err(AppError::into_cli)?;
             println!("revoked token {:?}", row.name);

@@ -142,6 +142,31 @@ pub struct Config {
     )]
     pub metrics_token: Option<String>,
 
+    /// Seconds between the audit checkpoints `serve` publishes (to the log and to
+    /// `REGISTER_AUDIT_CHECKPOINT_FILE`) while the audit chain grows; 0 publishes none.
+    #[arg(
+        long,
+        env = "REGISTER_AUDIT_CHECKPOINT_SECS",
+        global = true,
+        default_value_t = 3_600
+    )]
+    pub audit_checkpoint_secs: u64,
+
+    /// A file `serve` appends each audit checkpoint to (created readable by its owner only); keep
+    /// it, or a copy, where the database's writers cannot change it.
+    #[arg(long, env = "REGISTER_AUDIT_CHECKPOINT_FILE", global = true)]
+    pub audit_checkpoint_file: Option<PathBuf>,
+
+    /// Ports a webhook URL may name besides 443 (and 80 where insecure URLs are allowed),
+    /// comma-separated.
+    #[arg(
+        long,
+        env = "REGISTER_WEBHOOK_ALLOWED_PORTS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub webhook_allowed_ports: Vec<u16>,
+
     /// Sender address of e-mail tasks.
     #[arg(
         long,
@@ -289,6 +314,9 @@ impl Config {
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
+            audit_checkpoint_secs: 3_600,
+            audit_checkpoint_file: None,
+            webhook_allowed_ports: Vec::new(),
             reference_file: None,
         }
     }

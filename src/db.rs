@@ -118,11 +118,14 @@ pub async fn backup(db: &DatabaseConnection, target: &Path) -> anyhow::Result<()
         db.get_database_backend() == DatabaseBackend::Sqlite,
         "`backup` copies a SQLite register; back PostgreSQL up with pg_dump"
     );
-    anyhow::ensure!(
-        !target.exists(),
-        "{} exists already; choose a new file",
-        target.display()
-    );
+    // Created empty, readable by its owner only, before SQLite writes a byte of it: SQLite gives
+    // the journal it keeps while writing the same mode, so neither is ever world-readable.
+    create_new_owner_only(target).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            anyhow::anyhow!("{} exists already; choose a new file", target.display())
+        }
+        _ => anyhow::Error::new(e).context(format!("creating {}", target.display())),
+    })?;
     let target = target
         .to_str()
         .context("the backup path is not valid UTF-8")?;
@@ -145,6 +148,25 @@ pub fn sqlite_files(path: &Path) -> Vec<std::path::PathBuf> {
         files.push(name.into());
     }
     files
+}
+
+/// Creates `path`, which must not exist, readable and writable by its owner only (0600) from
+/// its first byte.
+pub fn create_new_owner_only(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Opens `path` for appending, creating it readable by its owner only (0600) if it is new.
+pub fn append_owner_only(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// Creates `path` empty and readable by its owner only (0600), unless it exists.
@@ -234,6 +256,24 @@ pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
         "REGISTER_SECRET is required with PostgreSQL (every instance must share the same secret)",
     )?;
     let key_path = path.with_extension("key");
+    read_or_create_key(&key_path)
+}
+
+/// As [`load_secret`], but never creates a key file: for commands that check what an existing
+/// key wrote (`audit verify`), where a new key could only make everything look forged.
+pub fn load_existing_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if config.secret.as_ref().is_some_and(|s| !s.is_empty()) {
+        return load_secret(config);
+    }
+    let path = config.sqlite_path().context(
+        "REGISTER_SECRET is required with PostgreSQL (every instance must share the same secret)",
+    )?;
+    let key_path = path.with_extension("key");
+    anyhow::ensure!(
+        key_path.is_file(),
+        "the register's key is needed here: set REGISTER_SECRET, or put the key file {} back beside the database",
+        key_path.display()
+    );
     read_or_create_key(&key_path)
 }
 

@@ -3,14 +3,14 @@
 use crate::{
     config::Config,
     db,
-    domain::dsr::seal::Sealer,
     domain::reference::LegalReference,
+    domain::{audit::ChainKey, dsr::seal::Sealer},
     graphql::{
         AppSchema, build_schema,
         errors::{FieldIndex, RefusalLog},
     },
     service::requests::{DsrEvents, DsrKeys},
-    service::{limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
+    service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub reference: Arc<LegalReference>,
     /// Keys subject hashing, webhook signing and encryption at rest.
     pub secret: Arc<Vec<u8>>,
+    /// Hashes the audit chain (derived from `secret`).
+    pub audit_key: ChainKey,
     /// Names the input field behind a coercion error (see `graphql::errors`).
     pub field_index: Arc<FieldIndex>,
     /// Sealing and the change feed of data-subject requests.
@@ -64,6 +66,16 @@ impl AppState {
         let reference = LegalReference::load_from(config.reference_file.as_deref())
             .context("loading the legal reference data (REGISTER_REFERENCE_FILE)")?;
         let secret = db::load_secret(&config)?;
+        let audit_key = ChainKey::derive(&secret);
+        if audit::ensure_keyed(&db, &audit_key)
+            .await
+            .map_err(crate::error::AppError::into_cli)
+            .context("keying the audit chain")?
+        {
+            tracing::info!(
+                "the audit chain is now keyed: earlier events are covered by its first keyed event"
+            );
+        }
         let schema = build_schema(&config);
         let dsr = DsrKeys {
             sealer: Sealer::new(&secret),
@@ -83,6 +95,7 @@ impl AppState {
             config: Arc::new(config),
             reference: Arc::new(reference),
             secret: Arc::new(secret),
+            audit_key,
         })
     }
 }

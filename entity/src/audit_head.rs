@@ -10,6 +10,9 @@ pub struct Model {
     pub id: i32,
     pub last_event_id: i64,
     pub last_hash: String,
+    /// The first event hashed under the register's key; earlier events (written before the
+    /// chain was keyed) carry plain SHA-256 hashes.
+    pub keyed_from: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261127_000001_chapter_v;
 mod m20261127_000002_sheets;
 mod m20261127_000003_register_version;
 mod m20261127_000004_corrections;
+mod m20261205_000001_audit_key;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_sheets::Migration),
             Box::new(m20261127_000003_register_version::Migration),
             Box::new(m20261127_000004_corrections::Migration),
+            Box::new(m20261205_000001_audit_key::Migration),
         ]
     }
 }

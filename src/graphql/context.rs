@@ -6,7 +6,7 @@
 
 use crate::{
     config::Config,
-    domain::reference::LegalReference,
+    domain::{audit::ChainKey, reference::LegalReference},
     error::AppError,
     graphql::loaders::Loaders,
     service::{audit::Actor, tokens::Principal, verdicts::VerdictCache},
@@ -30,6 +30,8 @@ pub struct RequestContext {
     pub auth: Auth,
     /// Names the operation in the log (and the `x-request-id` response header over HTTP).
     pub request_id: String,
+    /// Hashes the audit events this operation writes.
+    pub audit_key: ChainKey,
 }
 
 /// Equips one operation with everything its resolvers read.
@@ -47,6 +49,7 @@ pub fn prepare(
         config: state.config.clone(),
         auth,
         request_id,
+        audit_key: state.audit_key.clone(),
     };
     request
         .data(Loaders::new(&state.read_db, &state.reference))
@@ -80,7 +83,7 @@ impl RequestContext {
     pub fn actor(&self) -> Result<Actor, AppError> {
         self.auth
             .principal()
-            .map(Actor::from)
+            .map(|p| Actor::of(p, &self.audit_key))
             .ok_or(AppError::Unauthenticated)
     }
 }

@@ -2,7 +2,9 @@
 //! transaction, chained by hash; `verify` walks the chain and names the first broken event.
 
 use crate::{
-    domain::audit::{EventContent, GENESIS, event_hash, to_micros},
+    domain::audit::{
+        ChainKey, Checkpoint, EventContent, GENESIS, event_hash, keyed_event_hash, to_micros,
+    },
     error::{AppError, AppResult},
     service::{
         page::{Page, PageRequest},
@@ -13,40 +15,42 @@ use chrono::Utc;
 use entity::{audit_event, audit_head};
 use sea_orm::{
     ActiveValue::Set,
-    DbBackend, PaginatorTrait, QueryOrder, QuerySelect, QueryTrait,
+    DbBackend, PaginatorTrait, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
     prelude::*,
     sea_query::{Alias, CommonTableExpression, Query, WithClause},
 };
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 
-/// Who made a change: a token, or the command line.
+/// Who made a change (a token, or the command line), with the chain's key its events are
+/// hashed under.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub name: String,
     pub role: String,
+    key: ChainKey,
     /// Set by [`Actor::batched`]: the events wait here for [`flush`].
     batch: Option<Arc<Mutex<Vec<Change>>>>,
 }
 
-impl From<&Principal> for Actor {
-    fn from(p: &Principal) -> Self {
-        Self::named(p.name.clone(), p.role.as_str())
-    }
-}
-
 impl Actor {
-    pub fn named(name: impl Into<String>, role: &str) -> Self {
+    /// The holder of an API token.
+    pub fn of(principal: &Principal, key: &ChainKey) -> Self {
+        Self::named(principal.name.clone(), principal.role.as_str(), key)
+    }
+
+    pub fn named(name: impl Into<String>, role: &str, key: &ChainKey) -> Self {
         Self {
             name: name.into(),
             role: role.to_string(),
+            key: key.clone(),
             batch: None,
         }
     }
 
     /// A change made on the command line (token management, imports), by the local operator.
-    pub fn command_line() -> Self {
-        Self::named("command-line", "OPERATOR")
+    pub fn command_line(key: &ChainKey) -> Self {
+        Self::named("command-line", "OPERATOR", key)
     }
 
     /// The same actor, its events gathered and written together by [`flush`] in the same
@@ -180,7 +184,7 @@ async fn append(txn: &impl ConnectionTrait, actor: &Actor, changes: Vec<Change>)
             before: change.before.as_deref(),
             after: change.after.as_deref(),
         };
-        let hash = event_hash(&last_hash, &content);
+        let hash = keyed_event_hash(&actor.key, &last_hash, &content);
         events.push(audit_event::ActiveModel {
             id: Set(id),
             occurred_at: Set(occurred_at),
@@ -234,8 +238,12 @@ pub struct Broken {
     pub reason: String,
 }
 
-/// Walks the whole chain; `Ok(n)` with the number of intact events, or the first broken one.
-pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Result<u64, Broken>> {
+/// Walks the whole chain under `key`; `Ok(n)` with the number of intact events, or the first
+/// broken one. Events before the head's `keyed_from` (written before the chain was keyed) are
+/// checked by their plain hash, every later one by its keyed hash; a chain with events but none
+/// keyed is broken, as only someone without the key would leave it so.
+pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Result<u64, Broken>> {
+    let head = head(db).await?;
     let mut expected_prev = GENESIS.to_string();
     let mut expected_id = 1;
     let mut pages = audit_event::Entity::find()
@@ -268,24 +276,140 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Result<u64, Broken>>
                 before: e.before.as_deref(),
                 after: e.after.as_deref(),
             };
-            if event_hash(&e.prev_hash, &content) != e.hash {
-                return broken("its content does not match its hash: it was altered".into());
+            let (hash, kind) = if e.id >= head.keyed_from {
+                (keyed_event_hash(key, &e.prev_hash, &content), "keyed ")
+            } else {
+                (event_hash(&e.prev_hash, &content), "")
+            };
+            if hash != e.hash {
+                return broken(format!(
+                    "its content does not match its {kind}hash: it was altered, or written without this register's key"
+                ));
             }
             expected_prev = e.hash;
             expected_id += 1;
         }
     }
-    let head = audit_head::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))?;
-    if head.last_event_id != expected_id - 1 || head.last_hash != expected_prev {
+    let last = expected_id - 1;
+    if head.last_event_id != last || head.last_hash != expected_prev {
         return Ok(Err(Broken {
             event_id: head.last_event_id,
             reason: "the newest events are missing: the chain ends before its recorded head".into(),
         }));
     }
-    Ok(Ok((expected_id - 1) as u64))
+    if last > 0 && (head.keyed_from < 1 || head.keyed_from > last) {
+        return Ok(Err(Broken {
+            event_id: last,
+            reason: format!(
+                "no event is hashed under this register's key (the head says keyed from event {}): the chain was rewritten without the key",
+                head.keyed_from
+            ),
+        }));
+    }
+    Ok(Ok(last as u64))
+}
+
+async fn head(db: &impl ConnectionTrait) -> AppResult<audit_head::Model> {
+    audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))
+}
+
+/// Binds a chain written before it was keyed to the key: when the chain has events and none is
+/// keyed yet, appends one keyed event (`keyAuditChain`) whose hash covers the last unkeyed one,
+/// and with it the whole earlier history. Run at every start; does nothing once done.
+pub async fn ensure_keyed(db: &DatabaseConnection, key: &ChainKey) -> AppResult<bool> {
+    let head = head(db).await?;
+    if head.last_event_id == 0 || head.last_event_id >= head.keyed_from {
+        return Ok(false);
+    }
+    let txn = db.begin().await?;
+    let locked = audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))?;
+    if locked.last_event_id >= locked.keyed_from {
+        // Another instance keyed it meanwhile.
+        return Ok(false);
+    }
+    let after = serde_json::json!({
+        "keyedFrom": locked.keyed_from,
+        "coversEvent": locked.last_event_id,
+        "coversHash": locked.last_hash,
+    });
+    append(
+        &txn,
+        &Actor::named("register", "OPERATOR", key),
+        vec![Change::created(
+            "keyAuditChain",
+            "audit_chain",
+            locked.keyed_from,
+            &after,
+        )?],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A checkpoint of the chain's head now, signed with the chain's key, to publish outside the
+/// database.
+pub async fn checkpoint(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Checkpoint> {
+    let head = head(db).await?;
+    Ok(Checkpoint::sign(
+        key,
+        head.last_event_id,
+        &head.last_hash,
+        Utc::now(),
+    ))
+}
+
+/// Checks the chain against checkpoints published earlier: each must be signed with the key,
+/// and the chain must still hold, at each checkpoint's event, the hash it recorded. A chain cut
+/// short, or rewritten up to a checkpoint, fails here even if it is consistent in itself.
+pub async fn verify_checkpoints(
+    db: &impl ConnectionTrait,
+    key: &ChainKey,
+    checkpoints: &[Checkpoint],
+) -> AppResult<Result<usize, Broken>> {
+    for cp in checkpoints {
+        let at = cp.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let broken = |reason: String| {
+            Ok(Err(Broken {
+                event_id: cp.event_id,
+                reason,
+            }))
+        };
+        if !cp.is_signed_by(key) {
+            return broken(format!(
+                "the checkpoint of {at} is not signed with this register's key"
+            ));
+        }
+        let held = if cp.event_id == 0 {
+            Some(GENESIS.to_string())
+        } else {
+            audit_event::Entity::find_by_id(cp.event_id)
+                .one(db)
+                .await?
+                .map(|e| e.hash)
+        };
+        match held {
+            None => {
+                return broken(format!(
+                    "the event named by the checkpoint of {at} is missing: the chain was cut short"
+                ));
+            }
+            Some(hash) if hash != cp.hash => {
+                return broken(format!(
+                    "the event differs from the checkpoint of {at}: the chain was rewritten"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Ok(checkpoints.len()))
 }
 
 /// Events, newest last, optionally of one record.

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod audit;
+pub mod checkpoints;
 pub mod demo;
 pub mod export;
 pub mod flows;

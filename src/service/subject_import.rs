@@ -8,7 +8,10 @@
 
 use crate::{
     error::{AppError, AppResult},
-    service::subjects::{self, MAX_BULK, NewSubject, Quoted, SubjectKeys},
+    service::{
+        audit::Actor,
+        subjects::{self, MAX_BULK, NewSubject, Quoted, SubjectKeys},
+    },
 };
 use sea_orm::DatabaseConnection;
 
@@ -45,6 +48,7 @@ pub fn parse_record(line: usize, record: &csv::StringRecord) -> AppResult<NewSub
 /// batch, naming the line; earlier batches stay committed.
 pub async fn import(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     reader: impl std::io::Read,
 ) -> anyhow::Result<usize> {
@@ -65,15 +69,16 @@ pub async fn import(
         let line = record.position().map_or(0, |p| p.line() as usize);
         batch.push((line, parse_record(line, &record).map_err(refusal)?));
         if batch.len() == MAX_BULK {
-            done += flush(db, keys, &mut batch).await?;
+            done += flush(db, actor, keys, &mut batch).await?;
         }
     }
-    done += flush(db, keys, &mut batch).await?;
+    done += flush(db, actor, keys, &mut batch).await?;
     Ok(done)
 }
 
 async fn flush(
     db: &DatabaseConnection,
+    actor: &Actor,
     keys: &SubjectKeys,
     batch: &mut Vec<(usize, NewSubject)>,
 ) -> anyhow::Result<usize> {
@@ -81,13 +86,7 @@ async fn flush(
         return Ok(0);
     }
     let inputs: Vec<NewSubject> = batch.iter().map(|(_, s)| s.clone()).collect();
-    let result = subjects::register_many(
-        db,
-        &crate::service::audit::Actor::command_line(),
-        keys,
-        &inputs,
-    )
-    .await;
+    let result = subjects::register_many(db, actor, keys, &inputs).await;
     let lines: Vec<usize> = batch.drain(..).map(|(l, _)| l).collect();
     match result {
         Ok(ids) => Ok(ids.len()),

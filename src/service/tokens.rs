@@ -1,7 +1,7 @@
 //! API tokens: created on the command line, only a SHA-256 of the secret is stored.
 
 use crate::{
-    domain::vocab::Role,
+    domain::{audit::ChainKey, vocab::Role},
     error::{AppError, AppResult},
     service::{
         audit::{self, Actor, Change},
@@ -32,6 +32,7 @@ fn digest(token: &str) -> String {
 /// Creates a token and returns it with the one and only copy of its secret.
 pub async fn create(
     db: &DatabaseConnection,
+    key: &ChainKey,
     name: &str,
     role: Role,
     organisation_id: Option<i64>,
@@ -92,7 +93,7 @@ pub async fn create(
     .await?;
     audit::record(
         &txn,
-        &Actor::command_line(),
+        &Actor::command_line(key),
         Change::created("tokenCreate", "api_token", model.id, &model)?,
     )
     .await?;
@@ -135,7 +136,11 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<O
 }
 
 /// Revokes a token by name; it is refused from the next request on.
-pub async fn revoke(db: &DatabaseConnection, name: &str) -> AppResult<api_token::Model> {
+pub async fn revoke(
+    db: &DatabaseConnection,
+    key: &ChainKey,
+    name: &str,
+) -> AppResult<api_token::Model> {
     let txn = db.begin().await?;
     let row = api_token::Entity::find()
         .filter(api_token::Column::Name.eq(name))
@@ -151,7 +156,7 @@ pub async fn revoke(db: &DatabaseConnection, name: &str) -> AppResult<api_token:
     let saved = active.update(&txn).await?;
     audit::record(
         &txn,
-        &Actor::command_line(),
+        &Actor::command_line(key),
         Change::updated("tokenRevoke", "api_token", saved.id, &before, &saved)?,
     )
     .await?;
@@ -163,6 +168,7 @@ pub async fn revoke(db: &DatabaseConnection, name: &str) -> AppResult<api_token:
 /// revoked ones included, so `init` cannot be used to mint an extra ADMIN later.
 pub async fn create_first(
     db: &DatabaseConnection,
+    key: &ChainKey,
     name: &str,
 ) -> AppResult<(api_token::Model, String)> {
     let existing = count(db).await?;
@@ -172,7 +178,7 @@ pub async fn create_first(
              `transfer-register token create --name NAME --role ROLE`"
         )));
     }
-    create(db, name, Role::Admin, None, None).await
+    create(db, key, name, Role::Admin, None, None).await
 }
 
 /// How many tokens the register has ever had (revoked and expired ones included).

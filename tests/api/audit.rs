@@ -58,7 +58,12 @@ async fn the_database_itself_refuses_to_change_or_delete_an_event(app: TestApp) 
             .is_err()
     );
     assert_eq!(app.count("audit_event").await, before);
-    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+    assert!(
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify")
+            .is_ok()
+    );
 }
 
 async fn subject_changes_are_audited_without_any_identifier(app: TestApp) {
@@ -166,7 +171,12 @@ async fn every_change_writes_an_event_with_who_what_and_before_and_after(app: Te
         )
         .await;
     assert_eq!(history["organisation"]["history"]["totalCount"], 3);
-    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+    assert!(
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify")
+            .is_ok()
+    );
 }
 
 async fn a_refused_mutation_writes_no_event(app: TestApp) {
@@ -181,14 +191,19 @@ async fn a_refused_mutation_writes_no_event(app: TestApp) {
 
 async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
-    assert!(audit::verify(&app.state.db).await.expect("verify").is_ok());
+    assert!(
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify")
+            .is_ok()
+    );
     drop_append_only_triggers(&app).await;
     app.state
         .db
         .execute_unprepared("UPDATE audit_event SET actor = 'someone-else' WHERE id = 3")
         .await
         .expect("tamper");
-    let broken = audit::verify(&app.state.db)
+    let broken = audit::verify(&app.state.db, &app.state.audit_key)
         .await
         .expect("verify")
         .expect_err("tampering is caught");
@@ -204,7 +219,7 @@ async fn deleting_an_event_is_caught_by_audit_verify(app: TestApp) {
         .execute_unprepared("DELETE FROM audit_event WHERE id = 2")
         .await
         .expect("delete");
-    let broken = audit::verify(&app.state.db)
+    let broken = audit::verify(&app.state.db, &app.state.audit_key)
         .await
         .expect("verify")
         .expect_err("deletion is caught");
@@ -219,7 +234,10 @@ async fn deleting_an_event_is_caught_by_audit_verify(app: TestApp) {
         .await
         .expect("forge");
     assert!(
-        audit::verify(&app.state.db).await.expect("verify").is_err(),
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify")
+            .is_err(),
         "a forged event is caught too"
     );
 }
@@ -328,7 +346,9 @@ async fn an_import_of_more_events_than_one_insert_carries_keeps_the_chain_whole(
     let total = before + n + 1;
     assert_eq!(app.count("audit_event").await, total);
     assert_eq!(
-        audit::verify(&app.state.db).await.expect("verify"),
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify"),
         Ok(u64::try_from(total).expect("count")),
     );
 }
@@ -369,7 +389,9 @@ async fn an_import_writes_its_events_together_in_file_order_and_the_chain_goes_o
     .await;
     assert_eq!(app.count("audit_event").await, before + 4);
     assert_eq!(
-        audit::verify(&app.state.db).await.expect("verify"),
+        audit::verify(&app.state.db, &app.state.audit_key)
+            .await
+            .expect("verify"),
         Ok(u64::try_from(before + 4).expect("count")),
         "the chain is intact through the batch and after it"
     );

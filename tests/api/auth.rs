@@ -96,7 +96,7 @@ async fn roles_reach_only_the_operations_their_policy_names(app: TestApp) {
 
 async fn a_revoked_or_expired_token_is_refused_at_once(app: TestApp) {
     let db = &app.state.db;
-    let (_, secret) = tokens::create(db, "ci", Role::Dpo, None, None)
+    let (_, secret) = tokens::create(db, &app.state.audit_key, "ci", Role::Dpo, None, None)
         .await
         .expect("create");
     assert!(
@@ -105,17 +105,23 @@ async fn a_revoked_or_expired_token_is_refused_at_once(app: TestApp) {
             .expect("auth")
             .is_some()
     );
-    tokens::revoke(db, "ci").await.expect("revoke");
+    tokens::revoke(db, &app.state.audit_key, "ci")
+        .await
+        .expect("revoke");
     assert!(
         tokens::authenticate(db, &secret)
             .await
             .expect("auth")
             .is_none()
     );
-    assert!(tokens::revoke(db, "nobody").await.is_err());
+    assert!(
+        tokens::revoke(db, &app.state.audit_key, "nobody")
+            .await
+            .is_err()
+    );
 
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
-    let (_, expired) = tokens::create(db, "old", Role::Dpo, None, Some(past))
+    let (_, expired) = tokens::create(db, &app.state.audit_key, "old", Role::Dpo, None, Some(past))
         .await
         .expect("create");
     assert!(
@@ -131,7 +137,7 @@ async fn a_revoked_or_expired_token_is_refused_at_once(app: TestApp) {
             .is_none()
     );
     assert!(
-        tokens::create(db, "ci", Role::Admin, None, None)
+        tokens::create(db, &app.state.audit_key, "ci", Role::Admin, None, None)
             .await
             .is_err(),
         "names are unique"
@@ -148,17 +154,24 @@ async fn a_revoked_or_expired_token_is_refused_at_once(app: TestApp) {
 async fn processor_tokens_need_an_existing_organisation(app: TestApp) {
     let db = &app.state.db;
     assert!(
-        tokens::create(db, "p1", Role::Processor, None, None)
+        tokens::create(db, &app.state.audit_key, "p1", Role::Processor, None, None)
             .await
             .is_err()
     );
     assert!(
-        tokens::create(db, "p2", Role::Processor, Some(999), None)
-            .await
-            .is_err()
+        tokens::create(
+            db,
+            &app.state.audit_key,
+            "p2",
+            Role::Processor,
+            Some(999),
+            None
+        )
+        .await
+        .is_err()
     );
     assert!(
-        tokens::create(db, "p3", Role::Dpo, Some(1), None)
+        tokens::create(db, &app.state.audit_key, "p3", Role::Dpo, Some(1), None)
             .await
             .is_err()
     );

@@ -225,7 +225,26 @@ async fn a_backup_taken_while_requests_are_written_restores_to_a_register_audit_
     let restored = dir.path().join("restored.sqlite");
     std::fs::copy(&copy, &restored).expect("restore");
     let restored_url = format!("sqlite://{}", restored.display());
-    let verify = run(dir.path(), Some(&restored_url), &["audit", "verify"]);
+    // The chain is keyed: without the register's secret there is nothing to check it with, and
+    // no key is made up for it.
+    let keyless = run(dir.path(), Some(&restored_url), &["audit", "verify"]);
+    assert!(!keyless.status.success());
+    assert!(
+        text(&keyless.stderr).contains("the register's key is needed"),
+        "{}",
+        text(&keyless.stderr)
+    );
+    assert!(
+        !restored.with_extension("key").exists(),
+        "no key was made up"
+    );
+    let verify = Command::new(BIN)
+        .args(["audit", "verify"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &restored_url)
+        .env("REGISTER_SECRET", &secret)
+        .output()
+        .expect("verify");
     assert!(verify.status.success(), "{}", text(&verify.stderr));
     let db = sea_orm::Database::connect(&restored_url).await.expect("db");
     use sea_orm::ConnectionTrait;
@@ -278,4 +297,107 @@ fn a_backup_of_a_register_with_a_key_file_copies_the_key_beside_it() {
         &["audit", "verify"],
     );
     assert!(verify.status.success(), "{}", text(&verify.stderr));
+}
+
+/// `audit checkpoint --append` publishes the head, signed; `audit verify --checkpoint` accepts the
+/// chain while it holds every checkpoint, and names the one it no longer holds.
+#[test]
+fn checkpoints_published_on_the_command_line_are_checked_by_audit_verify() {
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(run(dir.path(), None, &["init"]).status.success());
+    let published = run(
+        dir.path(),
+        None,
+        &["audit", "checkpoint", "--append", "checkpoints.jsonl"],
+    );
+    assert!(published.status.success(), "{}", text(&published.stderr));
+    let line = text(&published.stdout);
+    let checkpoint: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON line");
+    assert_eq!(checkpoint["event_id"], 1, "init wrote one event: {line}");
+    let created = run(
+        dir.path(),
+        None,
+        &["token", "create", "--name", "dpo", "--role", "DPO"],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(
+        run(
+            dir.path(),
+            None,
+            &["audit", "checkpoint", "--append", "checkpoints.jsonl"]
+        )
+        .status
+        .success()
+    );
+    let file = dir.path().join("checkpoints.jsonl");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let verify = run(
+        dir.path(),
+        None,
+        &["audit", "verify", "--checkpoint", "checkpoints.jsonl"],
+    );
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(
+        text(&verify.stdout).contains("holds every one of the 2 checkpoints"),
+        "{}",
+        text(&verify.stdout)
+    );
+
+    // A checkpoint whose hash was edited no longer carries a valid signature.
+    let mut lines: Vec<String> = std::fs::read_to_string(&file)
+        .expect("read")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut first: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+    let hash = first["hash"].as_str().expect("hash").to_owned();
+    let flipped = if hash.starts_with('0') { "1" } else { "0" };
+    first["hash"] = serde_json::Value::String(format!("{flipped}{}", &hash[1..]));
+    lines[0] = first.to_string();
+    std::fs::write(dir.path().join("edited.jsonl"), lines.join("\n")).expect("write");
+    let refused = run(
+        dir.path(),
+        None,
+        &["audit", "verify", "--checkpoint", "edited.jsonl"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stdout));
+    assert!(
+        text(&refused.stderr).contains("not signed with this register's key"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_backup_is_owner_only_from_the_moment_it_is_written() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("r.sqlite").display());
+    let config = transfer_register::config::Config::for_database(url);
+    let db = transfer_register::db::connect(&config).await.expect("db");
+    let target = dir.path().join("copy.sqlite");
+    transfer_register::db::backup(&db, &target)
+        .await
+        .expect("backup");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target)
+            .expect("copy")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "written owner-only, not chmod-ed after"
+        );
+    }
+    assert!(
+        transfer_register::db::backup(&db, &target).await.is_err(),
+        "an existing file is not overwritten"
+    );
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod audit;
+mod audit_key;
 mod auth;
 mod chapter_v;
 mod cli;

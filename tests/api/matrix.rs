@@ -360,10 +360,17 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: T
         )
     );
 
-    let (_, revoked) = tokens::create(&app.state.db, "revoked", Role::Dpo, None, None)
-        .await
-        .expect("token");
-    tokens::revoke(&app.state.db, "revoked")
+    let (_, revoked) = tokens::create(
+        &app.state.db,
+        &app.state.audit_key,
+        "revoked",
+        Role::Dpo,
+        None,
+        None,
+    )
+    .await
+    .expect("token");
+    tokens::revoke(&app.state.db, &app.state.audit_key, "revoked")
         .await
         .expect("revoke");
     assert!(
@@ -390,9 +397,16 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: T
         assert_eq!(*column, role.as_str(), "the columns are in CALLERS order");
         let organisation = (role == Role::Processor).then_some(org_id);
         let name = format!("matrix-{column}");
-        let (_, secret) = tokens::create(&app.state.db, &name, role, organisation, None)
-            .await
-            .expect("token");
+        let (_, secret) = tokens::create(
+            &app.state.db,
+            &app.state.audit_key,
+            &name,
+            role,
+            organisation,
+            None,
+        )
+        .await
+        .expect("token");
         callers.push((column, Some(secret)));
     }
     callers.push(("a revoked token", Some(revoked)));

@@ -28,7 +28,7 @@ async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestA
         erasure_webhook_url: Some(url.into()),
         ..Default::default()
     };
-    let actor = Actor::command_line();
+    let actor = Actor::command_line(&app.state.audit_key);
     for bad in [
         "http://93.184.216.34/hook",
         "https://10.0.0.8/hook",

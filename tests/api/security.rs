@@ -259,6 +259,7 @@ async fn token_list_shows_expired_tokens_as_expired(app: TestApp) {
     let db = &app.state.db;
     tokens::create(
         db,
+        &app.state.audit_key,
         "old",
         Role::Dpo,
         None,
@@ -268,6 +269,7 @@ async fn token_list_shows_expired_tokens_as_expired(app: TestApp) {
     .expect("expired token");
     tokens::create(
         db,
+        &app.state.audit_key,
         "fresh",
         Role::Dpo,
         None,
@@ -275,10 +277,12 @@ async fn token_list_shows_expired_tokens_as_expired(app: TestApp) {
     )
     .await
     .expect("token");
-    tokens::create(db, "gone", Role::Dpo, None, None)
+    tokens::create(db, &app.state.audit_key, "gone", Role::Dpo, None, None)
         .await
         .expect("token");
-    tokens::revoke(db, "gone").await.expect("revoke");
+    tokens::revoke(db, &app.state.audit_key, "gone")
+        .await
+        .expect("revoke");
     let states: Vec<(String, &str)> = tokens::list(db)
         .await
         .expect("list")
@@ -417,9 +421,16 @@ async fn the_sqlite_file_its_wal_and_its_key_are_readable_by_the_owner_only() {
     let state = transfer_register::AppState::with_db(config, conn)
         .await
         .expect("state");
-    transfer_register::service::tokens::create(&state.db, "t", Role::Dpo, None, None)
-        .await
-        .expect("write");
+    transfer_register::service::tokens::create(
+        &state.db,
+        &state.audit_key,
+        "t",
+        Role::Dpo,
+        None,
+        None,
+    )
+    .await
+    .expect("write");
     let mut files = db::sqlite_files(&path);
     files.push(path.with_extension("key"));
     for file in files {

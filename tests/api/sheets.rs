@@ -593,6 +593,7 @@ async fn exports_over_http_need_a_token_of_a_register_reader(app: TestApp) {
         .to_string();
     let (_, processor) = transfer_register::service::tokens::create(
         &app.state.db,
+        &app.state.audit_key,
         "processor-token",
         Role::Processor,
         org.parse().ok(),

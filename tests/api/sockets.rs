@@ -105,9 +105,16 @@ async fn a_revoked_token_stops_working_on_an_open_socket_and_its_subscriptions_e
         .clone();
     let base = app.serve().await;
     let name = format!("dpo-{}", uuid::Uuid::new_v4().simple());
-    let (_, token) = tokens::create(&app.state.db, &name, Role::Dpo, None, None)
-        .await
-        .expect("token");
+    let (_, token) = tokens::create(
+        &app.state.db,
+        &app.state.audit_key,
+        &name,
+        Role::Dpo,
+        None,
+        None,
+    )
+    .await
+    .expect("token");
     let mut socket = connect(&base, &token).await;
     let before = operation(
         &mut socket,
@@ -122,7 +129,9 @@ async fn a_revoked_token_stops_working_on_an_open_socket_and_its_subscriptions_e
         "{before:#}"
     );
 
-    tokens::revoke(&app.state.db, &name).await.expect("revoke");
+    tokens::revoke(&app.state.db, &app.state.audit_key, &name)
+        .await
+        .expect("revoke");
     let after = operation(
         &mut socket,
         "2",

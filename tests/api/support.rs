@@ -159,9 +159,16 @@ impl TestApp {
             role.as_str().to_lowercase(),
             uuid::Uuid::new_v4().simple()
         );
-        let (_, secret) = tokens::create(&self.state.db, &name, role, organisation, None)
-            .await
-            .expect("token");
+        let (_, secret) = tokens::create(
+            &self.state.db,
+            &self.state.audit_key,
+            &name,
+            role,
+            organisation,
+            None,
+        )
+        .await
+        .expect("token");
         tokens::authenticate(&self.state.db, &secret)
             .await
             .expect("auth")
@@ -175,10 +182,17 @@ impl TestApp {
             role.as_str().to_lowercase(),
             uuid::Uuid::new_v4().simple()
         );
-        tokens::create(&self.state.db, &name, role, None, None)
-            .await
-            .expect("token")
-            .1
+        tokens::create(
+            &self.state.db,
+            &self.state.audit_key,
+            &name,
+            role,
+            None,
+            None,
+        )
+        .await
+        .expect("token")
+        .1
     }
 
     /// Runs a GraphQL document in-process as `auth`; returns the JSON response (data and errors).

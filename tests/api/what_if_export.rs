@@ -259,6 +259,7 @@ async fn the_whatif_export_needs_a_token_of_a_register_reader(app: TestApp) {
         .expect("the importer's id");
     let (_, processor) = transfer_register::service::tokens::create(
         &app.state.db,
+        &app.state.audit_key,
         "processor-token",
         Role::Processor,
         Some(cloud),

@@ -193,18 +193,30 @@ pub async fn token(app: &TestApp, role: Role, organisation: Option<&str>) -> Str
         uuid::Uuid::new_v4().simple()
     );
     let organisation = organisation.map(|o| o.parse::<i64>().expect("organisation id"));
-    tokens::create(&app.state.db, &name, role, organisation, None)
-        .await
-        .expect("token")
-        .1
+    tokens::create(
+        &app.state.db,
+        &app.state.audit_key,
+        &name,
+        role,
+        organisation,
+        None,
+    )
+    .await
+    .expect("token")
+    .1
 }
 
 /// Loads the demonstration register ("Northwind Hosting Group plc") as `transfer-register demo`
 /// does, with the app's own keys.
 pub async fn demo(app: &TestApp) {
-    let outcome = demo::load(&app.state.db, &app.state.subject_keys, &app.state.dsr)
-        .await
-        .expect("the demonstration register loads");
+    let outcome = demo::load(
+        &app.state.db,
+        &app.state.audit_key,
+        &app.state.subject_keys,
+        &app.state.dsr,
+    )
+    .await
+    .expect("the demonstration register loads");
     assert!(matches!(outcome, demo::Outcome::Loaded { .. }), "{outcome}");
 }
 

@@ -191,7 +191,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
     .await?;
     let keys = SubjectKeys::new(SECRET.as_bytes(), state.config.phone_default_country);
     let name = format!("bench-{}", std::process::id());
-    let (_, token) = tokens::create(&conn, &name, Role::Dpo, None, None).await?;
+    let (_, token) = tokens::create(&conn, &state.audit_key, &name, Role::Dpo, None, None).await?;
     let principal = tokens::authenticate(&conn, &token)
         .await?
         .context("token")?;

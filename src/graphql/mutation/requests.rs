@@ -112,6 +112,7 @@ impl RequestMutation {
             confirm::confirm(
                 &rc.db,
                 principal,
+                &rc.audit_key,
                 keys(ctx)?,
                 &input.task_id,
                 input.outcome.into(),

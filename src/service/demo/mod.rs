@@ -8,7 +8,10 @@
 pub mod data;
 
 use crate::{
-    domain::{dsr::delivery::Identifiers, vocab::DsrKind, vocab::Role, vocab::TaskOutcome},
+    domain::{
+        audit::ChainKey, dsr::delivery::Identifiers, vocab::DsrKind, vocab::Role,
+        vocab::TaskOutcome,
+    },
     error::{AppError, AppResult},
     service::{
         activities::{self, NewActivity},
@@ -63,8 +66,8 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-fn actor() -> Actor {
-    Actor::named("demo", "OPERATOR")
+fn actor(key: &ChainKey) -> Actor {
+    Actor::named("demo", "OPERATOR", key)
 }
 
 fn date(value: &str) -> AppResult<NaiveDate> {
@@ -81,6 +84,7 @@ fn id_of<'a>(ids: &'a HashMap<&str, i64>, reference: &str) -> AppResult<&'a i64>
 /// Loads the demonstration register unless it is already there.
 pub async fn load(
     db: &DatabaseConnection,
+    audit_key: &ChainKey,
     subject_keys: &SubjectKeys,
     dsr: &DsrKeys,
 ) -> AppResult<Outcome> {
@@ -90,7 +94,7 @@ pub async fn load(
     {
         return Ok(Outcome::AlreadyLoaded);
     }
-    let actor = actor();
+    let actor = actor(audit_key);
     let txn = db.begin().await?;
     // Checked again inside the transaction: two runs at once load it once (the unique `ref`
     // refuses the second parent).
@@ -170,7 +174,7 @@ pub async fn load(
     let people = subjects_of(&acts)?;
     subjects::register_many_in(&txn, &actor, subject_keys, &people).await?;
     txn.commit().await?;
-    let requests = file_requests(db, subject_keys, dsr).await?;
+    let requests = file_requests(db, audit_key, subject_keys, dsr).await?;
     Ok(Outcome::Loaded {
         organisations: orgs.len(),
         activities: acts.len(),
@@ -239,10 +243,11 @@ fn subjects_of(acts: &HashMap<&str, i64>) -> AppResult<Vec<NewSubject>> {
 /// data on its subject).
 async fn file_requests(
     db: &DatabaseConnection,
+    audit_key: &ChainKey,
     subject_keys: &SubjectKeys,
     dsr: &DsrKeys,
 ) -> AppResult<usize> {
-    let actor = actor();
+    let actor = actor(audit_key);
     let today = Utc::now().date_naive();
     let by_email = |email: String| Identifiers {
         email: Some(email),
@@ -298,6 +303,7 @@ async fn file_requests(
         confirm::confirm(
             db,
             &principal,
+            audit_key,
             dsr,
             &task.id.to_string(),
             TaskOutcome::Acknowledged,

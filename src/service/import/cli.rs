@@ -29,7 +29,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
     let started = Instant::now();
     let report = import_file(
         &state.db,
-        &Actor::command_line(),
+        &Actor::command_line(&state.audit_key),
         args.kind,
         &args.file.to_string_lossy(),
         &bytes,

@@ -4,6 +4,7 @@
 use super::{DsrKeys, record_event, refresh};
 use crate::{
     domain::{
+        audit::ChainKey,
         dsr::{deadline, lifecycle},
         vocab::{DeliveryChannel, DsrStatus, Role, TaskOutcome, TaskStatus},
     },
@@ -58,6 +59,7 @@ fn not_yours(task_id: &str) -> AppError {
 pub async fn confirm(
     db: &DatabaseConnection,
     principal: &Principal,
+    audit_key: &ChainKey,
     keys: &DsrKeys,
     task_id: &str,
     outcome: TaskOutcome,
@@ -69,7 +71,7 @@ pub async fn confirm(
         Err(_) if is_processor => return Err(not_yours(task_id)),
         Err(err) => return Err(err),
     };
-    let actor = Actor::from(principal);
+    let actor = Actor::of(principal, audit_key);
     let txn = db.begin().await?;
     let before = match dsr_task::Entity::find_by_id(id)
         .lock_exclusive()
