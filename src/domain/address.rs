@@ -36,6 +36,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_loopback()
         || ip.is_multicast()
         || s[..5] == [0; 5] && (s[5] == 0 || s[5] == 0xffff)  // IPv4-compatible, IPv4-mapped
+        || s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0  // IPv4-translated (SIIT), ::ffff:0:0/96
         || (s[0] == 0x64 && s[1] == 0xff9b)         // NAT64: 64:ff9b::/96 and 64:ff9b:1::/48
         || s[0] == 0x2002                           // 6to4
         || (s[0] == 0x2001 && s[1] == 0)            // Teredo
@@ -88,6 +89,9 @@ mod tests {
             "2002:7f00:0001::1",
             "64:ff9b::a9fe:a9fe",
             "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "::ffff:0:5db8:d822",
             // IPv4 inside IPv6 is refused even when the IPv4 address is public.
             "::ffff:93.184.216.34",
             "::93.184.216.34",

@@ -13,7 +13,8 @@ use crate::{
         locations,
         page::{Page, PageRequest},
         requests::secrets,
-        validate, webhook_url,
+        validate,
+        webhook_url::{self, WebhookPolicy},
     },
 };
 use chrono::{NaiveDate, Utc};
@@ -165,10 +166,7 @@ struct CheckedOrganisation {
 }
 
 /// Parses the input; the webhook's host is resolved here, before any transaction opens.
-async fn check(
-    input: NewOrganisation,
-    allow_insecure_webhooks: bool,
-) -> AppResult<CheckedOrganisation> {
+async fn check(input: NewOrganisation, webhooks: &WebhookPolicy) -> AppResult<CheckedOrganisation> {
     let name = validate::text("name", &input.name, 200)?;
     let kind = input
         .kind
@@ -188,7 +186,7 @@ async fn check(
         .transpose()?;
     let webhook = match input.erasure_webhook_url.as_deref() {
         Some(u) => Some(
-            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+            webhook_url::check("erasureWebhookUrl", u, webhooks)
                 .await?
                 .url,
         ),
@@ -241,10 +239,9 @@ pub async fn register(
     db: &DatabaseConnection,
     actor: &Actor,
     input: NewOrganisation,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
 ) -> AppResult<(organisation::Model, Vec<location::Model>)> {
-    let (org, locations, _) =
-        register_issuing_secret(db, actor, input, allow_insecure_webhooks, None).await?;
+    let (org, locations, _) = register_issuing_secret(db, actor, input, webhooks, None).await?;
     Ok((org, locations))
 }
 
@@ -255,10 +252,10 @@ pub async fn register_issuing_secret(
     db: &DatabaseConnection,
     actor: &Actor,
     input: NewOrganisation,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
-    let checked = check(input, allow_insecure_webhooks).await?;
+    let checked = check(input, webhooks).await?;
     let txn = db.begin().await?;
     let saved = insert(&txn, actor, checked, sealer).await?;
     txn.commit().await?;
@@ -271,10 +268,10 @@ pub async fn register_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     input: NewOrganisation,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Vec<location::Model>, Option<String>)> {
-    let checked = check(input, allow_insecure_webhooks).await?;
+    let checked = check(input, webhooks).await?;
     insert(txn, actor, checked, sealer).await
 }
 
@@ -327,7 +324,7 @@ async fn insert(
     }
     .insert(txn)
     .await?;
-    let (org, issued) = issue_secret_if_needed(txn, org, sealer).await?;
+    let (org, issued) = issue_secret_if_needed(txn, actor, org, sealer).await?;
     let mut saved = Vec::with_capacity(input.locations.len());
     for (c, usage) in input.locations {
         saved.push(locations::insert_location(txn, org.id, c, usage).await?);
@@ -342,16 +339,28 @@ async fn insert(
     Ok((org, saved, issued))
 }
 
-/// Gives an organisation that has a webhook URL but no secret its first secret (with a sealer).
+/// Whether `actor` decides where erasure requests go: the DPO and ADMIN roles (and the local
+/// operator on the command line). Only they may change a webhook URL once an organisation has one
+/// or has a secret, and only they are given secrets: whoever holds a secret can forge erasure
+/// requests, and whoever moves the URL receives subjects' identifiers.
+pub fn directs_erasures(actor: &Actor) -> bool {
+    matches!(actor.role.as_str(), "ADMIN" | "DPO" | "OPERATOR")
+}
+
+/// Gives an organisation that has a webhook URL but no secret its first secret (with a sealer),
+/// when the actor directs erasures; another actor's organisation waits for the DPO to issue one
+/// (`rotateWebhookSecret`).
 async fn issue_secret_if_needed(
     txn: &impl ConnectionTrait,
+    actor: &Actor,
     org: organisation::Model,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Option<String>)> {
     let Some(sealer) = sealer else {
         return Ok((org, None));
     };
-    if org.erasure_webhook_url.is_none() || org.webhook_secret.is_some() {
+    if org.erasure_webhook_url.is_none() || org.webhook_secret.is_some() || !directs_erasures(actor)
+    {
         return Ok((org, None));
     }
     let (secret, sealed) = secrets::issue(sealer, org.id)?;
@@ -376,10 +385,9 @@ pub async fn update(
     actor: &Actor,
     id: &str,
     patch: OrganisationPatch,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
 ) -> AppResult<organisation::Model> {
-    let (org, _) =
-        update_issuing_secret(db, actor, id, patch, allow_insecure_webhooks, None).await?;
+    let (org, _) = update_issuing_secret(db, actor, id, patch, webhooks, None).await?;
     Ok(org)
 }
 
@@ -390,19 +398,10 @@ pub async fn update_issuing_secret(
     actor: &Actor,
     id: &str,
     patch: OrganisationPatch,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Option<String>)> {
-    change(
-        db,
-        actor,
-        "updateOrganisation",
-        id,
-        patch,
-        allow_insecure_webhooks,
-        sealer,
-    )
-    .await
+    change(db, actor, "updateOrganisation", id, patch, webhooks, sealer).await
 }
 
 async fn change(
@@ -411,14 +410,20 @@ async fn change(
     operation: &'static str,
     id: &str,
     patch: OrganisationPatch,
-    allow_insecure_webhooks: bool,
+    webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Option<String>)> {
     let id = validate::id("id", id)?;
+    // Who may move the webhook is settled before the URL is checked (authorisation first).
+    if let Some(url) = patch.erasure_webhook_url.as_ref()
+        && !directs_erasures(actor)
+    {
+        ensure_may_set_webhook(&find(db, id, "id").await?, url.as_deref())?;
+    }
     // Resolved before the transaction opens: no DNS lookup while rows are locked.
     let webhook = match patch.erasure_webhook_url.as_ref() {
         Some(Some(u)) => Some(Some(
-            webhook_url::check("erasureWebhookUrl", u, allow_insecure_webhooks)
+            webhook_url::check("erasureWebhookUrl", u, webhooks)
                 .await?
                 .url,
         )),
@@ -461,7 +466,18 @@ async fn change(
             .map(|e| validate::email("privacyContactEmail", e))
             .transpose()?);
     }
+    let mut moved = false;
     if let Some(url) = webhook {
+        if !directs_erasures(actor) {
+            // Checked again under the transaction: the row may have changed since.
+            ensure_may_set_webhook(&before, patch.erasure_webhook_url.flatten().as_deref())?;
+        }
+        moved = url != before.erasure_webhook_url;
+        if moved && before.webhook_secret.is_some() {
+            // The old secret does not follow the requests to a new address: a new one is
+            // issued below to the DPO or ADMIN making the change (none without a URL).
+            org.webhook_secret = Set(None);
+        }
         org.erasure_webhook_url = Set(url);
     }
     if let Some(date) = patch.dpa_signed_on {
@@ -476,7 +492,15 @@ async fn change(
     patch.transfer_facts.apply(&mut org)?;
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
-    let (saved, issued) = issue_secret_if_needed(&txn, saved, sealer).await?;
+    let (saved, issued) = issue_secret_if_needed(&txn, actor, saved, sealer).await?;
+    if moved {
+        tracing::info!(
+            organisation = saved.id,
+            actor = %actor.name,
+            new_secret = issued.is_some(),
+            "an organisation's erasure webhook was changed"
+        );
+    }
     audit::record(
         &txn,
         actor,
@@ -485,6 +509,18 @@ async fn change(
     .await?;
     txn.commit().await?;
     Ok((saved, issued))
+}
+
+/// Refuses a caller who does not direct erasures (PROCUREMENT) a webhook change on an organisation
+/// that has a webhook URL or a secret; sending the URL it already has is no change.
+fn ensure_may_set_webhook(current: &organisation::Model, url: Option<&str>) -> AppResult<()> {
+    let unchanged = url.map(str::trim) == current.erasure_webhook_url.as_deref();
+    if unchanged || (current.erasure_webhook_url.is_none() && current.webhook_secret.is_none()) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(
+        "where an organisation's erasure requests go is the DPO's or an ADMIN's decision: only they may change a webhook URL once it is set".into(),
+    ))
 }
 
 /// Offboarded organisations keep their history (flows, holdings) but receive no new flows.
@@ -497,11 +533,17 @@ pub async fn offboard(
         status: Some(OrganisationStatus::Offboarded),
         ..Default::default()
     };
-    Ok(
-        change(db, actor, "offboardOrganisation", id, patch, false, None)
-            .await?
-            .0,
+    Ok(change(
+        db,
+        actor,
+        "offboardOrganisation",
+        id,
+        patch,
+        &WebhookPolicy::secure(),
+        None,
     )
+    .await?
+    .0)
 }
 
 /// The organisation with `id`, or `BAD_USER_INPUT` on `field` when it does not exist.

@@ -3,10 +3,49 @@
 //! connects to the addresses checked here, see [`resolve_for_delivery`]).
 
 use crate::{
+    config::Config,
     domain::address::is_public,
     error::{AppError, AppResult},
 };
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
+
+/// What webhook URLs this server accepts: `https://` on port 443 to public hosts, plus the ports
+/// the configuration lists; insecure mode (tests, demos) also allows `http://`, private and
+/// loopback hosts and any port.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookPolicy {
+    pub allow_insecure: bool,
+    pub extra_ports: Arc<[u16]>,
+}
+
+impl WebhookPolicy {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            allow_insecure: config.webhook_allow_insecure,
+            extra_ports: config.webhook_allowed_ports.clone().into(),
+        }
+    }
+
+    /// The production policy with no extra port.
+    pub fn secure() -> Self {
+        Self::default()
+    }
+
+    /// Tests and demos: receivers on loopback over plain HTTP.
+    pub fn insecure() -> Self {
+        Self {
+            allow_insecure: true,
+            ..Self::default()
+        }
+    }
+
+    fn allows_port(&self, port: u16) -> bool {
+        port == 443 || self.allow_insecure || self.extra_ports.contains(&port)
+    }
+}
 
 /// A webhook URL that passed the policy, with the addresses delivery must connect to.
 #[derive(Debug, Clone)]
@@ -44,9 +83,10 @@ fn has_userinfo(raw: &str) -> bool {
     authority.contains('@')
 }
 
-/// Checks a URL under the policy; `allow_insecure` (tests, demos) permits `http://` and private
-/// hosts. The URL returned is the normalised one (the `url` crate's serialisation), to store.
-pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<CheckedUrl> {
+/// Checks a URL under the policy. The URL returned is the normalised one (the `url` crate's
+/// serialisation), to store.
+pub async fn check(field: &str, raw: &str, policy: &WebhookPolicy) -> AppResult<CheckedUrl> {
+    let allow_insecure = policy.allow_insecure;
     let refuse = |why: String| AppError::bad_input(field, format!("{field} {why}"));
     if raw.chars().count() > MAX_URL_CHARS {
         return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
@@ -73,6 +113,11 @@ pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<Ch
         return Err(refuse(format!("is longer than {MAX_URL_CHARS} characters")));
     }
     let port = url.port_or_known_default().unwrap_or(443);
+    if !policy.allows_port(port) {
+        return Err(refuse(format!(
+            "names port {port}: webhooks go to port 443 unless REGISTER_WEBHOOK_ALLOWED_PORTS lists another"
+        )));
+    }
     let (host, literal) = match url.host() {
         Some(url::Host::Domain(d)) => (d.to_string(), None),
         Some(url::Host::Ipv4(ip)) => (ip.to_string(), Some(IpAddr::V4(ip))),
@@ -106,8 +151,8 @@ pub async fn check(field: &str, raw: &str, allow_insecure: bool) -> AppResult<Ch
 
 /// The same check at delivery time; the caller pins its connection to `addresses`
 /// (`reqwest::ClientBuilder::resolve_to_addrs`) and follows no redirects.
-pub async fn resolve_for_delivery(raw: &str, allow_insecure: bool) -> AppResult<CheckedUrl> {
-    let checked = check("erasureWebhookUrl", raw, allow_insecure).await?;
+pub async fn resolve_for_delivery(raw: &str, policy: &WebhookPolicy) -> AppResult<CheckedUrl> {
+    let checked = check("erasureWebhookUrl", raw, policy).await?;
     if checked.addresses.is_empty() {
         return Err(AppError::bad_input(
             "erasureWebhookUrl",
@@ -150,24 +195,28 @@ mod tests {
             "https://93.184.216.34/ho\nok",
         ] {
             assert!(
-                check("u", bad, false).await.is_err(),
+                check("u", bad, &WebhookPolicy::secure()).await.is_err(),
                 "{bad} must be refused"
             );
         }
-        let ok = check("u", "https://93.184.216.34:8443/hook", false)
+        let ok = check("u", "https://93.184.216.34/hook", &WebhookPolicy::secure())
             .await
             .expect("public IP literal");
         assert_eq!(
             ok.addresses,
-            vec!["93.184.216.34:8443".parse().expect("addr")]
+            vec!["93.184.216.34:443".parse().expect("addr")]
         );
         assert!(
-            check("u", "http://127.0.0.1:9/hook", true).await.is_ok(),
+            check("u", "http://127.0.0.1:9/hook", &WebhookPolicy::insecure())
+                .await
+                .is_ok(),
             "allowed when insecure"
         );
         for syntax in ["http://@127.0.0.1:9/hook", "http://127.0.0.1:9/\u{202E}"] {
             assert!(
-                check("u", syntax, true).await.is_err(),
+                check("u", syntax, &WebhookPolicy::insecure())
+                    .await
+                    .is_err(),
                 "{syntax} is refused even when insecure"
             );
         }
@@ -175,22 +224,71 @@ mod tests {
 
     #[tokio::test]
     async fn a_url_is_stored_normalised_and_long_ones_are_refused() {
-        let ok = check("u", "  HTTPS://93.184.216.34:443/a/./b/../hook?x=1 ", false)
-            .await
-            .expect("normalised");
+        let ok = check(
+            "u",
+            "  HTTPS://93.184.216.34:443/a/./b/../hook?x=1 ",
+            &WebhookPolicy::secure(),
+        )
+        .await
+        .expect("normalised");
         assert_eq!(ok.url, "https://93.184.216.34/a/hook?x=1");
-        let decimal = check("u", "http://2130706433/hook", true)
+        let decimal = check("u", "http://2130706433/hook", &WebhookPolicy::insecure())
             .await
             .expect("insecure");
         assert_eq!(decimal.url, "http://127.0.0.1/hook");
         assert!(
-            check("u", "https://0x7f.1/hook", false).await.is_err(),
+            check("u", "https://0x7f.1/hook", &WebhookPolicy::secure())
+                .await
+                .is_err(),
             "a hexadecimal loopback is still loopback"
         );
         let long = format!("https://93.184.216.34/{}", "a".repeat(MAX_URL_CHARS));
-        assert!(check("u", &long, false).await.is_err());
+        assert!(check("u", &long, &WebhookPolicy::secure()).await.is_err());
         let edge = format!("https://93.184.216.34/{}", "a".repeat(MAX_URL_CHARS - 22));
         assert_eq!(edge.len(), MAX_URL_CHARS);
-        assert!(check("u", &edge, false).await.is_ok());
+        assert!(check("u", &edge, &WebhookPolicy::secure()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn every_ipv6_form_of_a_refused_ipv4_address_and_any_other_port_are_refused() {
+        for bad in [
+            // IPv4-translated (SIIT, ::ffff:0:0/96), mapped, compatible (deprecated), NAT64.
+            "https://[::ffff:0:7f00:1]/hook",
+            "https://[::ffff:0:a00:1]/hook",
+            "https://[::ffff:0:5db8:d822]/hook",
+            "https://[::ffff:7f00:1]/hook",
+            "https://[::ffff:127.0.0.1]/hook",
+            "https://[::7f00:1]/hook",
+            "https://[::127.0.0.1]/hook",
+            "https://[::a9fe:a9fe]/hook",
+            "https://[64:ff9b::7f00:1]/hook",
+            "https://[64:ff9b::127.0.0.1]/hook",
+            "https://[64:ff9b:1::a00:1]/hook",
+            // Ports other than 443.
+            "https://93.184.216.34:8443/hook",
+            "https://93.184.216.34:22/hook",
+            "https://93.184.216.34:80/hook",
+            "https://93.184.216.34:0/hook",
+        ] {
+            let refused = check("u", bad, &WebhookPolicy::secure()).await;
+            assert!(refused.is_err(), "{bad} must be refused");
+        }
+        let listed = WebhookPolicy {
+            extra_ports: vec![8443].into(),
+            ..WebhookPolicy::secure()
+        };
+        let ok = check("u", "https://93.184.216.34:8443/hook", &listed)
+            .await
+            .expect("a listed port");
+        assert_eq!(
+            ok.addresses,
+            vec!["93.184.216.34:8443".parse().expect("addr")]
+        );
+        assert!(
+            check("u", "https://93.184.216.34:8444/hook", &listed)
+                .await
+                .is_err(),
+            "only the listed ports"
+        );
     }
 }

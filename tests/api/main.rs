@@ -32,4 +32,5 @@ mod subjects;
 mod taxonomy;
 mod textfields;
 mod transfers;
+mod webhook_authority;
 mod what_if_export;

@@ -20,7 +20,7 @@ db_tests!(
 );
 
 async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestApp) {
-    use transfer_register::service::{audit::Actor, organisations};
+    use transfer_register::service::{audit::Actor, organisations, webhook_url::WebhookPolicy};
     let input = |url: &str| organisations::NewOrganisation {
         name: "Acme".into(),
         kind: Some(transfer_register::domain::vocab::OrganisationKind::Supplier),
@@ -35,9 +35,10 @@ async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestA
         "https://169.254.169.254/",
         "https://localhost:8443/x",
     ] {
-        let err = organisations::register(&app.state.db, &actor, input(bad), false)
-            .await
-            .expect_err(bad);
+        let err =
+            organisations::register(&app.state.db, &actor, input(bad), &WebhookPolicy::secure())
+                .await
+                .expect_err(bad);
         assert_eq!(err.code(), "BAD_USER_INPUT", "{bad}");
         assert!(
             matches!(err, transfer_register::error::AppError::BadInput { ref field, .. } if field == "erasureWebhookUrl")
@@ -48,7 +49,7 @@ async fn outside_insecure_mode_webhooks_must_reach_public_https_hosts(app: TestA
         &app.state.db,
         &actor,
         input("https://93.184.216.34/hook"),
-        false,
+        &WebhookPolicy::secure(),
     )
     .await
     .expect("public https");

@@ -5,6 +5,7 @@ use crate::{
     graphql::context::request,
     service::import::{self, ImportOptions},
     service::requests::DsrKeys,
+    service::webhook_url::WebhookPolicy,
 };
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
@@ -89,7 +90,7 @@ impl ImportMutation {
         };
         let options = ImportOptions {
             dry_run: dry_run.unwrap_or(false),
-            allow_insecure_webhooks: rc.config.webhook_allow_insecure,
+            webhooks: WebhookPolicy::of(&rc.config),
             sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
         };
         let report = import::import_file(

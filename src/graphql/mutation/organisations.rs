@@ -12,6 +12,7 @@ use crate::{
         locations,
         organisations::{self, NewOrganisation, OrganisationPatch},
         requests::DsrKeys,
+        webhook_url::WebhookPolicy,
     },
 };
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
@@ -196,7 +197,7 @@ impl OrganisationMutation {
             &rc.db,
             &rc.actor()?,
             new,
-            rc.config.webhook_allow_insecure,
+            &WebhookPolicy::of(&rc.config),
             sealer,
         )
         .await?;
@@ -248,7 +249,7 @@ impl OrganisationMutation {
             &rc.actor()?,
             &input.id,
             changes,
-            rc.config.webhook_allow_insecure,
+            &WebhookPolicy::of(&rc.config),
             sealer,
         )
         .await?;

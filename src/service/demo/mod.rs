@@ -121,7 +121,14 @@ pub async fn load(
             reference: Some(o.reference.into()),
             security_measures: o.security_measures.map(Into::into),
         };
-        let (saved, _, _) = organisations::register_in(&txn, &actor, new, false, None).await?;
+        let (saved, _, _) = organisations::register_in(
+            &txn,
+            &actor,
+            new,
+            &crate::service::webhook_url::WebhookPolicy::secure(),
+            None,
+        )
+        .await?;
         orgs.insert(o.reference, saved.id);
     }
     let mut acts: HashMap<&str, i64> = HashMap::new();

@@ -23,7 +23,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let options = ImportOptions {
         dry_run: args.dry_run,
-        allow_insecure_webhooks: state.config.webhook_allow_insecure,
+        webhooks: crate::service::webhook_url::WebhookPolicy::of(&state.config),
         sealer: Some(state.dsr.sealer.clone()),
     };
     let started = Instant::now();

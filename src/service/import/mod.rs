@@ -100,7 +100,7 @@ impl std::fmt::Debug for IssuedSecret {
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub dry_run: bool,
-    pub allow_insecure_webhooks: bool,
+    pub webhooks: crate::service::webhook_url::WebhookPolicy,
     /// Seals the webhook secret each imported organisation with a webhook URL is given, so its
     /// first erasure request is signed; without it (tests of parsing alone) none is issued.
     pub sealer: Option<Sealer>,

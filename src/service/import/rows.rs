@@ -564,14 +564,9 @@ impl<'a> Importer<'a> {
             .sealer
             .as_ref()
             .filter(|_| !self.options.dry_run);
-        let (org, _, secret) = organisations::register_in(
-            txn,
-            self.actor,
-            new,
-            self.options.allow_insecure_webhooks,
-            sealer,
-        )
-        .await?;
+        let (org, _, secret) =
+            organisations::register_in(txn, self.actor, new, &self.options.webhooks, sealer)
+                .await?;
         let line = row.line;
         Ok(Some(Box::new(move |importer: &mut Importer<'_>| {
             importer

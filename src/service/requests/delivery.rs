@@ -26,7 +26,7 @@ use crate::{
     error::{AppError, AppResult},
     service::{
         organisations,
-        webhook_url::{self, CheckedUrl},
+        webhook_url::{self, CheckedUrl, WebhookPolicy},
     },
 };
 use chrono::Utc;
@@ -294,7 +294,7 @@ impl Worker {
         let secret = secrets::open(&self.keys.sealer, org)
             .map_err(|e| e.to_string())?
             .ok_or("the organisation has no webhook secret (rotateWebhookSecret sets one)")?;
-        let checked = webhook_url::resolve_for_delivery(url, self.config.webhook_allow_insecure)
+        let checked = webhook_url::resolve_for_delivery(url, &WebhookPolicy::of(&self.config))
             .await
             .map_err(|e| e.to_string())?;
         let client = self.clients.get(&checked, self.timeout())?;
