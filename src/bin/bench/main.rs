@@ -82,7 +82,12 @@ struct Args {
     /// Delivery workers run during the delivery figure (`serve` runs one).
     #[arg(long, default_value_t = 1)]
     delivery_workers: usize,
-    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr);
+    /// Connections sending whole-register requests in the pressure figure (a cheap query's
+    /// latency is measured meanwhile).
+    #[arg(long, default_value_t = 32)]
+    pressure_connections: usize,
+    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr,
+    /// pressure);
     /// all when not given.
     #[arg(long, value_delimiter = ',')]
     only: Vec<Group>,
@@ -95,6 +100,7 @@ enum Group {
     Register,
     Writes,
     Dsr,
+    Pressure,
 }
 
 impl Args {
@@ -298,6 +304,15 @@ const PAGE: &str = r#"query($after: String) { transferRegisterPage(first: 100, a
   edges { cursor node { flow { id } regime destinationCountry mechanism status problems { code } } }
   pageInfo { hasNextPage endCursor } totalCount } }"#;
 const TYPENAME: &str = "{ __typename }";
+/// The cheap query of the pressure figure: one small read of the register.
+const CHEAP: &str = "{ viewer { role } organisations(first: 5) { edges { node { id name } } } }";
+/// The whole-register requests of the pressure figure, taken in turn: a page judged on a past
+/// date (every flow assessed again), a what-if, and gaps on a past date.
+const EXPENSIVE: [&str; 3] = [
+    r#"{ transferRegisterPage(first: 10, on: "2025-06-01") { totalCount } }"#,
+    r#"{ whatIf(mechanism: EU_US_DPF, endsOn: "2026-01-01") { subjectCount } }"#,
+    r#"{ complianceGaps(on: "2025-06-01") { assessed nonCompliant } }"#,
+];
 const GAPS: &str = "{ complianceGaps { assessed nonCompliant byCode { code count } } }";
 const WHOLE: &str = "{ transferRegister { status } }";
 const REGISTER_ORG: &str = r#"mutation($input: RegisterOrganisationInput!) {
@@ -527,6 +542,59 @@ async fn over_http(
             "",
             t.elapsed()
         );
+    }
+
+    if args.measures(Group::Pressure) {
+        // A cheap query's latency while `--pressure-connections` whole-register requests run;
+        // refused ones (CONFLICT, BUSY) count as errors of the expensive figure.
+        let cheap_pool = clients(1)?;
+        let pressure_pool = clients(args.pressure_connections)?;
+        let expensive = drive(
+            Bound {
+                connections: args.pressure_connections,
+                max_requests: args.requests,
+                max_time,
+            },
+            |w| {
+                let client = pressure_pool[w].clone();
+                move |i: usize| {
+                    let client = client.clone();
+                    async move {
+                        client
+                            .check(EXPENSIVE[i % EXPENSIVE.len()], serde_json::json!({}))
+                            .await
+                    }
+                }
+            },
+        );
+        let cheap = async {
+            // Let the expensive requests take the pool first.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            drive(
+                Bound {
+                    connections: 1,
+                    max_requests: args.requests,
+                    max_time: max_time.saturating_sub(Duration::from_millis(400)),
+                },
+                |_| {
+                    let client = cheap_pool[0].clone();
+                    move |_: usize| {
+                        let client = client.clone();
+                        async move { client.check(CHEAP, serde_json::json!({})).await }
+                    }
+                },
+            )
+            .await
+        };
+        let (mut expensive, mut cheap) = tokio::join!(expensive, cheap);
+        report(
+            &mut expensive,
+            &format!(
+                "whole-register requests, {} connections",
+                args.pressure_connections
+            ),
+        );
+        report(&mut cheap, "cheap query meanwhile, 1 connection");
     }
 
     if args.measures(Group::Dsr) {
