@@ -12,7 +12,10 @@
 use crate::{
     error::AppError,
     graphql::policy,
-    service::export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion},
+    service::{
+        export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion},
+        limits::run_expensive_keeping,
+    },
     state::AppState,
 };
 use axum::{
@@ -132,16 +135,16 @@ async fn run(
         .transpose()?;
     // A whole-register read: it takes a turn in the bounded pool, as the GraphQL fields do.
     let turn = state.limits.expensive("an export").await?;
-    let table = export::build(
-        &state.db,
-        &state.reference,
-        kind,
-        ExportOptions {
-            on,
-            processor,
-            what_if,
-        },
-    )
+    let (db, reference) = (state.read_db.clone(), state.reference.clone());
+    let options = ExportOptions {
+        on,
+        processor,
+        what_if,
+    };
+    // Read and assessed on the blocking pool; the turn is kept for the rendering that follows.
+    let (table, turn) = run_expensive_keeping(turn, async move {
+        export::build(&db, &reference, kind, options).await
+    })
     .await?;
     if !table.fits(format) {
         return Err(AppError::bad_input(

@@ -118,17 +118,44 @@ impl Limits {
     }
 }
 
-/// Runs the CPU-bound part of whole-register work on the blocking pool, holding `turn` until it
-/// ends: the runtime's threads stay free for cheap queries, and the pool stays the bound on how
-/// much such work runs at once. A request dropped meanwhile does not wait for the result; the
-/// computation, which reads nothing more, finishes and frees the turn.
-pub async fn assess<T: Send + 'static>(
+/// Runs whole-register work, its reads and its computation, on the blocking pool, holding
+/// `turn` until it ends: the runtime's threads stay free for cheap queries, and the pool stays
+/// the bound on how much such work runs at once. A request dropped meanwhile (a timeout, a client
+/// gone) stops the work at its next read and frees the turn then; a computation already running
+/// finishes first, still holding the turn, so no more than the pool's size ever runs.
+pub async fn run_expensive<T, F>(turn: OwnedSemaphorePermit, work: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: Future<Output = AppResult<T>> + Send + 'static,
+{
+    run_expensive_keeping(turn, work).await.map(|(out, _)| out)
+}
+
+/// As [`run_expensive`], handing the turn back with the result for work that goes on (an
+/// export's rendering).
+pub async fn run_expensive_keeping<T, F>(
     turn: OwnedSemaphorePermit,
-    work: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
+    work: F,
+) -> AppResult<(T, OwnedSemaphorePermit)>
+where
+    T: Send + 'static,
+    F: Future<Output = AppResult<T>> + Send + 'static,
+{
+    let runtime = tokio::runtime::Handle::current();
+    let abandoned = tokio_util::sync::CancellationToken::new();
+    // Dropped with this future: the request was abandoned.
+    let _abandon_on_drop = abandoned.clone().drop_guard();
     tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        work()
+        let out = runtime.block_on(async {
+            tokio::select! {
+                biased;
+                () = abandoned.cancelled() => Err(AppError::internal(anyhow::anyhow!(
+                    "whole-register work abandoned by its request"
+                ))),
+                out = work => out,
+            }
+        });
+        out.map(|out| (out, turn))
     })
     .await
     .map_err(AppError::internal)?
@@ -198,6 +225,69 @@ mod tests {
         assert_eq!(limits.open_sockets(), 2);
         drop(first);
         let _again = limits.open_socket().expect("a place was freed");
+    }
+
+    /// With one runtime thread, work that blocks its thread would starve every other task: the
+    /// task that unblocks it could never run.
+    #[test]
+    fn whole_register_work_runs_off_the_runtime_threads_and_keeps_its_turn_until_done() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let limits = limits(1, 1);
+        let held = limits.clone();
+        runtime.spawn(async move {
+            let turn = held.expensive("whatIf").await.expect("a place");
+            let (unblock_tx, unblock_rx) = std::sync::mpsc::channel::<()>();
+            let work = tokio::spawn(run_expensive(turn, async move {
+                // Blocks its thread, as a long computation does.
+                unblock_rx.recv().map_err(AppError::internal)
+            }));
+            tokio::task::yield_now().await;
+            let busy_meanwhile = held.expensive_available();
+            let _ = unblock_tx.send(());
+            let outcome = work.await.map(|r| r.is_ok());
+            let _ = done_tx.send((busy_meanwhile, outcome, held.expensive_available()));
+        });
+        match done_rx.recv_timeout(Duration::from_secs(20)) {
+            Ok((busy_meanwhile, outcome, after)) => {
+                assert_eq!(busy_meanwhile, 0, "the turn is held while the work runs");
+                assert!(matches!(outcome, Ok(true)), "{outcome:?}");
+                assert_eq!(after, 1, "and given back when it ends");
+                drop(runtime);
+            }
+            Err(_) => {
+                runtime.shutdown_background();
+                panic!("the work blocked the runtime's only thread");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn abandoned_work_stops_at_its_next_wait_and_frees_its_turn() {
+        let limits = limits(1, 1);
+        let turn = limits.expensive("whatIf").await.expect("a place");
+        let (_never_tx, never_rx) = tokio::sync::oneshot::channel::<()>();
+        let work = run_expensive(turn, async move {
+            // A read that never answers.
+            never_rx.await.map_err(AppError::internal)
+        });
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), work)
+                .await
+                .is_err(),
+            "the request gave up"
+        );
+        let freed = tokio::time::timeout(Duration::from_secs(10), async {
+            while limits.expensive_available() == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(freed.is_ok(), "the abandoned work never gave its turn back");
     }
 
     #[tokio::test]

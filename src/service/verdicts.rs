@@ -439,6 +439,23 @@ pub async fn register_version(db: &impl ConnectionTrait) -> AppResult<i64> {
     Ok(row.try_get::<i64>("", "version")?)
 }
 
+/// The verdicts of the whole register on `on`: today's from the cache (valid while the register
+/// version and the reference data are unchanged), another date's computed. Computing reads and
+/// assesses every flow: callers run this in the pool of whole-register work
+/// ([`crate::service::limits::run_expensive`]).
+pub async fn assessed(
+    db: &DatabaseConnection,
+    cache: &VerdictCache,
+    reference: &LegalReference,
+    on: NaiveDate,
+) -> AppResult<Arc<Assessed>> {
+    if on == chrono::Utc::now().date_naive() {
+        cache.get(db, reference, on).await
+    } else {
+        Ok(Arc::new(Assessed::compute(db, reference, on).await?))
+    }
+}
+
 /// The one set of verdicts kept, and a lock so that one request computes a new set while the
 /// others wait for it rather than all computing it at once.
 #[derive(Default)]
@@ -467,6 +484,17 @@ impl VerdictCache {
         let assessed = Arc::new(Assessed::compute(db, reference, on).await?);
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(assessed.clone());
         Ok(assessed)
+    }
+
+    /// The kept set if it answers for `on` as the register stands now; never computes.
+    pub async fn peek(
+        &self,
+        db: &DatabaseConnection,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<Option<Arc<Assessed>>> {
+        let version = register_version(db).await?;
+        Ok(self.current_for(reference, on, version))
     }
 
     /// The kept set if it answers for `on` at `version` or later (a later version only holds

@@ -223,7 +223,7 @@ async fn checkpoints_catch_a_chain_cut_short_or_rewritten_even_with_the_key(app:
         .expect("reassign");
     rechain(&app, |p, c| keyed_event_hash(&key, p, c), None).await;
     assert!(audit::verify(db, &key).await.expect("verify").is_ok());
-    let broken = audit::verify_checkpoints(db, &key, &[early.clone()])
+    let broken = audit::verify_checkpoints(db, &key, std::slice::from_ref(&early))
         .await
         .expect("check")
         .expect_err("rewritten");

@@ -20,6 +20,7 @@ mod importer_facts;
 mod matrix;
 mod ops;
 mod organisations;
+mod pool;
 mod register_order;
 mod requests;
 mod restrictions;

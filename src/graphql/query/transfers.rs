@@ -7,7 +7,7 @@ use crate::{
     },
     error::AppError,
     graphql::{
-        context::{RequestContext, request},
+        context::request,
         enums::{
             Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism,
             TransferOrder, VerdictStatus,
@@ -21,10 +21,10 @@ use crate::{
         },
     },
     service::{
-        limits::Limits,
+        limits::{Limits, run_expensive},
         page::PageRequest,
         transfers, validate,
-        verdicts::{Assessed, Order, TransferCursor, TransferFilter},
+        verdicts::{self, Assessed, Order, TransferCursor, TransferFilter},
     },
 };
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
@@ -103,16 +103,23 @@ pub struct AssessTransferInput {
     pub occasional: Option<bool>,
 }
 
-/// The verdicts of the whole register on `on`: today's from the cache (valid while the register
-/// version and the reference data are unchanged), a past or future date's computed on demand.
-async fn assessed_on(rc: &RequestContext, on: NaiveDate) -> Result<Arc<Assessed>> {
-    if on == chrono::Utc::now().date_naive() {
-        Ok(rc.verdicts.get(&rc.read, &rc.reference, on).await?)
-    } else {
-        Ok(Arc::new(
-            Assessed::compute(&rc.read, &rc.reference, on).await?,
-        ))
-    }
+/// The verdicts of the whole register on `on`, and from them what `pick` takes, computed in the
+/// pool of whole-register work on a blocking thread: a turn is taken (or the request refused as
+/// busy) before anything is read.
+async fn in_pool<T: Send + 'static>(
+    ctx: &Context<'_>,
+    what: &str,
+    on: NaiveDate,
+    pick: impl FnOnce(&Assessed) -> T + Send + 'static,
+) -> Result<T> {
+    let rc = request(ctx)?;
+    let turn = ctx.data::<Arc<Limits>>()?.expensive(what).await?;
+    let (db, cache, reference) = (rc.read.clone(), rc.verdicts.clone(), rc.reference.clone());
+    Ok(run_expensive(turn, async move {
+        let assessed = verdicts::assessed(&db, &cache, &reference, on).await?;
+        Ok(pick(&assessed))
+    })
+    .await?)
 }
 
 /// `on` as given, or today; kept within the dates the reference data can speak to.
@@ -149,25 +156,21 @@ impl TransferQuery {
         )]
         on: Option<Date>,
     ) -> Result<Vec<TransferAssessment>> {
-        let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        // A turn in the pool: given back if the request is dropped while waiting (timeout).
-        let _turn = ctx
-            .data::<Arc<Limits>>()?
-            .expensive("transferRegister")
-            .await?;
-        let assessed = assessed_on(rc, on).await?;
-        Ok(assessed
-            .register(regime.map(Into::into))
-            .into_iter()
-            .map(TransferAssessment)
-            .collect())
+        let regime = regime.map(Into::into);
+        let register = in_pool(ctx, "transferRegister", on, move |a| a.register(regime)).await?;
+        Ok(register.into_iter().map(TransferAssessment).collect())
     }
 
     /// One page of the transfer register on `on` (default today): the restricted transfers that
     /// every given filter keeps, ordered by flow, then destination country. The same verdicts as
     /// `transferRegister`, which it pages; `totalCount` counts every transfer the filters keep.
+    /// Today's pages are read from the verdicts kept; a page of another date assesses the whole
+    /// register again, and counts and waits as `transferRegister` does.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "child_complexity + if on.is_some() { crate::graphql::REGISTER_COST } else { 0 }"
+    )]
     async fn transfer_register_page(
         &self,
         ctx: &Context<'_>,
@@ -225,13 +228,22 @@ impl TransferQuery {
                 .transpose()?,
             problem: problem.map(Into::into),
         };
-        let assessed = assessed_on(rc, on).await?;
-        Ok(TransferAssessmentConnection::from_page(assessed.page(
-            &filter,
-            order,
-            page.first,
-            after.as_ref(),
-        )))
+        let first = page.first;
+        let kept = if on == chrono::Utc::now().date_naive() {
+            rc.verdicts.peek(&rc.read, &rc.reference, on).await?
+        } else {
+            None
+        };
+        let page = match kept {
+            Some(assessed) => assessed.page(&filter, order, first, after.as_ref()),
+            None => {
+                in_pool(ctx, "transferRegisterPage", on, move |a| {
+                    a.page(&filter, order, first, after.as_ref())
+                })
+                .await?
+            }
+        };
+        Ok(TransferAssessmentConnection::from_page(page))
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts. A flow
@@ -246,14 +258,10 @@ impl TransferQuery {
         )]
         on: Option<Date>,
     ) -> Result<ComplianceGaps> {
-        let rc = request(ctx)?;
         let on = judged_on(on.as_ref())?;
-        let _turn = ctx
-            .data::<Arc<Limits>>()?
-            .expensive("complianceGaps")
-            .await?;
-        let assessed = assessed_on(rc, on).await?;
-        Ok(ComplianceGaps(assessed.gaps(regime.map(Into::into))))
+        let regime = regime.map(Into::into);
+        let gaps = in_pool(ctx, "complianceGaps", on, move |a| a.gaps(regime)).await?;
+        Ok(ComplianceGaps(gaps))
     }
 
     /// The adequacy decisions of the reference data, with source and verification; optionally of
@@ -313,8 +321,12 @@ impl TransferQuery {
             decision_id.as_deref(),
             "decisionId",
         )?;
-        let impacts =
-            transfers::what_if_ends(&rc.db, &rc.reference, &hypothesis, ends_on, on).await?;
+        let turn = ctx.data::<Arc<Limits>>()?.expensive("whatIf").await?;
+        let (db, reference) = (rc.read.clone(), rc.reference.clone());
+        let impacts = run_expensive(turn, async move {
+            transfers::what_if_ends(&db, &reference, &hypothesis, ends_on, on).await
+        })
+        .await?;
         Ok(impacts.into_iter().map(WhatIfImpact).collect())
     }
 
