@@ -58,11 +58,12 @@ async fn the_database_itself_refuses_to_change_or_delete_an_event(app: TestApp) 
             .is_err()
     );
     assert_eq!(app.count("audit_event").await, before);
-    assert!(
+    assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
-            .expect("verify")
-            .is_ok()
+            .expect("verify"),
+        Ok(u64::try_from(app.count("audit_event").await).expect("count")),
+        "every event checked"
     );
 }
 
@@ -171,11 +172,12 @@ async fn every_change_writes_an_event_with_who_what_and_before_and_after(app: Te
         )
         .await;
     assert_eq!(history["organisation"]["history"]["totalCount"], 3);
-    assert!(
+    assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
-            .expect("verify")
-            .is_ok()
+            .expect("verify"),
+        Ok(u64::try_from(app.count("audit_event").await).expect("count")),
+        "every event checked"
     );
 }
 
@@ -191,11 +193,12 @@ async fn a_refused_mutation_writes_no_event(app: TestApp) {
 
 async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
-    assert!(
+    assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
-            .expect("verify")
-            .is_ok()
+            .expect("verify"),
+        Ok(u64::try_from(app.count("audit_event").await).expect("count")),
+        "every event checked"
     );
     drop_append_only_triggers(&app).await;
     app.state

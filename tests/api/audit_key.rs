@@ -15,6 +15,8 @@ db_tests!(
     a_chain_made_to_look_unkeyed_is_caught,
     checkpoints_catch_a_chain_cut_short_or_rewritten_even_with_the_key,
     a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_bound_to_the_key,
+    the_newest_events_deleted_or_the_head_altered_or_removed_are_caught,
+    an_event_that_names_another_predecessor_is_caught_by_its_previous_hash,
 );
 
 /// What someone with rights on the database does before rewriting history.
@@ -313,4 +315,83 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
         .expect("verify")
         .expect_err("the keyed event binds the history before it");
     assert_eq!(broken.event_id, last + 1);
+}
+
+async fn the_newest_events_deleted_or_the_head_altered_or_removed_are_caught(app: TestApp) {
+    fixtures::seed(&app).await;
+    let db = &app.state.db;
+    let key = &app.state.audit_key;
+    let n = events(&app).await.len() as u64;
+    assert_eq!(audit::verify(db, key).await.expect("verify"), Ok(n));
+    drop_append_only_triggers(&app).await;
+
+    // The newest two deleted, the head left as it was.
+    db.execute_unprepared(&format!("DELETE FROM audit_event WHERE id > {}", n - 2))
+        .await
+        .expect("delete");
+    let broken = audit::verify(db, key)
+        .await
+        .expect("verify")
+        .expect_err("tail");
+    assert_eq!(broken.event_id, n as i64, "named by the head's last event");
+    assert!(
+        broken.reason.contains("newest events are missing"),
+        "{}",
+        broken.reason
+    );
+
+    // The head moved back by hand but its hash left: still caught.
+    db.execute_unprepared(&format!(
+        "UPDATE audit_head SET last_event_id = {} WHERE id = 1",
+        n - 2
+    ))
+    .await
+    .expect("head id");
+    assert!(audit::verify(db, key).await.expect("verify").is_err());
+
+    // The head row removed.
+    db.execute_unprepared("DELETE FROM audit_head")
+        .await
+        .expect("head");
+    let broken = audit::verify(db, key)
+        .await
+        .expect("verify")
+        .expect_err("no head");
+    assert!(
+        broken.reason.contains("head row is missing"),
+        "{}",
+        broken.reason
+    );
+}
+
+async fn an_event_that_names_another_predecessor_is_caught_by_its_previous_hash(app: TestApp) {
+    fixtures::seed(&app).await;
+    drop_append_only_triggers(&app).await;
+    let key = app.state.audit_key.clone();
+    let third = events(&app)
+        .await
+        .into_iter()
+        .nth(2)
+        .expect("a third event");
+    // Re-hashed with the key over a wrong predecessor: its own hash fits, the link does not.
+    let wrong = "ab".repeat(32);
+    let hash = keyed_event_hash(&key, &wrong, &content(&third));
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE audit_event SET prev_hash = {}, hash = {} WHERE id = 3",
+            quoted(&wrong),
+            quoted(&hash)
+        ))
+        .await
+        .expect("relink");
+    let broken = audit::verify(&app.state.db, &key)
+        .await
+        .expect("verify")
+        .expect_err("relinked");
+    assert_eq!(broken.event_id, 3);
+    assert_eq!(
+        broken.reason,
+        "its previous-hash does not match the event before it"
+    );
 }

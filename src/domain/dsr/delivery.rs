@@ -155,6 +155,26 @@ mod tests {
     }
 
     #[test]
+    fn the_timestamped_signature_matches_a_value_computed_outside_this_code() {
+        // python3 -c "import hmac,hashlib; print(hmac.new(b'whsec_1',
+        //   b'1700000000.' + b'{\"taskId\":\"1\"}', hashlib.sha256).hexdigest())"
+        let expected =
+            "t=1700000000,v1=002dfda77c1d409913c00c121c454ef1d360c4db2755b6164b82e88b31660427";
+        let body = br#"{"taskId":"1"}"#;
+        assert_eq!(
+            timestamped_signature(b"whsec_1", 1_700_000_000, body),
+            expected
+        );
+        assert!(verify_timestamped(
+            b"whsec_1",
+            expected,
+            body,
+            1_700_000_000,
+            DEFAULT_TOLERANCE_SECS
+        ));
+    }
+
+    #[test]
     fn a_timestamped_signature_is_refused_when_stale_tampered_or_under_another_key() {
         let body = br#"{"taskId":"1"}"#;
         let header = timestamped_signature(b"whsec_1", 1_700_000_000, body);

@@ -100,9 +100,25 @@ mod tests {
             Sealer::new(b"another-secret-entirely").open(&sealed, "dsr_request:1"),
             Err(SealError)
         );
-        let mut altered = sealed.clone();
-        altered.pop();
-        altered.push('A');
-        assert!(sealer.open(&altered, "dsr_request:1").is_err() || altered == sealed);
+        // One bit flipped in the nonce, in the ciphertext and in the tag: each is refused.
+        let raw = STANDARD
+            .decode(sealed.strip_prefix(VERSION).unwrap())
+            .unwrap();
+        for at in [0, 24, raw.len() - 1] {
+            let mut altered = raw.clone();
+            altered[at] ^= 1;
+            let altered = format!("{VERSION}{}", STANDARD.encode(&altered));
+            assert_ne!(altered, sealed);
+            assert_eq!(
+                sealer.open(&altered, "dsr_request:1"),
+                Err(SealError),
+                "byte {at}"
+            );
+        }
+        assert_eq!(
+            sealer.open(&sealed[..sealed.len() - 4], "dsr_request:1"),
+            Err(SealError)
+        );
+        assert_eq!(sealer.open("v0:AAAA", "dsr_request:1"), Err(SealError));
     }
 }
