@@ -49,7 +49,7 @@ pub fn prepare(
         request_id,
     };
     request
-        .data(Loaders::new(&state.read_db, &state.reference))
+        .data(Arc::new(Loaders::new(&state.read_db, &state.reference)))
         .data(context)
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())
