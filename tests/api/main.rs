@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod chapter_v;
 mod cli;
+mod connections;
 mod console;
 mod corrections;
 mod docs;
