@@ -170,7 +170,8 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
+    /// Seconds a new WebSocket may take to send `connection_init` with a valid token before it is
+    /// closed (`4408`).
     #[arg(
         long,
         env = "REGISTER_WS_INIT_TIMEOUT_SECS",
@@ -234,8 +235,10 @@ pub struct Config {
     )]
     pub max_subscriptions: usize,
 
-    /// WebSockets the server holds open at once, authenticated or not; one more is refused
-    /// before the upgrade with `503` and a GraphQL error (`CONFLICT`, reason `BUSY`).
+    /// Authenticated WebSockets the server holds open at once (unauthenticated ones count against
+    /// `REGISTER_WS_UNAUTHENTICATED_PER_ADDRESS`); one more is refused before the upgrade with
+    /// `503` and a GraphQL error (`CONFLICT`, reason `BUSY`), or closed with `1013` at
+    /// `connection_init`.
     #[arg(
         long,
         env = "REGISTER_MAX_SOCKETS",

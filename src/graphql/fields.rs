@@ -119,6 +119,24 @@ mod tests {
         assert!(over("{ o { p { q } } }", 2), "nested fields count");
     }
 
+    /// graphql-js's `getIntrospectionQuery()` (GraphiQL's, with descriptions and deprecations).
+    const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } \
+        subscriptionType { name } types { ...FullType } directives { name description locations \
+        args { ...InputValue } } } } \
+        fragment FullType on __Type { kind name description fields(includeDeprecated: true) { \
+        name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } \
+        inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { \
+        name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } } \
+        fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } \
+        fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind \
+        name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+
+    #[test]
+    fn graphiqls_introspection_query_is_within_the_default() {
+        let default = crate::config::Config::for_database("sqlite::memory:").max_fields;
+        assert!(!over(INTROSPECTION, default));
+    }
+
     #[test]
     fn a_fragment_bomb_is_refused_without_expanding_it() {
         let mut query = String::from("query { ...F0 }\n");
