@@ -303,7 +303,7 @@ pub(crate) fn app_error(err: crate::error::AppError) -> anyhow::Error {
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
     let state = AppState::new(config).await?;
-    let listener = crate::http::listen(args.bind)
+    let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %db::redact(&state.config.database_url()), "serving");
@@ -322,8 +322,8 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             },
         ))
     });
-    axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let config = state.config.clone();
+    crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
         .await
         .context("serving HTTP")?;
     // Safe at any point: an attempt cut short stays PENDING and is retried after its lease.

@@ -195,12 +195,13 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds a new WebSocket may take to send `connection_init` before it is closed.
+    /// Seconds a new WebSocket may take to send `connection_init` with a valid token before it is
+    /// closed (`4408`).
     #[arg(
         long,
         env = "REGISTER_WS_INIT_TIMEOUT_SECS",
         global = true,
-        default_value_t = 10
+        default_value_t = 5
     )]
     pub ws_init_timeout_secs: u64,
 
@@ -259,8 +260,10 @@ pub struct Config {
     )]
     pub max_subscriptions: usize,
 
-    /// WebSockets the server holds open at once, authenticated or not; one more is refused
-    /// before the upgrade with `503` and a GraphQL error (`CONFLICT`, reason `BUSY`).
+    /// Authenticated WebSockets the server holds open at once (unauthenticated ones count against
+    /// `REGISTER_WS_UNAUTHENTICATED_PER_ADDRESS`); one more is refused before the upgrade with
+    /// `503` and a GraphQL error (`CONFLICT`, reason `BUSY`), or closed with `1013` at
+    /// `connection_init`.
     #[arg(
         long,
         env = "REGISTER_MAX_SOCKETS",
@@ -268,6 +271,66 @@ pub struct Config {
         default_value_t = 1_000
     )]
     pub max_sockets: usize,
+
+    // Connections and sockets of clients not yet known (slow, anonymous or hostile).
+    /// WebSockets one client address may hold open before `connection_init` has named a valid
+    /// token (they do not count against `REGISTER_MAX_SOCKETS`); one more is refused with `503`.
+    #[arg(
+        long,
+        env = "REGISTER_WS_UNAUTHENTICATED_PER_ADDRESS",
+        global = true,
+        default_value_t = 8
+    )]
+    pub ws_unauthenticated_per_address: usize,
+
+    /// Fields one GraphQL operation may select in all, over HTTP and WebSocket alike: every
+    /// alias and `__typename` counts, and a fragment counts each time it is spread.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_FIELDS",
+        global = true,
+        default_value_t = 1_000
+    )]
+    pub max_fields: usize,
+
+    /// Seconds a client has to send a request's headers: from the connection's opening, or from
+    /// the first byte of a later request on a kept-alive connection; then the connection is closed.
+    #[arg(
+        long,
+        env = "REGISTER_HTTP_HEADER_TIMEOUT_SECS",
+        global = true,
+        default_value_t = 10
+    )]
+    pub http_header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[arg(
+        long,
+        env = "REGISTER_HTTP_IDLE_TIMEOUT_SECS",
+        global = true,
+        default_value_t = 60
+    )]
+    pub http_idle_timeout_secs: u64,
+
+    /// TCP connections the server holds open at once, WebSockets included; one more is answered
+    /// `503` and closed.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_CONNECTIONS",
+        global = true,
+        default_value_t = 4_096
+    )]
+    pub max_connections: usize,
+
+    /// TCP connections one client address (an IPv4 address, an IPv6 /64) may hold open at once;
+    /// one more is answered `503` and closed.
+    #[arg(
+        long,
+        env = "REGISTER_MAX_CONNECTIONS_PER_ADDRESS",
+        global = true,
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -303,7 +366,7 @@ impl Config {
             worker_in_process: true,
             db_readers: 8,
             db_max_connections: 16,
-            ws_init_timeout_secs: 10,
+            ws_init_timeout_secs: 5,
             ws_idle_timeout_secs: 300,
             ws_max_lifetime_secs: 28_800,
             expensive_concurrency: 2,
@@ -318,6 +381,12 @@ impl Config {
             audit_checkpoint_file: None,
             webhook_allowed_ports: Vec::new(),
             reference_file: None,
+            ws_unauthenticated_per_address: 8,
+            max_fields: 1_000,
+            http_header_timeout_secs: 10,
+            http_idle_timeout_secs: 60,
+            max_connections: 4_096,
+            max_connections_per_address: 256,
         }
     }
 
@@ -351,6 +420,14 @@ impl Config {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn http_header_timeout(&self) -> Duration {
+        Duration::from_secs(self.http_header_timeout_secs)
+    }
+
+    pub fn http_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.http_idle_timeout_secs)
     }
 }
 

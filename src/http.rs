@@ -1,6 +1,6 @@
 //! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`,
 //! `/readyz`, `/metrics`, `/exports/...`, and the console at `/` and `/console/`; every response
-//! carries `x-request-id`.
+//! carries `x-request-id`. [`server::run`] serves it.
 
 use crate::{
     error::AppResult,
@@ -26,6 +26,7 @@ mod console;
 mod exports;
 mod ops;
 mod refusals;
+pub mod server;
 mod ws;
 
 use tower_http::{
@@ -189,17 +190,26 @@ pub async fn execute_as(
 ) -> async_graphql::Response {
     let operation = request.operation_name.clone();
     let request = context::prepare(state, auth.clone(), request_id.clone(), request);
+    let response = state.schema.execute(request).await;
+    finish(state, &auth, &request_id, operation.as_deref(), response)
+}
+
+/// What every response goes through, over HTTP and WebSocket alike: errors normalised (codes,
+/// fields, refusals logged) and limit errors explained.
+pub(crate) fn finish(
+    state: &AppState,
+    auth: &Auth,
+    request_id: &str,
+    operation: Option<&str>,
+    response: async_graphql::Response,
+) -> async_graphql::Response {
     let origin = errors::Origin {
-        request_id: &request_id,
-        auth: &auth,
-        operation: operation.as_deref(),
+        request_id,
+        auth,
+        operation,
         refusals: &state.refusals,
     };
-    let response = errors::normalise(
-        state.schema.execute(request).await,
-        &state.field_index,
-        &origin,
-    );
+    let response = errors::normalise(response, &state.field_index, &origin);
     crate::graphql::hints::explain_limits(response, &state.config)
 }
 

@@ -52,7 +52,7 @@ pub fn prepare(
         audit_key: state.audit_key.clone(),
     };
     request
-        .data(Loaders::new(&state.read_db, &state.reference))
+        .data(Arc::new(Loaders::new(&state.read_db, &state.reference)))
         .data(context)
         .data(state.subject_keys.clone())
         .data(state.dsr.clone())

@@ -194,6 +194,18 @@ impl Loaders {
         }
     }
 
+    /// Forgets everything loaded so far, so that what is read next is as fresh as a new request's
+    /// loaders would read it: a subscription's operation lives for many pushes, and each push
+    /// shows the records as they are then. Every loader with a cache is cleared here.
+    pub fn forget(&self) {
+        self.organisations.clear::<i64>();
+        self.locations.clear::<i64>();
+        self.activities.clear::<i64>();
+        self.flows.clear::<i64>();
+        self.assessments.clear::<(i64, NaiveDate)>();
+        self.token_roles.clear::<String>();
+    }
+
     /// Loads, in one batch each, the organisations (and, if `with_locations`, their locations).
     pub async fn prime_organisations(
         &self,
@@ -211,6 +223,8 @@ impl Loaders {
     }
 }
 
+/// The operation's loaders (shared as an `Arc`, so that a subscription can [`Loaders::forget`]
+/// between pushes).
 pub fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> async_graphql::Result<&'a Loaders> {
-    ctx.data::<Loaders>()
+    ctx.data::<Arc<Loaders>>().map(AsRef::as_ref)
 }

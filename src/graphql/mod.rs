@@ -3,6 +3,7 @@
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod fields;
 pub mod hints;
 pub mod issued;
 pub mod loaders;
@@ -27,6 +28,7 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 pub fn build_schema(config: &Config) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(policy::Policy)
+        .extension(fields::FieldLimit(config.max_fields))
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
     if !config.introspection {

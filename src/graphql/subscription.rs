@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    graphql::{context::request, policy, types::dsr::DataSubjectRequest},
+    graphql::{context::request, loaders::Loaders, policy, types::dsr::DataSubjectRequest},
     service::{
         limits::Limits,
         requests::{DsrKeys, read},
@@ -38,6 +38,9 @@ impl Subscription {
         let token = rc.auth.principal().map_or(0, |p| p.token_id);
         let guard = ctx.data::<Arc<Limits>>()?.open_subscription(token)?;
         let events = &ctx.data::<DsrKeys>()?.events;
+        // Each push shows the records as they are then: what the operation's loaders read for
+        // the last push (an organisation's name, say) is forgotten before the next.
+        let loaders = ctx.data::<Arc<Loaders>>()?.clone();
         let db = rc.read;
         let now = {
             let db = db.clone();
@@ -61,7 +64,7 @@ impl Subscription {
                 async move { read_request(&db, id).await }
             });
             return Ok(now
-                .chain(reads)
+                .chain(reads.inspect(move |_| loaders.forget()))
                 .map(move |item| {
                     let _open = &guard;
                     item
@@ -93,7 +96,7 @@ impl Subscription {
             }
         });
         Ok(now
-            .chain(changes)
+            .chain(changes.inspect(move |_| loaders.forget()))
             .map(move |item| {
                 let _open = &guard;
                 item

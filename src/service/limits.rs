@@ -9,6 +9,7 @@ use crate::{
 };
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -24,6 +25,9 @@ pub struct Limits {
     total: usize,
     sockets: Arc<Semaphore>,
     max_sockets: usize,
+    /// Sockets not yet authenticated, by client address (see [`Limits::open_unauthenticated_socket`]).
+    unauthenticated: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    unauthenticated_per_address: usize,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +46,8 @@ impl Limits {
             total: config.max_subscriptions,
             sockets: Arc::new(Semaphore::new(config.max_sockets)),
             max_sockets: config.max_sockets,
+            unauthenticated: Arc::default(),
+            unauthenticated_per_address: config.ws_unauthenticated_per_address,
         }
     }
 
@@ -107,6 +113,29 @@ impl Limits {
         })
     }
 
+    /// A place for a WebSocket that has not yet named a valid token, from the small allowance of
+    /// its client address, so that anonymous sockets cannot take the places of authenticated ones
+    /// ([`Limits::open_socket`]). Held until the guard is dropped (the socket authenticates and
+    /// moves to the main pool, or closes).
+    pub fn open_unauthenticated_socket(&self, address: IpAddr) -> AppResult<UnauthenticatedSocket> {
+        let mut open = self
+            .unauthenticated
+            .lock()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("socket counts poisoned")))?;
+        let mine = open.entry(address).or_default();
+        if *mine >= self.unauthenticated_per_address {
+            return Err(AppError::Busy(format!(
+                "this address holds {} WebSockets that have not authenticated, its limit (REGISTER_WS_UNAUTHENTICATED_PER_ADDRESS): send connection_init with a token on those first",
+                self.unauthenticated_per_address
+            )));
+        }
+        *mine += 1;
+        Ok(UnauthenticatedSocket {
+            open: self.unauthenticated.clone(),
+            address,
+        })
+    }
+
     /// WebSockets open now.
     pub fn open_sockets(&self) -> usize {
         self.max_sockets - self.sockets.available_permits()
@@ -159,6 +188,26 @@ where
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// A place of an address's allowance of unauthenticated sockets; dropping it frees it.
+#[derive(Debug)]
+pub struct UnauthenticatedSocket {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    address: IpAddr,
+}
+
+impl Drop for UnauthenticatedSocket {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(n) = open.get_mut(&self.address)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
 }
 
 /// One open subscription; dropping it (the stream ends or the socket closes) frees its place.
@@ -288,6 +337,32 @@ mod tests {
         })
         .await;
         assert!(freed.is_ok(), "the abandoned work never gave its turn back");
+    }
+
+    #[test]
+    fn unauthenticated_sockets_have_a_small_allowance_per_address_apart_from_the_main_pool() {
+        let mut config = Config::for_database("sqlite::memory:");
+        config.max_sockets = 1;
+        config.ws_unauthenticated_per_address = 2;
+        let limits = Limits::new(&config);
+        let here: IpAddr = [192, 0, 2, 1].into();
+        let there: IpAddr = [192, 0, 2, 2].into();
+        let first = limits.open_unauthenticated_socket(here).expect("first");
+        let _second = limits.open_unauthenticated_socket(here).expect("second");
+        assert!(matches!(
+            limits.open_unauthenticated_socket(here),
+            Err(AppError::Busy(_))
+        ));
+        let _elsewhere = limits
+            .open_unauthenticated_socket(there)
+            .expect("another address has its own");
+        let _main = limits
+            .open_socket()
+            .expect("the main pool is untouched by unauthenticated sockets");
+        drop(first);
+        let _again = limits
+            .open_unauthenticated_socket(here)
+            .expect("a place was freed");
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ mod audit_key;
 mod auth;
 mod chapter_v;
 mod cli;
+mod connections;
 mod console;
 mod corrections;
 mod docs;

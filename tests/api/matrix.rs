@@ -226,19 +226,15 @@ fn codes(response: &Value) -> Vec<String> {
 }
 
 /// Runs a subscription over the served WebSocket endpoint as the holder of `token` (none:
-/// anonymous) and returns its first response.
+/// anonymous) and returns its first response. A socket without a valid token is refused at
+/// `connection_init` (close code 4403): that refusal reads as `UNAUTHENTICATED`.
 async fn subscribe(base: &str, token: Option<&str>, document: &str) -> Value {
     let mut socket = sockets::open(base).await;
-    let payload = token.map_or(
-        json!({}),
-        |t| json!({ "Authorization": format!("Bearer {t}") }),
-    );
-    sockets::send(
-        &mut socket,
-        json!({ "type": "connection_init", "payload": payload }),
-    )
-    .await;
-    sockets::operation(&mut socket, "1", document, json!({})).await
+    match sockets::initialise(&mut socket, token).await {
+        Ok(()) => sockets::operation(&mut socket, "1", document, json!({})).await,
+        Err(Some(4403)) => json!({ "errors": [{ "extensions": { "code": "UNAUTHENTICATED" } }] }),
+        Err(other) => panic!("connection_init was closed with {other:?}, not refused with 4403"),
+    }
 }
 
 /// Runs a query or mutation with `POST /graphql` as the holder of `token` (none: anonymous).

@@ -242,15 +242,22 @@ impl TestApp {
         self.serve_state(state).await
     }
 
+    /// Serves `state` with the server `serve` runs (its connection limits included).
     async fn serve_state(&self, state: AppState) -> String {
-        use axum::serve::Listener as _;
-        let listener = transfer_register::http::listen("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let config = state.config.clone();
         let router = transfer_register::app(state);
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = transfer_register::http::server::run(
+                listener,
+                &config,
+                router,
+                std::future::pending(),
+            )
+            .await;
         });
         format!("http://{addr}")
     }
