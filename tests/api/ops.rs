@@ -19,7 +19,7 @@ db_tests!(
     metrics_need_the_metrics_token_when_one_is_configured,
     every_response_carries_a_request_id_and_echoes_the_callers,
     an_organisation_registered_with_a_webhook_gets_its_secret_once_and_its_first_delivery_is_signed,
-    an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_change_keeps_it,
+    an_organisation_given_its_first_webhook_gets_a_secret_and_a_move_gets_a_new_one,
     an_organisation_imported_with_a_webhook_gets_its_secret_in_the_report_and_is_signed_for,
     an_email_task_without_smtp_fails_at_once_saying_to_send_it_by_hand,
     a_too_complex_query_is_told_the_limit_and_how_to_ask_for_less,
@@ -315,7 +315,7 @@ async fn kept_and_signs_the_first_erasure(
     task
 }
 
-async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_change_keeps_it(
+async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_move_gets_a_new_one(
     app: TestApp,
 ) {
     const UPDATE: &str = r#"mutation($input: UpdateOrganisationInput!) {
@@ -350,10 +350,26 @@ async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_later_chang
             json!({ "input": { "id": org, "erasureWebhookUrl": "http://127.0.0.1:9/second" } }),
         )
         .await;
+    // The old secret does not follow the requests to a new address: the ADMIN moving it is
+    // given a new one.
+    let second = moved["updateOrganisation"]["webhookSecret"]
+        .as_str()
+        .expect("a new secret");
+    assert!(second.starts_with("whsec_"), "{moved:#}");
+    assert_ne!(
+        Some(second),
+        hooked["updateOrganisation"]["webhookSecret"].as_str()
+    );
+    let unchanged = app
+        .ok(
+            UPDATE,
+            json!({ "input": { "id": org, "erasureWebhookUrl": "http://127.0.0.1:9/second" } }),
+        )
+        .await;
     assert_eq!(
-        moved["updateOrganisation"],
+        unchanged["updateOrganisation"],
         json!({ "hasWebhookSecret": true, "webhookSecret": null }),
-        "the secret stays; rotateWebhookSecret replaces it"
+        "the same URL again is no move"
     );
 }
 

@@ -153,8 +153,9 @@ pub struct OrganisationMutation;
 
 #[Object]
 impl OrganisationMutation {
-    /// Registers an organisation with its locations. With an `erasureWebhookUrl` it also gets its
-    /// webhook secret, readable once as `webhookSecret` in this response.
+    /// Registers an organisation with its locations. With an `erasureWebhookUrl`, registered by a
+    /// DPO or ADMIN, it also gets its webhook secret, readable once as `webhookSecret` in this
+    /// response (PROCUREMENT's are issued by the DPO with `rotateWebhookSecret`).
     async fn register_organisation(
         &self,
         ctx: &Context<'_>,
@@ -207,8 +208,10 @@ impl OrganisationMutation {
         Ok(Organisation(org))
     }
 
-    /// Changes an organisation's details. An organisation given its first `erasureWebhookUrl`
-    /// also gets its webhook secret, readable once as `webhookSecret` in this response.
+    /// Changes an organisation's details. An organisation given its first `erasureWebhookUrl`, or
+    /// moved to a new one, by a DPO or ADMIN also gets a new webhook secret, readable once as
+    /// `webhookSecret` in this response. Where erasure requests go is theirs to decide:
+    /// PROCUREMENT may give a first URL but not change one that is set (`FORBIDDEN`).
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,

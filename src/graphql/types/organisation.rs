@@ -105,9 +105,10 @@ impl Organisation {
     }
 
     /// The webhook secret this very mutation issued, in its response only; null everywhere else.
-    /// Registering an organisation with an `erasureWebhookUrl`, or giving one that has no secret
-    /// its first URL, issues one, so its first delivery is already signed
-    /// (`X-Register-Signature`). Keep it: it is never shown again (`rotateWebhookSecret` replaces it).
+    /// A DPO or ADMIN registering an organisation with an `erasureWebhookUrl`, giving one that has
+    /// no secret its first URL, or moving its webhook to a new URL is issued one, so the next
+    /// delivery is already signed (`X-Register-Signature`); PROCUREMENT is issued none. Keep it:
+    /// it is never shown again (`rotateWebhookSecret` replaces it).
     async fn webhook_secret(&self, ctx: &async_graphql::Context<'_>) -> Option<String> {
         ctx.data_opt::<IssuedSecrets>()
             .and_then(|issued| issued.get(self.0.id))
