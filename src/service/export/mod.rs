@@ -11,7 +11,10 @@ pub mod table;
 mod transfers;
 mod what_if;
 
-use crate::{domain::reference::LegalReference, error::AppResult};
+use crate::{
+    domain::{dates, reference::LegalReference},
+    error::AppResult,
+};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 pub use table::{Cell, Format, Table};
@@ -70,6 +73,26 @@ pub struct ExportOptions {
     pub what_if: Option<WhatIfQuestion>,
 }
 
+impl ExportOptions {
+    /// Refuses dates outside the register's bounds, as the GraphQL `Date` scalar does (one rule
+    /// for every entrance: [`crate::domain::dates`]).
+    pub fn check(&self) -> AppResult<()> {
+        let mut dates = vec![("on", self.on)];
+        if let Some(question) = &self.what_if {
+            dates.push(("endsOn", question.ends_on));
+        }
+        for (field, date) in dates {
+            if !dates::within_bounds(date) {
+                return Err(crate::error::AppError::bad_input(
+                    field,
+                    dates::refusal(field, &date.to_string()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Builds the export `kind` of the register.
 pub async fn build(
     db: &impl ConnectionTrait,
@@ -77,6 +100,7 @@ pub async fn build(
     kind: ExportKind,
     options: ExportOptions,
 ) -> AppResult<Table> {
+    options.check()?;
     match kind {
         ExportKind::Ropa => match options.processor {
             Some(processor) => ropa::processor_record(db, reference, processor, options.on).await,
