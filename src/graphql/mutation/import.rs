@@ -3,11 +3,12 @@
 use crate::{
     error::AppError,
     graphql::context::request,
-    service::import::{self, ImportOptions},
+    service::import::{self, ImportBudget, ImportOptions, SheetLimits},
     service::requests::DsrKeys,
 };
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
+use std::sync::Arc;
 
 /// What an imported file holds; its columns are documented in the README.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -91,14 +92,17 @@ impl ImportMutation {
             dry_run: dry_run.unwrap_or(false),
             allow_insecure_webhooks: rc.config.webhook_allow_insecure,
             sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
+            limits: SheetLimits::from_config(&rc.config),
         };
+        let budget = ctx.data::<Arc<ImportBudget>>()?;
         let report = import::import_file(
             &rc.db,
             &rc.actor()?,
             kind.into(),
             &file_name,
-            &bytes,
+            bytes,
             &options,
+            budget,
         )
         .await?;
         Ok(ImportReport {
