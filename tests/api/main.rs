@@ -14,6 +14,7 @@ mod faults;
 mod fixtures;
 mod flows;
 mod hostile;
+mod hostile_files;
 mod http;
 mod importer_facts;
 mod matrix;
