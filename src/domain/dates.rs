@@ -2,6 +2,9 @@
 //! `Date` scalar, the export's `--on`, `on=`, `endsOn`): exactly `YYYY-MM-DD`, within
 //! 1900-01-01..=2200-12-31. Anything outside is a typo (year 0, 20266), and one rule for every
 //! entrance means a date refused by one is refused by all.
+//!
+//! The day a transfer verdict is given for (`on` of the transfer register, an assessment, an
+//! export) is held to the days the reference data speaks to: 1995-01-01..=2100-01-01.
 
 use chrono::NaiveDate;
 
@@ -16,6 +19,26 @@ pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2200, 12, 31) {
     Some(d) => d,
     None => panic!("a valid date"),
 };
+
+/// The first and last day a transfer verdict can be given for.
+pub const JUDGED_EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1995, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+pub const JUDGED_LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2100, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// Whether a transfer verdict can be given for `on`.
+pub fn judgeable(on: NaiveDate) -> bool {
+    (JUDGED_EARLIEST..=JUDGED_LATEST).contains(&on)
+}
+
+/// The refusal of a day no verdict can be given for, worded as the GraphQL API words it.
+pub fn unjudgeable(field: &str) -> String {
+    format!("{field} must be between {JUDGED_EARLIEST} and {JUDGED_LATEST}")
+}
 
 /// Whether `date` lies within [`EARLIEST`]..=[`LATEST`].
 pub fn within_bounds(date: NaiveDate) -> bool {
@@ -80,6 +103,9 @@ mod tests {
 
     #[test]
     fn the_bounds_are_inclusive() {
+        assert!(judgeable(JUDGED_EARLIEST) && judgeable(JUDGED_LATEST));
+        assert!(!judgeable(JUDGED_LATEST.succ_opt().expect("a day after")));
+        assert_eq!(unjudgeable("on"), "on must be between 1995-01-01 and 2100-01-01");
         assert!(within_bounds(EARLIEST) && within_bounds(LATEST));
         assert!(!within_bounds(EARLIEST.pred_opt().expect("a day before")));
         assert!(!within_bounds(LATEST.succ_opt().expect("a day after")));

@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod corrections;
 mod docs;
+mod export_safety;
 mod faults;
 mod fixtures;
 mod flows;

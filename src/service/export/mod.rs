@@ -13,7 +13,7 @@ mod what_if;
 
 use crate::{
     domain::{dates, reference::LegalReference},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
@@ -74,20 +74,20 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
-    /// Refuses dates outside the register's bounds, as the GraphQL `Date` scalar does (one rule
-    /// for every entrance: [`crate::domain::dates`]).
+    /// Refuses dates as the GraphQL API does (one rule for every entrance,
+    /// [`crate::domain::dates`]): `on` within the days a verdict can be given for, as the
+    /// transfer register's `on`; `endsOn` within the `Date` scalar's bounds, as `whatIf`'s.
     pub fn check(&self) -> AppResult<()> {
-        let mut dates = vec![("on", self.on)];
-        if let Some(question) = &self.what_if {
-            dates.push(("endsOn", question.ends_on));
+        if !dates::judgeable(self.on) {
+            return Err(AppError::bad_input("on", dates::unjudgeable("on")));
         }
-        for (field, date) in dates {
-            if !dates::within_bounds(date) {
-                return Err(crate::error::AppError::bad_input(
-                    field,
-                    dates::refusal(field, &date.to_string()),
-                ));
-            }
+        if let Some(question) = &self.what_if
+            && !dates::within_bounds(question.ends_on)
+        {
+            return Err(AppError::bad_input(
+                "endsOn",
+                dates::refusal("endsOn", &question.ends_on.to_string()),
+            ));
         }
         Ok(())
     }
@@ -114,7 +114,7 @@ pub async fn build(
         ExportKind::Flows => sheets::flows(db).await,
         ExportKind::WhatIf => match &options.what_if {
             Some(question) => what_if::what_if(db, reference, question, options.on).await,
-            None => Err(crate::error::AppError::bad_input(
+            None => Err(AppError::bad_input(
                 "endsOn",
                 "the whatif export needs endsOn and a mechanism or a decision",
             )),
