@@ -105,7 +105,10 @@ mod tests {
     fn the_bounds_are_inclusive() {
         assert!(judgeable(JUDGED_EARLIEST) && judgeable(JUDGED_LATEST));
         assert!(!judgeable(JUDGED_LATEST.succ_opt().expect("a day after")));
-        assert_eq!(unjudgeable("on"), "on must be between 1995-01-01 and 2100-01-01");
+        assert_eq!(
+            unjudgeable("on"),
+            "on must be between 1995-01-01 and 2100-01-01"
+        );
         assert!(within_bounds(EARLIEST) && within_bounds(LATEST));
         assert!(!within_bounds(EARLIEST.pred_opt().expect("a day before")));
         assert!(!within_bounds(LATEST.succ_opt().expect("a day after")));

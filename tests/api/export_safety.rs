@@ -29,7 +29,10 @@ async fn register(app: &TestApp) {
     .await;
     let activity = activity(app, &controller, &["contact.email"]).await;
     for (name, extra) in [
-        ("+1", json!({ "dpaSignedOn": "2024-01-01", "dpfCertified": true })),
+        (
+            "+1",
+            json!({ "dpaSignedOn": "2024-01-01", "dpfCertified": true }),
+        ),
         ("-1", json!({})),
         ("@SUM(1)", json!({})),
         ("Rolls-Royce plc", json!({})),
@@ -57,7 +60,12 @@ fn cells(text: &str) -> Vec<String> {
         .from_reader(text.as_bytes());
     reader
         .records()
-        .flat_map(|r| r.expect("a CSV record").iter().map(String::from).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -103,9 +111,18 @@ async fn every_csv_export_quotes_cells_a_spreadsheet_would_run_and_leaves_ordina
         seen.insert(kind, safe_cells(&format!("export {kind}"), &text));
     }
     for (kind, expected) in [
-        ("organisations", vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"]),
-        ("ropa", vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"]),
-        ("transfers", vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"]),
+        (
+            "organisations",
+            vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"],
+        ),
+        (
+            "ropa",
+            vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"],
+        ),
+        (
+            "transfers",
+            vec![quoted.as_str(), "'+1", "'-1", "'@SUM(1)", "Rolls-Royce plc"],
+        ),
         ("gaps", vec![quoted.as_str()]),
         ("locations", vec![quoted.as_str()]),
         ("activities", vec![quoted.as_str()]),
@@ -160,7 +177,12 @@ async fn a_formula_name_in_the_xlsx_export_is_a_string_cell(app: TestApp) {
     let file = dir.path().join("organisations.xlsx");
     ok(&bin(
         &app,
-        &["export", "organisations", "--output", file.to_str().expect("utf-8")],
+        &[
+            "export",
+            "organisations",
+            "--output",
+            file.to_str().expect("utf-8"),
+        ],
     ));
     let mut workbook: Xlsx<_> = calamine::open_workbook(&file).expect("an xlsx file");
     let range = workbook
@@ -214,15 +236,29 @@ async fn exports_take_the_dates_the_graphql_api_takes_and_refuse_the_others(app:
     for on in ["1995-01-01", "2100-01-01", "2026-11-27"] {
         let response = graphql(on).await;
         assert!(response.get("errors").is_none(), "{on}: {response:#}");
-        assert_eq!(http(format!("/exports/transfers.csv?on={on}")).await.0, 200, "{on}");
+        assert_eq!(
+            http(format!("/exports/transfers.csv?on={on}")).await.0,
+            200,
+            "{on}"
+        );
         ok(&bin(&app, &["export", "transfers", "--on", on]));
     }
-    for on in ["1994-12-31", "2100-01-02", "2201-01-01", "0001-01-01", "+2026-01-01", "20266-01-01"] {
+    for on in [
+        "1994-12-31",
+        "2100-01-02",
+        "2201-01-01",
+        "0001-01-01",
+        "+2026-01-01",
+        "20266-01-01",
+    ] {
         let response = graphql(on).await;
         assert_error(&response, "BAD_USER_INPUT", Some("on"));
         let (status, body) = http(format!("/exports/transfers.csv?on={on}")).await;
         assert_eq!(status, 400, "{on}: {body}");
-        assert_eq!(body["errors"][0]["extensions"]["field"], "on", "{on}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "on",
+            "{on}: {body}"
+        );
         let output = bin(&app, &["export", "ropa", "--on", on]);
         assert!(!output.status.success(), "export ropa --on {on}");
     }
@@ -236,7 +272,16 @@ async fn exports_take_the_dates_the_graphql_api_takes_and_refuse_the_others(app:
         assert_eq!(body["errors"][0]["extensions"]["field"], "endsOn", "{body}");
         let output = bin(
             &app,
-            &["export", "whatif", "--mechanism", "EU_US_DPF", "--ends-on", ends_on, "--on", "2026-01-01"],
+            &[
+                "export",
+                "whatif",
+                "--mechanism",
+                "EU_US_DPF",
+                "--ends-on",
+                ends_on,
+                "--on",
+                "2026-01-01",
+            ],
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{stderr}");

@@ -57,7 +57,9 @@ fn two_cell_workbook() -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.write_string(0, 0, "name").expect("A1");
-    sheet.write_string(1_048_575, 16_383, "x").expect("XFD1048576");
+    sheet
+        .write_string(1_048_575, 16_383, "x")
+        .expect("XFD1048576");
     workbook.save_to_buffer().expect("saved")
 }
 
@@ -127,7 +129,9 @@ async fn a_workbook_with_cells_at_a1_and_xfd1048576_is_refused_at_once_over_grap
     assert!(message.starts_with("line 1048576: "), "{message}");
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     // The service is still there and the register untouched.
-    let data = app.ok("{ organisations(first: 1) { totalCount } }", json!({})).await;
+    let data = app
+        .ok("{ organisations(first: 1) { totalCount } }", json!({}))
+        .await;
     assert_eq!(data["organisations"]["totalCount"], 0);
 
     let dir = tempfile::tempdir().expect("dir");
@@ -211,20 +215,23 @@ async fn csv_files_too_long_too_wide_or_with_too_long_a_cell_are_refused_naming_
     let message = refused_naming(&response, "REGISTER_IMPORT_MAX_ROWS");
     assert!(message.starts_with("line 100002: "), "{message}");
 
-    let wide = format!(
-        "name,kind,country\n{}\n",
-        vec!["x"; 10_000].join(",")
-    );
+    let wide = format!("name,kind,country\n{}\n", vec!["x"; 10_000].join(","));
     let response = import(&app, "wide.csv", wide).await;
     let message = refused_naming(&response, "REGISTER_IMPORT_MAX_COLUMNS");
     assert!(message.starts_with("line 2: "), "{message}");
 
-    let cell = format!("name,kind,country\n\"{}\",SUPPLIER,GB\n", "A".repeat(32_768));
+    let cell = format!(
+        "name,kind,country\n\"{}\",SUPPLIER,GB\n",
+        "A".repeat(32_768)
+    );
     let response = import(&app, "cell.csv", cell).await;
     let message = refused_naming(&response, "REGISTER_IMPORT_MAX_CELL_CHARS");
     assert!(message.starts_with("line 2, column 1: "), "{message}");
     // Excel's own limit is accepted as a cell (and then refused by the name's rule, as a row).
-    let cell = format!("name,kind,country\n\"{}\",SUPPLIER,GB\n", "A".repeat(32_767));
+    let cell = format!(
+        "name,kind,country\n\"{}\",SUPPLIER,GB\n",
+        "A".repeat(32_767)
+    );
     let response = import(&app, "cell.csv", cell).await;
     let errors = &response["data"]["importRecords"]["errors"];
     assert_eq!(errors[0]["field"], "name", "{response:#}");
@@ -259,7 +266,10 @@ async fn a_refusal_quotes_at_most_a_short_excerpt_of_a_cell_or_header(app: TestA
     let error = &response["data"]["importRecords"]["errors"][0];
     assert_eq!(error["field"], "kind", "{response:#}");
     let message = error["message"].as_str().expect("message");
-    assert!(message.starts_with(&format!("\"{}…\"", "k".repeat(60))), "{message}");
+    assert!(
+        message.starts_with(&format!("\"{}…\"", "k".repeat(60))),
+        "{message}"
+    );
     assert!(message.len() < 500, "{message}");
 }
 
@@ -271,7 +281,11 @@ async fn the_command_line_raises_the_limits_for_a_file_it_trusts(app: TestApp) {
     }
     let path = write(dir.path(), "orgs.csv", file.as_bytes());
     let limited = [("REGISTER_IMPORT_MAX_ROWS", "1000")];
-    let output = bin_with(&app, &["import", "organisations", &path, "--dry-run"], &limited);
+    let output = bin_with(
+        &app,
+        &["import", "organisations", &path, "--dry-run"],
+        &limited,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("more than 1000 rows"), "{stderr}");
@@ -281,16 +295,33 @@ async fn the_command_line_raises_the_limits_for_a_file_it_trusts(app: TestApp) {
         args.extend_from_slice(raise);
         let output = bin_with(&app, &args, &limited);
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{raise:?}: {stdout} {}", String::from_utf8_lossy(&output.stderr));
-        assert!(stdout.contains("dry run: 1500 organisations valid"), "{stdout}");
+        assert!(
+            output.status.success(),
+            "{raise:?}: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("dry run: 1500 organisations valid"),
+            "{stdout}"
+        );
     }
     // The same file, a workbook: within the limits raised, it imports.
     let output = bin_with(
         &app,
-        &["import", "organisations", &path, "--import-max-rows", "2000"],
+        &[
+            "import",
+            "organisations",
+            &path,
+            "--import-max-rows",
+            "2000",
+        ],
         &limited,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(app.count("organisation").await, 1_500);
 }
 
@@ -301,10 +332,26 @@ async fn an_import_that_cannot_get_its_share_of_memory_is_refused_as_busy(app: T
         .reserve("content", app.state.config.import_memory_bytes)
         .await
         .expect("the whole budget");
-    let response = import(&app, "s.csv", "name,kind,country\nA Ltd,SUPPLIER,GB\n".into()).await;
+    let response = import(
+        &app,
+        "s.csv",
+        "name,kind,country\nA Ltd,SUPPLIER,GB\n".into(),
+    )
+    .await;
     assert_error(&response, "CONFLICT", None);
-    assert_eq!(response["errors"][0]["extensions"]["reason"], "BUSY", "{response:#}");
+    assert_eq!(
+        response["errors"][0]["extensions"]["reason"], "BUSY",
+        "{response:#}"
+    );
     drop(held);
-    let response = import(&app, "s.csv", "name,kind,country\nA Ltd,SUPPLIER,GB\n".into()).await;
-    assert_eq!(response["data"]["importRecords"]["imported"], 1, "{response:#}");
+    let response = import(
+        &app,
+        "s.csv",
+        "name,kind,country\nA Ltd,SUPPLIER,GB\n".into(),
+    )
+    .await;
+    assert_eq!(
+        response["data"]["importRecords"]["imported"], 1,
+        "{response:#}"
+    );
 }

@@ -17,6 +17,7 @@ mod flows;
 mod hostile;
 mod hostile_files;
 mod http;
+mod import_writer;
 mod importer_facts;
 mod matrix;
 mod ops;

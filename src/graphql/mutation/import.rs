@@ -93,6 +93,7 @@ impl ImportMutation {
             allow_insecure_webhooks: rc.config.webhook_allow_insecure,
             sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
             limits: SheetLimits::from_config(&rc.config),
+            sqlite_path: rc.config.sqlite_path(),
         };
         let budget = ctx.data::<Arc<ImportBudget>>()?;
         let report = import::import_file(

@@ -71,8 +71,7 @@ impl Cell {
 const FORMULA_TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
 fn needs_quote_prefix(text: &str) -> bool {
-    text.trim_start_matches('\'')
-        .starts_with(FORMULA_TRIGGERS)
+    text.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
 }
 
 /// A text cell as every CSV the service writes holds it: one that a spreadsheet program would

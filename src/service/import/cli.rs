@@ -42,6 +42,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
         allow_insecure_webhooks: state.config.webhook_allow_insecure,
         sealer: Some(state.dsr.sealer.clone()),
         limits,
+        sqlite_path: state.config.sqlite_path(),
     };
     let started = Instant::now();
     let outcome = import_file(

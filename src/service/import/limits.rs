@@ -133,7 +133,10 @@ mod tests {
             budget.reserve("content", 11 << 20).await,
             Err(AppError::BadInput { .. })
         ));
-        let held = budget.reserve("content", 8 << 20).await.expect("8 MiB of 10");
+        let held = budget
+            .reserve("content", 8 << 20)
+            .await
+            .expect("8 MiB of 10");
         assert!(matches!(
             budget.reserve("content", 4 << 20).await,
             Err(AppError::Busy(_))

@@ -3,6 +3,10 @@
 //! all rows in one transaction: one bad row and nothing is imported; every bad row is reported
 //! by line and column. A dry run validates the same way and rolls back.
 //!
+//! A dry run on SQLite runs on a private copy of the register's records (see [`scratch`]), so
+//! it never holds the single writer; a dry run on PostgreSQL, and every real import, run in a
+//! transaction of the register itself.
+//!
 //! The services check a row before they write it, so a refused row leaves the transaction
 //! usable and the following rows are still checked (no savepoint per row: on PostgreSQL,
 //! thousands of subtransactions slow every statement down).
@@ -10,6 +14,7 @@
 pub mod cli;
 pub mod limits;
 mod rows;
+mod scratch;
 pub mod sheet;
 
 use crate::{
@@ -131,6 +136,9 @@ pub struct ImportOptions {
     pub sealer: Option<Sealer>,
     /// What the file may hold.
     pub limits: SheetLimits,
+    /// The SQLite register's file, where the service runs on SQLite: a dry run then checks the
+    /// file against a private copy of the register's records, not on the single writer.
+    pub sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// Reads `bytes` (by `file_name`'s extension) and imports its rows of `kind`.
@@ -217,6 +225,11 @@ pub async fn import(
             });
         }
     };
+    let copy = match (&options.sqlite_path, options.dry_run) {
+        (Some(path), true) => Some(scratch::copy_of(path).await?),
+        _ => None,
+    };
+    let db = copy.as_ref().unwrap_or(db);
     let txn = db.begin().await?;
     // The import's events are written together at the end (same chain, same transaction).
     let actor = actor.batched();
@@ -233,6 +246,9 @@ pub async fn import(
         webhook_secrets.clear();
     }
     webhook_secrets.sort_by_key(|s| s.line);
+    if let Some(copy) = copy {
+        let _ = copy.close().await;
+    }
     Ok(ImportReport {
         imported: if errors.is_empty() { imported } else { 0 },
         dry_run: options.dry_run,

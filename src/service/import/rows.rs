@@ -687,7 +687,10 @@ impl<'a> Importer<'a> {
             Some(v) => match self.flows.by_ref.get(&v) {
                 Some(id) => Some(id.to_string()),
                 None => {
-                    row.fail("continues", format!("no data flow with ref {}", excerpt(&v)));
+                    row.fail(
+                        "continues",
+                        format!("no data flow with ref {}", excerpt(&v)),
+                    );
                     None
                 }
             },

@@ -329,7 +329,6 @@ pub fn declared_inflated_bytes(bytes: &[u8], limits: &SheetLimits) -> Result<u64
     Ok(total)
 }
 
-
 /// Checks every zip entry of an .xlsx file before calamine inflates any: first the sizes its
 /// directory declares ([`declared_inflated_bytes`]), then, as a directory may lie, each entry
 /// inflated into nothing, stopped one byte past its declared size. A file that passes inflates,
