@@ -186,10 +186,13 @@ pub async fn import_file(
             }
         }
     };
-    let _share = budget.reserve("content", estimate).await?;
+    let share = budget.reserve("content", estimate).await?;
     let name = file_name.to_string();
     let file = bytes.clone();
-    let sheet = match blocking(move || sheet::read(&name, &file, &limits)).await? {
+    // The share goes with the parse: a request dropped meanwhile (a timeout) leaves the parse
+    // running on the blocking pool, still counted, until it ends.
+    let (read, _share) = blocking(move || (sheet::read(&name, &file, &limits), share)).await?;
+    let sheet = match read {
         Ok(sheet) => sheet,
         Err(SheetError::Unreadable(error)) => return Ok(refused(error)),
         Err(SheetError::TooLarge(message)) => return Err(AppError::bad_input("content", message)),
