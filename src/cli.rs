@@ -80,7 +80,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
     /// The date the transfer verdicts are given for (YYYY-MM-DD, default today).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub on: Option<chrono::NaiveDate>,
     /// With `ropa`: the processor (organisation id) whose Art 30(2) record is wanted.
     #[arg(long)]
@@ -92,8 +92,13 @@ pub struct ExportArgs {
     #[arg(long)]
     pub decision: Option<String>,
     /// With `whatif`: the first day without it (YYYY-MM-DD); `--on` defaults to it.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub ends_on: Option<chrono::NaiveDate>,
+}
+
+/// A date as every entrance reads it (`YYYY-MM-DD`, within the register's bounds).
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::domain::dates::parse(s).ok_or_else(|| crate::domain::dates::refusal("date", s))
 }
 
 fn parse_format(s: &str) -> Result<crate::service::export::Format, String> {

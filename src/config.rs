@@ -331,6 +331,79 @@ pub struct Config {
         default_value_t = 256
     )]
     pub max_connections_per_address: usize,
+    /// Rows below the header an imported sheet may hold; the first row beyond refuses the file.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_ROWS",
+        global = true,
+        default_value_t = 100_000
+    )]
+    pub import_max_rows: usize,
+
+    /// Columns an imported sheet may use (the widest kind has 20).
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_COLUMNS",
+        global = true,
+        default_value_t = 100
+    )]
+    pub import_max_columns: usize,
+
+    /// Cells an imported sheet may span, counted per row from the first column to its last cell.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_CELLS",
+        global = true,
+        default_value_t = 2_000_000
+    )]
+    pub import_max_cells: usize,
+
+    /// Characters one imported cell may hold (Excel's own limit is 32,767).
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_CELL_CHARS",
+        global = true,
+        default_value_t = 32_767
+    )]
+    pub import_max_cell_chars: usize,
+
+    /// Bytes all the entries of an imported .xlsx file may inflate to, together.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_INFLATED_BYTES",
+        global = true,
+        default_value_t = 268_435_456
+    )]
+    pub import_max_inflated_bytes: u64,
+
+    /// Largest compression ratio of one entry of an imported .xlsx file (inflated size over
+    /// compressed size), for entries that inflate beyond 1 MiB.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MAX_COMPRESSION_RATIO",
+        global = true,
+        default_value_t = 100
+    )]
+    pub import_max_compression_ratio: u64,
+
+    /// Bytes of memory the imports running at once may count on together; an import's share
+    /// is estimated from its file before it is parsed.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_MEMORY_BYTES",
+        global = true,
+        default_value_t = 536_870_912
+    )]
+    pub import_memory_bytes: u64,
+
+    /// Milliseconds an import waits for its share of the memory before it is refused as busy.
+    #[arg(
+        long,
+        env = "REGISTER_IMPORT_WAIT_MS",
+        global = true,
+        default_value_t = 2_000
+    )]
+    pub import_wait_ms: u64,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -374,6 +447,14 @@ impl Config {
             max_subscriptions_per_token: 50,
             max_subscriptions: 1_000,
             max_sockets: 1_000,
+            import_max_rows: 100_000,
+            import_max_columns: 100,
+            import_max_cells: 2_000_000,
+            import_max_cell_chars: 32_767,
+            import_max_inflated_bytes: 268_435_456,
+            import_max_compression_ratio: 100,
+            import_memory_bytes: 536_870_912,
+            import_wait_ms: 2_000,
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),

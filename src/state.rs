@@ -10,7 +10,10 @@ use crate::{
         errors::{FieldIndex, RefusalLog},
     },
     service::requests::{DsrEvents, DsrKeys},
-    service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
+    service::{
+        audit, import::ImportBudget, limits::Limits, subjects::SubjectKeys, taxonomy,
+        verdicts::VerdictCache,
+    },
 };
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -42,6 +45,8 @@ pub struct AppState {
     pub refusals: Arc<RefusalLog>,
     /// The pool of whole-register work and the subscription limits.
     pub limits: Arc<Limits>,
+    /// The memory the imports running at once share.
+    pub import_budget: Arc<ImportBudget>,
 }
 
 impl AppState {
@@ -85,6 +90,7 @@ impl AppState {
         Ok(Self {
             refusals: Arc::default(),
             limits: Arc::new(Limits::new(&config)),
+            import_budget: Arc::new(ImportBudget::from_config(&config)),
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

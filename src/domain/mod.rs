@@ -4,6 +4,7 @@ pub mod address;
 pub mod audit;
 pub mod category;
 pub mod country;
+pub mod dates;
 pub mod dsr;
 pub mod holdings;
 pub mod identifier;

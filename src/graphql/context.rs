@@ -58,6 +58,7 @@ pub fn prepare(
         .data(state.dsr.clone())
         .data(super::issued::IssuedSecrets::default())
         .data(state.limits.clone())
+        .data(state.import_budget.clone())
 }
 
 /// The outcome of reading the `Authorization` header.

@@ -41,32 +41,10 @@ pub fn date_or_today(field: &str, value: Option<&Date>) -> AppResult<NaiveDate> 
     Ok(date(field, value)?.unwrap_or_else(|| chrono::Utc::now().date_naive()))
 }
 
-/// The earliest and latest dates accepted: anything outside is a typo (year 0, 20266).
-const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
-    Some(d) => d,
-    None => panic!("a valid date"),
-};
-const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2200, 12, 31) {
-    Some(d) => d,
-    None => panic!("a valid date"),
-};
-
-/// `text` as a date if it is exactly `YYYY-MM-DD` (four-digit year, two-digit month and day;
-/// no sign, no padding, no time) and within 1900-01-01..=2200-12-31.
+/// `text` as a date if it is exactly `YYYY-MM-DD` within the register's bounds (the rule of
+/// every entrance: [`crate::domain::dates`]).
 fn strict_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
-        return None;
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|d| (EARLIEST..=LATEST).contains(d))
+    crate::domain::dates::parse(text)
 }
 
 /// A calendar date, ISO 8601 (`YYYY-MM-DD`, e.g. `2026-11-24`), without time or zone.

@@ -41,12 +41,8 @@ pub struct ExportQuery {
 
 /// A date parameter, refused on its own name.
 fn date(field: &str, text: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        AppError::bad_input(
-            field,
-            format!("{field} {text:?} is not a date in the form YYYY-MM-DD"),
-        )
-    })
+    crate::domain::dates::parse(text)
+        .ok_or_else(|| AppError::bad_input(field, crate::domain::dates::refusal(field, text)))
 }
 
 /// A refusal as the GraphQL endpoint would give it, with the matching HTTP status.

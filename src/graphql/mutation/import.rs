@@ -3,12 +3,13 @@
 use crate::{
     error::AppError,
     graphql::context::request,
-    service::import::{self, ImportOptions},
+    service::import::{self, ImportBudget, ImportOptions, SheetLimits},
     service::requests::DsrKeys,
     service::webhook_url::WebhookPolicy,
 };
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
+use std::sync::Arc;
 
 /// What an imported file holds; its columns are documented in the README.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -82,9 +83,12 @@ impl ImportMutation {
     ) -> Result<ImportReport> {
         let rc = request(ctx)?;
         let bytes = if file_name.to_ascii_lowercase().ends_with(".xlsx") {
-            base64::engine::general_purpose::STANDARD
+            let decoded = base64::engine::general_purpose::STANDARD
                 .decode(content.trim())
-                .map_err(|_| AppError::bad_input("content", "an .xlsx file is sent as base64"))?
+                .map_err(|_| AppError::bad_input("content", "an .xlsx file is sent as base64"))?;
+            // The text is not needed again: not held beside the file while it is imported.
+            drop(content);
+            decoded
         } else {
             content.into_bytes()
         };
@@ -92,14 +96,18 @@ impl ImportMutation {
             dry_run: dry_run.unwrap_or(false),
             webhooks: WebhookPolicy::of(&rc.config),
             sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
+            limits: SheetLimits::from_config(&rc.config),
+            sqlite_path: rc.config.sqlite_path(),
         };
+        let budget = ctx.data::<Arc<ImportBudget>>()?;
         let report = import::import_file(
             &rc.db,
             &rc.actor()?,
             kind.into(),
             &file_name,
-            &bytes,
+            bytes,
             &options,
+            budget,
         )
         .await?;
         Ok(ImportReport {

@@ -125,14 +125,8 @@ async fn in_pool<T: Send + 'static>(
 /// `on` as given, or today; kept within the dates the reference data can speak to.
 fn judged_on(on: Option<&Date>) -> Result<NaiveDate> {
     let on = date_or_today("on", on)?;
-    let (earliest, latest) = (
-        NaiveDate::from_ymd_opt(1995, 1, 1),
-        NaiveDate::from_ymd_opt(2100, 1, 1),
-    );
-    if earliest.is_some_and(|e| on < e) || latest.is_some_and(|l| on > l) {
-        return Err(
-            AppError::bad_input("on", "on must be between 1995-01-01 and 2100-01-01").into(),
-        );
+    if !crate::domain::dates::judgeable(on) {
+        return Err(AppError::bad_input("on", crate::domain::dates::unjudgeable("on")).into());
     }
     Ok(on)
 }
@@ -313,7 +307,14 @@ impl TransferQuery {
         let ends_on = ends_on.get("endsOn")?;
         let on = match on {
             Some(d) => judged_on(Some(&d))?,
-            None => ends_on,
+            None if crate::domain::dates::judgeable(ends_on) => ends_on,
+            None => {
+                return Err(AppError::bad_input(
+                    "endsOn",
+                    crate::domain::dates::unjudgeable("endsOn"),
+                )
+                .into());
+            }
         };
         let hypothesis = transfers::hypothesis(
             &rc.reference,

@@ -11,7 +11,10 @@ pub mod table;
 mod transfers;
 mod what_if;
 
-use crate::{domain::reference::LegalReference, error::AppResult};
+use crate::{
+    domain::{dates, reference::LegalReference},
+    error::{AppError, AppResult},
+};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 pub use table::{Cell, Format, Table};
@@ -70,6 +73,26 @@ pub struct ExportOptions {
     pub what_if: Option<WhatIfQuestion>,
 }
 
+impl ExportOptions {
+    /// Refuses dates as the GraphQL API does (one rule for every entrance,
+    /// [`crate::domain::dates`]): `on` within the days a verdict can be given for, as the
+    /// transfer register's `on`; `endsOn` within the `Date` scalar's bounds, as `whatIf`'s.
+    pub fn check(&self) -> AppResult<()> {
+        if !dates::judgeable(self.on) {
+            return Err(AppError::bad_input("on", dates::unjudgeable("on")));
+        }
+        if let Some(question) = &self.what_if
+            && !dates::within_bounds(question.ends_on)
+        {
+            return Err(AppError::bad_input(
+                "endsOn",
+                dates::refusal("endsOn", &question.ends_on.to_string()),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Builds the export `kind` of the register.
 pub async fn build(
     db: &impl ConnectionTrait,
@@ -77,6 +100,7 @@ pub async fn build(
     kind: ExportKind,
     options: ExportOptions,
 ) -> AppResult<Table> {
+    options.check()?;
     match kind {
         ExportKind::Ropa => match options.processor {
             Some(processor) => ropa::processor_record(db, reference, processor, options.on).await,
@@ -90,7 +114,7 @@ pub async fn build(
         ExportKind::Flows => sheets::flows(db).await,
         ExportKind::WhatIf => match &options.what_if {
             Some(question) => what_if::what_if(db, reference, question, options.on).await,
-            None => Err(crate::error::AppError::bad_input(
+            None => Err(AppError::bad_input(
                 "endsOn",
                 "the whatif export needs endsOn and a mechanism or a decision",
             )),

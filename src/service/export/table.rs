@@ -36,7 +36,16 @@ impl Cell {
         value.map_or(Self::Empty, Self::Date)
     }
 
-    /// The cell as CSV writes it (and the import reads it back).
+    /// The cell as CSV writes it (and the import reads it back): text neutralised by
+    /// [`csv_safe`].
+    pub fn csv(&self) -> String {
+        match self {
+            Self::Text(t) => csv_safe(t).into_owned(),
+            other => other.plain(),
+        }
+    }
+
+    /// The cell as text.
     pub fn plain(&self) -> String {
         match self {
             Self::Text(t) => t.clone(),
@@ -54,6 +63,34 @@ impl Cell {
             Self::Empty => serde_json::Value::Null,
             other => other.plain().into(),
         }
+    }
+}
+
+/// The first characters that make a spreadsheet program read a CSV cell as a formula (`=`, `+`,
+/// `-`, `@`) or that it skips before looking for one (tab, carriage return).
+const FORMULA_TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+fn needs_quote_prefix(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
+}
+
+/// A text cell as every CSV the service writes holds it: one that a spreadsheet program would
+/// run as a formula (`=cmd|' /C calc'!A0`, `+1`, `@SUM(1)`) is written after a single quote,
+/// which shows it as text. A cell already starting with quotes before such a character gets
+/// one more, so [`csv_unescape`] gives every cell back exactly (exports import unchanged).
+pub fn csv_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote_prefix(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The inverse of [`csv_safe`], for the import of a CSV file.
+pub fn csv_unescape(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_quote_prefix(rest) => rest,
+        _ => text,
     }
 }
 
@@ -145,10 +182,12 @@ impl Table {
     }
 
     fn csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        // The one CSV writer of the service and the command line: every cell goes through
+        // `Cell::csv`, the headers are the service's own names.
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(self.columns.iter().map(|c| c.name))?;
+        writer.write_record(self.columns.iter().map(|c| csv_safe(c.name).into_owned()))?;
         for row in &self.rows {
-            writer.write_record(row.iter().map(Cell::plain))?;
+            writer.write_record(row.iter().map(Cell::csv))?;
         }
         writer.flush()?;
         Ok(())
@@ -236,6 +275,25 @@ mod tests {
         table.rows.push(Vec::new());
         assert!(!table.fits(Format::Xlsx));
         assert!(table.fits(Format::Csv) && table.fits(Format::Json));
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_quoted_and_read_back_exactly() {
+        for (text, written) in [
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("Rolls-Royce plc", "Rolls-Royce plc"),
+            ("'quoted'", "'quoted'"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_safe(text), written, "{text:?}");
+            assert_eq!(csv_unescape(written), text, "{written:?}");
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `transfer-register import KIND FILE [--dry-run]`: refusals on stderr as `line N: FIELD:
 //! message`, a non-zero exit status, and nothing imported.
 
-use super::{ImportKind, ImportOptions, import_file};
-use crate::{service::audit::Actor, state::AppState};
+use super::{ImportBudget, ImportKind, ImportOptions, SheetLimits, import_file};
+use crate::{error::AppError, service::audit::Actor, state::AppState};
 use anyhow::Context;
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -16,27 +16,54 @@ pub struct ImportArgs {
     /// Validate every row, then roll back: nothing is imported.
     #[arg(long)]
     pub dry_run: bool,
+    /// Lift every limit on the file (rows, columns, cells, cell length, .xlsx inflation and
+    /// memory) for a file you trust; to raise one limit only, give its setting instead
+    /// (`--import-max-rows 500000`, `REGISTER_IMPORT_MAX_ROWS`).
+    #[arg(long)]
+    pub no_limits: bool,
 }
 
 pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let (limits, budget) = if args.no_limits {
+        (
+            SheetLimits::none(),
+            ImportBudget::new(u64::MAX, std::time::Duration::ZERO),
+        )
+    } else {
+        (
+            SheetLimits::from_config(&state.config),
+            ImportBudget::from_config(&state.config),
+        )
+    };
     let options = ImportOptions {
         dry_run: args.dry_run,
         webhooks: crate::service::webhook_url::WebhookPolicy::of(&state.config),
         sealer: Some(state.dsr.sealer.clone()),
+        limits,
+        sqlite_path: state.config.sqlite_path(),
     };
     let started = Instant::now();
-    let report = import_file(
+    let outcome = import_file(
         &state.db,
         &Actor::command_line(&state.audit_key),
         args.kind,
         &args.file.to_string_lossy(),
-        &bytes,
+        bytes,
         &options,
+        &budget,
     )
-    .await
-    .map_err(crate::cli::app_error)?;
+    .await;
+    let report = match outcome {
+        Ok(report) => report,
+        Err(AppError::BadInput { message, .. }) => {
+            eprintln!("{}: {message}", args.file.display());
+            eprintln!("nothing imported (`--no-limits` lifts the limits for a file you trust)");
+            return Ok(ExitCode::from(1));
+        }
+        Err(other) => return Err(crate::cli::app_error(other)),
+    };
     if !report.errors.is_empty() {
         for error in &report.errors {
             eprintln!("{error}");

@@ -3,21 +3,48 @@
 //! all rows in one transaction: one bad row and nothing is imported; every bad row is reported
 //! by line and column. A dry run validates the same way and rolls back.
 //!
+//! A dry run on SQLite runs on a private copy of the register's records (see [`scratch`]), so
+//! it never holds the single writer; a dry run on PostgreSQL, and every real import, run in a
+//! transaction of the register itself.
+//!
 //! The services check a row before they write it, so a refused row leaves the transaction
 //! usable and the following rows are still checked (no savepoint per row: on PostgreSQL,
 //! thousands of subtransactions slow every statement down).
 
 pub mod cli;
+pub mod limits;
 mod rows;
+mod scratch;
 pub mod sheet;
 
 use crate::{
     domain::dsr::seal::Sealer,
-    error::AppResult,
+    error::{AppError, AppResult},
     service::audit::{self, Actor},
 };
+pub use limits::{ImportBudget, SheetLimits};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
+use sheet::{Format, SheetError};
+
+/// The most characters of a cell or header an error message quotes.
+const EXCERPT_CHARS: usize = 60;
+/// The most characters of one refusal's message and column (a service's message may quote a
+/// cell too).
+const MESSAGE_CHARS: usize = 300;
+
+/// `text` as a refusal quotes it: in double quotes with control and invisible characters
+/// escaped, cut to [`EXCERPT_CHARS`] characters and an ellipsis.
+pub fn excerpt(text: &str) -> String {
+    format!("{:?}", cut(text, EXCERPT_CHARS))
+}
+
+fn cut(text: &str, chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,11 +76,14 @@ pub struct RowError {
 }
 
 impl RowError {
+    /// A refusal; a long column name (a header cell) or message is cut short, so no refusal
+    /// echoes a large part of the file back.
     pub fn new(line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        let (field, message) = (field.into(), message.into());
         Self {
             line,
-            field: field.into(),
-            message: message.into(),
+            field: cut(&field, EXCERPT_CHARS).into_owned(),
+            message: cut(&message, MESSAGE_CHARS).into_owned(),
         }
     }
 }
@@ -104,26 +134,78 @@ pub struct ImportOptions {
     /// Seals the webhook secret each imported organisation with a webhook URL is given, so its
     /// first erasure request is signed; without it (tests of parsing alone) none is issued.
     pub sealer: Option<Sealer>,
+    /// What the file may hold.
+    pub limits: SheetLimits,
+    /// The SQLite register's file, where the service runs on SQLite: a dry run then checks the
+    /// file against a private copy of the register's records, not on the single writer.
+    pub sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// Reads `bytes` (by `file_name`'s extension) and imports its rows of `kind`.
+///
+/// The file's share of `budget` is reserved first (refused as busy when the imports running
+/// hold it); it is parsed on the blocking pool, never on the runtime's threads, within
+/// `options.limits`. A file beyond a limit is refused whole: `BAD_USER_INPUT` on `content`.
 pub async fn import_file(
     db: &DatabaseConnection,
     actor: &Actor,
     kind: ImportKind,
     file_name: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     options: &ImportOptions,
+    budget: &ImportBudget,
 ) -> AppResult<ImportReport> {
-    match sheet::read(file_name, bytes) {
-        Ok(sheet) => import(db, actor, kind, &sheet, options).await,
-        Err(error) => Ok(ImportReport {
-            imported: 0,
-            dry_run: options.dry_run,
-            errors: vec![error],
-            webhook_secrets: Vec::new(),
-        }),
-    }
+    let refused = |error: RowError| ImportReport {
+        imported: 0,
+        dry_run: options.dry_run,
+        errors: vec![error],
+        webhook_secrets: Vec::new(),
+    };
+    let format = match Format::of(file_name) {
+        Ok(format) => format,
+        Err(SheetError::Unreadable(error)) => return Ok(refused(error)),
+        Err(SheetError::TooLarge(message)) => return Err(AppError::bad_input("content", message)),
+    };
+    let limits = options.limits;
+    let bytes = std::sync::Arc::new(bytes);
+    let size = bytes.len() as u64;
+    // What parsing holds beside the file: for CSV its cells (the text again, and a string per
+    // cell); for XLSX what its entries inflate to (calamine keeps the shared strings) and the
+    // cells made of it.
+    let estimate = match format {
+        Format::Csv => size.saturating_mul(3),
+        Format::Xlsx => {
+            let file = bytes.clone();
+            let inflated = blocking(move || sheet::declared_inflated_bytes(&file, &limits)).await?;
+            match inflated {
+                Ok(inflated) => size.saturating_add(inflated.saturating_mul(2)),
+                Err(SheetError::Unreadable(error)) => return Ok(refused(error)),
+                Err(SheetError::TooLarge(message)) => {
+                    return Err(AppError::bad_input("content", message));
+                }
+            }
+        }
+    };
+    let share = budget.reserve("content", estimate).await?;
+    let name = file_name.to_string();
+    let file = bytes.clone();
+    // The share goes with the parse: a request dropped meanwhile (a timeout) leaves the parse
+    // running on the blocking pool, still counted, until it ends.
+    let (read, _share) = blocking(move || (sheet::read(&name, &file, &limits), share)).await?;
+    let sheet = match read {
+        Ok(sheet) => sheet,
+        Err(SheetError::Unreadable(error)) => return Ok(refused(error)),
+        Err(SheetError::TooLarge(message)) => return Err(AppError::bad_input("content", message)),
+    };
+    drop(bytes);
+    import(db, actor, kind, &sheet, options).await
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("reading the file failed: {e}")))
 }
 
 /// Imports the rows of `sheet` in one transaction; commits only when every row passed and this
@@ -146,6 +228,11 @@ pub async fn import(
             });
         }
     };
+    let copy = match (&options.sqlite_path, options.dry_run) {
+        (Some(path), true) => Some(scratch::copy_of(path).await?),
+        _ => None,
+    };
+    let db = copy.as_ref().unwrap_or(db);
     let txn = db.begin().await?;
     // The import's events are written together at the end (same chain, same transaction).
     let actor = actor.batched();
@@ -162,6 +249,9 @@ pub async fn import(
         webhook_secrets.clear();
     }
     webhook_secrets.sort_by_key(|s| s.line);
+    if let Some(copy) = copy {
+        let _ = copy.close().await;
+    }
     Ok(ImportReport {
         imported: if errors.is_empty() { imported } else { 0 },
         dry_run: options.dry_run,

@@ -1,6 +1,6 @@
 //! The columns of each kind of file, and turning rows into the services' inputs.
 
-use super::{ImportKind, ImportOptions, IssuedSecret, RowError};
+use super::{ImportKind, ImportOptions, IssuedSecret, RowError, excerpt};
 use crate::{
     domain::vocab::{
         Derogation, LawfulBasis, LocationUse, OrganisationKind, OrganisationStatus, RecipientRole,
@@ -142,7 +142,7 @@ impl<'r> Row<'r> {
                 let values: Vec<&'static str> = T::VARIANTS.iter().map(|v| (*v).into()).collect();
                 self.fail(
                     column,
-                    format!("{text:?} is not one of {}", values.join(", ")),
+                    format!("{} is not one of {}", excerpt(&text), values.join(", ")),
                 );
                 None
             }
@@ -156,7 +156,7 @@ impl<'r> Row<'r> {
             Err(_) => {
                 self.fail(
                     column,
-                    format!("{text:?} is not a date in the form YYYY-MM-DD"),
+                    format!("{} is not a date in the form YYYY-MM-DD", excerpt(&text)),
                 );
                 None
             }
@@ -169,7 +169,7 @@ impl<'r> Row<'r> {
             "true" | "yes" | "y" | "1" => Some(true),
             "false" | "no" | "n" | "0" => Some(false),
             _ => {
-                self.fail(column, format!("{text:?} is not true or false"));
+                self.fail(column, format!("{} is not true or false", excerpt(&text)));
                 None
             }
         }
@@ -180,7 +180,7 @@ impl<'r> Row<'r> {
         match text.parse() {
             Ok(n) => Some(n),
             Err(_) => {
-                self.fail(column, format!("{text:?} is not a whole number"));
+                self.fail(column, format!("{} is not a whole number", excerpt(&text)));
                 None
             }
         }
@@ -224,10 +224,11 @@ impl Keys {
         match self.by_name.get(value).map(Vec::as_slice) {
             Some([id]) => Ok(*id),
             Some(ids) if ids.len() > 1 => Err(format!(
-                "{} {what}s are named {value:?}: give its ref instead",
-                ids.len()
+                "{} {what}s are named {}: give its ref instead",
+                ids.len(),
+                excerpt(value)
             )),
-            _ => Err(format!("no {what} with ref or name {value:?}")),
+            _ => Err(format!("no {what} with ref or name {}", excerpt(value))),
         }
     }
 }
@@ -409,7 +410,8 @@ impl<'a> Importer<'a> {
                                 *line,
                                 column,
                                 format!(
-                                    "{value:?} is the row on line {}, which is refused",
+                                    "{} is the row on line {}, which is refused",
+                                    excerpt(&value),
                                     rows[j].0
                                 ),
                             ));
@@ -680,7 +682,10 @@ impl<'a> Importer<'a> {
             Some(v) => match self.flows.by_ref.get(&v) {
                 Some(id) => Some(id.to_string()),
                 None => {
-                    row.fail("continues", format!("no data flow with ref {v:?}"));
+                    row.fail(
+                        "continues",
+                        format!("no data flow with ref {}", excerpt(&v)),
+                    );
                     None
                 }
             },
