@@ -13,21 +13,18 @@ db_tests!(
     deep_and_expensive_queries_are_refused_before_they_run,
     malformed_requests_get_clear_http_errors_and_the_service_stays_up,
     introspection_and_graphiql_can_be_switched_off,
-    a_request_that_outlives_the_timeout_is_abandoned_with_408,
 );
 
+crate::sqlite_tests!(a_request_that_outlives_the_timeout_is_abandoned_with_408,);
+
 async fn a_request_that_outlives_the_timeout_is_abandoned_with_408(app: TestApp) {
-    use crate::support::Backend;
     use sea_orm::TransactionTrait;
-    if app.backend != Backend::Sqlite {
-        return; // only SQLite's single connection lets a test hold every request up at will
-    }
+    // SQLite only: its single writer lets the test hold every write up at will.
     let base = app.serve_with(|c| c.request_timeout_secs = 1).await;
     let token = app.token(Role::Dpo).await;
     // Hold the one writer connection, so a mutation cannot reach the database until the timeout
     // (queries go to the readers, which a held writer does not block).
     let held = app.state.db.begin().await.expect("begin");
-    let started = std::time::Instant::now();
     let response = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(&token)
@@ -35,8 +32,8 @@ async fn a_request_that_outlives_the_timeout_is_abandoned_with_408(app: TestApp)
         .send()
         .await
         .expect("send");
+    // The 408 itself proves the timeout fired: the held writer would have kept it waiting.
     assert_eq!(response.status(), 408);
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
     held.rollback().await.expect("release");
     let health = reqwest::get(format!("{base}/healthz"))
         .await

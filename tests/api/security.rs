@@ -12,17 +12,20 @@ use transfer_register::{domain::vocab::Role, graphql::context::Auth};
 db_tests!(
     only_the_dpo_and_admin_may_rotate_a_webhook_secret,
     refusals_before_graphql_runs_are_graphql_errors_with_a_code,
-    a_timed_out_request_is_a_graphql_error_with_a_code,
     responses_carry_security_headers_and_html_a_frame_policy,
     a_processor_sees_its_tasks_without_the_parent_token_names_or_delivery_internals,
     token_list_shows_expired_tokens_as_expired,
     dates_names_and_identifier_lists_are_strict,
     four_aliases_of_a_whole_register_field_exceed_the_complexity_limit,
     a_webhook_carries_a_timestamped_signature_that_refuses_replays,
-    whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn,
     one_change_costs_one_read_whatever_the_number_of_subscribers,
     subscriptions_are_limited_per_token_and_in_total,
     an_export_streams_out_and_gives_its_turn_back,
+);
+
+crate::sqlite_tests!(
+    a_timed_out_request_is_a_graphql_error_with_a_code,
+    whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn,
 );
 
 const ROTATE: &str = r#"mutation($id: ID!) { rotateWebhookSecret(organisationId: $id) }"#;
@@ -122,11 +125,8 @@ async fn refusals_before_graphql_runs_are_graphql_errors_with_a_code(app: TestAp
 }
 
 async fn a_timed_out_request_is_a_graphql_error_with_a_code(app: TestApp) {
-    use crate::support::Backend;
     use sea_orm::TransactionTrait;
-    if app.backend != Backend::Sqlite {
-        return; // only SQLite's single connection lets a test hold every request up at will
-    }
+    // SQLite only: its single writer lets the test hold every write up at will.
     let base = app.serve_with(|c| c.request_timeout_secs = 1).await;
     let token = app.token(Role::Dpo).await;
     // Hold the one writer: a write waits behind it past the timeout (reads have their own pool).
@@ -467,12 +467,9 @@ async fn run_as(state: &transfer_register::AppState, auth: Auth, query: &str) ->
 async fn whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_request_frees_its_turn(
     app: TestApp,
 ) {
-    use crate::support::Backend;
     use sea_orm::TransactionTrait;
     use std::time::Duration;
-    if app.backend != Backend::Sqlite {
-        return; // only SQLite's single connection lets a test hold a request up at will
-    }
+    // SQLite only: its single connection lets the test hold a request up at will.
     let state = state_with(&app, |c| {
         c.expensive_concurrency = 1;
         c.expensive_wait_ms = 100;

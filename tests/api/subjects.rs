@@ -3,7 +3,7 @@
 use crate::{
     db_tests,
     fixtures::{activity, flow, org, seed},
-    support::{Backend, TestApp, assert_error},
+    support::{TestApp, assert_error},
 };
 use serde_json::{Value, json};
 
@@ -370,9 +370,7 @@ async fn the_database_file_holds_no_identifier_in_the_clear(app: TestApp) {
         &[&s.activity],
     )
     .await;
-    if app.backend != Backend::Sqlite {
-        return;
-    }
+    // SQLite only: its file (and WAL) can be read from outside.
     let url = app.state.config.database_url();
     let path = app.state.config.sqlite_path().expect("sqlite path");
     // Push the WAL into the main file, then read both: nothing may be in either.
@@ -409,9 +407,10 @@ db_tests!(
     a_subject_in_several_activities_sees_each_chain,
     branching_chains_and_cycles_are_reported_not_looped,
     bulk_registration_is_all_or_nothing_and_names_the_entry,
-    the_database_file_holds_no_identifier_in_the_clear,
     a_flow_that_cannot_be_read_is_a_fault_not_a_missing_holder,
 );
+
+crate::sqlite_tests!(the_database_file_holds_no_identifier_in_the_clear,);
 
 /// The CSV import through the real binary, on the test's own SQLite file and secret: the
 /// subjects it registers are the ones `whoHolds` then finds.

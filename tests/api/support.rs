@@ -317,3 +317,20 @@ macro_rules! db_tests {
         }
     };
 }
+
+/// Tests that mean something on SQLite only (its single writer connection lets a test hold every
+/// write up at will; its file can be read from outside): each runs once, on SQLite, and counts
+/// once, so the count of tests run is honest. Say in the test why it is SQLite's alone.
+#[macro_export]
+macro_rules! sqlite_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::support::run($crate::support::Backend::Sqlite, super::$name).await
+                }
+            )+
+        }
+    };
+}
