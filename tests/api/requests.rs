@@ -2,6 +2,7 @@
 //! Delivery (webhooks, e-mail, crashes, two workers) is in `requests/delivery.rs`, the
 //! subscription in `requests/live.rs`.
 
+mod address_check;
 mod delivery;
 mod helpers;
 mod live;
