@@ -25,6 +25,7 @@ mod matrix;
 mod ops;
 mod organisations;
 mod pool;
+mod reference_dates;
 mod register_order;
 mod requests;
 mod restrictions;
