@@ -287,6 +287,7 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
     let original = dir.path().join("original");
     std::fs::create_dir(&original).expect("dir");
     let original_csv = export_tables(&app, &original, "csv");
+    let original_verdicts = verdicts(&app);
     support::run(app.backend, |empty| async move {
         for (kind, file) in &files {
             let out = ok(&bin(&empty, &["import", kind, path(file)]));
@@ -314,22 +315,30 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
             );
         }
         // The verdicts follow: the transfer register is the same too.
-        let verdicts = |app: &TestApp| {
-            let out = ok(&bin(app, &["export", "transfers", "--format", "json"]));
-            let rows: Vec<Value> = serde_json::from_str(&out).expect("json");
-            rows.into_iter()
-                .map(|r| {
-                    (
-                        r["flow_ref"].clone(),
-                        r["destination"].clone(),
-                        r["verdict"].clone(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
-        assert!(!verdicts(&empty).is_empty());
+        let copied_verdicts = verdicts(&empty);
+        assert!(!copied_verdicts.is_empty());
+        assert_eq!(copied_verdicts, original_verdicts, "the transfer register differs");
     })
     .await;
+}
+
+/// Every transfer of the register's export, as (flow, destination, verdict, problems), sorted.
+fn verdicts(app: &TestApp) -> Vec<(Value, Value, Value, Value)> {
+    let out = ok(&bin(app, &["export", "transfers", "--format", "json"]));
+    let rows: Vec<Value> = serde_json::from_str(&out).expect("json");
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r["flow_ref"].clone(),
+                r["destination"].clone(),
+                r["verdict"].clone(),
+                r["problems"].clone(),
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
 }
 
 async fn the_record_of_processing_and_a_processor_record_read_back_from_xlsx(app: TestApp) {
