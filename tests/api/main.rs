@@ -32,6 +32,7 @@ mod restrictions;
 mod scale;
 mod schema;
 mod security;
+mod sheet_errors;
 mod sheets;
 mod sockets;
 mod subjects;
