@@ -6,6 +6,7 @@ mod address_check;
 mod delivery;
 mod helpers;
 mod live;
+mod outcomes;
 pub mod receiver;
 pub mod smtp;
 
