@@ -201,9 +201,10 @@ async fn a_backup_taken_while_requests_are_written_restores_to_a_register_audit_
             }
         })
     };
-    while written.load(Ordering::SeqCst) < 20 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    crate::support::wait_until("20 organisations written", || {
+        written.load(Ordering::SeqCst) >= 20
+    })
+    .await;
     let dir = tempfile::tempdir().expect("dir");
     let copy = dir.path().join("backup.sqlite");
     let backup = tokio::process::Command::new(BIN)
@@ -216,9 +217,10 @@ async fn a_backup_taken_while_requests_are_written_restores_to_a_register_audit_
         .expect("backup");
     let during = written.load(Ordering::SeqCst);
     assert!(backup.status.success(), "{}", text(&backup.stderr));
-    while written.load(Ordering::SeqCst) < during + 5 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    crate::support::wait_until("5 more organisations written after the backup", || {
+        written.load(Ordering::SeqCst) >= during + 5
+    })
+    .await;
     stop.store(true, Ordering::SeqCst);
     writer.await.expect("writer");
 

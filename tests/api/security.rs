@@ -489,9 +489,10 @@ async fn whole_register_work_waits_its_turn_is_refused_as_busy_and_a_dropped_req
             .await
         })
     };
-    while state.limits.expensive_available() > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    crate::support::wait_until("the first request to take the only turn", || {
+        state.limits.expensive_available() == 0
+    })
+    .await;
     let busy = run_as(&state, dpo.clone(), "{ complianceGaps { assessed } }").await;
     assert_error(&busy, "CONFLICT", None);
     assert_eq!(busy["errors"][0]["extensions"]["reason"], "BUSY", "{busy}");

@@ -334,3 +334,16 @@ macro_rules! sqlite_tests {
         }
     };
 }
+
+/// Waits until `done` holds, checking every 5 ms, for 30 s at most; then fails naming `what`.
+/// Every wait of the suite has a bound and says what it waited for.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up after 30 s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
