@@ -9,7 +9,12 @@ pub use register_domain as domain;
 pub use register_graphql as graphql;
 pub use register_http as http;
 pub use register_http::state;
-pub use register_service as service;
+pub use register_sheets as sheets;
+/// The register's use cases, with the spreadsheets beside them as they were in the single crate.
+pub mod service {
+    pub use register_service::*;
+    pub use register_sheets::{demo, export, import, subject_import};
+}
 pub use register_service::{config, db, error, metrics};
 
 pub use http::{AppState, app};

@@ -1,15 +1,9 @@
 //! `transfer-register import KIND FILE [--dry-run]`: refusals on stderr as `line N: FIELD:
 //! message`, a non-zero exit status, and nothing imported.
 
-use crate::{
-    error::AppError,
-    service::{
-        audit::Actor,
-        import::{ImportBudget, ImportKind, ImportOptions, SheetLimits, import_file},
-    },
-    state::AppState,
-};
+use crate::{error::AppError, service::audit::Actor, state::AppState};
 use anyhow::Context;
+use register_sheets::import::{ImportBudget, ImportKind, ImportOptions, SheetLimits, import_file};
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
 #[derive(Debug, clap::Args)]

@@ -79,10 +79,10 @@ pub enum Command {
 pub struct ExportArgs {
     /// What to export.
     #[arg(value_enum)]
-    pub kind: crate::service::export::ExportKind,
+    pub kind: register_sheets::export::ExportKind,
     /// csv, json or xlsx (default: the output file's extension, else csv).
     #[arg(long, value_parser = parse_format)]
-    pub format: Option<crate::service::export::Format>,
+    pub format: Option<register_sheets::export::Format>,
     /// Where to write (default: standard output).
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
@@ -108,8 +108,8 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::domain::dates::parse(s).ok_or_else(|| crate::domain::dates::refusal("date", s))
 }
 
-fn parse_format(s: &str) -> Result<crate::service::export::Format, String> {
-    crate::service::export::Format::parse(s)
+fn parse_format(s: &str) -> Result<register_sheets::export::Format, String> {
+    register_sheets::export::Format::parse(s)
         .ok_or_else(|| format!("unknown format {s:?}: csv, json or xlsx"))
 }
 
@@ -212,7 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = AppState::with_db(cli.config, db).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
-            let n = crate::service::subject_import::import(
+            let n = register_sheets::subject_import::import(
                 &state.db,
                 &crate::service::audit::Actor::command_line(&state.audit_key),
                 &state.subject_keys,
@@ -228,7 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state.config.phone_default_country,
             );
             let outcome =
-                crate::service::demo::load(&state.db, &state.audit_key, &keys, &state.dsr)
+                register_sheets::demo::load(&state.db, &state.audit_key, &keys, &state.dsr)
                     .await
                     .map_err(app_error)?;
             println!("{outcome}");
@@ -245,7 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
-    use crate::service::export::{self, ExportKind, ExportOptions, Format, WhatIfQuestion};
+    use register_sheets::export::{self, ExportKind, ExportOptions, Format, WhatIfQuestion};
     use std::io::Write;
     let db = db::connect_existing(&config).await?;
     let state = AppState::with_db(config, db).await?;

@@ -10,13 +10,7 @@
 //! `{"errors":[{"message":..,"extensions":{"code":..}}]}`.
 
 use crate::{
-    error::AppError,
-    graphql::policy,
-    service::{
-        export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion},
-        limits::run_expensive_keeping,
-    },
-    state::AppState,
+    error::AppError, graphql::policy, service::limits::run_expensive_keeping, state::AppState,
 };
 use axum::{
     body::{Body, Bytes},
@@ -25,6 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{NaiveDate, Utc};
+use register_sheets::export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion};
 use serde::Deserialize;
 use std::io::Write;
 use tokio::sync::OwnedSemaphorePermit;

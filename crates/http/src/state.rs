@@ -14,12 +14,10 @@ use crate::{
         loaders::Loaders,
     },
     service::requests::{DsrEvents, DsrKeys},
-    service::{
-        audit, import::ImportBudget, limits::Limits, subjects::SubjectKeys, taxonomy,
-        verdicts::VerdictCache,
-    },
+    service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
 };
 use anyhow::Context;
+use register_sheets::import::ImportBudget;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 

@@ -1,14 +1,12 @@
 //! Importing a spreadsheet over GraphQL, for the console: the same import as the command line.
 
 use crate::{
-    context::request,
-    error::AppError,
-    service::import::{self, ImportBudget, ImportOptions, SheetLimits},
-    service::requests::DsrKeys,
+    context::request, error::AppError, service::requests::DsrKeys,
     service::webhook_url::WebhookPolicy,
 };
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use base64::Engine;
+use register_sheets::import::{self, ImportBudget, ImportOptions, SheetLimits};
 use std::sync::Arc;
 
 /// What an imported file holds; its columns are documented in the README.
