@@ -2,7 +2,7 @@
 //! nothing outside the repository.
 
 const README: &str = include_str!("../../README.md");
-const CONFIG: &str = include_str!("../../src/config.rs");
+const CONFIG: &str = include_str!("../../crates/service/src/config.rs");
 
 #[test]
 fn the_readme_configuration_table_lists_every_variable_of_the_configuration() {

@@ -534,7 +534,7 @@ fn subscribe(
         "subscription($id: ID!) { dataSubjectRequestUpdated(id: $id) { id status noHolderFound tasks { id status } } }",
     )
     .variables(async_graphql::Variables::from_json(json!({ "id": id })));
-    let request = transfer_register::graphql::context::prepare(state, auth, "test".into(), request);
+    let request = transfer_register::http::prepare(state, auth, "test".into(), request);
     state
         .schema
         .execute_stream(request)

@@ -1,0 +1,94 @@
+//! Reading data-subject requests and the tasks to escalate.
+
+use crate::{
+    context::request,
+    enums::{DsrStatus, TaskStatus},
+    service::{page::PageRequest, requests::read},
+    types::{
+        connection::{DataSubjectRequestConnection, DsrTaskConnection},
+        dsr::{DataSubjectRequest, DsrTask},
+    },
+};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct RequestQuery;
+
+#[Object]
+impl RequestQuery {
+    /// One data-subject request by id, or null.
+    async fn data_subject_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] id: ID,
+    ) -> Result<Option<DataSubjectRequest>> {
+        let rc = request(ctx)?;
+        Ok(read::get(&rc.read, &id)
+            .await?
+            .map(DataSubjectRequest::from))
+    }
+
+    /// Requests in filing order, optionally only those showing `status` today.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn data_subject_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only requests showing this status today.")] status: Option<DsrStatus>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
+        after: Option<String>,
+    ) -> Result<DataSubjectRequestConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page = read::list(&rc.read, status.map(Into::into), page).await?;
+        Ok(DataSubjectRequestConnection::from_page(
+            page,
+            |r| r.id,
+            DataSubjectRequest::from,
+        ))
+    }
+
+    /// Tasks, newest last: a PROCESSOR sees only its own organisation's; others may filter by one.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn dsr_tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the tasks of this organisation (for a PROCESSOR, only its own may be given)."
+        )]
+        organisation_id: Option<ID>,
+        #[graphql(desc = "Only tasks with this status.")] status: Option<TaskStatus>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
+        after: Option<String>,
+    ) -> Result<DsrTaskConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page = read::tasks_for(
+            &rc.read,
+            rc.auth.principal(),
+            organisation_id.as_ref().map(|id| id.as_str()),
+            status.map(Into::into),
+            page,
+        )
+        .await?;
+        Ok(DsrTaskConnection::from_page(page, |t| t.id, DsrTask))
+    }
+
+    /// Unfinished tasks of requests past their due date, for escalation.
+    #[graphql(complexity = "crate::REGISTER_COST + child_complexity")]
+    async fn overdue_dsr_tasks(&self, ctx: &Context<'_>) -> Result<Vec<DsrTask>> {
+        let rc = request(ctx)?;
+        Ok(read::overdue_tasks(&rc.read)
+            .await?
+            .into_iter()
+            .map(DsrTask)
+            .collect())
+    }
+}

@@ -1,0 +1,211 @@
+//! `TransferAssessment`, its problems and instrument, and the compliance-gaps dashboard.
+
+use super::flow::DataFlow;
+use crate::{
+    domain::{reference::Verify, transfer::InstrumentRef},
+    enums::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
+    loaders::loaders,
+    scalars::Date,
+    service::transfers::{FlowAssessment, GapGroup as ServiceGapGroup, Gaps},
+};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use std::sync::Arc;
+
+fn missing_group() -> async_graphql::Error {
+    crate::error::AppError::internal(anyhow::anyhow!("gap group out of range")).into()
+}
+
+/// The verdict of one transfer (a flow towards one destination country) on a date. Shared, not
+/// copied, with the kept verdicts: a whole-register list is 85,000 of them at 100,000 flows.
+pub struct TransferAssessment(pub Arc<FlowAssessment>);
+
+impl From<FlowAssessment> for TransferAssessment {
+    fn from(assessment: FlowAssessment) -> Self {
+        Self(Arc::new(assessment))
+    }
+}
+
+/// How well a legal fact was verified when the reference data were prepared.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum VerificationLevel {
+    /// Confirmed against a primary source or two agreeing secondary sources.
+    Verified,
+    /// A single secondary source.
+    SingleSource,
+    /// From memory of the legal text, not re-checked: check before relying on it.
+    FromMemory,
+    /// Unverified or unknown: check before relying on it.
+    Unverified,
+}
+
+impl From<Verify> for VerificationLevel {
+    fn from(v: Verify) -> Self {
+        match v {
+            Verify::V => Self::Verified,
+            Verify::S => Self::SingleSource,
+            Verify::M => Self::FromMemory,
+            Verify::U => Self::Unverified,
+        }
+    }
+}
+
+/// A problem found with a transfer or a flow.
+#[derive(SimpleObject)]
+pub struct TransferProblem {
+    /// What kind of problem it is.
+    pub code: ProblemCode,
+    /// What is wrong, in words a DPO can act on.
+    pub message: String,
+}
+
+/// The legal act a verdict rests on, from the reference data.
+pub struct LegalInstrument(pub InstrumentRef);
+
+/// The legal act a verdict rests on (an adequacy decision, the clauses, the article of the
+/// derogation), from the reference data.
+#[Object]
+impl LegalInstrument {
+    /// The entry's id in `reference/transfer_law.json`.
+    async fn id(&self) -> &str {
+        &self.0.id
+    }
+    /// Its short name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Name and number of the act.
+    async fn instrument(&self) -> &str {
+        &self.0.instrument
+    }
+    /// The article relied on (e.g. GDPR Art 46(2)(c)).
+    async fn article(&self) -> &str {
+        &self.0.article
+    }
+    /// The first day transfers could rely on it.
+    async fn effective_from(&self) -> Date {
+        self.0.effective_from.into()
+    }
+    /// The first day it no longer applied, if it stopped.
+    async fn effective_to(&self) -> Option<Date> {
+        self.0.effective_to.map(Date::from)
+    }
+    /// How well this entry was verified when the reference data were prepared.
+    async fn verification(&self) -> VerificationLevel {
+        self.0.verify.into()
+    }
+}
+
+/// The verdict on one transfer (a flow towards one destination country) on a date: not restricted,
+/// adequate, safeguarded, a derogation, or non-compliant with its problems.
+#[Object]
+impl TransferAssessment {
+    /// The flow assessed; null for a what-if.
+    async fn flow(&self, ctx: &Context<'_>) -> Result<Option<DataFlow>> {
+        match self.0.flow_id {
+            Some(id) => Ok(loaders(ctx)?.flows.load_one(id).await?.map(DataFlow)),
+            None => Ok(None),
+        }
+    }
+    /// The regime whose Chapter V governs the transfer: that of the exporter's area, or for an
+    /// exporter outside both areas that of the data's origin up the chain.
+    async fn regime(&self) -> Regime {
+        self.0.regime.into()
+    }
+    /// The exporter's country of establishment.
+    async fn from_country(&self) -> &str {
+        &self.0.from_country
+    }
+    /// The country the data go to: the recipient's country of establishment or one of its
+    /// locations.
+    async fn destination_country(&self) -> &str {
+        &self.0.destination
+    }
+    /// The mechanism recorded on the flow (or given for a what-if).
+    async fn mechanism(&self) -> TransferMechanism {
+        self.0.mechanism.into()
+    }
+    /// The verdict.
+    async fn status(&self) -> VerdictStatus {
+        self.0.verdict.status.into()
+    }
+    /// What is wrong. A NON_COMPLIANT verdict has at least one problem; an ADEQUATE one may list
+    /// a dead mechanism still named on the record, to be updated.
+    async fn problems(&self) -> Vec<TransferProblem> {
+        self.0
+            .verdict
+            .problems
+            .iter()
+            .map(|p| TransferProblem {
+                code: p.code.into(),
+                message: p.message.clone(),
+            })
+            .collect()
+    }
+    /// A paragraph for a report: what applies, why, since when, under which instrument.
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.0.explanation(&crate::context::request(ctx)?.reference))
+    }
+    /// The legal act the verdict rests on; null when there is none.
+    async fn instrument(&self) -> Option<LegalInstrument> {
+        self.0.verdict.instrument.clone().map(LegalInstrument)
+    }
+    /// The act relied on is only tagged from-memory or unverified in the reference data.
+    async fn relies_on_unverified_fact(&self) -> bool {
+        self.0.verdict.relies_on_unverified_fact()
+    }
+}
+
+/// Every problem of the register, grouped by code, for the DPO's dashboard.
+pub struct ComplianceGaps(pub Arc<Gaps>);
+
+/// Every problem of the register on a date, grouped by problem code: the DPO's list of work.
+#[Object]
+impl ComplianceGaps {
+    /// Assessments looked at: the restricted transfers, and flows with a problem of their own.
+    async fn assessed(&self) -> i64 {
+        i64::try_from(self.0.assessed).unwrap_or(i64::MAX)
+    }
+    /// Assessments with at least one problem.
+    async fn non_compliant(&self) -> i64 {
+        i64::try_from(self.0.non_compliant).unwrap_or(i64::MAX)
+    }
+    /// One group per problem code found, in the order of `ProblemCode`.
+    async fn by_code(&self) -> Vec<GapGroup> {
+        (0..self.0.groups.len())
+            .map(|i| GapGroup(self.0.clone(), i))
+            .collect()
+    }
+}
+
+/// The gaps and the index of one of their groups (shared, not copied).
+pub struct GapGroup(pub Arc<Gaps>, pub usize);
+
+impl GapGroup {
+    fn group(&self) -> Option<&ServiceGapGroup> {
+        self.0.groups.get(self.1)
+    }
+}
+
+/// The assessments that share one problem code.
+#[Object]
+impl GapGroup {
+    /// The problem.
+    async fn code(&self) -> Result<ProblemCode> {
+        Ok(self.group().ok_or_else(missing_group)?.code.into())
+    }
+    /// How many assessments have it.
+    async fn count(&self) -> Result<i64> {
+        let group = self.group().ok_or_else(missing_group)?;
+        Ok(i64::try_from(group.assessments.len()).unwrap_or(i64::MAX))
+    }
+    /// The assessments that have it.
+    async fn assessments(&self) -> Result<Vec<TransferAssessment>> {
+        let group = self.group().ok_or_else(missing_group)?;
+        Ok(group
+            .assessments
+            .iter()
+            .cloned()
+            .map(TransferAssessment)
+            .collect())
+    }
+}

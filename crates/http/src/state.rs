@@ -1,0 +1,136 @@
+//! Everything a request needs, built once at start and passed explicitly, and [`prepare`], which
+//! equips each GraphQL operation with its share of it.
+
+use crate::{
+    config::Config,
+    db,
+    domain::reference::LegalReference,
+    domain::{audit::ChainKey, dsr::seal::Sealer},
+    graphql::{
+        AppSchema, build_schema,
+        context::{Auth, RequestContext},
+        errors::{FieldIndex, RefusalLog},
+        issued::IssuedSecrets,
+        loaders::Loaders,
+    },
+    service::requests::{DsrEvents, DsrKeys},
+    service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
+};
+use anyhow::Context;
+use register_sheets::import::ImportBudget;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The writer: mutations, imports and the delivery worker (on SQLite one connection).
+    pub db: DatabaseConnection,
+    /// The readers: queries and DataLoaders (on SQLite read-only WAL connections; on PostgreSQL
+    /// the same pool as `db`).
+    pub read_db: DatabaseConnection,
+    /// Today's transfer verdicts, kept while the register and the reference data are unchanged.
+    pub verdicts: Arc<VerdictCache>,
+    pub schema: AppSchema,
+    pub config: Arc<Config>,
+    pub reference: Arc<LegalReference>,
+    /// Keys subject hashing, webhook signing and encryption at rest.
+    pub secret: Arc<Vec<u8>>,
+    /// Hashes the audit chain (derived from `secret`).
+    pub audit_key: ChainKey,
+    /// Names the input field behind a coercion error (see `graphql::errors`).
+    pub field_index: Arc<FieldIndex>,
+    /// Sealing and the change feed of data-subject requests.
+    pub dsr: DsrKeys,
+    /// Hashing and phone parsing of subject identifiers.
+    pub subject_keys: SubjectKeys,
+    /// When each refusal was last logged (repeats are logged once per window).
+    pub refusals: Arc<RefusalLog>,
+    /// The pool of whole-register work and the subscription limits.
+    pub limits: Arc<Limits>,
+    /// The memory the imports running at once share.
+    pub import_budget: Arc<ImportBudget>,
+}
+
+impl AppState {
+    /// Connects, migrates, ships the taxonomy and loads the reference data and the secret.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let pools = db::connect_pools(&config).await?;
+        Self::with_pools(config, pools).await
+    }
+
+    /// As [`AppState::new`] on an existing, migrated connection that serves reads and writes.
+    pub async fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let read = db.clone();
+        Self::with_pools(config, db::Pools { write: db, read }).await
+    }
+
+    /// As [`AppState::new`] on an existing writer and reader pool of a migrated database.
+    pub async fn with_pools(config: Config, pools: db::Pools) -> anyhow::Result<Self> {
+        let db::Pools { write: db, read } = pools;
+        taxonomy::ensure_shipped(&db)
+            .await
+            .context("installing the shipped taxonomy")?;
+        let reference = LegalReference::load_from(config.reference_file.as_deref())
+            .context("loading the legal reference data (REGISTER_REFERENCE_FILE)")?;
+        let secret = db::load_secret(&config)?;
+        let audit_key = ChainKey::derive(&secret);
+        if audit::ensure_keyed(&db, &audit_key)
+            .await
+            .map_err(crate::error::AppError::into_cli)
+            .context("keying the audit chain")?
+        {
+            tracing::info!(
+                "the audit chain is now keyed: earlier events are covered by its first keyed event"
+            );
+        }
+        let schema = build_schema(&config);
+        let dsr = DsrKeys {
+            sealer: Sealer::new(&secret),
+            events: DsrEvents::for_database(&db),
+        };
+        let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
+        Ok(Self {
+            refusals: Arc::default(),
+            limits: Arc::new(Limits::new(&config)),
+            import_budget: Arc::new(ImportBudget::from_config(&config)),
+            dsr,
+            subject_keys,
+            field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
+            schema,
+            db,
+            read_db: read,
+            verdicts: Arc::new(VerdictCache::default()),
+            config: Arc::new(config),
+            reference: Arc::new(reference),
+            secret: Arc::new(secret),
+            audit_key,
+        })
+    }
+}
+
+/// Equips one operation with everything its resolvers read (see `graphql::context`).
+pub fn prepare(
+    state: &AppState,
+    auth: Auth,
+    request_id: String,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    let context = RequestContext {
+        db: state.db.clone(),
+        read: state.read_db.clone(),
+        verdicts: state.verdicts.clone(),
+        reference: state.reference.clone(),
+        config: state.config.clone(),
+        auth,
+        request_id,
+        audit_key: state.audit_key.clone(),
+    };
+    request
+        .data(Arc::new(Loaders::new(&state.read_db, &state.reference)))
+        .data(context)
+        .data(state.subject_keys.clone())
+        .data(state.dsr.clone())
+        .data(IssuedSecrets::default())
+        .data(state.limits.clone())
+        .data(state.import_budget.clone())
+}

@@ -1,0 +1,31 @@
+//! Use cases over the database: one file per aggregate. Each mutation owns its transaction and
+//! returns domain errors; nothing here knows about GraphQL.
+//!
+//! With them, what every layer above shares: the configuration, the connections, the one error
+//! type and the metrics.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+
+/// The rules, under the path they had when the layers were one crate.
+use register_domain as domain;
+
+pub mod activities;
+pub mod audit;
+pub mod checkpoints;
+pub mod flows;
+pub mod limits;
+pub mod locations;
+pub mod organisations;
+pub mod page;
+pub mod requests;
+pub mod subjects;
+pub mod taxonomy;
+pub mod tokens;
+pub mod transfers;
+pub mod validate;
+pub mod verdicts;
+pub mod webhook_url;
+pub mod who_holds;

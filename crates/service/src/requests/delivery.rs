@@ -1,0 +1,477 @@
+//! The delivery worker: a transactional outbox driven by task rows.
+//!
+//! A due `PENDING` webhook or e-mail task is claimed by one statement that counts the attempt
+//! and leases the row (`next_attempt_at` moves past the attempt's timeout); on PostgreSQL the
+//! claim skips rows another worker holds (`FOR UPDATE SKIP LOCKED`), so instances never run the
+//! same attempt at once. The outcome is written only if the row is still the one claimed. A crash
+//! at any moment leaves the row `PENDING` with its lease running out, after which any worker
+//! retries it: delivery is at least once, always with the task id as idempotency key.
+//!
+//! A round claims up to [`BATCH`] tasks, reads their requests and organisations in two
+//! statements, attempts them side by side, and records every outcome in one transaction (one
+//! commit, one status refresh per request): per-task transactions made the database's commit,
+//! not the receivers, the limit of delivery. HTTP clients are kept per checked host and
+//! addresses, so a receiver's kept-alive connection serves its next task.
+
+use super::{DsrKeys, mail, open_identifiers, refresh, secrets, task_event};
+use crate::{
+    config::Config,
+    domain::{
+        dsr::delivery::{
+            RestrictedCategories, SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, WebhookBody, backoff,
+            erasure_action, signature, timestamped_signature,
+        },
+        vocab::{DeliveryChannel, DsrKind, TaskStatus},
+    },
+    error::{AppError, AppResult},
+    organisations,
+    webhook_url::{self, CheckedUrl, WebhookPolicy},
+};
+use chrono::Utc;
+use entity::{dsr_request, dsr_task, dsr_task_event, organisation};
+use sea_orm::{
+    ActiveValue::Set,
+    QuerySelect, TransactionTrait,
+    prelude::*,
+    sea_query::{Expr, ExprTrait as _, LockBehavior, LockType, Order, Query},
+};
+use std::{
+    collections::{BTreeSet, HashMap},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// Tasks one worker claims per round.
+const BATCH: u64 = 64;
+/// HTTP clients kept for reuse; past this many the worker starts afresh.
+const CLIENTS_KEPT: usize = 256;
+/// The actor named in the proof for the worker's transitions.
+pub const WORKER: &str = "delivery-worker";
+
+#[derive(Clone)]
+pub struct Worker {
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    keys: DsrKeys,
+    clients: Clients,
+}
+
+/// HTTP clients by the host and the checked addresses they connect to. A client, with its
+/// kept-alive connections, is reused only for exactly those addresses: a host that resolves
+/// elsewhere at its next check gets a new client, so DNS rebinding still gets nowhere.
+#[derive(Clone, Default)]
+struct Clients(Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>);
+
+/// A receiver's host and its checked addresses, sorted.
+type ClientKey = (String, Vec<SocketAddr>);
+
+impl Clients {
+    fn get(&self, checked: &CheckedUrl, timeout: Duration) -> Result<reqwest::Client, String> {
+        let mut addresses = checked.addresses.clone();
+        addresses.sort_unstable();
+        let key = (checked.host.clone(), addresses);
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = kept.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .resolve_to_addrs(&checked.host, &checked.addresses)
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        if kept.len() >= CLIENTS_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+/// The requests and organisations of a round's tasks, read once for the round.
+struct Loaded {
+    requests: HashMap<i64, dsr_request::Model>,
+    organisations: HashMap<i64, organisation::Model>,
+}
+
+/// What an attempt leads to: the task's next state and the proof's line.
+struct Transition {
+    status: TaskStatus,
+    next_attempt_at: Option<chrono::DateTime<Utc>>,
+    error: Option<String>,
+    detail: String,
+}
+
+impl Worker {
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, keys: DsrKeys) -> Self {
+        Self {
+            db,
+            config,
+            keys,
+            clients: Clients::default(),
+        }
+    }
+
+    /// Delivers until the task running it is dropped or aborted; errors are logged and retried.
+    pub async fn run(self) {
+        let poll = Duration::from_millis(Ord::max(self.config.worker_poll_ms, 1));
+        loop {
+            match self.tick().await {
+                Ok(0) => tokio::time::sleep(poll).await,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = ?err, "delivery round failed");
+                    tokio::time::sleep(poll).await;
+                }
+            }
+        }
+    }
+
+    /// One round: claims due tasks, attempts them side by side and records every outcome in
+    /// one transaction; the number claimed. If the recording fails, the leases run out and the
+    /// tasks are attempted again (at least once, never lost).
+    pub async fn tick(&self) -> AppResult<usize> {
+        let claimed = self.claim().await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let loaded = self.load(&claimed).await?;
+        let outcomes =
+            futures_util::future::join_all(claimed.iter().map(|task| self.deliver(task, &loaded)))
+                .await;
+        let n = claimed.len();
+        if let Err(err) = self
+            .record(claimed.into_iter().zip(outcomes).collect())
+            .await
+        {
+            tracing::error!(error = ?err, tasks = n, "recording delivery attempts failed");
+        }
+        Ok(n)
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(Ord::max(self.config.delivery_timeout_ms, 1))
+    }
+
+    /// Counts an attempt on each due task and leases it past the attempt's timeout.
+    async fn claim(&self) -> AppResult<Vec<dsr_task::Model>> {
+        let now = Utc::now();
+        let lease = now + self.timeout() * 2 + Duration::from_secs(1);
+        let due = Query::select()
+            .column(dsr_task::Column::Id)
+            .from(dsr_task::Entity)
+            .and_where(dsr_task::Column::Status.eq(TaskStatus::Pending.as_str()))
+            .and_where(dsr_task::Column::Channel.is_in([
+                DeliveryChannel::Webhook.as_str(),
+                DeliveryChannel::Email.as_str(),
+            ]))
+            .and_where(dsr_task::Column::NextAttemptAt.lte(now))
+            .order_by(dsr_task::Column::NextAttemptAt, Order::Asc)
+            .limit(BATCH)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        Ok(dsr_task::Entity::update_many()
+            .col_expr(
+                dsr_task::Column::Attempts,
+                Expr::col(dsr_task::Column::Attempts).add(1),
+            )
+            .col_expr(dsr_task::Column::NextAttemptAt, Expr::value(lease))
+            .col_expr(dsr_task::Column::UpdatedAt, Expr::value(now))
+            .filter(dsr_task::Column::Id.in_subquery(due))
+            .exec_with_returning(&self.db)
+            .await?)
+    }
+
+    /// The requests and organisations of the claimed tasks: two statements per round.
+    async fn load(&self, tasks: &[dsr_task::Model]) -> AppResult<Loaded> {
+        let request_ids: BTreeSet<i64> = tasks.iter().map(|t| t.request_id).collect();
+        let organisation_ids: Vec<i64> = tasks
+            .iter()
+            .map(|t| t.organisation_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let requests = dsr_request::Entity::find()
+            .filter(dsr_request::Column::Id.is_in(request_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let organisations = organisations::by_ids(&self.db, &organisation_ids).await?;
+        Ok(Loaded {
+            requests,
+            organisations,
+        })
+    }
+
+    /// One attempt: the body the contract gives the task, sent by its channel.
+    async fn deliver(&self, task: &dsr_task::Model, loaded: &Loaded) -> Result<String, String> {
+        let prepared = (|| {
+            let request = loaded
+                .requests
+                .get(&task.request_id)
+                .ok_or_else(|| AppError::not_found("request"))?;
+            let org = loaded
+                .organisations
+                .get(&task.organisation_id)
+                .ok_or_else(|| AppError::not_found("organisation"))?;
+            let ids = open_identifiers(&self.keys.sealer, request)?;
+            Ok::<_, AppError>((request, org, ids))
+        })();
+        let (request, org, identifiers) = prepared.map_err(|err| {
+            tracing::error!(task = task.id, error = ?err, "preparing a delivery failed");
+            format!("could not prepare the delivery: {err}")
+        })?;
+        let kind: DsrKind = request.kind;
+        // Tasks filed before erasures were split by category carry only the holder-wide
+        // exemption; they keep the old meaning (all restricted, or all erased).
+        let split = task.erase_categories.as_ref().map(|erase| {
+            let restrict: Vec<RestrictedCategories> = task
+                .restrictions
+                .iter()
+                .flat_map(|r| r.0.iter())
+                .map(|r| RestrictedCategories {
+                    categories: r.categories.clone(),
+                    reason: r.reason.clone(),
+                    until: r.until.map(|d| d.format("%Y-%m-%d").to_string()),
+                })
+                .collect();
+            (erase.0.clone(), restrict)
+        });
+        let action = match (kind, &split, &task.retention_exemption) {
+            (DsrKind::Erasure, Some((erase, restrict)), _) => erasure_action(erase, restrict.len()),
+            (DsrKind::Erasure, None, Some(_)) => "RESTRICT",
+            (DsrKind::Erasure, None, None) => "ERASE",
+            (other, _, _) => other.as_str(),
+        };
+        let (erase_categories, restrict_categories) = match split {
+            Some((erase, restrict)) => (Some(erase), Some(restrict)),
+            None => (None, None),
+        };
+        let body = WebhookBody {
+            task_id: task.id.to_string(),
+            request_id: request.id.to_string(),
+            kind: kind.as_str().into(),
+            due_on: request.due_on.format("%Y-%m-%d").to_string(),
+            data_categories: task.data_categories.0.clone(),
+            identifiers,
+            action: action.into(),
+            retention_exemption: task.retention_exemption.clone(),
+            erase_categories,
+            restrict_categories,
+        };
+        match task.channel {
+            DeliveryChannel::Webhook => self.post(task, org, &body).await,
+            DeliveryChannel::Email => {
+                let to = org
+                    .privacy_contact_email
+                    .as_deref()
+                    .ok_or("the organisation has no privacyContactEmail")?;
+                mail::send(&self.config, self.timeout(), to, request, &body).await
+            }
+            DeliveryChannel::Manual => Err("a manual task is not delivered".into()),
+        }
+    }
+
+    /// POSTs the body as the contract says, to the addresses checked now, following no redirect.
+    async fn post(
+        &self,
+        task: &dsr_task::Model,
+        org: &organisation::Model,
+        body: &WebhookBody,
+    ) -> Result<String, String> {
+        let url = org
+            .erasure_webhook_url
+            .as_deref()
+            .ok_or("the organisation has no erasureWebhookUrl")?;
+        let secret = secrets::open(&self.keys.sealer, org)
+            .map_err(|e| e.to_string())?
+            .ok_or("the organisation has no webhook secret (rotateWebhookSecret sets one)")?;
+        let checked = webhook_url::resolve_for_delivery(url, &WebhookPolicy::of(&self.config))
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = self.clients.get(&checked, self.timeout())?;
+        let raw = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let now = Utc::now().timestamp();
+        let response = client
+            .post(&checked.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", task.id.to_string())
+            .header("X-Register-Signature", signature(&secret, &raw))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(
+                SIGNATURE_V2_HEADER,
+                timestamped_signature(&secret, now, &raw),
+            )
+            .body(raw)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    format!("no answer within {} ms", self.timeout().as_millis())
+                } else {
+                    format!("request failed: {e}")
+                }
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(format!("HTTP {}", status.as_u16()))
+        } else {
+            Err(format!("HTTP {}", status.as_u16()))
+        }
+    }
+
+    /// The state an attempt leads to: `SENT`, or a retry after the backoff, or `FAILED` when
+    /// no retry is left (or none could succeed).
+    fn transition(
+        &self,
+        attempt: i32,
+        outcome: Result<String, String>,
+        final_attempt: bool,
+        now: chrono::DateTime<Utc>,
+    ) -> Transition {
+        let (status, next_attempt_at, error, detail) = match outcome {
+            Ok(detail) => (
+                TaskStatus::Sent,
+                None,
+                None,
+                format!("attempt {attempt}: {detail}"),
+            ),
+            Err(err) if final_attempt => (
+                TaskStatus::Failed,
+                None,
+                Some(err.clone()),
+                format!("attempt {attempt} failed and is not retried: {err}"),
+            ),
+            Err(err) if attempt >= self.config.delivery_max_attempts as i32 => (
+                TaskStatus::Failed,
+                None,
+                Some(err.clone()),
+                format!("attempt {attempt} failed, the last: {err}"),
+            ),
+            Err(err) => {
+                let wait = backoff(
+                    u32::try_from(attempt).unwrap_or(1),
+                    Duration::from_millis(self.config.delivery_backoff_ms),
+                    Duration::from_millis(self.config.delivery_backoff_max_ms),
+                    rand::random::<f64>(),
+                );
+                (
+                    TaskStatus::Pending,
+                    Some(now + wait),
+                    Some(err.clone()),
+                    format!(
+                        "attempt {attempt} failed: {err}; retry in {} ms",
+                        wait.as_millis()
+                    ),
+                )
+            }
+        };
+        Transition {
+            status,
+            next_attempt_at,
+            error,
+            detail,
+        }
+    }
+
+    /// Writes a round's outcomes in one transaction, each only if its row is still the one
+    /// this worker claimed (not confirmed meanwhile, not claimed again after its lease ran out).
+    async fn record(
+        &self,
+        outcomes: Vec<(dsr_task::Model, Result<String, String>)>,
+    ) -> AppResult<()> {
+        let txn = self.db.begin().await?;
+        let current: HashMap<i64, dsr_task::Model> = dsr_task::Entity::find()
+            .filter(dsr_task::Column::Id.is_in(outcomes.iter().map(|(t, _)| t.id)))
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let now = Utc::now();
+        let (mut sent, mut events, mut requests, mut counted) =
+            (Vec::new(), Vec::new(), BTreeSet::new(), Vec::new());
+        for (claimed, outcome) in outcomes {
+            let Some(row) = current.get(&claimed.id) else {
+                continue;
+            };
+            if row.status != TaskStatus::Pending || row.attempts != claimed.attempts {
+                continue;
+            }
+            // Without an SMTP server no retry can succeed: the task fails at once, so a person
+            // sees it and sends the request by hand, instead of finding out an hour later.
+            let final_attempt =
+                claimed.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
+            let next = self.transition(claimed.attempts, outcome, final_attempt, now);
+            if next.status == TaskStatus::Sent {
+                sent.push(row.id);
+            } else {
+                let mut active: dsr_task::ActiveModel = row.clone().into();
+                active.status = Set(next.status);
+                active.next_attempt_at = Set(next.next_attempt_at);
+                active.last_error = Set(next.error);
+                active.updated_at = Set(now);
+                active.update(&txn).await?;
+            }
+            events.push(task_event(
+                row,
+                WORKER,
+                Some(TaskStatus::Pending),
+                next.status,
+                Some(next.detail),
+                None,
+            ));
+            requests.insert(row.request_id);
+            counted.push((claimed.channel, next.status));
+        }
+        if !sent.is_empty() {
+            dsr_task::Entity::update_many()
+                .col_expr(
+                    dsr_task::Column::Status,
+                    Expr::value(TaskStatus::Sent.as_str()),
+                )
+                .col_expr(
+                    dsr_task::Column::NextAttemptAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    dsr_task::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(dsr_task::Column::UpdatedAt, Expr::value(now))
+                .filter(dsr_task::Column::Id.is_in(sent))
+                .exec(&txn)
+                .await?;
+        }
+        if !events.is_empty() {
+            dsr_task_event::Entity::insert_many(events)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for request in &requests {
+            refresh(&txn, *request).await?;
+        }
+        txn.commit().await?;
+        for (channel, status) in counted {
+            crate::metrics::delivery_attempt(
+                channel.as_str(),
+                match status {
+                    TaskStatus::Sent => "sent",
+                    TaskStatus::Failed => "failed",
+                    _ => "retry",
+                },
+            );
+        }
+        for request in requests {
+            self.keys.events.publish(request);
+        }
+        Ok(())
+    }
+}

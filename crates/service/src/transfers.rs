@@ -1,0 +1,661 @@
+//! Transfer verdicts for the register: which flows are restricted transfers, under which regime,
+//! and what the Chapter V rules (`domain::transfer`) say of each on a date.
+
+use crate::{
+    domain::{
+        country::CountryCode,
+        reference::LegalReference,
+        transfer::{self, ExporterRole, Transfer, Verdict},
+        vocab::{ProblemCode, RecipientRole, Regime, TransferMechanism, VerdictStatus},
+    },
+    error::{AppError, AppResult},
+};
+use chrono::NaiveDate;
+use entity::{data_flow, location, organisation};
+use sea_orm::{EntityTrait, QueryOrder, prelude::*};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+};
+
+/// One verdict of one flow towards one destination country.
+#[derive(Debug, Clone)]
+pub struct FlowAssessment {
+    /// None for a what-if assessment.
+    pub flow_id: Option<i64>,
+    pub regime: Regime,
+    pub from_country: String,
+    pub destination: String,
+    pub mechanism: TransferMechanism,
+    /// Its `explanation` may be empty (whole-register lists): see [`FlowAssessment::explanation`].
+    pub verdict: Verdict,
+    /// What was assessed, and on which date, to build the explanation when it is asked for.
+    pub transfer: Transfer,
+    pub on: NaiveDate,
+}
+
+impl FlowAssessment {
+    /// The verdict's paragraph, built now if the list that produced it skipped it.
+    pub fn explanation(&self, reference: &LegalReference) -> String {
+        if self.verdict.explanation.is_empty() {
+            transfer::assess(reference, &self.transfer, self.on).explanation
+        } else {
+            self.verdict.explanation.clone()
+        }
+    }
+}
+
+/// What the rules need of a flow beyond its own row, however it was loaded.
+pub struct FlowFacts<'a> {
+    pub flow: &'a data_flow::Model,
+    pub exporter: &'a organisation::Model,
+    pub recipient: &'a organisation::Model,
+    pub recipient_locations: &'a [location::Model],
+    /// The regime of the chain, from this flow's exporter upwards (see [`regime_of_chain`]).
+    pub regime: Option<Regime>,
+    /// The role of the recipient of the flow this one continues, if any.
+    pub continued_recipient_role: Option<RecipientRole>,
+}
+
+/// The regime of a flow: its exporter's establishment, else that of the flow it continues, and so
+/// on up the chain (`exporter_countries` lists the exporters from this flow upwards).
+pub fn regime_of_chain(
+    reference: &LegalReference,
+    exporter_countries: impl IntoIterator<Item = CountryCode>,
+    on: NaiveDate,
+) -> Option<Regime> {
+    exporter_countries
+        .into_iter()
+        .find_map(|c| reference.regime_of(c, on))
+}
+
+fn country(value: &str) -> AppResult<CountryCode> {
+    CountryCode::parse(value).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("invalid country {value:?} in the database"))
+    })
+}
+
+/// The destinations of a flow: the recipient's country and its locations, distinct, sorted.
+fn destinations(facts: &FlowFacts<'_>) -> AppResult<Vec<CountryCode>> {
+    let mut set = BTreeSet::new();
+    set.insert(country(&facts.recipient.country)?);
+    for l in facts.recipient_locations {
+        set.insert(country(&l.country)?);
+    }
+    Ok(set.into_iter().collect())
+}
+
+fn transfer_of(
+    facts: &FlowFacts<'_>,
+    regime: Regime,
+    destination: CountryCode,
+) -> AppResult<Transfer> {
+    let flow = facts.flow;
+    let mechanism = flow.mechanism;
+    let mut t = Transfer::new(
+        regime,
+        country(&facts.exporter.country)?,
+        destination,
+        mechanism,
+    );
+    t.exporter_role = Some(ExporterRole::of_flow(facts.continued_recipient_role));
+    t.recipient_role = Some(flow.recipient_role);
+    t.scc_module = flow.scc_module;
+    t.derogation = flow.derogation;
+    t.tia_completed_on = flow.tia_completed_on;
+    t.signed_on = flow.signed_on;
+    let recipient = facts.recipient;
+    t.certifications.eu_dpf = Some(recipient.dpf_certified);
+    t.certifications.uk_extension = recipient.dpf_uk_extension;
+    t.certifications.privacy_shield = recipient.privacy_shield_certified;
+    t.certifications.safe_harbor = recipient.safe_harbor_certified;
+    t.importer_subject_to_pipeda = recipient.subject_to_pipeda;
+    t.importer_appi_private_sector = recipient.appi_private_sector;
+    t.importer_international_organisation = recipient.international_organisation.clone();
+    // Art 3(2) is recorded for the EU GDPR; the UK tools are not restricted this way.
+    t.importer_subject_to_regime = recipient.gdpr_art3_2.filter(|_| regime == Regime::EuGdpr);
+    t.exporter_bcr_group = facts.exporter.bcr_group.clone();
+    t.importer_bcr_group = recipient.bcr_group.clone();
+    t.occasional = flow.occasional;
+    // A safeguard recorded for this destination replaces the flow's own.
+    let own = crate::flows::destination_safeguards(flow)?;
+    if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {
+        t.mechanism = s.mechanism;
+        t.scc_module = s.scc_module;
+        t.derogation = s.derogation;
+        t.signed_on = s.signed_on;
+        t.tia_completed_on = s.tia_completed_on;
+        t.safeguard_evidence = s.evidence.clone();
+        t.destination_specific = true;
+    }
+    t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
+    t.safeguard_evidence = flow.evidence.clone();
+    Ok(t)
+}
+
+/// The contract's transfers of a flow: one assessment per distinct destination outside the
+/// exporter's area. A flow whose chain has no regime (exporters all outside the EEA and the UK)
+/// has none.
+pub fn assess_flow(
+    reference: &LegalReference,
+    facts: &FlowFacts<'_>,
+    on: NaiveDate,
+) -> AppResult<Vec<FlowAssessment>> {
+    let Some(regime) = facts.regime else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for destination in destinations(facts)? {
+        if reference.in_area(regime, destination, on) {
+            continue;
+        }
+        out.push(assessment(reference, facts, regime, destination, on)?);
+    }
+    Ok(out)
+}
+
+fn assessment(
+    reference: &LegalReference,
+    facts: &FlowFacts<'_>,
+    regime: Regime,
+    destination: CountryCode,
+    on: NaiveDate,
+) -> AppResult<FlowAssessment> {
+    let t = transfer_of(facts, regime, destination)?;
+    Ok(FlowAssessment {
+        flow_id: Some(facts.flow.id),
+        regime,
+        from_country: t.exporter_country.to_string(),
+        destination: destination.to_string(),
+        mechanism: t.mechanism,
+        verdict: transfer::assess_brief(reference, &t, on),
+        transfer: t,
+        on,
+    })
+}
+
+/// Every flow with the organisations and locations its assessment needs, loaded in three queries.
+pub struct Register {
+    flows: Vec<data_flow::Model>,
+    by_id: HashMap<i64, usize>,
+    organisations: HashMap<i64, organisation::Model>,
+    locations: HashMap<i64, Vec<location::Model>>,
+}
+
+impl Register {
+    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+        let flows = data_flow::Entity::find()
+            .order_by_asc(data_flow::Column::Id)
+            .all(db)
+            .await?;
+        let organisations = organisation::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let mut locations: HashMap<i64, Vec<location::Model>> = HashMap::new();
+        for l in location::Entity::find()
+            .order_by_asc(location::Column::Id)
+            .all(db)
+            .await?
+        {
+            locations.entry(l.organisation_id).or_default().push(l);
+        }
+        Ok(Self::new(flows, organisations, locations))
+    }
+
+    /// A register of `flows` (sorted by id), indexed by id.
+    fn new(
+        flows: Vec<data_flow::Model>,
+        organisations: HashMap<i64, organisation::Model>,
+        locations: HashMap<i64, Vec<location::Model>>,
+    ) -> Self {
+        let by_id = flows.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
+        Self {
+            flows,
+            by_id,
+            organisations,
+            locations,
+        }
+    }
+
+    /// The exporter and the recipient of a flow of the register.
+    pub fn parties(&self, flow_id: i64) -> Option<(i64, i64)> {
+        self.by_id
+            .get(&flow_id)
+            .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
+    }
+
+    /// The name of a loaded organisation (what the register page sorts by).
+    pub fn organisation_name(&self, id: i64) -> Option<&str> {
+        self.organisations.get(&id).map(|o| o.name.as_str())
+    }
+
+    fn organisation(&self, id: i64) -> AppResult<&organisation::Model> {
+        self.organisations.get(&id).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("flow refers to missing organisation {id}"))
+        })
+    }
+
+    fn facts<'a>(
+        &'a self,
+        flow: &'a data_flow::Model,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<FlowFacts<'a>> {
+        // Walk up the chain of continued flows; it is acyclic (a flow can only continue an
+        // earlier one), the bound only guards against a corrupted database.
+        let mut exporters = Vec::new();
+        let mut current = Some(flow);
+        while let Some(f) = current.filter(|_| exporters.len() <= self.flows.len()) {
+            exporters.push(country(&self.organisation(f.from_id)?.country)?);
+            current = f
+                .continues_flow_id
+                .and_then(|id| self.by_id.get(&id))
+                .map(|i| &self.flows[*i]);
+        }
+        let continued = flow
+            .continues_flow_id
+            .and_then(|id| self.by_id.get(&id))
+            .map(|i| &self.flows[*i]);
+        Ok(FlowFacts {
+            flow,
+            exporter: self.organisation(flow.from_id)?,
+            recipient: self.organisation(flow.to_id)?,
+            recipient_locations: self.locations.get(&flow.to_id).map_or(&[], Vec::as_slice),
+            regime: regime_of_chain(reference, exporters, on),
+            continued_recipient_role: continued.map(|c| c.recipient_role),
+        })
+    }
+
+    /// The flows that ran on `on`: those not ended, or ended after it. An ended flow keeps its
+    /// place in the registers of earlier days, with the verdicts of those days; the flows it
+    /// continues stay loaded for its chain.
+    fn running_on(&self, on: NaiveDate) -> impl Iterator<Item = &data_flow::Model> {
+        self.flows
+            .iter()
+            .filter(move |f| f.ended_on.is_none_or(|ended| ended > on))
+    }
+
+    /// The transfer register: every restricted transfer on `on`, optionally of one regime.
+    pub fn transfers(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
+        let mut out = Vec::new();
+        for flow in self.running_on(on) {
+            let facts = self.facts(flow, reference, on)?;
+            if regime.is_some_and(|r| facts.regime != Some(r)) {
+                continue;
+            }
+            out.extend(assess_flow(reference, &facts, on)?);
+        }
+        Ok(out)
+    }
+
+    /// Every problem of the register: the restricted transfers' problems, and for flows that make
+    /// no restricted transfer, what the rules find of the recipient itself (a processor without a
+    /// DPA is a gap wherever it sits).
+    pub fn gaps(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Gaps> {
+        Ok(Gaps::of(
+            self.gap_assessments(reference, regime, on)?
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        ))
+    }
+
+    /// [`Register::transfers`] and [`Register::gap_assessments`] of every regime in one pass (each
+    /// flow assessed once), for the verdict cache.
+    pub fn transfers_and_gap_assessments(
+        &self,
+        reference: &LegalReference,
+        on: NaiveDate,
+    ) -> AppResult<(Shared, Shared)> {
+        let (mut transfers, mut gaps) = (Vec::new(), Vec::new());
+        for flow in self.running_on(on) {
+            match self.flow_on(reference, flow, on)? {
+                Some((_, FlowPart::Restricted(restricted))) => {
+                    for assessment in restricted {
+                        let shared = Arc::new(assessment);
+                        gaps.push(shared.clone());
+                        transfers.push(shared);
+                    }
+                }
+                Some((_, FlowPart::OwnProblems(own))) => gaps.push(Arc::new(*own)),
+                Some((_, FlowPart::Nothing)) | None => {}
+            }
+        }
+        Ok((transfers, gaps))
+    }
+
+    /// The assessments [`Register::gaps`] groups, in flow order.
+    pub fn gap_assessments(
+        &self,
+        reference: &LegalReference,
+        regime: Option<Regime>,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
+        let mut assessed = Vec::new();
+        for flow in self.running_on(on) {
+            match self.flow_on(reference, flow, on)? {
+                Some((flow_regime, _)) if regime.is_some_and(|r| r != flow_regime) => {}
+                Some((_, FlowPart::Restricted(restricted))) => assessed.extend(restricted),
+                Some((_, FlowPart::OwnProblems(own))) => assessed.push(*own),
+                Some((_, FlowPart::Nothing)) | None => {}
+            }
+        }
+        Ok(assessed)
+    }
+
+    /// What one flow adds to the register on `on`, under its regime (`None`: the flow has none).
+    fn flow_on(
+        &self,
+        reference: &LegalReference,
+        flow: &data_flow::Model,
+        on: NaiveDate,
+    ) -> AppResult<Option<(Regime, FlowPart)>> {
+        let facts = self.facts(flow, reference, on)?;
+        let Some(flow_regime) = facts.regime else {
+            return Ok(None);
+        };
+        let restricted = assess_flow(reference, &facts, on)?;
+        if !restricted.is_empty() {
+            return Ok(Some((flow_regime, FlowPart::Restricted(restricted))));
+        }
+        let home = country(&facts.recipient.country)?;
+        let own = assessment(reference, &facts, flow_regime, home, on)?;
+        Ok(Some((
+            flow_regime,
+            if own.verdict.problems.is_empty() {
+                FlowPart::Nothing
+            } else {
+                FlowPart::OwnProblems(Box::new(own))
+            },
+        )))
+    }
+}
+
+/// Assessments shared between the lists that hold them (the register, the gaps, their groups).
+pub type Shared = Vec<Arc<FlowAssessment>>;
+
+/// The DPO's dashboard: problems grouped by code, with counts and the assessments behind them.
+#[derive(Debug, Clone, Default)]
+pub struct Gaps {
+    pub assessed: usize,
+    pub non_compliant: usize,
+    pub groups: Vec<GapGroup>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GapGroup {
+    pub code: ProblemCode,
+    /// Shared with the other groups (an assessment with two codes is in two groups) and with the
+    /// kept verdicts.
+    pub assessments: Vec<Arc<FlowAssessment>>,
+}
+
+impl Gaps {
+    /// Groups assessments by problem code.
+    pub fn of(assessed: Vec<Arc<FlowAssessment>>) -> Self {
+        let mut groups: BTreeMap<ProblemCode, Vec<Arc<FlowAssessment>>> = BTreeMap::new();
+        let non_compliant = assessed
+            .iter()
+            .filter(|a| a.verdict.status == VerdictStatus::NonCompliant)
+            .count();
+        for a in &assessed {
+            let codes: BTreeSet<ProblemCode> = a.verdict.problems.iter().map(|p| p.code).collect();
+            for code in codes {
+                groups.entry(code).or_default().push(a.clone());
+            }
+        }
+        Self {
+            assessed: assessed.len(),
+            non_compliant,
+            groups: groups
+                .into_iter()
+                .map(|(code, assessments)| GapGroup { code, assessments })
+                .collect(),
+        }
+    }
+}
+
+/// A what-if: the verdict for a transfer described by hand; nothing is read or stored.
+pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> FlowAssessment {
+    FlowAssessment {
+        flow_id: None,
+        regime: transfer.regime,
+        from_country: transfer.exporter_country.to_string(),
+        destination: transfer.destination.to_string(),
+        mechanism: transfer.mechanism,
+        verdict: transfer::assess(reference, transfer, on),
+        transfer: transfer.clone(),
+        on,
+    }
+}
+
+impl Register {
+    /// The part of the register that the given flows' assessments need: the flows, every flow
+    /// they continue up their chains, and the organisations and locations of all of them. A
+    /// chain of depth d costs d+3 queries, however many flows are asked for.
+    pub async fn load_for(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Self> {
+        let mut flows: HashMap<i64, data_flow::Model> = HashMap::new();
+        let mut wanted: Vec<i64> = ids.to_vec();
+        while !wanted.is_empty() {
+            let found = crate::flows::by_ids(db, &wanted).await?;
+            wanted = found
+                .values()
+                .filter_map(|f| f.continues_flow_id)
+                .filter(|id| !flows.contains_key(id) && !found.contains_key(id))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            flows.extend(found);
+        }
+        let mut org_ids: Vec<i64> = flows.values().flat_map(|f| [f.from_id, f.to_id]).collect();
+        org_ids.sort_unstable();
+        org_ids.dedup();
+        let organisations = crate::organisations::by_ids(db, &org_ids).await?;
+        let recipients: Vec<i64> = flows.values().map(|f| f.to_id).collect();
+        let locations = crate::locations::locations_of(db, &recipients).await?;
+        let mut flows: Vec<data_flow::Model> = flows.into_values().collect();
+        flows.sort_unstable_by_key(|f| f.id);
+        Ok(Self::new(flows, organisations, locations))
+    }
+
+    /// The assessments of one flow of this register on `on` (none if it is not loaded).
+    pub fn assessments_of(
+        &self,
+        reference: &LegalReference,
+        flow_id: i64,
+        on: NaiveDate,
+    ) -> AppResult<Vec<FlowAssessment>> {
+        let Some(flow) = self.by_id.get(&flow_id).map(|i| &self.flows[*i]) else {
+            return Ok(Vec::new());
+        };
+        assess_flow(reference, &self.facts(flow, reference, on)?, on)
+    }
+}
+
+/// A transfer that stands today but would fail if the hypothesis came true.
+#[derive(Debug, Clone)]
+pub struct WhatIfImpact {
+    /// The verdict under the law as it is.
+    pub before: FlowAssessment,
+    /// The verdict under the hypothesis (its explanation names the assumption).
+    pub after: FlowAssessment,
+    pub exporter: organisation::Model,
+    /// The importer that would hold the data without a lawful basis for the transfer.
+    pub holder: organisation::Model,
+    pub activity_id: i64,
+    /// Data subjects linked to the flow's processing activity.
+    pub subjects: i64,
+    /// What could carry the transfer instead, with what each still needs.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// Another mechanism for a failing transfer, judged under the hypothesis on the same record.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub mechanism: TransferMechanism,
+    /// Its problems are what the DPO would still have to put in place (module, TIA, evidence...).
+    pub verdict: Verdict,
+}
+
+/// The problems a DPO can put right by acting (a contract, an assessment, evidence), as opposed
+/// to a tool that cannot serve the transfer at all.
+fn fixable(code: ProblemCode) -> bool {
+    use ProblemCode as P;
+    matches!(
+        code,
+        P::ModuleMissing
+            | P::ModuleMismatch
+            | P::TiaMissing
+            | P::DpaMissing
+            | P::DerogationMissing
+            | P::MissingSafeguard
+    )
+}
+
+/// The question of a what-if: exactly one of a mechanism or an adequacy decision of the
+/// reference (by id). `decision_field` names the decision input in errors (`decisionId` in
+/// GraphQL, `decision` in an export's query); giving neither or both is refused on `mechanism`.
+pub fn hypothesis(
+    reference: &LegalReference,
+    mechanism: Option<TransferMechanism>,
+    decision: Option<&str>,
+    decision_field: &str,
+) -> AppResult<crate::domain::reference::Hypothesis> {
+    use crate::domain::reference::Hypothesis;
+    match (mechanism, decision) {
+        (Some(m), None) => Ok(Hypothesis::Mechanism(m)),
+        (None, Some(id)) => {
+            let id = crate::validate::text(decision_field, id, 100)?;
+            if !reference.adequacy_decisions().iter().any(|d| d.id == id) {
+                return Err(AppError::bad_input(
+                    decision_field,
+                    format!("no adequacy decision {id} in the reference data"),
+                ));
+            }
+            Ok(Hypothesis::Decision(id))
+        }
+        _ => Err(AppError::bad_input(
+            "mechanism",
+            format!("give either a mechanism or a {decision_field}, not both"),
+        )),
+    }
+}
+
+/// What breaks if `hypothesis` stops on `ends_on`: every restricted transfer of the register that
+/// has a lawful footing on `on` under the law as it is and none under the hypothesis.
+pub async fn what_if_ends(
+    db: &impl ConnectionTrait,
+    reference: &LegalReference,
+    hypothesis: &crate::domain::reference::Hypothesis,
+    ends_on: NaiveDate,
+    on: NaiveDate,
+) -> AppResult<Vec<WhatIfImpact>> {
+    use entity::subject_activity;
+    use sea_orm::QuerySelect;
+    let assumed = reference
+        .ending(hypothesis, ends_on)
+        .map_err(|e| AppError::bad_input("mechanism", e.0))?;
+    let register = Register::load(db).await?;
+    let before: HashMap<(Option<i64>, String), FlowAssessment> = register
+        .transfers(reference, None, on)?
+        .into_iter()
+        .map(|a| ((a.flow_id, a.destination.clone()), a))
+        .collect();
+    let mut failing = Vec::new();
+    for after in register.transfers(&assumed, None, on)? {
+        let Some(was) = before.get(&(after.flow_id, after.destination.clone())) else {
+            continue;
+        };
+        if was.verdict.status == VerdictStatus::NonCompliant
+            || after.verdict.status != VerdictStatus::NonCompliant
+        {
+            continue;
+        }
+        failing.push((was.clone(), after));
+    }
+    let flows: HashMap<i64, &data_flow::Model> = register.flows.iter().map(|f| (f.id, f)).collect();
+    let activity_ids: BTreeSet<i64> = (failing.iter())
+        .filter_map(|(_, a)| {
+            a.flow_id
+                .and_then(|id| flows.get(&id))
+                .map(|f| f.activity_id)
+        })
+        .collect();
+    let counts: HashMap<i64, i64> = subject_activity::Entity::find()
+        .select_only()
+        .column(subject_activity::Column::ActivityId)
+        .column_as(subject_activity::Column::SubjectId.count(), "subjects")
+        .filter(subject_activity::Column::ActivityId.is_in(activity_ids))
+        .group_by(subject_activity::Column::ActivityId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let candidates = [
+        TransferMechanism::Adequacy,
+        TransferMechanism::Scc2021,
+        TransferMechanism::UkAddendum,
+        TransferMechanism::UkIdta,
+        TransferMechanism::Bcr,
+        TransferMechanism::CodeOfConduct,
+        TransferMechanism::Certification,
+        TransferMechanism::Derogation,
+    ];
+    let mut out = Vec::with_capacity(failing.len());
+    for (before, after) in failing {
+        let Some(flow) = after.flow_id.and_then(|id| flows.get(&id)) else {
+            continue;
+        };
+        let alternatives = candidates
+            .iter()
+            .filter(|m| **m != after.mechanism)
+            .filter_map(|m| {
+                let mut t = after.transfer.clone();
+                t.mechanism = *m;
+                let verdict = transfer::assess_brief(&assumed, &t, on);
+                let usable = verdict.instrument.is_some()
+                    && verdict.problems.iter().all(|p| fixable(p.code));
+                usable.then(|| Alternative {
+                    mechanism: *m,
+                    verdict: transfer::assess(&assumed, &t, on),
+                })
+            })
+            .collect();
+        out.push(WhatIfImpact {
+            exporter: register.organisation(flow.from_id)?.clone(),
+            holder: register.organisation(flow.to_id)?.clone(),
+            activity_id: flow.activity_id,
+            subjects: counts.get(&flow.activity_id).copied().unwrap_or(0),
+            alternatives,
+            before,
+            after: FlowAssessment {
+                verdict: transfer::assess(&assumed, &after.transfer, on),
+                ..after
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// A flow's part of the register: its restricted transfers, or, for a flow that makes none, the
+/// problems the rules find of the recipient itself (a processor without a DPA is a gap wherever
+/// it sits), or nothing.
+enum FlowPart {
+    Restricted(Vec<FlowAssessment>),
+    OwnProblems(Box<FlowAssessment>),
+    Nothing,
+}
