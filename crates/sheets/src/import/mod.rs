@@ -11,6 +11,7 @@
 //! usable and the following rows are still checked (no savepoint per row: on PostgreSQL,
 //! thousands of subtransactions slow every statement down).
 
+mod columns;
 pub mod limits;
 mod rows;
 mod scratch;
@@ -216,7 +217,7 @@ pub async fn import(
     sheet: &Sheet,
     options: &ImportOptions,
 ) -> AppResult<ImportReport> {
-    let columns = match rows::Columns::of(kind, &sheet.header) {
+    let columns = match columns::Columns::of(kind, &sheet.header) {
         Ok(columns) => columns,
         Err(errors) => {
             return Ok(ImportReport {
