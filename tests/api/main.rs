@@ -39,5 +39,6 @@ mod subjects;
 mod taxonomy;
 mod textfields;
 mod transfers;
+mod variables;
 mod webhook_authority;
 mod what_if_export;

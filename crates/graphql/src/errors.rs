@@ -166,7 +166,14 @@ fn normalise_error(error: &mut ServerError, index: &FieldIndex, request_id: &str
         }
         Some(_) => {}
         None if is_callers_mistake(error) => {
-            let field = argument_field(&error.message).or_else(|| index.field_for(&error.message));
+            if let Some(name) = missing_variable(&error.message) {
+                error.message = format!(
+                    "variable ${name} is declared non-null without a default, but no value was given for it"
+                );
+            }
+            let field = argument_field(&error.message)
+                .or_else(|| missing_variable_in(&error.message))
+                .or_else(|| index.field_for(&error.message));
             let ext = error.extensions.get_or_insert_with(Default::default);
             ext.set("code", codes::BAD_USER_INPUT);
             if let Some(field) = field {
@@ -190,6 +197,22 @@ fn is_callers_mistake(error: &ServerError) -> bool {
     error.path.is_empty()
         || error.message.starts_with("Invalid value for argument")
         || error.message.starts_with("Failed to parse")
+        || missing_variable(&error.message).is_some()
+}
+
+/// async-graphql's `Variable NAME is not defined.`, raised while a field runs when a declared
+/// variable (non-null, without a default) was given no value: the caller's mistake.
+fn missing_variable(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("Variable ")?
+        .strip_suffix(" is not defined.")
+        .filter(|name| !name.is_empty() && !name.contains(' '))
+}
+
+/// The variable named by the rewritten message of [`missing_variable`].
+fn missing_variable_in(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("variable $")?;
+    Some(rest[..rest.find(' ')?].to_string())
 }
 
 /// `Invalid value for argument "input.country", ...` names `country`; the innermost segment
