@@ -62,7 +62,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
             eprintln!("nothing imported (`--no-limits` lifts the limits for a file you trust)");
             return Ok(ExitCode::from(1));
         }
-        Err(other) => return Err(crate::app_error(other)),
+        Err(other) => return Err(AppError::into_cli(other)),
     };
     if !report.errors.is_empty() {
         for error in &report.errors {

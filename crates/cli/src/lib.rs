@@ -230,7 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcome =
                 register_sheets::demo::load(&state.db, &state.audit_key, &keys, &state.dsr)
                     .await
-                    .map_err(app_error)?;
+                    .map_err(AppError::into_cli)?;
             println!("{outcome}");
         }
         Command::Import(args) => {
@@ -268,7 +268,7 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
             )
         })
         .transpose()
-        .map_err(app_error)?;
+        .map_err(AppError::into_cli)?;
     let on = args
         .on
         .or(args.ends_on.filter(|_| args.kind == ExportKind::WhatIf))
@@ -280,7 +280,7 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     };
     let table = export::build(&state.db, &state.reference, args.kind, options)
         .await
-        .map_err(app_error)?;
+        .map_err(AppError::into_cli)?;
     // Written as rendered, not built in memory first.
     match args.output {
         Some(path) => {
@@ -299,17 +299,6 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A service error for the terminal: an input error with its field, a fault with its cause.
-pub(crate) fn app_error(err: crate::error::AppError) -> anyhow::Error {
-    match err {
-        crate::error::AppError::BadInput { field, message } => {
-            anyhow::anyhow!("{field}: {message}")
-        }
-        crate::error::AppError::Internal(source) => source,
-        other => anyhow::anyhow!("{other}"),
-    }
 }
 
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 //! their earlier events under plain SHA-256; the first keyed event covers the last of them, so
 //! the whole history is still bound to the key.
 
-use super::dsr::delivery::hmac_sha256;
+use super::mac::hmac_sha256;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 

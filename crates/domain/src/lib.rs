@@ -8,6 +8,7 @@ pub mod dates;
 pub mod dsr;
 pub mod holdings;
 pub mod identifier;
+pub mod mac;
 pub mod reference;
 pub mod transfer;
 pub mod vocab;

@@ -1,9 +1,8 @@
 //! What a holder receives and how it can trust it: the webhook body, its signature, and the
 //! back-off between attempts.
 
-use hmac::{Hmac, Mac, digest::KeyInit};
+pub use crate::mac::hmac_sha256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// The identifiers given at filing, as the contract names them.
@@ -115,20 +114,6 @@ pub fn verify_timestamped(
     candidates
         .iter()
         .any(|c| bool::from(c.as_slice().ct_eq(expected.as_slice())))
-}
-
-/// HMAC-SHA256 with RFC 2104's key preparation done here, so that it cannot fail (the crate's
-/// `new_from_slice` never refuses an HMAC key, but says so only through a `Result`).
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > block.len() {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 /// The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed: exponential

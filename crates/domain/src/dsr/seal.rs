@@ -26,7 +26,7 @@ impl Sealer {
     /// The key is HMAC-SHA256(secret, purpose label): independent of the identifier hashes'
     /// key although both come from the one secret.
     pub fn new(secret: &[u8]) -> Self {
-        let key = super::delivery::hmac_sha256(secret, b"transfer-register seal v1");
+        let key = crate::mac::hmac_sha256(secret, b"transfer-register seal v1");
         Self {
             cipher: XChaCha20Poly1305::new(&key.into()),
         }

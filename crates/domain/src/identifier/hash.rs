@@ -1,16 +1,10 @@
 //! The keyed hash that is all the register keeps of an identifier: HMAC-SHA256 under the service
 //! secret, so that a leaked table cannot be reversed by hashing every phone number or address.
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use crate::mac::HmacSha256;
+use hmac::Mac;
 
 use super::{IdentifierKind, SubjectIdentifiers};
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// SHA-256 works on 64-byte blocks; HMAC pads or hashes its key to exactly one block.
-const BLOCK_LEN: usize = 64;
 
 /// Hashes normalised identifiers under one secret. Cheap to clone; holds the keyed state only.
 #[derive(Clone)]
@@ -21,16 +15,8 @@ pub struct IdentifierHasher {
 impl IdentifierHasher {
     /// Any secret length is accepted, as HMAC allows; the configuration decides what is long enough.
     pub fn new(secret: &[u8]) -> Self {
-        // RFC 2104's key preparation done here, so that construction cannot fail: `new_from_slice`
-        // never refuses an HMAC key, but says so only through a `Result`.
-        let mut block = [0u8; BLOCK_LEN];
-        if secret.len() > BLOCK_LEN {
-            block[..32].copy_from_slice(&Sha256::digest(secret));
-        } else {
-            block[..secret.len()].copy_from_slice(secret);
-        }
         Self {
-            keyed: <HmacSha256 as KeyInit>::new(&block.into()),
+            keyed: crate::mac::keyed(secret),
         }
     }
 
@@ -83,7 +69,8 @@ mod tests {
         for len in [0, 1, 32, 63, 64, 65, 131] {
             let secret = vec![0xAA; len];
             let mut ours = IdentifierHasher::new(&secret).keyed;
-            let mut theirs = <HmacSha256 as KeyInit>::new_from_slice(&secret).unwrap();
+            let mut theirs =
+                <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(&secret).unwrap();
             ours.update(b"x");
             theirs.update(b"x");
             assert_eq!(
@@ -96,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_hash_input_is_the_tag_a_nul_and_the_value() {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(SECRET).unwrap();
+        let mut mac = <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(SECRET).unwrap();
         mac.update(b"phone\0+442079460958");
         let expected: [u8; 32] = mac.finalize().into_bytes().into();
         assert_eq!(
