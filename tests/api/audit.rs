@@ -21,7 +21,7 @@ db_tests!(
 );
 
 /// What someone with rights on the database would do before rewriting history.
-async fn drop_append_only_triggers(app: &TestApp) {
+pub async fn drop_append_only_triggers(app: &TestApp) {
     let statements: &[&str] = match app.backend {
         crate::support::Backend::Sqlite => &[
             "DROP TRIGGER audit_event_no_update",

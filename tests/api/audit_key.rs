@@ -1,7 +1,7 @@
 //! The keyed audit chain and its checkpoints: what an insider who can write the database, but
 //! does not hold the register's secret, can no longer hide.
 
-use crate::{db_tests, fixtures, support::TestApp};
+use crate::{audit::drop_append_only_triggers, db_tests, fixtures, support::TestApp};
 use entity::{audit_event, audit_head};
 use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
@@ -19,26 +19,6 @@ db_tests!(
     an_event_that_names_another_predecessor_is_caught_by_its_previous_hash,
 );
 
-/// What someone with rights on the database does before rewriting history.
-async fn drop_append_only_triggers(app: &TestApp) {
-    let statements: &[&str] = match app.backend {
-        crate::support::Backend::Sqlite => &[
-            "DROP TRIGGER audit_event_no_update",
-            "DROP TRIGGER audit_event_no_delete",
-        ],
-        crate::support::Backend::Postgres => {
-            &["DROP TRIGGER audit_event_append_only ON audit_event"]
-        }
-    };
-    for sql in statements {
-        app.state
-            .db
-            .execute_unprepared(sql)
-            .await
-            .expect("drop trigger");
-    }
-}
-
 async fn events(app: &TestApp) -> Vec<audit_event::Model> {
     audit_event::Entity::find()
         .order_by_asc(audit_event::Column::Id)
@@ -48,17 +28,7 @@ async fn events(app: &TestApp) -> Vec<audit_event::Model> {
 }
 
 fn content(e: &audit_event::Model) -> EventContent<'_> {
-    EventContent {
-        id: e.id,
-        occurred_at: e.occurred_at,
-        actor: &e.actor,
-        actor_role: &e.actor_role,
-        operation: &e.operation,
-        entity: &e.entity,
-        record_id: &e.record_id,
-        before: e.before.as_deref(),
-        after: e.after.as_deref(),
-    }
+    EventContent::from(e)
 }
 
 fn quoted(s: &str) -> String {

@@ -51,6 +51,23 @@ impl std::fmt::Debug for ChainKey {
     }
 }
 
+impl<'a> From<&'a entity::audit_event::Model> for EventContent<'a> {
+    /// The fields of a stored event that its hash covers.
+    fn from(e: &'a entity::audit_event::Model) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            actor: &e.actor,
+            actor_role: &e.actor_role,
+            operation: &e.operation,
+            entity: &e.entity,
+            record_id: &e.record_id,
+            before: e.before.as_deref(),
+            after: e.after.as_deref(),
+        }
+    }
+}
+
 /// The keyed hash (hex HMAC-SHA256) of the previous hash and the event's fields: what every
 /// event written since the chain was keyed carries.
 pub fn keyed_event_hash(key: &ChainKey, prev_hash: &str, e: &EventContent<'_>) -> String {

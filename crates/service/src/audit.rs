@@ -268,17 +268,7 @@ pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Resu
             if e.prev_hash != expected_prev {
                 return broken("its previous-hash does not match the event before it".into());
             }
-            let content = EventContent {
-                id: e.id,
-                occurred_at: e.occurred_at,
-                actor: &e.actor,
-                actor_role: &e.actor_role,
-                operation: &e.operation,
-                entity: &e.entity,
-                record_id: &e.record_id,
-                before: e.before.as_deref(),
-                after: e.after.as_deref(),
-            };
+            let content = EventContent::from(&e);
             let (hash, kind) = if e.id >= head.keyed_from {
                 (keyed_event_hash(key, &e.prev_hash, &content), "keyed ")
             } else {
