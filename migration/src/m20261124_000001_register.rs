@@ -1,4 +1,8 @@
 //! The register: organisations, locations, taxonomy, activities, flows and API tokens.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a migration is the schema, one table per statement, read top to bottom"
+)]
 
 use sea_orm_migration::{prelude::*, schema::*};
 

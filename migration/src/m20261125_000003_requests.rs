@@ -1,6 +1,10 @@
 //! Data-subject requests: the request, one task per holder (which is also the delivery outbox:
 //! a due `PENDING` webhook or e-mail task is work for the worker), and every task transition as
 //! proof.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a migration is the schema, one table per statement, read top to bottom"
+)]
 
 use sea_orm_migration::{prelude::*, schema::*};
 

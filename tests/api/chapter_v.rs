@@ -324,6 +324,16 @@ async fn each_destination_of_a_flow_is_judged_on_the_safeguard_recorded_for_it(a
     split["transferSafeguards"] = json!([{ "country": "IN", "mechanism": "SCC_2021", "sccModule": "C2C",
         "signedOn": "2024-01-01", "tiaCompletedOn": "2024-01-01" }]);
     let split = flow(&app, split).await;
+    // The flow's own evidence (here, about its SCCs) is not the approval of a BCR recorded for
+    // one destination: that destination is judged on its own record, which has none.
+    let mut borrowed = base.clone();
+    borrowed["mechanism"] = json!("SCC_2021");
+    borrowed["sccModule"] = json!("C2C");
+    borrowed["signedOn"] = json!("2024-01-01");
+    borrowed["tiaCompletedOn"] = json!("2024-01-01");
+    borrowed["evidence"] = json!("encryption at rest, keys held in the EEA");
+    borrowed["transferSafeguards"] = json!([{ "country": "IN", "mechanism": "BCR" }]);
+    let borrowed = flow(&app, borrowed).await;
     let inside = flow(
         &app,
         json!({ "activityId": activity, "fromId": exporter, "toId": french,
@@ -348,6 +358,13 @@ async fn each_destination_of_a_flow_is_judged_on_the_safeguard_recorded_for_it(a
     assert_eq!(of(&split, "IN")["status"], "SAFEGUARDED");
     let text = of(&split, "IN")["explanation"].as_str().unwrap_or("");
     assert!(text.contains("recorded for this destination"), "{text}");
+    let bcr = of(&borrowed, "IN");
+    assert_eq!(bcr["status"], "NON_COMPLIANT", "{bcr:#}");
+    let text = bcr["explanation"].as_str().unwrap_or("");
+    assert!(
+        text.contains("no evidence is recorded of the approval"),
+        "{text}"
+    );
     // SCCs between two EEA companies make no restricted transfer and are not demanded.
     assert!(!rows.iter().any(|r| r["flow"]["id"] == inside.as_str()));
     // A destination given twice is refused, and nothing is stored.

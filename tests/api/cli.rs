@@ -145,7 +145,7 @@ async fn serve_on_a_register_without_a_token_says_how_to_create_the_first_and_wa
         .expect("serve");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
-    let hint = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+    let hint = tokio::time::timeout(std::time::Duration::from_mins(1), async {
         while let Some(line) = lines.next_line().await.expect("line") {
             if line.contains("no API token yet") {
                 return line;
@@ -159,7 +159,7 @@ async fn serve_on_a_register_without_a_token_says_how_to_create_the_first_and_wa
     // The log (stdout) warns that e-mail cannot be sent.
     let stdout = child.stdout.take().expect("stdout");
     let mut log = BufReader::new(stdout).lines();
-    let warning = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+    let warning = tokio::time::timeout(std::time::Duration::from_mins(1), async {
         while let Some(line) = log.next_line().await.expect("line") {
             if line.contains("no SMTP server is configured") {
                 return line;

@@ -1,5 +1,10 @@
 //! The integration suite: the real schema and migrations, on SQLite and (with
 //! `TEST_POSTGRES_URL`) on PostgreSQL, in-process and over HTTP.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, top to bottom"
+)]
+#![allow(clippy::format_collect, reason = "a test builds each query once")]
 
 mod support;
 

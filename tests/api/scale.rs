@@ -17,7 +17,6 @@ db_tests!(
     a_reference_cut_off_changes_the_verdict_on_that_day_through_the_cache,
     a_write_through_one_instance_is_seen_by_the_next_read_of_another,
     the_reader_pool_is_read_only_on_sqlite,
-    the_load_benchmark_runs_at_a_tiny_size_without_an_error,
 );
 
 const PAGE: &str = r#"query($first: Int, $after: String, $regime: Regime, $status: VerdictStatus,
@@ -115,7 +114,7 @@ async fn concurrent_writes_and_reads_all_succeed_and_every_write_lands(app: Test
             "no error at all under concurrent writes and reads: {response:#}"
         );
     }
-    assert_eq!(app.count("organisation").await, before + writers as i64);
+    assert_eq!(app.count("organisation").await, before + i64::from(writers));
     let gaps = app.ok("{ complianceGaps { assessed } }", json!({})).await;
     assert!(gaps["complianceGaps"]["assessed"].as_i64() > Some(0));
 }
@@ -170,7 +169,7 @@ async fn the_page_walks_the_same_transfers_as_the_whole_register_and_filters_the
         Some("destination"),
     );
     assert_error(
-        &app.gql(PAGE, json!({ "first": 100000 })).await,
+        &app.gql(PAGE, json!({ "first": 100_000 })).await,
         "BAD_USER_INPUT",
         Some("first"),
     );
@@ -408,73 +407,4 @@ async fn the_reader_pool_is_read_only_on_sqlite(app: TestApp) {
             "on PostgreSQL reads and writes share the pool"
         );
     }
-}
-
-async fn the_load_benchmark_runs_at_a_tiny_size_without_an_error(app: TestApp) {
-    // The `bench` binary generates a tiny register in this test's database and runs every figure
-    // over HTTP; timings are its output, never asserted here.
-    let url = app.state.config.database_url();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args([
-            "--organisations",
-            "40",
-            "--activities",
-            "60",
-            "--flows",
-            "300",
-            "--subjects",
-            "500",
-            "--samples",
-            "20",
-            "--http",
-            "--connections",
-            "4",
-            "--register-connections",
-            "2",
-            "--write-connections",
-            "4",
-            "--requests",
-            "40",
-            "--writes",
-            "40",
-            "--seconds",
-            "20",
-            "--holders",
-            "6",
-            "--erasures",
-            "3",
-            "--postgres-url",
-            "",
-            "--sqlite-url",
-            &url,
-        ])
-        .output()
-        .await
-        .expect("bench runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    for figure in [
-        "whoHolds (GraphQL)",
-        "whoHolds, 4 connections",
-        "plain SQL in-process, 4 tasks",
-        "page of 100 transfers, 2 connections",
-        "complianceGaps, 2 connections",
-        "transferRegister { status }, warm",
-        "registerOrganisation, 4 connections",
-        "fileDataSubjectRequest, 6 holders",
-        "webhook delivery, 1 worker(s)",
-        "peak memory",
-    ] {
-        assert!(stdout.contains(figure), "{figure} missing:\n{stdout}");
-    }
-    assert!(!stdout.contains("first error"), "{stdout}");
-    // Every task of the three erasures reached a receiver exactly once and is SENT.
-    assert!(stdout.contains("lost 0, twice 0, not SENT 0"), "{stdout}");
-    assert_eq!(app.count("dsr_task").await, 3 * 6, "{stdout}");
-    assert_eq!(
-        app.count("organisation").await,
-        40 + 6 + 40,
-        "the wide holders were added and every registerOrganisation of the run landed"
-    );
 }

@@ -71,7 +71,7 @@ fn header_of(range: &calamine::Range<Data>) -> Vec<String> {
         .next()
         .expect("a header row")
         .iter()
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 

@@ -316,7 +316,7 @@ async fn connection_init_without_a_valid_token_is_refused_with_4403(app: TestApp
                 response.status(),
                 401,
                 "a bad token on the upgrade is refused"
-            )
+            );
         }
         Err(other) => panic!("refused with an HTTP response, not {other}"),
         Ok(_) => panic!("a socket with an unknown bearer token was upgraded"),

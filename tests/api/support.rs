@@ -295,8 +295,34 @@ pub fn assert_error(response: &Value, code: &str, field: Option<&str>) {
 }
 
 /// Declares each listed `async fn name(app: TestApp)` as a test on SQLite and on PostgreSQL.
+///
+/// A test that means something on one database only is marked so, and runs and counts once:
+/// `db_tests!(sqlite_only: name, ...)` (SQLite's single writer connection lets a test hold every
+/// write up at will; its file can be read from outside) or `db_tests!(postgres_only: name, ...)`
+/// (several instances sharing one server). Say in the test why it is that database's alone.
 #[macro_export]
 macro_rules! db_tests {
+    (sqlite_only: $($name:ident),+ $(,)?) => {
+        mod sqlite_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::support::run($crate::support::Backend::Sqlite, super::$name).await
+                }
+            )+
+        }
+    };
+    (postgres_only: $($name:ident),+ $(,)?) => {
+        mod postgres_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(postgres_tests), ignore = "TEST_POSTGRES_URL is not set")]
+                async fn $name() {
+                    $crate::support::run($crate::support::Backend::Postgres, super::$name).await
+                }
+            )+
+        }
+    };
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
@@ -318,20 +344,11 @@ macro_rules! db_tests {
     };
 }
 
-/// Tests that mean something on SQLite only (its single writer connection lets a test hold every
-/// write up at will; its file can be read from outside): each runs once, on SQLite, and counts
-/// once, so the count of tests run is honest. Say in the test why it is SQLite's alone.
+/// `db_tests!(sqlite_only: ...)`, under the name the suite has used.
 #[macro_export]
 macro_rules! sqlite_tests {
     ($($name:ident),+ $(,)?) => {
-        mod sqlite_only {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    $crate::support::run($crate::support::Backend::Sqlite, super::$name).await
-                }
-            )+
-        }
+        $crate::db_tests!(sqlite_only: $($name),+);
     };
 }
 

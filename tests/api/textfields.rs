@@ -128,8 +128,7 @@ async fn hostile_text_in_every_text_field_gets_a_coded_answer_and_the_service_st
                 let code = error["extensions"]["code"].as_str().unwrap_or("none");
                 assert!(
                     CODES.contains(&code),
-                    "{operation} with {:.40}: {error}",
-                    value
+                    "{operation} with {value:.40}: {error}"
                 );
             }
         }

@@ -120,7 +120,7 @@ fn row(
         regime.into(),
         dest.into(),
         status.into(),
-        codes.iter().map(|c| c.to_string()).collect(),
+        codes.iter().map(std::string::ToString::to_string).collect(),
     )
 }
 

@@ -169,7 +169,10 @@ async fn the_whatif_export_lists_the_dpf_transfer_that_would_fail_and_not_the_on
         .expect("readable");
     let rows: Vec<&[Data]> = range.rows().collect();
     assert_eq!(rows.len(), 2, "a header and one row");
-    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = rows[0]
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let at = |name: &str| header.iter().position(|h| h == name).expect(name);
     assert_eq!(rows[1][at("flow_id")].to_string(), on_dpf);
     assert_eq!(rows[1][at("importer")].to_string(), "Cloud Inc");

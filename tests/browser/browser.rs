@@ -29,9 +29,10 @@ fn program(var: &str, default: &str) -> String {
 
 /// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, else `target/screenshots`.
 pub fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     target.join("screenshots")
 }
 

@@ -5,6 +5,10 @@
 //!
 //! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` (or `CHROMIUM`/`CHROMEDRIVER`) the
 //! tests are ignored, and say why; with `CI` set they always run, so CI fails if they cannot.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, top to bottom"
+)]
 
 #[allow(dead_code)]
 #[path = "../api/support.rs"]

@@ -114,6 +114,10 @@ struct Step<'a> {
 
 /// Walks breadth-first, so that each holding keeps a shortest path; ties go to the lower flow id.
 /// Every flow is visited at most once, so even corrupt data (a flow continuing itself) terminates.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one breadth-first walk: its queue, visited set and holdings are shared by every step"
+)]
 pub fn walk(activities: &[ActivityRow], flows: &[FlowRow]) -> Holdings {
     let mut found: BTreeMap<i64, (Holding, BTreeSet<String>)> = BTreeMap::new();
     let controllers: HashMap<i64, i64> =

@@ -7,7 +7,7 @@ fn activity(id: i64, controller_id: i64, cats: &[&str]) -> ActivityRow {
     ActivityRow {
         id,
         controller_id,
-        data_categories: cats.iter().map(|c| c.to_string()).collect(),
+        data_categories: cats.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -21,7 +21,7 @@ fn flow(id: i64, activity_id: i64, to_id: i64, continues: Option<i64>, cats: &[&
         } else {
             Processor
         },
-        data_categories: cats.iter().map(|c| c.to_string()).collect(),
+        data_categories: cats.iter().map(ToString::to_string).collect(),
         continues_flow_id: continues,
         ended_on: None,
         returned: false,

@@ -141,7 +141,7 @@ pub fn normalise(mut response: Response, index: &FieldIndex, origin: &Origin<'_>
             .extensions
             .as_ref()
             .and_then(|e| e.get("code"))
-            .map(|c| c.to_string());
+            .map(std::string::ToString::to_string);
         match code.as_deref().map(|c| c.trim_matches('"')) {
             Some(codes::UNAUTHENTICATED) => origin.log_refusal(codes::UNAUTHENTICATED, error),
             Some(codes::FORBIDDEN) => origin.log_refusal(codes::FORBIDDEN, error),
@@ -276,7 +276,7 @@ mod tests {
             .extensions
             .as_ref()
             .and_then(|e| e.get("code"))
-            .map(|c| c.to_string())
+            .map(std::string::ToString::to_string)
             .unwrap_or_default()
     }
 

@@ -144,7 +144,7 @@ async fn graphql(
         Err(err) => {
             let err: async_graphql::Error = err.into();
             let response = async_graphql::Response::from_errors(vec![
-                err.into_server_error(Default::default()),
+                err.into_server_error(async_graphql::Pos::default()),
             ]);
             let request = request.into_inner();
             let origin = errors::Origin {

@@ -85,7 +85,7 @@ pub async fn sanitise_request_id<B>(mut request: Request<B>) -> Request<B> {
         let bytes = v.as_bytes();
         !bytes.is_empty()
             && bytes.len() <= LONGEST_REQUEST_ID
-            && bytes.iter().all(|b| b.is_ascii_graphic())
+            && bytes.iter().all(u8::is_ascii_graphic)
     });
     if !keep {
         request.headers_mut().remove("x-request-id");

@@ -18,7 +18,7 @@ use axum::{
 use serde_json::{Value, json};
 
 /// A GraphQL error response with `status`.
-pub fn graphql_error(status: StatusCode, message: &str, extensions: Value) -> Response {
+pub fn graphql_error(status: StatusCode, message: &str, extensions: &Value) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
@@ -55,7 +55,7 @@ impl IntoResponse for BodyRejection {
         graphql_error(
             StatusCode::BAD_REQUEST,
             &message,
-            json!({ "code": codes::BAD_USER_INPUT, "field": "body" }),
+            &json!({ "code": codes::BAD_USER_INPUT, "field": "body" }),
         )
     }
 }
@@ -80,7 +80,7 @@ fn too_large_body() -> Response {
     let mut response = graphql_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         "the request body is larger than this server accepts (REGISTER_MAX_BODY_BYTES)",
-        json!({ "code": codes::BAD_USER_INPUT, "field": "body" }),
+        &json!({ "code": codes::BAD_USER_INPUT, "field": "body" }),
     );
     response
         .headers_mut()
@@ -126,7 +126,7 @@ pub async fn as_graphql(response: Response) -> Response {
         // A handler's own refusal (an export's 401 or 403) is its own business.
         _ => return response,
     };
-    let mut refused = graphql_error(status, message, extensions);
+    let mut refused = graphql_error(status, message, &extensions);
     // Keep what the refusal said about the method or the protocol (Allow, Sec-WebSocket-*).
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

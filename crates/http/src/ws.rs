@@ -119,7 +119,7 @@ async fn admit(
         super::refusals::graphql_error(
             StatusCode::SERVICE_UNAVAILABLE,
             &err.to_string(),
-            json!({ "code": err.code(), "reason": "BUSY" }),
+            &json!({ "code": err.code(), "reason": "BUSY" }),
         )
     };
     if headers.get(AUTHORIZATION).is_none() {
@@ -138,14 +138,14 @@ async fn admit(
         Ok(_) => Err(super::refusals::graphql_error(
             StatusCode::UNAUTHORIZED,
             "the bearer token is unknown, revoked or expired",
-            json!({ "code": crate::error::codes::UNAUTHENTICATED }),
+            &json!({ "code": crate::error::codes::UNAUTHENTICATED }),
         )),
         Err(err) => {
             tracing::error!(error = %err, "authenticating a WebSocket failed");
             Err(super::refusals::graphql_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",
-                json!({ "code": crate::error::codes::INTERNAL }),
+                &json!({ "code": crate::error::codes::INTERNAL }),
             ))
         }
     }
@@ -397,13 +397,12 @@ async fn watch(state: AppState, session: Arc<Session>, shutting_down: Option<Can
             last_check = Instant::now();
             match session.token() {
                 Some(token) => match tokens::authenticate(&state.read_db, &token).await {
-                    Ok(Some(_)) => None,
+                    // A database hiccup is not a revocation: check again next time.
+                    Ok(Some(_)) | Err(_) => None,
                     Ok(None) => Some((
                         close::FORBIDDEN,
                         "Forbidden: the token was revoked or has expired",
                     )),
-                    // A database hiccup is not a revocation: check again next time.
-                    Err(_) => None,
                 },
                 None => None,
             }

@@ -145,6 +145,10 @@ pub async fn register_in(
 
 /// Corrects a running activity under the rules of [`register`], and one more: a category that a
 /// running flow of the activity carries stays (end or correct the flow first).
+#[allow(
+    clippy::too_many_lines,
+    reason = "each rule of a correction in the order the API documents them, in one transaction"
+)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,

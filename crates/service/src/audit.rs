@@ -77,6 +77,10 @@ fn json(value: &impl Serialize) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "callers pass ids as values (an i64, a &str); `impl ToString` takes either"
+)]
 impl Change {
     pub fn created(
         operation: &'static str,

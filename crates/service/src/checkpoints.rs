@@ -87,7 +87,7 @@ pub async fn publish_on_schedule(db: DatabaseConnection, key: ChainKey, schedule
                 last_published = Some(checkpoint.event_id);
             }
             Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "publishing an audit checkpoint failed")
+                tracing::error!(error = %format!("{err:#}"), "publishing an audit checkpoint failed");
             }
         }
     }

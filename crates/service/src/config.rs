@@ -6,6 +6,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Where the data lives and how the service guards itself. Every field has a flag and a variable.
 #[derive(Debug, Clone, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each switch is a setting of its own"
+)]
 pub struct Config {
     /// `postgres://...` or `sqlite://path`; unset means `transfer-register.sqlite` in the working directory.
     #[arg(long, env = "DATABASE_URL", global = true)]

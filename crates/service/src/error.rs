@@ -149,11 +149,11 @@ mod tests {
         let err: async_graphql::Error = AppError::bad_input("country", "unknown country").into();
         let ext = err.extensions.expect("extensions");
         assert_eq!(
-            ext.get("code").map(|v| v.to_string()),
+            ext.get("code").map(std::string::ToString::to_string),
             Some("\"BAD_USER_INPUT\"".into())
         );
         assert_eq!(
-            ext.get("field").map(|v| v.to_string()),
+            ext.get("field").map(std::string::ToString::to_string),
             Some("\"country\"".into())
         );
     }

@@ -252,6 +252,10 @@ pub async fn record(
 }
 
 /// As [`record`], inside the caller's transaction (imports, the demonstration register).
+#[allow(
+    clippy::too_many_lines,
+    reason = "each rule of recordDataFlow in the order the API documents them, in one transaction"
+)]
 pub async fn record_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
@@ -359,6 +363,10 @@ pub async fn record_in(
 
 /// Corrects a running flow. Every rule of [`record`] holds for the result, and one more: a flow
 /// keeps every category that a running flow continuing it passes on.
+#[allow(
+    clippy::too_many_lines,
+    reason = "each rule of a correction in the order the API documents them, in one transaction"
+)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -201,6 +201,10 @@ pub async fn update_issuing_secret(
     change(db, actor, "updateOrganisation", id, patch, webhooks, sealer).await
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "each rule of a correction in the order the API documents them, in one transaction"
+)]
 async fn change(
     db: &DatabaseConnection,
     actor: &Actor,

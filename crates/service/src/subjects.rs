@@ -152,6 +152,10 @@ pub fn prefixed(prefix: &str, err: AppError) -> AppError {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one transaction: the subject's keyed identifiers, its holdings and the audit record"
+)]
 async fn register_in(
     txn: &DatabaseTransaction,
     keys: &SubjectKeys,

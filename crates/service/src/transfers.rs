@@ -115,12 +115,18 @@ fn transfer_of(
     t.certifications.safe_harbor = recipient.safe_harbor_certified;
     t.importer_subject_to_pipeda = recipient.subject_to_pipeda;
     t.importer_appi_private_sector = recipient.appi_private_sector;
-    t.importer_international_organisation = recipient.international_organisation.clone();
+    recipient
+        .international_organisation
+        .clone_into(&mut t.importer_international_organisation);
     // Art 3(2) is recorded for the EU GDPR; the UK tools are not restricted this way.
     t.importer_subject_to_regime = recipient.gdpr_art3_2.filter(|_| regime == Regime::EuGdpr);
-    t.exporter_bcr_group = facts.exporter.bcr_group.clone();
-    t.importer_bcr_group = recipient.bcr_group.clone();
+    facts
+        .exporter
+        .bcr_group
+        .clone_into(&mut t.exporter_bcr_group);
+    recipient.bcr_group.clone_into(&mut t.importer_bcr_group);
     t.occasional = flow.occasional;
+    t.safeguard_evidence.clone_from(&flow.evidence);
     // A safeguard recorded for this destination replaces the flow's own.
     let own = crate::flows::destination_safeguards(flow)?;
     if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {
@@ -129,11 +135,10 @@ fn transfer_of(
         t.derogation = s.derogation;
         t.signed_on = s.signed_on;
         t.tia_completed_on = s.tia_completed_on;
-        t.safeguard_evidence = s.evidence.clone();
+        s.evidence.clone_into(&mut t.safeguard_evidence);
         t.destination_specific = true;
     }
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
-    t.safeguard_evidence = flow.evidence.clone();
     Ok(t)
 }
 
@@ -310,10 +315,11 @@ impl Register {
         on: NaiveDate,
     ) -> AppResult<Gaps> {
         Ok(Gaps::of(
-            self.gap_assessments(reference, regime, on)?
+            &self
+                .gap_assessments(reference, regime, on)?
                 .into_iter()
                 .map(Arc::new)
-                .collect(),
+                .collect::<Vec<_>>(),
         ))
     }
 
@@ -409,13 +415,13 @@ pub struct GapGroup {
 
 impl Gaps {
     /// Groups assessments by problem code.
-    pub fn of(assessed: Vec<Arc<FlowAssessment>>) -> Self {
+    pub fn of(assessed: &[Arc<FlowAssessment>]) -> Self {
         let mut groups: BTreeMap<ProblemCode, Vec<Arc<FlowAssessment>>> = BTreeMap::new();
         let non_compliant = assessed
             .iter()
             .filter(|a| a.verdict.status == VerdictStatus::NonCompliant)
             .count();
-        for a in &assessed {
+        for a in assessed {
             let codes: BTreeSet<ProblemCode> = a.verdict.problems.iter().map(|p| p.code).collect();
             for code in codes {
                 groups.entry(code).or_default().push(a.clone());

@@ -101,7 +101,7 @@ impl Assessed {
             (a.assessment.flow_id, &a.assessment.destination)
                 .cmp(&(b.assessment.flow_id, &b.assessment.destination))
         });
-        let all_gaps = Gaps::of(gap_assessments.clone());
+        let all_gaps = Gaps::of(&gap_assessments);
         Ok(Self {
             key: VerdictKey {
                 on,
@@ -130,11 +130,12 @@ impl Assessed {
             return gaps.clone();
         }
         let gaps = Arc::new(Gaps::of(
-            self.gap_assessments
+            &self
+                .gap_assessments
                 .iter()
                 .filter(|a| regime.is_none_or(|r| a.regime == r))
                 .cloned()
-                .collect(),
+                .collect::<Vec<_>>(),
         ));
         cached.push((regime, gaps.clone()));
         gaps

@@ -8,10 +8,8 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use transfer_register::domain::vocab::Role;
 
-db_tests!(
-    a_dashboard_sees_each_change_of_a_request_without_polling,
-    another_instance_on_the_same_postgresql_sees_each_change_too,
-);
+db_tests!(a_dashboard_sees_each_change_of_a_request_without_polling);
+db_tests!(postgres_only: another_instance_on_the_same_postgresql_sees_each_change_too);
 
 async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp) {
     let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
@@ -51,7 +49,7 @@ async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp)
                     return value["payload"].clone();
                 }
             }
-            Some("connection_ack") | Some("ping") | Some("pong") => {}
+            Some("connection_ack" | "ping" | "pong") => {}
             _ => panic!("unexpected {value:#}"),
         }
     };
@@ -97,9 +95,6 @@ async fn a_dashboard_sees_each_change_of_a_request_without_polling(app: TestApp)
 /// Two service instances on one PostgreSQL: a change made through one reaches the subscribers of
 /// the other (the database carries it with NOTIFY). SQLite is one process: nothing to show there.
 async fn another_instance_on_the_same_postgresql_sees_each_change_too(app: TestApp) {
-    if app.backend != crate::support::Backend::Postgres {
-        return;
-    }
     let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
     let id: i64 = file(&app, "ERASURE", None).await.parse().expect("id");
     let other =

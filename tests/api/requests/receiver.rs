@@ -167,7 +167,7 @@ async fn handle(
         Behaviour::FailTimes(_) => StatusCode::NO_CONTENT,
         Behaviour::Always500 => StatusCode::INTERNAL_SERVER_ERROR,
         Behaviour::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(Duration::from_hours(1)).await;
             StatusCode::OK
         }
         Behaviour::Slow(d) => {

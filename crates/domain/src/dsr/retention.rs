@@ -134,7 +134,7 @@ mod tests {
     fn held(id: i64, cats: &[&str], exempt: Option<&str>, months: Option<i32>) -> HeldFor {
         HeldFor {
             activity_id: id,
-            categories: cats.iter().map(|c| c.to_string()).collect(),
+            categories: cats.iter().map(ToString::to_string).collect(),
             exemption: exempt.map(String::from),
             retention_months: months,
         }

@@ -158,6 +158,10 @@ impl std::fmt::Debug for Phone {
 mod tests {
     use super::*;
 
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "the parser takes the region as an Option"
+    )]
     fn region(code: &str) -> Option<PhoneRegion> {
         Some(PhoneRegion::new(CountryCode::parse(code).unwrap()).unwrap())
     }

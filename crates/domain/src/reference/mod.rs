@@ -65,6 +65,10 @@ impl LegalReference {
     }
 
     /// Catches the mistakes a reviewer of the JSON could miss: duplicates and inverted dates.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one check per kind of reference entry, in the order of the file"
+    )]
     fn check(&self) -> Result<(), ReferenceError> {
         let fail = |what: String| Err(ReferenceError(what));
         if self.version.trim().is_empty() {

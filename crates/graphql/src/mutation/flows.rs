@@ -208,6 +208,10 @@ fn safeguards(list: Vec<DestinationSafeguardInput>) -> Result<Vec<DestinationSaf
 }
 
 /// `MaybeUndefined` as the service's "leave / clear / set".
+#[allow(
+    clippy::option_option,
+    reason = "leave (None), clear (Some(None)) or set: the patch's three cases"
+)]
 fn patch<T, U>(
     value: MaybeUndefined<T>,
     map: impl FnOnce(T) -> Result<U>,

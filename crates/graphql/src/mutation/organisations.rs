@@ -138,6 +138,10 @@ pub struct AddLocationInput {
 }
 
 /// `MaybeUndefined` as the service's "leave / clear / set".
+#[allow(
+    clippy::option_option,
+    reason = "leave (None), clear (Some(None)) or set: the patch's three cases"
+)]
 fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Option<Option<U>> {
     match value {
         MaybeUndefined::Undefined => None,

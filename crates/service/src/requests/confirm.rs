@@ -54,6 +54,10 @@ fn not_yours(task_id: &str) -> AppError {
     ))
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the outcome's checks, the task's new state, its event and the request's closure belong to one transaction"
+)]
 pub async fn confirm(
     db: &DatabaseConnection,
     principal: &Principal,

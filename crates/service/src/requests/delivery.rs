@@ -382,6 +382,10 @@ impl Worker {
 
     /// Writes a round's outcomes in one transaction, each only if its row is still the one
     /// this worker claimed (not confirmed meanwhile, not claimed again after its lease ran out).
+    #[allow(
+        clippy::too_many_lines,
+        reason = "every outcome of a round is written in one transaction, each guarded against a newer claim"
+    )]
     async fn record(
         &self,
         outcomes: Vec<(dsr_task::Model, Result<String, String>)>,

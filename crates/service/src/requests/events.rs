@@ -120,7 +120,7 @@ async fn read_once(
             }
             Ok(None) => {}
             Err(err) => {
-                tracing::warn!(error = %err, request_id = id, "reading a changed request failed")
+                tracing::warn!(error = %err, request_id = id, "reading a changed request failed");
             }
         }
     }

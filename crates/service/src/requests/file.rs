@@ -16,7 +16,7 @@ use chrono::{NaiveDate, Utc};
 use entity::{
     Codes, Restriction, Restrictions, dsr_request, dsr_task, dsr_task_event, processing_activity,
 };
-use sea_orm::{ActiveValue::Set, TransactionTrait, prelude::*};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait, prelude::*};
 use serde::Serialize;
 
 /// Tasks (and their first events) per INSERT: well under either database's limit on bound
@@ -62,6 +62,8 @@ fn restrictions(sets: Vec<retention::RestrictedSet>) -> Restrictions {
     )
 }
 
+/// Files a request: checks it, then in one transaction stores it, one task per holding
+/// organisation (with its first event) and the audit record; then tells the dashboards.
 pub async fn file(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -114,8 +116,39 @@ pub async fn file(
     }
     .insert(&txn)
     .await?;
-    let orgs = organisations::by_ids(
+    let rows = task_rows(&txn, &request, holders, now).await?;
+    let tasks = insert_tasks(&txn, actor, rows).await?;
+    // A request no one holds data for is complete at once (and its identifiers destroyed).
+    let request = refresh(&txn, request.id).await?;
+    audit::record(
         &txn,
+        actor,
+        Change::created(
+            "fileDataSubjectRequest",
+            "dsr_request",
+            request.id,
+            &Filed {
+                request: &request,
+                tasks: &tasks,
+            },
+        )?,
+    )
+    .await?;
+    txn.commit().await?;
+    keys.events.publish(request.id);
+    Ok(request)
+}
+
+/// One pending task per holder: its channel, the categories it holds and, for an erasure, what
+/// it must erase and what a retention duty keeps (restricted instead, with the reason).
+async fn task_rows(
+    txn: &DatabaseTransaction,
+    request: &dsr_request::Model,
+    holders: Vec<holders::Holder>,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Vec<dsr_task::ActiveModel>> {
+    let orgs = organisations::by_ids(
+        txn,
         &holders
             .iter()
             .map(|h| h.organisation_id)
@@ -128,7 +161,7 @@ pub async fn file(
         .collect();
     let activities = processing_activity::Entity::find()
         .filter(processing_activity::Column::Id.is_in(activity_ids))
-        .all(&txn)
+        .all(txn)
         .await?;
     let mut rows = Vec::with_capacity(holders.len());
     for holder in holders {
@@ -149,9 +182,9 @@ pub async fn file(
                 })
             })
             .collect();
-        let split = retention::split(&held, received_on);
+        let split = retention::split(&held, request.received_on);
         // Only an erasure is split; for the other kinds the whole holding is concerned.
-        let (erase, restrictions) = if input.kind == DsrKind::Erasure {
+        let (erase, restrictions) = if request.kind == DsrKind::Erasure {
             (Some(Codes(split.erase)), Some(restrictions(split.restrict)))
         } else {
             (None, None)
@@ -180,6 +213,15 @@ pub async fn file(
             ..Default::default()
         });
     }
+    Ok(rows)
+}
+
+/// Inserts the tasks and their first events, sorted by organisation.
+async fn insert_tasks(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    rows: Vec<dsr_task::ActiveModel>,
+) -> AppResult<Vec<dsr_task::Model>> {
     // A few multi-row statements rather than two per holder: each statement is a round trip,
     // and a subject 200 organisations hold would otherwise cost 400 of them.
     let mut tasks = Vec::with_capacity(rows.len());
@@ -188,7 +230,7 @@ pub async fn file(
         let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
         tasks.extend(
             dsr_task::Entity::insert_many(chunk)
-                .exec_with_returning(&txn)
+                .exec_with_returning(txn)
                 .await?,
         );
     }
@@ -205,26 +247,8 @@ pub async fn file(
                 None,
             )
         }))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     }
-    // A request no one holds data for is complete at once (and its identifiers destroyed).
-    let request = refresh(&txn, request.id).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change::created(
-            "fileDataSubjectRequest",
-            "dsr_request",
-            request.id,
-            &Filed {
-                request: &request,
-                tasks: &tasks,
-            },
-        )?,
-    )
-    .await?;
-    txn.commit().await?;
-    keys.events.publish(request.id);
-    Ok(request)
+    Ok(tasks)
 }

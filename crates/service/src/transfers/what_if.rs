@@ -132,6 +132,10 @@ pub fn hypothesis(
 
 /// What breaks if `hypothesis` stops on `ends_on`: every restricted transfer of the register that
 /// has a lawful footing on `on` under the law as it is and none under the hypothesis.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass over the register: the verdict now, under the hypothesis, and the alternatives"
+)]
 pub async fn what_if_ends(
     db: &impl ConnectionTrait,
     reference: &LegalReference,

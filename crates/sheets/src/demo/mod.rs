@@ -80,6 +80,10 @@ fn id_of<'a>(ids: &'a HashMap<&str, i64>, reference: &str) -> AppResult<&'a i64>
 }
 
 /// Loads the demonstration register unless it is already there.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the demonstration register, written in the order a reader of the README meets it"
+)]
 pub async fn load(
     db: &DatabaseConnection,
     audit_key: &ChainKey,
@@ -100,7 +104,7 @@ pub async fn load(
     for o in data::ORGS {
         let parent = o.parent.map(|p| id_of(&orgs, p)).transpose()?;
         let new = NewOrganisation {
-            transfer_facts: Default::default(),
+            transfer_facts: register_service::organisations::ImporterFacts::default(),
             name: o.name.into(),
             kind: Some(o.kind),
             country: o.country.into(),

@@ -209,8 +209,8 @@ pub async fn flows(db: &impl ConnectionTrait) -> AppResult<Table> {
                 Cell::opt_text(keys.get(&c).cloned().flatten().as_deref())
             }),
             Cell::text(f.mechanism.as_str()),
-            Cell::opt_text(f.scc_module.map(|v| v.as_str())),
-            Cell::opt_text(f.derogation.map(|v| v.as_str())),
+            Cell::opt_text(f.scc_module.map(entity::vocab::SccModule::as_str)),
+            Cell::opt_text(f.derogation.map(entity::vocab::Derogation::as_str)),
             Cell::opt_date(f.tia_completed_on),
             Cell::opt_date(f.signed_on),
             Cell::opt_text(f.evidence.as_deref()),

@@ -128,7 +128,7 @@ pub async fn transfers(
             Cell::text(&a.destination),
             Cell::text(a.regime.as_str()),
             Cell::text(a.mechanism.as_str()),
-            Cell::opt_text(flow.and_then(|f| f.scc_module.map(|v| v.as_str()))),
+            Cell::opt_text(flow.and_then(|f| f.scc_module.map(entity::vocab::SccModule::as_str))),
             Cell::opt_date(flow.and_then(|f| f.signed_on)),
             Cell::opt_date(flow.and_then(|f| f.tia_completed_on)),
             Cell::text(safeguard(&a)),

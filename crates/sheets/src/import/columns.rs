@@ -91,7 +91,7 @@ pub(super) struct Row<'r> {
     pub(super) errors: Vec<RowError>,
 }
 
-impl<'r> Row<'r> {
+impl Row<'_> {
     pub(super) fn text(&self, column: &str) -> Option<String> {
         self.columns
             .index

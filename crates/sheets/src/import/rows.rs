@@ -149,6 +149,10 @@ impl<'a> Importer<'a> {
 
     /// Imports every row; a row that refers to a later row of the file (its parent, the flow it
     /// continues) waits for it. Returns the rows imported and the refusals.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the rows' loop, with its deferral of rows that refer to later rows, reads as one"
+    )]
     pub async fn run(
         &mut self,
         kind: ImportKind,

@@ -140,7 +140,7 @@ impl Client {
         })
     }
 
-    fn send(&self, query: &str, variables: Value) -> reqwest::RequestBuilder {
+    fn send(&self, query: &str, variables: &Value) -> reqwest::RequestBuilder {
         self.http
             .post(self.url.as_str())
             .bearer_auth(self.token.as_str())
@@ -150,7 +150,7 @@ impl Client {
     /// Posts a GraphQL request and returns its answer; an HTTP failure or any GraphQL error is an
     /// error.
     pub async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let response = self.send(query, variables).send().await?;
+        let response = self.send(query, &variables).send().await?;
         let status = response.status();
         let body: Value = response.json().await.context("reading the answer")?;
         anyhow::ensure!(status.is_success(), "HTTP {status}: {body}");
@@ -165,7 +165,7 @@ impl Client {
     /// the service it measures, so a client that built every answer's tree would be measured
     /// too (a whoHolds answer is several hundred values).
     pub async fn check(&self, query: &str, variables: Value) -> anyhow::Result<()> {
-        let response = self.send(query, variables).send().await?;
+        let response = self.send(query, &variables).send().await?;
         let status = response.status();
         let body = response.bytes().await.context("reading the answer")?;
         let shown = || String::from_utf8_lossy(&body).into_owned();

@@ -210,7 +210,7 @@ pub async fn generate(db: &DatabaseConnection, sizes: Sizes, secret: &[u8]) -> a
             ids.push(format!("('account', {}, {s})", bytes(backend, &account)))
                 .await?;
             let mut chosen: Vec<usize> = Vec::new();
-            for _ in 0..1 + rng.below(5) {
+            for _ in 0..=rng.below(5) {
                 let a = 1 + rng.below(sizes.activities);
                 if !chosen.contains(&a) {
                     chosen.push(a);

@@ -2,6 +2,10 @@
 //! PostgreSQL and measures `whoHolds` (the service in-process, and the whole GraphQL request
 //! in-process) beside the single plain SQL query answering the same question, interleaved, in
 //! the same run. See BENCHMARKS.md.
+#![allow(
+    clippy::too_many_lines,
+    reason = "each function is one measured scenario, run in order"
+)]
 
 mod dsr;
 mod generate;
@@ -442,7 +446,7 @@ async fn over_http(
                         flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
                         destination: String::new(),
                         key: None,
-                        order: Default::default(),
+                        order: transfer_register::service::verdicts::Order::default(),
                     }
                     .encode();
                     client
@@ -487,11 +491,7 @@ async fn over_http(
         )
         .await;
         // Five requests, one after the other: each one's time, in order, before the summary sorts them.
-        let each: Vec<String> = whole
-            .latencies
-            .iter()
-            .map(|d| format!("{:.0?}", d))
-            .collect();
+        let each: Vec<String> = whole.latencies.iter().map(|d| format!("{d:.0?}")).collect();
         report(&mut whole, "transferRegister { status }, warm");
         println!("{backend:<10}   in order: {}", each.join(", "));
     }
