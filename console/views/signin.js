@@ -1,6 +1,6 @@
 // Sign-in with a token (kept in sessionStorage for this tab only).
 
-import { ApiError, post, documentAt } from "../lib/api.js";
+import { ApiError, documentAt } from "../lib/api.js";
 import { clearErrors, field, fill, h, showError } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 

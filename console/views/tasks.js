@@ -2,7 +2,7 @@
 // A PROCESSOR token sees nothing else in the console.
 
 import { run } from "../lib/api.js";
-import { clearErrors, dialog, field, fill, h, label, notice, select, showError, status, values } from "../lib/dom.js";
+import { clearErrors, dialog, field, fill, h, notice, select, showError, status, values } from "../lib/dom.js";
 
 const DOC = new URL("./tasks.graphql", import.meta.url);
 const OPEN = ["PENDING", "SENT", "ACKNOWLEDGED", "FAILED"];

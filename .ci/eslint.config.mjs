@@ -1,0 +1,63 @@
+// The console's JavaScript (console/, less the vendored GraphiQL), checked by `.ci/run` with a
+// pinned ESLint. No plugin or shared config, so nothing but ESLint itself is installed: the
+// rules below are the recommended ones that catch mistakes in plain browser modules, and the
+// browser globals the console uses are listed by name (an unlisted one is an error: a typo).
+export default [
+  {
+    files: ["console/**/*.js"],
+    ignores: ["console/vendor/**", "console/graphiql/**"],
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          "window", "document", "location", "history", "navigator", "console", "fetch",
+          "sessionStorage", "localStorage", "URL", "URLSearchParams", "FormData", "Blob",
+          "Headers", "AbortController", "setTimeout", "clearTimeout", "setInterval",
+          "clearInterval", "requestAnimationFrame", "Event", "CustomEvent", "HTMLElement",
+          "Node", "WebSocket", "Intl", "crypto", "alert", "confirm", "structuredClone",
+          "DOMParser", "KeyboardEvent", "MouseEvent", "HashChangeEvent", "CSS", "btoa", "atob",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+    rules: {
+      "no-undef": "error",
+      "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+      "no-unreachable": "error",
+      "no-dupe-keys": "error",
+      "no-dupe-else-if": "error",
+      "no-duplicate-case": "error",
+      "no-duplicate-imports": "error",
+      "no-self-assign": "error",
+      "no-self-compare": "error",
+      "no-const-assign": "error",
+      "no-import-assign": "error",
+      "no-redeclare": "error",
+      "no-shadow-restricted-names": "error",
+      "no-unsafe-finally": "error",
+      "no-unsafe-negation": "error",
+      "no-unsafe-optional-chaining": "error",
+      "no-constant-condition": ["error", { checkLoops: false }],
+      "no-cond-assign": "error",
+      "no-fallthrough": "error",
+      "no-empty": ["error", { allowEmptyCatch: true }],
+      "no-async-promise-executor": "error",
+      "no-promise-executor-return": "error",
+      "no-template-curly-in-string": "error",
+      "no-loss-of-precision": "error",
+      "use-isnan": "error",
+      "valid-typeof": "error",
+      "require-yield": "error",
+      "getter-return": "error",
+      "for-direction": "error",
+      eqeqeq: ["error", "always", { null: "ignore" }],
+      "no-var": "error",
+      "prefer-const": "error",
+      "no-eval": "error",
+      "no-implied-eval": "error",
+      "no-new-func": "error",
+      "no-script-url": "error",
+    },
+  },
+];
