@@ -64,3 +64,10 @@ impl RequestContext {
 pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
     ctx.data::<RequestContext>()
 }
+
+/// Who is reading, for the service's visibility rules.
+pub fn viewer(ctx: &Context<'_>) -> async_graphql::Result<crate::service::visibility::Viewer> {
+    Ok(crate::service::visibility::Viewer::new(
+        request(ctx)?.auth.principal().map(|p| p.role),
+    ))
+}

@@ -27,5 +27,6 @@ pub mod tokens;
 pub mod transfers;
 pub mod validate;
 pub mod verdicts;
+pub mod visibility;
 pub mod webhook_url;
 pub mod who_holds;

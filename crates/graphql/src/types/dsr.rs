@@ -1,41 +1,30 @@
 //! `DataSubjectRequest`, `DsrTask` and `DsrTaskEvent` (the proof of each transition).
 
 use crate::{
-    context::request,
-    domain::vocab::Role,
+    context::viewer,
     enums::{DeliveryChannel, DsrKind, DsrStatus, TaskStatus},
     loaders::loaders,
     scalars::{Date, Timestamp},
-    service::requests::{
-        delivery::WORKER,
-        read::{delivery_error_for_processor, worker_detail_for_processor},
-        shown_status,
-    },
+    service::requests::shown_status,
     types::organisation::Organisation,
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::{dsr_request, dsr_task, dsr_task_event};
 use std::sync::Arc;
 
-/// Whether the caller is a PROCESSOR, who is shown the class of errors and the roles of actors,
-/// not their detail and names.
-fn processor_reads(ctx: &Context<'_>) -> Result<bool> {
-    Ok(request(ctx)?
-        .auth
-        .principal()
-        .is_some_and(|p| p.role == Role::Processor))
-}
-
-/// `actor` as `ctx`'s caller may see it: a PROCESSOR gets the role of a token, not its name.
+/// `actor` as `ctx`'s caller may see it (the service's visibility rule); the token's role is
+/// loaded only for a reader who is shown it.
 async fn actor_for(ctx: &Context<'_>, actor: &str) -> Result<String> {
-    if actor == WORKER || !processor_reads(ctx)? {
-        return Ok(actor.to_string());
-    }
-    Ok(loaders(ctx)?
-        .token_roles
-        .load_one(actor.to_string())
-        .await?
-        .map_or_else(|| "register".to_string(), |role| role.to_string()))
+    let viewer = viewer(ctx)?;
+    let role = if viewer.needs_actor_role(actor) {
+        loaders(ctx)?
+            .token_roles
+            .load_one(actor.to_string())
+            .await?
+    } else {
+        None
+    };
+    Ok(viewer.actor_shown(actor, role))
 }
 
 /// A data subject's request, fanned out to one task per organisation holding their data.
@@ -184,14 +173,8 @@ impl DsrTask {
     /// Why the last delivery attempt failed; null after a success. A PROCESSOR is told only its
     /// class (HTTP status, timeout).
     async fn last_error(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let processor = processor_reads(ctx)?;
-        Ok(self.0.last_error.as_deref().map(|e| {
-            if processor {
-                delivery_error_for_processor(e)
-            } else {
-                e.to_string()
-            }
-        }))
+        let viewer = viewer(ctx)?;
+        Ok(self.0.last_error.as_deref().map(|e| viewer.delivery_error(e)))
     }
     /// When delivery will be tried again; null when no attempt is due.
     async fn next_attempt_at(&self) -> Option<Timestamp> {
@@ -285,14 +268,12 @@ impl DsrTaskEvent {
     /// What happened (a delivery attempt's result, an outcome); a delivery error is shown to a
     /// PROCESSOR by its class only.
     async fn detail(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let scrub = self.0.actor == WORKER && processor_reads(ctx)?;
-        Ok(self.0.detail.as_deref().map(|d| {
-            if scrub {
-                worker_detail_for_processor(d)
-            } else {
-                d.to_string()
-            }
-        }))
+        let viewer = viewer(ctx)?;
+        Ok(self
+            .0
+            .detail
+            .as_deref()
+            .map(|d| viewer.event_detail(&self.0.actor, d)))
     }
     /// The evidence given with a confirmation.
     async fn evidence(&self) -> Option<&str> {

@@ -74,11 +74,7 @@ impl Organisation {
     /// The parent in the group structure; null for a PROCESSOR, who sees its own organisation
     /// only.
     async fn parent(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<Organisation>> {
-        let processor = request(ctx)?
-            .auth
-            .principal()
-            .is_some_and(|p| p.role == vocab::Role::Processor);
-        if processor {
+        if !crate::context::viewer(ctx)?.sees_parent() {
             return Ok(None);
         }
         match self.0.parent_id {
