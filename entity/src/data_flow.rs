@@ -26,8 +26,9 @@ pub struct Model {
     /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers).
     pub occasional: Option<bool>,
     /// The safeguard recorded for particular destination countries, overriding the flow's own
-    /// (JSON list of `DestinationSafeguard`, see the service); null when none.
-    pub transfer_safeguards: Option<String>,
+    /// (kept as JSON text, decoded when read); null when none.
+    #[sea_orm(column_type = "Text")]
+    pub transfer_safeguards: Option<crate::safeguards::DestinationSafeguards>,
     pub created_at: DateTimeUtc,
     /// The day the flow stopped (the contract ended, the supplier was replaced); None while it runs.
     pub ended_on: Option<Date>,

@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: i64,
-    pub country: String,
+    pub country: crate::country::CountryCode,
     #[sea_orm(column_name = "use")]
     pub usage: LocationUse,
 }

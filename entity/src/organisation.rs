@@ -11,7 +11,7 @@ pub struct Model {
     pub name: String,
     pub kind: OrganisationKind,
     pub status: OrganisationStatus,
-    pub country: String,
+    pub country: crate::country::CountryCode,
     pub company_number: Option<String>,
     pub parent_id: Option<i64>,
     pub privacy_contact_email: Option<String>,

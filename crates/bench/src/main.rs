@@ -442,9 +442,12 @@ async fn over_http(
             move |i: usize| {
                 let client = client.clone();
                 async move {
+                    // After the last destination of the flow before: the page starts at a
+                    // random flow's first transfer.
                     let after = TransferCursor {
-                        flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64,
-                        destination: String::new(),
+                        flow_id: Rng::new(i as u64 ^ 0xFA6E).below(flows) as i64 - 1,
+                        destination: transfer_register::domain::country::CountryCode::parse("ZW")
+                            .context("ZW is a country")?,
                         key: None,
                         order: transfer_register::service::verdicts::Order::default(),
                     }

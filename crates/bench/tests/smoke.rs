@@ -107,7 +107,18 @@ async fn runs_at_a_tiny_size(url: &str) {
     ] {
         assert!(stdout.contains(figure), "{figure} missing:\n{stdout}");
     }
-    assert!(!stdout.contains("first error"), "{stdout}");
+    // No figure has an error, except that whole-register requests beyond the pool's turns may be
+    // refused as BUSY (that is what the figure shows; how many depends on the machine's load).
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("first error") {
+            let figure = i.checked_sub(1).map_or("", |j| lines[j]);
+            assert!(
+                figure.contains("whole-register requests") && line.contains("\"BUSY\""),
+                "an error outside the pressure figure's BUSY refusals:\n{stdout}"
+            );
+        }
+    }
     // Every task of the three erasures reached a receiver exactly once and is SENT.
     assert!(stdout.contains("lost 0, twice 0, not SENT 0"), "{stdout}");
     let db = sea_orm::Database::connect(url)

@@ -16,6 +16,7 @@ use crate::{
     validate,
 };
 use chrono::{NaiveDate, Utc};
+use entity::safeguards::{DestinationSafeguard as StoredSafeguard, DestinationSafeguards};
 use entity::{Codes, data_flow, processing_activity};
 use sea_orm::{ActiveValue::Set, Condition, QueryOrder, TransactionTrait, prelude::*};
 use std::collections::{BTreeSet, HashMap};
@@ -42,39 +43,21 @@ pub struct NewFlow {
     pub reference: Option<String>,
 }
 
-/// The transfer tool recorded for one destination of a flow (a recipient storing in Japan under
-/// adequacy and giving support access from India under SCCs), replacing the flow's own there.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The transfer tool given for one destination of a flow, as it enters (its country not yet
+/// checked); stored as [`entity::safeguards::DestinationSafeguard`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationSafeguard {
     pub country: String,
     pub mechanism: TransferMechanism,
-    #[serde(default)]
     pub scc_module: Option<SccModule>,
-    #[serde(default)]
     pub derogation: Option<Derogation>,
-    #[serde(default)]
     pub signed_on: Option<NaiveDate>,
-    #[serde(default)]
     pub tia_completed_on: Option<NaiveDate>,
-    #[serde(default)]
     pub evidence: Option<String>,
 }
 
-/// The per-destination safeguards stored on a flow; a stored value that does not parse is a fault.
-pub fn destination_safeguards(flow: &data_flow::Model) -> AppResult<Vec<DestinationSafeguard>> {
-    match flow.transfer_safeguards.as_deref() {
-        None => Ok(Vec::new()),
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            AppError::internal(anyhow::anyhow!(
-                "flow {} has unreadable transfer safeguards: {e}",
-                flow.id
-            ))
-        }),
-    }
-}
-
 /// Checks the per-destination safeguards of a new flow and returns them as stored.
-fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<String>> {
+fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<DestinationSafeguards>> {
     if list.is_empty() {
         return Ok(None);
     }
@@ -95,8 +78,11 @@ fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<Strin
                 format!("{country} is given twice"),
             ));
         }
-        out.push(DestinationSafeguard {
-            country: country.to_string(),
+        out.push(StoredSafeguard {
+            country,
+            mechanism: s.mechanism,
+            scc_module: s.scc_module,
+            derogation: s.derogation,
             signed_on: validate::past_date(&format!("{field}.signedOn"), s.signed_on)?,
             tia_completed_on: validate::past_date(
                 &format!("{field}.tiaCompletedOn"),
@@ -107,12 +93,9 @@ fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<Strin
                 s.evidence.as_deref(),
                 2000,
             )?,
-            ..s
         });
     }
-    serde_json::to_string(&out)
-        .map(Some)
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+    Ok(Some(DestinationSafeguards(out)))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -86,7 +86,7 @@ pub(crate) async fn insert_location(
 ) -> AppResult<location::Model> {
     Ok(location::ActiveModel {
         organisation_id: Set(organisation_id),
-        country: Set(country.to_string()),
+        country: Set(country),
         usage: Set(usage),
         ..Default::default()
     }

@@ -97,7 +97,7 @@ async fn insert(
         name: Set(input.name),
         kind: Set(input.kind),
         status: Set(input.status),
-        country: Set(input.country.to_string()),
+        country: Set(input.country),
         company_number: Set(input.company_number),
         parent_id: Set(input.parent_id),
         privacy_contact_email: Set(input.email),
@@ -242,7 +242,7 @@ async fn change(
         org.kind = Set(kind);
     }
     if let Some(country) = patch.country {
-        org.country = Set(validate::country("country", &country)?.to_string());
+        org.country = Set(validate::country("country", &country)?);
     }
     if let Some(number) = patch.company_number {
         org.company_number = Set(validate::optional_text(

@@ -28,8 +28,8 @@ pub struct FlowAssessment {
     /// None for a what-if assessment.
     pub flow_id: Option<i64>,
     pub regime: Regime,
-    pub from_country: String,
-    pub destination: String,
+    pub from_country: CountryCode,
+    pub destination: CountryCode,
     pub mechanism: TransferMechanism,
     /// Its `explanation` may be empty (whole-register lists): see [`FlowAssessment::explanation`].
     pub verdict: Verdict,
@@ -73,35 +73,22 @@ pub fn regime_of_chain(
         .find_map(|c| reference.regime_of(c, on))
 }
 
-fn country(value: &str) -> AppResult<CountryCode> {
-    CountryCode::parse(value).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("invalid country {value:?} in the database"))
-    })
-}
-
 /// The destinations of a flow: the recipient's country and its locations, distinct, sorted.
-fn destinations(facts: &FlowFacts<'_>) -> AppResult<Vec<CountryCode>> {
+fn destinations(facts: &FlowFacts<'_>) -> Vec<CountryCode> {
     let mut set = BTreeSet::new();
-    set.insert(country(&facts.recipient.country)?);
+    set.insert(facts.recipient.country);
     for l in facts.recipient_locations {
-        set.insert(country(&l.country)?);
+        set.insert(l.country);
     }
-    Ok(set.into_iter().collect())
+    set.into_iter().collect()
 }
 
-fn transfer_of(
-    facts: &FlowFacts<'_>,
-    regime: Regime,
-    destination: CountryCode,
-) -> AppResult<Transfer> {
+/// The transfer the rules judge: the flow's facts, with a destination's own safeguard in place
+/// of the flow's where one is recorded.
+fn transfer_of(facts: &FlowFacts<'_>, regime: Regime, destination: CountryCode) -> Transfer {
     let flow = facts.flow;
     let mechanism = flow.mechanism;
-    let mut t = Transfer::new(
-        regime,
-        country(&facts.exporter.country)?,
-        destination,
-        mechanism,
-    );
+    let mut t = Transfer::new(regime, facts.exporter.country, destination, mechanism);
     t.exporter_role = Some(ExporterRole::of_flow(facts.continued_recipient_role));
     t.recipient_role = Some(flow.recipient_role);
     t.scc_module = flow.scc_module;
@@ -128,8 +115,8 @@ fn transfer_of(
     t.occasional = flow.occasional;
     t.safeguard_evidence.clone_from(&flow.evidence);
     // A safeguard recorded for this destination replaces the flow's own.
-    let own = crate::flows::destination_safeguards(flow)?;
-    if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {
+    let own = flow.transfer_safeguards.as_ref();
+    if let Some(s) = own.and_then(|list| list.for_country(destination)) {
         t.mechanism = s.mechanism;
         t.scc_module = s.scc_module;
         t.derogation = s.derogation;
@@ -139,7 +126,7 @@ fn transfer_of(
         t.destination_specific = true;
     }
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
-    Ok(t)
+    t
 }
 
 /// The contract's transfers of a flow: one assessment per distinct destination outside the
@@ -154,11 +141,11 @@ pub fn assess_flow(
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for destination in destinations(facts)? {
+    for destination in destinations(facts) {
         if reference.in_area(regime, destination, on) {
             continue;
         }
-        out.push(assessment(reference, facts, regime, destination, on)?);
+        out.push(assessment(reference, facts, regime, destination, on));
     }
     Ok(out)
 }
@@ -169,18 +156,18 @@ fn assessment(
     regime: Regime,
     destination: CountryCode,
     on: NaiveDate,
-) -> AppResult<FlowAssessment> {
-    let t = transfer_of(facts, regime, destination)?;
-    Ok(FlowAssessment {
+) -> FlowAssessment {
+    let t = transfer_of(facts, regime, destination);
+    FlowAssessment {
         flow_id: Some(facts.flow.id),
         regime,
-        from_country: t.exporter_country.to_string(),
-        destination: destination.to_string(),
+        from_country: t.exporter_country,
+        destination,
         mechanism: t.mechanism,
         verdict: transfer::assess_brief(reference, &t, on),
         transfer: t,
         on,
-    })
+    }
 }
 
 /// Every flow with the organisations and locations its assessment needs, loaded in three queries.
@@ -258,7 +245,7 @@ impl Register {
         let mut exporters = Vec::new();
         let mut current = Some(flow);
         while let Some(f) = current.filter(|_| exporters.len() <= self.flows.len()) {
-            exporters.push(country(&self.organisation(f.from_id)?.country)?);
+            exporters.push(self.organisation(f.from_id)?.country);
             current = f
                 .continues_flow_id
                 .and_then(|id| self.by_id.get(&id))
@@ -381,8 +368,8 @@ impl Register {
         if !restricted.is_empty() {
             return Ok(Some((flow_regime, FlowPart::Restricted(restricted))));
         }
-        let home = country(&facts.recipient.country)?;
-        let own = assessment(reference, &facts, flow_regime, home, on)?;
+        let home = facts.recipient.country;
+        let own = assessment(reference, &facts, flow_regime, home, on);
         Ok(Some((
             flow_regime,
             if own.verdict.problems.is_empty() {

@@ -13,6 +13,7 @@
 
 use crate::{
     domain::{
+        country::CountryCode,
         reference::LegalReference,
         vocab::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
     },
@@ -188,17 +189,17 @@ impl Assessed {
         after: Option<&TransferCursor>,
     ) -> Page<(Arc<FlowAssessment>, TransferCursor)> {
         // Each kept transfer's place in the order: (key, flow, destination), as a cursor holds it.
-        let mut kept: Vec<(String, i64, &str, &Entry)> = self
+        let mut kept: Vec<(String, i64, CountryCode, &Entry)> = self
             .transfers
             .iter()
             .filter(|e| filter.keeps(e))
             .map(|e| {
                 let a = &e.assessment;
                 let flow = a.flow_id.unwrap_or_default();
-                (order.by.key(e), flow, a.destination.as_str(), e)
+                (order.by.key(e), flow, a.destination, e)
             })
             .collect();
-        let compare = |a: (&str, i64, &str), b: (&str, i64, &str)| {
+        let compare = |a: (&str, i64, CountryCode), b: (&str, i64, CountryCode)| {
             let by_key = a.0.cmp(b.0);
             let by_key = if order.descending {
                 by_key.reverse()
@@ -212,7 +213,7 @@ impl Assessed {
             let cursor = (
                 c.key.as_deref().unwrap_or_default(),
                 c.flow_id,
-                c.destination.as_str(),
+                c.destination,
             );
             kept.partition_point(|k| compare((&k.0, k.1, k.2), cursor).is_le())
         });
@@ -223,7 +224,7 @@ impl Assessed {
             .map(|(key, flow_id, destination, e)| {
                 let cursor = TransferCursor {
                     flow_id: *flow_id,
-                    destination: (*destination).to_string(),
+                    destination: *destination,
                     key: Some(key.clone()),
                     order,
                 };
@@ -291,7 +292,7 @@ impl TransferOrder {
             Self::Flow => format!("{:020}", a.flow_id.unwrap_or_default()),
             Self::Recipient => e.recipient_name.to_lowercase(),
             Self::Exporter => e.exporter_name.to_lowercase(),
-            Self::Destination => a.destination.clone(),
+            Self::Destination => a.destination.to_string(),
             Self::Regime => a.regime.as_str().to_string(),
             Self::Mechanism => a.mechanism.as_str().to_string(),
             Self::Verdict => match a.verdict.status {
@@ -318,7 +319,7 @@ pub struct Order {
 pub struct TransferFilter {
     pub regime: Option<Regime>,
     pub status: Option<VerdictStatus>,
-    pub destination: Option<String>,
+    pub destination: Option<CountryCode>,
     pub mechanism: Option<TransferMechanism>,
     /// The exporter or the recipient of the flow.
     pub organisation_id: Option<i64>,
@@ -331,10 +332,7 @@ impl TransferFilter {
         let a = &e.assessment;
         self.regime.is_none_or(|r| a.regime == r)
             && self.status.is_none_or(|s| a.verdict.status == s)
-            && self
-                .destination
-                .as_deref()
-                .is_none_or(|d| a.destination == d)
+            && self.destination.is_none_or(|d| a.destination == d)
             && self.mechanism.is_none_or(|m| a.mechanism == m)
             && self
                 .organisation_id
@@ -348,7 +346,7 @@ impl TransferFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferCursor {
     pub flow_id: i64,
-    pub destination: String,
+    pub destination: CountryCode,
     /// The sort key, for an order other than by flow.
     pub key: Option<String>,
     pub order: Order,
@@ -358,7 +356,7 @@ impl TransferCursor {
     fn at(e: &Entry, order: Order) -> Self {
         Self {
             flow_id: e.assessment.flow_id.unwrap_or_default(),
-            destination: e.assessment.destination.clone(),
+            destination: e.assessment.destination,
             key: (order != Order::default()).then(|| order.by.key(e)),
             order,
         }
@@ -394,7 +392,10 @@ impl TransferCursor {
             .next()
             .and_then(|id| id.parse().ok())
             .ok_or_else(refused)?;
-        let destination = parts.next().ok_or_else(refused)?.to_string();
+        let destination = parts
+            .next()
+            .and_then(CountryCode::parse)
+            .ok_or_else(refused)?;
         let issued_for = match (parts.next(), parts.next(), parts.next()) {
             (None, None, None) => (Order::default(), None),
             (Some(by), Some(direction), Some(key)) => {

@@ -99,7 +99,11 @@ mod tests {
         let shown = PROCESSOR.delivery_error(FAILURE);
         assert_eq!(shown, "the webhook answered HTTP 503");
         assert!(!PROCESSOR.event_detail(WORKER, FAILURE).contains("10.0.0.7"));
-        assert!(PROCESSOR.event_detail(WORKER, FAILURE).starts_with("attempt 3 failed"));
+        assert!(
+            PROCESSOR
+                .event_detail(WORKER, FAILURE)
+                .starts_with("attempt 3 failed")
+        );
         // A person's note is shown as written; the controller sees everything.
         assert_eq!(PROCESSOR.event_detail("anna.dpo", FAILURE), FAILURE);
         assert_eq!(DPO.delivery_error(FAILURE), FAILURE);

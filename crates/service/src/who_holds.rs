@@ -8,6 +8,7 @@
 
 use crate::{
     domain::{
+        country::CountryCode,
         holdings::{self, ActivityRow, FlowRow, Holding},
         identifier::IdentifierKind,
         vocab::OrganisationStatus,
@@ -29,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub struct HeldBy {
     pub holding: Holding,
     /// Establishment and location countries, sorted, without duplicates.
-    pub countries: Vec<String>,
+    pub countries: Vec<CountryCode>,
     pub offboarded: bool,
 }
 
@@ -117,13 +118,13 @@ pub async fn who_holds(
                     holding.organisation_id
                 ))
             })?;
-            let mut countries: BTreeSet<String> = locations
+            let mut countries: BTreeSet<CountryCode> = locations
                 .get(&holding.organisation_id)
                 .into_iter()
                 .flatten()
-                .map(|l| l.country.clone())
+                .map(|l| l.country)
                 .collect();
-            countries.insert(org.country.clone());
+            countries.insert(org.country);
             Ok(HeldBy {
                 countries: countries.into_iter().collect(),
                 offboarded: org.status == OrganisationStatus::Offboarded,

@@ -211,7 +211,7 @@ impl TransferQuery {
             status: status.map(Into::into),
             destination: destination
                 .as_deref()
-                .map(|d| validate::country("destination", d).map(|c| c.to_string()))
+                .map(|d| validate::country("destination", d))
                 .transpose()?,
             mechanism: mechanism.map(Into::into),
             organisation_id: organisation_id

@@ -174,7 +174,11 @@ impl DsrTask {
     /// class (HTTP status, timeout).
     async fn last_error(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let viewer = viewer(ctx)?;
-        Ok(self.0.last_error.as_deref().map(|e| viewer.delivery_error(e)))
+        Ok(self
+            .0
+            .last_error
+            .as_deref()
+            .map(|e| viewer.delivery_error(e)))
     }
     /// When delivery will be tried again; null when no attempt is due.
     async fn next_attempt_at(&self) -> Option<Timestamp> {

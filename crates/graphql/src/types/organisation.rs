@@ -18,11 +18,13 @@ use entity::{location, organisation};
 pub struct Organisation(pub organisation::Model);
 
 /// Whether `country` is in the EEA today, by the reference data.
-fn inside_eea(ctx: &async_graphql::Context<'_>, country: &str) -> Result<bool> {
+fn inside_eea(ctx: &async_graphql::Context<'_>, country: CountryCode) -> Result<bool> {
     let reference = &request(ctx)?.reference;
-    Ok(CountryCode::parse(country).is_some_and(|c| {
-        reference.in_area(vocab::Regime::EuGdpr, c, chrono::Utc::now().date_naive())
-    }))
+    Ok(reference.in_area(
+        vocab::Regime::EuGdpr,
+        country,
+        chrono::Utc::now().date_naive(),
+    ))
 }
 
 /// A legal entity of the group, or one the group discloses personal data to (a supplier, a
@@ -51,7 +53,7 @@ impl Organisation {
 
     /// Country of establishment (ISO 3166-1 alpha-2).
     async fn country(&self) -> &str {
-        &self.0.country
+        self.0.country.as_str()
     }
 
     /// The user's own key for this record (a spreadsheet's `ref` column), unique when set.
@@ -172,7 +174,7 @@ impl Organisation {
 
     /// Established in the EEA, by the reference data on today's date.
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
-        inside_eea(ctx, &self.0.country)
+        inside_eea(ctx, self.0.country)
     }
 
     /// Where it stores, processes or remotely accesses data.
@@ -231,7 +233,7 @@ impl Location {
 
     /// Its country (ISO 3166-1 alpha-2).
     async fn country(&self) -> &str {
-        &self.0.country
+        self.0.country.as_str()
     }
 
     /// What the organisation does with data there.
@@ -242,6 +244,6 @@ impl Location {
 
     /// In the EEA, by the reference data on today's date.
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
-        inside_eea(ctx, &self.0.country)
+        inside_eea(ctx, self.0.country)
     }
 }

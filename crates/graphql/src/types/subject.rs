@@ -14,7 +14,7 @@ use crate::{
     service::{transfers::FlowAssessment, who_holds::Answer},
 };
 use async_graphql::{Context, ID, Object, Result};
-use entity::{organisation, processing_activity};
+use entity::{country::CountryCode, organisation, processing_activity};
 use std::{collections::HashSet, sync::Arc};
 
 /// A person the register knows only by keyed hashes of their identifiers and by the activities
@@ -173,8 +173,13 @@ impl Holding {
     }
 
     /// Its country of establishment and the countries of its locations (ISO codes, sorted).
-    async fn countries(&self) -> Result<&[String]> {
-        Ok(&self.held()?.countries)
+    async fn countries(&self) -> Result<Vec<&str>> {
+        Ok(self
+            .held()?
+            .countries
+            .iter()
+            .map(CountryCode::as_str)
+            .collect())
     }
 
     /// A shortest chain of organisations from the controller to this one, both included

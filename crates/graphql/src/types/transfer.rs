@@ -113,12 +113,12 @@ impl TransferAssessment {
     }
     /// The exporter's country of establishment.
     async fn from_country(&self) -> &str {
-        &self.0.from_country
+        self.0.from_country.as_str()
     }
     /// The country the data go to: the recipient's country of establishment or one of its
     /// locations.
     async fn destination_country(&self) -> &str {
-        &self.0.destination
+        self.0.destination.as_str()
     }
     /// The mechanism recorded on the flow (or given for a what-if).
     async fn mechanism(&self) -> TransferMechanism {

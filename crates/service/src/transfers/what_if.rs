@@ -9,8 +9,8 @@ pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -
     FlowAssessment {
         flow_id: None,
         regime: transfer.regime,
-        from_country: transfer.exporter_country.to_string(),
-        destination: transfer.destination.to_string(),
+        from_country: transfer.exporter_country,
+        destination: transfer.destination,
         mechanism: transfer.mechanism,
         verdict: transfer::assess(reference, transfer, on),
         transfer: transfer.clone(),
@@ -149,14 +149,14 @@ pub async fn what_if_ends(
         .ending(hypothesis, ends_on)
         .map_err(|e| AppError::bad_input("mechanism", e.0))?;
     let register = Register::load(db).await?;
-    let before: HashMap<(Option<i64>, String), FlowAssessment> = register
+    let before: HashMap<(Option<i64>, CountryCode), FlowAssessment> = register
         .transfers(reference, None, on)?
         .into_iter()
-        .map(|a| ((a.flow_id, a.destination.clone()), a))
+        .map(|a| ((a.flow_id, a.destination), a))
         .collect();
     let mut failing = Vec::new();
     for after in register.transfers(&assumed, None, on)? {
-        let Some(was) = before.get(&(after.flow_id, after.destination.clone())) else {
+        let Some(was) = before.get(&(after.flow_id, after.destination)) else {
             continue;
         };
         if was.verdict.status == VerdictStatus::NonCompliant

@@ -120,7 +120,7 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
         .max_by_key(|s| severity(*s))
         .unwrap_or(VerdictStatus::NotRestricted);
     [
-        Cell::text(join(&|a| a.destination.clone())),
+        Cell::text(join(&|a| a.destination.to_string())),
         Cell::text(flow.mechanism.as_str()),
         Cell::text(join(&safeguard)),
         Cell::text(worst.as_str()),
@@ -157,7 +157,7 @@ pub async fn controller_record(
         let controller = orgs.get(&activity.controller_id);
         let head = [
             controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
-            controller.map_or(Cell::Empty, |c| Cell::text(&c.country)),
+            controller.map_or(Cell::Empty, |c| Cell::text(c.country.as_str())),
             Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
             Cell::opt_text(dpo_contact(orgs, activity.controller_id).as_deref()),
             Cell::opt_text(activity.reference.as_deref()),
@@ -196,7 +196,7 @@ pub async fn controller_record(
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
                 Cell::text(flow.recipient_role.as_str()),
-                recipient.map_or(Cell::Empty, |r| Cell::text(&r.country)),
+                recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
                 Cell::text(flow.data_categories.0.join("; ")),
             ]);
             let none = Vec::new();
@@ -245,7 +245,7 @@ pub async fn processor_record(
         let controller = orgs.get(&activity.controller_id);
         let head = [
             Cell::text(&processor.name),
-            Cell::text(&processor.country),
+            Cell::text(processor.country.as_str()),
             Cell::opt_text(processor.privacy_contact_email.as_deref()),
             controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
             Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
@@ -274,7 +274,7 @@ pub async fn processor_record(
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
                 Cell::text(flow.recipient_role.as_str()),
-                recipient.map_or(Cell::Empty, |r| Cell::text(&r.country)),
+                recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
             ]);
             let none = Vec::new();
             row.extend(transfer_cells(

@@ -103,7 +103,7 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
         table.push(vec![
             Cell::text(&o.name),
             Cell::text(o.kind.as_str()),
-            Cell::text(&o.country),
+            Cell::text(o.country.as_str()),
             Cell::opt_text(o.company_number.as_deref()),
             o.parent_id.map_or(Cell::Empty, |p| key_of(&by_id, p)),
             Cell::opt_text(o.privacy_contact_email.as_deref()),
@@ -136,7 +136,7 @@ pub async fn locations(db: &impl ConnectionTrait) -> AppResult<Table> {
     {
         table.push(vec![
             key_of(&orgs, l.organisation_id),
-            Cell::text(&l.country),
+            Cell::text(l.country.as_str()),
             Cell::text(l.usage.as_str()),
         ]);
     }

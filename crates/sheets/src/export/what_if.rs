@@ -110,7 +110,7 @@ pub async fn what_if(
             Cell::text(&i.exporter.name),
             Cell::text(&i.holder.name),
             names.activity(i.activity_id),
-            Cell::text(&after.destination),
+            Cell::text(after.destination.as_str()),
             Cell::text(after.regime.as_str()),
             Cell::text(i.before.mechanism.as_str()),
             Cell::text(i.before.verdict.status.as_str()),
