@@ -16,5 +16,6 @@ mod fixtures;
 mod pages;
 mod register;
 mod requests;
+mod respond;
 mod roles;
 mod what_if;
