@@ -384,7 +384,11 @@ async fn an_email_task_without_smtp_goes_to_the_outbox_saying_to_send_it_by_hand
     let shown = show(&app, &request).await;
     let task = task_of(&shown, &org);
     assert_eq!(task["channel"], json!("EMAIL"), "the contract's channel");
-    assert_eq!(task["status"], json!("SENT"), "in the outbox, not failed: {shown:#}");
+    assert_eq!(
+        task["status"],
+        json!("SENT"),
+        "in the outbox, not failed: {shown:#}"
+    );
     assert_eq!(task["attempts"], json!(1), "no retries");
     assert_eq!(task["lastError"], json!(null));
     let history = task["history"].as_array().expect("history");

@@ -17,10 +17,14 @@ async fn emailed_link(app: &TestApp, base: &str, request: &str) -> (String, Stri
     let mut config = (*app.state.config).clone();
     config.public_url = Some(base.to_string());
     config.delivery_timeout_ms = 400;
-    Worker::new(app.state.db.clone(), Arc::new(config), app.state.dsr.clone())
-        .tick()
-        .await
-        .expect("tick");
+    Worker::new(
+        app.state.db.clone(),
+        Arc::new(config),
+        app.state.dsr.clone(),
+    )
+    .tick()
+    .await
+    .expect("tick");
     let data = app
         .ok(
             "{ outbox { edges { node { body task { id requestId } } } } }",
@@ -64,7 +68,9 @@ async fn task_status(app: &TestApp, request: &str, task: &str) -> Value {
 
 /// The value of attribute `name` in the first tag of `html` that starts with `tag`.
 fn attribute(html: &str, tag: &str, name: &str) -> String {
-    let at = html.find(tag).unwrap_or_else(|| panic!("no {tag} in {html}"));
+    let at = html
+        .find(tag)
+        .unwrap_or_else(|| panic!("no {tag} in {html}"));
     let rest = &html[at..];
     let start = rest.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
     rest[start..].chars().take_while(|c| *c != '"').collect()
@@ -93,13 +99,21 @@ async fn a_processor_answers_its_task_on_the_page_without_javascript() {
         assert!(!page.contains("<script>"), "{page}");
         let action = attribute(&page, "<form", "action");
         assert_eq!(action, path);
-        for control in ["name=\"outcome\"", "name=\"evidence\"", "name=\"kept\"", "name=\"reason\""] {
+        for control in [
+            "name=\"outcome\"",
+            "name=\"evidence\"",
+            "name=\"kept\"",
+            "name=\"reason\"",
+        ] {
             assert!(page.contains(control), "{control}: {page}");
         }
         // As a browser without scripts posts the form.
         let answered = client
             .post(format!("{base}{action}"))
-            .form(&[("outcome", "DONE"), ("evidence", "Erased from the mail store, ticket 88")])
+            .form(&[
+                ("outcome", "DONE"),
+                ("evidence", "Erased from the mail store, ticket 88"),
+            ])
             .send()
             .await
             .expect("post");

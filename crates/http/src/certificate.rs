@@ -99,10 +99,7 @@ pub fn render(c: &Certificate) -> String {
         due = c.due_on,
         extension = c.extension_months.map_or_else(
             || "none".into(),
-            |m| format!(
-                "{m} month(s): {}",
-                opt(c.extension_reason.as_deref())
-            )
+            |m| format!("{m} month(s): {}", opt(c.extension_reason.as_deref()))
         ),
         closed = time(c.closed_at),
         generated = time(Some(c.generated_at)),
@@ -173,9 +170,8 @@ async fn run_outbox(
     let message = outbox::get(&state.read_db, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("outbox message {id}")))?;
-    let eml = mail::eml(&state.config, &(&message).into()).map_err(|e| {
-        AppError::internal(anyhow::anyhow!("rendering outbox message {id}: {e}"))
-    })?;
+    let eml = mail::eml(&state.config, &(&message).into())
+        .map_err(|e| AppError::internal(anyhow::anyhow!("rendering outbox message {id}: {e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "message/rfc822".to_string()),

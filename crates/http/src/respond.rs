@@ -78,8 +78,15 @@ fn too_many() -> Response {
 }
 
 /// `GET /respond/{token}`.
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>, peer: Peer) -> Response {
-    if !state.respond_limit.admit(server::client_key(address(&peer))) {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    peer: Peer,
+) -> Response {
+    if !state
+        .respond_limit
+        .admit(server::client_key(address(&peer)))
+    {
         return too_many();
     }
     match respond::open(&state.db, &state.dsr, &state.config, &token).await {
@@ -223,8 +230,10 @@ fn asked(shown: &Shown) -> String {
             ));
         }
     }
-    out.push_str("</dl><p class=\"note\">The identifiers of the data subject are in the e-mail \
-                  you received; they are not shown on this page.</p>");
+    out.push_str(
+        "</dl><p class=\"note\">The identifiers of the data subject are in the e-mail \
+                  you received; they are not shown on this page.</p>",
+    );
     out
 }
 
@@ -282,7 +291,12 @@ fn form_page(shown: &Shown, token: &str, error: Option<(&str, &str)>) -> String 
 
 fn answered_page(shown: &Shown, message: Option<&str>) -> String {
     let message = message
-        .map(|m| format!("<p class=\"done\" role=\"status\" id=\"message\">{}</p>", esc(m)))
+        .map(|m| {
+            format!(
+                "<p class=\"done\" role=\"status\" id=\"message\">{}</p>",
+                esc(m)
+            )
+        })
         .unwrap_or_default();
     let outcome = match shown.answer.as_deref() {
         Some("DONE") => "Done as asked",

@@ -4,8 +4,9 @@
 //! open. ADMIN, DPO and AUDITOR only.
 
 use super::{
-    ROTATE, as_role, confirm, file, show, subject_in, task_of, worker,
+    ROTATE, as_role, confirm, file,
     respond::{PUBLIC_URL, post_answer, token_in},
+    show, subject_in, task_of, worker,
 };
 use crate::{db_tests, fixtures, support::TestApp};
 use axum::{Router, http::HeaderMap, routing::post};
@@ -18,12 +19,15 @@ db_tests!(
     the_certificate_is_for_the_privacy_team_and_the_auditor_only,
 );
 
+/// A delivery as the hook saw it: its idempotency key and its `X-Register-Reminder`, if any.
+pub type Seen = (String, Option<String>);
+
 /// A webhook receiver that answers 200 and keeps each delivery's idempotency key and
 /// `X-Register-Reminder` header.
 #[derive(Clone, Default)]
 pub struct Hook {
     pub url: String,
-    pub seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Hook {
@@ -58,7 +62,7 @@ impl Hook {
         hook
     }
 
-    pub fn seen(&self) -> Vec<(String, Option<String>)> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
 }
@@ -227,7 +231,10 @@ async fn the_certificate_shows_each_holder_with_its_channel_confirmation_and_evi
     assert_eq!(m["confirmed"], json!(true));
     assert!(m["confirmedAt"].is_string());
     assert_eq!(m["evidence"], json!("Deleted from the group CRM"));
-    assert!(m["how"].as_str().is_some_and(|h| h.contains("DPO")), "{m:#}");
+    assert!(
+        m["how"].as_str().is_some_and(|h| h.contains("DPO")),
+        "{m:#}"
+    );
     let e = holder("Mailed Ltd");
     assert_eq!(e["channel"], json!("EMAIL"));
     assert_eq!(e["status"], json!("EXEMPT"));
@@ -256,7 +263,10 @@ async fn the_certificate_shows_each_holder_with_its_channel_confirmation_and_evi
     );
     // Sealed by the last audit event of the request: the last confirmation.
     let seal = &certificate["seal"];
-    assert!(seal["auditEventId"].as_i64().is_some_and(|id| id > 0), "{seal:#}");
+    assert!(
+        seal["auditEventId"].as_i64().is_some_and(|id| id > 0),
+        "{seal:#}"
+    );
     assert_eq!(seal["operation"], json!("confirmTask"));
     assert_eq!(seal["hash"].as_str().map(str::len), Some(64));
     let text = certificate.to_string();
@@ -317,17 +327,25 @@ async fn the_certificate_is_for_the_privacy_team_and_the_auditor_only(app: TestA
     assert_eq!(get(&base, &path, None).await.status().as_u16(), 401);
     let dpo = app.token(Role::Dpo).await;
     assert_eq!(
-        get(&base, "/exports/requests/999999/certificate.json", Some(&dpo))
-            .await
-            .status()
-            .as_u16(),
+        get(
+            &base,
+            "/exports/requests/999999/certificate.json",
+            Some(&dpo)
+        )
+        .await
+        .status()
+        .as_u16(),
         404
     );
     assert_eq!(
-        get(&base, &format!("/exports/requests/{request}/certificate.pdf"), Some(&dpo))
-            .await
-            .status()
-            .as_u16(),
+        get(
+            &base,
+            &format!("/exports/requests/{request}/certificate.pdf"),
+            Some(&dpo)
+        )
+        .await
+        .status()
+        .as_u16(),
         404
     );
     // The outbox's downloads: ADMIN and DPO.

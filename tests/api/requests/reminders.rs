@@ -4,18 +4,20 @@
 //! (a new app on the same database); the DPO sees them and can send one by hand.
 
 use super::{
-    as_role, confirm,
+    as_role,
     certificate::{last_mail_of, three_holders},
-    file, show, task_of, worker,
+    confirm, file,
     respond::{PUBLIC_URL, token_in},
+    show, task_of, worker,
 };
-use crate::{db_tests, support::{TestApp, assert_error}};
+use crate::{
+    db_tests,
+    support::{TestApp, assert_error},
+};
 use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use transfer_register::{
-    AppState, domain::vocab::Role, service::requests::delivery::Worker,
-};
+use transfer_register::{AppState, domain::vocab::Role, service::requests::delivery::Worker};
 
 db_tests!(
     reminders_go_once_before_the_deadline_and_once_overdue_across_a_restart,
@@ -26,7 +28,8 @@ const REMINDERS: &str = r#"query($id: ID!) { dataSubjectRequest(id: $id) { tasks
   reminders { kind daysBefore dueOn requestedBy sentAt detail }
   history { actor detail } } } }"#;
 
-const SEND: &str = r#"mutation($id: ID!) { sendReminder(taskId: $id) { id kind sentAt requestedBy } }"#;
+const SEND: &str =
+    r#"mutation($id: ID!) { sendReminder(taskId: $id) { id kind sentAt requestedBy } }"#;
 
 /// A worker as a restarted service builds it: a new state on the same database.
 async fn restarted(app: &TestApp) -> Worker {
@@ -95,11 +98,23 @@ async fn reminders_go_once_before_the_deadline_and_once_overdue_across_a_restart
     let dpo = as_role(&app, Role::Dpo, None).await;
     let done = confirm(&app, dpo, &mailed, "COMPLETED", Some("Erased")).await;
     assert!(done.get("errors").is_none(), "{done:#}");
-    assert_eq!(second.remind(on(due, -1)).await.expect("remind"), 1, "the 2-day one");
-    assert_eq!(second.remind(on(due, 1)).await.expect("remind"), 1, "overdue");
+    assert_eq!(
+        second.remind(on(due, -1)).await.expect("remind"),
+        1,
+        "the 2-day one"
+    );
+    assert_eq!(
+        second.remind(on(due, 1)).await.expect("remind"),
+        1,
+        "overdue"
+    );
     assert_eq!(second.remind(on(due, 2)).await.expect("remind"), 0);
     let third = restarted(&app).await;
-    assert_eq!(third.remind(on(due, 3)).await.expect("remind"), 0, "overdue once");
+    assert_eq!(
+        third.remind(on(due, 3)).await.expect("remind"),
+        0,
+        "overdue once"
+    );
     assert_eq!(app.count("outbox_message").await, outbox + 1);
     let kinds: Vec<Option<String>> = holders.hook.seen().into_iter().map(|(_, r)| r).collect();
     assert_eq!(
@@ -134,7 +149,11 @@ async fn reminders_go_once_before_the_deadline_and_once_overdue_across_a_restart
         .as_array()
         .expect("history")
         .iter()
-        .filter(|e| e["detail"].as_str().is_some_and(|d| d.starts_with("reminder sent")))
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("reminder sent"))
+        })
         .count();
     assert_eq!(lines, 3, "{task:#}");
 }
@@ -150,17 +169,26 @@ async fn the_dpo_sends_a_reminder_by_hand_and_sees_it_in_the_history(app: TestAp
         task_of(&shown, &holders.mailed).clone(),
     );
     let dpo = as_role(&app, Role::Dpo, None).await;
-    let asked = app.exec(dpo.clone(), SEND, json!({ "id": mailed["id"] })).await;
+    let asked = app
+        .exec(dpo.clone(), SEND, json!({ "id": mailed["id"] }))
+        .await;
     assert!(asked.get("errors").is_none(), "{asked:#}");
     assert_eq!(asked["data"]["sendReminder"]["kind"], json!("MANUAL"));
-    assert_eq!(asked["data"]["sendReminder"]["sentAt"], json!(null), "the worker sends it");
+    assert_eq!(
+        asked["data"]["sendReminder"]["sentAt"],
+        json!(null),
+        "the worker sends it"
+    );
     let outbox = app.count("outbox_message").await;
     let today = chrono::Utc::now().date_naive();
     assert_eq!(w.remind(today).await.expect("remind"), 1);
     assert_eq!(w.remind(today).await.expect("remind"), 0, "once");
     assert_eq!(app.count("outbox_message").await, outbox + 1);
     let mail = last_mail_of(&app, &mailed).await;
-    assert!(mail.contains("REMINDER: the controller asks again"), "{mail}");
+    assert!(
+        mail.contains("REMINDER: the controller asks again"),
+        "{mail}"
+    );
 
     let task = reminders_of(&app, &request, &mailed).await;
     assert_eq!(task["reminders"][0]["kind"], json!("MANUAL"));
@@ -171,11 +199,15 @@ async fn the_dpo_sends_a_reminder_by_hand_and_sees_it_in_the_history(app: TestAp
             .is_some_and(|r| r.starts_with("dpo-")),
         "{task:#}"
     );
-    assert!(task["history"]
-        .as_array()
-        .expect("history")
-        .iter()
-        .any(|e| e["detail"].as_str().is_some_and(|d| d.starts_with("reminder sent"))));
+    assert!(
+        task["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("reminder sent")))
+    );
     let audited = app
         .ok(
             r#"{ auditEvents(entity: "task_reminder") { edges { node { operation } } } }"#,
@@ -188,7 +220,9 @@ async fn the_dpo_sends_a_reminder_by_hand_and_sees_it_in_the_history(app: TestAp
     );
 
     // A manual task has no channel; an answered one needs no reminder.
-    let refused = app.exec(dpo.clone(), SEND, json!({ "id": manual["id"] })).await;
+    let refused = app
+        .exec(dpo.clone(), SEND, json!({ "id": manual["id"] }))
+        .await;
     assert_error(&refused, "BAD_USER_INPUT", Some("taskId"));
     let done = confirm(&app, dpo.clone(), &mailed, "COMPLETED", Some("Erased")).await;
     assert!(done.get("errors").is_none(), "{done:#}");

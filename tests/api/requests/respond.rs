@@ -19,7 +19,8 @@ db_tests!(
 
 pub const PUBLIC_URL: &str = "https://register.example.com";
 
-const OUTBOX: &str = r#"{ outbox(first: 50) { edges { node { id to subject body createdAt task { id } } } } }"#;
+const OUTBOX: &str =
+    r#"{ outbox(first: 50) { edges { node { id to subject body createdAt task { id } } } } }"#;
 
 const LINK: &str = r#"query($id: ID!) { dataSubjectRequest(id: $id) { tasks {
   id status evidence exemptionReason confirmedBy
@@ -65,7 +66,11 @@ pub async fn emailed(
         .unwrap_or_else(|| panic!("no outbox message of the task: {outbox:#}"))
         .clone();
     assert_eq!(message["to"], json!("privacy@mailed.example"));
-    (request, task, token_in(message["body"].as_str().expect("body")))
+    (
+        request,
+        task,
+        token_in(message["body"].as_str().expect("body")),
+    )
 }
 
 /// The token of the link `<REGISTER_PUBLIC_URL>/respond/{token}` in a message.
@@ -151,7 +156,10 @@ async fn an_emailed_task_answered_done_through_its_link_is_completed_and_audited
     let (status, page) = get_page(&base, &token).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("<form method=\"post\""), "{page}");
-    assert!(page.contains("contact.email"), "the categories held: {page}");
+    assert!(
+        page.contains("contact.email"),
+        "the categories held: {page}"
+    );
     assert!(page.contains("ERASURE"), "{page}");
     assert!(
         !page.contains("ada@example.com") && !page.contains("7946"),
@@ -166,7 +174,10 @@ async fn an_emailed_task_answered_done_through_its_link_is_completed_and_audited
         &token,
         &[
             ("outcome", "DONE"),
-            ("evidence", "Erased from CRM and backups on 5 Dec <b>2026</b>"),
+            (
+                "evidence",
+                "Erased from CRM and backups on 5 Dec <b>2026</b>",
+            ),
         ],
     )
     .await;
@@ -301,7 +312,12 @@ async fn a_reused_expired_tampered_or_unknown_link_is_refused_and_changes_nothin
     tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
     let unknown = "A".repeat(43);
-    for bad in [tampered.as_str(), unknown.as_str(), "short", "..%2F..%2Fetc"] {
+    for bad in [
+        tampered.as_str(),
+        unknown.as_str(),
+        "short",
+        "..%2F..%2Fetc",
+    ] {
         let (status, page) = get_page(&base, bad).await;
         assert_eq!(status, 404, "{bad}: {page}");
         assert!(page.contains("not valid"), "{page}");
@@ -325,7 +341,11 @@ async fn a_reused_expired_tampered_or_unknown_link_is_refused_and_changes_nothin
     .await;
     assert_eq!(status, 409, "a second answer: {page}");
     assert!(page.contains("already answered"), "{page}");
-    assert_eq!(footprint(&app).await, answered, "the second answer changed nothing");
+    assert_eq!(
+        footprint(&app).await,
+        answered,
+        "the second answer changed nothing"
+    );
     let now = task_now(&app, &request, &task).await;
     assert_eq!(now["evidence"], json!("Sent the copy"));
     assert_eq!(now["answerLink"]["answer"], json!("DONE"));
@@ -340,8 +360,16 @@ async fn an_answer_that_is_not_one_is_refused_with_the_form_again(app: TestApp) 
         vec![("evidence", "no outcome")],
         vec![("outcome", "MAYBE"), ("evidence", "x")],
         vec![("outcome", "DONE")],
-        vec![("outcome", "EXEMPT"), ("evidence", "kept"), ("kept", "contact.email")],
-        vec![("outcome", "EXEMPT"), ("evidence", "kept"), ("reason", "tax law")],
+        vec![
+            ("outcome", "EXEMPT"),
+            ("evidence", "kept"),
+            ("kept", "contact.email"),
+        ],
+        vec![
+            ("outcome", "EXEMPT"),
+            ("evidence", "kept"),
+            ("reason", "tax law"),
+        ],
         vec![
             ("outcome", "EXEMPT"),
             ("evidence", "kept"),

@@ -14,6 +14,14 @@ use entity::{dsr_task, outbox_message, respond_link, task_reminder};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
+/// Whether the caller is a PROCESSOR, who is not shown addresses and delivery details.
+fn processor_reads(ctx: &Context<'_>) -> Result<bool> {
+    Ok(request(ctx)?
+        .auth
+        .principal()
+        .is_some_and(|p| p.role == Role::Processor))
+}
+
 /// Where a task's answer link stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum AnswerLinkState {
@@ -75,11 +83,7 @@ impl AnswerLink {
     }
     /// The client address the answer came from; null for a PROCESSOR.
     async fn answered_from(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let processor = request(ctx)?
-            .auth
-            .principal()
-            .is_some_and(|p| p.role == Role::Processor);
-        Ok(if processor {
+        Ok(if processor_reads(ctx)? {
             None
         } else {
             self.link.answered_from.as_deref()
@@ -143,9 +147,13 @@ impl TaskReminder {
     async fn sent_at(&self) -> Option<Timestamp> {
         self.0.sent_at.map(Timestamp)
     }
-    /// What happened when it was sent.
-    async fn detail(&self) -> Option<&str> {
-        self.0.detail.as_deref()
+    /// What happened when it was sent; null for a PROCESSOR (it names the outbox or the error).
+    async fn detail(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if processor_reads(ctx)? {
+            None
+        } else {
+            self.0.detail.as_deref()
+        })
     }
 }
 

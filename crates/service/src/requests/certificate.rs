@@ -118,11 +118,10 @@ pub async fn build(db: &impl ConnectionTrait, id: i64) -> AppResult<Certificate>
             let by_link = links.get(&task.id).and_then(|l| l.answered_at).is_some();
             Holder {
                 task_id: task.id.to_string(),
-                organisation: organisations
-                    .get(&task.organisation_id)
-                    .map_or_else(|| format!("organisation {}", task.organisation_id), |o| {
-                        o.name.clone()
-                    }),
+                organisation: organisations.get(&task.organisation_id).map_or_else(
+                    || format!("organisation {}", task.organisation_id),
+                    |o| o.name.clone(),
+                ),
                 channel: task.channel.as_str().into(),
                 status: task.status.as_str().into(),
                 data_categories: task.data_categories.0.clone(),

@@ -119,7 +119,9 @@ pub async fn confirm(
         before,
         outcome,
         evidence.clone(),
-        (outcome == TaskOutcome::Exempt).then(|| evidence.clone()).flatten(),
+        (outcome == TaskOutcome::Exempt)
+            .then(|| evidence.clone())
+            .flatten(),
         format!("confirmed {} by {}", outcome.as_str(), principal.role),
     )
     .await?;

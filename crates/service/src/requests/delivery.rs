@@ -452,8 +452,9 @@ impl Worker {
             if row.status != TaskStatus::Pending || row.attempts != claimed.attempts {
                 continue;
             }
-            // Without an SMTP server no retry can succeed: the task fails at once, so a person
-            // sees it and sends the request by hand, instead of finding out an hour later.
+            // Without an SMTP server an e-mail goes to the outbox; one that could not even be
+            // put there (no privacy contact) cannot succeed on a retry either: the task fails at
+            // once, so a person sees it, instead of finding out an hour later.
             let final_attempt =
                 claimed.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
             let next = self.transition(claimed.attempts, outcome, final_attempt, now);

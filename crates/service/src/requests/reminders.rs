@@ -45,7 +45,11 @@ pub struct Label {
 
 /// The automatic reminder due on `today` for a task due on `due_on`, as (kind, days before):
 /// overdue after the deadline, else the nearest of `days` the deadline is within.
-pub fn due(days: &[u32], due_on: NaiveDate, today: NaiveDate) -> Option<(&'static str, Option<i32>)> {
+pub fn due(
+    days: &[u32],
+    due_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<(&'static str, Option<i32>)> {
     if today > due_on {
         return Some((OVERDUE, None));
     }
@@ -92,10 +96,10 @@ impl Worker {
             .and_where(dsr_request::Column::ClosedAt.is_null())
             .to_owned();
         let waiting = dsr_task::Entity::find()
-            .filter(dsr_task::Column::Status.is_in([
-                TaskStatus::Sent.as_str(),
-                TaskStatus::Acknowledged.as_str(),
-            ]))
+            .filter(
+                dsr_task::Column::Status
+                    .is_in([TaskStatus::Sent.as_str(), TaskStatus::Acknowledged.as_str()]),
+            )
             .filter(dsr_task::Column::Channel.is_in([
                 DeliveryChannel::Webhook.as_str(),
                 DeliveryChannel::Email.as_str(),

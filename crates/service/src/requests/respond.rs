@@ -24,9 +24,7 @@ use crate::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{dsr_request, dsr_task, organisation, respond_link};
-use sea_orm::{
-    ActiveValue::Set, QuerySelect, TransactionTrait, prelude::*, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, QuerySelect, TransactionTrait, prelude::*, sea_query::OnConflict};
 use std::{collections::HashMap, sync::Arc};
 
 /// Longest evidence or reason text kept (as `confirmTask`).
@@ -79,8 +77,7 @@ pub enum LinkState {
 
 /// The state of `link` of a task in `status` at `now`: answered once the task is done, however.
 pub fn state(link: &respond_link::Model, status: TaskStatus, now: DateTime<Utc>) -> LinkState {
-    if link.answered_at.is_some() || matches!(status, TaskStatus::Completed | TaskStatus::Exempt)
-    {
+    if link.answered_at.is_some() || matches!(status, TaskStatus::Completed | TaskStatus::Exempt) {
         LinkState::Answered
     } else if now > link.expires_at {
         LinkState::Expired
@@ -110,9 +107,7 @@ pub fn expiry(config: &Config, due_on: NaiveDate) -> DateTime<Utc> {
     let last = due_on
         .checked_add_days(Days::new(u64::from(config.respond_grace_days)))
         .unwrap_or(NaiveDate::MAX);
-    last.and_hms_opt(23, 59, 59)
-        .unwrap_or_default()
-        .and_utc()
+    last.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc()
 }
 
 /// The link of `task` for a message sent now, created on its first message: the same link for
@@ -224,8 +219,14 @@ async fn find(
     keys: &DsrKeys,
     token: &str,
     lock: bool,
-) -> AppResult<Option<(respond_link::Model, dsr_task::Model, dsr_request::Model, organisation::Model)>>
-{
+) -> AppResult<
+    Option<(
+        respond_link::Model,
+        dsr_task::Model,
+        dsr_request::Model,
+        organisation::Model,
+    )>,
+> {
     if token.len() != TOKEN_CHARS
         || !token
             .bytes()
@@ -397,6 +398,10 @@ pub async fn answer(
     let Some((link, task, request, holder)) = find(&txn, keys, token, true).await? else {
         return Err(Refusal::Unknown);
     };
+    // Links are issued for e-mailed tasks only; any other is not answered this way.
+    if task.channel != DeliveryChannel::Email {
+        return Err(Refusal::Unknown);
+    }
     let before = shown(config, &link, &task, &request, &holder);
     if before.answered() {
         return Err(Refusal::Answered(Box::new(before)));
@@ -416,54 +421,55 @@ pub async fn answer(
         .ok_or_else(|| invalid("outcome", "choose what was done"))?;
     let evidence = validate::optional_text("evidence", answer.evidence.as_deref(), MAX_TEXT)
         .map_err(|e| invalid("evidence", &e.to_string()))?;
-    let (task_outcome, evidence, exemption) = match outcome {
-        Outcome::Done => (
-            TaskOutcome::Completed,
-            Some(evidence.ok_or_else(|| {
-                invalid("evidence", "say what was done: it is the proof kept")
-            })?),
-            None,
-        ),
-        Outcome::NotFound => (
-            TaskOutcome::Completed,
-            Some(match evidence {
-                Some(text) => format!("The subject could not be identified: {text}"),
-                None => "The subject could not be identified from the identifiers sent.".into(),
-            }),
-            None,
-        ),
-        Outcome::Exempt => {
-            let reason = validate::optional_text("reason", answer.reason.as_deref(), MAX_TEXT)
-                .map_err(|e| invalid("reason", &e.to_string()))?
-                .ok_or_else(|| invalid("reason", "give the legal reason the data is kept"))?;
-            let kept: Vec<String> = answer
-                .kept
-                .iter()
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-                .collect();
-            if kept.is_empty() {
-                return Err(invalid("kept", "choose the categories kept"));
+    let (task_outcome, evidence, exemption) =
+        match outcome {
+            Outcome::Done => (
+                TaskOutcome::Completed,
+                Some(evidence.ok_or_else(|| {
+                    invalid("evidence", "say what was done: it is the proof kept")
+                })?),
+                None,
+            ),
+            Outcome::NotFound => (
+                TaskOutcome::Completed,
+                Some(match evidence {
+                    Some(text) => format!("The subject could not be identified: {text}"),
+                    None => "The subject could not be identified from the identifiers sent.".into(),
+                }),
+                None,
+            ),
+            Outcome::Exempt => {
+                let reason = validate::optional_text("reason", answer.reason.as_deref(), MAX_TEXT)
+                    .map_err(|e| invalid("reason", &e.to_string()))?
+                    .ok_or_else(|| invalid("reason", "give the legal reason the data is kept"))?;
+                let kept: Vec<String> = answer
+                    .kept
+                    .iter()
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                if kept.is_empty() {
+                    return Err(invalid("kept", "choose the categories kept"));
+                }
+                if let Some(other) = kept.iter().find(|c| !task.data_categories.0.contains(c)) {
+                    return Err(invalid(
+                        "kept",
+                        &format!("{other:?} is not a category this task is about"),
+                    ));
+                }
+                let evidence = evidence.ok_or_else(|| {
+                    invalid(
+                        "evidence",
+                        "say what was done with the rest: it is the proof kept",
+                    )
+                })?;
+                (
+                    TaskOutcome::Exempt,
+                    Some(evidence),
+                    Some(format!("{reason} (kept: {})", kept.join(", "))),
+                )
             }
-            if let Some(other) = kept.iter().find(|c| !task.data_categories.0.contains(c)) {
-                return Err(invalid(
-                    "kept",
-                    &format!("{other:?} is not a category this task is about"),
-                ));
-            }
-            let evidence = evidence.ok_or_else(|| {
-                invalid("evidence", "say what was done with the rest: it is the proof kept")
-            })?;
-            (
-                TaskOutcome::Exempt,
-                Some(evidence),
-                Some(format!("{reason} (kept: {})", kept.join(", "))),
-            )
-        }
-    };
-    if task.channel != DeliveryChannel::Email {
-        return Err(Refusal::Unknown);
-    }
+        };
     let actor = Actor::named(
         format!("respond link for task {} from {address}", task.id),
         "RESPOND_LINK",
