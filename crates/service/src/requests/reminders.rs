@@ -202,7 +202,12 @@ impl Worker {
                 continue;
             };
             let label = label(&reminder);
-            let outcome = self.send(task, &loaded, Some(&label)).await;
+            // A reminder asked for by hand may find its task answered meanwhile.
+            let outcome = if matches!(task.status, TaskStatus::Sent | TaskStatus::Acknowledged) {
+                self.send(task, &loaded, Some(&label)).await
+            } else {
+                Err(format!("the task is {} meanwhile", task.status))
+            };
             self.sent(task, reminder, &label, outcome).await?;
         }
         Ok(n)
@@ -313,4 +318,35 @@ pub async fn request(
     txn.commit().await?;
     keys.events.publish(task.request_id);
     Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        crate::domain::dates::parse(text).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_nearest_reminder_day_applies_and_overdue_after_the_deadline() {
+        let due_on = day("2026-12-20");
+        let days = [7, 2];
+        assert_eq!(due(&days, due_on, day("2026-12-12")), None);
+        assert_eq!(
+            due(&days, due_on, day("2026-12-13")),
+            Some((BEFORE_DEADLINE, Some(7)))
+        );
+        assert_eq!(
+            due(&days, due_on, day("2026-12-18")),
+            Some((BEFORE_DEADLINE, Some(2)))
+        );
+        assert_eq!(
+            due(&days, due_on, day("2026-12-20")),
+            Some((BEFORE_DEADLINE, Some(2))),
+            "the deadline itself is not overdue"
+        );
+        assert_eq!(due(&days, due_on, day("2026-12-21")), Some((OVERDUE, None)));
+        assert_eq!(due(&[], due_on, day("2026-12-19")), None);
+    }
 }

@@ -506,3 +506,26 @@ pub async fn answer(
     keys.events.publish(after.request_id);
     Ok(shown(config, &link, &after, &request, &holder))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_256_bits_bound_to_its_task_and_salt_and_stored_only_hashed() {
+        let key = LinkKey::derive(b"a-register-secret-of-some-length");
+        let token = key.token(7, "00ff");
+        assert_eq!(token.len(), TOKEN_CHARS);
+        assert_eq!(token, key.token(7, "00ff"), "the same link again");
+        assert_ne!(token, key.token(8, "00ff"), "bound to its task");
+        assert_ne!(token, key.token(7, "00fe"), "bound to its salt");
+        assert_ne!(
+            token,
+            LinkKey::derive(b"another-secret-entirely-here").token(7, "00ff"),
+            "bound to the key"
+        );
+        let hash = key.hash(&token);
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(&token));
+    }
+}
