@@ -1,8 +1,9 @@
 // Data-subject requests: overdue ones on top, each with its tasks' progress, live through the
 // `dataSubjectRequestUpdated` subscription; a request's page with its tasks; and the DPO's
-// actions: file a request, extend a deadline (Art 12(3)), confirm or exempt a task.
+// actions: file a request, extend a deadline (Art 12(3)), confirm or exempt a task, remind a
+// holder, and open the request's certificate.
 
-import { run, subscribe } from "../lib/api.js";
+import { download, run, subscribe } from "../lib/api.js";
 import { daysUntil, dialog, field, fill, h, label, notice, select, showError, clearErrors, status, today, values } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
@@ -113,10 +114,50 @@ async function one(main, id) {
   );
 }
 
+const LINK_STATES = { SENT: "link sent", OPENED: "link opened", ANSWERED: "answered through the link", EXPIRED: "link expired" };
+
+/** The answer link's state and the reminders of an e-mailed or webhook task. */
+function chasing(t) {
+  const link = t.answerLink
+    ? h("div", { class: "link-state", dataset: { state: t.answerLink.state } }, LINK_STATES[t.answerLink.state] ?? t.answerLink.state, t.answerLink.answer ? ` (${label(t.answerLink.answer)})` : "")
+    : null;
+  const sent = (t.reminders ?? []).filter((x) => x.sentAt);
+  const reminders = sent.length
+    ? h("div", { class: "muted reminders" }, `${sent.length} reminder${sent.length > 1 ? "s" : ""}, last ${sent[sent.length - 1].sentAt.slice(0, 10)}`)
+    : null;
+  return [link, reminders];
+}
+
+/** Downloads the request's certificate (a draft while it is open). */
+async function certificate(r, format) {
+  try {
+    await download(`/exports/requests/${r.id}/certificate.${format}`, `certificate-${r.reference}.${format}`);
+  } catch (err) {
+    dialog("That did not work", notice(err.message, "bad"));
+  }
+}
+
+async function remind(t) {
+  try {
+    await run(DOC, "SendReminder", { taskId: t.id });
+  } catch (err) {
+    dialog("That did not work", notice(err.message, "bad"));
+  }
+}
+
 function requestDetail(r) {
   const act = session.canHandleRequests() && !FINISHED.includes(r.status);
+  const certify = session.canHandleRequests() || session.role() === "AUDITOR";
   return [
-    h("div", { class: "title-row" }, h("h1", {}, `${label(r.kind)} request ${r.reference}`), status(r.status), act && !r.extensionMonths ? h("button", { type: "button", onclick: () => extendForm(r) }, "Extend the deadline") : null),
+    h(
+      "div",
+      { class: "title-row" },
+      h("h1", {}, `${label(r.kind)} request ${r.reference}`),
+      status(r.status),
+      act && !r.extensionMonths ? h("button", { type: "button", onclick: () => extendForm(r) }, "Extend the deadline") : null,
+      certify ? h("button", { type: "button", class: "certificate", onclick: () => certificate(r, "html") }, FINISHED.includes(r.status) ? "Certificate" : "Certificate (draft)") : null,
+      certify ? h("button", { type: "button", onclick: () => certificate(r, "json") }, "Certificate as JSON") : null,
+    ),
     h(
       "dl",
       { class: "facts inline-facts" },
@@ -147,7 +188,7 @@ function requestDetail(r) {
             h("td", {}, label(t.channel)),
             h("td", { class: "task-status" }, status(t.status)),
             h("td", {}, t.dataCategories.join(", "), t.retentionExemption ? h("div", { class: "muted" }, `Retention: ${t.retentionExemption}`) : null),
-            h("td", {}, `${t.attempts} attempts`, t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null),
+            h("td", {}, `${t.attempts} attempts`, t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null, chasing(t), act && ["SENT", "ACKNOWLEDGED"].includes(t.status) && t.channel !== "MANUAL" ? h("button", { type: "button", class: "remind", onclick: () => remind(t) }, "Send a reminder") : null),
             h("td", {}, t.evidence ?? "", t.confirmedBy ? h("div", { class: "muted" }, `${t.confirmedBy}, ${t.confirmedAt?.slice(0, 10)}`) : null),
             h("td", {}, act && !["COMPLETED", "EXEMPT"].includes(t.status) ? h("button", { type: "button", onclick: () => confirmForm(t, t.channel === "WEBHOOK" ? ["EXEMPT"] : undefined) }, t.channel === "WEBHOOK" ? "Exempt" : "Confirm or exempt") : null),
           ),

@@ -16,11 +16,14 @@ pub mod dsr_task;
 pub mod dsr_task_event;
 pub mod location;
 pub mod organisation;
+pub mod outbox_message;
 pub mod processing_activity;
+pub mod respond_link;
 pub mod safeguards;
 pub mod subject_activity;
 pub mod subject_category;
 pub mod subject_identifier;
+pub mod task_reminder;
 pub mod vocab;
 
 pub use codes::{Codes, Restriction, Restrictions};

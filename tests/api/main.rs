@@ -4,7 +4,6 @@
     clippy::too_many_lines,
     reason = "a test reads as one scenario, top to bottom"
 )]
-#![allow(clippy::format_collect, reason = "a test builds each query once")]
 
 mod support;
 

@@ -98,6 +98,9 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "recordDataReturned",        [OK, NO, OK, NO, NO, ANON]),
     // A processor confirms its own tasks (which ones is the service's check, tested elsewhere).
     ("Mutation", "confirmTask",               [OK, NO, OK, NO, OK, ANON]),
+    // Chasing a holder and the outbox of e-mails without SMTP: the privacy team only.
+    ("Mutation", "sendReminder",              [OK, NO, OK, NO, NO, ANON]),
+    ("Query", "outbox",                       [OK, NO, OK, NO, NO, ANON]),
     // Watching a request: as reading it.
     ("Subscription", "dataSubjectRequestUpdated", [OK, NO, OK, OK, NO, ANON]),
 ];

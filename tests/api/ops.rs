@@ -21,7 +21,7 @@ db_tests!(
     an_organisation_registered_with_a_webhook_gets_its_secret_once_and_its_first_delivery_is_signed,
     an_organisation_given_its_first_webhook_gets_a_secret_and_a_move_gets_a_new_one,
     an_organisation_imported_with_a_webhook_gets_its_secret_in_the_report_and_is_signed_for,
-    an_email_task_without_smtp_fails_at_once_saying_to_send_it_by_hand,
+    an_email_task_without_smtp_goes_to_the_outbox_saying_to_send_it_by_hand,
     a_too_complex_query_is_told_the_limit_and_how_to_ask_for_less,
     a_national_phone_number_error_names_the_assumed_country_and_the_setting,
     a_missing_token_error_says_how_to_get_one,
@@ -373,7 +373,7 @@ async fn an_organisation_given_its_first_webhook_gets_a_secret_and_a_move_gets_a
     );
 }
 
-async fn an_email_task_without_smtp_fails_at_once_saying_to_send_it_by_hand(app: TestApp) {
+async fn an_email_task_without_smtp_goes_to_the_outbox_saying_to_send_it_by_hand(app: TestApp) {
     let org = mailed_supplier(&app).await;
     let request = file(&app, "ACCESS", None).await;
     let no_smtp = worker(&app, |c| {
@@ -384,12 +384,22 @@ async fn an_email_task_without_smtp_fails_at_once_saying_to_send_it_by_hand(app:
     let shown = show(&app, &request).await;
     let task = task_of(&shown, &org);
     assert_eq!(task["channel"], json!("EMAIL"), "the contract's channel");
-    assert_eq!(task["status"], json!("FAILED"), "{shown:#}");
+    assert_eq!(
+        task["status"],
+        json!("SENT"),
+        "in the outbox, not failed: {shown:#}"
+    );
     assert_eq!(task["attempts"], json!(1), "no retries");
-    let error = task["lastError"].as_str().expect("lastError");
-    assert!(error.contains("no SMTP server is configured"), "{error}");
-    assert!(error.contains("REGISTER_SMTP_URL"), "{error}");
-    assert!(error.contains("privacy@mailed.example.com"), "{error}");
+    assert_eq!(task["lastError"], json!(null));
+    let history = task["history"].as_array().expect("history");
+    let detail = history
+        .last()
+        .and_then(|e| e["detail"].as_str())
+        .expect("the attempt's line");
+    assert!(detail.contains("no SMTP server is configured"), "{detail}");
+    assert!(detail.contains("REGISTER_SMTP_URL"), "{detail}");
+    assert!(detail.contains("privacy@mailed.example.com"), "{detail}");
+    assert!(detail.contains("/exports/outbox/"), "{detail}");
     // The person who sent it by hand closes the loop.
     let dpo = as_role(&app, Role::Dpo, None).await;
     let confirmed = confirm(

@@ -3,11 +3,14 @@
 //! subscription in `requests/live.rs`.
 
 mod address_check;
+mod certificate;
 mod delivery;
 mod helpers;
 mod live;
 mod outcomes;
 pub mod receiver;
+mod reminders;
+pub mod respond;
 pub mod smtp;
 
 pub use helpers::*;

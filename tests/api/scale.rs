@@ -259,7 +259,7 @@ async fn today_s_verdicts_follow_every_kind_of_write(app: TestApp) {
     let key = |a: &transfer_register::service::transfers::FlowAssessment| {
         (
             a.flow_id.map(|id| id.to_string()).unwrap_or_default(),
-            a.destination.clone(),
+            a.destination,
             format!("{:?}", a.verdict.status),
             a.verdict
                 .problems

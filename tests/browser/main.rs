@@ -20,5 +20,6 @@ mod fixtures;
 mod pages;
 mod register;
 mod requests;
+mod respond;
 mod roles;
 mod what_if;

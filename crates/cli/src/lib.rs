@@ -339,7 +339,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// What a new operator needs to hear at start: how to get a first token, and that e-mail
-/// tasks go to people while no SMTP server is configured.
+/// tasks go to the outbox, for people to send, while no SMTP server is configured.
 async fn first_run_hints(state: &AppState) {
     match tokens::count(&state.db).await {
         Ok(0) => {
@@ -358,8 +358,8 @@ async fn first_run_hints(state: &AppState) {
 fn warn_without_smtp(config: &Config) {
     if config.smtp_url.is_none() {
         tracing::warn!(
-            "no SMTP server is configured (REGISTER_SMTP_URL): e-mail tasks fail at once, their \
-             lastError saying to send the request by hand"
+            "no SMTP server is configured (REGISTER_SMTP_URL): e-mail tasks go to the outbox \
+             (the `outbox` query, /exports/outbox/ID.eml) for a person to send by hand"
         );
     }
 }

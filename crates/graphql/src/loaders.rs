@@ -150,6 +150,9 @@ pub struct Loaders {
     pub task_events: DataLoader<TaskEventsLoader>,
     /// The role of a token named in a task's proof (shown to a PROCESSOR instead of the name).
     pub token_roles: DataLoader<TokenRoleLoader, HashMapCache>,
+    /// A task's answer link and its reminders (by task id).
+    pub task_links: DataLoader<crate::types::respond::TaskLinkLoader>,
+    pub task_reminders: DataLoader<crate::types::respond::TaskRemindersLoader>,
 }
 
 impl Loaders {
@@ -190,6 +193,14 @@ impl Loaders {
                 TokenRoleLoader(db.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
+            ),
+            task_links: DataLoader::new(
+                crate::types::respond::TaskLinkLoader(db.clone()),
+                tokio::spawn,
+            ),
+            task_reminders: DataLoader::new(
+                crate::types::respond::TaskRemindersLoader(db.clone()),
+                tokio::spawn,
             ),
         }
     }

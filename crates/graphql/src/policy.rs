@@ -81,8 +81,11 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "recordDataReturned"
             // The webhook secret signs erasure requests to processors: whoever holds it can
             // forge them, so only those who send them may rotate (and read) it.
-            | "rotateWebhookSecret",
-        ) => PRIVACY,
+            | "rotateWebhookSecret"
+            // Chasing a holder, and the e-mails kept while no SMTP server is configured.
+            | "sendReminder",
+        )
+        | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
@@ -123,6 +126,12 @@ pub fn require(auth: &Auth, field: &str, roles: &[Role]) -> Result<(), crate::er
 
 /// Who may download the exports (`/exports/...`): those who may read the register.
 pub const EXPORT_READERS: &[Role] = READERS;
+
+/// Who may download a request's certificate (`/exports/requests/{id}/certificate.*`).
+pub const CERTIFICATE_READERS: &[Role] = PRIVACY_READERS;
+
+/// Who may download a message of the outbox (`/exports/outbox/{id}.eml`).
+pub const OUTBOX_READERS: &[Role] = PRIVACY;
 
 /// Who may read the audit trail (and `Organisation.history`).
 pub const AUDIT_READERS: &[Role] = PRIVACY_READERS;

@@ -41,7 +41,7 @@ fn date(field: &str, text: &str) -> Result<NaiveDate, AppError> {
 }
 
 /// A refusal as the GraphQL endpoint would give it, with the matching HTTP status.
-fn refusal(err: &AppError) -> Response {
+pub(crate) fn refusal(err: &AppError) -> Response {
     let status = match &err {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -1,5 +1,5 @@
 //! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), `/graphql/ws`, `/healthz`,
-//! `/readyz`, `/metrics`, `/exports/...`, and the console at `/` and `/console/`; every response
+//! `/readyz`, `/metrics`, `/exports/...`, the holders' answer pages at `/respond/...`, and the console at `/` and `/console/`; every response
 //! carries `x-request-id`. [`server::run`] serves it.
 
 pub mod state;
@@ -28,10 +28,13 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
+mod certificate;
 mod console;
 mod exports;
 mod ops;
+mod page;
 mod refusals;
+mod respond;
 pub mod server;
 mod ws;
 
@@ -70,6 +73,12 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/exports/{file}", get(exports::export))
+        .route(
+            "/exports/requests/{id}/{file}",
+            get(certificate::certificate),
+        )
+        .route("/exports/outbox/{file}", get(certificate::outbox_message))
+        .route("/respond/{token}", get(respond::show).post(respond::answer))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -49,6 +49,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The memory the imports running at once share.
     pub import_budget: Arc<ImportBudget>,
+    /// Requests per client address to the holders' answer pages.
+    pub respond_limit: Arc<crate::respond::RateLimit>,
 }
 
 impl AppState {
@@ -87,12 +89,14 @@ impl AppState {
         let dsr = DsrKeys {
             sealer: Sealer::new(&secret),
             events: DsrEvents::for_database(&db),
+            links: crate::service::requests::respond::LinkKey::derive(&secret),
         };
         let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
             refusals: Arc::default(),
             limits: Arc::new(Limits::new(&config)),
             import_budget: Arc::new(ImportBudget::from_config(&config)),
+            respond_limit: Arc::default(),
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

@@ -180,6 +180,31 @@ pub struct Config {
     )]
     pub smtp_from: String,
 
+    /// The address people reach this service at (`https://register.example.com`): the links in
+    /// e-mailed tasks start with it. Unset: `http://localhost:8080`.
+    #[arg(long, env = "REGISTER_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Days after a task's deadline its answer link keeps working.
+    #[arg(
+        long,
+        env = "REGISTER_RESPOND_GRACE_DAYS",
+        global = true,
+        default_value_t = 14
+    )]
+    pub respond_grace_days: u32,
+
+    /// Days before a task's deadline a holder that has not answered is reminded, comma-separated
+    /// (one more reminder goes when it is overdue).
+    #[arg(
+        long,
+        env = "REGISTER_REMINDER_DAYS",
+        global = true,
+        value_delimiter = ',',
+        default_value = "7,2"
+    )]
+    pub reminder_days: Vec<u32>,
+
     /// A newer legal reference file (same format as `reference/transfer_law.json`) replacing the
     /// one compiled in. It is checked in full at start; a bad file stops the service.
     #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
@@ -466,6 +491,9 @@ impl Config {
             audit_checkpoint_file: None,
             webhook_allowed_ports: Vec::new(),
             reference_file: None,
+            public_url: None,
+            respond_grace_days: 14,
+            reminder_days: vec![7, 2],
             ws_unauthenticated_per_address: 8,
             max_fields: 1_000,
             http_header_timeout_secs: 10,
@@ -509,6 +537,16 @@ impl Config {
 
     pub fn http_header_timeout(&self) -> Duration {
         Duration::from_secs(self.http_header_timeout_secs)
+    }
+
+    /// `REGISTER_PUBLIC_URL` without its trailing slash, or `http://localhost:8080`.
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/'))
+            .filter(|u| !u.is_empty())
+            .unwrap_or("http://localhost:8080")
+            .to_string()
     }
 
     pub fn http_idle_timeout(&self) -> Duration {

@@ -46,6 +46,12 @@ impl Viewer {
         }
     }
 
+    /// Whether the reader sees how the controller's side works: the client address an answer
+    /// came from, what a reminder's sending did (the outbox, an error). Not a PROCESSOR.
+    pub fn sees_delivery_detail(self) -> bool {
+        !self.processor()
+    }
+
     /// A task's last delivery error: in full, or to a PROCESSOR by its class only.
     pub fn delivery_error(self, error: &str) -> String {
         if self.processor() {
@@ -107,6 +113,7 @@ mod tests {
         // A person's note is shown as written; the controller sees everything.
         assert_eq!(PROCESSOR.event_detail("anna.dpo", FAILURE), FAILURE);
         assert_eq!(DPO.delivery_error(FAILURE), FAILURE);
+        assert!(DPO.sees_delivery_detail() && !PROCESSOR.sees_delivery_detail());
         assert_eq!(DPO.event_detail(WORKER, FAILURE), FAILURE);
     }
 }

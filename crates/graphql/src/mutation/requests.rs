@@ -8,10 +8,13 @@ use crate::{
     mutation::subjects::SubjectIdentifierInput,
     scalars::{Date, date},
     service::{
-        requests::{DsrKeys, close, confirm, file, secrets},
+        requests::{DsrKeys, close, confirm, file, reminders, secrets},
         subjects::SubjectKeys,
     },
-    types::dsr::{DataSubjectRequest, DsrTask},
+    types::{
+        dsr::{DataSubjectRequest, DsrTask},
+        respond::TaskReminder,
+    },
 };
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -156,6 +159,21 @@ impl RequestMutation {
         )
         .await?;
         Ok(DataSubjectRequest::from(closed))
+    }
+
+    /// Reminds the holder of a sent, unanswered task now, through its channel (the e-mail again
+    /// with the same answer link, or the webhook redelivered with `X-Register-Reminder`); the
+    /// delivery worker sends it within a moment and it shows in the task's `reminders` and
+    /// `history`. Refused for a manual task, an answered one, or a closed request.
+    async fn send_reminder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task whose holder to remind.")] task_id: ID,
+    ) -> Result<TaskReminder> {
+        let rc = request(ctx)?;
+        Ok(TaskReminder(
+            reminders::request(&rc.db, &rc.actor()?, keys(ctx)?, &task_id).await?,
+        ))
     }
 
     /// Sets a new webhook signing secret and returns it: the only time it can be read.

@@ -3,10 +3,14 @@
 use crate::{
     context::request,
     enums::{DsrStatus, TaskStatus},
-    service::{page::PageRequest, requests::read},
+    service::{
+        page::PageRequest,
+        requests::{outbox, read},
+    },
     types::{
-        connection::{DataSubjectRequestConnection, DsrTaskConnection},
+        connection::{DataSubjectRequestConnection, DsrTaskConnection, OutboxMessageConnection},
         dsr::{DataSubjectRequest, DsrTask},
+        respond::OutboxMessage,
     },
 };
 use async_graphql::{Context, ID, Object, Result};
@@ -79,6 +83,34 @@ impl RequestQuery {
         )
         .await?;
         Ok(DsrTaskConnection::from_page(page, |t| t.id, DsrTask))
+    }
+
+    /// The e-mails kept while no SMTP server is configured (`REGISTER_SMTP_URL`), oldest first:
+    /// each to download (`/exports/outbox/{id}.eml`) and send by hand.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn outbox(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
+        after: Option<String>,
+    ) -> Result<OutboxMessageConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page = outbox::list(&rc.read, page).await?;
+        let ids: Vec<i64> = page.items.iter().map(|m| m.task_id).collect();
+        let tasks = read::tasks_by_ids(&rc.read, &ids).await?;
+        Ok(OutboxMessageConnection::from_page(
+            page,
+            |m| m.id,
+            |message| OutboxMessage {
+                task: tasks.get(&message.task_id).cloned(),
+                message,
+            },
+        ))
     }
 
     /// Unfinished tasks of requests past their due date, for escalation.

@@ -81,6 +81,11 @@ connection!(
     super::dsr::DataSubjectRequest
 );
 connection!(DsrTaskConnection, DsrTaskEdge, super::dsr::DsrTask);
+connection!(
+    OutboxMessageConnection,
+    OutboxMessageEdge,
+    super::respond::OutboxMessage
+);
 
 /// One transfer of a page of the register, with its cursor.
 #[derive(SimpleObject)]

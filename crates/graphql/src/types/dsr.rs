@@ -6,7 +6,10 @@ use crate::{
     loaders::loaders,
     scalars::{Date, Timestamp},
     service::requests::shown_status,
-    types::organisation::Organisation,
+    types::{
+        organisation::Organisation,
+        respond::{AnswerLink, TaskReminder},
+    },
 };
 use async_graphql::{Context, ID, Object, Result};
 use entity::{dsr_request, dsr_task, dsr_task_event};
@@ -241,6 +244,24 @@ impl DsrTask {
             .unwrap_or_default()
             .into_iter()
             .map(DsrTaskEvent)
+            .collect())
+    }
+    /// For an e-mailed task: the one-time link its message carries, through which the holder
+    /// answers (`/respond/{token}`); null until the message is sent, and for other channels.
+    async fn answer_link(&self, ctx: &Context<'_>) -> Result<Option<AnswerLink>> {
+        let link = loaders(ctx)?.task_links.load_one(self.0.id).await?;
+        Ok(link.map(|link| AnswerLink {
+            link,
+            task_status: self.0.status,
+        }))
+    }
+    /// The reminders of this task to its holder, oldest first (each also a line of `history`).
+    async fn reminders(&self, ctx: &Context<'_>) -> Result<Vec<TaskReminder>> {
+        let reminders = loaders(ctx)?.task_reminders.load_one(self.0.id).await?;
+        Ok(reminders
+            .unwrap_or_default()
+            .into_iter()
+            .map(TaskReminder)
             .collect())
     }
 }

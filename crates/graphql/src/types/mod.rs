@@ -8,6 +8,7 @@ pub mod dsr;
 pub mod flow;
 pub mod organisation;
 pub mod reference;
+pub mod respond;
 pub mod subject;
 pub mod transfer;
 pub mod what_if;

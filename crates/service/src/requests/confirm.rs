@@ -117,8 +117,39 @@ pub async fn confirm(
             "evidence is required to complete or exempt a task: it is the proof kept",
         ));
     }
+    let after = apply(
+        &txn,
+        &actor,
+        before,
+        outcome,
+        evidence.clone(),
+        (outcome == TaskOutcome::Exempt)
+            .then(|| evidence.clone())
+            .flatten(),
+        format!("confirmed {} by {}", outcome.as_str(), principal.role),
+    )
+    .await?;
+    txn.commit().await?;
+    keys.events.publish(after.request_id);
+    Ok(after)
+}
+
+/// The confirmation itself, shared by the API (`confirmTask`) and the holder's answer link so
+/// that outcomes, exemptions, the proof and the audit are the same whoever answers: the task
+/// moves on, the transition goes into the proof with `detail`, the request follows its tasks,
+/// and the change is audited as `actor`, all in the caller's transaction.
+pub(crate) async fn apply(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    before: dsr_task::Model,
+    outcome: TaskOutcome,
+    evidence: Option<String>,
+    exemption_reason: Option<String>,
+    detail: String,
+) -> AppResult<dsr_task::Model> {
+    let id = before.id;
     let request = dsr_request::Entity::find_by_id(before.request_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("task {id} has no request")))?;
     if request.status == DsrStatus::Closed {
@@ -136,37 +167,31 @@ pub async fn confirm(
     active.confirmed_by = Set(Some(actor.name.clone()));
     active.confirmed_at = Set(Some(now));
     active.next_attempt_at = Set(None);
-    if outcome == TaskOutcome::Exempt {
-        active.exemption_reason = Set(evidence.clone());
+    if exemption_reason.is_some() {
+        active.exemption_reason = Set(exemption_reason);
     }
     active.updated_at = Set(now);
-    let after = active.update(&txn).await?;
+    let after = active.update(txn).await?;
     record_event(
-        &txn,
+        txn,
         &after,
         &actor.name,
         Some(current),
         next,
-        Some(format!(
-            "confirmed {} by {}",
-            outcome.as_str(),
-            principal.role
-        )),
+        Some(detail),
         evidence,
     )
     .await?;
-    let request = refresh(&txn, after.request_id).await?;
+    let request = refresh(txn, after.request_id).await?;
     if request.status == DsrStatus::Completed {
-        super::holders::forget_if_erased(&txn, &request).await?;
+        super::holders::forget_if_erased(txn, &request).await?;
     }
     audit::record(
-        &txn,
-        &actor,
+        txn,
+        actor,
         Change::updated("confirmTask", "dsr_task", id, &before, &after)?,
     )
     .await?;
-    txn.commit().await?;
-    keys.events.publish(after.request_id);
     Ok(after)
 }
 

@@ -13,7 +13,7 @@
 //! not the receivers, the limit of delivery. HTTP clients are kept per checked host and
 //! addresses, so a receiver's kept-alive connection serves its next task.
 
-use super::{DsrKeys, mail, open_identifiers, refresh, secrets, task_event};
+use super::{DsrKeys, mail, open_identifiers, outbox, refresh, respond, secrets, task_event};
 use crate::{
     config::Config,
     domain::{
@@ -48,12 +48,15 @@ const BATCH: u64 = 64;
 const CLIENTS_KEPT: usize = 256;
 /// The actor named in the proof for the worker's transitions.
 pub const WORKER: &str = "delivery-worker";
+/// The header that marks a webhook redelivery as a reminder: `BEFORE_DEADLINE`, `OVERDUE` or
+/// `MANUAL` (the body and the idempotency key are the task's, as in its first delivery).
+pub const REMINDER_HEADER: &str = "X-Register-Reminder";
 
 #[derive(Clone)]
 pub struct Worker {
-    db: DatabaseConnection,
-    config: Arc<Config>,
-    keys: DsrKeys,
+    pub(super) db: DatabaseConnection,
+    pub(super) config: Arc<Config>,
+    pub(super) keys: DsrKeys,
     clients: Clients,
 }
 
@@ -93,9 +96,9 @@ impl Clients {
 }
 
 /// The requests and organisations of a round's tasks, read once for the round.
-struct Loaded {
-    requests: HashMap<i64, dsr_request::Model>,
-    organisations: HashMap<i64, organisation::Model>,
+pub(super) struct Loaded {
+    pub(super) requests: HashMap<i64, dsr_request::Model>,
+    pub(super) organisations: HashMap<i64, organisation::Model>,
 }
 
 /// What an attempt leads to: the task's next state and the proof's line.
@@ -117,9 +120,17 @@ impl Worker {
     }
 
     /// Delivers until the task running it is dropped or aborted; errors are logged and retried.
+    /// Reminders are looked for once a minute (and at start).
     pub async fn run(self) {
         let poll = Duration::from_millis(Ord::max(self.config.worker_poll_ms, 1));
+        let mut reminded: Option<tokio::time::Instant> = None;
         loop {
+            if reminded.is_none_or(|at| at.elapsed() >= super::reminders::EVERY) {
+                reminded = Some(tokio::time::Instant::now());
+                if let Err(err) = self.remind(Utc::now().date_naive()).await {
+                    tracing::error!(error = ?err, "sending reminders failed");
+                }
+            }
             match self.tick().await {
                 Ok(0) => tokio::time::sleep(poll).await,
                 Ok(_) => {}
@@ -153,7 +164,7 @@ impl Worker {
         Ok(n)
     }
 
-    fn timeout(&self) -> Duration {
+    pub(super) fn timeout(&self) -> Duration {
         Duration::from_millis(Ord::max(self.config.delivery_timeout_ms, 1))
     }
 
@@ -187,7 +198,7 @@ impl Worker {
     }
 
     /// The requests and organisations of the claimed tasks: two statements per round.
-    async fn load(&self, tasks: &[dsr_task::Model]) -> AppResult<Loaded> {
+    pub(super) async fn load(&self, tasks: &[dsr_task::Model]) -> AppResult<Loaded> {
         let request_ids: BTreeSet<i64> = tasks.iter().map(|t| t.request_id).collect();
         let organisation_ids: Vec<i64> = tasks
             .iter()
@@ -211,6 +222,16 @@ impl Worker {
 
     /// One attempt: the body the contract gives the task, sent by its channel.
     async fn deliver(&self, task: &dsr_task::Model, loaded: &Loaded) -> Result<String, String> {
+        self.send(task, loaded, None).await
+    }
+
+    /// Sends the task's body by its channel, as a reminder (`reminder` says which) or not.
+    pub(super) async fn send(
+        &self,
+        task: &dsr_task::Model,
+        loaded: &Loaded,
+        reminder: Option<&super::reminders::Label>,
+    ) -> Result<String, String> {
         let prepared = (|| {
             let request = loaded
                 .requests
@@ -266,16 +287,38 @@ impl Worker {
             restrict_categories,
         };
         match task.channel {
-            DeliveryChannel::Webhook => self.post(task, org, &body).await,
+            DeliveryChannel::Webhook => self.post(task, org, &body, reminder).await,
             DeliveryChannel::Email => {
                 let to = org
                     .privacy_contact_email
                     .as_deref()
                     .ok_or("the organisation has no privacyContactEmail")?;
-                mail::send(&self.config, self.timeout(), to, request, &body).await
+                self.mail(task, request, to, &body, reminder).await
             }
             DeliveryChannel::Manual => Err("a manual task is not delivered".into()),
         }
+    }
+
+    /// An e-mail with the task's answer link: to the SMTP server, or without one to the outbox.
+    async fn mail(
+        &self,
+        task: &dsr_task::Model,
+        request: &dsr_request::Model,
+        to: &str,
+        body: &WebhookBody,
+        reminder: Option<&super::reminders::Label>,
+    ) -> Result<String, String> {
+        let link = respond::issue(&self.db, &self.keys, &self.config, task, request.due_on)
+            .await
+            .map_err(|e| format!("could not issue the answer link: {e}"))?;
+        let message = mail::compose(to, request, body, &link, reminder.map(|r| r.text.as_str()))?;
+        if self.config.smtp_url.is_none() {
+            let id = outbox::put(&self.db, task.id, &message)
+                .await
+                .map_err(|e| format!("could not keep the message in the outbox: {e}"))?;
+            return Ok(mail::not_configured(to, id));
+        }
+        mail::send(&self.config, self.timeout(), &message).await
     }
 
     /// POSTs the body as the contract says, to the addresses checked now, following no redirect.
@@ -284,6 +327,7 @@ impl Worker {
         task: &dsr_task::Model,
         org: &organisation::Model,
         body: &WebhookBody,
+        reminder: Option<&super::reminders::Label>,
     ) -> Result<String, String> {
         let url = org
             .erasure_webhook_url
@@ -298,8 +342,11 @@ impl Worker {
         let client = self.clients.get(&checked, self.timeout())?;
         let raw = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let now = Utc::now().timestamp();
-        let response = client
-            .post(&checked.url)
+        let mut post = client.post(&checked.url);
+        if let Some(reminder) = reminder {
+            post = post.header(REMINDER_HEADER, reminder.kind);
+        }
+        let response = post
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", task.id.to_string())
             .header("X-Register-Signature", signature(&secret, &raw))
@@ -409,8 +456,9 @@ impl Worker {
             if row.status != TaskStatus::Pending || row.attempts != claimed.attempts {
                 continue;
             }
-            // Without an SMTP server no retry can succeed: the task fails at once, so a person
-            // sees it and sends the request by hand, instead of finding out an hour later.
+            // Without an SMTP server an e-mail goes to the outbox; one that could not even be
+            // put there (no privacy contact) cannot succeed on a retry either: the task fails at
+            // once, so a person sees it, instead of finding out an hour later.
             let final_attempt =
                 claimed.channel == DeliveryChannel::Email && self.config.smtp_url.is_none();
             let next = self.transition(claimed.attempts, outcome, final_attempt, now);

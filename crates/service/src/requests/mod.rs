@@ -2,6 +2,7 @@
 //! tasks are delivered by the worker (`delivery`), confirmed by holders (`confirm`), and the
 //! request follows them to done.
 
+pub mod certificate;
 pub mod close;
 pub mod confirm;
 pub mod delivery;
@@ -9,7 +10,10 @@ pub mod events;
 pub mod file;
 pub mod holders;
 pub mod mail;
+pub mod outbox;
 pub mod read;
+pub mod reminders;
+pub mod respond;
 pub mod secrets;
 
 use crate::{
@@ -25,11 +29,13 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, prelude::*};
 
 pub use events::DsrEvents;
 
-/// What the request services need beside the database: the sealer and the change feed.
+/// What the request services need beside the database: the sealer, the change feed and the
+/// key of the holders' answer links.
 #[derive(Clone, Debug)]
 pub struct DsrKeys {
     pub sealer: Sealer,
     pub events: DsrEvents,
+    pub links: respond::LinkKey,
 }
 
 /// The associated data a request's sealed identifiers are bound to.

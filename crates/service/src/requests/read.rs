@@ -224,6 +224,20 @@ pub async fn overdue_tasks(db: &impl ConnectionTrait) -> AppResult<Vec<dsr_task:
         .await?)
 }
 
+/// Tasks by id.
+pub async fn tasks_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, dsr_task::Model>> {
+    Ok(dsr_task::Entity::find()
+        .filter(dsr_task::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::delivery_error_for_processor as scrub;
