@@ -6,6 +6,7 @@ pub mod category;
 pub mod country;
 pub mod dates;
 pub mod dsr;
+pub mod fuzzing;
 pub mod holdings;
 pub mod identifier;
 pub mod mac;
