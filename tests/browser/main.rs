@@ -10,6 +10,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod actions;
 mod browser;
 mod edits;
 mod fixtures;
