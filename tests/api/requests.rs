@@ -3,6 +3,7 @@
 //! subscription in `requests/live.rs`.
 
 mod address_check;
+mod address_dns;
 mod delivery;
 mod helpers;
 mod live;

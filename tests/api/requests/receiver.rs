@@ -69,9 +69,14 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(behaviour: Behaviour) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_on("127.0.0.1:0".parse().expect("addr"), behaviour).await
+    }
+
+    /// A receiver listening on `addr` (a port of 0 takes a free one).
+    pub async fn start_on(addr: SocketAddr, behaviour: Behaviour) -> Self {
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .expect("bind");
+            .unwrap_or_else(|e| panic!("bind {addr}: {e}"));
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let receiver = Self {
             url,
