@@ -336,7 +336,7 @@ async fn a_dpo_adds_a_location_and_removes_it_again() {
         let us = ("US".to_string(), "STORAGE".to_string());
         assert_eq!(
             locations(&organisation(&app, &register.cloud).await),
-            [us.clone()]
+            std::slice::from_ref(&us)
         );
         browser
             .visit(&format!("/#/organisations/{}", register.cloud))
