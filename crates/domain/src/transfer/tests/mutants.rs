@@ -511,3 +511,28 @@ fn adequacy_recorded_without_a_decision_says_which_is_missing() {
         messages(&india, on)
     );
 }
+
+/// An importer that is an international organisation with no adequacy decision of its own: the
+/// recorded tool is judged on its own conditions, even an adequacy-based one (the DPF), which
+/// reaches only certified importers in the US and asks for no TIA.
+#[test]
+fn an_adequacy_based_tool_is_judged_on_its_own_list_and_destination() {
+    let on = day(TODAY);
+    let organisation = |destination: &str, certified: Option<bool>| Transfer {
+        importer_international_organisation: Some("XX".into()),
+        certifications: crate::transfer::Certifications::all(certified),
+        tia_completed_on: None,
+        ..complete(EU, M::EuUsDpf, destination, TODAY)
+    };
+    let certified = organisation("US", Some(true));
+    assert_eq!(
+        (status(&certified, on), codes(&certified, on)),
+        (VerdictStatus::Adequate, vec![])
+    );
+    let not_listed = organisation("US", Some(false));
+    assert_eq!(codes(&not_listed, on), [P::NotCertified]);
+    assert!(messages(&not_listed, on).contains("is not on"), "{}", messages(&not_listed, on));
+    assert_eq!(codes(&organisation("US", None), on), [P::NotCertified]);
+    let elsewhere = organisation("CH", Some(true));
+    assert_eq!(codes(&elsewhere, on), [P::InvalidMechanism]);
+}
