@@ -531,7 +531,11 @@ fn an_adequacy_based_tool_is_judged_on_its_own_list_and_destination() {
     );
     let not_listed = organisation("US", Some(false));
     assert_eq!(codes(&not_listed, on), [P::NotCertified]);
-    assert!(messages(&not_listed, on).contains("is not on"), "{}", messages(&not_listed, on));
+    assert!(
+        messages(&not_listed, on).contains("is not on"),
+        "{}",
+        messages(&not_listed, on)
+    );
     assert_eq!(codes(&organisation("US", None), on), [P::NotCertified]);
     let elsewhere = organisation("CH", Some(true));
     assert_eq!(codes(&elsewhere, on), [P::InvalidMechanism]);
