@@ -10,6 +10,8 @@ pub mod fuzzing;
 pub mod holdings;
 pub mod identifier;
 pub mod mac;
+#[cfg(test)]
+mod mutants;
 pub mod reference;
 pub mod transfer;
 pub mod vocab;
