@@ -3,6 +3,7 @@
 //! subscription in `requests/live.rs`.
 
 mod address_check;
+mod address_dns;
 mod certificate;
 mod delivery;
 mod helpers;

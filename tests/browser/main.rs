@@ -14,6 +14,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod actions;
 mod browser;
 mod edits;
 mod fixtures;

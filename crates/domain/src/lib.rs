@@ -6,9 +6,12 @@ pub mod category;
 pub mod country;
 pub mod dates;
 pub mod dsr;
+pub mod fuzzing;
 pub mod holdings;
 pub mod identifier;
 pub mod mac;
+#[cfg(test)]
+mod mutants;
 pub mod reference;
 pub mod transfer;
 pub mod vocab;

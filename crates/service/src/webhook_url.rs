@@ -12,13 +12,29 @@ use std::{
     sync::Arc,
 };
 
+/// Answers a host name and port with addresses, in place of the system resolver: a test seam,
+/// so a test can change a name's DNS answer between registration and delivery.
+pub type Resolver = Arc<dyn Fn(&str, u16) -> std::io::Result<Vec<SocketAddr>> + Send + Sync>;
+
 /// What webhook URLs this server accepts: `https://` on port 443 to public hosts, plus the ports
 /// the configuration lists; insecure mode (tests, demos) also allows `http://`, private and
 /// loopback hosts and any port.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct WebhookPolicy {
     pub allow_insecure: bool,
     pub extra_ports: Arc<[u16]>,
+    /// `None` (always, outside tests): the system resolver.
+    pub resolver: Option<Resolver>,
+}
+
+impl std::fmt::Debug for WebhookPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookPolicy")
+            .field("allow_insecure", &self.allow_insecure)
+            .field("extra_ports", &self.extra_ports)
+            .field("resolver", &self.resolver.as_ref().map(|_| "custom"))
+            .finish()
+    }
 }
 
 impl WebhookPolicy {
@@ -26,6 +42,7 @@ impl WebhookPolicy {
         Self {
             allow_insecure: config.webhook_allow_insecure,
             extra_ports: config.webhook_allowed_ports.clone().into(),
+            resolver: None,
         }
     }
 
@@ -127,8 +144,8 @@ pub async fn check(field: &str, raw: &str, policy: &WebhookPolicy) -> AppResult<
     let addresses: Vec<SocketAddr> = match literal {
         Some(ip) => vec![SocketAddr::new(ip, port)],
         // Insecure mode (tests, demos) accepts a host that does not resolve yet; delivery will not.
-        None => match tokio::net::lookup_host((host.as_str(), port)).await {
-            Ok(found) => found.collect(),
+        None => match lookup(policy, &host, port).await {
+            Ok(found) => found,
             Err(_) if allow_insecure => Vec::new(),
             Err(_) => return Err(refuse(format!("host {host} does not resolve"))),
         },
@@ -147,6 +164,13 @@ pub async fn check(field: &str, raw: &str, policy: &WebhookPolicy) -> AppResult<
         host,
         addresses,
     })
+}
+
+async fn lookup(policy: &WebhookPolicy, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    match &policy.resolver {
+        Some(resolve) => resolve(host, port),
+        None => Ok(tokio::net::lookup_host((host, port)).await?.collect()),
+    }
 }
 
 /// The same check at delivery time; the caller pins its connection to `addresses`

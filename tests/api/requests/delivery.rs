@@ -13,7 +13,8 @@ use transfer_register::domain::vocab::Role;
 db_tests!(
     webhooks_arrive_signed_and_processors_confirm_the_request_to_completion,
     a_failing_receiver_is_retried_with_back_off_until_it_answers,
-    a_500_or_a_hanging_receiver_ends_failed_with_the_last_error,
+    a_500_receiver_ends_failed_with_the_last_error,
+    a_receiver_that_never_answers_ends_failed_after_the_timeout,
     a_redirect_is_never_followed,
     an_email_task_is_sent_through_smtp,
     a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key,
@@ -140,31 +141,47 @@ async fn a_redirect_is_never_followed(app: TestApp) {
     );
 }
 
-async fn a_500_or_a_hanging_receiver_ends_failed_with_the_last_error(app: TestApp) {
+async fn a_500_receiver_ends_failed_with_the_last_error(app: TestApp) {
     let Chain {
         processors,
         receivers,
         ..
-    } = chain(&app, &[Behaviour::Always500, Behaviour::Hang], "2 years").await;
+    } = chain(&app, &[Behaviour::Always500], "2 years").await;
+    let id = file(&app, "RESTRICTION", None).await;
+    let worker = worker(&app, |c| c.delivery_max_attempts = 2);
+    let shown = deliver_all(&app, &worker, &id).await;
+    let failed = task_of(&shown, &processors[0]);
+    assert_eq!(failed["status"], json!("FAILED"), "{shown:#}");
+    assert_eq!(failed["attempts"], json!(2));
+    assert_eq!(failed["lastError"], json!("HTTP 500"));
+    let got = receivers[0].received();
+    assert_eq!(got.len(), 2, "one delivery per attempt");
+    // Art 19: a restriction is told to every recipient.
+    assert_eq!(got[0].body["action"], json!("RESTRICTION"));
+}
+
+/// The receiver holds every delivery and is never told to answer, so each attempt can only end
+/// by the worker's timeout, however fast or slow the machine: the outcome is not a race.
+async fn a_receiver_that_never_answers_ends_failed_after_the_timeout(app: TestApp) {
+    let Chain {
+        processors,
+        receivers,
+        ..
+    } = chain(&app, &[Behaviour::Gated], "2 years").await;
     let id = file(&app, "RESTRICTION", None).await;
     let worker = worker(&app, |c| {
         c.delivery_max_attempts = 2;
         c.delivery_timeout_ms = 200;
     });
     let shown = deliver_all(&app, &worker, &id).await;
-    let failed = task_of(&shown, &processors[0]);
-    assert_eq!(failed["status"], json!("FAILED"), "{shown:#}");
-    assert_eq!(failed["attempts"], json!(2));
-    assert_eq!(failed["lastError"], json!("HTTP 500"));
-    let hung = task_of(&shown, &processors[1]);
-    assert_eq!(hung["status"], json!("FAILED"));
+    let hung = task_of(&shown, &processors[0]);
+    assert_eq!(hung["status"], json!("FAILED"), "{shown:#}");
+    assert_eq!(hung["attempts"], json!(2));
     assert_eq!(hung["lastError"], json!("no answer within 200 ms"));
-    assert_eq!(receivers[0].received().len(), 2);
-    // Art 19: a restriction is told to every recipient.
-    assert_eq!(
-        receivers[1].received()[0].body["action"],
-        json!("RESTRICTION")
-    );
+    let got = receivers[0].received();
+    assert_eq!(got.len(), 2, "each attempt reached the receiver: {got:#?}");
+    assert!(got.iter().all(|d| json!(d.idempotency_key) == hung["id"]));
+    assert_eq!(got[0].body["action"], json!("RESTRICTION"));
 }
 
 async fn an_email_task_is_sent_through_smtp(app: TestApp) {
@@ -199,14 +216,16 @@ async fn an_email_task_is_sent_through_smtp(app: TestApp) {
 }
 
 /// The worker runs as a child process (`transfer-register worker`) and is killed with SIGKILL
-/// while deliveries are in flight; a second one delivers every task, each under its own key.
+/// while every delivery is in flight (each receiver holds its delivery until the test opens it);
+/// once the leases run out a second worker delivers every task again, each under its own key.
+/// The test runs the lease's clock: it ends the leases itself instead of waiting them out.
 async fn a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key(app: TestApp) {
-    let slow = Behaviour::Slow(Duration::from_millis(300));
+    use sea_orm::ConnectionTrait;
     let Chain {
         processors,
         receivers,
         ..
-    } = chain(&app, &[slow; 3], "2 years").await;
+    } = chain(&app, &[Behaviour::Gated; 3], "2 years").await;
     let id = file(&app, "ERASURE", None).await;
     let spawn = || {
         let config = &app.state.config;
@@ -215,7 +234,8 @@ async fn a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key(app: TestA
             .env("DATABASE_URL", config.database_url())
             .env("REGISTER_SECRET", config.secret.clone().expect("secret"))
             .env("REGISTER_WEBHOOK_ALLOW_INSECURE", "true")
-            .env("REGISTER_DELIVERY_TIMEOUT_MS", "400")
+            // Long enough that no attempt times out: the kill, not a timeout, ends the first.
+            .env("REGISTER_DELIVERY_TIMEOUT_MS", "60000")
             .env("REGISTER_DELIVERY_BACKOFF_MS", "10")
             .env("REGISTER_WORKER_POLL_MS", "20")
             .env("RUST_LOG", "warn")
@@ -224,27 +244,43 @@ async fn a_worker_killed_mid_delivery_loses_nothing_and_keeps_the_key(app: TestA
             .expect("spawn worker")
     };
     let mut first = spawn();
-    let started = tokio::time::Instant::now();
-    while receivers.iter().all(|r| r.received().is_empty()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no delivery started"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    for receiver in &receivers {
+        receiver.until_received(1).await;
     }
     first.kill().await.expect("SIGKILL");
+    let leased = show(&app, &id).await;
+    for org in &processors {
+        let task = task_of(&leased, org);
+        assert_eq!(
+            (&task["status"], &task["attempts"]),
+            (&json!("PENDING"), &json!(1)),
+            "killed before any outcome was written: {task:#}"
+        );
+    }
+    // The leases run out: what the clock would do two timeouts later.
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE dsr_task SET next_attempt_at = updated_at WHERE request_id = {id} AND channel = 'WEBHOOK'"
+        ))
+        .await
+        .expect("end the leases");
+    for receiver in &receivers {
+        receiver.open();
+    }
     let mut second = spawn();
     let shown = all_sent(&app, &id, &processors, Duration::from_secs(30)).await;
     second.kill().await.expect("kill");
-    // The deliveries cut short by the kill were made again, under the same key.
-    assert!(
-        receivers.iter().any(|r| r.received().len() >= 2),
-        "nothing was in flight when the worker was killed"
-    );
     for (org, receiver) in processors.iter().zip(&receivers) {
         let got = receiver.received();
-        assert!(!got.is_empty());
-        let key = task_of(&shown, org)["id"].clone();
+        assert_eq!(
+            got.len(),
+            2,
+            "the cut-short delivery was made again: {got:#?}"
+        );
+        let task = task_of(&shown, org);
+        assert_eq!(task["attempts"], json!(2), "{task:#}");
+        let key = task["id"].clone();
         assert!(
             got.iter()
                 .all(|d| json!(d.idempotency_key) == key && d.signature_valid)

@@ -122,12 +122,15 @@ pub fn task_of<'a>(request: &'a Value, organisation: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no task for {organisation}: {request:#}"))
 }
 
-/// A worker with tiny back-off, poll and timeout, as tests need.
+/// A worker with tiny back-off and poll, as tests need. Its timeout is long: a receiver that
+/// answers always answers within it however loaded the machine is, so a test that counts
+/// attempts counts the receiver's answers, not the machine's speed. A test of the timeout itself
+/// shortens it for a receiver that never answers (a closed [`Behaviour::Gated`] one).
 pub fn worker(app: &TestApp, change: impl FnOnce(&mut Config)) -> Worker {
     let mut config = (*app.state.config).clone();
     config.delivery_backoff_ms = 10;
     config.delivery_backoff_max_ms = 40;
-    config.delivery_timeout_ms = 400;
+    config.delivery_timeout_ms = 30_000;
     config.worker_poll_ms = 10;
     config.delivery_max_attempts = 4;
     change(&mut config);

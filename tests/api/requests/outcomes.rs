@@ -1,6 +1,7 @@
 //! Outcomes the delivery worker must discard: one that arrives after the task was confirmed
 //! while its delivery was in flight, and one that arrives after another worker claimed the task
-//! again (its lease ran out). Neither may overwrite what happened since.
+//! again (its lease ran out). Neither may overwrite what happened since. The receiver holds the
+//! delivery until the test has done what happens "meanwhile", so the order is the test's.
 
 use super::{Chain, as_role, chain, confirm, file, receiver::Behaviour, show, task_of, worker};
 use crate::{db_tests, support::TestApp};
@@ -36,17 +37,13 @@ async fn a_task_confirmed_while_its_delivery_is_in_flight_stays_completed(app: T
         processors,
         receivers,
         ..
-    } = chain(
-        &app,
-        &[Behaviour::Slow(Duration::from_millis(1500))],
-        "2 years",
-    )
-    .await;
+    } = chain(&app, &[Behaviour::Gated], "2 years").await;
     let id = file(&app, "ERASURE", None).await;
     let round = {
         let worker = worker(&app, |c| c.delivery_timeout_ms = 20_000);
         tokio::spawn(async move { worker.tick().await })
     };
+    receivers[0].until_received(1).await;
     let task = until_claimed(&app, &id, &processors[0]).await;
     // The processor answers before the worker has heard back from its webhook.
     let processor = as_role(&app, Role::Processor, Some(&processors[0])).await;
@@ -56,6 +53,7 @@ async fn a_task_confirmed_while_its_delivery_is_in_flight_stays_completed(app: T
         json!("COMPLETED"),
         "{done:#}"
     );
+    receivers[0].open();
     assert_eq!(round.await.expect("join").expect("tick"), 1);
     assert_eq!(receivers[0].received().len(), 1, "the delivery did go out");
     let shown = show(&app, &id).await;
@@ -72,17 +70,13 @@ async fn a_late_outcome_does_not_overwrite_a_newer_claim(app: TestApp) {
         processors,
         receivers,
         ..
-    } = chain(
-        &app,
-        &[Behaviour::Slow(Duration::from_millis(1500))],
-        "2 years",
-    )
-    .await;
+    } = chain(&app, &[Behaviour::Gated], "2 years").await;
     let id = file(&app, "ERASURE", None).await;
     let round = {
         let worker = worker(&app, |c| c.delivery_timeout_ms = 20_000);
         tokio::spawn(async move { worker.tick().await })
     };
+    receivers[0].until_received(1).await;
     let task = until_claimed(&app, &id, &processors[0]).await;
     // What a second worker does once the first one's lease has run out: it claims the task
     // again (one more attempt, a new lease).
@@ -98,6 +92,7 @@ async fn a_late_outcome_does_not_overwrite_a_newer_claim(app: TestApp) {
         ))
         .await
         .expect("second claim");
+    receivers[0].open();
     assert_eq!(round.await.expect("join").expect("tick"), 1);
     assert_eq!(
         receivers[0].received().len(),

@@ -1,5 +1,6 @@
 //! Local webhook receivers on 127.0.0.1 that check the contract's headers and signature and
-//! answer as told: succeed, fail N times, answer 500, or hang.
+//! answer as told: succeed, fail N times, answer 500, answer slowly, or hold every answer until the test
+//! opens the receiver's gate (so "in flight" is a state the test controls, not a race).
 
 use axum::{
     Router,
@@ -28,10 +29,10 @@ pub enum Behaviour {
     /// Answer 503 to the first N deliveries of each task, then 200.
     FailTimes(usize),
     Always500,
-    /// Never answer within any sane timeout.
-    Hang,
-    /// Take this long, then 200 (to catch a worker mid-delivery).
+    /// Take this long, then 200 (to give two workers a chance to overlap).
     Slow(Duration),
+    /// Hold each delivery, received and recorded, until [`Receiver::open`]; then 200.
+    Gated,
     /// Answer 307 pointing at `/followed` on the same server (which would answer 200).
     Redirect,
 }
@@ -62,13 +63,20 @@ pub struct Receiver {
     pub max_concurrent_same_key: Arc<AtomicUsize>,
     /// Requests that followed a redirect to `/followed`.
     pub followed: Arc<AtomicUsize>,
+    /// Whether a [`Behaviour::Gated`] receiver answers yet.
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Receiver {
     pub async fn start(behaviour: Behaviour) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_on("127.0.0.1:0".parse().expect("addr"), behaviour).await
+    }
+
+    /// A receiver listening on `addr` (a port of 0 takes a free one).
+    pub async fn start_on(addr: SocketAddr, behaviour: Behaviour) -> Self {
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .expect("bind");
+            .unwrap_or_else(|e| panic!("bind {addr}: {e}"));
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let receiver = Self {
             url,
@@ -77,6 +85,7 @@ impl Receiver {
             in_flight: Arc::default(),
             max_concurrent_same_key: Arc::default(),
             followed: Arc::default(),
+            gate: Arc::new(tokio::sync::watch::Sender::new(false)),
         };
         let followed = receiver.followed.clone();
         let router = Router::new()
@@ -107,6 +116,19 @@ impl Receiver {
     /// The secret this receiver verifies with.
     pub fn secret(&self) -> Vec<u8> {
         self.secret.lock().expect("lock").clone()
+    }
+
+    /// Lets every held delivery of a [`Behaviour::Gated`] receiver, and every later one, answer 200.
+    pub fn open(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// Waits (bounded) until `n` deliveries have arrived.
+    pub async fn until_received(&self, n: usize) {
+        crate::support::wait_until(&format!("{n} deliveries at {}", self.url), || {
+            self.received().len() >= n
+        })
+        .await;
     }
 
     pub fn received(&self) -> Vec<Delivery> {
@@ -166,12 +188,14 @@ async fn handle(
         Behaviour::FailTimes(n) if seen_before < n => StatusCode::SERVICE_UNAVAILABLE,
         Behaviour::FailTimes(_) => StatusCode::NO_CONTENT,
         Behaviour::Always500 => StatusCode::INTERNAL_SERVER_ERROR,
-        Behaviour::Hang => {
-            tokio::time::sleep(Duration::from_hours(1)).await;
-            StatusCode::OK
-        }
         Behaviour::Slow(d) => {
             tokio::time::sleep(d).await;
+            StatusCode::OK
+        }
+        Behaviour::Gated => {
+            let mut open = receiver.gate.subscribe();
+            // An error means the receiver is gone with its test: nothing to answer.
+            let _ = open.wait_for(|open| *open).await;
             StatusCode::OK
         }
         Behaviour::Redirect => StatusCode::TEMPORARY_REDIRECT,

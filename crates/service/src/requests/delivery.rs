@@ -58,6 +58,7 @@ pub struct Worker {
     pub(super) config: Arc<Config>,
     pub(super) keys: DsrKeys,
     clients: Clients,
+    webhooks: WebhookPolicy,
 }
 
 /// HTTP clients by the host and the checked addresses they connect to. A client, with its
@@ -112,11 +113,18 @@ struct Transition {
 impl Worker {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, keys: DsrKeys) -> Self {
         Self {
+            webhooks: WebhookPolicy::of(&config),
             db,
             config,
             keys,
             clients: Clients::default(),
         }
+    }
+
+    /// The same worker checking webhook addresses under `policy` (tests: a resolver they control).
+    pub fn with_webhook_policy(mut self, policy: WebhookPolicy) -> Self {
+        self.webhooks = policy;
+        self
     }
 
     /// Delivers until the task running it is dropped or aborted; errors are logged and retried.
@@ -336,7 +344,7 @@ impl Worker {
         let secret = secrets::open(&self.keys.sealer, org)
             .map_err(|e| e.to_string())?
             .ok_or("the organisation has no webhook secret (rotateWebhookSecret sets one)")?;
-        let checked = webhook_url::resolve_for_delivery(url, &WebhookPolicy::of(&self.config))
+        let checked = webhook_url::resolve_for_delivery(url, &self.webhooks)
             .await
             .map_err(|e| e.to_string())?;
         let client = self.clients.get(&checked, self.timeout())?;

@@ -3,6 +3,7 @@
 mod cases;
 mod chapter_v;
 mod explanations;
+mod mutants;
 mod table;
 mod wording;
 
