@@ -8,7 +8,8 @@ use super::{
 };
 use crate::{
     reference::{
-        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Validity, Verify,
+        AdequacyDecision, AdequacyScope, BodyKind, InstrumentWindow, LegalReference, OccasionalRule,
+        Status, Validity, Verify,
     },
     vocab::{Derogation, RecipientRole, TransferMechanism, VerdictStatus},
 };
@@ -29,9 +30,10 @@ pub(super) fn brief(f: &Finding) -> Verdict {
 fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     let status = match f.basis {
         _ if !f.problems.is_empty() => VerdictStatus::NonCompliant,
-        Basis::RegimeNotInForce | Basis::InsideArea(_) | Basis::NotATransfer(_) => {
-            VerdictStatus::NotRestricted
-        }
+        Basis::RegimeNotInForce
+        | Basis::InsideArea(_)
+        | Basis::NotATransfer(_)
+        | Basis::EuInstitution(_) => VerdictStatus::NotRestricted,
         Basis::Adequacy(_) | Basis::AdequacyScheme(_) => VerdictStatus::Adequate,
         Basis::Safeguard(_) => VerdictStatus::Safeguarded,
         Basis::Derogation(..) => VerdictStatus::Derogation,
@@ -39,6 +41,7 @@ fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     };
     let mut problems = f.problems.clone();
     problems.extend(f.stale_record.iter().cloned());
+    problems.extend(f.warnings.iter().cloned());
     (status, problems)
 }
 
@@ -46,11 +49,21 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Findin
     let (status, problems) = outcome(&f);
     let mut text = vec![head(r, t, on), basis(r, t, on, &f.basis)];
     text.extend(f.notes.iter().cloned());
-    if !problems.is_empty() {
-        let listed: Vec<String> = (problems.iter())
+    let list = |warnings: bool| -> Vec<String> {
+        (problems.iter())
+            .filter(|p| p.code.is_warning() == warnings)
             .map(|p| format!("{} ({})", p.message, p.code.as_str()))
-            .collect();
-        text.push(format!("To put right: {}.", listed.join("; ")));
+            .collect()
+    };
+    let (to_fix, to_note) = (list(false), list(true));
+    if !to_fix.is_empty() {
+        text.push(format!("To put right: {}.", to_fix.join("; ")));
+    }
+    if !to_note.is_empty() {
+        text.push(format!(
+            "To note, without changing the conclusion: {}.",
+            to_note.join("; ")
+        ));
     }
     text.push(format!(
         "Conclusion on {on}: {} ({}).",
@@ -88,7 +101,17 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
     let recipient = t.recipient_role.map_or("an importer".to_owned(), |r| {
         format!("a {}", recipient_label(r))
     });
+    let eu_body = t
+        .importer_international_organisation
+        .as_deref()
+        .and_then(|o| r.organisation(o))
+        .filter(|o| o.kind == BodyKind::EuInstitutions);
     let to = match t.importer_international_organisation.as_deref() {
+        Some(_) if let Some(body) = eu_body => format!(
+            "{}, acting as {recipient} (seat recorded in country {})",
+            the(&body.name),
+            t.destination
+        ),
         Some(org) => format!(
             "{}, an international organisation acting as {recipient} (seat recorded in country {})",
             organisation(r, org),
@@ -113,7 +136,17 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
     let area = r
         .area(t.regime)
         .map_or("exporter's area", |a| a.name.as_str());
+    let eu_body = t
+        .importer_international_organisation
+        .as_deref()
+        .and_then(|o| r.organisation(o))
+        .filter(|o| o.kind == BodyKind::EuInstitutions);
     let outside = match t.importer_international_organisation.as_deref() {
+        Some(_) if let Some(body) = eu_body => format!(
+            "The importer is one of {}, which {} treats as outside its area, so the transfer is restricted under Art 44",
+            the(&body.name),
+            regime_name(t.regime)
+        ),
         Some(org) => format!(
             "The importer is an international organisation, {}, so the transfer is restricted under Art 44 wherever the organisation sits",
             organisation(r, org)
@@ -167,6 +200,16 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
             }
             s
         }
+        Basis::EuInstitution(body) => {
+            let rule = body.rule.as_deref().unwrap_or(
+                "Under the EU GDPR the Union's institutions, bodies, offices and agencies are neither a third country nor an international organisation",
+            );
+            format!(
+                "{} ({}). Under the UK GDPR they would be a restricted destination.",
+                rule.trim_end_matches('.'),
+                body.provenance.source
+            )
+        }
         Basis::Adequacy(d) => adequacy(r, t, on, d, &outside),
         Basis::AdequacyScheme(w) => {
             let list = w.certification.map_or("its list", |c| c.list_name());
@@ -179,7 +222,7 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
             )
         }
         Basis::Safeguard(w) => safeguard(r, t, on, w, &outside),
-        Basis::Derogation(w, d) => derogation(t, w, *d, &outside),
+        Basis::Derogation(w, d) => derogation(r, t, w, *d, &outside),
         Basis::Nothing => format!("{outside}, and nothing recorded carries the transfer."),
     }
 }
@@ -211,7 +254,7 @@ pub(super) fn the(name: &str) -> String {
     }
 }
 
-fn capitalised(s: &str) -> String {
+pub(super) fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars
         .next()
@@ -343,6 +386,23 @@ fn safeguard(
     }
     if let Some(signed) = t.signed_on {
         s.push_str(&format!(" Contract signed on {signed}."));
+        if let Some(p) = w
+            .published
+            .as_ref()
+            .filter(|p| p.on <= signed && signed < w.validity.effective_from)
+        {
+            s.push_str(&format!(
+                " It was signed after the text of the {} was {} but before it took effect on {}. {} ({})",
+                w.name,
+                p.what,
+                w.validity.effective_from,
+                p.note,
+                p.provenance.source
+            ));
+            if !s.ends_with('.') {
+                s.push('.');
+            }
+        }
         if let Some(reason) = w
             .contracts_from_reason
             .as_deref()
@@ -390,7 +450,13 @@ fn safeguard(
     s
 }
 
-fn derogation(t: &Transfer, w: &InstrumentWindow, d: Option<Derogation>, outside: &str) -> String {
+fn derogation(
+    r: &LegalReference,
+    t: &Transfer,
+    w: &InstrumentWindow,
+    d: Option<Derogation>,
+    outside: &str,
+) -> String {
     let Some(d) = d else {
         return format!(
             "{outside}; a derogation under {} is recorded, but not which one.",
@@ -400,14 +466,33 @@ fn derogation(t: &Transfer, w: &InstrumentWindow, d: Option<Derogation>, outside
     let (point, label) = derogation_label(d);
     let mut s = format!(
         "{outside}; the transfer relies on a derogation for a specific situation, {}{point} ({label}). \
-         This is exceptional: derogations are read restrictively, suit occasional, non-repetitive transfers \
-         (EDPB Guidelines 2/2018), and are available only where no adequacy decision or Art 46 safeguard applies.",
+         This is exceptional: derogations are read restrictively (EDPB Guidelines 2/2018) and are available \
+         only where no adequacy decision or Art 46 safeguard applies.",
         w.article
     );
-    match t.occasional {
-        Some(true) => s.push_str(" The transfer is recorded as occasional."),
-        Some(false) => {}
-        None => s.push_str(
+    let rule = r.derogation(d);
+    match (t.occasional, rule.map(|r| r.occasional)) {
+        (Some(true), _) => s.push_str(" The transfer is recorded as occasional."),
+        (Some(false), _) => {}
+        (None, Some(OccasionalRule::Restrictive)) => {
+            if let Some(rule) = rule {
+                s.push_str(&format!(
+                    " This point is not limited to occasional transfers, but in the EDPB's words {} ({}).",
+                    rule.wording.trim_end_matches('.'),
+                    rule.provenance.source
+                ));
+            }
+        }
+        (None, Some(_)) => {
+            if let Some(rule) = rule {
+                s.push_str(&format!(
+                    " Confirm that the transfer is occasional: {} ({}).",
+                    rule.wording.trim_end_matches('.'),
+                    rule.provenance.source
+                ));
+            }
+        }
+        (None, None) => s.push_str(
             " Confirm that the transfer is occasional: a regular or continuing flow cannot rest on a derogation.",
         ),
     }
@@ -498,7 +583,41 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
                 ));
             }
         }
+        Basis::EuInstitution(body) => facts.push((
+            format!("the reading that {} are no third country", the(&body.name)),
+            body.provenance.verify,
+            body.provenance.verify_detail.as_deref(),
+        )),
         Basis::RegimeNotInForce | Basis::Nothing => {}
+    }
+    if let Basis::Safeguard(w) = basis {
+        if let Some(c) = (w.transition_condition.as_ref())
+            .filter(|_| w.new_contracts_to.is_some_and(|n| n <= on))
+        {
+            facts.push((
+                format!("the proviso of the transition for the {}", w.name),
+                c.provenance.verify,
+                c.provenance.verify_detail.as_deref(),
+            ));
+        }
+        if let Some(c) = (w.module_four.as_ref())
+            .filter(|_| t.scc_module == Some(crate::vocab::SccModule::P2c))
+        {
+            facts.push((
+                "the reading of Module Four of the clauses".to_owned(),
+                c.provenance.verify,
+                c.provenance.verify_detail.as_deref(),
+            ));
+        }
+    }
+    if let Basis::Derogation(_, Some(d)) = basis
+        && let Some(reading) = r.derogation(*d)
+    {
+        facts.push((
+            format!("the reading of Art 49{}", reading.label),
+            reading.provenance.verify,
+            reading.provenance.verify_detail.as_deref(),
+        ));
     }
     let rule = r
         .impact_assessment(t.regime)
@@ -551,6 +670,7 @@ fn instrument_ref(basis: &Basis) -> Option<InstrumentRef> {
         Basis::RegimeNotInForce
         | Basis::InsideArea(_)
         | Basis::NotATransfer(_)
+        | Basis::EuInstitution(_)
         | Basis::Nothing => None,
     }
 }

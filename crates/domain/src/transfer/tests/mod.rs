@@ -4,6 +4,7 @@ mod cases;
 mod chapter_v;
 mod explanations;
 mod table;
+mod third_pass;
 mod wording;
 
 use super::{Certifications, ExporterRole, Transfer, Verdict, assess, assess_brief};
