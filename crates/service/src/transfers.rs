@@ -121,6 +121,8 @@ fn transfer_of(
     t.exporter_bcr_group = facts.exporter.bcr_group.clone();
     t.importer_bcr_group = recipient.bcr_group.clone();
     t.occasional = flow.occasional;
+    t.combines_eu_data = flow.combines_eu_data;
+    t.processing_changed = flow.processing_changed;
     // A safeguard recorded for this destination replaces the flow's own.
     let own = crate::flows::destination_safeguards(flow)?;
     if let Some(s) = own.iter().find(|s| s.country == destination.as_str()) {

@@ -183,7 +183,11 @@ impl LegalReference {
         }
         if !self.derogations.is_empty() {
             for point in <Derogation as strum::VariantArray>::VARIANTS {
-                let n = self.derogations.iter().filter(|d| d.point == *point).count();
+                let n = self
+                    .derogations
+                    .iter()
+                    .filter(|d| d.point == *point)
+                    .count();
                 if n != 1 {
                     return fail(format!("the derogation {point} is listed {n} times"));
                 }

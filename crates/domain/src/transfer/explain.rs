@@ -8,8 +8,8 @@ use super::{
 };
 use crate::{
     reference::{
-        AdequacyDecision, AdequacyScope, BodyKind, InstrumentWindow, LegalReference, OccasionalRule,
-        Status, Validity, Verify,
+        AdequacyDecision, AdequacyScope, BodyKind, InstrumentWindow, LegalReference,
+        OccasionalRule, Status, Validity, Verify,
     },
     vocab::{Derogation, RecipientRole, TransferMechanism, VerdictStatus},
 };
@@ -600,8 +600,8 @@ fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) ->
                 c.provenance.verify_detail.as_deref(),
             ));
         }
-        if let Some(c) = (w.module_four.as_ref())
-            .filter(|_| t.scc_module == Some(crate::vocab::SccModule::P2c))
+        if let Some(c) =
+            (w.module_four.as_ref()).filter(|_| t.scc_module == Some(crate::vocab::SccModule::P2c))
         {
             facts.push((
                 "the reading of Module Four of the clauses".to_owned(),

@@ -230,9 +230,10 @@ fn chapter_v<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) -> Finding<
     // only a decision about the organisation itself (Art 45(1)) can make it adequate. The EU's own
     // institutions and bodies are neither under the EU GDPR (Art 2(3), Regulation (EU) 2018/1725).
     if let Some(org) = t.importer_international_organisation.as_deref() {
-        if let Some(body) = r.organisation(org).filter(|o| {
-            o.kind == BodyKind::EuInstitutions && t.regime == Regime::EuGdpr
-        }) {
+        if let Some(body) = r
+            .organisation(org)
+            .filter(|o| o.kind == BodyKind::EuInstitutions && t.regime == Regime::EuGdpr)
+        {
             return Finding::new(Basis::EuInstitution(body));
         }
         return match r.adequacy_for_organisation(t.regime, org, on) {
@@ -407,7 +408,9 @@ fn signed_sccs_are_the_contract(r: &LegalReference, t: &Transfer, on: NaiveDate)
     if !matches!(t.mechanism, M::Scc2021 | M::UkAddendum) {
         return false;
     }
-    let Some(module) = t.scc_module.filter(|m| matches!(m, SccModule::C2p | SccModule::P2p))
+    let Some(module) = t
+        .scc_module
+        .filter(|m| matches!(m, SccModule::C2p | SccModule::P2p))
     else {
         return false;
     };

@@ -153,7 +153,10 @@ fn a_module_four_return_needs_no_tia_unless_the_processor_combines_eu_data() {
             (NonCompliant, vec![TiaMissing]),
             "{mechanism}"
         );
-        says(&v.explanation, &["records that the processor combines them"]);
+        says(
+            &v.explanation,
+            &["records that the processor combines them"],
+        );
         // Other modules need the assessment whatever the flow says.
         let mut t = complete(regime, mechanism, "IN", TODAY);
         t.tia_completed_on = None;
@@ -250,11 +253,7 @@ fn a_contract_signed_after_publication_but_before_entry_into_force_counts_from_e
             assert_eq!((v.status, codes(&v)), (Safeguarded, vec![]), "{d}");
             says(
                 &v.explanation,
-                &[
-                    "before it took effect on",
-                    in_force,
-                    "No provision voids",
-                ],
+                &["before it took effect on", in_force, "No provision voids"],
             );
         }
         let v = signed_on(in_force);
@@ -284,7 +283,10 @@ fn an_eea_efta_exporter_is_warned_where_the_incorporation_of_a_decision_is_unkno
         );
         says(
             &v.explanation,
-            &["EEA Joint Committee", "To note, without changing the conclusion"],
+            &[
+                "EEA Joint Committee",
+                "To note, without changing the conclusion",
+            ],
         );
     }
     let mut t = complete(EU, M::Adequacy, "BR", TODAY);
@@ -319,12 +321,18 @@ fn a_known_incorporation_date_binds_from_that_day_when_its_source_is_certain() {
         assess(&r, &t, day(on))
     };
     let v = on_day("2000-12-31");
-    assert_eq!((v.status, codes(&v)), (NonCompliant, vec![MissingSafeguard]));
+    assert_eq!(
+        (v.status, codes(&v)),
+        (NonCompliant, vec![MissingSafeguard])
+    );
     says(&v.problems[0].message, &["only on 2001-01-01"]);
     for on in ["2001-01-01", "2001-01-02"] {
         let v = on_day(on);
         assert_eq!((v.status, codes(&v)), (Adequate, vec![]), "{on}");
-        says(&v.explanation, &["part of the EEA Agreement since 2001-01-01"]);
+        says(
+            &v.explanation,
+            &["part of the EEA Agreement since 2001-01-01"],
+        );
     }
 }
 
@@ -336,10 +344,18 @@ fn eu_institutions_are_no_restricted_importer_under_the_eu_gdpr_but_are_under_th
         let mut t = complete(EU, M::None, destination, TODAY);
         t.importer_international_organisation = Some("EU_BODIES".into());
         let v = check(&t, TODAY);
-        assert_eq!((v.status, codes(&v)), (NotRestricted, vec![]), "{destination}");
+        assert_eq!(
+            (v.status, codes(&v)),
+            (NotRestricted, vec![]),
+            "{destination}"
+        );
         says(
             &v.explanation,
-            &["Regulation (EU) 2018/1725", "Art 2(3)", "neither a third country"],
+            &[
+                "Regulation (EU) 2018/1725",
+                "Art 2(3)",
+                "neither a third country",
+            ],
         );
         never_says(&v.explanation, &["an international organisation acting"]);
     }
@@ -398,7 +414,10 @@ fn the_old_sccs_transition_holds_only_for_unchanged_processing() {
                 ],
             );
             let v = on_day(on, Some(false));
-            says(&v.explanation, &["the flow records that the processing has not changed"]);
+            says(
+                &v.explanation,
+                &["the flow records that the processing has not changed"],
+            );
             let v = on_day(on, Some(true));
             assert_eq!(
                 (v.status, codes(&v)),
@@ -420,7 +439,10 @@ fn the_old_sccs_transition_holds_only_for_unchanged_processing() {
         t.signed_on = Some(day("2021-01-15"));
         check(&t, "2021-09-27")
     };
-    says(&v.explanation, &["Implementing Decision (EU) 2021/914, Art 4(4)"]);
+    says(
+        &v.explanation,
+        &["Implementing Decision (EU) 2021/914, Art 4(4)"],
+    );
 }
 
 // 8. The disputed boundary days.
@@ -448,7 +470,10 @@ fn the_disputed_boundary_day_is_named_with_the_reading_applied() {
             ],
         );
         for on in [before, after] {
-            never_says(&on_day(on).explanation, &["is the day on which sources disagree"]);
+            never_says(
+                &on_day(on).explanation,
+                &["is the day on which sources disagree"],
+            );
         }
         assert_eq!(codes(&on_day(after)), vec![ExpiredInstrument]);
     }
