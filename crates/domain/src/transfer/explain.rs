@@ -392,16 +392,13 @@ fn safeguard(
             .filter(|p| p.on <= signed && signed < w.validity.effective_from)
         {
             s.push_str(&format!(
-                " It was signed after the text of the {} was {} but before it took effect on {}. {} ({})",
+                " It was signed after the text of the {} was {} but before it took effect on {}. {} ({}).",
                 w.name,
                 p.what,
                 w.validity.effective_from,
-                p.note,
+                p.note.trim_end_matches('.'),
                 p.provenance.source
             ));
-            if !s.ends_with('.') {
-                s.push('.');
-            }
         }
         if let Some(reason) = w
             .contracts_from_reason
@@ -477,7 +474,7 @@ fn derogation(
         (None, Some(OccasionalRule::Restrictive)) => {
             if let Some(rule) = rule {
                 s.push_str(&format!(
-                    " This point is not limited to occasional transfers, but in the EDPB's words {} ({}).",
+                    " This point is not limited by the law to occasional transfers, but the EDPB reads it restrictively, in its words: {} ({}).",
                     rule.wording.trim_end_matches('.'),
                     rule.provenance.source
                 ));

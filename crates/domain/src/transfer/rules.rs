@@ -107,6 +107,10 @@ fn eea_efta(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Findi
     };
     let exporter = t.exporter_country;
     let rule = efta.rule.trim_end_matches('.');
+    let mut lowered = rule.chars();
+    let rule_in_sentence: String = lowered
+        .next()
+        .map_or(String::new(), |c| c.to_lowercase().chain(lowered).collect());
     if let Some(i) = incorporation.filter(|i| i.status == IncorporationStatus::Incorporated)
         && let Some(from) = i.effective_from
     {
@@ -143,7 +147,7 @@ fn eea_efta(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Findi
     finding.warnings.push(Problem::new(
         ProblemCode::EeaIncorporationUnconfirmed,
         format!(
-            "{rule} ({}); for {name}, {detail}, so confirm that it binds an exporter in {exporter} on {on} before relying on it",
+            "{rule_in_sentence} ({}); for {name}, {detail}, so confirm that it binds an exporter in {exporter} on {on} before relying on it",
             efta.provenance.source
         ),
     ));

@@ -115,7 +115,7 @@ fn not_occasional(
             ),
         ));
     };
-    let point = format!("{} {}", w.article, rule.label);
+    let point = format!("{}{}", w.article, rule.label);
     let why = rule.wording.trim_end_matches('.');
     match rule.occasional {
         OccasionalRule::Required => Some(Problem::new(
@@ -136,7 +136,7 @@ fn not_occasional(
             warnings.push(Problem::new(
                 ProblemCode::DerogationReadRestrictively,
                 format!(
-                    "the flow is recorded as regular or continuing; {point} is not limited to occasional transfers, but in the EDPB's words {why} ({}): review whether an adequacy decision or an Art 46 safeguard should carry it instead",
+                    "the flow is recorded as regular or continuing; {point} is not limited by the law to occasional transfers, but the EDPB reads it restrictively, in its words: {why} ({}); review whether an adequacy decision or an Art 46 safeguard should carry it instead",
                     rule.provenance.source
                 ),
             ));
@@ -154,9 +154,8 @@ fn module_four(w: &InstrumentWindow, t: &Transfer, notes: &mut Vec<String>) -> O
         return None;
     }
     let rule = format!(
-        "Under {}, {} ({})",
-        module_name(SccModule::P2c),
-        reading.wording.trim_end_matches('.'),
+        "{} ({})",
+        super::explain::capitalised(reading.wording.trim_end_matches('.')),
         reading.provenance.source
     );
     let combines = t.combines_eu_data == Some(true);

@@ -88,7 +88,7 @@ fn a_standing_flow_on_a_point_read_restrictively_is_a_warning_in_the_edpbs_words
         says(
             &v.explanation,
             &[
-                "in the EDPB's words",
+                "the EDPB reads it restrictively, in its words",
                 "EDPB Guidelines 2/2018",
                 "To note, without changing the conclusion",
             ],
@@ -102,13 +102,13 @@ fn a_standing_flow_on_a_point_read_restrictively_is_a_warning_in_the_edpbs_words
     assert_eq!(v.status, VerdictStatus::Derogation);
     says(
         &v.problems[0].message,
-        &["not limited to occasional transfers", "large scale"],
+        &["not limited by the law to occasional transfers", "large scale"],
     );
     // Not recorded either way: the point's own reading, not a blanket rule.
     t.occasional = None;
     says(
         &check(&t, TODAY).explanation,
-        &["This point is not limited to occasional transfers"],
+        &["This point is not limited by the law to occasional transfers"],
     );
     t.derogation = Some(D::LegalClaims);
     says(
@@ -484,3 +484,4 @@ fn the_disputed_boundary_day_is_named_with_the_reading_applied() {
     assert_eq!(v.status, Adequate);
     says(&v.explanation, &["is the day on which sources disagree"]);
 }
+
