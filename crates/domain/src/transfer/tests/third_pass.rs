@@ -102,7 +102,10 @@ fn a_standing_flow_on_a_point_read_restrictively_is_a_warning_in_the_edpbs_words
     assert_eq!(v.status, VerdictStatus::Derogation);
     says(
         &v.problems[0].message,
-        &["not limited by the law to occasional transfers", "large scale"],
+        &[
+            "not limited by the law to occasional transfers",
+            "large scale",
+        ],
     );
     // Not recorded either way: the point's own reading, not a blanket rule.
     t.occasional = None;
@@ -484,4 +487,3 @@ fn the_disputed_boundary_day_is_named_with_the_reading_applied() {
     assert_eq!(v.status, Adequate);
     says(&v.explanation, &["is the day on which sources disagree"]);
 }
-
