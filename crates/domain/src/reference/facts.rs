@@ -445,6 +445,9 @@ pub struct InstrumentWindow {
     /// When Module Four (processor to controller) needs the Clause 14 assessment.
     #[serde(default)]
     pub module_four: Option<Condition>,
+    /// Why signed clauses with Modules Two and Three are the Art 28 contract (2021/914).
+    #[serde(default)]
+    pub processor_contract: Option<Condition>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }

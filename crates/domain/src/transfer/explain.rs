@@ -49,6 +49,15 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Findin
     let (status, problems) = outcome(&f);
     let mut text = vec![head(r, t, on), basis(r, t, on, &f.basis)];
     text.extend(f.notes.iter().cloned());
+    if t.recipient_dpa_signed_on.is_none_or(|d| d > on)
+        && let Some(reading) = super::rules::signed_sccs_are_the_contract(r, t, on)
+    {
+        text.push(format!(
+            "No separate processing agreement is needed: {} ({}).",
+            reading.wording.trim_end_matches('.'),
+            reading.provenance.source
+        ));
+    }
     let list = |warnings: bool| -> Vec<String> {
         (problems.iter())
             .filter(|p| p.code.is_warning() == warnings)

@@ -393,7 +393,7 @@ fn processor_contract(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option
     if t.recipient_dpa_signed_on.is_some_and(|d| d <= on) {
         return None;
     }
-    if signed_sccs_are_the_contract(r, t, on) {
+    if signed_sccs_are_the_contract(r, t, on).is_some() {
         return None;
     }
     let message = match t.recipient_dpa_signed_on {
@@ -407,35 +407,40 @@ fn processor_contract(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option
 /// and (4) terms, so signed clauses are the processor contract whatever else is wrong with the
 /// transfer (a missing TIA, the EU clauses without the UK Addendum). Only a module that does not
 /// fit, or a contract date the clauses cannot bear, takes that away.
-fn signed_sccs_are_the_contract(r: &LegalReference, t: &Transfer, on: NaiveDate) -> bool {
+/// Returns the reference's reading that makes them so, where they are.
+pub(super) fn signed_sccs_are_the_contract<'r>(
+    r: &'r LegalReference,
+    t: &Transfer,
+    on: NaiveDate,
+) -> Option<&'r crate::reference::Condition> {
     use TransferMechanism as M;
-    if !matches!(t.mechanism, M::Scc2021 | M::UkAddendum) {
-        return false;
+    if !matches!(t.mechanism, M::Scc2021 | M::UkAddendum)
+        || !matches!(
+            t.recipient_role,
+            Some(RecipientRole::Processor | RecipientRole::SubProcessor)
+        )
+    {
+        return None;
     }
-    let Some(module) = t
+    let module = t
         .scc_module
-        .filter(|m| matches!(m, SccModule::C2p | SccModule::P2p))
-    else {
-        return false;
-    };
+        .filter(|m| matches!(m, SccModule::C2p | SccModule::P2p))?;
     if let (Some(e), Some(rr)) = (t.exporter_role, t.recipient_role)
         && expected_module(e, rr) != module
     {
-        return false;
+        return None;
     }
     // The EU clauses carry the Art 28 terms under either regime; their own window, or the
     // Addendum's, says which dates a contract on them can bear.
-    let Some(w) = r
-        .instrument(t.mechanism, t.regime)
-        .or_else(|| r.instrument(M::Scc2021, Regime::EuGdpr))
-    else {
-        return false;
-    };
+    let eu = r.instrument(M::Scc2021, Regime::EuGdpr)?;
+    let reading = eu.processor_contract.as_ref()?;
+    let w = r.instrument(t.mechanism, t.regime).unwrap_or(eu);
     if on < w.validity.effective_from {
-        return false;
+        return None;
     }
-    match t.signed_on {
+    let dated = match t.signed_on {
         Some(signed) => signed <= on && signed >= safeguards::earliest_contract(w),
         None => true,
-    }
+    };
+    dated.then_some(reading)
 }

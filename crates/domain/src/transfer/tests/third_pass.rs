@@ -176,7 +176,15 @@ fn signed_module_two_or_three_clauses_stay_the_processor_contract_whatever_else_
     t.recipient_dpa_signed_on = None;
     t.signed_on = Some(day("2022-01-10"));
     t.tia_completed_on = None;
-    assert_eq!(codes(&check(&t, TODAY)), vec![TiaMissing]);
+    let v = check(&t, TODAY);
+    assert_eq!(codes(&v), vec![TiaMissing]);
+    says(
+        &v.explanation,
+        &[
+            "No separate processing agreement is needed",
+            "Implementing Decision (EU) 2021/914, recital 9 and Annex, Clause 2(a); GDPR Art 28(7)",
+        ],
+    );
     // The EU clauses without the UK Addendum are no UK transfer tool, but still the contract.
     let mut uk = complete(UK, M::Scc2021, "IN", TODAY);
     uk.recipient_dpa_signed_on = None;
@@ -194,7 +202,12 @@ fn signed_module_two_or_three_clauses_stay_the_processor_contract_whatever_else_
     // A module problem or a contract date takes it away.
     let mut wrong = t.clone();
     wrong.scc_module = Some(SccModule::C2c);
-    assert!(check(&wrong, TODAY).has(DpaMissing));
+    let v = check(&wrong, TODAY);
+    assert!(v.has(DpaMissing));
+    never_says(
+        &v.explanation,
+        &["No separate processing agreement is needed"],
+    );
     let mut missing = t.clone();
     missing.scc_module = None;
     assert!(check(&missing, TODAY).has(DpaMissing));
