@@ -155,25 +155,34 @@ fn eea_efta(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Findi
 
 /// Where the date assessed is a day the sources disagree on, say so and which reading applies.
 fn disputed_days(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Finding) {
+    // Names are written only for a day that is disputed: this runs for every transfer assessed.
+    let disputed_on = |v: &Validity| {
+        v.until
+            .as_ref()
+            .is_some_and(|u| u.disputed && u.stated == on)
+    };
     let mut dated: Vec<(String, &Validity)> = Vec::new();
     match finding.basis {
-        Basis::Adequacy(d) => dated.push((
+        Basis::Adequacy(d) if disputed_on(&d.validity) => dated.push((
             format!("the adequacy decision for {}", explain::the(&d.name)),
             &d.validity,
         )),
-        Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _) => {
+        Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _)
+            if disputed_on(&w.validity) =>
+        {
             dated.push((format!("the {}", w.name), &w.validity));
         }
         _ => {}
     }
     // A dead mechanism still on a record that adequacy carries is judged on its own dates too.
     if let Some(w) = r.instrument(t.mechanism, t.regime)
+        && disputed_on(&w.validity)
         && !dated.iter().any(|(_, v)| std::ptr::eq(*v, &w.validity))
     {
         dated.push((format!("the {}", w.name), &w.validity));
     }
     for (name, v) in dated {
-        let Some(u) = v.until.as_ref().filter(|u| u.disputed && u.stated == on) else {
+        let Some(u) = v.until.as_ref() else {
             continue;
         };
         let (reading, effect, other) = if u.day_included {
