@@ -25,6 +25,11 @@ pub struct Model {
     pub evidence: Option<String>,
     /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers).
     pub occasional: Option<bool>,
+    /// Module Four: whether the EU processor combines the personal data received from the
+    /// third-country controller with personal data it collected in the EU (Clauses 14 and 15).
+    pub combines_eu_data: Option<bool>,
+    /// Old SCCs: whether the processing under the contract changed after it was concluded.
+    pub processing_changed: Option<bool>,
     /// The safeguard recorded for particular destination countries, overriding the flow's own
     /// (kept as JSON text, decoded when read); null when none.
     #[sea_orm(column_type = "Text")]

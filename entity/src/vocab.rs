@@ -111,9 +111,27 @@ vocab!(ProblemCode {
     OutsideAdequacyScope,
     DerogationMissing,
     DpaMissing,
-    /// An Art 49 derogation carries a regular or continuing flow; derogations are for occasional transfers.
+    /// An Art 49 derogation carries a regular or continuing flow where the law ties its point to
+    /// occasional (recital 111) or non-repetitive (Art 49(1) second subparagraph) transfers.
     DerogationNotOccasional,
+    /// A warning: a regular or continuing flow on a point of Art 49(1) that the law does not limit
+    /// to occasional transfers but the EDPB reads restrictively. Does not change the verdict.
+    DerogationReadRestrictively,
+    /// A warning: an exporter in Iceland, Liechtenstein or Norway relies on an EU adequacy decision
+    /// whose incorporation into the EEA Agreement is not confirmed. Does not change the verdict.
+    EeaIncorporationUnconfirmed,
 });
+
+impl ProblemCode {
+    /// Whether the code is a warning: reported with the problems, but never a reason for
+    /// `NON_COMPLIANT`.
+    pub fn is_warning(self) -> bool {
+        matches!(
+            self,
+            Self::DerogationReadRestrictively | Self::EeaIncorporationUnconfirmed
+        )
+    }
+}
 vocab!(
     /// What a token may do; see `graphql::policy` for the operations each role reaches.
     Role { Admin, Procurement, Dpo, Auditor, Processor }

@@ -13,6 +13,7 @@ mod m20261127_000002_sheets;
 mod m20261127_000003_register_version;
 mod m20261127_000004_corrections;
 mod m20261205_000001_audit_key;
+mod m20261206_000001_chapter_v_third;
 mod m20261206_000002_respond;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_register_version::Migration),
             Box::new(m20261127_000004_corrections::Migration),
             Box::new(m20261205_000001_audit_key::Migration),
+            Box::new(m20261206_000001_chapter_v_third::Migration),
             Box::new(m20261206_000002_respond::Migration),
         ]
     }

@@ -211,17 +211,13 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
     let key = app.state.audit_key.clone();
     // Back to the schema before the key, with history as the earlier version wrote it: plain
     // SHA-256 hashes.
-    // The key's migration and every later one (the latest is not always the key's).
-    let names: Vec<String> = migration::Migrator::migrations()
-        .iter()
-        .map(|m| migration::MigrationName::name(m.as_ref()).to_string())
-        .collect();
-    let since_key = names.len()
-        - names
-            .iter()
-            .position(|n| n == "m20261205_000001_audit_key")
-            .expect("the key's migration");
-    migration::Migrator::down(db, Some(u32::try_from(since_key).expect("few")))
+    // Every migration from the one that keyed the chain on is undone (later ones came after it).
+    let all = migration::Migrator::migrations();
+    let keyed = (all.iter())
+        .position(|m| migration::MigrationName::name(m.as_ref()) == "m20261205_000001_audit_key")
+        .expect("the migration that keys the chain");
+    let since = u32::try_from(all.len() - keyed).expect("a few migrations");
+    migration::Migrator::down(db, Some(since))
         .await
         .expect("down");
     drop_append_only_triggers(&app).await;

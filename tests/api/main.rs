@@ -11,6 +11,7 @@ mod audit;
 mod audit_key;
 mod auth;
 mod chapter_v;
+mod chapter_v_third;
 mod cli;
 mod connections;
 mod console;

@@ -43,6 +43,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
         sealer: Some(state.dsr.sealer.clone()),
         limits,
         sqlite_path: state.config.sqlite_path(),
+        reference: state.reference.clone(),
     };
     let started = Instant::now();
     let outcome = import_file(

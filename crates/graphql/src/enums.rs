@@ -267,9 +267,18 @@ pub enum ProblemCode {
     /// A processor or sub-processor receives data without an Art 28(3) contract in force on the
     /// date (valid SCC Modules Two and Three count as one).
     DpaMissing,
-    /// An Art 49 derogation is recorded for a regular or continuing flow; derogations cover only
-    /// occasional, non-repetitive transfers (EDPB Guidelines 2/2018, GDPR recital 111).
+    /// An Art 49 derogation is recorded for a regular or continuing flow, on a point the law ties
+    /// to occasional transfers (points (b), (c) and (e), GDPR recital 111) or to transfers that
+    /// are not repetitive (Art 49(1), second subparagraph).
     DerogationNotOccasional,
+    /// A warning, not a problem (the status is unchanged): a regular or continuing flow rests on
+    /// point (a), (d), (f) or (g) of Art 49(1), which the law does not limit to occasional
+    /// transfers but the EDPB reads restrictively (Guidelines 2/2018).
+    DerogationReadRestrictively,
+    /// A warning, not a problem (the status is unchanged): an exporter in Iceland, Liechtenstein or
+    /// Norway relies on an EU adequacy decision whose incorporation into the EEA Agreement by the
+    /// EEA Joint Committee the reference data does not confirm.
+    EeaIncorporationUnconfirmed,
 }
 
 /// What an API token may do.

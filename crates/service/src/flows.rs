@@ -37,6 +37,11 @@ pub struct NewFlow {
     pub evidence: Option<String>,
     /// Whether the flow is occasional; `None` when not recorded.
     pub occasional: Option<bool>,
+    /// Module Four: whether the EU processor combines the data received with data it collected
+    /// in the EU; `None` when not recorded.
+    pub combines_eu_data: Option<bool>,
+    /// Old SCCs: whether the processing under the contract changed after it was concluded.
+    pub processing_changed: Option<bool>,
     /// A safeguard per destination country where it differs from the flow's own.
     pub transfer_safeguards: Vec<DestinationSafeguard>,
     /// The user's own key (a spreadsheet's `ref`).
@@ -120,6 +125,8 @@ pub struct FlowPatch {
     pub signed_on: Option<Option<NaiveDate>>,
     pub evidence: Option<Option<String>>,
     pub occasional: Option<Option<bool>>,
+    pub combines_eu_data: Option<Option<bool>>,
+    pub processing_changed: Option<Option<bool>>,
     /// Replaces the whole list; an empty list clears it.
     pub transfer_safeguards: Option<Vec<DestinationSafeguard>>,
 }
@@ -328,6 +335,8 @@ pub async fn record_in(
         signed_on: Set(signed),
         evidence: Set(evidence),
         occasional: Set(input.occasional),
+        combines_eu_data: Set(input.combines_eu_data),
+        processing_changed: Set(input.processing_changed),
         transfer_safeguards: Set(safeguards),
         reference: Set(reference),
         created_at: Set(Utc::now()),
@@ -407,6 +416,12 @@ pub async fn update(
     if let Some(occasional) = patch.occasional {
         next.occasional = occasional;
     }
+    if let Some(combines) = patch.combines_eu_data {
+        next.combines_eu_data = combines;
+    }
+    if let Some(changed) = patch.processing_changed {
+        next.processing_changed = changed;
+    }
     if let Some(safeguards) = safeguards {
         next.transfer_safeguards = safeguards;
     }
@@ -447,6 +462,8 @@ pub async fn update(
         signed_on: Set(next.signed_on),
         evidence: Set(next.evidence.clone()),
         occasional: Set(next.occasional),
+        combines_eu_data: Set(next.combines_eu_data),
+        processing_changed: Set(next.processing_changed),
         transfer_safeguards: Set(next.transfer_safeguards.clone()),
         ..current.clone().into()
     }

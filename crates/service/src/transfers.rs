@@ -114,6 +114,8 @@ fn transfer_of(facts: &FlowFacts<'_>, regime: Regime, destination: CountryCode) 
     recipient.bcr_group.clone_into(&mut t.importer_bcr_group);
     t.occasional = flow.occasional;
     t.safeguard_evidence.clone_from(&flow.evidence);
+    t.combines_eu_data = flow.combines_eu_data;
+    t.processing_changed = flow.processing_changed;
     // A safeguard recorded for this destination replaces the flow's own.
     let own = flow.transfer_safeguards.as_ref();
     if let Some(s) = own.and_then(|list| list.for_country(destination)) {

@@ -1,7 +1,7 @@
 //! Parsing of the register's input values into domain types, each refusal naming its field.
 
 use crate::{
-    domain::country::CountryCode,
+    domain::{country::CountryCode, reference::LegalReference},
     error::{AppError, AppResult},
 };
 use chrono::{NaiveDate, Utc};
@@ -76,6 +76,34 @@ pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 
 pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
     value.map(|v| text(field, v, max)).transpose()
+}
+
+/// An importer named as an international organisation (or the EU's own bodies) must be one the
+/// reference data lists, so that the rules know what it is; checked as text first.
+pub fn international_organisation(
+    reference: &LegalReference,
+    field: &str,
+    value: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(id) = optional_text(field, value, 100)? else {
+        return Ok(None);
+    };
+    if reference.organisation(&id).is_none() {
+        return Err(AppError::bad_input(
+            field,
+            unknown_organisation(reference, &id),
+        ));
+    }
+    Ok(Some(id))
+}
+
+/// Why an organisation id is refused, listing the ones the reference knows.
+pub fn unknown_organisation(reference: &LegalReference, id: &str) -> String {
+    let known: Vec<&str> = reference.international_organisations().collect();
+    format!(
+        "{id:?} is not an international organisation of the reference data; use one of {}",
+        known.join(", ")
+    )
 }
 
 pub fn country(field: &str, value: &str) -> AppResult<CountryCode> {

@@ -3,7 +3,7 @@
 
 use crate::{
     country::CountryCode,
-    vocab::{Regime, TransferMechanism},
+    vocab::{Derogation, Regime, TransferMechanism},
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
@@ -62,6 +62,9 @@ pub struct Until {
     pub wording: String,
     /// Where those words are (public title of the act, article).
     pub source: String,
+    /// For a disputed day: who reads it which way, in words.
+    #[serde(default)]
+    pub disputed_sources: Option<String>,
 }
 
 impl Until {
@@ -145,6 +148,47 @@ pub struct Area {
     #[serde(flatten)]
     pub provenance: Provenance,
     pub members: Vec<AreaMember>,
+    /// The EEA EFTA states, bound by the exporting regime's adequacy decisions only once the
+    /// EEA Joint Committee has incorporated them (EU only).
+    #[serde(default)]
+    pub eea_efta: Option<EeaEfta>,
+}
+
+/// Iceland, Liechtenstein and Norway, and the rule that an adequacy decision binds them only
+/// once incorporated into the EEA Agreement.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EeaEfta {
+    #[serde(deserialize_with = "countries")]
+    pub countries: Vec<CountryCode>,
+    /// The rule in words, quoted in explanations.
+    pub rule: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// Whether the EEA Joint Committee has incorporated an adequacy decision, as far as known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncorporationStatus {
+    /// Incorporated, from `effective_from`.
+    Incorporated,
+    /// Known not to be incorporated yet when the source was written.
+    Pending,
+    /// Not checked.
+    Unknown,
+}
+
+/// The incorporation of one adequacy decision into the EEA Agreement.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EeaIncorporation {
+    pub status: IncorporationStatus,
+    /// The day the Joint Committee decision took effect, where known.
+    #[serde(default)]
+    pub effective_from: Option<NaiveDate>,
+    /// What the source says, in words.
+    pub detail: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 /// The law that governed the area before the current one (Directive 95/46/EC for the EU).
@@ -277,6 +321,77 @@ pub struct AdequacyDecision {
     #[serde(flatten)]
     pub validity: Validity,
     pub status: Status,
+    /// EU decisions: their incorporation into the EEA Agreement, for exporters in IS, LI and NO.
+    #[serde(default)]
+    pub eea_incorporation: Option<EeaIncorporation>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// A condition or reading attached to an instrument, in the source's words.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Condition {
+    pub wording: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// When the text of contractual clauses became public (published or laid), before it took effect.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Published {
+    pub on: NaiveDate,
+    /// How it became public, as a sentence continues "... were ..." ("laid before Parliament on ...").
+    pub what: String,
+    /// What a contract concluded between then and the entry into force means, in words.
+    pub note: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// How an Art 49(1) point relates to occasional transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OccasionalRule {
+    /// The law ties the point to occasional transfers (recital 111: points (b), (c), (e)).
+    Required,
+    /// The law requires the transfer not to be repetitive (second subparagraph).
+    NotRepetitive,
+    /// Not limited to occasional transfers by the law, but read restrictively (EDPB).
+    Restrictive,
+}
+
+/// One point of Art 49(1) and how it treats a regular or continuing flow.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DerogationRule {
+    pub point: Derogation,
+    /// "(1)(d)", "(1), second subparagraph".
+    pub label: String,
+    pub occasional: OccasionalRule,
+    /// The reading, in the words of its source.
+    pub wording: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// What kind of importer an organisation of the reference list is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    /// An international organisation (GDPR Art 4(26)).
+    InternationalOrganisation,
+    /// The EU's institutions, bodies, offices and agencies (Regulation (EU) 2018/1725).
+    EuInstitutions,
+}
+
+/// An importer that is not in a country: an international organisation or the EU's own bodies.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KnownOrganisation {
+    pub id: String,
+    pub kind: BodyKind,
+    pub name: String,
+    /// For EU institutions: why they are no third country under the EU GDPR.
+    #[serde(default)]
+    pub rule: Option<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }
@@ -321,6 +436,18 @@ pub struct InstrumentWindow {
     pub certification: Option<Scheme>,
     #[serde(default)]
     pub ended_by: Option<String>,
+    /// When the clauses' text became public, if a contract may bear a date before `effective_from`.
+    #[serde(default)]
+    pub published: Option<Published>,
+    /// The proviso under which contracts concluded before `new_contracts_to` ran on (old SCCs).
+    #[serde(default)]
+    pub transition_condition: Option<Condition>,
+    /// When Module Four (processor to controller) needs the Clause 14 assessment.
+    #[serde(default)]
+    pub module_four: Option<Condition>,
+    /// Why signed clauses with Modules Two and Three are the Art 28 contract (2021/914).
+    #[serde(default)]
+    pub processor_contract: Option<Condition>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }

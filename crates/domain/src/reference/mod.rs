@@ -9,7 +9,7 @@
 
 use super::{
     country::CountryCode,
-    vocab::{Regime, TransferMechanism},
+    vocab::{Derogation, Regime, TransferMechanism},
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -37,6 +37,12 @@ pub struct LegalReference {
     amendments: Vec<Amendment>,
     instruments: Vec<InstrumentWindow>,
     impact_assessments: Vec<ImpactAssessmentRule>,
+    /// The points of Art 49(1), each once.
+    #[serde(default)]
+    derogations: Vec<DerogationRule>,
+    /// The international organisations (and the EU's own bodies) a flow may name as importer.
+    #[serde(default)]
+    organisations: Vec<KnownOrganisation>,
 }
 
 impl LegalReference {
@@ -163,6 +169,34 @@ impl LegalReference {
                 return fail(format!("{regime} has more than one impact-assessment rule"));
             }
         }
+        for d in &self.adequacy {
+            if let AdequacySubject::InternationalOrganisation { id } = &d.subject
+                && self.organisation(id).is_none()
+            {
+                return fail(format!(
+                    "{}: the organisation {id} is not in the list of organisations",
+                    d.id
+                ));
+            }
+        }
+        let mut orgs = HashSet::new();
+        for o in &self.organisations {
+            if !orgs.insert(o.id.as_str()) {
+                return fail(format!("the organisation {} is listed twice", o.id));
+            }
+        }
+        if !self.derogations.is_empty() {
+            for point in <Derogation as strum::VariantArray>::VARIANTS {
+                let n = self
+                    .derogations
+                    .iter()
+                    .filter(|d| d.point == *point)
+                    .count();
+                if n != 1 {
+                    return fail(format!("the derogation {point} is listed {n} times"));
+                }
+            }
+        }
         let mut pairs = HashSet::new();
         for w in &self.instruments {
             if !pairs.insert((w.mechanism, w.regime)) {
@@ -185,6 +219,7 @@ impl LegalReference {
                     disputed: false,
                     wording: "assumed, for a what-if question, to end on this date".into(),
                     source: "what-if question".into(),
+                    disputed_sources: None,
                 });
             }
         };
@@ -291,20 +326,22 @@ impl LegalReference {
 
     /// How a sentence names the international organisation `id`, where the reference knows it.
     pub fn organisation_name(&self, id: &str) -> Option<&str> {
-        self.adequacy.iter().find_map(|d| match &d.subject {
-            AdequacySubject::InternationalOrganisation { id: i } if i == id => {
-                Some(d.name.as_str())
-            }
-            _ => None,
-        })
+        self.organisation(id).map(|o| o.name.as_str())
     }
 
-    /// The international organisations the reference knows, with the decisions about them.
+    /// The international organisation (or the EU's own bodies) `id` of the reference list.
+    pub fn organisation(&self, id: &str) -> Option<&KnownOrganisation> {
+        self.organisations.iter().find(|o| o.id == id)
+    }
+
+    /// The ids of the organisations a flow may name as importer.
     pub fn international_organisations(&self) -> impl Iterator<Item = &str> {
-        self.adequacy.iter().filter_map(|d| match &d.subject {
-            AdequacySubject::InternationalOrganisation { id } => Some(id.as_str()),
-            _ => None,
-        })
+        self.organisations.iter().map(|o| o.id.as_str())
+    }
+
+    /// How the point `d` of Art 49(1) treats a regular or continuing flow.
+    pub fn derogation(&self, d: Derogation) -> Option<&DerogationRule> {
+        self.derogations.iter().find(|r| r.point == d)
     }
 
     pub fn areas(&self) -> &[Area] {

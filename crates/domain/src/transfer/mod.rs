@@ -25,8 +25,19 @@
 //! - Sending data to the UK during the 2021 bridge (TCA Art 782) was not a transfer at all:
 //!   `NOT_RESTRICTED`, with its own reason, not an adequacy decision.
 //! - A transfer to an international organisation is restricted wherever the organisation sits.
-//! - A derogation recorded for a flow that is not occasional is `DEROGATION_NOT_OCCASIONAL`;
-//!   not recorded either way, the explanation asks to confirm it.
+//! - A derogation recorded for a flow that is not occasional is `DEROGATION_NOT_OCCASIONAL` only
+//!   for the points the law ties to occasional (recital 111: (b), (c), (e)) or non-repetitive
+//!   (second subparagraph) transfers; for (a), (d), (f) and (g) it is the warning
+//!   `DEROGATION_READ_RESTRICTIVELY`, with the EDPB's words. Not recorded either way, the
+//!   explanation asks to confirm it. The reference data says which point is which.
+//! - Warnings (`ProblemCode::is_warning`) are listed with the problems and never change the status.
+//! - Signed SCCs with Module Two or Three are the Art 28 contract (2021/914 Clause 2(a), recital 9,
+//!   GDPR Art 28(7)) whatever else is wrong with the transfer; only a wrong or missing module or a
+//!   contract date the clauses cannot bear takes that away.
+//! - Under the EU GDPR the EU's institutions and bodies are no third country or international
+//!   organisation (Art 2(3), Regulation (EU) 2018/1725): `NOT_RESTRICTED`. Under the UK GDPR they are.
+//! - An exporter in Iceland, Liechtenstein or Norway relying on an EU adequacy decision is warned
+//!   where the reference does not confirm the decision's incorporation into the EEA Agreement.
 
 mod explain;
 mod rules;
@@ -103,6 +114,12 @@ pub struct Transfer {
     pub importer_bcr_group: Option<String>,
     /// Whether the flow is occasional (`Some(false)`: regular or continuing).
     pub occasional: Option<bool>,
+    /// Module Four: whether the EU processor combines the personal data received from the
+    /// third-country controller with personal data it collected in the EU (Clauses 14 and 15).
+    pub combines_eu_data: Option<bool>,
+    /// Old SCCs: whether the processing operations that are the subject matter of the contract
+    /// changed after it was concluded (2021/914 Art 4(4) kept only unchanged ones in effect).
+    pub processing_changed: Option<bool>,
     /// The mechanism and its details were recorded for this destination, not for the whole flow.
     pub destination_specific: bool,
     /// The Art 28 contract with a processor or sub-processor recipient.
@@ -139,6 +156,8 @@ impl Transfer {
             exporter_bcr_group: None,
             importer_bcr_group: None,
             occasional: None,
+            combines_eu_data: None,
+            processing_changed: None,
             destination_specific: false,
             recipient_dpa_signed_on: None,
             safeguard_evidence: None,

@@ -7,8 +7,8 @@ use super::{ExporterRole, Problem, Transfer, Verdict, explain, safeguards};
 use crate::{
     country::CountryCode,
     reference::{
-        AdequacyDecision, AdequacyScope, Area, InstrumentWindow, LegalReference, NotATransfer,
-        ScopeFact,
+        AdequacyDecision, AdequacyScope, Area, BodyKind, IncorporationStatus, InstrumentWindow,
+        KnownOrganisation, LegalReference, NotATransfer, ScopeFact, Validity, Verify,
     },
     vocab::{Derogation, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism},
 };
@@ -23,6 +23,8 @@ pub(super) enum Basis<'r> {
     InsideArea(&'r Area),
     /// The law said that sending data there was not a transfer to a third country (the 2021 bridge).
     NotATransfer(&'r NotATransfer),
+    /// The importer is one of the EU's own institutions and bodies: no third country under the EU GDPR.
+    EuInstitution(&'r KnownOrganisation),
     /// Art 45: a decision (or data bridge) covers the destination.
     Adequacy(&'r AdequacyDecision),
     /// A mechanism that is itself an adequacy finding for certified importers (DPF, Privacy Shield, Safe Harbor).
@@ -35,13 +37,14 @@ pub(super) enum Basis<'r> {
     Nothing,
 }
 
-/// The basis with its blocking problems, the stale-record problems that do not block, and
-/// sentences that explain why a rule fired or did not.
+/// The basis with its blocking problems, the stale-record problems that do not block, the
+/// warnings (which do not block either), and sentences that explain why a rule fired or did not.
 #[derive(Debug, Clone)]
 pub(super) struct Finding<'r> {
     pub basis: Basis<'r>,
     pub problems: Vec<Problem>,
     pub stale_record: Vec<Problem>,
+    pub warnings: Vec<Problem>,
     pub notes: Vec<String>,
 }
 
@@ -51,6 +54,7 @@ impl<'r> Finding<'r> {
             basis,
             problems: Vec::new(),
             stale_record: Vec::new(),
+            warnings: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -64,7 +68,7 @@ impl<'r> Finding<'r> {
 /// Assesses one transfer on one date.
 pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
     let finding = find(reference, transfer, on);
-    explain::verdict(reference, transfer, on, finding)
+    explain::verdict(reference, transfer, on, &finding)
 }
 
 /// As [`assess`] with an empty `explanation`: for whole-register lists, which build the
@@ -75,10 +79,136 @@ pub fn assess_brief(reference: &LegalReference, transfer: &Transfer, on: NaiveDa
 
 fn find<'r>(reference: &'r LegalReference, transfer: &Transfer, on: NaiveDate) -> Finding<'r> {
     let mut finding = chapter_v(reference, transfer, on);
-    if let Some(problem) = processor_contract(transfer, on, &finding) {
+    eea_efta(reference, transfer, on, &mut finding);
+    disputed_days(reference, transfer, on, &mut finding);
+    if let Some(problem) = processor_contract(reference, transfer, on) {
         finding.problems.push(problem);
     }
     finding
+}
+
+/// An EU adequacy decision binds Iceland, Liechtenstein and Norway once the EEA Joint Committee
+/// has incorporated it: said where known, a warning where not, a problem only where the
+/// reference is certain that it did not bind on the date.
+fn eea_efta(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Finding) {
+    let Some(efta) = r.area(t.regime).and_then(|a| a.eea_efta.as_ref()) else {
+        return;
+    };
+    if !efta.countries.contains(&t.exporter_country) {
+        return;
+    }
+    let (name, incorporation) = match finding.basis {
+        Basis::Adequacy(d) => (
+            format!("the adequacy decision for {}", explain::the(&d.name)),
+            d.eea_incorporation.as_ref(),
+        ),
+        Basis::AdequacyScheme(w) => (format!("the {}", w.name), None),
+        _ => return,
+    };
+    let exporter = t.exporter_country;
+    let rule = efta.rule.trim_end_matches('.');
+    let mut lowered = rule.chars();
+    let rule_in_sentence: String = lowered
+        .next()
+        .map_or(String::new(), |c| c.to_lowercase().chain(lowered).collect());
+    if let Some(i) = incorporation.filter(|i| i.status == IncorporationStatus::Incorporated)
+        && let Some(from) = i.effective_from
+    {
+        if from <= on {
+            finding.notes.push(format!(
+                "{} ({}); {name} has been part of the EEA Agreement since {from} ({}), so it binds an exporter in {exporter}.",
+                explain::capitalised(rule),
+                efta.provenance.source,
+                i.provenance.source
+            ));
+            return;
+        }
+        if i.provenance.verify == Verify::V {
+            finding.problems.push(Problem::new(
+                ProblemCode::MissingSafeguard,
+                format!(
+                    "{name} became part of the EEA Agreement only on {from} ({}), so it did not yet bind an exporter in {exporter} on {on}",
+                    i.provenance.source
+                ),
+            ));
+            return;
+        }
+    }
+    let detail = incorporation.map_or(
+        "the reference data has no record of its incorporation".to_owned(),
+        |i| match i.effective_from {
+            Some(from) if i.status == IncorporationStatus::Incorporated => format!(
+                "{}; the incorporation on {from} could not be confirmed",
+                i.detail.trim_end_matches('.')
+            ),
+            _ => i.detail.trim_end_matches('.').to_owned(),
+        },
+    );
+    finding.warnings.push(Problem::new(
+        ProblemCode::EeaIncorporationUnconfirmed,
+        format!(
+            "{rule_in_sentence} ({}); for {name}, {detail}, so confirm that it binds an exporter in {exporter} on {on} before relying on it",
+            efta.provenance.source
+        ),
+    ));
+}
+
+/// Where the date assessed is a day the sources disagree on, say so and which reading applies.
+fn disputed_days(r: &LegalReference, t: &Transfer, on: NaiveDate, finding: &mut Finding) {
+    // Names are written only for a day that is disputed: this runs for every transfer assessed.
+    let disputed_on = |v: &Validity| {
+        v.until
+            .as_ref()
+            .is_some_and(|u| u.disputed && u.stated == on)
+    };
+    let mut dated: Vec<(String, &Validity)> = Vec::new();
+    match finding.basis {
+        Basis::Adequacy(d) if disputed_on(&d.validity) => dated.push((
+            format!("the adequacy decision for {}", explain::the(&d.name)),
+            &d.validity,
+        )),
+        Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _)
+            if disputed_on(&w.validity) =>
+        {
+            dated.push((format!("the {}", w.name), &w.validity));
+        }
+        _ => {}
+    }
+    // A dead mechanism still on a record that adequacy carries is judged on its own dates too.
+    if let Some(w) = r.instrument(t.mechanism, t.regime)
+        && disputed_on(&w.validity)
+        && !dated
+            .iter()
+            .any(|(_, v)| std::ptr::eq(*v, &raw const w.validity))
+    {
+        dated.push((format!("the {}", w.name), &w.validity));
+    }
+    for (name, v) in dated {
+        let Some(u) = v.until.as_ref() else {
+            continue;
+        };
+        let (reading, effect, other) = if u.day_included {
+            (
+                "still covered",
+                "still had effect",
+                "they had no effect that day",
+            )
+        } else {
+            (
+                "no longer covered",
+                "had no effect",
+                "they still had effect that day",
+            )
+        };
+        let who = u
+            .disputed_sources
+            .as_deref()
+            .map_or(String::new(), |s| format!(" ({})", s.trim_end_matches('.')));
+        finding.notes.push(format!(
+            "The date assessed, {on}, is the day on which sources disagree for {name}{who}. This assessment applies the reading that the day was {reading} (\"{}\", {}), so on {on} {name} {effect}; on the other reading {other}.",
+            u.wording, u.source
+        ));
+    }
 }
 
 /// The regime of a flow's exporter: established in the EEA, the EU GDPR; in the UK, the UK GDPR;
@@ -112,8 +242,15 @@ fn chapter_v<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) -> Finding<
         return Finding::new(Basis::RegimeNotInForce);
     };
     // Art 44: a transfer to an international organisation is restricted wherever its seat, and
-    // only a decision about the organisation itself (Art 45(1)) can make it adequate.
+    // only a decision about the organisation itself (Art 45(1)) can make it adequate. The EU's own
+    // institutions and bodies are neither under the EU GDPR (Art 2(3), Regulation (EU) 2018/1725).
     if let Some(org) = t.importer_international_organisation.as_deref() {
+        if let Some(body) = r
+            .organisation(org)
+            .filter(|o| o.kind == BodyKind::EuInstitutions && t.regime == Regime::EuGdpr)
+        {
+            return Finding::new(Basis::EuInstitution(body));
+        }
         return match r.adequacy_for_organisation(t.regime, org, on) {
             Some(decision) => adequate(r, t, on, decision),
             None => safeguards::mechanism(r, t, on),
@@ -257,7 +394,7 @@ fn dead_mechanism(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option<Pro
 }
 
 /// Art 28(3)-(4): a processor or sub-processor needs a contract, whether or not data leave the area.
-fn processor_contract(t: &Transfer, on: NaiveDate, finding: &Finding) -> Option<Problem> {
+fn processor_contract(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option<Problem> {
     if !matches!(
         t.recipient_role,
         Some(RecipientRole::Processor | RecipientRole::SubProcessor)
@@ -267,12 +404,7 @@ fn processor_contract(t: &Transfer, on: NaiveDate, finding: &Finding) -> Option<
     if t.recipient_dpa_signed_on.is_some_and(|d| d <= on) {
         return None;
     }
-    // 2021/914 recital 9: Modules 2 and 3 include the Art 28 terms, so valid SCCs are the contract.
-    let sccs_are_the_contract = matches!(finding.basis, Basis::Safeguard(w)
-            if matches!(w.mechanism, TransferMechanism::Scc2021 | TransferMechanism::UkAddendum))
-        && matches!(t.scc_module, Some(SccModule::C2p | SccModule::P2p))
-        && finding.problems.is_empty();
-    if sccs_are_the_contract {
+    if signed_sccs_are_the_contract(r, t, on).is_some() {
         return None;
     }
     let message = match t.recipient_dpa_signed_on {
@@ -280,4 +412,46 @@ fn processor_contract(t: &Transfer, on: NaiveDate, finding: &Finding) -> Option<
         None => "no processing agreement (Art 28(3)) with this processor is on record".to_owned(),
     };
     Some(Problem::new(ProblemCode::DpaMissing, message))
+}
+
+/// 2021/914 Clause 2(a) and recital 9, GDPR Art 28(7): Modules Two and Three contain the Art 28(3)
+/// and (4) terms, so signed clauses are the processor contract whatever else is wrong with the
+/// transfer (a missing TIA, the EU clauses without the UK Addendum). Only a module that does not
+/// fit, or a contract date the clauses cannot bear, takes that away.
+/// Returns the reference's reading that makes them so, where they are.
+pub(super) fn signed_sccs_are_the_contract<'r>(
+    r: &'r LegalReference,
+    t: &Transfer,
+    on: NaiveDate,
+) -> Option<&'r crate::reference::Condition> {
+    use TransferMechanism as M;
+    if !matches!(t.mechanism, M::Scc2021 | M::UkAddendum)
+        || !matches!(
+            t.recipient_role,
+            Some(RecipientRole::Processor | RecipientRole::SubProcessor)
+        )
+    {
+        return None;
+    }
+    let module = t
+        .scc_module
+        .filter(|m| matches!(m, SccModule::C2p | SccModule::P2p))?;
+    if let (Some(e), Some(rr)) = (t.exporter_role, t.recipient_role)
+        && expected_module(e, rr) != module
+    {
+        return None;
+    }
+    // The EU clauses carry the Art 28 terms under either regime; their own window, or the
+    // Addendum's, says which dates a contract on them can bear.
+    let eu = r.instrument(M::Scc2021, Regime::EuGdpr)?;
+    let reading = eu.processor_contract.as_ref()?;
+    let w = r.instrument(t.mechanism, t.regime).unwrap_or(eu);
+    if on < w.validity.effective_from {
+        return None;
+    }
+    let dated = match t.signed_on {
+        Some(signed) => signed <= on && signed >= safeguards::earliest_contract(w),
+        None => true,
+    };
+    dated.then_some(reading)
 }

@@ -7,7 +7,7 @@ use super::{
     rules::{Basis, Finding, expected_module},
 };
 use crate::{
-    reference::{InstrumentWindow, LegalReference, Status},
+    reference::{InstrumentWindow, LegalReference, OccasionalRule, Status},
     vocab::{ProblemCode, Regime, SccModule, TransferMechanism},
 };
 use chrono::NaiveDate;
@@ -79,21 +79,137 @@ fn tool<'r>(
                 "a derogation is recorded as the mechanism but not which one of Art 49(1) applies",
             )
         }),
-        (w.mechanism == M::Derogation && t.occasional == Some(false)).then(|| {
-            Problem::new(
-                ProblemCode::DerogationNotOccasional,
-                format!(
-                    "the flow is recorded as regular or continuing, but a derogation under {} covers only occasional transfers (GDPR recital 111; EDPB Guidelines 2/2018): a standing flow needs an adequacy decision or an Art 46 safeguard",
-                    w.article
-                ),
-            )
-        }),
-        matches!(basis, Basis::Safeguard(_))
-            .then(|| impact_assessment(r, t, on))
+        (w.mechanism == M::Derogation)
+            .then(|| not_occasional(r, w, t, &mut finding.warnings))
             .flatten(),
+        transition(w, t, on, &mut finding.notes),
+        (matches!(basis, Basis::Safeguard(_))
+            && module_four(w, t, &mut finding.notes) != Some(false))
+        .then(|| impact_assessment(r, t, on))
+        .flatten(),
     ];
     finding.problems.extend(problems.into_iter().flatten());
     finding
+}
+
+/// Art 49(1) as the reference reads each point for a regular or continuing flow: blocked where
+/// the law ties the point to occasional (recital 111) or non-repetitive transfers, a warning with
+/// the EDPB's words where it only reads the point restrictively.
+fn not_occasional(
+    r: &LegalReference,
+    w: &InstrumentWindow,
+    t: &Transfer,
+    warnings: &mut Vec<Problem>,
+) -> Option<Problem> {
+    if t.occasional != Some(false) {
+        return None;
+    }
+    let d = t.derogation?;
+    let Some(rule) = r.derogation(d) else {
+        // A reference without the points: the earlier, stricter reading for every point.
+        return Some(Problem::new(
+            ProblemCode::DerogationNotOccasional,
+            format!(
+                "the flow is recorded as regular or continuing, but a derogation under {} covers only occasional transfers (GDPR recital 111; EDPB Guidelines 2/2018)",
+                w.article
+            ),
+        ));
+    };
+    let point = format!("{}{}", w.article, rule.label);
+    let why = rule.wording.trim_end_matches('.');
+    match rule.occasional {
+        OccasionalRule::Required => Some(Problem::new(
+            ProblemCode::DerogationNotOccasional,
+            format!(
+                "the flow is recorded as regular or continuing, but {why} ({}): a standing flow on {point} needs an adequacy decision or an Art 46 safeguard",
+                rule.provenance.source
+            ),
+        )),
+        OccasionalRule::NotRepetitive => Some(Problem::new(
+            ProblemCode::DerogationNotOccasional,
+            format!(
+                "the flow is recorded as regular or continuing, so it is repetitive, but {why} ({}): a standing flow needs an adequacy decision or an Art 46 safeguard",
+                rule.provenance.source
+            ),
+        )),
+        OccasionalRule::Restrictive => {
+            warnings.push(Problem::new(
+                ProblemCode::DerogationReadRestrictively,
+                format!(
+                    "the flow is recorded as regular or continuing; {point} is not limited by the law to occasional transfers, but the EDPB reads it restrictively, in its words: {why} ({}); review whether an adequacy decision or an Art 46 safeguard should carry it instead",
+                    rule.provenance.source
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Module Four (processor to controller): Clauses 14 and 15 apply only where the EU processor
+/// combines what it received with data it collected in the EU. `Some(false)`: no assessment is
+/// required; `None`: the module is not Four or the reference has no such reading.
+fn module_four(w: &InstrumentWindow, t: &Transfer, notes: &mut Vec<String>) -> Option<bool> {
+    let reading = w.module_four.as_ref()?;
+    if t.scc_module != Some(SccModule::P2c) {
+        return None;
+    }
+    let rule = format!(
+        "{} ({})",
+        super::explain::capitalised(reading.wording.trim_end_matches('.')),
+        reading.provenance.source
+    );
+    let combines = t.combines_eu_data == Some(true);
+    notes.push(if combines {
+        format!(
+            "{rule}. The flow records that the processor combines them, so a transfer impact assessment is required."
+        )
+    } else {
+        format!(
+            "{rule}. The flow does not record that the processor combines them, so no transfer impact assessment is required for returning the data to the controller."
+        )
+    });
+    Some(combines)
+}
+
+/// The old SCCs ran on after their repeal only for unchanged processing (2021/914 Art 4(4); the
+/// UK's transitional provisions likewise): said on every transfer relying on the transition, and
+/// a problem where the flow records that its processing changed.
+fn transition(
+    w: &InstrumentWindow,
+    t: &Transfer,
+    on: NaiveDate,
+    notes: &mut Vec<String>,
+) -> Option<Problem> {
+    let condition = w.transition_condition.as_ref()?;
+    let cutoff = w.new_contracts_to.filter(|c| *c <= on)?;
+    let proviso = condition.wording.trim_end_matches('.');
+    let source = &condition.provenance.source;
+    if t.processing_changed == Some(true) {
+        return Some(Problem::new(
+            ProblemCode::ExpiredInstrument,
+            format!(
+                "from {cutoff} a contract on the {} kept effect only {proviso} ({source}), and the processing is recorded as changed since the contract was concluded: conclude new clauses",
+                w.name
+            ),
+        ));
+    }
+    let recorded = match t.processing_changed {
+        Some(_) => "the flow records that the processing has not changed".to_owned(),
+        None => "confirm that the processing operations under the contract have not changed since it was concluded".to_owned(),
+    };
+    notes.push(format!(
+        "From {cutoff} the {} carry this transfer only under the transition, which held only {proviso} ({source}); {recorded}.",
+        w.name
+    ));
+    None
+}
+
+/// The earliest date a contract on the tool may bear: where the regime took over older contracts,
+/// that date; else the day its text was published (or laid); else the day it took effect.
+pub(super) fn earliest_contract(w: &InstrumentWindow) -> NaiveDate {
+    w.contracts_from
+        .or(w.published.as_ref().map(|p| p.on))
+        .unwrap_or(w.validity.effective_from)
 }
 
 /// Not yet applicable, no longer applicable, or not for this destination.
@@ -112,7 +228,10 @@ fn window(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<Problem> 
     }
     match &w.destinations {
         Some(only) if !only.contains(&t.destination) => {
-            let only: Vec<&str> = only.iter().map(|c| c.as_str()).collect();
+            let only: Vec<&str> = only
+                .iter()
+                .map(crate::country::CountryCode::as_str)
+                .collect();
             Some(Problem::new(
                 ProblemCode::InvalidMechanism,
                 format!(
@@ -172,7 +291,7 @@ fn contract_dates(w: &InstrumentWindow, t: &Transfer, on: NaiveDate) -> Option<P
             format!("the contract is dated {signed}, so it was not in place on {on}"),
         ));
     }
-    let earliest = w.contracts_from.unwrap_or(w.validity.effective_from);
+    let earliest = earliest_contract(w);
     (signed < earliest).then(|| {
         Problem::new(
             ProblemCode::InvalidMechanism,

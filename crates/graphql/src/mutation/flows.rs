@@ -67,9 +67,18 @@ pub struct RecordDataFlowInput {
     pub signed_on: Option<Date>,
     /// BCR approval, code or certification reference, supplementary measures.
     pub evidence: Option<String>,
-    /// Whether the flow is occasional (false: regular or continuing). Art 49 derogations cover
-    /// only occasional transfers; a standing flow on a derogation is DEROGATION_NOT_OCCASIONAL.
+    /// Whether the flow is occasional (false: regular or continuing). A standing flow on point
+    /// (b), (c) or (e) of Art 49(1), or on its second subparagraph, is DEROGATION_NOT_OCCASIONAL;
+    /// on point (a), (d), (f) or (g) it is the warning DEROGATION_READ_RESTRICTIVELY.
     pub occasional: Option<bool>,
+    /// Module Four (P2C): whether the EU processor combines the personal data received from the
+    /// third-country controller with personal data it collected in the EU. Only then do Clauses
+    /// 14 and 15 apply and a transfer impact assessment is required.
+    pub combines_eu_data: Option<bool>,
+    /// Old SCCs (SCC_2010): whether the processing operations under the contract changed after it
+    /// was concluded; their transition held only for unchanged processing (true: EXPIRED_INSTRUMENT
+    /// from the repeal).
+    pub processing_changed: Option<bool>,
     /// A transfer tool per destination country where it differs from the flow's own: e.g.
     /// storage in Japan under adequacy and support access from India under SCCs with a TIA.
     /// Each destination's transfer is judged on the tool recorded for it.
@@ -126,6 +135,12 @@ pub struct UpdateDataFlowInput {
     /// Whether the flow is occasional (Art 49 derogations cover only occasional transfers);
     /// null clears it.
     pub occasional: MaybeUndefined<bool>,
+    /// Module Four (P2C): whether the EU processor combines the data received with personal data
+    /// it collected in the EU (Clauses 14 and 15 then apply); null clears it.
+    pub combines_eu_data: MaybeUndefined<bool>,
+    /// Old SCCs: whether the processing under the contract changed after it was concluded; null
+    /// clears it.
+    pub processing_changed: MaybeUndefined<bool>,
     /// The transfer tool per destination country where it differs from the flow's own; replaces
     /// the whole list (null or an empty list clears it).
     pub transfer_safeguards: MaybeUndefined<Vec<DestinationSafeguardInput>>,
@@ -273,6 +288,8 @@ impl FlowMutation {
             signed_on: date("signedOn", input.signed_on.as_ref())?,
             evidence: input.evidence,
             occasional: input.occasional,
+            combines_eu_data: input.combines_eu_data,
+            processing_changed: input.processing_changed,
             transfer_safeguards: safeguards(input.transfer_safeguards.unwrap_or_default())?,
             reference: input.reference,
         };
@@ -297,6 +314,8 @@ impl FlowMutation {
             signed_on: patch(input.signed_on, |d| Ok(d.get("signedOn")?))?,
             evidence: patch(input.evidence, Ok)?,
             occasional: patch(input.occasional, Ok)?,
+            combines_eu_data: patch(input.combines_eu_data, Ok)?,
+            processing_changed: patch(input.processing_changed, Ok)?,
             transfer_safeguards: patch(input.transfer_safeguards, safeguards)?
                 .map(Option::unwrap_or_default),
         };

@@ -96,6 +96,7 @@ impl ImportMutation {
             sealer: ctx.data_opt::<DsrKeys>().map(|k| k.sealer.clone()),
             limits: SheetLimits::from_config(&rc.config),
             sqlite_path: rc.config.sqlite_path(),
+            reference: rc.reference.clone(),
         };
         let budget = ctx.data::<Arc<ImportBudget>>()?;
         let report = import::import_file(

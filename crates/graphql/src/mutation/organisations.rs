@@ -9,6 +9,7 @@ use crate::{
         locations,
         organisations::{self, NewOrganisation, OrganisationPatch},
         requests::DsrKeys,
+        validate,
         webhook_url::WebhookPolicy,
     },
     types::organisation::{Location, Organisation},
@@ -64,9 +65,12 @@ pub struct RegisterOrganisationInput {
     /// A private-sector business operator handling personal information under the APPI: the
     /// Japanese adequacy decision (2019/419) covers only those.
     pub appi_private_sector: Option<bool>,
-    /// The international organisation this importer is (e.g. `EPO`). A transfer to an
-    /// international organisation is restricted wherever its seat, and only a decision about the
-    /// organisation itself makes it adequate.
+    /// The international organisation this importer is, by its id in the reference data's list
+    /// (`EPO`, `UN`, `UNHCR`, ...; `EU_BODIES` for the EU's institutions, bodies, offices and
+    /// agencies); another id is BAD_USER_INPUT. A transfer to an international organisation is
+    /// restricted wherever its seat, and only a decision about the organisation itself makes it
+    /// adequate. The EU's own bodies are no restricted importer under the EU GDPR (Art 2(3),
+    /// Regulation (EU) 2018/1725), but are under the UK GDPR.
     pub international_organisation: Option<String>,
     /// Its processing is itself subject to the EU GDPR under Art 3(2): the 2021 SCCs are then not
     /// the tool (2021/914 recital 7).
@@ -117,7 +121,8 @@ pub struct UpdateOrganisationInput {
     /// A private-sector business operator under the APPI, which the Japanese adequacy decision
     /// requires (null: not recorded).
     pub appi_private_sector: MaybeUndefined<bool>,
-    /// The international organisation this importer is (e.g. `EPO`); null: it is none.
+    /// The international organisation this importer is, by its id in the reference data's list
+    /// (e.g. `EPO`, `EU_BODIES`; another id is BAD_USER_INPUT); null: it is none.
     pub international_organisation: MaybeUndefined<String>,
     /// Its processing is itself subject to the EU GDPR under Art 3(2) (null: not recorded).
     pub gdpr_art3_2: MaybeUndefined<bool>,
@@ -181,7 +186,11 @@ impl OrganisationMutation {
                 safe_harbor_certified: input.safe_harbor_certified,
                 subject_to_pipeda: input.subject_to_pipeda,
                 appi_private_sector: input.appi_private_sector,
-                international_organisation: input.international_organisation,
+                international_organisation: validate::international_organisation(
+                    &rc.reference,
+                    "internationalOrganisation",
+                    input.international_organisation.as_deref(),
+                )?,
                 gdpr_art3_2: input.gdpr_art3_2,
                 bcr_group: input.bcr_group,
             },
@@ -220,6 +229,20 @@ impl OrganisationMutation {
         #[graphql(desc = "The organisation and the changes.")] input: UpdateOrganisationInput,
     ) -> Result<Organisation> {
         let rc = request(ctx)?;
+        let international_organisation = match input.international_organisation {
+            MaybeUndefined::Value(v) => {
+                match validate::international_organisation(
+                    &rc.reference,
+                    "internationalOrganisation",
+                    Some(&v),
+                )? {
+                    Some(v) => MaybeUndefined::Value(v),
+                    None => MaybeUndefined::Null,
+                }
+            }
+            MaybeUndefined::Null => MaybeUndefined::Null,
+            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+        };
         let dpa_signed_on = match input.dpa_signed_on {
             MaybeUndefined::Value(d) => MaybeUndefined::Value(d.get("dpaSignedOn")?),
             MaybeUndefined::Null => MaybeUndefined::Null,
@@ -242,7 +265,7 @@ impl OrganisationMutation {
                 safe_harbor_certified: patch(input.safe_harbor_certified, |v| v),
                 subject_to_pipeda: patch(input.subject_to_pipeda, |v| v),
                 appi_private_sector: patch(input.appi_private_sector, |v| v),
-                international_organisation: patch(input.international_organisation, |v| v),
+                international_organisation: patch(international_organisation, |v| v),
                 gdpr_art3_2: patch(input.gdpr_art3_2, |v| v),
                 bcr_group: patch(input.bcr_group, |v| v),
             },

@@ -99,6 +99,13 @@ pub struct AssessTransferInput {
     /// Whether the transfer is occasional (false: regular or continuing); Art 49 derogations
     /// cover only occasional transfers.
     pub occasional: Option<bool>,
+    /// Module Four (P2C): whether the EU processor combines the personal data received from the
+    /// third-country controller with personal data it collected in the EU (Clauses 14 and 15
+    /// then apply, and a transfer impact assessment is required).
+    pub combines_eu_data: Option<bool>,
+    /// Old SCCs: whether the processing operations under the contract changed after it was
+    /// concluded (their transition held only for unchanged processing).
+    pub processing_changed: Option<bool>,
 }
 
 /// The verdicts of the whole register on `on`, and from them what `pick` takes, computed in the
@@ -369,10 +376,10 @@ impl TransferQuery {
         t.certifications.safe_harbor = input.importer_safe_harbor_certified;
         t.importer_subject_to_pipeda = input.importer_subject_to_pipeda;
         t.importer_appi_private_sector = input.importer_appi_private_sector;
-        t.importer_international_organisation = validate::optional_text(
+        t.importer_international_organisation = validate::international_organisation(
+            &rc.reference,
             "importerInternationalOrganisation",
             input.importer_international_organisation.as_deref(),
-            100,
         )?;
         t.importer_subject_to_regime = input.importer_gdpr_art3_2;
         t.exporter_bcr_group =
@@ -380,6 +387,8 @@ impl TransferQuery {
         t.importer_bcr_group =
             validate::optional_text("importerBcrGroup", input.importer_bcr_group.as_deref(), 200)?;
         t.occasional = input.occasional;
+        t.combines_eu_data = input.combines_eu_data;
+        t.processing_changed = input.processing_changed;
         Ok(TransferAssessment::from(transfers::what_if(
             &rc.reference,
             &t,

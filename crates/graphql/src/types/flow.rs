@@ -116,6 +116,22 @@ impl DataFlow {
         self.0.evidence.as_deref()
     }
 
+    /// Module Four (processor to controller): whether the EU processor combines the personal data
+    /// received from the third-country controller with personal data it collected in the EU.
+    /// Only then do Clauses 14 and 15 of the 2021 SCCs apply and a transfer impact assessment is
+    /// required; null when not recorded (no assessment is then required for the return).
+    async fn combines_eu_data(&self) -> Option<bool> {
+        self.0.combines_eu_data
+    }
+
+    /// Old SCCs (SCC_2010): whether the processing operations under the contract changed after
+    /// it was concluded. The old clauses' transition (Implementing Decision (EU) 2021/914 Art 4(4);
+    /// the UK's transitional provisions) held only while they remained unchanged; null when not
+    /// recorded.
+    async fn processing_changed(&self) -> Option<bool> {
+        self.0.processing_changed
+    }
+
     /// The day the flow stopped; null while it runs. The transfer register of this day or later
     /// leaves it out; earlier registers still list it with the verdicts of their day.
     async fn ended_on(&self) -> Option<Date> {

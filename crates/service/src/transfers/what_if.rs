@@ -90,15 +90,17 @@ pub struct Alternative {
 /// to a tool that cannot serve the transfer at all.
 fn fixable(code: ProblemCode) -> bool {
     use ProblemCode as P;
-    matches!(
-        code,
-        P::ModuleMissing
-            | P::ModuleMismatch
-            | P::TiaMissing
-            | P::DpaMissing
-            | P::DerogationMissing
-            | P::MissingSafeguard
-    )
+    // A warning does not stand in the way at all.
+    code.is_warning()
+        || matches!(
+            code,
+            P::ModuleMissing
+                | P::ModuleMismatch
+                | P::TiaMissing
+                | P::DpaMissing
+                | P::DerogationMissing
+                | P::MissingSafeguard
+        )
 }
 
 /// The question of a what-if: exactly one of a mechanism or an adequacy decision of the

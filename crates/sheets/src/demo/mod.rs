@@ -159,6 +159,8 @@ pub async fn load(
     for f in data::FLOWS {
         let new = NewFlow {
             occasional: None,
+            combines_eu_data: None,
+            processing_changed: None,
             transfer_safeguards: Vec::new(),
             activity_id: id_of(&acts, f.activity)?.to_string(),
             from_id: id_of(&orgs, f.from)?.to_string(),

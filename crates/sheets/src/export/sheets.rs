@@ -64,6 +64,8 @@ pub const FLOWS: &[Column] = &[
     col("tia_completed_on", 12.0),
     col("signed_on", 12.0),
     col("evidence", 40.0),
+    col("combines_eu_data", 12.0),
+    col("processing_changed", 12.0),
 ];
 
 /// How a spreadsheet names an organisation: its `ref`, else its name.
@@ -214,6 +216,8 @@ pub async fn flows(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::opt_date(f.tia_completed_on),
             Cell::opt_date(f.signed_on),
             Cell::opt_text(f.evidence.as_deref()),
+            fact(f.combines_eu_data),
+            fact(f.processing_changed),
         ]);
     }
     Ok(table)

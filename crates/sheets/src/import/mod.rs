@@ -139,6 +139,9 @@ pub struct ImportOptions {
     /// The SQLite register's file, where the service runs on SQLite: a dry run then checks the
     /// file against a private copy of the register's records, not on the single writer.
     pub sqlite_path: Option<std::path::PathBuf>,
+    /// The legal reference in force: an organisation's `international_organisation` must be one
+    /// of its organisations.
+    pub reference: std::sync::Arc<crate::domain::reference::LegalReference>,
 }
 
 /// Reads `bytes` (by `file_name`'s extension) and imports its rows of `kind`.

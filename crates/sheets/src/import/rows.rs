@@ -331,6 +331,15 @@ impl<'a> Importer<'a> {
         }
         let country = row.required("country");
         let parent_id = self.org_id(row, "parent");
+        let international_organisation = row.text("international_organisation");
+        if let Some(id) = international_organisation.as_deref()
+            && self.options.reference.organisation(id.trim()).is_none()
+        {
+            row.fail(
+                "international_organisation",
+                register_service::validate::unknown_organisation(&self.options.reference, id),
+            );
+        }
         let new = NewOrganisation {
             transfer_facts: organisations::ImporterFacts {
                 dpf_uk_extension: row.boolean("dpf_uk_extension"),
@@ -338,7 +347,7 @@ impl<'a> Importer<'a> {
                 safe_harbor_certified: row.boolean("safe_harbor_certified"),
                 subject_to_pipeda: row.boolean("subject_to_pipeda"),
                 appi_private_sector: row.boolean("appi_private_sector"),
-                international_organisation: row.text("international_organisation"),
+                international_organisation,
                 gdpr_art3_2: row.boolean("gdpr_art3_2"),
                 bcr_group: row.text("bcr_group"),
             },
@@ -491,6 +500,8 @@ impl<'a> Importer<'a> {
         };
         let new = NewFlow {
             occasional: None,
+            combines_eu_data: row.boolean("combines_eu_data"),
+            processing_changed: row.boolean("processing_changed"),
             transfer_safeguards: Vec::new(),
             activity_id: activity.unwrap_or_default(),
             from_id: from.unwrap_or_default(),

@@ -260,10 +260,13 @@ fn valid_sccs_module_2_or_3_are_themselves_the_art_28_contract() {
             (Some(exporter), Some(module), Some(recipient));
         t.recipient_dpa_signed_on = None;
         assert_eq!(check(&t, TODAY).status, VerdictStatus::Safeguarded);
-        // ... but not when the SCCs themselves fail.
+        // ... and stay so when something else fails the transfer (Clause 2(a), recital 9, Art 28(7)).
         t.tia_completed_on = None;
         let codes: Vec<_> = check(&t, TODAY).problems.iter().map(|p| p.code).collect();
-        assert_eq!(codes, [TiaMissing, DpaMissing]);
+        assert_eq!(codes, [TiaMissing]);
+        // Only a module that does not fit takes it away.
+        t.scc_module = Some(SccModule::C2c);
+        assert!(check(&t, TODAY).has(DpaMissing));
     }
 }
 

@@ -5,6 +5,7 @@ mod chapter_v;
 mod explanations;
 mod mutants;
 mod table;
+mod third_pass;
 mod wording;
 
 use super::{Certifications, ExporterRole, Transfer, Verdict, assess, assess_brief};

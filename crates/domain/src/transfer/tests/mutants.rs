@@ -230,12 +230,13 @@ fn a_processor_needs_its_art_28_contract_unless_valid_module_2_or_3_sccs_are_it(
         ..sccs.clone()
     };
     assert_eq!(codes(&wrong, on), [P::ModuleMismatch, P::DpaMissing]);
-    // Valid SCCs but no TIA: not a valid basis, so no contract either.
+    // Signed Module 2 clauses without a TIA: the transfer lacks its assessment, but the signed
+    // clauses are still the Art 28(3)-(4) contract (Clause 2(a), recital 9, Art 28(7)).
     let no_tia = Transfer {
         tia_completed_on: None,
         ..sccs.clone()
     };
-    assert_eq!(codes(&no_tia, on), [P::TiaMissing, P::DpaMissing]);
+    assert_eq!(codes(&no_tia, on), [P::TiaMissing]);
     // The UK IDTA and an adequacy decision are not Art 28 contracts.
     let idta = no_dpa(complete(Regime::UkGdpr, M::UkIdta, "IN", TODAY));
     assert_eq!(codes(&idta, on), [P::DpaMissing]);
@@ -397,7 +398,16 @@ fn a_contract_must_be_in_place_on_the_date_and_not_older_than_its_clauses() {
     assert_eq!(codes(&signed(after(on)), on), [P::MissingSafeguard]);
     let first = window(M::Scc2021).validity.effective_from;
     assert_eq!(codes(&signed(first), on), []);
-    assert_eq!(codes(&signed(before(first)), on), [P::InvalidMechanism]);
+    // Concluded between publication and entry into force: valid from entry into force.
+    assert_eq!(codes(&signed(before(first)), on), []);
+    let published = window(M::Scc2021)
+        .published
+        .as_ref()
+        .expect("the 2021 SCCs' publication is in the reference")
+        .on;
+    assert_eq!(codes(&signed(published), on), []);
+    // Concluded before the clauses existed: not the 2021 SCCs.
+    assert_eq!(codes(&signed(before(published)), on), [P::InvalidMechanism]);
 }
 
 #[test]

@@ -2,17 +2,22 @@
 //! act, what to fix, and which of the facts used are not confirmed against the official text.
 
 use super::{
-    ExporterRole, InstrumentRef, Transfer, Verdict,
+    ExporterRole, Transfer, Verdict,
     rules::{Basis, Finding, recorded_in_scope, scope_fact_words},
     safeguards::{mechanism_words, module_name, regime_name},
 };
 use crate::{
     reference::{
-        AdequacyDecision, AdequacyScope, InstrumentWindow, LegalReference, Status, Validity, Verify,
+        AdequacyDecision, AdequacyScope, BodyKind, InstrumentWindow, LegalReference,
+        OccasionalRule, Status, Validity,
     },
     vocab::{Derogation, RecipientRole, TransferMechanism, VerdictStatus},
 };
 use chrono::NaiveDate;
+
+mod unverified;
+
+use unverified::{instrument_ref, unverified};
 
 /// The verdict without its paragraph, for lists that may never show it (the paragraph is most
 /// of the cost of a verdict; [`verdict`] gives the same status, problems and instrument).
@@ -29,9 +34,10 @@ pub(super) fn brief(f: &Finding) -> Verdict {
 fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     let status = match f.basis {
         _ if !f.problems.is_empty() => VerdictStatus::NonCompliant,
-        Basis::RegimeNotInForce | Basis::InsideArea(_) | Basis::NotATransfer(_) => {
-            VerdictStatus::NotRestricted
-        }
+        Basis::RegimeNotInForce
+        | Basis::InsideArea(_)
+        | Basis::NotATransfer(_)
+        | Basis::EuInstitution(_) => VerdictStatus::NotRestricted,
         Basis::Adequacy(_) | Basis::AdequacyScheme(_) => VerdictStatus::Adequate,
         Basis::Safeguard(_) => VerdictStatus::Safeguarded,
         Basis::Derogation(..) => VerdictStatus::Derogation,
@@ -39,18 +45,38 @@ fn outcome(f: &Finding) -> (VerdictStatus, Vec<super::Problem>) {
     };
     let mut problems = f.problems.clone();
     problems.extend(f.stale_record.iter().cloned());
+    problems.extend(f.warnings.iter().cloned());
     (status, problems)
 }
 
-pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: Finding) -> Verdict {
-    let (status, problems) = outcome(&f);
+pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: &Finding) -> Verdict {
+    let (status, problems) = outcome(f);
     let mut text = vec![head(r, t, on), basis(r, t, on, &f.basis)];
     text.extend(f.notes.iter().cloned());
-    if !problems.is_empty() {
-        let listed: Vec<String> = (problems.iter())
+    if t.recipient_dpa_signed_on.is_none_or(|d| d > on)
+        && let Some(reading) = super::rules::signed_sccs_are_the_contract(r, t, on)
+    {
+        text.push(format!(
+            "No separate processing agreement is needed: {} ({}).",
+            reading.wording.trim_end_matches('.'),
+            reading.provenance.source
+        ));
+    }
+    let list = |warnings: bool| -> Vec<String> {
+        (problems.iter())
+            .filter(|p| p.code.is_warning() == warnings)
             .map(|p| format!("{} ({})", p.message, p.code.as_str()))
-            .collect();
-        text.push(format!("To put right: {}.", listed.join("; ")));
+            .collect()
+    };
+    let (to_fix, to_note) = (list(false), list(true));
+    if !to_fix.is_empty() {
+        text.push(format!("To put right: {}.", to_fix.join("; ")));
+    }
+    if !to_note.is_empty() {
+        text.push(format!(
+            "To note, without changing the conclusion: {}.",
+            to_note.join("; ")
+        ));
     }
     text.push(format!(
         "Conclusion on {on}: {} ({}).",
@@ -88,7 +114,17 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
     let recipient = t.recipient_role.map_or("an importer".to_owned(), |r| {
         format!("a {}", recipient_label(r))
     });
+    let eu_body = t
+        .importer_international_organisation
+        .as_deref()
+        .and_then(|o| r.organisation(o))
+        .filter(|o| o.kind == BodyKind::EuInstitutions);
     let to = match t.importer_international_organisation.as_deref() {
+        Some(_) if let Some(body) = eu_body => format!(
+            "{}, acting as {recipient} (seat recorded in country {})",
+            the(&body.name),
+            t.destination
+        ),
         Some(org) => format!(
             "{}, an international organisation acting as {recipient} (seat recorded in country {})",
             organisation(r, org),
@@ -109,11 +145,25 @@ fn head(r: &LegalReference, t: &Transfer, on: NaiveDate) -> String {
     head
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one paragraph per kind of basis, in the order a lawyer states them"
+)]
 fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> String {
     let area = r
         .area(t.regime)
         .map_or("exporter's area", |a| a.name.as_str());
+    let eu_body = t
+        .importer_international_organisation
+        .as_deref()
+        .and_then(|o| r.organisation(o))
+        .filter(|o| o.kind == BodyKind::EuInstitutions);
     let outside = match t.importer_international_organisation.as_deref() {
+        Some(_) if let Some(body) = eu_body => format!(
+            "The importer is one of {}, which {} treats as outside its area, so the transfer is restricted under Art 44",
+            the(&body.name),
+            regime_name(t.regime)
+        ),
         Some(org) => format!(
             "The importer is an international organisation, {}, so the transfer is restricted under Art 44 wherever the organisation sits",
             organisation(r, org)
@@ -167,6 +217,16 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
             }
             s
         }
+        Basis::EuInstitution(body) => {
+            let rule = body.rule.as_deref().unwrap_or(
+                "Under the EU GDPR the Union's institutions, bodies, offices and agencies are neither a third country nor an international organisation",
+            );
+            format!(
+                "{} ({}). Under the UK GDPR they would be a restricted destination.",
+                rule.trim_end_matches('.'),
+                body.provenance.source
+            )
+        }
         Basis::Adequacy(d) => adequacy(r, t, on, d, &outside),
         Basis::AdequacyScheme(w) => {
             let list = w.certification.map_or("its list", |c| c.list_name());
@@ -179,7 +239,7 @@ fn basis(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Stri
             )
         }
         Basis::Safeguard(w) => safeguard(r, t, on, w, &outside),
-        Basis::Derogation(w, d) => derogation(t, w, *d, &outside),
+        Basis::Derogation(w, d) => derogation(r, t, w, *d, &outside),
         Basis::Nothing => format!("{outside}, and nothing recorded carries the transfer."),
     }
 }
@@ -211,7 +271,7 @@ pub(super) fn the(name: &str) -> String {
     }
 }
 
-fn capitalised(s: &str) -> String {
+pub(super) fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars
         .next()
@@ -343,6 +403,20 @@ fn safeguard(
     }
     if let Some(signed) = t.signed_on {
         s.push_str(&format!(" Contract signed on {signed}."));
+        if let Some(p) = w
+            .published
+            .as_ref()
+            .filter(|p| p.on <= signed && signed < w.validity.effective_from)
+        {
+            s.push_str(&format!(
+                " It was signed after the text of the {} was {} but before it took effect on {}. {} ({}).",
+                w.name,
+                p.what,
+                w.validity.effective_from,
+                p.note.trim_end_matches('.'),
+                p.provenance.source
+            ));
+        }
         if let Some(reason) = w
             .contracts_from_reason
             .as_deref()
@@ -390,7 +464,13 @@ fn safeguard(
     s
 }
 
-fn derogation(t: &Transfer, w: &InstrumentWindow, d: Option<Derogation>, outside: &str) -> String {
+fn derogation(
+    r: &LegalReference,
+    t: &Transfer,
+    w: &InstrumentWindow,
+    d: Option<Derogation>,
+    outside: &str,
+) -> String {
     let Some(d) = d else {
         return format!(
             "{outside}; a derogation under {} is recorded, but not which one.",
@@ -400,14 +480,33 @@ fn derogation(t: &Transfer, w: &InstrumentWindow, d: Option<Derogation>, outside
     let (point, label) = derogation_label(d);
     let mut s = format!(
         "{outside}; the transfer relies on a derogation for a specific situation, {}{point} ({label}). \
-         This is exceptional: derogations are read restrictively, suit occasional, non-repetitive transfers \
-         (EDPB Guidelines 2/2018), and are available only where no adequacy decision or Art 46 safeguard applies.",
+         This is exceptional: derogations are read restrictively (EDPB Guidelines 2/2018) and are available \
+         only where no adequacy decision or Art 46 safeguard applies.",
         w.article
     );
-    match t.occasional {
-        Some(true) => s.push_str(" The transfer is recorded as occasional."),
-        Some(false) => {}
-        None => s.push_str(
+    let rule = r.derogation(d);
+    match (t.occasional, rule.map(|r| r.occasional)) {
+        (Some(true), _) => s.push_str(" The transfer is recorded as occasional."),
+        (Some(false), _) => {}
+        (None, Some(OccasionalRule::Restrictive)) => {
+            if let Some(rule) = rule {
+                s.push_str(&format!(
+                    " This point is not limited by the law to occasional transfers, but the EDPB reads it restrictively, in its words: {} ({}).",
+                    rule.wording.trim_end_matches('.'),
+                    rule.provenance.source
+                ));
+            }
+        }
+        (None, Some(_)) => {
+            if let Some(rule) = rule {
+                s.push_str(&format!(
+                    " Confirm that the transfer is occasional: {} ({}).",
+                    rule.wording.trim_end_matches('.'),
+                    rule.provenance.source
+                ));
+            }
+        }
+        (None, None) => s.push_str(
             " Confirm that the transfer is occasional: a regular or continuing flow cannot rest on a derogation.",
         ),
     }
@@ -451,107 +550,6 @@ fn derogation_label(d: Derogation) -> (&'static str, &'static str) {
             "(1), second subparagraph",
             "compelling legitimate interests",
         ),
-    }
-}
-
-/// Sentences marking the facts the verdict used that are not confirmed against the official text.
-fn unverified(r: &LegalReference, t: &Transfer, on: NaiveDate, basis: &Basis) -> Vec<String> {
-    let mut facts: Vec<(String, Verify, Option<&str>)> = Vec::new();
-    match basis {
-        Basis::Adequacy(d) => facts.push((
-            d.instrument.clone(),
-            d.provenance.verify,
-            d.provenance.verify_detail.as_deref(),
-        )),
-        Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _) => facts.push((
-            format!("the register's entry for the {}", w.name),
-            w.provenance.verify,
-            w.provenance.verify_detail.as_deref(),
-        )),
-        Basis::NotATransfer(n) => {
-            facts.push((
-                n.instrument.clone(),
-                n.provenance.verify,
-                n.provenance.verify_detail.as_deref(),
-            ));
-            if let Some(c) =
-                (n.conditional_exporters.iter()).find(|c| c.country == t.exporter_country)
-            {
-                facts.push((
-                    format!("whether the bridge applied to exporters in {}", c.country),
-                    c.verify,
-                    None,
-                ));
-            }
-        }
-        Basis::InsideArea(area) => {
-            let member = (area.members.iter())
-                .find(|m| m.country == t.destination && m.validity.contains(on));
-            if let Some(m) = member {
-                facts.push((
-                    format!(
-                        "the date from which {} belongs to the {}",
-                        m.country, area.name
-                    ),
-                    m.verify,
-                    m.notes.as_deref().filter(|_| m.verify.is_unverified()),
-                ));
-            }
-        }
-        Basis::RegimeNotInForce | Basis::Nothing => {}
-    }
-    let rule = r
-        .impact_assessment(t.regime)
-        .filter(|rule| rule.validity.contains(on));
-    if let (Basis::Safeguard(_), Some(rule)) = (basis, rule) {
-        facts.push((
-            format!("the date from which a {} is required", rule.name),
-            rule.provenance.verify,
-            None,
-        ));
-    }
-    let mut out = Vec::new();
-    for (what, verify, detail) in facts {
-        if verify.is_unverified() {
-            out.push(format!(
-                "Not confirmed: {} {}; check it before relying on it.",
-                what,
-                verify.plain()
-            ));
-        }
-        if let Some(detail) = detail {
-            out.push(detail.trim().to_owned());
-        }
-    }
-    out
-}
-
-fn instrument_ref(basis: &Basis) -> Option<InstrumentRef> {
-    match basis {
-        Basis::Adequacy(d) => Some(InstrumentRef {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            instrument: d.instrument.clone(),
-            article: d.article.clone(),
-            effective_from: d.validity.effective_from,
-            effective_to: d.validity.effective_to,
-            verify: d.provenance.verify,
-        }),
-        Basis::AdequacyScheme(w) | Basis::Safeguard(w) | Basis::Derogation(w, _) => {
-            Some(InstrumentRef {
-                id: w.id.clone(),
-                name: w.name.clone(),
-                instrument: w.instrument.clone(),
-                article: w.article.clone(),
-                effective_from: w.validity.effective_from,
-                effective_to: w.validity.effective_to,
-                verify: w.provenance.verify,
-            })
-        }
-        Basis::RegimeNotInForce
-        | Basis::InsideArea(_)
-        | Basis::NotATransfer(_)
-        | Basis::Nothing => None,
     }
 }
 
