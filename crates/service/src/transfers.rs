@@ -10,8 +10,10 @@ use crate::{
     },
     error::{AppError, AppResult},
 };
+mod described;
 mod what_if;
 
+pub use described::*;
 pub use what_if::*;
 
 use chrono::NaiveDate;

@@ -346,15 +346,8 @@ impl TransferQuery {
         let on = judged_on(input.on.as_ref())?;
         let from = validate::country("fromCountry", &input.from_country)?;
         let destination = validate::country("destinationCountry", &input.destination_country)?;
-        let regime = match input.regime {
-            Some(r) => r.into(),
-            None => rc.reference.regime_of(from, on).ok_or_else(|| {
-                AppError::bad_input(
-                    "regime",
-                    "fromCountry is outside the EEA and the UK: give the regime of the data",
-                )
-            })?,
-        };
+        let regime =
+            transfers::described_regime(&rc.reference, input.regime.map(Into::into), from, on)?;
         let mechanism: vocab::TransferMechanism = input.mechanism.into();
         let mut t = Transfer::new(regime, from, destination, mechanism);
         t.scc_module = input.scc_module.map(Into::into);
@@ -369,30 +362,28 @@ impl TransferQuery {
             input.recipient_dpa_signed_on.as_ref(),
         )?;
         t.importer_in_adequacy_scope = input.importer_in_adequacy_scope;
-        t.safeguard_evidence =
-            validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
         t.certifications.uk_extension = input.importer_dpf_uk_extension;
         t.certifications.privacy_shield = input.importer_privacy_shield_certified;
         t.certifications.safe_harbor = input.importer_safe_harbor_certified;
         t.importer_subject_to_pipeda = input.importer_subject_to_pipeda;
         t.importer_appi_private_sector = input.importer_appi_private_sector;
-        t.importer_international_organisation = validate::international_organisation(
-            &rc.reference,
-            "importerInternationalOrganisation",
-            input.importer_international_organisation.as_deref(),
-        )?;
         t.importer_subject_to_regime = input.importer_gdpr_art3_2;
-        t.exporter_bcr_group =
-            validate::optional_text("exporterBcrGroup", input.exporter_bcr_group.as_deref(), 200)?;
-        t.importer_bcr_group =
-            validate::optional_text("importerBcrGroup", input.importer_bcr_group.as_deref(), 200)?;
         t.occasional = input.occasional;
         t.combines_eu_data = input.combines_eu_data;
         t.processing_changed = input.processing_changed;
-        Ok(TransferAssessment::from(transfers::what_if(
+        let texts = transfers::DescribedTexts {
+            evidence: input.evidence.as_deref(),
+            importer_international_organisation: input
+                .importer_international_organisation
+                .as_deref(),
+            exporter_bcr_group: input.exporter_bcr_group.as_deref(),
+            importer_bcr_group: input.importer_bcr_group.as_deref(),
+        };
+        Ok(TransferAssessment::from(transfers::assess_described(
             &rc.reference,
-            &t,
+            t,
+            texts,
             on,
-        )))
+        )?))
     }
 }
