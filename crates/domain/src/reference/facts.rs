@@ -76,15 +76,6 @@ impl Until {
             Some(self.stated)
         }
     }
-
-    /// The last day covered.
-    pub fn last_day(&self) -> Option<NaiveDate> {
-        if self.day_included {
-            Some(self.stated)
-        } else {
-            self.stated.pred_opt()
-        }
-    }
 }
 
 /// The days an entry applies: from `effective_from`, up to but excluding `effective_to`.
