@@ -198,8 +198,8 @@ function requestDetail(r) {
   ];
 }
 
-/** The confirm form, shared with the processor's task list. */
-export function confirmForm(task, outcomes = ["COMPLETED", "ACKNOWLEDGED", "EXEMPT"], onDone = () => {}) {
+/** The DPO's confirm form for one task (a processor confirms its own tasks in tasks.js). */
+function confirmForm(task, outcomes = ["COMPLETED", "ACKNOWLEDGED", "EXEMPT"], onDone = () => {}) {
   const form = h(
     "form",
     { class: "stack", novalidate: true },
