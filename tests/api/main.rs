@@ -17,6 +17,7 @@ mod console;
 mod corrections;
 mod docs;
 mod export_safety;
+mod exports_words;
 mod faults;
 mod fixtures;
 mod flows;
