@@ -295,6 +295,7 @@ async fn exports_take_the_dates_the_graphql_api_takes_and_refuse_the_others(app:
         transfer_register::service::export::ExportOptions {
             on: chrono::NaiveDate::from_ymd_opt(2150, 1, 1).expect("date"),
             processor: None,
+            controller: None,
             what_if: None,
         },
     )

@@ -18,6 +18,7 @@ mod console;
 mod corrections;
 mod docs;
 mod export_safety;
+mod exports_words;
 mod faults;
 mod fixtures;
 mod flows;

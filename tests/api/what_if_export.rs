@@ -107,7 +107,13 @@ async fn the_whatif_export_lists_the_dpf_transfer_that_would_fail_and_not_the_on
     )
     .await;
     assert_eq!(response.status(), 200);
-    assert!(csv_rows(&response.text().await.expect("body")).is_empty());
+    // An empty export says so in its one row (CSV and XLSX; JSON is `[]`).
+    let rows = csv_rows(&response.text().await.expect("body"));
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert!(
+        rows[0]["Flow ID"].starts_with("No transfer would fail"),
+        "{rows:#?}"
+    );
 
     for query in [
         "mechanism=EU_US_DPF&endsOn=2027-03-01",
@@ -124,20 +130,20 @@ async fn the_whatif_export_lists_the_dpf_transfer_that_would_fail_and_not_the_on
         let rows = csv_rows(&response.text().await.expect("body"));
         assert_eq!(rows.len(), 1, "{query}: {rows:#?}");
         let row = &rows[0];
-        assert_eq!(row["flow_id"], on_dpf);
-        assert_ne!(row["flow_id"], on_sccs);
-        assert_eq!(row["flow_ref"], "CLOUD-1");
-        assert_eq!(row["exporter"], "Shop GmbH");
-        assert_eq!(row["importer"], "Cloud Inc");
-        assert_eq!(row["activity"], "Customer accounts and billing");
-        assert_eq!(row["destination"], "US");
-        assert_eq!(row["mechanism"], "EU_US_DPF");
-        assert_eq!(row["verdict_before"], "ADEQUATE");
-        assert_eq!(row["subjects"], "3");
-        assert_eq!(row["verdict_after"], "NON_COMPLIANT");
-        assert_eq!(row["ends_on"], "2027-03-01");
+        assert_eq!(row["Flow ID"], on_dpf);
+        assert_ne!(row["Flow ID"], on_sccs);
+        assert_eq!(row["Flow reference"], "CLOUD-1");
+        assert_eq!(row["Exporter"], "Shop GmbH");
+        assert_eq!(row["Importer"], "Cloud Inc");
+        assert_eq!(row["Processing activity"], "Customer accounts and billing");
+        assert_eq!(row["Destination country"], "US");
+        assert_eq!(row["Transfer mechanism"], "EU-US Data Privacy Framework");
+        assert_eq!(row["Verdict now"], "Adequate");
+        assert_eq!(row["Data subjects"], "3");
+        assert_eq!(row["Verdict after"], "Non-compliant");
+        assert_eq!(row["Ends on"], "2027-03-01");
         // The 2021 SCCs would carry it once a module and a TIA are in place; no UK tool.
-        let instead = &row["instead"];
+        let instead = &row["What could be relied on instead"];
         assert!(
             instead.contains("SCC_2021: ")
                 && instead.contains("MODULE_MISSING")
@@ -146,9 +152,9 @@ async fn the_whatif_export_lists_the_dpf_transfer_that_would_fail_and_not_the_on
         );
         assert!(!instead.contains("UK_IDTA"), "{instead}");
         assert!(
-            row["explanation"].contains("ends on 2027-03-01"),
+            row["Explanation"].contains("ends on 2027-03-01"),
             "{}",
-            row["explanation"]
+            row["Explanation"]
         );
     }
 
@@ -174,13 +180,13 @@ async fn the_whatif_export_lists_the_dpf_transfer_that_would_fail_and_not_the_on
         .map(std::string::ToString::to_string)
         .collect();
     let at = |name: &str| header.iter().position(|h| h == name).expect(name);
-    assert_eq!(rows[1][at("flow_id")].to_string(), on_dpf);
-    assert_eq!(rows[1][at("importer")].to_string(), "Cloud Inc");
-    assert_eq!(rows[1][at("verdict_after")].to_string(), "NON_COMPLIANT");
+    assert_eq!(rows[1][at("Flow ID")].to_string(), on_dpf);
+    assert_eq!(rows[1][at("Importer")].to_string(), "Cloud Inc");
+    assert_eq!(rows[1][at("Verdict after")].to_string(), "Non-compliant");
     assert!(
-        matches!(rows[1][at("ends_on")], Data::DateTime(_)),
+        matches!(rows[1][at("Ends on")], Data::DateTime(_)),
         "{:?}",
-        rows[1][at("ends_on")]
+        rows[1][at("Ends on")]
     );
 
     // The command line gives the same answer.

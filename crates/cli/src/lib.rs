@@ -67,6 +67,19 @@ pub enum Command {
     /// Export the record of processing, the transfers, the gaps, what a what-if question would
     /// make fail, or a table of the register.
     Export(ExportArgs),
+    /// Write an empty import file of KIND: its header row and one example row (XLSX: and a
+    /// worksheet describing each column). No database needed.
+    Template {
+        /// organisations, locations, activities or flows.
+        #[arg(value_enum)]
+        kind: register_sheets::import::ImportKind,
+        /// csv or xlsx (default: the output file's extension, else csv).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<register_sheets::export::Format>,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Copy the SQLite register (and its key file) to FILE while the service runs; for
     /// PostgreSQL use pg_dump.
     Backup {
@@ -89,9 +102,13 @@ pub struct ExportArgs {
     /// The date the transfer verdicts are given for (YYYY-MM-DD, default today).
     #[arg(long, value_parser = parse_date)]
     pub on: Option<chrono::NaiveDate>,
-    /// With `ropa`: the processor (organisation id) whose Art 30(2) record is wanted.
+    /// With `ropa` or `processor-record`: the processor (organisation id) whose Art 30(2)
+    /// record is wanted.
     #[arg(long)]
     pub processor: Option<i64>,
+    /// With `ropa`: the group company (organisation id) whose Art 30(1) record is wanted.
+    #[arg(long)]
+    pub controller: Option<i64>,
     /// With `whatif`: the transfer mechanism assumed to stop (EU_US_DPF, ...).
     #[arg(long)]
     pub mechanism: Option<String>,
@@ -239,6 +256,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return crate::import::run(&state, args).await;
         }
         Command::Export(args) => export(cli.config, args).await?,
+        Command::Template {
+            kind,
+            format,
+            output,
+        } => template(kind, format, output)?,
         Command::Audit(command) => return audit_command(&cli.config, command).await,
     }
     Ok(ExitCode::SUCCESS)
@@ -276,6 +298,7 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     let options = ExportOptions {
         on,
         processor: args.processor,
+        controller: args.controller,
         what_if,
     };
     let table = export::build(&state.db, &state.reference, args.kind, options)
@@ -299,6 +322,56 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes `output` (standard output without one) in `format`, else the file's extension, else CSV.
+fn write_table(
+    table: &register_sheets::export::Table,
+    format: Option<register_sheets::export::Format>,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use register_sheets::export::Format;
+    use std::io::Write;
+    let format = format
+        .or_else(|| {
+            output
+                .as_ref()
+                .and_then(|p| p.extension())
+                .and_then(|e| Format::parse(&e.to_string_lossy()))
+        })
+        .unwrap_or(Format::Csv);
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            table
+                .write(format, &mut out)
+                .and_then(|()| Ok(out.flush()?))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            table.write(format, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn template(
+    kind: register_sheets::import::ImportKind,
+    format: Option<register_sheets::export::Format>,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    if format == Some(register_sheets::export::Format::Json) {
+        anyhow::bail!("a template is a CSV or an XLSX file");
+    }
+    write_table(
+        &register_sheets::export::templates::template(kind),
+        format,
+        output,
+    )
 }
 
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {

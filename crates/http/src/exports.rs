@@ -28,6 +28,7 @@ use tokio::sync::OwnedSemaphorePermit;
 pub struct ExportQuery {
     on: Option<String>,
     processor: Option<String>,
+    controller: Option<String>,
     mechanism: Option<String>,
     decision: Option<String>,
     #[serde(rename = "endsOn")]
@@ -85,6 +86,51 @@ pub async fn export(
     }
 }
 
+/// `GET /exports/templates/{organisations,locations,activities,flows}.{csv,xlsx}`: an empty
+/// import file with its header and one example row; for the roles that read the register.
+pub async fn template(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = async {
+        let auth = super::authenticate(&state, &headers).await?;
+        policy::require(&auth, "exports", policy::EXPORT_READERS)?;
+        let (kind, format) = file
+            .rsplit_once('.')
+            .and_then(|(stem, ext)| {
+                let kind = export::templates::kind(stem)?;
+                let format = Format::parse(ext).filter(|f| *f != Format::Json)?;
+                Some((kind, format))
+            })
+            .ok_or_else(|| AppError::not_found(format!("template {file:?}")))?;
+        let mut body = Vec::new();
+        export::templates::template(kind)
+            .write(format, &mut body)
+            .map_err(AppError::Internal)?;
+        let disposition = format!(
+            "attachment; filename=\"{}-template.{}\"",
+            kind.name(),
+            format.extension()
+        );
+        Ok::<_, AppError>(
+            (
+                [
+                    (header::CONTENT_TYPE, format.content_type().to_string()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                body,
+            )
+                .into_response(),
+        )
+    };
+    match answer.await {
+        Ok(response) => response,
+        Err(err) => refusal(&err),
+    }
+}
+
 async fn run(
     state: &AppState,
     file: &str,
@@ -124,12 +170,18 @@ async fn run(
         .as_deref()
         .map(|p| crate::service::validate::id("processor", p))
         .transpose()?;
+    let controller = query
+        .controller
+        .as_deref()
+        .map(|c| crate::service::validate::id("controller", c))
+        .transpose()?;
     // A whole-register read: it takes a turn in the bounded pool, as the GraphQL fields do.
     let turn = state.limits.expensive("an export").await?;
     let (db, reference) = (state.read_db.clone(), state.reference.clone());
     let options = ExportOptions {
         on,
         processor,
+        controller,
         what_if,
     };
     // Read and assessed on the blocking pool; the turn is kept for the rendering that follows.

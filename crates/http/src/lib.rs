@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
             get(certificate::certificate),
         )
         .route("/exports/outbox/{file}", get(certificate::outbox_message))
+        .route("/exports/templates/{file}", get(exports::template))
         .route("/respond/{token}", get(respond::show).post(respond::answer))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -8,8 +8,10 @@
 mod ropa;
 pub mod sheets;
 pub mod table;
+pub mod templates;
 mod transfers;
 mod what_if;
+pub mod words;
 
 use crate::{
     domain::{dates, reference::LegalReference},
@@ -40,6 +42,10 @@ pub enum ExportKind {
     /// The transfers that would fail if a mechanism or an adequacy decision stopped on a date.
     #[value(name = "whatif")]
     WhatIf,
+    /// The Art 30(2) record of what group companies process for controllers (one with
+    /// `processor`).
+    #[value(name = "processor-record")]
+    ProcessorRecord,
 }
 
 impl ExportKind {
@@ -58,6 +64,7 @@ impl ExportKind {
             Self::Activities => "activities",
             Self::Flows => "flows",
             Self::WhatIf => "whatif",
+            Self::ProcessorRecord => "processor-record",
         }
     }
 }
@@ -67,8 +74,10 @@ impl ExportKind {
 pub struct ExportOptions {
     /// The date the transfer verdicts are given for.
     pub on: NaiveDate,
-    /// For `Ropa`: the processor whose Art 30(2) record is wanted.
+    /// For `Ropa` and `ProcessorRecord`: the processor whose Art 30(2) record is wanted.
     pub processor: Option<i64>,
+    /// For `Ropa`: the group company whose Art 30(1) record is wanted (every one without).
+    pub controller: Option<i64>,
     /// For `WhatIf`: the question (required there).
     pub what_if: Option<WhatIfQuestion>,
 }
@@ -103,9 +112,14 @@ pub async fn build(
     options.check()?;
     match kind {
         ExportKind::Ropa => match options.processor {
-            Some(processor) => ropa::processor_record(db, reference, processor, options.on).await,
-            None => ropa::controller_record(db, reference, options.on).await,
+            Some(processor) => {
+                ropa::processor_record(db, reference, Some(processor), options.on).await
+            }
+            None => ropa::controller_record(db, reference, options.controller, options.on).await,
         },
+        ExportKind::ProcessorRecord => {
+            ropa::processor_record(db, reference, options.processor, options.on).await
+        }
         ExportKind::Transfers => transfers::transfers(db, reference, options.on).await,
         ExportKind::Gaps => transfers::gaps(db, reference, options.on).await,
         ExportKind::Organisations => sheets::organisations(db).await,

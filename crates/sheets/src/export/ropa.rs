@@ -3,13 +3,14 @@
 //! under Art 30(2), one row per activity it processes for a controller and onward recipient.
 
 use super::{
-    table::{Cell, Column, Table, col},
-    transfers::{Names, problems, safeguard},
+    table::{Cell, Column, Table, said},
+    transfers::{Names, problems, safeguard, verdict},
+    words::{self, Categories},
 };
 use crate::{
     domain::{
         reference::LegalReference,
-        vocab::{RecipientRole, VerdictStatus},
+        vocab::{OrganisationKind, ProblemCode, RecipientRole, VerdictStatus},
     },
     error::{AppError, AppResult},
     transfers::{FlowAssessment, Register},
@@ -19,53 +20,105 @@ use entity::{data_flow, organisation};
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
+/// Art 30(1)(a) to (g), in the order the ICO's and the CNIL's templates use.
 const CONTROLLER: &[Column] = &[
-    col("controller", 30.0),
-    col("controller_country", 10.0),
-    col("controller_contact", 30.0),
-    col("dpo_contact", 30.0),
-    col("activity_ref", 16.0),
-    col("activity", 30.0),
-    col("purpose", 50.0),
-    col("lawful_basis", 20.0),
-    col("subject_categories", 30.0),
-    col("data_categories", 50.0),
-    col("recipient", 30.0),
-    col("recipient_role", 16.0),
-    col("recipient_country", 10.0),
-    col("recipient_data_categories", 40.0),
-    col("transfer_destination", 14.0),
-    col("mechanism", 16.0),
-    col("safeguard", 40.0),
-    col("verdict", 16.0),
-    col("problems", 24.0),
-    col("retention", 40.0),
-    col("retention_months", 10.0),
-    col("security_measures", 60.0),
-    col("assessed_on", 12.0),
+    said("controller", "Controller", 30.0),
+    said("controller_country", "Controller's country", 10.0),
+    said("controller_contact", "Controller's contact", 30.0),
+    said("dpo_contact", "DPO's contact", 30.0),
+    said("activity_ref", "Activity reference", 16.0),
+    said("activity", "Processing activity", 30.0),
+    said("purpose", "Purposes of the processing", 50.0),
+    said("lawful_basis", "Lawful basis", 20.0),
+    said("subject_categories", "Categories of data subjects", 30.0),
+    said("data_categories", "Categories of personal data", 50.0),
+    said("data_category_codes", "Category codes", 30.0),
+    said(
+        "special_categories",
+        "Special categories (Art 9) or criminal offence data (Art 10)",
+        14.0,
+    ),
+    said("recipient", "Recipient", 30.0),
+    said("recipient_role", "Recipient's role", 16.0),
+    said("recipient_country", "Recipient's country", 10.0),
+    said(
+        "recipient_data_categories",
+        "Personal data disclosed to the recipient",
+        40.0,
+    ),
+    said(
+        "transfer_destination",
+        "Third country of the transfer",
+        14.0,
+    ),
+    said("mechanism", "Transfer mechanism", 24.0),
+    said("safeguard", "Safeguards", 40.0),
+    said("verdict", "Verdict", 16.0),
+    said("problems", "Problems", 24.0),
+    said("retention", "Time limits for erasure", 40.0),
+    said("retention_months", "Retention (months)", 10.0),
+    said(
+        "security_measures",
+        "Technical and organisational security measures",
+        60.0,
+    ),
+    said("assessed_on", "Assessed on", 12.0),
 ];
 
+/// Art 30(2)(a) to (d).
 const PROCESSOR: &[Column] = &[
-    col("processor", 30.0),
-    col("processor_country", 10.0),
-    col("processor_contact", 30.0),
-    col("controller", 30.0),
-    col("controller_contact", 30.0),
-    col("dpo_contact", 30.0),
-    col("activity", 30.0),
-    col("processing", 50.0),
-    col("data_categories", 40.0),
-    col("recipient", 30.0),
-    col("recipient_role", 16.0),
-    col("recipient_country", 10.0),
-    col("transfer_destination", 14.0),
-    col("mechanism", 16.0),
-    col("safeguard", 40.0),
-    col("verdict", 16.0),
-    col("problems", 24.0),
-    col("security_measures", 60.0),
-    col("assessed_on", 12.0),
+    said("processor", "Processor", 30.0),
+    said("processor_country", "Processor's country", 10.0),
+    said("processor_contact", "Processor's contact", 30.0),
+    said("controller", "Controller processed for", 30.0),
+    said("controller_contact", "Controller's contact", 30.0),
+    said("dpo_contact", "DPO's contact", 30.0),
+    said("activity", "Processing activity", 30.0),
+    said("processing", "Categories of processing", 50.0),
+    said("data_categories", "Categories of personal data", 40.0),
+    said("data_category_codes", "Category codes", 30.0),
+    said(
+        "special_categories",
+        "Special categories (Art 9) or criminal offence data (Art 10)",
+        14.0,
+    ),
+    said("recipient", "Recipient", 30.0),
+    said("recipient_role", "Recipient's role", 16.0),
+    said("recipient_country", "Recipient's country", 10.0),
+    said(
+        "transfer_destination",
+        "Third country of the transfer",
+        14.0,
+    ),
+    said("mechanism", "Transfer mechanism", 24.0),
+    said("safeguard", "Safeguards", 40.0),
+    said("verdict", "Verdict", 16.0),
+    said("problems", "Problems", 24.0),
+    said(
+        "security_measures",
+        "Technical and organisational security measures",
+        60.0,
+    ),
+    said("assessed_on", "Assessed on", 12.0),
 ];
+
+/// The category cells: names (codes in JSON), codes, whether any is special or criminal.
+fn category_cells(categories: &Categories, codes: &[String]) -> [Cell; 3] {
+    let marked = codes.iter().any(|c| categories.marked(c));
+    [
+        categories.cell(codes),
+        Cell::text(codes.join("; ")),
+        words::coded(
+            if marked { "true" } else { "false" },
+            if marked { "Yes" } else { "No" },
+        ),
+    ]
+}
+
+/// The role of a recipient in words.
+fn role(role: RecipientRole) -> Cell {
+    words::coded(role.as_str(), words::recipient_role(role))
+}
 
 /// The DPO's (or privacy) contact: the organisation's own, else its nearest parent's.
 fn dpo_contact(orgs: &HashMap<i64, organisation::Model>, id: i64) -> Option<String> {
@@ -99,9 +152,9 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
     if assessed.is_empty() {
         return [
             Cell::Empty,
-            Cell::text(flow.mechanism.as_str()),
+            words::coded(flow.mechanism.as_str(), words::mechanism(flow.mechanism)),
             Cell::Empty,
-            Cell::text(VerdictStatus::NotRestricted.as_str()),
+            verdict(VerdictStatus::NotRestricted),
             Cell::Empty,
         ];
     }
@@ -119,12 +172,15 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
         .map(|a| a.verdict.status)
         .max_by_key(|s| severity(*s))
         .unwrap_or(VerdictStatus::NotRestricted);
+    let mut codes: Vec<ProblemCode> = assessed.iter().flat_map(|a| problems(a)).collect();
+    codes.sort();
+    codes.dedup();
     [
         Cell::text(join(&|a| a.destination.to_string())),
-        Cell::text(flow.mechanism.as_str()),
+        words::coded(flow.mechanism.as_str(), words::mechanism(flow.mechanism)),
         Cell::text(join(&safeguard)),
-        Cell::text(worst.as_str()),
-        Cell::text(join(&problems)),
+        verdict(worst),
+        words::problems(&codes),
     ]
 }
 
@@ -138,24 +194,118 @@ fn by_flow(assessments: &[FlowAssessment]) -> HashMap<i64, Vec<&FlowAssessment>>
     out
 }
 
+/// The controller's block of the record: who keeps it, how to reach them and their DPO, when
+/// it was generated and on which reference data (the first worksheet of the XLSX record).
+fn controller_block(
+    orgs: &HashMap<i64, organisation::Model>,
+    controller: Option<&organisation::Model>,
+    reference: &LegalReference,
+    on: NaiveDate,
+) -> Vec<(String, Cell)> {
+    let not_recorded = || Cell::text("Not recorded in the register");
+    let mut lines = vec![(
+        "Record".to_string(),
+        Cell::text("Record of processing activities (GDPR Art 30(1))"),
+    )];
+    match controller {
+        Some(c) => lines.extend([
+            ("Controller".to_string(), Cell::text(&c.name)),
+            ("Country".to_string(), Cell::text(c.country.as_str())),
+            (
+                "Company number".to_string(),
+                c.company_number
+                    .as_deref()
+                    .map_or_else(not_recorded, Cell::text),
+            ),
+            ("Address".to_string(), not_recorded()),
+            (
+                "Contact".to_string(),
+                c.privacy_contact_email
+                    .as_deref()
+                    .map_or_else(not_recorded, Cell::text),
+            ),
+            (
+                "Data protection officer".to_string(),
+                dpo_contact(orgs, c.id).map_or_else(not_recorded, Cell::text),
+            ),
+            (
+                "Representative (Art 27)".to_string(),
+                Cell::text("None recorded"),
+            ),
+        ]),
+        None => {
+            let mut group: Vec<_> = orgs
+                .values()
+                .filter(|o| o.kind == OrganisationKind::GroupCompany)
+                .map(|o| o.name.as_str())
+                .collect();
+            group.sort_unstable();
+            lines.push((
+                "Controller".to_string(),
+                Cell::text(if group.is_empty() {
+                    "No group company registered".to_string()
+                } else {
+                    format!("Every group company: {}", group.join("; "))
+                }),
+            ));
+        }
+    }
+    lines.extend([
+        (
+            "Generated on".to_string(),
+            Cell::Date(chrono::Utc::now().date_naive()),
+        ),
+        ("Transfers assessed on".to_string(), Cell::Date(on)),
+        (
+            "Reference data version".to_string(),
+            Cell::text(reference.version()),
+        ),
+    ]);
+    lines
+}
+
+/// The Art 30(1) record: every activity, or with `controller` the activities of that group
+/// company, one row per activity and recipient.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one row layout read top to bottom against the columns above"
+)]
 pub async fn controller_record(
     db: &impl ConnectionTrait,
     reference: &LegalReference,
+    controller_id: Option<i64>,
     on: NaiveDate,
 ) -> AppResult<Table> {
     let register = Register::load(db).await?;
     let assessments = register.transfers(reference, None, on)?;
     let assessed = by_flow(&assessments);
     let names = Names::load(db).await?;
+    let categories = Categories::load(db).await?;
     let orgs = &names.organisations;
-    let mut activities: Vec<_> = names.activities.values().collect();
+    let only = controller_id
+        .map(|id| {
+            orgs.get(&id).ok_or_else(|| {
+                AppError::bad_input("controller", format!("no organisation with id {id}"))
+            })
+        })
+        .transpose()?;
+    let mut activities: Vec<_> = names
+        .activities
+        .values()
+        .filter(|a| controller_id.is_none_or(|id| a.controller_id == id))
+        .collect();
     activities.sort_by_key(|a| a.id);
     let mut flows: Vec<_> = names.flows.values().collect();
     flows.sort_by_key(|f| f.id);
     let mut table = Table::new("Record of processing", CONTROLLER);
+    table.empty = Some(match only {
+        Some(c) => format!("No processing activities: {} records none.", c.name),
+        None => "No processing activities: the register records none.".to_string(),
+    });
+    table.cover = Some(("Controller", controller_block(orgs, only, reference, on)));
     for activity in activities {
         let controller = orgs.get(&activity.controller_id);
-        let head = [
+        let mut head = vec![
             controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
             controller.map_or(Cell::Empty, |c| Cell::text(c.country.as_str())),
             Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
@@ -163,10 +313,13 @@ pub async fn controller_record(
             Cell::opt_text(activity.reference.as_deref()),
             Cell::text(&activity.name),
             Cell::text(&activity.purpose),
-            Cell::text(activity.lawful_basis.as_str()),
+            words::coded(
+                activity.lawful_basis.as_str(),
+                words::lawful_basis(activity.lawful_basis),
+            ),
             Cell::text(activity.subject_categories.0.join("; ")),
-            Cell::text(activity.data_categories.0.join("; ")),
         ];
+        head.extend(category_cells(&categories, &activity.data_categories.0));
         let tail = [
             Cell::text(&activity.retention),
             activity
@@ -185,19 +338,19 @@ pub async fn controller_record(
             .filter(|f| f.activity_id == activity.id)
             .collect();
         if recipients.is_empty() {
-            let mut row = head.to_vec();
+            let mut row = head.clone();
             row.extend(std::iter::repeat_n(Cell::Empty, 9));
             row.extend(tail.iter().cloned());
             table.push(row);
         }
         for flow in recipients {
             let recipient = orgs.get(&flow.to_id);
-            let mut row = head.to_vec();
+            let mut row = head.clone();
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                Cell::text(flow.recipient_role.as_str()),
+                role(flow.recipient_role),
                 recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
-                Cell::text(flow.data_categories.0.join("; ")),
+                categories.cell(&flow.data_categories.0),
             ]);
             let none = Vec::new();
             row.extend(transfer_cells(
@@ -211,39 +364,81 @@ pub async fn controller_record(
     Ok(table)
 }
 
+/// The Art 30(2) record of `processor_id`, or without one of every group company that
+/// processes for a controller.
 pub async fn processor_record(
     db: &impl ConnectionTrait,
     reference: &LegalReference,
-    processor_id: i64,
+    processor_id: Option<i64>,
     on: NaiveDate,
 ) -> AppResult<Table> {
     let register = Register::load(db).await?;
     let assessments = register.transfers(reference, None, on)?;
     let assessed = by_flow(&assessments);
     let names = Names::load(db).await?;
+    let categories = Categories::load(db).await?;
     let orgs = &names.organisations;
-    let processor = orgs.get(&processor_id).ok_or_else(|| {
-        AppError::bad_input(
-            "processor",
-            format!("no organisation with id {processor_id}"),
-        )
-    })?;
+    let processors: Vec<&organisation::Model> = match processor_id {
+        Some(id) => vec![orgs.get(&id).ok_or_else(|| {
+            AppError::bad_input("processor", format!("no organisation with id {id}"))
+        })?],
+        None => {
+            let mut group: Vec<_> = orgs
+                .values()
+                .filter(|o| o.kind == OrganisationKind::GroupCompany)
+                .collect();
+            group.sort_by_key(|o| o.id);
+            group
+        }
+    };
     let mut flows: Vec<_> = names.flows.values().collect();
     flows.sort_by_key(|f| f.id);
     let mut table = Table::new("Processor record", PROCESSOR);
-    // The flows by which the processor receives data for a controller's activity.
-    for incoming in flows.iter().filter(|f| {
-        f.to_id == processor_id
+    table.empty = Some(match processor_id {
+        Some(_) => format!(
+            "No processing for a controller: {} receives no personal data as a processor.",
+            processors[0].name
+        ),
+        None => "No processing for a controller: no group company receives personal data as a processor."
+            .to_string(),
+    });
+    let context = Context {
+        names: &names,
+        categories: &categories,
+        assessed: &assessed,
+        flows: &flows,
+        on,
+    };
+    for processor in processors {
+        processor_rows(&mut table, &context, processor);
+    }
+    Ok(table)
+}
+
+struct Context<'a> {
+    names: &'a Names,
+    categories: &'a Categories,
+    assessed: &'a HashMap<i64, Vec<&'a FlowAssessment>>,
+    flows: &'a [&'a data_flow::Model],
+    on: NaiveDate,
+}
+
+/// The rows of one processor: the flows by which it receives data for a controller's activity,
+/// each with its onward recipients.
+fn processor_rows(table: &mut Table, cx: &Context<'_>, processor: &organisation::Model) {
+    let orgs = &cx.names.organisations;
+    for incoming in cx.flows.iter().filter(|f| {
+        f.to_id == processor.id
             && matches!(
                 f.recipient_role,
                 RecipientRole::Processor | RecipientRole::SubProcessor
             )
     }) {
-        let Some(activity) = names.activities.get(&incoming.activity_id) else {
+        let Some(activity) = cx.names.activities.get(&incoming.activity_id) else {
             continue;
         };
         let controller = orgs.get(&activity.controller_id);
-        let head = [
+        let mut head = vec![
             Cell::text(&processor.name),
             Cell::text(processor.country.as_str()),
             Cell::opt_text(processor.privacy_contact_email.as_deref()),
@@ -252,38 +447,38 @@ pub async fn processor_record(
             Cell::opt_text(dpo_contact(orgs, activity.controller_id).as_deref()),
             Cell::text(&activity.name),
             Cell::text(&activity.purpose),
-            Cell::text(incoming.data_categories.0.join("; ")),
         ];
+        head.extend(category_cells(cx.categories, &incoming.data_categories.0));
         let tail = [
             Cell::opt_text(processor.security_measures.as_deref()),
-            Cell::Date(on),
+            Cell::Date(cx.on),
         ];
-        let onward: Vec<_> = flows
+        let onward: Vec<_> = cx
+            .flows
             .iter()
             .filter(|f| f.continues_flow_id == Some(incoming.id))
             .collect();
         if onward.is_empty() {
-            let mut row = head.to_vec();
+            let mut row = head.clone();
             row.extend(std::iter::repeat_n(Cell::Empty, 8));
             row.extend(tail.iter().cloned());
             table.push(row);
         }
         for flow in onward {
             let recipient = orgs.get(&flow.to_id);
-            let mut row = head.to_vec();
+            let mut row = head.clone();
             row.extend([
                 recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                Cell::text(flow.recipient_role.as_str()),
+                role(flow.recipient_role),
                 recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
             ]);
             let none = Vec::new();
             row.extend(transfer_cells(
                 flow,
-                assessed.get(&flow.id).unwrap_or(&none),
+                cx.assessed.get(&flow.id).unwrap_or(&none),
             ));
             row.extend(tail.iter().cloned());
             table.push(row);
         }
     }
-    Ok(table)
 }

@@ -15,6 +15,11 @@ pub enum Cell {
     Date(NaiveDate),
     Int(i64),
     Bool(bool),
+    /// A value of a vocabulary: its words in CSV and XLSX, its code in JSON.
+    Coded {
+        code: String,
+        words: String,
+    },
     Empty,
 }
 
@@ -40,7 +45,7 @@ impl Cell {
     /// [`csv_safe`].
     pub fn csv(&self) -> String {
         match self {
-            Self::Text(t) => csv_safe(t).into_owned(),
+            Self::Text(t) | Self::Coded { words: t, .. } => csv_safe(t).into_owned(),
             other => other.plain(),
         }
     }
@@ -49,6 +54,7 @@ impl Cell {
     pub fn plain(&self) -> String {
         match self {
             Self::Text(t) => t.clone(),
+            Self::Coded { words, .. } => words.clone(),
             Self::Date(d) => d.format("%Y-%m-%d").to_string(),
             Self::Int(n) => n.to_string(),
             Self::Bool(b) => b.to_string(),
@@ -61,6 +67,7 @@ impl Cell {
             Self::Int(n) => (*n).into(),
             Self::Bool(b) => (*b).into(),
             Self::Empty => serde_json::Value::Null,
+            Self::Coded { code, .. } => code.clone().into(),
             other => other.plain().into(),
         }
     }
@@ -94,15 +101,27 @@ pub fn csv_unescape(text: &str) -> &str {
     }
 }
 
-/// A column: its header and its width in the spreadsheet (characters).
+/// A column: its name (the JSON key), its header in CSV and XLSX and its width in the
+/// spreadsheet (characters).
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub name: &'static str,
+    pub words: &'static str,
     pub width: f64,
 }
 
+/// A column whose header is its name in every format (the import's columns).
 pub const fn col(name: &'static str, width: f64) -> Column {
-    Column { name, width }
+    Column {
+        name,
+        words: name,
+        width,
+    }
+}
+
+/// A column a person reads: `words` heads it in CSV and XLSX, `name` keys it in JSON.
+pub const fn said(name: &'static str, words: &'static str, width: f64) -> Column {
+    Column { name, words, width }
 }
 
 /// The file formats an export can take.
@@ -150,6 +169,14 @@ pub struct Table {
     pub title: &'static str,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
+    /// What the CSV and XLSX renderings say in place of rows when there are none (JSON: `[]`).
+    pub empty: Option<String>,
+    /// A first worksheet of the XLSX rendering: label and value, one a row (the controller's
+    /// block of a record of processing).
+    pub cover: Option<(&'static str, Vec<(String, Cell)>)>,
+    /// A last worksheet of the XLSX rendering, label and value a row (a template's columns
+    /// described).
+    pub notes: Option<(&'static str, Vec<(String, Cell)>)>,
 }
 
 impl Table {
@@ -158,7 +185,19 @@ impl Table {
             title,
             columns: columns.to_vec(),
             rows: Vec::new(),
+            empty: None,
+            cover: None,
+            notes: None,
         }
+    }
+
+    /// The row the CSV and XLSX renderings write when there are no rows: the note in the
+    /// first column.
+    fn empty_row(&self) -> Option<Vec<Cell>> {
+        let note = self.empty.as_ref().filter(|_| self.rows.is_empty())?;
+        let mut row = vec![Cell::Empty; self.columns.len().max(1)];
+        row[0] = Cell::text(note.clone());
+        Some(row)
     }
 
     pub fn push(&mut self, row: Vec<Cell>) {
@@ -185,8 +224,8 @@ impl Table {
         // The one CSV writer of the service and the command line: every cell goes through
         // `Cell::csv`, the headers are the service's own names.
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(self.columns.iter().map(|c| csv_safe(c.name).into_owned()))?;
-        for row in &self.rows {
+        writer.write_record(self.columns.iter().map(|c| csv_safe(c.words).into_owned()))?;
+        for row in self.rows.iter().chain(self.empty_row().as_ref()) {
             writer.write_record(row.iter().map(Cell::csv))?;
         }
         writer.flush()?;
@@ -217,22 +256,26 @@ impl Table {
         let mut workbook = Workbook::new();
         let header = XFormat::new().set_bold();
         let date = XFormat::new().set_num_format("yyyy-mm-dd");
+        if let Some(cover) = &self.cover {
+            label_sheet(&mut workbook, cover, &header, &date)?;
+        }
         // Rows go to a temporary file as they are written, so memory does not grow with the
         // register; they must be written in order, which they are.
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(self.title)?;
         for (c, column) in self.columns.iter().enumerate() {
             let c = u16::try_from(c)?;
-            sheet.write_string_with_format(0, c, column.name, &header)?;
+            sheet.write_string_with_format(0, c, column.words, &header)?;
             sheet.set_column_width(c, column.width)?;
         }
         sheet.set_freeze_panes(1, 0)?;
-        for (r, row) in self.rows.iter().enumerate() {
+        let empty = self.empty_row();
+        for (r, row) in self.rows.iter().chain(empty.as_ref()).enumerate() {
             let r = u32::try_from(r + 1)?;
             for (c, cell) in row.iter().enumerate() {
                 let c = u16::try_from(c)?;
                 match cell {
-                    Cell::Text(t) => {
+                    Cell::Text(t) | Cell::Coded { words: t, .. } => {
                         sheet.write_string(r, c, t)?;
                     }
                     Cell::Date(d) => {
@@ -255,9 +298,39 @@ impl Table {
             let last_col = u16::try_from(self.columns.len() - 1)?;
             sheet.autofilter(0, 0, last_row, last_col)?;
         }
+        if let Some(notes) = &self.notes {
+            label_sheet(&mut workbook, notes, &header, &date)?;
+        }
         workbook.save_to_writer(out)?;
         Ok(())
     }
+}
+
+/// A worksheet of labels (bold, first column) and their values.
+fn label_sheet(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    (title, lines): &(&'static str, Vec<(String, Cell)>),
+    bold: &rust_xlsxwriter::Format,
+    date: &rust_xlsxwriter::Format,
+) -> anyhow::Result<()> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(*title)?;
+    sheet.set_column_width(0, 28.0)?;
+    sheet.set_column_width(1, 80.0)?;
+    for (r, (label, value)) in lines.iter().enumerate() {
+        let r = u32::try_from(r)?;
+        sheet.write_string_with_format(r, 0, label, bold)?;
+        match value {
+            Cell::Date(d) => {
+                sheet.write_date_with_format(r, 1, d, date)?;
+            }
+            Cell::Empty => {}
+            other => {
+                sheet.write_string(r, 1, other.plain())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,49 +1,54 @@
 //! The transfer register and the compliance gaps as rows.
 
-use super::table::{Cell, Column, Table, col};
+use super::{
+    table::{Cell, Column, Table, said},
+    words,
+};
 use crate::{
     domain::reference::LegalReference,
     error::AppResult,
     transfers::{FlowAssessment, Register},
 };
 use chrono::NaiveDate;
+use entity::vocab::{ProblemCode, VerdictStatus};
 use entity::{data_flow, organisation, processing_activity};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
 
 const TRANSFERS: &[Column] = &[
-    col("flow_id", 8.0),
-    col("flow_ref", 16.0),
-    col("activity", 30.0),
-    col("exporter", 30.0),
-    col("exporter_country", 10.0),
-    col("recipient", 30.0),
-    col("recipient_role", 16.0),
-    col("destination", 10.0),
-    col("regime", 10.0),
-    col("mechanism", 16.0),
-    col("scc_module", 10.0),
-    col("signed_on", 12.0),
-    col("tia_completed_on", 12.0),
-    col("safeguard", 40.0),
-    col("verdict", 16.0),
-    col("problems", 30.0),
-    col("assessed_on", 12.0),
+    said("flow_id", "Flow ID", 8.0),
+    said("flow_ref", "Flow reference", 16.0),
+    said("activity", "Processing activity", 30.0),
+    said("exporter", "Exporter", 30.0),
+    said("exporter_country", "Exporter's country", 10.0),
+    said("recipient", "Recipient (importer)", 30.0),
+    said("recipient_role", "Recipient's role", 16.0),
+    said("destination", "Destination country", 10.0),
+    said("regime", "Regime", 10.0),
+    said("mechanism", "Transfer mechanism", 24.0),
+    said("scc_module", "SCC module", 10.0),
+    said("signed_on", "Signed on", 12.0),
+    said("tia_completed_on", "TIA completed on", 12.0),
+    said("safeguard", "Safeguard relied on", 40.0),
+    said("verdict", "Verdict", 16.0),
+    said("problems", "Problems", 30.0),
+    said("explanation", "Explanation", 80.0),
+    said("assessed_on", "Assessed on", 12.0),
 ];
 
 const GAPS: &[Column] = &[
-    col("problem", 22.0),
-    col("message", 60.0),
-    col("flow_id", 8.0),
-    col("flow_ref", 16.0),
-    col("activity", 30.0),
-    col("exporter", 30.0),
-    col("recipient", 30.0),
-    col("destination", 10.0),
-    col("regime", 10.0),
-    col("mechanism", 16.0),
-    col("verdict", 16.0),
-    col("assessed_on", 12.0),
+    said("problem", "Problem", 22.0),
+    said("message", "What is wrong", 60.0),
+    said("flow_id", "Flow ID", 8.0),
+    said("flow_ref", "Flow reference", 16.0),
+    said("activity", "Processing activity", 30.0),
+    said("exporter", "Exporter", 30.0),
+    said("recipient", "Recipient (importer)", 30.0),
+    said("destination", "Destination country", 10.0),
+    said("regime", "Regime", 10.0),
+    said("mechanism", "Transfer mechanism", 24.0),
+    said("verdict", "Verdict", 16.0),
+    said("assessed_on", "Assessed on", 12.0),
 ];
 
 /// What a row needs beside the assessment: the flow, its activity and organisations by id.
@@ -92,19 +97,19 @@ impl Names {
 
 /// The safeguard relied on: the instrument's name, else the mechanism.
 pub(super) fn safeguard(a: &FlowAssessment) -> String {
-    a.verdict
-        .instrument
-        .as_ref()
-        .map_or_else(|| a.mechanism.as_str().to_string(), |i| i.name.clone())
+    a.verdict.instrument.as_ref().map_or_else(
+        || words::mechanism(a.mechanism).to_string(),
+        |i| i.name.clone(),
+    )
 }
 
-pub(super) fn problems(a: &FlowAssessment) -> String {
-    a.verdict
-        .problems
-        .iter()
-        .map(|p| p.code.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+pub(super) fn problems(a: &FlowAssessment) -> Vec<ProblemCode> {
+    a.verdict.problems.iter().map(|p| p.code).collect()
+}
+
+/// A vocabulary value as its words (CSV, XLSX) and its code (JSON).
+pub(super) fn verdict(status: VerdictStatus) -> Cell {
+    words::coded(status.as_str(), words::verdict(status))
 }
 
 pub async fn transfers(
@@ -115,6 +120,7 @@ pub async fn transfers(
     let register = Register::load(db).await?;
     let names = Names::load(db).await?;
     let mut table = Table::new("Transfers", TRANSFERS);
+    table.empty = Some("No transfers: the register holds no data flow.".into());
     for a in register.transfers(reference, None, on)? {
         let flow = a.flow_id.and_then(|id| names.flows.get(&id));
         table.push(vec![
@@ -124,16 +130,24 @@ pub async fn transfers(
             flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
             Cell::text(a.from_country.as_str()),
             flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
-            flow.map_or(Cell::Empty, |f| Cell::text(f.recipient_role.as_str())),
+            flow.map_or(Cell::Empty, |f| {
+                words::coded(
+                    f.recipient_role.as_str(),
+                    words::recipient_role(f.recipient_role),
+                )
+            }),
             Cell::text(a.destination.as_str()),
-            Cell::text(a.regime.as_str()),
-            Cell::text(a.mechanism.as_str()),
-            Cell::opt_text(flow.and_then(|f| f.scc_module.map(entity::vocab::SccModule::as_str))),
+            words::coded(a.regime.as_str(), words::regime(a.regime)),
+            words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
+            flow.and_then(|f| f.scc_module).map_or(Cell::Empty, |m| {
+                words::coded(m.as_str(), words::scc_module(m))
+            }),
             Cell::opt_date(flow.and_then(|f| f.signed_on)),
             Cell::opt_date(flow.and_then(|f| f.tia_completed_on)),
             Cell::text(safeguard(&a)),
-            Cell::text(a.verdict.status.as_str()),
-            Cell::text(problems(&a)),
+            verdict(a.verdict.status),
+            words::problems(&problems(&a)),
+            Cell::text(a.explanation(reference)),
             Cell::Date(on),
         ]);
     }
@@ -148,13 +162,14 @@ pub async fn gaps(
     let register = Register::load(db).await?;
     let names = Names::load(db).await?;
     let mut table = Table::new("Gaps", GAPS);
+    table.empty = Some("No compliance gaps: no transfer has a problem on that day.".into());
     let gaps = register.gaps(reference, None, on)?;
     for group in gaps.groups {
         for a in group.assessments {
             let flow = a.flow_id.and_then(|id| names.flows.get(&id));
             for p in a.verdict.problems.iter().filter(|p| p.code == group.code) {
                 table.push(vec![
-                    Cell::text(p.code.as_str()),
+                    words::coded(p.code.as_str(), words::problem(p.code)),
                     Cell::text(&p.message),
                     a.flow_id.map_or(Cell::Empty, Cell::Int),
                     Cell::opt_text(flow.and_then(|f| f.reference.as_deref())),
@@ -162,9 +177,9 @@ pub async fn gaps(
                     flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
                     flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
                     Cell::text(a.destination.as_str()),
-                    Cell::text(a.regime.as_str()),
-                    Cell::text(a.mechanism.as_str()),
-                    Cell::text(a.verdict.status.as_str()),
+                    words::coded(a.regime.as_str(), words::regime(a.regime)),
+                    words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
+                    verdict(a.verdict.status),
                     Cell::Date(on),
                 ]);
             }

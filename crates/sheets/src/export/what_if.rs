@@ -3,8 +3,9 @@
 //! [`transfers::what_if_ends`] as the GraphQL `whatIf` query.
 
 use super::{
-    table::{Cell, Column, Table, col},
-    transfers::{Names, problems},
+    table::{Cell, Column, Table, said},
+    transfers::{Names, problems, verdict},
+    words,
 };
 use crate::{
     domain::{reference::Hypothesis, reference::LegalReference, vocab::TransferMechanism},
@@ -16,22 +17,22 @@ use sea_orm::ConnectionTrait;
 use std::str::FromStr;
 
 const WHAT_IF: &[Column] = &[
-    col("flow_id", 8.0),
-    col("flow_ref", 16.0),
-    col("exporter", 30.0),
-    col("importer", 30.0),
-    col("activity", 30.0),
-    col("destination", 10.0),
-    col("regime", 10.0),
-    col("mechanism", 16.0),
-    col("verdict_before", 16.0),
-    col("subjects", 10.0),
-    col("verdict_after", 16.0),
-    col("problems_after", 30.0),
-    col("instead", 60.0),
-    col("explanation", 80.0),
-    col("ends_on", 12.0),
-    col("assessed_on", 12.0),
+    said("flow_id", "Flow ID", 8.0),
+    said("flow_ref", "Flow reference", 16.0),
+    said("exporter", "Exporter", 30.0),
+    said("importer", "Importer", 30.0),
+    said("activity", "Processing activity", 30.0),
+    said("destination", "Destination country", 10.0),
+    said("regime", "Regime", 10.0),
+    said("mechanism", "Transfer mechanism", 24.0),
+    said("verdict_before", "Verdict now", 16.0),
+    said("subjects", "Data subjects", 10.0),
+    said("verdict_after", "Verdict after", 16.0),
+    said("problems_after", "Problems after", 30.0),
+    said("instead", "What could be relied on instead", 60.0),
+    said("explanation", "Explanation", 80.0),
+    said("ends_on", "Ends on", 12.0),
+    said("assessed_on", "Assessed on", 12.0),
 ];
 
 /// A what-if question: what stops, and the first day without it.
@@ -101,6 +102,7 @@ pub async fn what_if(
         transfers::what_if_ends(db, reference, &question.hypothesis, question.ends_on, on).await?;
     let names = Names::load(db).await?;
     let mut table = Table::new("What if", WHAT_IF);
+    table.empty = Some("No transfer would fail: none relies on what the question stops.".into());
     for i in impacts {
         let after = &i.after;
         let flow = after.flow_id.and_then(|id| names.flows.get(&id));
@@ -111,12 +113,15 @@ pub async fn what_if(
             Cell::text(&i.holder.name),
             names.activity(i.activity_id),
             Cell::text(after.destination.as_str()),
-            Cell::text(after.regime.as_str()),
-            Cell::text(i.before.mechanism.as_str()),
-            Cell::text(i.before.verdict.status.as_str()),
+            words::coded(after.regime.as_str(), words::regime(after.regime)),
+            words::coded(
+                i.before.mechanism.as_str(),
+                words::mechanism(i.before.mechanism),
+            ),
+            verdict(i.before.verdict.status),
             Cell::Int(i.subjects),
-            Cell::text(after.verdict.status.as_str()),
-            Cell::text(problems(after)),
+            verdict(after.verdict.status),
+            words::problems(&problems(after)),
             Cell::text(instead(&i.alternatives)),
             Cell::text(&after.verdict.explanation),
             Cell::Date(question.ends_on),

@@ -1,0 +1,230 @@
+//! The words a person reads in the CSV and XLSX exports: the register's codes
+//! (`NON_COMPLIANT`, `TIA_MISSING`, `contact.email`) as a DPO or a regulator says them
+//! ("Non-compliant", "TIA missing", "E-mail address"). The JSON exports keep the codes.
+//!
+//! One place for the words of each vocabulary, so every export says the same thing.
+
+use super::table::Cell;
+use crate::error::AppResult;
+use entity::vocab::{
+    LawfulBasis, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus,
+};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use std::collections::HashMap;
+
+pub fn verdict(status: VerdictStatus) -> &'static str {
+    match status {
+        VerdictStatus::NotRestricted => "Not a restricted transfer",
+        VerdictStatus::Adequate => "Adequate",
+        VerdictStatus::Safeguarded => "Safeguarded",
+        VerdictStatus::Derogation => "Derogation (Art 49)",
+        VerdictStatus::NonCompliant => "Non-compliant",
+    }
+}
+
+pub fn problem(code: ProblemCode) -> &'static str {
+    match code {
+        ProblemCode::MissingSafeguard => "No safeguard",
+        ProblemCode::InvalidMechanism => "Mechanism not valid",
+        ProblemCode::ExpiredInstrument => "Instrument expired",
+        ProblemCode::ModuleMissing => "SCC module missing",
+        ProblemCode::ModuleMismatch => "SCC module does not match the roles",
+        ProblemCode::TiaMissing => "TIA missing",
+        ProblemCode::NotCertified => "Recipient not certified",
+        ProblemCode::OutsideAdequacyScope => "Outside the adequacy decision's scope",
+        ProblemCode::DerogationMissing => "Derogation not named",
+        ProblemCode::DpaMissing => "DPA missing",
+        ProblemCode::DerogationNotOccasional => "Derogation used for a regular transfer",
+    }
+}
+
+pub fn mechanism(mechanism: TransferMechanism) -> &'static str {
+    match mechanism {
+        TransferMechanism::Adequacy => "Adequacy decision",
+        TransferMechanism::EuUsDpf => "EU-US Data Privacy Framework",
+        TransferMechanism::Scc2021 => "Standard contractual clauses (2021)",
+        TransferMechanism::UkIdta => "UK International Data Transfer Agreement",
+        TransferMechanism::UkAddendum => "UK Addendum to the SCCs",
+        TransferMechanism::Bcr => "Binding corporate rules",
+        TransferMechanism::CodeOfConduct => "Code of conduct",
+        TransferMechanism::Certification => "Certification",
+        TransferMechanism::Derogation => "Derogation (Art 49)",
+        TransferMechanism::PrivacyShield => "Privacy Shield (invalid)",
+        TransferMechanism::SafeHarbor => "Safe Harbor (invalid)",
+        TransferMechanism::Scc2010 => "Standard contractual clauses (2010, repealed)",
+        TransferMechanism::None => "None",
+    }
+}
+
+pub fn regime(regime: Regime) -> &'static str {
+    match regime {
+        Regime::EuGdpr => "EU GDPR",
+        Regime::UkGdpr => "UK GDPR",
+    }
+}
+
+pub fn recipient_role(role: RecipientRole) -> &'static str {
+    match role {
+        RecipientRole::Processor => "Processor",
+        RecipientRole::SubProcessor => "Sub-processor",
+        RecipientRole::Controller => "Controller",
+        RecipientRole::JointController => "Joint controller",
+    }
+}
+
+/// The labels lawyers use for the SCC modules.
+pub fn scc_module(module: SccModule) -> &'static str {
+    match module {
+        SccModule::C2c => "C2C",
+        SccModule::C2p => "C2P",
+        SccModule::P2p => "P2P",
+        SccModule::P2c => "P2C",
+    }
+}
+
+pub fn lawful_basis(basis: LawfulBasis) -> &'static str {
+    match basis {
+        LawfulBasis::Consent => "Consent (Art 6(1)(a))",
+        LawfulBasis::Contract => "Contract (Art 6(1)(b))",
+        LawfulBasis::LegalObligation => "Legal obligation (Art 6(1)(c))",
+        LawfulBasis::VitalInterests => "Vital interests (Art 6(1)(d))",
+        LawfulBasis::PublicTask => "Public task (Art 6(1)(e))",
+        LawfulBasis::LegitimateInterests => "Legitimate interests (Art 6(1)(f))",
+    }
+}
+
+/// A coded value: its words in CSV and XLSX, its code in JSON.
+pub fn coded(code: &str, words: &str) -> Cell {
+    Cell::Coded {
+        code: code.to_string(),
+        words: words.to_string(),
+    }
+}
+
+/// The problems of a transfer, each in words (CSV, XLSX) or as its code (JSON), `; ` between.
+pub fn problems(codes: &[ProblemCode]) -> Cell {
+    let join = |f: &dyn Fn(ProblemCode) -> &'static str| {
+        codes.iter().map(|c| f(*c)).collect::<Vec<_>>().join("; ")
+    };
+    if codes.is_empty() {
+        return Cell::Empty;
+    }
+    coded(&join(&|c| c.as_str()), &join(&problem))
+}
+
+/// The mark given to a category of Art 9 data.
+pub const SPECIAL: &str = " [special category, Art 9]";
+/// The mark given to a category of Art 10 data.
+pub const CRIMINAL: &str = " [criminal offence data, Art 10]";
+
+/// The data categories of the taxonomy, by code, for their names.
+#[derive(Debug, Default)]
+pub struct Categories {
+    names: HashMap<String, (String, bool)>,
+}
+
+impl Categories {
+    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+        Ok(Self {
+            names: entity::data_category::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| (c.code, (c.name, c.special)))
+                .collect(),
+        })
+    }
+
+    /// Whether a category is of special-category (Art 9) or criminal-offence (Art 10) data.
+    pub fn marked(&self, code: &str) -> bool {
+        ["special", "criminal"]
+            .iter()
+            .any(|p| code == *p || code.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+            || self.names.get(code).is_some_and(|(_, special)| *special)
+    }
+
+    /// A category's name, special categories (Art 9) and criminal-offence data (Art 10) marked;
+    /// a code the taxonomy does not know stays as it is.
+    pub fn name(&self, code: &str) -> String {
+        let criminal = code == "criminal" || code.starts_with("criminal.");
+        let special = code == "special" || code.starts_with("special.");
+        let (name, flagged) = self
+            .names
+            .get(code)
+            .map_or((code, special), |(n, s)| (n.as_str(), *s || special));
+        if criminal {
+            format!("{name}{CRIMINAL}")
+        } else if flagged {
+            format!("{name}{SPECIAL}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// Categories in words (CSV, XLSX) or as their codes (JSON), `; ` between.
+    pub fn cell(&self, codes: &[String]) -> Cell {
+        if codes.is_empty() {
+            return Cell::Empty;
+        }
+        let words: Vec<String> = codes.iter().map(|c| self.name(c)).collect();
+        coded(&codes.join("; "), &words.join("; "))
+    }
+
+    #[cfg(test)]
+    pub fn of(entries: &[(&str, &str, bool)]) -> Self {
+        Self {
+            names: entries
+                .iter()
+                .map(|(c, n, s)| ((*c).to_string(), ((*n).to_string(), *s)))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn every_code_has_words_that_are_not_the_code() {
+        for v in VerdictStatus::VARIANTS {
+            assert_ne!(verdict(*v), v.as_str());
+        }
+        for p in ProblemCode::VARIANTS {
+            assert_ne!(problem(*p), p.as_str());
+            assert!(!problem(*p).contains('_'), "{p}");
+        }
+        for m in TransferMechanism::VARIANTS {
+            assert!(!mechanism(*m).contains('_'), "{m}");
+        }
+        assert_eq!(verdict(VerdictStatus::NonCompliant), "Non-compliant");
+        assert_eq!(problem(ProblemCode::TiaMissing), "TIA missing");
+        assert_eq!(recipient_role(RecipientRole::SubProcessor), "Sub-processor");
+        assert_eq!(scc_module(SccModule::C2p), "C2P");
+    }
+
+    #[test]
+    fn categories_are_named_and_special_and_criminal_ones_marked() {
+        let c = Categories::of(&[
+            ("contact.email", "E-mail address", false),
+            ("special.health", "Health data", true),
+        ]);
+        assert_eq!(c.name("contact.email"), "E-mail address");
+        assert_eq!(c.name("special.health"), format!("Health data{SPECIAL}"));
+        assert_eq!(
+            c.name("criminal.records"),
+            format!("criminal.records{CRIMINAL}")
+        );
+        assert_eq!(c.name("unknown.code"), "unknown.code");
+        let cell = c.cell(&["contact.email".into(), "special.health".into()]);
+        assert_eq!(
+            cell.plain(),
+            "E-mail address; Health data [special category, Art 9]"
+        );
+        assert_eq!(
+            problems(&[ProblemCode::TiaMissing, ProblemCode::DpaMissing]).plain(),
+            "TIA missing; DPA missing"
+        );
+    }
+}
