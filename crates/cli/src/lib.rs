@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, `migrate`, `export-schema`, `token ...`, `backup`.
 
+mod export;
 mod import;
 
 // The layers below, under the paths they had when the layers were one crate.
@@ -8,6 +9,9 @@ use register_graphql as graphql;
 use register_http::{self as http, app, state};
 use register_service as service;
 use register_service::{config, db, error};
+
+pub use export::ExportArgs;
+use export::{export, parse_format, template};
 
 use crate::{
     config::{Config, ServeArgs},
@@ -88,46 +92,9 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ExportArgs {
-    /// What to export.
-    #[arg(value_enum)]
-    pub kind: register_sheets::export::ExportKind,
-    /// csv, json or xlsx (default: the output file's extension, else csv).
-    #[arg(long, value_parser = parse_format)]
-    pub format: Option<register_sheets::export::Format>,
-    /// Where to write (default: standard output).
-    #[arg(long)]
-    pub output: Option<std::path::PathBuf>,
-    /// The date the transfer verdicts are given for (YYYY-MM-DD, default today).
-    #[arg(long, value_parser = parse_date)]
-    pub on: Option<chrono::NaiveDate>,
-    /// With `ropa` or `processor-record`: the processor (organisation id) whose Art 30(2)
-    /// record is wanted.
-    #[arg(long)]
-    pub processor: Option<i64>,
-    /// With `ropa`: the group company (organisation id) whose Art 30(1) record is wanted.
-    #[arg(long)]
-    pub controller: Option<i64>,
-    /// With `whatif`: the transfer mechanism assumed to stop (EU_US_DPF, ...).
-    #[arg(long)]
-    pub mechanism: Option<String>,
-    /// With `whatif`: the adequacy decision assumed to stop, by its id (EU-US-DPF, ...).
-    #[arg(long)]
-    pub decision: Option<String>,
-    /// With `whatif`: the first day without it (YYYY-MM-DD); `--on` defaults to it.
-    #[arg(long, value_parser = parse_date)]
-    pub ends_on: Option<chrono::NaiveDate>,
-}
-
 /// A date as every entrance reads it (`YYYY-MM-DD`, within the register's bounds).
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::domain::dates::parse(s).ok_or_else(|| crate::domain::dates::refusal("date", s))
-}
-
-fn parse_format(s: &str) -> Result<register_sheets::export::Format, String> {
-    register_sheets::export::Format::parse(s)
-        .ok_or_else(|| format!("unknown format {s:?}: csv, json or xlsx"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,114 +231,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => return audit_command(&cli.config, command).await,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
-    use register_sheets::export::{self, ExportKind, ExportOptions, Format, WhatIfQuestion};
-    use std::io::Write;
-    let db = db::connect_existing(&config).await?;
-    let state = AppState::with_db(config, db).await?;
-    let format = args
-        .format
-        .or_else(|| {
-            args.output
-                .as_ref()
-                .and_then(|p| p.extension())
-                .and_then(|e| Format::parse(&e.to_string_lossy()))
-        })
-        .unwrap_or(Format::Csv);
-    let what_if = (args.kind == ExportKind::WhatIf)
-        .then(|| {
-            WhatIfQuestion::parse(
-                &state.reference,
-                args.mechanism.as_deref(),
-                args.decision.as_deref(),
-                args.ends_on,
-            )
-        })
-        .transpose()
-        .map_err(AppError::into_cli)?;
-    let on = args
-        .on
-        .or(args.ends_on.filter(|_| args.kind == ExportKind::WhatIf))
-        .unwrap_or_else(|| Utc::now().date_naive());
-    let options = ExportOptions {
-        on,
-        processor: args.processor,
-        controller: args.controller,
-        what_if,
-    };
-    let table = export::build(&state.db, &state.reference, args.kind, options)
-        .await
-        .map_err(AppError::into_cli)?;
-    // Written as rendered, not built in memory first.
-    match args.output {
-        Some(path) => {
-            let file = std::fs::File::create(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            table
-                .write(format, &mut out)
-                .and_then(|()| Ok(out.flush()?))
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout());
-            table.write(format, &mut out)?;
-            out.flush()?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes `output` (standard output without one) in `format`, else the file's extension, else CSV.
-fn write_table(
-    table: &register_sheets::export::Table,
-    format: Option<register_sheets::export::Format>,
-    output: Option<std::path::PathBuf>,
-) -> anyhow::Result<()> {
-    use register_sheets::export::Format;
-    use std::io::Write;
-    let format = format
-        .or_else(|| {
-            output
-                .as_ref()
-                .and_then(|p| p.extension())
-                .and_then(|e| Format::parse(&e.to_string_lossy()))
-        })
-        .unwrap_or(Format::Csv);
-    match output {
-        Some(path) => {
-            let file = std::fs::File::create(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            table
-                .write(format, &mut out)
-                .and_then(|()| Ok(out.flush()?))
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout());
-            table.write(format, &mut out)?;
-            out.flush()?;
-        }
-    }
-    Ok(())
-}
-
-fn template(
-    kind: register_sheets::import::ImportKind,
-    format: Option<register_sheets::export::Format>,
-    output: Option<std::path::PathBuf>,
-) -> anyhow::Result<()> {
-    if format == Some(register_sheets::export::Format::Json) {
-        anyhow::bail!("a template is a CSV or an XLSX file");
-    }
-    write_table(
-        &register_sheets::export::templates::template(kind),
-        format,
-        output,
-    )
 }
 
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {

@@ -35,6 +35,10 @@ pub fn problem(code: ProblemCode) -> &'static str {
         ProblemCode::DerogationMissing => "Derogation not named",
         ProblemCode::DpaMissing => "DPA missing",
         ProblemCode::DerogationNotOccasional => "Derogation used for a regular transfer",
+        ProblemCode::DerogationReadRestrictively => "Derogation read restrictively (EDPB)",
+        ProblemCode::EeaIncorporationUnconfirmed => {
+            "Adequacy decision's EEA incorporation unconfirmed"
+        }
     }
 }
 
