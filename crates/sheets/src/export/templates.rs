@@ -236,6 +236,16 @@ const FLOWS: Described = &[
         "The day the safeguard was signed (YYYY-MM-DD).",
     ),
     ("evidence", "", "Where the signed safeguard is kept."),
+    (
+        "combines_eu_data",
+        "",
+        "For a Module Four (P2C) return: true where the EU processor combines the data with personal data it collected in the EU (a transfer impact assessment is then needed).",
+    ),
+    (
+        "processing_changed",
+        "",
+        "For a flow on the old (2010) SCCs: true once the processing they cover has changed (the transition then no longer holds).",
+    ),
 ];
 
 /// The kind a URL's file stem names (`organisations`, ...).
