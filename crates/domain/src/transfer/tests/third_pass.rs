@@ -352,6 +352,66 @@ fn a_known_incorporation_date_binds_from_that_day_when_its_source_is_certain() {
     }
 }
 
+#[test]
+fn an_eea_efta_exporter_relying_on_the_dpf_is_warned_too() {
+    // Certified: the DPF adequacy decision carries it. Not certified: the DPF as a tool does
+    // not, and the warning still names it.
+    for certified in [Some(true), Some(false)] {
+        let mut t = complete(EU, M::EuUsDpf, "US", TODAY);
+        t.exporter_country = super::cc("NO");
+        t.certifications.eu_dpf = certified;
+        let v = check(&t, TODAY);
+        let warning = v
+            .problems
+            .iter()
+            .find(|p| p.code == EeaIncorporationUnconfirmed)
+            .map(|p| p.message.as_str())
+            .unwrap_or_default();
+        says(warning, &["Data Privacy Framework"]);
+    }
+}
+
+#[test]
+fn an_incorporation_recorded_but_not_confirmed_is_a_warning_saying_so() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../../reference/transfer_law.json"))
+            .expect("the reference parses");
+    for d in json["adequacy"].as_array_mut().into_iter().flatten() {
+        if d["id"] == "EU-CH" {
+            d["eea_incorporation"] = serde_json::json!({
+                "status": "incorporated", "effective_from": "2030-01-01",
+                "detail": "incorporated by a decision of the EEA Joint Committee",
+                "source": "a test source", "verify": "M"
+            });
+        }
+    }
+    let r = LegalReference::parse(&json.to_string()).expect("the changed reference loads");
+    let mut t = complete(EU, M::Adequacy, "CH", TODAY);
+    t.exporter_country = super::cc("NO");
+    let v = assess(&r, &t, day(TODAY));
+    // Not yet in force by an unconfirmed source: a warning, not a refusal.
+    assert_eq!(
+        (v.status, codes(&v)),
+        (Adequate, vec![EeaIncorporationUnconfirmed])
+    );
+    says(
+        &v.problems[0].message,
+        &["the incorporation on 2030-01-01 could not be confirmed"],
+    );
+    // A pending one says what the reference says of it, and no more.
+    for d in json["adequacy"].as_array_mut().into_iter().flatten() {
+        if d["id"] == "EU-CH" {
+            d["eea_incorporation"]["status"] = serde_json::json!("pending");
+        }
+    }
+    let r = LegalReference::parse(&json.to_string()).expect("the changed reference loads");
+    let v = assess(&r, &t, day(TODAY));
+    assert!(
+        !v.problems[0].message.contains("could not be confirmed"),
+        "{v:?}"
+    );
+}
+
 // 6. EU institutions and bodies as importers; the list of international organisations.
 
 #[test]
