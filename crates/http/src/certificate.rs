@@ -2,6 +2,8 @@
 //! certificate, printable or as data; and `GET /exports/outbox/{id}.eml` (ADMIN, DPO): one
 //! message of the outbox, to send by hand. Refusals are as the other exports'.
 
+use register_sheets::export::words::{self, code_in_words};
+
 use crate::{
     error::AppError,
     exports::refusal,
@@ -93,13 +95,16 @@ pub fn render(c: &Certificate) -> String {
          <th>Status</th><th>Confirmed</th><th>How</th><th>Evidence</th><th>Exemption</th>\
          </tr></thead><tbody>",
         reference = esc(&c.reference),
-        kind = esc(&c.kind),
-        status = esc(&c.status),
+        kind = esc(&code_in_words(&c.kind, words::dsr_kind)),
+        status = esc(&code_in_words(&c.status, words::dsr_status)),
         received = c.received_on,
         due = c.due_on,
         extension = c.extension_months.map_or_else(
             || "none".into(),
-            |m| format!("{m} month(s): {}", opt(c.extension_reason.as_deref()))
+            |m| {
+                let months = if m == 1 { "month" } else { "months" };
+                format!("{m} {months}: {}", opt(c.extension_reason.as_deref()))
+            }
         ),
         closed = time(c.closed_at),
         generated = time(Some(c.generated_at)),
@@ -116,8 +121,8 @@ pub fn render(c: &Certificate) -> String {
         body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}<br>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&h.organisation),
-            esc(&h.channel),
-            esc(&h.status),
+            esc(&code_in_words(&h.channel, words::delivery_channel)),
+            esc(&code_in_words(&h.status, words::task_status)),
             time(h.confirmed_at),
             opt(h.confirmed_by.as_deref()),
             opt(h.how.as_deref()),

@@ -210,7 +210,7 @@ fn asked(shown: &Shown) -> String {
          <dt>Deadline</dt><dd><time datetime=\"{due}\">{due}</time></dd>\
          <dt>Categories you hold</dt><dd>{cats}</dd>",
         reference = esc(&shown.reference),
-        kind = esc(shown.kind.as_str()),
+        kind = esc(register_sheets::export::words::dsr_kind(shown.kind)),
         holder = esc(&shown.organisation),
         task = shown.task_id,
         action = esc(&shown.action),
@@ -307,7 +307,7 @@ fn answered_page(shown: &Shown, message: Option<&str>) -> String {
     let mut facts = format!(
         "<dl class=\"facts\" id=\"answer\"><dt>Answer</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd>",
         esc(outcome),
-        esc(shown.status.as_str())
+        esc(register_sheets::export::words::task_status(shown.status))
     );
     if let Some(at) = shown.answered_at {
         facts.push_str(&format!(

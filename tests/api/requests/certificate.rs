@@ -298,8 +298,22 @@ async fn the_certificate_shows_each_holder_with_its_channel_confirmation_and_evi
         "Art 17(3)(b)",
         "Erased by job 4711",
         "audit event",
+        // The vocabularies in words, not codes.
+        "Erasure (Art 17)",
+        "<td>Webhook</td>",
+        "<td>E-mail</td>",
+        "<td>By hand</td>",
     ] {
         assert!(html.contains(expected), "{expected}: {html}");
+    }
+    for code in [
+        ">ERASURE<",
+        ">WEBHOOK<",
+        ">EMAIL<",
+        ">MANUAL<",
+        ">COMPLETED<",
+    ] {
+        assert!(!html.contains(code), "{code} in words: {html}");
     }
     assert!(!html.contains("DRAFT"), "closed: no draft");
     assert!(!html.contains("ada@example.com"));

@@ -160,7 +160,11 @@ async fn an_emailed_task_answered_done_through_its_link_is_completed_and_audited
         page.contains("contact.email"),
         "the categories held: {page}"
     );
-    assert!(page.contains("ERASURE"), "{page}");
+    assert!(
+        page.contains("Erasure (Art 17)"),
+        "the kind in words: {page}"
+    );
+    assert!(!page.contains("ERASURE"), "no code: {page}");
     assert!(
         !page.contains("ada@example.com") && !page.contains("7946"),
         "no identifier on the page: {page}"

@@ -7,10 +7,59 @@
 use super::table::Cell;
 use crate::error::AppResult;
 use entity::vocab::{
-    LawfulBasis, ProblemCode, RecipientRole, Regime, SccModule, TransferMechanism, VerdictStatus,
+    DeliveryChannel, DsrKind, DsrStatus, LawfulBasis, ProblemCode, RecipientRole, Regime,
+    SccModule, TaskStatus, TransferMechanism, VerdictStatus,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
+
+/// A data-subject request's kind, as the request pages and the certificate say it.
+pub fn dsr_kind(kind: DsrKind) -> &'static str {
+    match kind {
+        DsrKind::Access => "Access (Art 15)",
+        DsrKind::Rectification => "Rectification (Art 16)",
+        DsrKind::Erasure => "Erasure (Art 17)",
+        DsrKind::Restriction => "Restriction (Art 18)",
+        DsrKind::Objection => "Objection (Art 21)",
+        DsrKind::Portability => "Portability (Art 20)",
+    }
+}
+
+pub fn dsr_status(status: DsrStatus) -> &'static str {
+    match status {
+        DsrStatus::Open => "Open",
+        DsrStatus::InProgress => "In progress",
+        DsrStatus::Completed => "Completed",
+        DsrStatus::Overdue => "Overdue",
+        DsrStatus::Closed => "Closed",
+    }
+}
+
+pub fn task_status(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Pending => "Pending",
+        TaskStatus::Sent => "Sent, awaiting an answer",
+        TaskStatus::Acknowledged => "Acknowledged",
+        TaskStatus::Completed => "Completed",
+        TaskStatus::Failed => "Delivery failed",
+        TaskStatus::Exempt => "Exempt",
+    }
+}
+
+pub fn delivery_channel(channel: DeliveryChannel) -> &'static str {
+    match channel {
+        DeliveryChannel::Webhook => "Webhook",
+        DeliveryChannel::Email => "E-mail",
+        DeliveryChannel::Manual => "By hand",
+    }
+}
+
+/// A stored code of vocabulary `V` in words by `words`; a code that does not parse is shown
+/// as it is.
+pub fn code_in_words<V: std::str::FromStr>(code: &str, words: fn(V) -> &'static str) -> String {
+    code.parse::<V>()
+        .map_or_else(|_| code.to_string(), |v| words(v).to_string())
+}
 
 pub fn verdict(status: VerdictStatus) -> &'static str {
     match status {
