@@ -44,6 +44,7 @@ where
 {
     // PostgreSQL tests are marked ignored at build time without TEST_POSTGRES_URL (build.rs); one
     // run anyway (`--ignored`) must not pass without having run.
+    log::install();
     let Some(app) = TestApp::spawn(backend).await else {
         panic!("TEST_POSTGRES_URL is not set: this PostgreSQL test cannot run");
     };
@@ -54,6 +55,55 @@ where
     }
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
+    }
+}
+
+/// The service's error log, captured for the whole test process.
+///
+/// One global subscriber, installed before any test logs: a scoped subscriber per test races
+/// with the other tests' threads over `tracing`'s callsite cache and can miss an event. Tests
+/// find their own lines by the request id they ran under.
+pub mod log {
+    use std::sync::{Mutex, OnceLock};
+
+    static LINES: OnceLock<Buffer> = OnceLock::new();
+
+    #[derive(Clone, Copy)]
+    struct Buffer(&'static Mutex<Vec<u8>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Installs the capturing subscriber (errors only) once; every test calls it first.
+    pub fn install() {
+        LINES.get_or_init(|| {
+            let buffer = Buffer(Box::leak(Box::default()));
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::ERROR)
+                .with_writer(move || buffer)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+            buffer
+        });
+    }
+
+    /// The captured lines that mention `needle` (a request id).
+    pub fn lines_with(needle: &str) -> Vec<String> {
+        install();
+        let bytes = LINES.get().expect("installed").0.lock().expect("log").clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_string)
+            .collect()
     }
 }
 
