@@ -5,6 +5,7 @@ pub mod enums;
 pub mod errors;
 pub mod fields;
 pub mod hints;
+pub mod ids;
 pub mod issued;
 pub mod loaders;
 mod mutation;

@@ -8,7 +8,6 @@ use crate::{
     service::{
         limits::Limits,
         requests::{DsrKeys, read},
-        validate,
     },
     types::dsr::DataSubjectRequest,
 };
@@ -33,7 +32,7 @@ impl Subscription {
         let rc = request(ctx)?.clone();
         // The policy extension guards resolved fields; a subscription's root is checked here.
         policy::check(&rc.auth, "Subscription", "dataSubjectRequestUpdated")?;
-        let id = validate::id("id", &id)?;
+        let id = crate::ids::parse("id", &id)?;
         read::by_id(&rc.read, id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("data-subject request {id}")))?;

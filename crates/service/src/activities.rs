@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 #[derive(Debug, Clone)]
 pub struct NewActivity {
     pub name: String,
-    pub controller_id: String,
+    pub controller_id: i64,
     pub purpose: String,
     pub lawful_basis: LawfulBasis,
     pub data_categories: Vec<String>,
@@ -71,7 +71,7 @@ pub async fn register_in(
     input: NewActivity,
 ) -> AppResult<processing_activity::Model> {
     let name = validate::text("name", &input.name, 200)?;
-    let controller_id = validate::id("controllerId", &input.controller_id)?;
+    let controller_id = input.controller_id;
     let purpose = validate::text("purpose", &input.purpose, MAX_TEXT)?;
     let retention = validate::text("retention", &input.retention, MAX_TEXT)?;
     check_retention_months(input.retention_months)?;
@@ -152,10 +152,9 @@ pub async fn register_in(
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     patch: ActivityPatch,
 ) -> AppResult<processing_activity::Model> {
-    let id = validate::id("id", id)?;
     let name = patch
         .name
         .map(|n| validate::text("name", &n, 200))
@@ -259,11 +258,10 @@ pub async fn update(
 pub async fn end(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     ended_on: Option<NaiveDate>,
     reason: Option<String>,
 ) -> AppResult<processing_activity::Model> {
-    let id = validate::id("id", id)?;
     let reason = validate::optional_text("reason", reason.as_deref(), MAX_TEXT)?;
     let txn = db.begin().await?;
     let current = find(&txn, id, "id").await?;
@@ -342,22 +340,19 @@ pub async fn find(
 
 pub async fn get(
     db: &impl ConnectionTrait,
-    id: &str,
+    id: i64,
 ) -> AppResult<Option<processing_activity::Model>> {
-    let id = validate::id("id", id)?;
     Ok(processing_activity::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn list(
     db: &impl ConnectionTrait,
-    controller_id: Option<&str>,
+    controller_id: Option<i64>,
     page: PageRequest,
 ) -> AppResult<Page<processing_activity::Model>> {
     let mut query = processing_activity::Entity::find();
     if let Some(controller) = controller_id {
-        query = query.filter(
-            processing_activity::Column::ControllerId.eq(validate::id("controllerId", controller)?),
-        );
+        query = query.filter(processing_activity::Column::ControllerId.eq(controller));
     }
     crate::page::fetch(db, query, processing_activity::Column::Id, page).await
 }

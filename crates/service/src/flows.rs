@@ -23,12 +23,12 @@ use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
 pub struct NewFlow {
-    pub activity_id: String,
-    pub from_id: String,
-    pub to_id: String,
+    pub activity_id: i64,
+    pub from_id: i64,
+    pub to_id: i64,
     pub recipient_role: RecipientRole,
     pub data_categories: Vec<String>,
-    pub continues_flow_id: Option<String>,
+    pub continues_flow_id: Option<i64>,
     pub mechanism: Option<TransferMechanism>,
     pub scc_module: Option<SccModule>,
     pub derogation: Option<Derogation>,
@@ -105,9 +105,9 @@ fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<Desti
 
 #[derive(Debug, Clone, Default)]
 pub struct FlowFilter {
-    pub activity_id: Option<String>,
-    pub from_id: Option<String>,
-    pub to_id: Option<String>,
+    pub activity_id: Option<i64>,
+    pub from_id: Option<i64>,
+    pub to_id: Option<i64>,
     pub mechanism: Option<TransferMechanism>,
 }
 
@@ -251,14 +251,8 @@ pub async fn record_in(
     actor: &Actor,
     input: NewFlow,
 ) -> AppResult<data_flow::Model> {
-    let activity_id = validate::id("activityId", &input.activity_id)?;
-    let from_id = validate::id("fromId", &input.from_id)?;
-    let to_id = validate::id("toId", &input.to_id)?;
-    let continues = input
-        .continues_flow_id
-        .as_deref()
-        .map(|c| validate::id("continuesFlowId", c))
-        .transpose()?;
+    let (activity_id, from_id, to_id) = (input.activity_id, input.from_id, input.to_id);
+    let continues = input.continues_flow_id;
     let tia = validate::past_date("tiaCompletedOn", input.tia_completed_on)?;
     let signed = validate::past_date("signedOn", input.signed_on)?;
     let evidence = validate::optional_text("evidence", input.evidence.as_deref(), 2000)?;
@@ -362,10 +356,9 @@ pub async fn record_in(
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     patch: FlowPatch,
 ) -> AppResult<data_flow::Model> {
-    let id = validate::id("id", id)?;
     let tia = patch
         .tia_completed_on
         .map(|d| validate::past_date("tiaCompletedOn", d))
@@ -497,8 +490,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i64, field: &str) -> AppResult<
         .ok_or_else(|| AppError::bad_input(field, format!("no data flow with id {id}")))
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<data_flow::Model>> {
-    let id = validate::id("id", id)?;
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<data_flow::Model>> {
     Ok(data_flow::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -509,13 +501,13 @@ pub async fn list(
 ) -> AppResult<Page<data_flow::Model>> {
     let mut cond = Condition::all();
     if let Some(id) = filter.activity_id {
-        cond = cond.add(data_flow::Column::ActivityId.eq(validate::id("activityId", &id)?));
+        cond = cond.add(data_flow::Column::ActivityId.eq(id));
     }
     if let Some(id) = filter.from_id {
-        cond = cond.add(data_flow::Column::FromId.eq(validate::id("fromId", &id)?));
+        cond = cond.add(data_flow::Column::FromId.eq(id));
     }
     if let Some(id) = filter.to_id {
-        cond = cond.add(data_flow::Column::ToId.eq(validate::id("toId", &id)?));
+        cond = cond.add(data_flow::Column::ToId.eq(id));
     }
     if let Some(m) = filter.mechanism {
         cond = cond.add(data_flow::Column::Mechanism.eq(m.as_str()));

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub async fn add_location(
     db: &DatabaseConnection,
     actor: &Actor,
-    organisation_id: &str,
+    organisation_id: i64,
     country: &str,
     usage: LocationUse,
 ) -> AppResult<location::Model> {
@@ -28,11 +28,11 @@ pub async fn add_location(
 pub async fn add_location_in(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    organisation_id: &str,
+    organisation_id: i64,
     country: &str,
     usage: LocationUse,
 ) -> AppResult<location::Model> {
-    let org_id = validate::id("organisationId", organisation_id)?;
+    let org_id = organisation_id;
     let country = validate::country("country", country)?;
     find(txn, org_id, "organisationId").await?;
     let exists = location::Entity::find()
@@ -59,9 +59,8 @@ pub async fn add_location_in(
 pub async fn remove_location(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
 ) -> AppResult<location::Model> {
-    let id = validate::id("id", id)?;
     let txn = db.begin().await?;
     let row = location::Entity::find_by_id(id)
         .one(&txn)

@@ -180,7 +180,7 @@ pub async fn by_reference(
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     patch: OrganisationPatch,
     webhooks: &WebhookPolicy,
 ) -> AppResult<organisation::Model> {
@@ -193,7 +193,7 @@ pub async fn update(
 pub async fn update_issuing_secret(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     patch: OrganisationPatch,
     webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
@@ -209,12 +209,11 @@ async fn change(
     db: &DatabaseConnection,
     actor: &Actor,
     operation: &'static str,
-    id: &str,
+    id: i64,
     patch: OrganisationPatch,
     webhooks: &WebhookPolicy,
     sealer: Option<&Sealer>,
 ) -> AppResult<(organisation::Model, Option<String>)> {
-    let id = validate::id("id", id)?;
     // Who may move the webhook is settled before the URL is checked (authorisation first).
     if let Some(url) = patch.erasure_webhook_url.as_ref()
         && !directs_erasures(actor)
@@ -252,10 +251,6 @@ async fn change(
         )?);
     }
     if let Some(parent) = patch.parent_id {
-        let parent = parent
-            .as_deref()
-            .map(|p| validate::id("parentId", p))
-            .transpose()?;
         if let Some(parent) = parent {
             ensure_no_parent_cycle(&txn, id, parent).await?;
         }
@@ -328,7 +323,7 @@ fn ensure_may_set_webhook(current: &organisation::Model, url: Option<&str>) -> A
 pub async fn offboard(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
 ) -> AppResult<organisation::Model> {
     let patch = OrganisationPatch {
         status: Some(OrganisationStatus::Offboarded),
@@ -374,8 +369,7 @@ async fn ensure_no_parent_cycle(db: &impl ConnectionTrait, id: i64, parent: i64)
     Ok(())
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<organisation::Model>> {
-    let id = validate::id("id", id)?;
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<organisation::Model>> {
     Ok(organisation::Entity::find_by_id(id).one(db).await?)
 }
 

@@ -58,7 +58,7 @@ pub struct Quoted {
 #[derive(Clone, Debug, Default)]
 pub struct NewSubject {
     pub identifiers: Quoted,
-    pub activity_ids: Vec<String>,
+    pub activity_ids: Vec<i64>,
     /// Default: today.
     pub linked_on: Option<NaiveDate>,
 }
@@ -162,11 +162,7 @@ async fn register_in(
     input: &NewSubject,
 ) -> AppResult<i64> {
     let hashes = keys.hashes(&input.identifiers)?;
-    let activity_ids: BTreeSet<i64> = input
-        .activity_ids
-        .iter()
-        .map(|a| validate::id("activityIds", a))
-        .collect::<AppResult<_>>()?;
+    let activity_ids: BTreeSet<i64> = input.activity_ids.iter().copied().collect();
     let linked_on = validate::past_date("linkedOn", input.linked_on)?
         .unwrap_or_else(|| Utc::now().date_naive());
 
@@ -304,9 +300,8 @@ pub async fn unlink(
     actor: &Actor,
     keys: &SubjectKeys,
     quoted: &Quoted,
-    activity_id: &str,
+    activity_id: i64,
 ) -> AppResult<i64> {
-    let activity_id = validate::id("activityId", activity_id)?;
     let txn = db.begin().await?;
     let subject_id = require(&txn, keys, quoted).await?;
     let deleted = subject_activity::Entity::delete_many()

@@ -36,8 +36,9 @@ pub fn parse_record(line: usize, record: &csv::StringRecord) -> AppResult<NewSub
             .split(';')
             .map(str::trim)
             .filter(|a| !a.is_empty())
-            .map(String::from)
-            .collect(),
+            .map(|a| register_service::validate::id("activity_ids", a))
+            .collect::<AppResult<_>>()
+            .map_err(|e| AppError::bad_input(format!("line {line}"), e.to_string()))?,
         linked_on: None,
     })
 }
@@ -130,7 +131,7 @@ mod tests {
         let s = parse_record(2, &record(" a@example.com ,,ACC-1, 3;4 ")).unwrap();
         assert_eq!(s.identifiers.email.as_deref(), Some("a@example.com"));
         assert_eq!(s.identifiers.phone, None);
-        assert_eq!(s.activity_ids, ["3", "4"]);
+        assert_eq!(s.activity_ids, [3, 4]);
     }
 
     #[test]
@@ -141,7 +142,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.identifiers.phone.as_deref(), Some("+44 20 7946 0958"));
-        assert_eq!(s.activity_ids, ["1", "2"]);
+        assert_eq!(s.activity_ids, [1, 2]);
+    }
+
+    #[test]
+    fn a_malformed_activity_id_is_refused_with_its_line() {
+        match parse_record(9, &record("a@example.com,,,3;x")) {
+            Err(AppError::BadInput { field, message }) => {
+                assert_eq!(field, "line 9");
+                assert!(message.contains("activity_ids"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]

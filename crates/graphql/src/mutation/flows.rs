@@ -3,6 +3,7 @@
 use crate::{
     context::request,
     enums::{Derogation, LawfulBasis, RecipientRole, SccModule, TransferMechanism},
+    ids,
     scalars::{Date, date},
     service::{
         activities::{self, ActivityPatch, NewActivity},
@@ -252,7 +253,7 @@ impl FlowMutation {
         let rc = request(ctx)?;
         let new = NewActivity {
             name: input.name,
-            controller_id: input.controller_id.0,
+            controller_id: ids::parse("controllerId", &input.controller_id)?,
             purpose: input.purpose,
             lawful_basis: input.lawful_basis.into(),
             data_categories: input.data_categories,
@@ -275,12 +276,12 @@ impl FlowMutation {
     ) -> Result<DataFlow> {
         let rc = request(ctx)?;
         let new = NewFlow {
-            activity_id: input.activity_id.0,
-            from_id: input.from_id.0,
-            to_id: input.to_id.0,
+            activity_id: ids::parse("activityId", &input.activity_id)?,
+            from_id: ids::parse("fromId", &input.from_id)?,
+            to_id: ids::parse("toId", &input.to_id)?,
             recipient_role: input.recipient_role.into(),
             data_categories: input.data_categories,
-            continues_flow_id: input.continues_flow_id.map(|i| i.0),
+            continues_flow_id: ids::parse_opt("continuesFlowId", input.continues_flow_id.as_ref())?,
             mechanism: input.mechanism.map(Into::into),
             scc_module: input.scc_module.map(Into::into),
             derogation: input.derogation.map(Into::into),
@@ -320,7 +321,7 @@ impl FlowMutation {
                 .map(Option::unwrap_or_default),
         };
         Ok(DataFlow(
-            flows::update(&rc.db, &rc.actor()?, &input.id, patch).await?,
+            flows::update(&rc.db, &rc.actor()?, ids::parse("id", &input.id)?, patch).await?,
         ))
     }
 
@@ -335,7 +336,14 @@ impl FlowMutation {
         let rc = request(ctx)?;
         let ended_on = date("endedOn", input.ended_on.as_ref())?;
         Ok(DataFlow(
-            flows::end(&rc.db, &rc.actor()?, &input.id, ended_on, input.reason).await?,
+            flows::end(
+                &rc.db,
+                &rc.actor()?,
+                ids::parse("id", &input.id)?,
+                ended_on,
+                input.reason,
+            )
+            .await?,
         ))
     }
 
@@ -353,7 +361,7 @@ impl FlowMutation {
             flows::record_returned(
                 &rc.db,
                 &rc.actor()?,
-                &input.flow_id,
+                ids::parse("flowId", &input.flow_id)?,
                 returned_on,
                 input.evidence,
             )
@@ -380,7 +388,7 @@ impl FlowMutation {
             retention_months: patch(input.retention_months, Ok)?,
         };
         Ok(ProcessingActivity(
-            activities::update(&rc.db, &rc.actor()?, &input.id, patch).await?,
+            activities::update(&rc.db, &rc.actor()?, ids::parse("id", &input.id)?, patch).await?,
         ))
     }
 
@@ -395,7 +403,14 @@ impl FlowMutation {
         let rc = request(ctx)?;
         let ended_on = date("endedOn", input.ended_on.as_ref())?;
         Ok(ProcessingActivity(
-            activities::end(&rc.db, &rc.actor()?, &input.id, ended_on, input.reason).await?,
+            activities::end(
+                &rc.db,
+                &rc.actor()?,
+                ids::parse("id", &input.id)?,
+                ended_on,
+                input.reason,
+            )
+            .await?,
         ))
     }
 }

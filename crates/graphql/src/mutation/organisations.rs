@@ -3,6 +3,7 @@
 use crate::{
     context::request,
     enums::{LocationUse, OrganisationKind, OrganisationStatus},
+    ids,
     issued::IssuedSecrets,
     scalars::{Date, date},
     service::{
@@ -174,7 +175,7 @@ impl OrganisationMutation {
             kind: Some(input.kind.into()),
             country: input.country,
             company_number: input.company_number,
-            parent_id: input.parent_id.map(|i| i.0),
+            parent_id: ids::parse_opt("parentId", input.parent_id.as_ref())?,
             privacy_contact_email: input.privacy_contact_email,
             erasure_webhook_url: input.erasure_webhook_url,
             dpa_signed_on: date("dpaSignedOn", input.dpa_signed_on.as_ref())?,
@@ -253,7 +254,9 @@ impl OrganisationMutation {
             kind: input.kind.map(Into::into),
             country: input.country,
             company_number: patch(input.company_number, |v| v),
-            parent_id: patch(input.parent_id, |v| v.0),
+            parent_id: patch(input.parent_id, |v| ids::parse("parentId", &v))
+                .map(Option::transpose)
+                .transpose()?,
             privacy_contact_email: patch(input.privacy_contact_email, |v| v),
             erasure_webhook_url: patch(input.erasure_webhook_url, |v| v),
             dpa_signed_on: patch(dpa_signed_on, |v| v),
@@ -275,7 +278,7 @@ impl OrganisationMutation {
         let (org, secret) = organisations::update_issuing_secret(
             &rc.db,
             &rc.actor()?,
-            &input.id,
+            ids::parse("id", &input.id)?,
             changes,
             &WebhookPolicy::of(&rc.config),
             sealer,
@@ -295,7 +298,7 @@ impl OrganisationMutation {
     ) -> Result<Organisation> {
         let rc = request(ctx)?;
         Ok(Organisation(
-            organisations::offboard(&rc.db, &rc.actor()?, &id).await?,
+            organisations::offboard(&rc.db, &rc.actor()?, ids::parse("id", &id)?).await?,
         ))
     }
 
@@ -309,7 +312,7 @@ impl OrganisationMutation {
         let saved = locations::add_location(
             &rc.db,
             &rc.actor()?,
-            &input.organisation_id,
+            ids::parse("organisationId", &input.organisation_id)?,
             &input.country,
             input.usage.into(),
         )
@@ -325,7 +328,7 @@ impl OrganisationMutation {
     ) -> Result<Location> {
         let rc = request(ctx)?;
         Ok(Location(
-            locations::remove_location(&rc.db, &rc.actor()?, &id).await?,
+            locations::remove_location(&rc.db, &rc.actor()?, ids::parse("id", &id)?).await?,
         ))
     }
 }

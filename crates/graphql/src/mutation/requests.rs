@@ -2,9 +2,11 @@
 
 use crate::{
     context::request,
+    domain,
     domain::dsr::delivery::Identifiers,
     enums::{DsrKind, TaskOutcome},
     error::AppError,
+    ids,
     mutation::subjects::SubjectIdentifierInput,
     scalars::{Date, date},
     service::{
@@ -109,13 +111,21 @@ impl RequestMutation {
     ) -> Result<DsrTask> {
         let rc = request(ctx)?;
         let principal = rc.auth.principal().ok_or(AppError::Unauthenticated)?;
+        // A PROCESSOR learns nothing from a malformed id: refused as another's task would be.
+        let task_id = ids::parse("taskId", &input.task_id).map_err(|e| {
+            if principal.role == domain::vocab::Role::Processor {
+                confirm::not_yours(input.task_id.as_str())
+            } else {
+                e
+            }
+        })?;
         Ok(DsrTask(
             confirm::confirm(
                 &rc.db,
                 principal,
                 &rc.audit_key,
                 keys(ctx)?,
-                &input.task_id,
+                task_id,
                 input.outcome.into(),
                 input.evidence.as_deref(),
             )
@@ -135,7 +145,7 @@ impl RequestMutation {
                 &rc.db,
                 &rc.actor()?,
                 keys(ctx)?,
-                &input.request_id,
+                ids::parse("requestId", &input.request_id)?,
                 input.months,
                 &input.reason,
             )
@@ -154,7 +164,7 @@ impl RequestMutation {
             &rc.db,
             &rc.actor()?,
             keys(ctx)?,
-            &input.request_id,
+            ids::parse("requestId", &input.request_id)?,
             &input.reason,
         )
         .await?;
@@ -172,7 +182,13 @@ impl RequestMutation {
     ) -> Result<TaskReminder> {
         let rc = request(ctx)?;
         Ok(TaskReminder(
-            reminders::request(&rc.db, &rc.actor()?, keys(ctx)?, &task_id).await?,
+            reminders::request(
+                &rc.db,
+                &rc.actor()?,
+                keys(ctx)?,
+                ids::parse("taskId", &task_id)?,
+            )
+            .await?,
         ))
     }
 
@@ -184,6 +200,12 @@ impl RequestMutation {
         organisation_id: ID,
     ) -> Result<String> {
         let rc = request(ctx)?;
-        Ok(secrets::rotate(&rc.db, &rc.actor()?, &keys(ctx)?.sealer, &organisation_id).await?)
+        Ok(secrets::rotate(
+            &rc.db,
+            &rc.actor()?,
+            &keys(ctx)?.sealer,
+            ids::parse("organisationId", &organisation_id)?,
+        )
+        .await?)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::{
     context::request,
+    ids,
     scalars::{Date, date},
     service::subjects::{self, NewSubject, Quoted, SubjectKeys},
     types::subject::DataSubject,
@@ -61,7 +62,7 @@ impl RegisterSubjectInput {
         Ok(NewSubject {
             linked_on: date("linkedOn", self.linked_on.as_ref())?,
             identifiers: self.identifiers.into(),
-            activity_ids: self.activity_ids.into_iter().map(|i| i.0).collect(),
+            activity_ids: ids::parse_all("activityIds", &self.activity_ids)?,
         })
     }
 }
@@ -115,8 +116,14 @@ impl SubjectMutation {
     ) -> Result<DataSubject> {
         let rc = request(ctx)?;
         let keys = ctx.data::<SubjectKeys>()?;
-        let id =
-            subjects::unlink(&rc.db, &rc.actor()?, keys, &subject.into(), &activity_id).await?;
+        let id = subjects::unlink(
+            &rc.db,
+            &rc.actor()?,
+            keys,
+            &subject.into(),
+            ids::parse("activityId", &activity_id)?,
+        )
+        .await?;
         Ok(DataSubject::by_id(id))
     }
 

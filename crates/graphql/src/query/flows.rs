@@ -3,6 +3,7 @@
 use crate::{
     context::request,
     enums::TransferMechanism,
+    ids,
     service::{
         activities,
         flows::{self, FlowFilter},
@@ -28,7 +29,7 @@ impl FlowQuery {
         #[graphql(desc = "The activity's id.")] id: ID,
     ) -> Result<Option<ProcessingActivity>> {
         let rc = request(ctx)?;
-        Ok(activities::get(&rc.read, &id)
+        Ok(activities::get(&rc.read, ids::parse("id", &id)?)
             .await?
             .map(ProcessingActivity))
     }
@@ -48,8 +49,8 @@ impl FlowQuery {
     ) -> Result<ProcessingActivityConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page =
-            activities::list(&rc.read, controller_id.as_ref().map(|i| i.as_str()), page).await?;
+        let controller = ids::parse_opt("controllerId", controller_id.as_ref())?;
+        let page = activities::list(&rc.read, controller, page).await?;
         Ok(ProcessingActivityConnection::from_page(
             page,
             |a| a.id,
@@ -64,7 +65,9 @@ impl FlowQuery {
         #[graphql(desc = "The flow's id.")] id: ID,
     ) -> Result<Option<DataFlow>> {
         let rc = request(ctx)?;
-        Ok(flows::get(&rc.read, &id).await?.map(DataFlow))
+        Ok(flows::get(&rc.read, ids::parse("id", &id)?)
+            .await?
+            .map(DataFlow))
     }
 
     /// Data flows in registration order, filtered.
@@ -88,9 +91,9 @@ impl FlowQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let filter = FlowFilter {
-            activity_id: activity_id.map(|i| i.0),
-            from_id: from_id.map(|i| i.0),
-            to_id: to_id.map(|i| i.0),
+            activity_id: ids::parse_opt("activityId", activity_id.as_ref())?,
+            from_id: ids::parse_opt("fromId", from_id.as_ref())?,
+            to_id: ids::parse_opt("toId", to_id.as_ref())?,
             mechanism: mechanism.map(Into::into),
         };
         let page = flows::list(&rc.read, filter, page).await?;

@@ -3,6 +3,7 @@
 use crate::{
     context::request,
     enums::{OrganisationKind, OrganisationStatus},
+    ids,
     loaders::loaders,
     service::{
         organisations::{self, OrganisationFilter},
@@ -24,7 +25,9 @@ impl OrganisationQuery {
         #[graphql(desc = "The organisation's id.")] id: ID,
     ) -> Result<Option<Organisation>> {
         let rc = request(ctx)?;
-        Ok(organisations::get(&rc.read, &id).await?.map(Organisation))
+        Ok(organisations::get(&rc.read, ids::parse("id", &id)?)
+            .await?
+            .map(Organisation))
     }
 
     /// Organisations in registration order, filtered.

@@ -221,10 +221,7 @@ impl TransferQuery {
                 .map(|d| validate::country("destination", d))
                 .transpose()?,
             mechanism: mechanism.map(Into::into),
-            organisation_id: organisation_id
-                .as_ref()
-                .map(|id| validate::id("organisationId", id.as_str()))
-                .transpose()?,
+            organisation_id: crate::ids::parse_opt("organisationId", organisation_id.as_ref())?,
             problem: problem.map(Into::into),
         };
         let first = page.first;

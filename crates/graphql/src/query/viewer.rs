@@ -28,9 +28,7 @@ impl ViewerQuery {
         let rc = request(ctx)?;
         let principal = rc.auth.principal().ok_or(AppError::Unauthenticated)?;
         let organisation = match principal.organisation_id {
-            Some(id) => organisations::get(&rc.db, &id.to_string())
-                .await?
-                .map(Organisation),
+            Some(id) => organisations::get(&rc.db, id).await?.map(Organisation),
             None => None,
         };
         Ok(Viewer {

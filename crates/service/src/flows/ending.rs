@@ -98,11 +98,10 @@ pub(crate) async fn end_flows(
 pub async fn end(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     ended_on: Option<NaiveDate>,
     reason: Option<String>,
 ) -> AppResult<data_flow::Model> {
-    let id = validate::id("id", id)?;
     let reason = validate::optional_text("reason", reason.as_deref(), MAX_TEXT)?;
     let txn = db.begin().await?;
     let flow = find(&txn, id, "id").await?;
@@ -127,11 +126,10 @@ pub async fn end(
 pub async fn record_returned(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     returned_on: Option<NaiveDate>,
     evidence: Option<String>,
 ) -> AppResult<data_flow::Model> {
-    let id = validate::id("flowId", id)?;
     let evidence = validate::optional_text("evidence", evidence.as_deref(), 2000)?;
     let txn = db.begin().await?;
     let flow = find(&txn, id, "flowId").await?;

@@ -12,7 +12,7 @@ pub struct NewOrganisation {
     pub kind: Option<OrganisationKind>,
     pub country: String,
     pub company_number: Option<String>,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<i64>,
     pub privacy_contact_email: Option<String>,
     pub erasure_webhook_url: Option<String>,
     pub dpa_signed_on: Option<NaiveDate>,
@@ -101,7 +101,7 @@ pub struct OrganisationPatch {
     pub kind: Option<OrganisationKind>,
     pub country: Option<String>,
     pub company_number: Option<Option<String>>,
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Option<Option<i64>>,
     pub privacy_contact_email: Option<Option<String>>,
     pub erasure_webhook_url: Option<Option<String>>,
     pub dpa_signed_on: Option<Option<NaiveDate>>,
@@ -152,11 +152,7 @@ pub(super) async fn check(
     let country = validate::country("country", &input.country)?;
     let company_number =
         validate::optional_text("companyNumber", input.company_number.as_deref(), 50)?;
-    let parent_id = input
-        .parent_id
-        .as_deref()
-        .map(|p| validate::id("parentId", p))
-        .transpose()?;
+    let parent_id = input.parent_id;
     let email = input
         .privacy_contact_email
         .as_deref()

@@ -16,10 +16,9 @@ pub async fn close(
     db: &DatabaseConnection,
     actor: &Actor,
     keys: &DsrKeys,
-    request_id: &str,
+    id: i64,
     reason: &str,
 ) -> AppResult<dsr_request::Model> {
-    let id = validate::id("requestId", request_id)?;
     let reason = validate::text("reason", reason, 2000)?;
     let txn = db.begin().await?;
     let before = super::lock_open(&txn, id).await?;

@@ -27,7 +27,7 @@ fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome
     match principal.role {
         Role::Processor => {
             if principal.organisation_id != Some(task.organisation_id) {
-                return Err(not_yours(&task.id.to_string()));
+                return Err(not_yours(task.id));
             }
             Ok(())
         }
@@ -48,9 +48,12 @@ fn authorise(principal: &Principal, task: &dsr_task::Model, outcome: TaskOutcome
 
 /// A PROCESSOR's answer for a task that is missing or another organisation's: the same, so that
 /// it learns nothing about tasks that are not its own.
-fn not_yours(task_id: &str) -> AppError {
+/// What a PROCESSOR is told of a task that is not its own, or of an id that names no task:
+/// the same refusal, so it learns nothing of other organisations' tasks. The edge gives it for
+/// a malformed id too (authorisation before validation).
+pub fn not_yours(task_id: impl std::fmt::Display) -> AppError {
     AppError::Forbidden(format!(
-        "your organisation has no task {task_id:?} to confirm"
+        "your organisation has no task \"{task_id}\" to confirm"
     ))
 }
 
@@ -63,16 +66,11 @@ pub async fn confirm(
     principal: &Principal,
     audit_key: &ChainKey,
     keys: &DsrKeys,
-    task_id: &str,
+    id: i64,
     outcome: TaskOutcome,
     evidence: Option<&str>,
 ) -> AppResult<dsr_task::Model> {
     let is_processor = principal.role == Role::Processor;
-    let id = match validate::id("taskId", task_id) {
-        Ok(id) => id,
-        Err(_) if is_processor => return Err(not_yours(task_id)),
-        Err(err) => return Err(err),
-    };
     let actor = Actor::of(principal, audit_key);
     let txn = db.begin().await?;
     let before = match dsr_task::Entity::find_by_id(id)
@@ -81,7 +79,7 @@ pub async fn confirm(
         .await?
     {
         Some(task) => task,
-        None if is_processor => return Err(not_yours(task_id)),
+        None if is_processor => return Err(not_yours(id)),
         None => {
             return Err(AppError::bad_input(
                 "taskId",
@@ -200,11 +198,10 @@ pub async fn extend_deadline(
     db: &DatabaseConnection,
     actor: &Actor,
     keys: &DsrKeys,
-    request_id: &str,
+    id: i64,
     months: i32,
     reason: &str,
 ) -> AppResult<dsr_request::Model> {
-    let id = validate::id("requestId", request_id)?;
     let reason = validate::text("reason", reason, MAX_EVIDENCE)?;
     let txn = db.begin().await?;
     let before = super::lock_open(&txn, id).await?;

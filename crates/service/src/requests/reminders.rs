@@ -16,7 +16,6 @@ use crate::{
     audit::{self, Actor, Change},
     domain::vocab::{DeliveryChannel, TaskStatus},
     error::{AppError, AppResult},
-    validate,
 };
 use chrono::{NaiveDate, Utc};
 use entity::{dsr_request, dsr_task, task_reminder};
@@ -280,9 +279,8 @@ pub async fn request(
     db: &DatabaseConnection,
     actor: &Actor,
     keys: &super::DsrKeys,
-    task_id: &str,
+    id: i64,
 ) -> AppResult<task_reminder::Model> {
-    let id = validate::id("taskId", task_id)?;
     let txn = db.begin().await?;
     let task = dsr_task::Entity::find_by_id(id)
         .one(&txn)

@@ -4,7 +4,7 @@ use crate::{
     audit::{self, Actor, Change},
     domain::dsr::seal::Sealer,
     error::{AppError, AppResult},
-    organisations, validate,
+    organisations,
 };
 use chrono::Utc;
 use entity::organisation;
@@ -30,9 +30,8 @@ pub async fn rotate(
     db: &DatabaseConnection,
     actor: &Actor,
     sealer: &Sealer,
-    organisation_id: &str,
+    id: i64,
 ) -> AppResult<String> {
-    let id = validate::id("organisationId", organisation_id)?;
     let (secret, sealed) = issue(sealer, id)?;
     let txn = db.begin().await?;
     let before = organisations::find(&txn, id, "organisationId").await?;

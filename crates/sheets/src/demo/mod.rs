@@ -73,8 +73,8 @@ fn date(value: &str) -> AppResult<NaiveDate> {
         .map_err(|e| AppError::internal(anyhow::anyhow!("demo date {value:?}: {e}")))
 }
 
-fn id_of<'a>(ids: &'a HashMap<&str, i64>, reference: &str) -> AppResult<&'a i64> {
-    ids.get(reference).ok_or_else(|| {
+fn id_of(ids: &HashMap<&str, i64>, reference: &str) -> AppResult<i64> {
+    ids.get(reference).copied().ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("demo data refers to unknown {reference}"))
     })
 }
@@ -109,7 +109,7 @@ pub async fn load(
             kind: Some(o.kind),
             country: o.country.into(),
             company_number: o.company_number.map(Into::into),
-            parent_id: parent.map(i64::to_string),
+            parent_id: parent,
             privacy_contact_email: o.contact.map(Into::into),
             erasure_webhook_url: None,
             dpa_signed_on: o.dpa_signed_on.map(date).transpose()?,
@@ -137,7 +137,7 @@ pub async fn load(
     for a in data::ACTIVITIES {
         let new = NewActivity {
             name: a.name.into(),
-            controller_id: id_of(&orgs, a.controller)?.to_string(),
+            controller_id: id_of(&orgs, a.controller)?,
             purpose: a.purpose.split_whitespace().collect::<Vec<_>>().join(" "),
             lawful_basis: a.lawful_basis,
             data_categories: a.data.iter().map(|c| (*c).to_string()).collect(),
@@ -162,15 +162,12 @@ pub async fn load(
             combines_eu_data: None,
             processing_changed: None,
             transfer_safeguards: Vec::new(),
-            activity_id: id_of(&acts, f.activity)?.to_string(),
-            from_id: id_of(&orgs, f.from)?.to_string(),
-            to_id: id_of(&orgs, f.to)?.to_string(),
+            activity_id: id_of(&acts, f.activity)?,
+            from_id: id_of(&orgs, f.from)?,
+            to_id: id_of(&orgs, f.to)?,
             recipient_role: f.role,
             data_categories: f.data.iter().map(|c| (*c).to_string()).collect(),
-            continues_flow_id: f
-                .continues
-                .map(|c| id_of(&flow_ids, c).map(i64::to_string))
-                .transpose()?,
+            continues_flow_id: f.continues.map(|c| id_of(&flow_ids, c)).transpose()?,
             mechanism: Some(f.mechanism),
             scc_module: f.scc_module,
             derogation: None,
@@ -211,7 +208,7 @@ pub fn subject_email(n: usize) -> String {
 
 /// A deterministic population: the same people on every run, hashed with the service's keys.
 fn subjects_of(acts: &HashMap<&str, i64>) -> AppResult<Vec<NewSubject>> {
-    let act = |r: &str| id_of(acts, r).map(i64::to_string);
+    let act = |r: &str| id_of(acts, r);
     let mut out = Vec::with_capacity(SUBJECTS);
     for n in 0..SUBJECTS {
         let mut activity_ids = Vec::new();
@@ -316,7 +313,7 @@ async fn file_requests(
             &principal,
             audit_key,
             dsr,
-            &task.id.to_string(),
+            task.id,
             TaskOutcome::Acknowledged,
             None,
         )

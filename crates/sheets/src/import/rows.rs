@@ -308,10 +308,10 @@ impl<'a> Importer<'a> {
     }
 
     /// Resolves an organisation cell to the id the service takes, or records why not.
-    fn org_id(&self, row: &mut Row<'_>, column: &str) -> Option<String> {
+    fn org_id(&self, row: &mut Row<'_>, column: &str) -> Option<i64> {
         let value = row.text(column)?;
         match self.orgs.find(&value, "organisation") {
-            Ok(id) => Some(id.to_string()),
+            Ok(id) => Some(id),
             Err(message) => {
                 row.fail(column, message);
                 None
@@ -413,7 +413,7 @@ impl<'a> Importer<'a> {
         if !row.errors.is_empty() {
             return Ok(None);
         }
-        locations::add_location_in(txn, self.actor, &organisation, &country, usage).await?;
+        locations::add_location_in(txn, self.actor, organisation, &country, usage).await?;
         Ok(Some(Box::new(|_: &mut Importer<'_>| {})))
     }
 
@@ -467,7 +467,7 @@ impl<'a> Importer<'a> {
                 None
             }
             Some(v) => match self.activities.find(&v, "processing activity") {
-                Ok(id) => Some(id.to_string()),
+                Ok(id) => Some(id),
                 Err(message) => {
                     row.fail("activity", message);
                     None
@@ -488,7 +488,7 @@ impl<'a> Importer<'a> {
         let continues = match row.text("continues") {
             None => None,
             Some(v) => match self.flows.by_ref.get(&v) {
-                Some(id) => Some(id.to_string()),
+                Some(id) => Some(*id),
                 None => {
                     row.fail(
                         "continues",
