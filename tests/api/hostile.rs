@@ -10,6 +10,7 @@ use transfer_register::domain::vocab::Role;
 db_tests!(
     hostile_text_is_refused_or_stored_verbatim_and_never_executed,
     malformed_ids_and_oversized_lists_are_refused_with_their_field,
+    every_id_argument_is_parsed_where_it_enters_naming_its_field,
     deep_and_expensive_queries_are_refused_before_they_run,
     malformed_requests_get_clear_http_errors_and_the_service_stays_up,
     introspection_and_graphiql_can_be_switched_off,
@@ -137,6 +138,108 @@ async fn malformed_ids_and_oversized_lists_are_refused_with_their_field(app: Tes
         .await;
     assert_error(&response, "BAD_USER_INPUT", Some("dataCategories"));
     assert_eq!(app.count("organisation").await, 1);
+}
+
+/// Ids are parsed once, at the edge: every argument or input field that takes an id refuses a
+/// malformed one as `BAD_USER_INPUT` naming that field, before any service runs; a PROCESSOR is
+/// refused a malformed task or organisation id as it would be another organisation's.
+async fn every_id_argument_is_parsed_where_it_enters_naming_its_field(app: TestApp) {
+    let cases: &[(&str, Value, &str)] = &[
+        (
+            "query($v: ID!) { processingActivity(id: $v) { id } }",
+            json!({ "v": "x" }),
+            "id",
+        ),
+        (
+            "query($v: ID!) { dataFlow(id: $v) { id } }",
+            json!({ "v": "x" }),
+            "id",
+        ),
+        (
+            "query($v: ID!) { dataSubjectRequest(id: $v) { id } }",
+            json!({ "v": "x" }),
+            "id",
+        ),
+        (
+            "query($v: ID) { processingActivities(controllerId: $v) { totalCount } }",
+            json!({ "v": "x" }),
+            "controllerId",
+        ),
+        (
+            "query($v: ID) { dataFlows(fromId: $v) { totalCount } }",
+            json!({ "v": "-2" }),
+            "fromId",
+        ),
+        (
+            "query($v: ID) { dsrTasks(organisationId: $v) { totalCount } }",
+            json!({ "v": "x" }),
+            "organisationId",
+        ),
+        (
+            "mutation($v: ID!) { offboardOrganisation(id: $v) { id } }",
+            json!({ "v": "0" }),
+            "id",
+        ),
+        (
+            "mutation($v: ID!) { removeLocation(id: $v) { id } }",
+            json!({ "v": "x" }),
+            "id",
+        ),
+        (
+            "mutation($v: ID!) { sendReminder(taskId: $v) { id } }",
+            json!({ "v": "x" }),
+            "taskId",
+        ),
+        (
+            "mutation($v: ID!) { rotateWebhookSecret(organisationId: $v) }",
+            json!({ "v": "x" }),
+            "organisationId",
+        ),
+        (
+            "mutation($v: ID!) { addLocation(input: {organisationId: $v, country: \"US\", use: STORAGE}) { id } }",
+            json!({ "v": "1 OR 1=1" }),
+            "organisationId",
+        ),
+        (
+            "mutation($v: ID!) { endDataFlow(input: {id: $v}) { id } }",
+            json!({ "v": "x" }),
+            "id",
+        ),
+        (
+            "mutation($v: ID!) { closeDataSubjectRequest(input: {requestId: $v, reason: \"r\"}) { id } }",
+            json!({ "v": "x" }),
+            "requestId",
+        ),
+    ];
+    for (document, variables, field) in cases {
+        let response = app.gql(document, variables.clone()).await;
+        assert_error(&response, "BAD_USER_INPUT", Some(field));
+    }
+    let supplier = fixtures::org(
+        &app,
+        json!({ "name": "S", "kind": "SUPPLIER", "country": "IE" }),
+    )
+    .await;
+    let processor = app
+        .principal(Role::Processor, Some(supplier.parse().expect("id")))
+        .await;
+    let auth = transfer_register::graphql::context::Auth::Token(processor);
+    let response = app
+        .exec(
+            auth.clone(),
+            "mutation { confirmTask(input: {taskId: \"x\", outcome: COMPLETED, evidence: \"e\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&response, "FORBIDDEN", None);
+    let response = app
+        .exec(
+            auth,
+            "{ dsrTasks(organisationId: \"x\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&response, "FORBIDDEN", None);
 }
 
 async fn deep_and_expensive_queries_are_refused_before_they_run(app: TestApp) {
