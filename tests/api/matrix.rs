@@ -60,6 +60,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),
     ("Query", "areaCountries",                [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "subprocessorChange",           [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "subprocessorChanges",          [OK, OK, OK, OK, NO, ANON]),
     // Who the caller is: every token.
     ("Query", "viewer",                       [OK, OK, OK, OK, OK, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
@@ -98,6 +100,11 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "recordDataReturned",        [OK, NO, OK, NO, NO, ANON]),
     // A processor confirms its own tasks (which ones is the service's check, tested elsewhere).
     ("Mutation", "confirmTask",               [OK, NO, OK, NO, OK, ANON]),
+    // Sub-processor changes: announced by registrars and by the processor itself (its own only,
+    // the service's check, tested elsewhere); decided by the privacy team only.
+    ("Mutation", "announceSubprocessorChange",[OK, OK, OK, NO, OK, ANON]),
+    ("Mutation", "withdrawSubprocessorChange",[OK, OK, OK, NO, OK, ANON]),
+    ("Mutation", "decideSubprocessorChange",  [OK, NO, OK, NO, NO, ANON]),
     // Chasing a holder and the outbox of e-mails without SMTP: the privacy team only.
     ("Mutation", "sendReminder",              [OK, NO, OK, NO, NO, ANON]),
     ("Query", "outbox",                       [OK, NO, OK, NO, NO, ANON]),

@@ -41,7 +41,9 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"
-            | "areaCountries",
+            | "areaCountries"
+            | "subprocessorChange"
+            | "subprocessorChanges",
         ) => READERS,
         (
             "Query",
@@ -87,6 +89,12 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         )
         | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
+        // A processor announces and withdraws its own changes (which ones is the service's check).
+        ("Mutation", "announceSubprocessorChange" | "withdrawSubprocessorChange") => {
+            &[Admin, Procurement, Dpo, Processor]
+        }
+        // Consent or objection under Art 28(2) is the controller's privacy team's.
+        ("Mutation", "decideSubprocessorChange") => PRIVACY,
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
         _ => return None,
