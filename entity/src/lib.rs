@@ -26,6 +26,7 @@ pub mod subject_identifier;
 pub mod subprocessor_change;
 pub mod subprocessor_change_event;
 pub mod subprocessor_notice;
+pub mod subprocessor_subscriber;
 pub mod task_reminder;
 pub mod vocab;
 

@@ -25,6 +25,8 @@ db_tests!(
     an_approved_addition_goes_live_on_its_effective_date_recording_the_flows,
     a_removal_ends_the_flows_and_a_relocation_moves_the_locations,
     a_withdrawn_change_does_nothing,
+    the_published_list_and_its_feed_show_the_processing_chain_and_the_announced_changes,
+    each_subscriber_is_sent_each_announced_change_once_across_restarts,
 );
 
 const ANNOUNCE: &str = r"mutation($input: AnnounceSubprocessorChangeInput!) {
@@ -369,8 +371,7 @@ async fn the_dpo_approves_or_objects_once_and_an_objection_reaches_the_outbox(ap
         )
         .await;
     assert_eq!(
-        objected["data"]["decideSubprocessorChange"]["status"],
-        "OBJECTED",
+        objected["data"]["decideSubprocessorChange"]["status"], "OBJECTED",
         "{objected:#}"
     );
     let id: i64 = second["id"].as_str().expect("id").parse().expect("id");
@@ -397,8 +398,20 @@ async fn the_dpo_approves_or_objects_once_and_an_objection_reaches_the_outbox(ap
     let moved = subprocessor_changes::advance(&app.state.db, &clock(&app), day("2026-11-01"))
         .await
         .expect("advance");
-    assert_eq!(moved.live, vec![first["id"].as_str().expect("id").parse::<i64>().expect("id")]);
-    assert_eq!(status(&app, second["id"].as_str().expect("id")).await, "OBJECTED");
+    assert_eq!(
+        moved.live,
+        vec![
+            first["id"]
+                .as_str()
+                .expect("id")
+                .parse::<i64>()
+                .expect("id")
+        ]
+    );
+    assert_eq!(
+        status(&app, second["id"].as_str().expect("id")).await,
+        "OBJECTED"
+    );
 }
 
 async fn silence_accepts_a_change_the_day_after_its_deadline_under_general_authorisation_only(
@@ -429,12 +442,18 @@ async fn silence_accepts_a_change_the_day_after_its_deadline_under_general_autho
     let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-11-01"))
         .await
         .expect("advance");
-    assert!(moved.accepted.is_empty() && moved.live.is_empty(), "{moved:?}");
+    assert!(
+        moved.accepted.is_empty() && moved.live.is_empty(),
+        "{moved:?}"
+    );
     assert_eq!(status(&app, &held_id).await, "PENDING");
     assert_eq!(app.count("data_flow").await, flows);
     // Deciding after silence is too late.
     let response = app
-        .gql(DECIDE, json!({ "id": id, "decision": "OBJECT", "reason": "late" }))
+        .gql(
+            DECIDE,
+            json!({ "id": id, "decision": "OBJECT", "reason": "late" }),
+        )
         .await;
     assert_error(&response, "CONFLICT", None);
 }
@@ -448,7 +467,8 @@ async fn an_approved_addition_goes_live_on_its_effective_date_recording_the_flow
     input["tiaCompletedOn"] = json!("2026-07-20");
     let change = announce(&app, input).await;
     let id = change["id"].as_str().expect("id").to_string();
-    app.ok(DECIDE, json!({ "id": id, "decision": "APPROVE" })).await;
+    app.ok(DECIDE, json!({ "id": id, "decision": "APPROVE" }))
+        .await;
     let actor = clock(&app);
     let flows = app.count("data_flow").await;
     let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-10-14"))
@@ -459,7 +479,11 @@ async fn an_approved_addition_goes_live_on_its_effective_date_recording_the_flow
     let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-10-15"))
         .await
         .expect("advance");
-    assert_eq!(moved.live, vec![id.parse::<i64>().expect("id")], "{moved:?}");
+    assert_eq!(
+        moved.live,
+        vec![id.parse::<i64>().expect("id")],
+        "{moved:?}"
+    );
     assert_eq!(status(&app, &id).await, "LIVE");
     let data = app
         .ok(
@@ -494,7 +518,10 @@ async fn an_approved_addition_goes_live_on_its_effective_date_recording_the_flow
         .iter()
         .filter_map(|e| e["node"]["operation"].as_str())
         .collect();
-    assert!(operations.contains(&"subprocessorChangeLive"), "{operations:?}");
+    assert!(
+        operations.contains(&"subprocessorChangeLive"),
+        "{operations:?}"
+    );
 }
 
 async fn a_removal_ends_the_flows_and_a_relocation_moves_the_locations(app: TestApp) {
@@ -522,8 +549,11 @@ async fn a_removal_ends_the_flows_and_a_relocation_moves_the_locations(app: Test
         .filter_map(|t| t["destinationCountry"].as_str())
         .collect();
     assert!(destinations.contains(&"IN"), "{data:#}");
-    app.ok(DECIDE, json!({ "id": relocate["id"], "decision": "APPROVE" }))
-        .await;
+    app.ok(
+        DECIDE,
+        json!({ "id": relocate["id"], "decision": "APPROVE" }),
+    )
+    .await;
     let remove = announce(
         &app,
         json!({ "processorId": w.processor, "kind": "REMOVE", "subprocessorId": w.us_sub,
@@ -553,7 +583,13 @@ async fn a_removal_ends_the_flows_and_a_relocation_moves_the_locations(app: Test
         .expect("advance");
     assert_eq!(
         moved.live,
-        vec![remove["id"].as_str().expect("id").parse::<i64>().expect("id")],
+        vec![
+            remove["id"]
+                .as_str()
+                .expect("id")
+                .parse::<i64>()
+                .expect("id")
+        ],
         "{moved:?}"
     );
     let data = app
@@ -590,7 +626,11 @@ async fn a_withdrawn_change_does_nothing(app: TestApp) {
         "{response:#}"
     );
     let again = app
-        .exec(Auth::Token(processor), withdraw, json!({ "id": change["id"] }))
+        .exec(
+            Auth::Token(processor),
+            withdraw,
+            json!({ "id": change["id"] }),
+        )
         .await;
     assert_error(&again, "CONFLICT", None);
     let flows = app.count("data_flow").await;
@@ -599,4 +639,160 @@ async fn a_withdrawn_change_does_nothing(app: TestApp) {
         .expect("advance");
     assert_eq!(moved, subprocessor_changes::Advanced::default());
     assert_eq!(app.count("data_flow").await, flows);
+}
+
+async fn the_published_list_and_its_feed_show_the_processing_chain_and_the_announced_changes(
+    app: TestApp,
+) {
+    let w = world(&app, "GENERAL").await;
+    app.ok(
+        r"mutation($input: UpdateProcessingActivityInput!) { updateProcessingActivity(input: $input) { id } }",
+        json!({ "input": { "id": w.activity, "actingAs": "PROCESSOR" } }),
+    )
+    .await;
+    announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
+    let client = reqwest::Client::new();
+    // Off unless switched on.
+    let closed = app.serve().await;
+    for path in [
+        "/subprocessors",
+        "/subprocessors.json",
+        "/subprocessors.atom",
+    ] {
+        let response = client
+            .get(format!("{closed}{path}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    let base = app.serve_with(|c| c.publish_subprocessors = true).await;
+    let list: Value = client
+        .get(format!("{base}/subprocessors.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        list["subprocessors"],
+        json!([{ "name": "Mailer GmbH", "country": "DE",
+                 "service": "Carry out our obligations arising from agreements with customers",
+                 "data_categories": ["E-mail address", "Name"], "safeguard": "None" }]),
+        "{list:#}"
+    );
+    assert_eq!(
+        list["changes"],
+        json!([{ "id": 1, "change": "New sub-processor", "subprocessor": "Datastore Inc",
+                 "country": "US", "announced_on": "2026-09-01", "effective_on": "2026-10-15",
+                 "objection_deadline": "2026-10-01" }]),
+        "{list:#}"
+    );
+    let page = client
+        .get(format!("{base}/subprocessors"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("Datastore Inc") && page.contains("Mailer GmbH"));
+    assert!(
+        !page.contains("privacy@mailer.example"),
+        "no contact e-mails"
+    );
+    let atom = client
+        .get(format!("{base}/subprocessors.atom"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let mut reader = quick_xml::Reader::from_str(&atom);
+    let (mut entries, mut root) = (0, None);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) => {
+                let name = e.name().0.to_string();
+                if root.is_none() {
+                    root = Some(name.clone());
+                }
+                if name == "entry" {
+                    entries += 1;
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(root.as_deref(), Some("feed"));
+    assert_eq!(entries, 1, "{atom}");
+    assert!(atom.contains("Datastore Inc"));
+    let _ = (w.controller, w.to_processor);
+}
+
+async fn each_subscriber_is_sent_each_announced_change_once_across_restarts(app: TestApp) {
+    let w = world(&app, "GENERAL").await;
+    app.ok(
+        r"mutation($input: UpdateProcessingActivityInput!) { updateProcessingActivity(input: $input) { id } }",
+        json!({ "input": { "id": w.activity, "actingAs": "PROCESSOR" } }),
+    )
+    .await;
+    const SUBSCRIBE: &str = r"mutation($input: AddSubprocessorListSubscriberInput!) {
+        addSubprocessorListSubscriber(input: $input) { id name email webhookUrl } }";
+    let response = app
+        .gql(SUBSCRIBE, json!({ "input": { "name": "Nobody" } }))
+        .await;
+    assert_error(&response, "BAD_USER_INPUT", Some("email"));
+    let procurement = app.principal(Role::Procurement, None).await;
+    let response = app
+        .exec(
+            Auth::Token(procurement),
+            SUBSCRIBE,
+            json!({ "input": { "name": "Customer A", "email": "dpo@customer-a.example" } }),
+        )
+        .await;
+    assert_error(&response, "FORBIDDEN", None);
+    let data = app
+        .ok(
+            SUBSCRIBE,
+            json!({ "input": { "name": "Customer A", "email": "dpo@customer-a.example" } }),
+        )
+        .await;
+    assert_eq!(
+        data["addSubprocessorListSubscriber"]["email"],
+        "dpo@customer-a.example"
+    );
+    app.ok(
+        SUBSCRIBE,
+        json!({ "input": { "name": "Customer B", "email": "privacy@customer-b.example" } }),
+    )
+    .await;
+    let change = announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
+    let actor = clock(&app);
+    let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-09-02"))
+        .await
+        .expect("advance");
+    assert_eq!(moved.notified, 2);
+    // Another turn, and a second instance's turn on the same database: nothing more.
+    let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-09-03"))
+        .await
+        .expect("advance");
+    assert_eq!(moved.notified, 0);
+    let again = subprocessor_changes::subscribers::notify(&app.state.db)
+        .await
+        .expect("notify");
+    assert_eq!(again, 0);
+    let id: i64 = change["id"].as_str().expect("id").parse().expect("id");
+    let notices = subprocessor_changes::notice::of_change(&app.state.db, id)
+        .await
+        .expect("notices");
+    let recipients: Vec<&str> = notices.iter().map(|n| n.recipient.as_str()).collect();
+    assert_eq!(
+        recipients,
+        ["dpo@customer-a.example", "privacy@customer-b.example"]
+    );
+    assert!(notices[0].body.contains("Datastore Inc") && notices[0].body.contains("2026-10-01"));
 }

@@ -85,7 +85,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             // forge them, so only those who send them may rotate (and read) it.
             | "rotateWebhookSecret"
             // Chasing a holder, and the e-mails kept while no SMTP server is configured.
-            | "sendReminder",
+            | "sendReminder"
+            // Consent or objection under Art 28(2), and who hears of the group's own changes.
+            | "decideSubprocessorChange"
+            | "addSubprocessorListSubscriber",
         )
         | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
@@ -93,8 +96,6 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         ("Mutation", "announceSubprocessorChange" | "withdrawSubprocessorChange") => {
             &[Admin, Procurement, Dpo, Processor]
         }
-        // Consent or objection under Art 28(2) is the controller's privacy team's.
-        ("Mutation", "decideSubprocessorChange") => PRIVACY,
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
         _ => return None,

@@ -62,7 +62,9 @@ pub struct DestinationSafeguard {
 }
 
 /// Checks the per-destination safeguards of a new flow and returns them as stored.
-pub(crate) fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<DestinationSafeguards>> {
+pub(crate) fn checked_safeguards(
+    list: Vec<DestinationSafeguard>,
+) -> AppResult<Option<DestinationSafeguards>> {
     if list.is_empty() {
         return Ok(None);
     }

@@ -208,7 +208,9 @@ pub struct EndProcessingActivityInput {
 }
 
 /// The per-destination safeguards as the service takes them, each date parsed.
-pub(crate) fn safeguards(list: Vec<DestinationSafeguardInput>) -> Result<Vec<DestinationSafeguard>> {
+pub(crate) fn safeguards(
+    list: Vec<DestinationSafeguardInput>,
+) -> Result<Vec<DestinationSafeguard>> {
     list.into_iter()
         .enumerate()
         .map(|(i, s)| {

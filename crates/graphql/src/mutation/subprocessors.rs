@@ -9,11 +9,38 @@ use crate::{
     scalars::{Date, date},
     service::{
         audit::Actor,
-        subprocessor_changes::{self, Decision, NewChange, ProposedSafeguard},
+        subprocessor_changes::{
+            self, Decision, NewChange, ProposedSafeguard, subscribers::NewSubscriber,
+        },
+        webhook_url::WebhookPolicy,
     },
     types::subprocessor::SubprocessorChange,
 };
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+/// A customer to tell of each change to the group's published sub-processor list.
+#[derive(InputObject)]
+pub struct AddSubprocessorListSubscriberInput {
+    /// The customer's name.
+    pub name: String,
+    /// Where the notices are e-mailed (kept in the outbox while no mail server is configured).
+    pub email: Option<String>,
+    /// Where the notices are posted instead (https, public host).
+    pub webhook_url: Option<String>,
+}
+
+/// A customer subscribed to the group's published sub-processor list.
+#[derive(SimpleObject)]
+pub struct SubprocessorListSubscriber {
+    /// Its id.
+    pub id: ID,
+    /// The customer's name.
+    pub name: String,
+    /// Where notices are e-mailed.
+    pub email: Option<String>,
+    /// Where notices are posted.
+    pub webhook_url: Option<String>,
+}
 
 /// A change of sub-processor as the processor announces it. The safeguard fields are those of
 /// `recordDataFlow`, checked by the same rules.
@@ -130,6 +157,33 @@ impl SubprocessorMutation {
             )
             .await?,
         ))
+    }
+
+    /// Subscribes a customer to the group's published sub-processor list: each announced change
+    /// to it is sent to the subscriber once.
+    async fn add_subprocessor_list_subscriber(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The subscriber.")] input: AddSubprocessorListSubscriberInput,
+    ) -> Result<SubprocessorListSubscriber> {
+        let rc = request(ctx)?;
+        let saved = subprocessor_changes::subscribers::add(
+            &rc.db,
+            &rc.actor()?,
+            NewSubscriber {
+                name: input.name,
+                email: input.email,
+                webhook_url: input.webhook_url,
+            },
+            &WebhookPolicy::of(&rc.config),
+        )
+        .await?;
+        Ok(SubprocessorListSubscriber {
+            id: ID(saved.id.to_string()),
+            name: saved.name,
+            email: saved.email,
+            webhook_url: saved.webhook_url,
+        })
     }
 
     /// Withdraws a change that has not gone live: it then does nothing. A PROCESSOR token

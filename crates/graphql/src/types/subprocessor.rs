@@ -2,9 +2,7 @@
 
 use crate::{
     context::request,
-    enums::{
-        SubprocessorChangeKind, SubprocessorChangeStatus, TransferMechanism, VerdictStatus,
-    },
+    enums::{SubprocessorChangeKind, SubprocessorChangeStatus, TransferMechanism, VerdictStatus},
     loaders::loaders,
     scalars::{Date, Timestamp},
     service::subprocessor_changes::{self, ProposedTransfer as Proposed},
@@ -47,7 +45,12 @@ impl SubprocessorChange {
     }
     /// The processing activities it touches.
     async fn activity_ids(&self) -> Vec<ID> {
-        self.0.activity_ids.0.iter().map(|i| ID(i.clone())).collect()
+        self.0
+            .activity_ids
+            .0
+            .iter()
+            .map(|i| ID(i.clone()))
+            .collect()
     }
     /// Codes of the data categories it touches.
     async fn data_categories(&self) -> &[String] {
@@ -59,7 +62,7 @@ impl SubprocessorChange {
     }
     /// RELOCATE: the country the sub-processor moves its processing to.
     async fn relocate_to(&self) -> Option<&str> {
-        self.0.relocate_to.as_ref().map(|c| c.as_str())
+        self.0.relocate_to.as_ref().map(entity::country::CountryCode::as_str)
     }
     /// The day the processor announced it.
     async fn announced_on(&self) -> Date {

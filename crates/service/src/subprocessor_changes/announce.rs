@@ -146,18 +146,18 @@ pub async fn announce(
         ));
     }
     // A removal or relocation concerns the flows as they are: it may name no categories.
-    let categories = if input.data_categories.is_empty() && input.kind != SubprocessorChangeKind::Add
-    {
-        Vec::new()
-    } else {
-        taxonomy::known_codes(
-            &txn,
-            Taxonomy::Data,
-            "dataCategories",
-            &input.data_categories,
-        )
-        .await?
-    };
+    let categories =
+        if input.data_categories.is_empty() && input.kind != SubprocessorChangeKind::Add {
+            Vec::new()
+        } else {
+            taxonomy::known_codes(
+                &txn,
+                Taxonomy::Data,
+                "dataCategories",
+                &input.data_categories,
+            )
+            .await?
+        };
     check_activities(
         &txn,
         input.kind,
@@ -267,7 +267,10 @@ async fn check_activities(
     {
         return Err(AppError::bad_input(
             "dataCategories",
-            format!("{extra:?} is not among the categories {} receives", processor.name),
+            format!(
+                "{extra:?} is not among the categories {} receives",
+                processor.name
+            ),
         ));
     }
     Ok(())

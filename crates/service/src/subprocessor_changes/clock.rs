@@ -30,6 +30,8 @@ pub struct Advanced {
     pub live: Vec<i64>,
     /// Changes that could not go live, with why (they stay as they were and are tried again).
     pub failed: Vec<(i64, String)>,
+    /// Messages written to the subscribers of the published list.
+    pub notified: u64,
 }
 
 /// Moves every change as far as `today` allows. Each change moves in its own transaction: one
@@ -39,7 +41,10 @@ pub async fn advance(
     actor: &Actor,
     today: NaiveDate,
 ) -> AppResult<Advanced> {
-    let mut out = Advanced::default();
+    let mut out = Advanced {
+        notified: super::subscribers::notify(db).await?,
+        ..Advanced::default()
+    };
     for change in with_status(db, &[SubprocessorChangeStatus::Pending]).await? {
         let Some(deadline) = change.objection_deadline else {
             continue;
@@ -276,6 +281,6 @@ pub async fn run(db: DatabaseConnection, actor: Actor) {
         if let Err(err) = advance(&db, &actor, chrono::Utc::now().date_naive()).await {
             tracing::error!(error = ?err, "advancing sub-processor changes failed");
         }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        tokio::time::sleep(std::time::Duration::from_hours(1)).await;
     }
 }

@@ -7,10 +7,8 @@ use crate::{
     error::AppResult,
     transfers::{FlowAssessment, Register},
 };
-use entity::{
-    Codes, data_flow, location, organisation, subject_activity, subprocessor_change,
-};
 use entity::vocab::{RecipientRole, SubprocessorChangeKind};
+use entity::{Codes, data_flow, location, organisation, subject_activity, subprocessor_change};
 use sea_orm::{QuerySelect, prelude::*};
 use std::collections::BTreeSet;
 

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod decide;
 pub mod impact;
 pub mod notice;
+pub mod subscribers;
 
 pub use announce::{NewChange, ProposedSafeguard, announce};
 pub use clock::{Advanced, advance};
@@ -156,13 +157,7 @@ pub(crate) async fn set_status(
     crate::audit::record(
         txn,
         actor,
-        crate::audit::Change::updated(
-            operation,
-            "subprocessor_change",
-            saved.id,
-            &before,
-            &saved,
-        )?,
+        crate::audit::Change::updated(operation, "subprocessor_change", saved.id, &before, &saved)?,
     )
     .await?;
     Ok(saved)

@@ -126,7 +126,10 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::opt_text(o.international_organisation.as_deref()),
             fact(o.gdpr_art3_2),
             Cell::opt_text(o.bcr_group.as_deref()),
-            Cell::opt_text(o.subprocessor_authorisation.map(|a| a.as_str())),
+            Cell::opt_text(
+                o.subprocessor_authorisation
+                    .map(entity::vocab::SubprocessorAuthorisation::as_str),
+            ),
             o.objection_period_days
                 .map_or(Cell::Empty, |d| Cell::Int(i64::from(d))),
         ]);
