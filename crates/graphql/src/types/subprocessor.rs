@@ -62,7 +62,10 @@ impl SubprocessorChange {
     }
     /// RELOCATE: the country the sub-processor moves its processing to.
     async fn relocate_to(&self) -> Option<&str> {
-        self.0.relocate_to.as_ref().map(entity::country::CountryCode::as_str)
+        self.0
+            .relocate_to
+            .as_ref()
+            .map(entity::country::CountryCode::as_str)
     }
     /// The day the processor announced it.
     async fn announced_on(&self) -> Date {
