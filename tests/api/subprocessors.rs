@@ -424,6 +424,21 @@ async fn silence_accepts_a_change_the_day_after_its_deadline_under_general_autho
     let specific = world(&app, "SPECIFIC").await;
     let held = announce(&app, add_input(&specific, "2026-09-01", "2026-10-15")).await;
     let held_id = held["id"].as_str().expect("id").to_string();
+    // What the due items list: the pending changes with their deadlines, soonest first.
+    let pending = subprocessor_changes::pending_deadlines(&app.state.db)
+        .await
+        .expect("pending");
+    let listed: Vec<(String, NaiveDate)> = pending
+        .iter()
+        .map(|(c, d)| (c.id.to_string(), *d))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (id.clone(), day("2026-10-01")),
+            (held_id.clone(), day("2026-10-01"))
+        ]
+    );
     let actor = clock(&app);
     // The deadline day itself is still open to objection.
     let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-10-01"))
@@ -614,6 +629,15 @@ async fn a_withdrawn_change_does_nothing(app: TestApp) {
         .await;
     assert_error(&response, "FORBIDDEN", None);
     let processor = app.principal(Role::Processor, Some(own_id)).await;
+    // A change that does not exist is refused alike: a processor learns nothing of others'.
+    let missing = app
+        .exec(
+            Auth::Token(processor.clone()),
+            withdraw,
+            json!({ "id": "999999" }),
+        )
+        .await;
+    assert_error(&missing, "FORBIDDEN", None);
     let response = app
         .exec(
             Auth::Token(processor.clone()),

@@ -1,10 +1,10 @@
 //! The controller's decision on a pending change (approve, or object with a reason), and a
 //! change's withdrawal.
 
-use super::{ensure_may_act_for, find, set_status};
+use super::{NOT_YOURS, ensure_may_act_for, find, set_status};
 use crate::{
     audit::Actor,
-    domain::vocab::SubprocessorChangeStatus,
+    domain::vocab::{Role, SubprocessorChangeStatus},
     error::{AppError, AppResult},
     validate,
 };
@@ -77,8 +77,13 @@ pub async fn withdraw(
 ) -> AppResult<subprocessor_change::Model> {
     let id = validate::id("id", id)?;
     let txn = db.begin().await?;
-    let current = find(&txn, id).await?;
     // A processor learns nothing of another's changes: the same refusal as for a missing one.
+    let current = match find(&txn, id).await {
+        Err(AppError::NotFound(_)) if actor.role == Role::Processor.as_str() => {
+            return Err(AppError::Forbidden(NOT_YOURS.into()));
+        }
+        other => other?,
+    };
     ensure_may_act_for(actor, own, &current.processor_id.to_string())?;
     if !matches!(
         current.status,

@@ -189,3 +189,123 @@ async fn subjects_of(db: &impl ConnectionTrait, activities: &[i64]) -> AppResult
         .await?;
     Ok(ids.len() as u64)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test that unwraps fails loudly")]
+mod tests {
+    use super::*;
+    use entity::vocab::{SubprocessorChangeStatus, TransferMechanism};
+
+    fn change() -> subprocessor_change::Model {
+        subprocessor_change::Model {
+            id: 1,
+            processor_id: 10,
+            subprocessor_id: 20,
+            kind: SubprocessorChangeKind::Add,
+            activity_ids: Codes(vec!["5".into()]),
+            data_categories: Codes(vec!["contact.email".into()]),
+            mechanism: TransferMechanism::Scc2021,
+            scc_module: None,
+            derogation: None,
+            tia_completed_on: None,
+            signed_on: None,
+            evidence: None,
+            occasional: None,
+            transfer_safeguards: None,
+            relocate_to: None,
+            announced_on: chrono::NaiveDate::MIN,
+            effective_on: chrono::NaiveDate::MIN,
+            objection_deadline: None,
+            source: None,
+            status: SubprocessorChangeStatus::Pending,
+            reason: None,
+            decided_by: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn incoming(id: i64, categories: &[&str]) -> data_flow::Model {
+        data_flow::Model {
+            id,
+            activity_id: 5,
+            from_id: 1,
+            to_id: 10,
+            recipient_role: RecipientRole::Processor,
+            data_categories: Codes(categories.iter().map(|c| (*c).to_string()).collect()),
+            continues_flow_id: None,
+            mechanism: TransferMechanism::None,
+            scc_module: None,
+            derogation: None,
+            tia_completed_on: None,
+            signed_on: None,
+            evidence: None,
+            occasional: None,
+            combines_eu_data: None,
+            processing_changed: None,
+            transfer_safeguards: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            ended_on: None,
+            ended_reason: None,
+            returned_on: None,
+            return_evidence: None,
+            reference: None,
+        }
+    }
+
+    #[test]
+    fn an_addition_continues_each_incoming_flow_with_the_categories_both_carry() {
+        let flows = proposed_flows(
+            &change(),
+            &[
+                incoming(3, &["contact.email", "identity.name"]),
+                incoming(4, &["identity.name"]),
+            ],
+        );
+        assert_eq!(flows.len(), 1, "a flow without the categories adds nothing");
+        let flow = &flows[0];
+        assert_eq!(flow.continues_flow_id, Some(3));
+        assert_eq!((flow.from_id, flow.to_id), (10, 20));
+        assert_eq!(flow.recipient_role, RecipientRole::SubProcessor);
+        assert_eq!(flow.data_categories.0, ["contact.email"]);
+        assert_eq!(flow.mechanism, TransferMechanism::Scc2021);
+        assert!(flow.id < 0, "a placeholder id, never a stored one");
+    }
+
+    #[test]
+    fn a_relocation_keeps_each_use_in_the_new_country() {
+        let india = entity::country::CountryCode::parse("IN").unwrap();
+        let us = entity::country::CountryCode::parse("US").unwrap();
+        let current = [
+            location::Model {
+                id: 1,
+                organisation_id: 20,
+                country: us,
+                usage: LocationUse::Storage,
+            },
+            location::Model {
+                id: 2,
+                organisation_id: 20,
+                country: us,
+                usage: LocationUse::RemoteAccess,
+            },
+        ];
+        let moved = relocated(&current, 20, india);
+        let uses: Vec<(LocationUse, entity::country::CountryCode)> =
+            moved.iter().map(|l| (l.usage, l.country)).collect();
+        assert_eq!(
+            uses,
+            [
+                (LocationUse::Storage, india),
+                (LocationUse::RemoteAccess, india)
+            ]
+        );
+        assert_eq!(
+            relocated(&[], 20, india)
+                .iter()
+                .map(|l| l.usage)
+                .collect::<Vec<_>>(),
+            [LocationUse::Processing]
+        );
+    }
+}

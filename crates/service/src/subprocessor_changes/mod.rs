@@ -41,11 +41,13 @@ pub(crate) fn ensure_may_act_for(
     }
     match own {
         Some(org) if processor_id.trim() == org.to_string() => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "a processor announces and withdraws changes of its own sub-processors only".into(),
-        )),
+        _ => Err(AppError::Forbidden(NOT_YOURS.into())),
     }
 }
+
+/// A PROCESSOR's refusal for another processor's change, or one that does not exist: the same.
+pub(crate) const NOT_YOURS: &str =
+    "a processor announces and withdraws changes of its own sub-processors only";
 
 /// The change with `id`, or NOT_FOUND.
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<subprocessor_change::Model> {
@@ -171,4 +173,39 @@ pub fn activity_ids(change: &subprocessor_change::Model) -> Vec<i64> {
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::ChainKey;
+
+    fn actor(role: Role) -> Actor {
+        Actor::named(
+            "t",
+            role.as_str(),
+            &ChainKey::derive(b"0123456789abcdef0123456789abcdef"),
+        )
+    }
+
+    #[test]
+    fn a_processor_acts_for_its_own_organisation_only_and_registrars_for_any() {
+        let processor = actor(Role::Processor);
+        assert!(ensure_may_act_for(&processor, Some(7), "7").is_ok());
+        assert!(ensure_may_act_for(&processor, Some(7), " 7 ").is_ok());
+        assert!(matches!(
+            ensure_may_act_for(&processor, Some(7), "8"),
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            ensure_may_act_for(&processor, None, "7"),
+            Err(AppError::Forbidden(_))
+        ));
+        for role in [Role::Admin, Role::Procurement, Role::Dpo] {
+            assert!(
+                ensure_may_act_for(&actor(role), None, "8").is_ok(),
+                "{role}"
+            );
+        }
+    }
 }
