@@ -75,7 +75,9 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
             browser.menu().await,
             ["My tasks", "Announce a change", "GraphiQL"]
         );
-        browser.visit("/#/announce").await;
+        // The first page (its tasks) has drawn: nothing is left to redraw over the next one.
+        browser.sees("to act on").await;
+        browser.click_text("#nav a", "Announce a change").await;
         browser.sees("Announce a sub-processor change").await;
         browser.fill("form.announce input[name=subprocessorId]", &us_sub).await;
         browser.fill("form.announce input[name=activityIds]", &activity).await;
@@ -96,7 +98,8 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
         let dpo = fixtures::token(&app, Role::Dpo, None).await;
         let browser = Browser::open(&base).await;
         browser.sign_in(&dpo).await;
-        browser.visit("/#/subprocessor-changes").await;
+        browser.sees("non-compliant of").await;
+        browser.click_text("#nav a", "Sub-processor changes").await;
         browser.sees("Mailer GmbH adds Datastore Inc (US)").await;
         browser.sees("days left to object").await;
         browser.sees("Non-compliant").await;
