@@ -14,6 +14,8 @@ const ROUTES = {
   datamap: ["Data map", "./views/datamap.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   requests: ["Requests", "./views/requests.js", ["ADMIN", "DPO", "AUDITOR"]],
   tasks: ["My tasks", "./views/tasks.js", ["PROCESSOR"]],
+  announce: ["Announce a change", "./views/announce.js", ["PROCESSOR"]],
+  "subprocessor-changes": ["Sub-processor changes", "./views/subprocessors.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   "who-holds": ["Who holds", "./views/whoholds.js", ["ADMIN", "DPO", "AUDITOR"]],
   "what-if": ["What if", "./views/whatif.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   "import-export": ["Import / export", "./views/importexport.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],

@@ -23,6 +23,10 @@ pub mod safeguards;
 pub mod subject_activity;
 pub mod subject_category;
 pub mod subject_identifier;
+pub mod subprocessor_change;
+pub mod subprocessor_change_event;
+pub mod subprocessor_notice;
+pub mod subprocessor_subscriber;
 pub mod task_reminder;
 pub mod vocab;
 

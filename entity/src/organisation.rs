@@ -45,6 +45,10 @@ pub struct Model {
     pub reference: Option<String>,
     /// A general description of the technical and organisational security measures (Art 30(1)(g)).
     pub security_measures: Option<String>,
+    /// The processor contract's authorisation of sub-processors (Art 28(2)); null: not recorded.
+    pub subprocessor_authorisation: Option<SubprocessorAuthorisation>,
+    /// The days the contract gives the controller to object to an announced change.
+    pub objection_period_days: Option<i32>,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

@@ -28,6 +28,9 @@ pub struct Model {
     pub reference: Option<String>,
     /// A general description of the technical and organisational security measures (Art 30(1)(g)).
     pub security_measures: Option<String>,
+    /// PROCESSOR: the group carries it out for its customers; its recipients are the group's
+    /// published sub-processors.
+    pub acting_as: ActingAs,
 }
 
 /// The foreign keys of this table, as declared in the migrations.

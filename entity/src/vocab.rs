@@ -133,6 +133,31 @@ impl ProblemCode {
     }
 }
 vocab!(
+    /// How a processor contract authorises sub-processors (Art 28(2)): each one by prior specific
+    /// consent, or generally with notice of each change and a window to object.
+    SubprocessorAuthorisation { Specific, General }
+);
+vocab!(
+    /// In which role the group carries out a processing activity: for its own purposes, or for
+    /// its customers as their processor.
+    ActingAs { Controller, Processor }
+);
+vocab!(
+    /// What a processor's announced change does to its sub-processors.
+    SubprocessorChangeKind { Add, Relocate, Remove }
+);
+vocab!(
+    /// Where an announced sub-processor change stands.
+    SubprocessorChangeStatus {
+        Pending,
+        Approved,
+        Objected,
+        AcceptedBySilence,
+        Withdrawn,
+        Live
+    }
+);
+vocab!(
     /// What a token may do; see `graphql::policy` for the operations each role reaches.
     Role { Admin, Procurement, Dpo, Auditor, Processor }
 );

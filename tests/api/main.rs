@@ -42,6 +42,7 @@ mod sheet_errors;
 mod sheets;
 mod sockets;
 mod subjects;
+mod subprocessors;
 mod taxonomy;
 mod textfields;
 mod transfers;

@@ -60,6 +60,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),
     ("Query", "areaCountries",                [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "subprocessorChange",           [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "subprocessorChanges",          [OK, OK, OK, OK, NO, ANON]),
     // Who the caller is: every token.
     ("Query", "viewer",                       [OK, OK, OK, OK, OK, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
@@ -98,6 +100,12 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "recordDataReturned",        [OK, NO, OK, NO, NO, ANON]),
     // A processor confirms its own tasks (which ones is the service's check, tested elsewhere).
     ("Mutation", "confirmTask",               [OK, NO, OK, NO, OK, ANON]),
+    // Sub-processor changes: announced by registrars and by the processor itself (its own only,
+    // the service's check, tested elsewhere); decided by the privacy team only.
+    ("Mutation", "announceSubprocessorChange",[OK, OK, OK, NO, OK, ANON]),
+    ("Mutation", "withdrawSubprocessorChange",[OK, OK, OK, NO, OK, ANON]),
+    ("Mutation", "decideSubprocessorChange",  [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "addSubprocessorListSubscriber", [OK, NO, OK, NO, NO, ANON]),
     // Chasing a holder and the outbox of e-mails without SMTP: the privacy team only.
     ("Mutation", "sendReminder",              [OK, NO, OK, NO, NO, ANON]),
     ("Query", "outbox",                       [OK, NO, OK, NO, NO, ANON]),
@@ -279,6 +287,41 @@ async fn own_task(app: &TestApp, organisation: &str) -> String {
     tasks[0]["id"].as_str().expect("task id").to_string()
 }
 
+/// A sub-processor change `organisation` announced (it processes an activity of another
+/// controller and adds a sub-processor): one its PROCESSOR token may withdraw.
+async fn own_change(app: &TestApp, organisation: &str) -> String {
+    let controller = fixtures::org(
+        app,
+        json!({ "name": "Controller", "kind": "GROUP_COMPANY", "country": "IE" }),
+    )
+    .await;
+    let sub = fixtures::org(
+        app,
+        json!({ "name": "Sub", "kind": "SUBCONTRACTOR", "country": "DE" }),
+    )
+    .await;
+    let activity = fixtures::activity(app, &controller, &["contact.email"]).await;
+    fixtures::flow(
+        app,
+        json!({ "activityId": activity, "fromId": controller, "toId": organisation,
+                "recipientRole": "PROCESSOR", "dataCategories": ["contact.email"] }),
+    )
+    .await;
+    let data = app
+        .ok(
+            "mutation($input: AnnounceSubprocessorChangeInput!) {
+               announceSubprocessorChange(input: $input) { id } }",
+            json!({ "input": { "processorId": organisation, "kind": "ADD", "subprocessorId": sub,
+                    "activityIds": [activity], "dataCategories": ["contact.email"],
+                    "announcedOn": "2026-09-01", "effectiveOn": "2026-10-01" } }),
+        )
+        .await;
+    data["announceSubprocessorChange"]["id"]
+        .as_str()
+        .expect("change id")
+        .to_string()
+}
+
 /// Whether `response` is what `expect` says.
 fn check(expect: Expect, who: &str, operation: &str, response: &Value) {
     let codes = codes(response);
@@ -307,13 +350,20 @@ async fn every_operation_is_allowed_or_refused_per_role_as_the_table_says(app: T
     .await;
     let org_id: i64 = org.parse().expect("id");
     let task = own_task(&app, &org).await;
+    let change = own_change(&app, &org).await;
     let sdl = app.state.schema.sdl();
-    // `confirmTask` is run on a task the PROCESSOR may confirm (every other operation is given
-    // the organisation's id wherever it takes an id): a processor is refused other tasks.
+    // `confirmTask` is run on a task the PROCESSOR may confirm and `withdrawSubprocessorChange`
+    // on a change of its own (every other operation is given the organisation's id wherever it
+    // takes an id): a processor is refused other tasks and other processors' changes.
     let ops: Vec<_> = operations(&sdl, &org)
         .into_iter()
         .zip(operations(&sdl, &task))
-        .map(|(op, on_task)| if op.1 == "confirmTask" { on_task } else { op })
+        .zip(operations(&sdl, &change))
+        .map(|((op, on_task), on_change)| match op.1.as_str() {
+            "confirmTask" => on_task,
+            "withdrawSubprocessorChange" => on_change,
+            _ => op,
+        })
         .collect();
     assert!(ops.len() > 20, "the schema's operations were found");
 

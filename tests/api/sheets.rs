@@ -285,7 +285,8 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
         r#"mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { id } }"#,
         json!({ "input": { "id": first, "dpfUkExtension": true, "privacyShieldCertified": false,
             "safeHarborCertified": true, "subjectToPipeda": false, "appiPrivateSector": true,
-            "internationalOrganisation": "EPO", "gdprArt32": false, "bcrGroup": "Contoso BCR" } }),
+            "internationalOrganisation": "EPO", "gdprArt32": false, "bcrGroup": "Contoso BCR",
+            "subprocessorAuthorisation": "GENERAL", "objectionPeriodDays": 30 } }),
     )
     .await;
     let dir = tempfile::tempdir().expect("dir");
@@ -305,12 +306,12 @@ async fn the_register_exported_and_imported_into_an_empty_register_is_the_same_r
         let header = organisations.lines().next().unwrap_or("");
         assert!(
             header.ends_with(
-                "subject_to_pipeda,appi_private_sector,international_organisation,gdpr_art3_2,bcr_group"
+                "subject_to_pipeda,appi_private_sector,international_organisation,gdpr_art3_2,bcr_group,subprocessor_authorisation,objection_period_days"
             ),
             "{header}"
         );
         assert!(
-            organisations.contains(",true,false,true,false,true,EPO,false,Contoso BCR"),
+            organisations.contains(",true,false,true,false,true,EPO,false,Contoso BCR,GENERAL,30"),
             "{organisations}"
         );
         for ((kind, a), (_, b)) in original_csv.iter().zip(&copied) {

@@ -23,4 +23,5 @@ mod register;
 mod requests;
 mod respond;
 mod roles;
+mod subprocessors;
 mod what_if;

@@ -22,7 +22,7 @@ async fn a_processor_sees_nothing_but_its_own_tasks() {
         let browser = Browser::open(&base).await;
         browser.sign_in(&processor).await;
         browser.sees("My tasks").await;
-        assert_eq!(browser.menu().await, ["My tasks", "GraphiQL"]);
+        assert_eq!(browser.menu().await, ["My tasks", "Announce a change", "GraphiQL"]);
         let who = browser.js("return document.querySelector('#who').innerText", vec![]).await;
         assert!(who.as_str().unwrap_or_default().contains("Cumulus Cloud Inc"), "{who}");
         let rows = browser.js("return document.querySelectorAll('table.tasks tbody tr').length", vec![]).await;

@@ -255,6 +255,11 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             },
         ))
     });
+    // Sub-processor changes: accepted by silence after their deadline, live on their date.
+    let clock = tokio::spawn(crate::service::subprocessor_changes::clock::run(
+        state.db.clone(),
+        crate::service::audit::Actor::named("register-clock", "OPERATOR", &state.audit_key),
+    ));
     let config = state.config.clone();
     crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
         .await
@@ -266,6 +271,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(checkpoints) = checkpoints {
         checkpoints.abort();
     }
+    clock.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -409,3 +409,65 @@ pub enum TransferOrder {
     /// restricted.
     Verdict,
 }
+
+/// How a processor contract authorises sub-processors (Art 28(2)).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::SubprocessorAuthorisation")]
+pub enum SubprocessorAuthorisation {
+    /// Prior specific authorisation: no change goes live without the controller's approval.
+    Specific,
+    /// General written authorisation: the processor announces each change and the controller may
+    /// object within the contract's period; a change not objected to is accepted by silence.
+    General,
+}
+
+/// In which role the group carries out a processing activity.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::ActingAs")]
+pub enum ActingAs {
+    /// For the group's own purposes (Art 4(7)).
+    Controller,
+    /// For its customers, on their instructions (Art 28): its recipients down the chain are the
+    /// group's sub-processors, published on its sub-processor list.
+    Processor,
+}
+
+/// What an announced change does to a processor's sub-processors.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::SubprocessorChangeKind")]
+pub enum SubprocessorChangeKind {
+    /// A new sub-processor for the activities named.
+    Add,
+    /// An existing sub-processor moves its processing to another country.
+    Relocate,
+    /// A sub-processor stops processing for the activities named.
+    Remove,
+}
+
+/// Where an announced sub-processor change stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::SubprocessorChangeStatus")]
+pub enum SubprocessorChangeStatus {
+    /// Announced; not yet decided.
+    Pending,
+    /// Approved by the DPO or an ADMIN; goes live on its effective date.
+    Approved,
+    /// Objected to; it never goes live.
+    Objected,
+    /// Not objected to by the deadline under a general authorisation; goes live on its
+    /// effective date.
+    AcceptedBySilence,
+    /// Withdrawn by the processor or the registrars; it does nothing.
+    Withdrawn,
+    /// In force: the register's flows show it.
+    Live,
+}
+
+/// The controller's decision on an announced change.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SubprocessorDecision {
+    /// Consent to the change.
+    Approve,
+    /// Object to the change (a reason is required); it is sent to the processor.
+    Object,
+}

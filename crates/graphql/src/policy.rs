@@ -41,7 +41,9 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"
-            | "areaCountries",
+            | "areaCountries"
+            | "subprocessorChange"
+            | "subprocessorChanges",
         ) => READERS,
         (
             "Query",
@@ -83,10 +85,17 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             // forge them, so only those who send them may rotate (and read) it.
             | "rotateWebhookSecret"
             // Chasing a holder, and the e-mails kept while no SMTP server is configured.
-            | "sendReminder",
+            | "sendReminder"
+            // Consent or objection under Art 28(2), and who hears of the group's own changes.
+            | "decideSubprocessorChange"
+            | "addSubprocessorListSubscriber",
         )
         | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
+        // A processor announces and withdraws its own changes (which ones is the service's check).
+        ("Mutation", "announceSubprocessorChange" | "withdrawSubprocessorChange") => {
+            &[Admin, Procurement, Dpo, Processor]
+        }
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
         _ => return None,

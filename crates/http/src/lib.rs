@@ -36,6 +36,7 @@ mod page;
 mod refusals;
 mod respond;
 pub mod server;
+mod subprocessors;
 mod ws;
 
 use tower_http::{
@@ -80,6 +81,9 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/outbox/{file}", get(certificate::outbox_message))
         .route("/exports/templates/{file}", get(exports::template))
         .route("/respond/{token}", get(respond::show).post(respond::answer))
+        .route("/subprocessors", get(subprocessors::page))
+        .route("/subprocessors.json", get(subprocessors::json))
+        .route("/subprocessors.atom", get(subprocessors::atom))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))

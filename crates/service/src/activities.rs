@@ -2,7 +2,7 @@
 
 use crate::{
     audit::{self, Actor, Change},
-    domain::vocab::{LawfulBasis, OrganisationStatus},
+    domain::vocab::{ActingAs, LawfulBasis, OrganisationStatus},
     error::{AppError, AppResult},
     flows, organisations,
     page::{Page, PageRequest},
@@ -28,6 +28,8 @@ pub struct NewActivity {
     pub reference: Option<String>,
     /// Art 30(1)(g): a general description of the security measures.
     pub security_measures: Option<String>,
+    /// Whether the group carries it out for its customers; default CONTROLLER.
+    pub acting_as: Option<ActingAs>,
 }
 
 /// A correction of an activity: `None` leaves a field alone, `Some(None)` clears it. The
@@ -41,6 +43,7 @@ pub struct ActivityPatch {
     pub subject_categories: Option<Vec<String>>,
     pub retention: Option<String>,
     pub retention_months: Option<Option<i32>>,
+    pub acting_as: Option<ActingAs>,
 }
 
 fn check_retention_months(months: Option<i32>) -> AppResult<()> {
@@ -124,6 +127,7 @@ pub async fn register_in(
         retention_months: Set(input.retention_months),
         reference: Set(reference),
         security_measures: Set(security_measures),
+        acting_as: Set(input.acting_as.unwrap_or(ActingAs::Controller)),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -193,6 +197,9 @@ pub async fn update(
     if let Some(months) = patch.retention_months {
         next.retention_months = months;
     }
+    if let Some(acting_as) = patch.acting_as {
+        next.acting_as = acting_as;
+    }
     if let Some(codes) = &patch.data_categories {
         let data = taxonomy::known_codes(&txn, Taxonomy::Data, "dataCategories", codes).await?;
         let kept: BTreeSet<&String> = data.iter().collect();
@@ -231,6 +238,7 @@ pub async fn update(
         subject_categories: Set(next.subject_categories.clone()),
         retention: Set(next.retention.clone()),
         retention_months: Set(next.retention_months),
+        acting_as: Set(next.acting_as),
         ..current.clone().into()
     }
     .update(&txn)

@@ -185,6 +185,11 @@ pub struct Config {
     #[arg(long, env = "REGISTER_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Serve the group's sub-processor list without a token at `/subprocessors` (HTML, `.json`,
+    /// `.atom`); off: 404.
+    #[arg(long, env = "REGISTER_PUBLISH_SUBPROCESSORS", global = true, default_value_t = false, action = clap::ArgAction::Set)]
+    pub publish_subprocessors: bool,
+
     /// Days after a task's deadline its answer link keeps working.
     #[arg(
         long,
@@ -492,6 +497,7 @@ impl Config {
             webhook_allowed_ports: Vec::new(),
             reference_file: None,
             public_url: None,
+            publish_subprocessors: false,
             respond_grace_days: 14,
             reminder_days: vec![7, 2],
             ws_unauthenticated_per_address: 8,

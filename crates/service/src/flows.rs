@@ -62,7 +62,9 @@ pub struct DestinationSafeguard {
 }
 
 /// Checks the per-destination safeguards of a new flow and returns them as stored.
-fn checked_safeguards(list: Vec<DestinationSafeguard>) -> AppResult<Option<DestinationSafeguards>> {
+pub(crate) fn checked_safeguards(
+    list: Vec<DestinationSafeguard>,
+) -> AppResult<Option<DestinationSafeguards>> {
     if list.is_empty() {
         return Ok(None);
     }
@@ -132,7 +134,7 @@ pub struct FlowPatch {
 }
 
 /// A module belongs to SCCs only, a derogation to DEROGATION only.
-fn check_mechanism_details(
+pub(crate) fn check_mechanism_details(
     mechanism: TransferMechanism,
     scc_module: Option<SccModule>,
     derogation: Option<Derogation>,

@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod page;
 pub mod requests;
 pub mod subjects;
+pub mod subprocessor_changes;
 pub mod taxonomy;
 pub mod tokens;
 pub mod transfers;

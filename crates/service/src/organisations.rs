@@ -6,7 +6,9 @@ use crate::{
         country::CountryCode,
         dsr::seal::Sealer,
         reference::LegalReference,
-        vocab::{LocationUse, OrganisationKind, OrganisationStatus, Regime},
+        vocab::{
+            LocationUse, OrganisationKind, OrganisationStatus, Regime, SubprocessorAuthorisation,
+        },
     },
     error::{AppError, AppResult},
     locations,
@@ -29,7 +31,8 @@ mod input;
 
 use input::{CheckedOrganisation, check};
 pub use input::{
-    ImporterFacts, ImporterFactsPatch, NewOrganisation, OrganisationFilter, OrganisationPatch,
+    ImporterFacts, ImporterFactsPatch, MAX_OBJECTION_PERIOD_DAYS, NewOrganisation,
+    OrganisationFilter, OrganisationPatch,
 };
 
 pub async fn register(
@@ -115,6 +118,8 @@ async fn insert(
         bcr_group: Set(input.facts.bcr_group),
         reference: Set(input.reference),
         security_measures: Set(input.security_measures),
+        subprocessor_authorisation: Set(input.subprocessor_authorisation),
+        objection_period_days: Set(input.objection_period_days),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -286,6 +291,12 @@ async fn change(
         org.status = Set(status);
     }
     patch.transfer_facts.apply(&mut org)?;
+    if let Some(authorisation) = patch.subprocessor_authorisation {
+        org.subprocessor_authorisation = Set(authorisation);
+    }
+    if let Some(days) = patch.objection_period_days {
+        org.objection_period_days = Set(input::objection_period(days)?);
+    }
     org.updated_at = Set(Utc::now());
     let saved = org.update(&txn).await?;
     let (saved, issued) = issue_secret_if_needed(&txn, actor, saved, sealer).await?;

@@ -11,6 +11,7 @@ use crate::{
     error::{AppError, AppResult},
 };
 mod described;
+mod proposed;
 mod what_if;
 
 pub use described::*;

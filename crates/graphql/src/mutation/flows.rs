@@ -2,7 +2,7 @@
 
 use crate::{
     context::request,
-    enums::{Derogation, LawfulBasis, RecipientRole, SccModule, TransferMechanism},
+    enums::{ActingAs, Derogation, LawfulBasis, RecipientRole, SccModule, TransferMechanism},
     ids,
     scalars::{Date, date},
     service::{
@@ -38,6 +38,8 @@ pub struct RegisterProcessingActivityInput {
     /// A general description of the technical and organisational security measures
     /// (GDPR Art 30(1)(g)).
     pub security_measures: Option<String>,
+    /// PROCESSOR when the group carries it out for its customers; default CONTROLLER.
+    pub acting_as: Option<ActingAs>,
 }
 
 /// A data flow to record, with the transfer mechanism and its evidence.
@@ -190,6 +192,8 @@ pub struct UpdateProcessingActivityInput {
     pub retention: Option<String>,
     /// The retention period in months (null clears it).
     pub retention_months: MaybeUndefined<i32>,
+    /// PROCESSOR when the group carries it out for its customers.
+    pub acting_as: Option<ActingAs>,
 }
 
 /// Ends a running activity and every running flow of it.
@@ -205,7 +209,9 @@ pub struct EndProcessingActivityInput {
 }
 
 /// The per-destination safeguards as the service takes them, each date parsed.
-fn safeguards(list: Vec<DestinationSafeguardInput>) -> Result<Vec<DestinationSafeguard>> {
+pub(crate) fn safeguards(
+    list: Vec<DestinationSafeguardInput>,
+) -> Result<Vec<DestinationSafeguard>> {
     list.into_iter()
         .enumerate()
         .map(|(i, s)| {
@@ -262,6 +268,7 @@ impl FlowMutation {
             retention_months: input.retention_months,
             reference: input.reference,
             security_measures: input.security_measures,
+            acting_as: input.acting_as.map(Into::into),
         };
         Ok(ProcessingActivity(
             activities::register(&rc.db, &rc.actor()?, new).await?,
@@ -386,6 +393,7 @@ impl FlowMutation {
             subject_categories: input.subject_categories,
             retention: input.retention,
             retention_months: patch(input.retention_months, Ok)?,
+            acting_as: input.acting_as.map(Into::into),
         };
         Ok(ProcessingActivity(
             activities::update(&rc.db, &rc.actor()?, ids::parse("id", &input.id)?, patch).await?,

@@ -5,6 +5,7 @@ mod import;
 mod organisations;
 mod requests;
 pub mod subjects;
+mod subprocessors;
 mod taxonomy;
 
 use async_graphql::MergedObject;
@@ -19,4 +20,5 @@ pub struct Mutation(
     subjects::SubjectMutation,
     requests::RequestMutation,
     import::ImportMutation,
+    subprocessors::SubprocessorMutation,
 );

@@ -2,7 +2,7 @@
 
 use crate::{
     context::request,
-    enums::{LocationUse, OrganisationKind, OrganisationStatus},
+    enums::{LocationUse, OrganisationKind, OrganisationStatus, SubprocessorAuthorisation},
     ids,
     issued::IssuedSecrets,
     scalars::{Date, date},
@@ -84,6 +84,11 @@ pub struct RegisterOrganisationInput {
     /// A general description of the technical and organisational security measures
     /// (GDPR Art 30(1)(g)).
     pub security_measures: Option<String>,
+    /// For a processor: how its contract authorises sub-processors (Art 28(2)).
+    pub subprocessor_authorisation: Option<SubprocessorAuthorisation>,
+    /// For a processor: the days its contract gives to object to an announced change of
+    /// sub-processor, 0 to 365 (another number is BAD_USER_INPUT).
+    pub objection_period_days: Option<i32>,
 }
 
 /// Fields left out are unchanged; fields set to null are cleared.
@@ -129,6 +134,11 @@ pub struct UpdateOrganisationInput {
     pub gdpr_art3_2: MaybeUndefined<bool>,
     /// The group whose binding corporate rules bind it; null: none.
     pub bcr_group: MaybeUndefined<String>,
+    /// How its processor contract authorises sub-processors (null: not recorded).
+    pub subprocessor_authorisation: MaybeUndefined<SubprocessorAuthorisation>,
+    /// The days its processor contract gives to object to an announced change, 0 to 365 (null:
+    /// not recorded).
+    pub objection_period_days: MaybeUndefined<i32>,
 }
 
 /// A location to add to an organisation.
@@ -203,6 +213,8 @@ impl OrganisationMutation {
                 .collect(),
             reference: input.reference,
             security_measures: input.security_measures,
+            subprocessor_authorisation: input.subprocessor_authorisation.map(Into::into),
+            objection_period_days: input.objection_period_days,
         };
         let issued = ctx.data_opt::<IssuedSecrets>();
         let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);
@@ -272,6 +284,8 @@ impl OrganisationMutation {
                 gdpr_art3_2: patch(input.gdpr_art3_2, |v| v),
                 bcr_group: patch(input.bcr_group, |v| v),
             },
+            subprocessor_authorisation: patch(input.subprocessor_authorisation, Into::into),
+            objection_period_days: patch(input.objection_period_days, |v| v),
         };
         let issued = ctx.data_opt::<IssuedSecrets>();
         let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);

@@ -6,6 +6,7 @@ mod flows;
 mod organisations;
 mod requests;
 mod subjects;
+mod subprocessors;
 mod taxonomy;
 mod transfers;
 mod viewer;
@@ -26,4 +27,5 @@ pub struct Query(
     requests::RequestQuery,
     viewer::ViewerQuery,
     areas::AreaQuery,
+    subprocessors::SubprocessorQuery,
 );

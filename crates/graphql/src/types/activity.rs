@@ -57,6 +57,12 @@ impl ProcessingActivity {
         self.0.security_measures.as_deref()
     }
 
+    /// PROCESSOR when the group carries it out for its customers (its recipients are the group's
+    /// published sub-processors); CONTROLLER otherwise.
+    async fn acting_as(&self) -> crate::enums::ActingAs {
+        self.0.acting_as.into()
+    }
+
     /// The purpose of the processing (Art 5(1)(b), Art 30(1)(b)).
     async fn purpose(&self) -> &str {
         &self.0.purpose

@@ -2,6 +2,7 @@
 
 use super::{
     activity::ProcessingActivity, audit::AuditEvent, flow::DataFlow, organisation::Organisation,
+    subprocessor::SubprocessorChange,
 };
 use crate::service::page::{Page, encode_cursor};
 use async_graphql::SimpleObject;
@@ -74,6 +75,11 @@ connection!(
     ProcessingActivity
 );
 connection!(DataFlowConnection, DataFlowEdge, DataFlow);
+connection!(
+    SubprocessorChangeConnection,
+    SubprocessorChangeEdge,
+    SubprocessorChange
+);
 connection!(AuditEventConnection, AuditEventEdge, AuditEvent);
 connection!(
     DataSubjectRequestConnection,

@@ -10,5 +10,6 @@ pub mod organisation;
 pub mod reference;
 pub mod respond;
 pub mod subject;
+pub mod subprocessor;
 pub mod transfer;
 pub mod what_if;

@@ -172,6 +172,18 @@ impl Organisation {
         self.0.bcr_group.as_deref()
     }
 
+    /// The processor contract's authorisation of sub-processors (Art 28(2)); null when not
+    /// recorded.
+    async fn subprocessor_authorisation(&self) -> Option<crate::enums::SubprocessorAuthorisation> {
+        self.0.subprocessor_authorisation.map(Into::into)
+    }
+
+    /// The days the processor contract gives the controller to object to an announced change
+    /// of sub-processor; null when not recorded.
+    async fn objection_period_days(&self) -> Option<i32> {
+        self.0.objection_period_days
+    }
+
     /// Established in the EEA, by the reference data on today's date.
     async fn inside_eea(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
         inside_eea(ctx, self.0.country)

@@ -25,6 +25,24 @@ pub struct NewOrganisation {
     pub reference: Option<String>,
     /// Art 30(1)(g): a general description of the security measures.
     pub security_measures: Option<String>,
+    /// The processor contract's authorisation of sub-processors (Art 28(2)).
+    pub subprocessor_authorisation: Option<SubprocessorAuthorisation>,
+    /// The days the contract gives to object to an announced change (0 to 365).
+    pub objection_period_days: Option<i32>,
+}
+
+/// The longest objection period accepted, in days.
+pub const MAX_OBJECTION_PERIOD_DAYS: i32 = 365;
+
+/// An objection period is 0 to 365 days.
+pub(super) fn objection_period(days: Option<i32>) -> AppResult<Option<i32>> {
+    match days {
+        Some(d) if !(0..=MAX_OBJECTION_PERIOD_DAYS).contains(&d) => Err(AppError::bad_input(
+            "objectionPeriodDays",
+            format!("objectionPeriodDays must be between 0 and {MAX_OBJECTION_PERIOD_DAYS}"),
+        )),
+        other => Ok(other),
+    }
 }
 
 /// What Chapter V needs to know of an importer beyond its country; `None` is "not recorded".
@@ -109,6 +127,10 @@ pub struct OrganisationPatch {
     pub status: Option<OrganisationStatus>,
     /// What Chapter V needs to know of it as an importer.
     pub transfer_facts: ImporterFactsPatch,
+    /// The processor contract's authorisation of sub-processors.
+    pub subprocessor_authorisation: Option<Option<SubprocessorAuthorisation>>,
+    /// The days the contract gives to object to an announced change.
+    pub objection_period_days: Option<Option<i32>>,
 }
 
 /// The filters a procurement or DPO user reaches for.
@@ -137,6 +159,8 @@ pub(super) struct CheckedOrganisation {
     pub(super) facts: ImporterFacts,
     pub(super) reference: Option<String>,
     pub(super) security_measures: Option<String>,
+    pub(super) subprocessor_authorisation: Option<SubprocessorAuthorisation>,
+    pub(super) objection_period_days: Option<i32>,
     pub(super) locations: Vec<(CountryCode, LocationUse)>,
 }
 
@@ -177,6 +201,7 @@ pub(super) async fn check(
         input.security_measures.as_deref(),
         validate::MAX_LONG_TEXT,
     )?;
+    let objection_period_days = objection_period(input.objection_period_days)?;
     if input.locations.len() > MAX_LOCATIONS {
         return Err(AppError::bad_input(
             "locations",
@@ -205,6 +230,8 @@ pub(super) async fn check(
         facts,
         reference,
         security_measures,
+        subprocessor_authorisation: input.subprocessor_authorisation,
+        objection_period_days,
         locations,
     })
 }

@@ -122,6 +122,8 @@ pub async fn load(
                 .collect(),
             reference: Some(o.reference.into()),
             security_measures: o.security_measures.map(Into::into),
+            subprocessor_authorisation: None,
+            objection_period_days: None,
         };
         let (saved, _, _) = organisations::register_in(
             &txn,
@@ -151,6 +153,7 @@ pub async fn load(
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
+            acting_as: None,
         };
         let saved = activities::register_in(&txn, &actor, new).await?;
         acts.insert(a.reference, saved.id);

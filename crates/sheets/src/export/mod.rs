@@ -7,6 +7,7 @@
 
 mod ropa;
 pub mod sheets;
+pub mod subprocessors;
 pub mod table;
 pub mod templates;
 mod transfers;

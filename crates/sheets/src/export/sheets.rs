@@ -29,6 +29,8 @@ pub const ORGANISATIONS: &[Column] = &[
     col("international_organisation", 20.0),
     col("gdpr_art3_2", 12.0),
     col("bcr_group", 24.0),
+    col("subprocessor_authorisation", 16.0),
+    col("objection_period_days", 10.0),
 ];
 
 pub const LOCATIONS: &[Column] = &[
@@ -48,6 +50,7 @@ pub const ACTIVITIES: &[Column] = &[
     col("retention", 40.0),
     col("retention_months", 10.0),
     col("security_measures", 50.0),
+    col("acting_as", 14.0),
 ];
 
 pub const FLOWS: &[Column] = &[
@@ -123,6 +126,12 @@ pub async fn organisations(db: &impl ConnectionTrait) -> AppResult<Table> {
             Cell::opt_text(o.international_organisation.as_deref()),
             fact(o.gdpr_art3_2),
             Cell::opt_text(o.bcr_group.as_deref()),
+            Cell::opt_text(
+                o.subprocessor_authorisation
+                    .map(entity::vocab::SubprocessorAuthorisation::as_str),
+            ),
+            o.objection_period_days
+                .map_or(Cell::Empty, |d| Cell::Int(i64::from(d))),
         ]);
     }
     Ok(table)
@@ -170,6 +179,7 @@ pub async fn activities(db: &impl ConnectionTrait) -> AppResult<Table> {
             a.retention_months
                 .map_or(Cell::Empty, |m| Cell::Int(i64::from(m))),
             Cell::opt_text(a.security_measures.as_deref()),
+            Cell::text(a.acting_as.as_str()),
         ]);
     }
     Ok(table)

@@ -109,6 +109,16 @@ const ORGANISATIONS: Described = &[
         "",
         "The name of the binding corporate rules group it belongs to.",
     ),
+    (
+        "subprocessor_authorisation",
+        "GENERAL",
+        "For a processor: SPECIFIC or GENERAL, how its contract authorises sub-processors.",
+    ),
+    (
+        "objection_period_days",
+        "30",
+        "For a processor: the days its contract gives to object to a new sub-processor (0 to 365).",
+    ),
 ];
 
 const LOCATIONS: Described = &[
@@ -175,6 +185,11 @@ const ACTIVITIES: Described = &[
         "security_measures",
         "",
         "The activity's security measures, if not the controller's.",
+    ),
+    (
+        "acting_as",
+        "CONTROLLER",
+        "CONTROLLER (the default) or PROCESSOR when the group does it for its customers.",
     ),
 ];
 

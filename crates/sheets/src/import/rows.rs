@@ -364,6 +364,8 @@ impl<'a> Importer<'a> {
             locations: Vec::new(),
             reference: row.text("ref"),
             security_measures: row.text("security_measures"),
+            subprocessor_authorisation: row.vocab("subprocessor_authorisation"),
+            objection_period_days: row.integer("objection_period_days"),
         };
         if !row.errors.is_empty() {
             return Ok(None);
@@ -444,6 +446,7 @@ impl<'a> Importer<'a> {
             retention_months: row.integer("retention_months"),
             reference: row.text("ref"),
             security_measures: row.text("security_measures"),
+            acting_as: row.vocab("acting_as"),
         };
         if !row.errors.is_empty() {
             return Ok(None);

@@ -1,0 +1,192 @@
+//! `SubprocessorChange`, its history and `ProposedTransfer`.
+
+use crate::{
+    context::request,
+    enums::{SubprocessorChangeKind, SubprocessorChangeStatus, TransferMechanism, VerdictStatus},
+    loaders::loaders,
+    scalars::{Date, Timestamp},
+    service::subprocessor_changes::{self, ProposedTransfer as Proposed},
+    types::{organisation::Organisation, transfer::TransferProblem},
+};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entity::subprocessor_change;
+
+/// A change of sub-processor a processor announced (Art 28(2) and (4)).
+pub struct SubprocessorChange(pub subprocessor_change::Model);
+
+async fn organisation(ctx: &Context<'_>, id: i64) -> Result<Organisation> {
+    loaders(ctx)?
+        .organisations
+        .load_one(id)
+        .await?
+        .map(Organisation)
+        .ok_or_else(|| async_graphql::Error::new(format!("organisation {id} is missing")))
+}
+
+/// A change of sub-processor announced by a processor: what it would do, when, the deadline to
+/// object, and where it stands.
+#[Object]
+impl SubprocessorChange {
+    /// The change's id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The processor that announced it.
+    async fn processor(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        organisation(ctx, self.0.processor_id).await
+    }
+    /// The sub-processor added, relocated or removed.
+    async fn subprocessor(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        organisation(ctx, self.0.subprocessor_id).await
+    }
+    /// What the change does.
+    async fn kind(&self) -> SubprocessorChangeKind {
+        self.0.kind.into()
+    }
+    /// The processing activities it touches.
+    async fn activity_ids(&self) -> Vec<ID> {
+        self.0
+            .activity_ids
+            .0
+            .iter()
+            .map(|i| ID(i.clone()))
+            .collect()
+    }
+    /// Codes of the data categories it touches.
+    async fn data_categories(&self) -> &[String] {
+        &self.0.data_categories.0
+    }
+    /// The transfer mechanism proposed for the sub-processor's transfers.
+    async fn mechanism(&self) -> TransferMechanism {
+        self.0.mechanism.into()
+    }
+    /// RELOCATE: the country the sub-processor moves its processing to.
+    async fn relocate_to(&self) -> Option<&str> {
+        self.0
+            .relocate_to
+            .as_ref()
+            .map(entity::country::CountryCode::as_str)
+    }
+    /// The day the processor announced it.
+    async fn announced_on(&self) -> Date {
+        self.0.announced_on.into()
+    }
+    /// The day it is to take effect.
+    async fn effective_on(&self) -> Date {
+        self.0.effective_on.into()
+    }
+    /// The last day to object: the announcement date plus the processor's objection period;
+    /// null when the processor has no period recorded.
+    async fn objection_deadline(&self) -> Option<Date> {
+        self.0.objection_deadline.map(Date::from)
+    }
+    /// Where the notice came from.
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    /// Where it stands.
+    async fn status(&self) -> SubprocessorChangeStatus {
+        self.0.status.into()
+    }
+    /// The objection's reason, or why the clock moved it.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// Who approved or objected.
+    async fn decided_by(&self) -> Option<&str> {
+        self.0.decided_by.as_deref()
+    }
+    /// The transfers the change would create or alter, judged on its effective date by the
+    /// register's own rules, with their problems and explanation (none for a REMOVE).
+    async fn impact(&self, ctx: &Context<'_>) -> Result<Vec<ProposedTransfer>> {
+        let rc = request(ctx)?;
+        let impact = subprocessor_changes::impact(&rc.read, &rc.reference, &self.0).await?;
+        Ok(impact.transfers.into_iter().map(ProposedTransfer).collect())
+    }
+    /// The data subjects linked to the processing activities it touches.
+    async fn subjects_affected(&self, ctx: &Context<'_>) -> Result<i64> {
+        let rc = request(ctx)?;
+        let impact = subprocessor_changes::impact(&rc.read, &rc.reference, &self.0).await?;
+        Ok(i64::try_from(impact.subjects).unwrap_or(i64::MAX))
+    }
+    /// The states it went through, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<SubprocessorChangeEvent>> {
+        let rc = request(ctx)?;
+        Ok(subprocessor_changes::history(&rc.read, self.0.id)
+            .await?
+            .into_iter()
+            .map(|e| SubprocessorChangeEvent {
+                status: e.status.into(),
+                actor: e.actor,
+                detail: e.detail,
+                on: e.on_date.into(),
+                at: Timestamp(e.created_at),
+            })
+            .collect())
+    }
+    /// When it was announced in the register.
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
+    }
+}
+
+/// A state a sub-processor change entered.
+#[derive(SimpleObject)]
+pub struct SubprocessorChangeEvent {
+    /// The state entered.
+    pub status: SubprocessorChangeStatus,
+    /// Who moved it (a token's name, or the clock).
+    pub actor: String,
+    /// The reason or what was done.
+    pub detail: Option<String>,
+    /// The register's day it happened on.
+    pub on: Date,
+    /// When it was written.
+    pub at: Timestamp,
+}
+
+/// A transfer an announced change would make, judged before it goes live.
+pub struct ProposedTransfer(pub Proposed);
+
+/// A transfer an announced change would create or alter, with the verdict the register's rules
+/// give it on the change's effective date.
+#[Object]
+impl ProposedTransfer {
+    /// The exporter (the processor).
+    async fn from(&self) -> Organisation {
+        Organisation(self.0.from.clone())
+    }
+    /// The importer (the sub-processor).
+    async fn to(&self) -> Organisation {
+        Organisation(self.0.to.clone())
+    }
+    /// The processing activity whose data it carries.
+    async fn activity_id(&self) -> ID {
+        ID(self.0.activity_id.to_string())
+    }
+    /// The country the data would go to.
+    async fn destination_country(&self) -> &str {
+        self.0.assessment.destination.as_str()
+    }
+    /// The verdict on the effective date.
+    async fn status(&self) -> VerdictStatus {
+        self.0.assessment.verdict.status.into()
+    }
+    /// What would be wrong, in words a DPO can act on.
+    async fn problems(&self) -> Vec<TransferProblem> {
+        self.0
+            .assessment
+            .verdict
+            .problems
+            .iter()
+            .map(|p| TransferProblem {
+                code: p.code.into(),
+                message: p.message.clone(),
+            })
+            .collect()
+    }
+    /// A paragraph: what applies, why, under which instrument.
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.0.assessment.explanation(&request(ctx)?.reference))
+    }
+}
