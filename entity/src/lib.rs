@@ -17,6 +17,7 @@ pub mod dsr_task_event;
 pub mod location;
 pub mod organisation;
 pub mod outbox_message;
+pub mod pending_login;
 pub mod processing_activity;
 pub mod respond_link;
 pub mod safeguards;
@@ -24,6 +25,7 @@ pub mod subject_activity;
 pub mod subject_category;
 pub mod subject_identifier;
 pub mod task_reminder;
+pub mod user_session;
 pub mod vocab;
 
 pub use codes::{Codes, Restriction, Restrictions};

@@ -28,6 +28,7 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
+pub mod auth;
 mod certificate;
 mod console;
 mod exports;
@@ -80,6 +81,9 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/outbox/{file}", get(certificate::outbox_message))
         .route("/exports/templates/{file}", get(exports::template))
         .route("/respond/{token}", get(respond::show).post(respond::answer))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", axum::routing::post(auth::logout))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -149,7 +153,10 @@ async fn graphql(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .map_or_else(new_request_id, str::to_owned);
-    let auth = match authenticate(&state, &headers).await {
+    let auth = match authenticate(&state, &headers)
+        .await
+        .and_then(|auth| auth::check_csrf(&auth, &headers).map(|()| auth))
+    {
         Ok(auth) => auth,
         Err(err) => {
             let err: async_graphql::Error = err.into();
@@ -246,11 +253,12 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Reads `Authorization: Bearer <token>`; no header is anonymous; a repeated header, another
-/// scheme, or an unknown, revoked or expired token is rejected.
+/// Reads `Authorization: Bearer <token>`, else the session cookie of a person signed in with the
+/// identity provider; neither is anonymous; a repeated header, another scheme, or an unknown,
+/// revoked or expired token (or session) is rejected.
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
     if headers.get(AUTHORIZATION).is_none() {
-        return Ok(Auth::Anonymous);
+        return auth::from_cookie(state, headers).await;
     }
     Ok(match bearer_token(headers) {
         Some(token) => authenticate_token(state, token).await?,
