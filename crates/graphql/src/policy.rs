@@ -89,6 +89,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
+        // People's sessions (sign-in with the identity provider): the administrators.
+        ("Query", "sessions") | ("Mutation", "endSession") => &[Admin],
         _ => return None,
     };
     Some(roles)

@@ -18,6 +18,7 @@ db_tests!(
     the_register_fetches_the_providers_keys_again_when_they_rotate,
     a_person_removed_from_their_group_loses_the_role_at_the_next_sign_in,
     signing_out_ends_the_session_on_every_instance,
+    an_admin_lists_and_ends_sessions,
 );
 
 /// A provider and the register served with it; `None` when Node is missing outside CI.
@@ -403,4 +404,82 @@ async fn signing_out_ends_the_session_on_every_instance(app: TestApp) {
             "{viewer:#}"
         );
     }
+}
+
+async fn an_admin_lists_and_ends_sessions(app: TestApp) {
+    let Some((_provider, base)) = setup(&app).await else {
+        return;
+    };
+    let mut alice = Browser::default();
+    let alice_cookie = signed_in(&mut alice, &base, "alice").await;
+    let mut bob = Browser::default();
+    let bob_cookie = signed_in(&mut bob, &base, "bob").await;
+    const LIST: &str = "{ sessions { id subject email name role endedAt } }";
+
+    let refused = gql_with_cookie(&base, &alice_cookie, LIST, false).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused:#}"
+    );
+
+    let listed = gql_with_cookie(&base, &bob_cookie, LIST, false).await;
+    let sessions = listed["data"]["sessions"]
+        .as_array()
+        .expect("sessions")
+        .clone();
+    assert_eq!(sessions.len(), 2, "{listed:#}");
+    let alices = sessions
+        .iter()
+        .find(|s| s["subject"] == "alice")
+        .expect("alice's session");
+    assert_eq!(alices["email"], "alice@example.test");
+    assert_eq!(alices["name"], "Alice Example");
+    assert_eq!(alices["role"], "DPO");
+    assert!(alices["endedAt"].is_null());
+
+    let id = alices["id"].as_str().expect("id");
+    let ended = gql_with_cookie(
+        &base,
+        &bob_cookie,
+        &format!(r#"mutation {{ endSession(id: "{id}") {{ id endedAt }} }}"#),
+        false,
+    )
+    .await;
+    assert!(
+        ended["data"]["endSession"]["endedAt"].is_string(),
+        "{ended:#}"
+    );
+    let viewer = gql_with_cookie(&base, &alice_cookie, VIEWER, false).await;
+    assert_eq!(viewer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    let listed = gql_with_cookie(&base, &bob_cookie, LIST, false).await;
+    assert_eq!(listed["data"]["sessions"].as_array().map(Vec::len), Some(1));
+    let viewer = gql_with_cookie(&base, &bob_cookie, "{ viewer { signedIn } }", false).await;
+    assert_eq!(viewer["data"]["viewer"]["signedIn"], true);
+    // The ending is audited under the administrator's name.
+    let events = app
+        .ok(
+            "{ auditEvents(first: 3) { edges { node { actor operation recordId } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        events["auditEvents"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .any(|e| {
+                e["node"]["operation"] == "endSession"
+                    && e["node"]["actor"] == "bob@example.test (sub bob)"
+                    && e["node"]["recordId"] == id
+            }),
+        "{events:#}"
+    );
+    let missing = gql_with_cookie(
+        &base,
+        &bob_cookie,
+        r#"mutation { endSession(id: "999999") { id } }"#,
+        false,
+    )
+    .await;
+    assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
 }

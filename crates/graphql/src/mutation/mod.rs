@@ -19,4 +19,5 @@ pub struct Mutation(
     subjects::SubjectMutation,
     requests::RequestMutation,
     import::ImportMutation,
+    crate::query::sessions::SessionMutation,
 );

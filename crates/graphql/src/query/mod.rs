@@ -5,6 +5,7 @@ mod audit;
 mod flows;
 mod organisations;
 mod requests;
+pub mod sessions;
 mod subjects;
 mod taxonomy;
 mod transfers;
@@ -25,5 +26,6 @@ pub struct Query(
     audit::AuditQuery,
     requests::RequestQuery,
     viewer::ViewerQuery,
+    sessions::SessionQuery,
     areas::AreaQuery,
 );
