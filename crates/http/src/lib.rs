@@ -266,8 +266,12 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppRe
     })
 }
 
-/// A bearer token's caller, or rejected.
+/// A bearer token's caller, or rejected. A WebSocket admitted by its session cookie carries the
+/// session as [`auth::WS_SESSION`] + the cookie's value, authenticated here as the cookie is.
 async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
+    if let Some(value) = token.strip_prefix(auth::WS_SESSION) {
+        return auth::from_session_value(state, value).await;
+    }
     Ok(tokens::authenticate(&state.read_db, token)
         .await?
         .map_or(Auth::Rejected, Auth::Token))

@@ -19,6 +19,7 @@ db_tests!(
     a_person_removed_from_their_group_loses_the_role_at_the_next_sign_in,
     signing_out_ends_the_session_on_every_instance,
     an_admin_lists_and_ends_sessions,
+    the_consoles_websocket_signs_in_by_the_session_cookie_from_its_own_origin_only,
 );
 
 /// A provider and the register served with it; `None` when Node is missing outside CI.
@@ -482,4 +483,59 @@ async fn an_admin_lists_and_ends_sessions(app: TestApp) {
     )
     .await;
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+
+/// Opens the subscriptions socket with the session cookie, from `origin`.
+async fn open_socket(
+    base: &str,
+    cookie: &str,
+    origin: &str,
+) -> Result<crate::sockets::Socket, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let mut request = format!("{}/graphql/ws", base.replacen("http", "ws", 1))
+        .into_client_request()
+        .expect("request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("h"),
+    );
+    headers.insert(
+        "Cookie",
+        format!("register_session={cookie}").parse().expect("h"),
+    );
+    headers.insert("Origin", origin.parse().expect("h"));
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
+}
+
+async fn the_consoles_websocket_signs_in_by_the_session_cookie_from_its_own_origin_only(
+    app: TestApp,
+) {
+    let Some((_provider, base)) = setup(&app).await else {
+        return;
+    };
+    let mut browser = Browser::default();
+    let cookie = signed_in(&mut browser, &base, "alice").await;
+
+    let mut socket = open_socket(&base, &cookie, &base)
+        .await
+        .expect("the console's socket");
+    crate::sockets::initialise(&mut socket, None)
+        .await
+        .expect("acknowledged by the session");
+    let viewer = crate::sockets::operation(&mut socket, "1", VIEWER, json!({})).await;
+    assert_eq!(viewer["data"]["viewer"]["role"], "DPO", "{viewer:#}");
+
+    // Another site's page cannot open it with the person's cookie.
+    let foreign = open_socket(&base, &cookie, "https://evil.example").await;
+    match foreign {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 403);
+        }
+        other => panic!("a foreign origin was let in: {:?}", other.map(|_| ())),
+    }
+    // A session value cannot be passed off as a token in connection_init.
+    let mut plain = crate::sockets::open(&base).await;
+    let refused = crate::sockets::initialise(&mut plain, Some(&format!("session:{cookie}"))).await;
+    assert_eq!(refused, Err(Some(4403)));
 }

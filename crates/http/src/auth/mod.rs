@@ -50,11 +50,22 @@ fn lifetimes(provider: &Provider) -> Lifetimes {
     }
 }
 
+/// How a WebSocket admitted by its session cookie keeps the session in place of a token.
+pub const WS_SESSION: &str = "session:";
+
 /// The caller a session cookie names: `Anonymous` without a cookie (or without sign-in
 /// configured), `Rejected` for an unknown, ended or expired session.
 pub async fn from_cookie(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
-    let (Some(provider), Some(value)) = (&state.sign_in, session_cookie(headers)) else {
-        return Ok(Auth::Anonymous);
+    match session_cookie(headers) {
+        Some(value) if state.sign_in.is_some() => from_session_value(state, value).await,
+        _ => Ok(Auth::Anonymous),
+    }
+}
+
+/// The caller a session cookie's value names (see [`from_cookie`]).
+pub async fn from_session_value(state: &AppState, value: &str) -> AppResult<Auth> {
+    let Some(provider) = &state.sign_in else {
+        return Ok(Auth::Rejected);
     };
     Ok(
         match sessions::authenticate(&state.db, value, lifetimes(provider), Utc::now()).await? {
