@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", axum::routing::post(auth::logout))
+        .route("/auth/status", get(auth::status))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -96,6 +96,24 @@ async fn the_login_redirect_carries_the_code_flow_with_pkce(app: TestApp) {
     assert!(query["state"].len() >= 22 && query["nonce"].len() >= 22);
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["code_challenge"].len(), 43);
+    // The console's sign-in page offers the provider where one is set up, and not elsewhere.
+    let status: Value = reqwest::get(format!("{base}/auth/status"))
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["identityProvider"], true);
+    let plain = app.serve().await;
+    let status: Value = reqwest::get(format!("{plain}/auth/status"))
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["identityProvider"], false);
+    let nowhere = browser.get(&format!("{plain}/auth/login")).await;
+    assert_eq!(nowhere.status, 404);
     // The login waits server-side, by a hash of its state only.
     assert_eq!(app.count("pending_login").await, 1);
     // A second login gets a fresh state and nonce.

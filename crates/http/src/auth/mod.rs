@@ -232,6 +232,16 @@ pub async fn callback(
         role,
         id_token: Some(verified.id_token),
     };
+    start_session(&state, provider, who, now).await
+}
+
+/// Starts the session and answers with its cookie, on the way to the console.
+async fn start_session(
+    state: &AppState,
+    provider: &Provider,
+    who: SignedIn,
+    now: chrono::DateTime<Utc>,
+) -> Response {
     match sessions::start(&state.db, &state.audit_key, who, lifetimes(provider), now).await {
         Ok((_, value)) => {
             let mut response = see_other("/");
@@ -274,6 +284,12 @@ fn clear_cookie(provider: &Provider) -> String {
     )
 }
 
+/// `GET /auth/status`: whether people may sign in with an identity provider here (the console's
+/// sign-in page then offers it beside the token box).
+pub async fn status(State(state): State<AppState>) -> Response {
+    axum::Json(serde_json::json!({ "identityProvider": state.sign_in.is_some() })).into_response()
+}
+
 /// `POST /auth/logout`: ends the cookie's session (for every instance: it is ended in the
 /// database), clears the cookie, and sends the person to the provider's sign-out when it has
 /// one, else to the sign-in page.
@@ -299,7 +315,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Some(url) => url.to_string(),
         None => "/".to_string(),
     };
-    let mut response = see_other(&location);
+    // The console signs out with fetch (its pages may not submit forms): it gets the address to
+    // go to as JSON, since a script cannot read a cross-origin redirect.
+    let mut response = if headers.contains_key(CSRF_HEADER) {
+        axum::Json(serde_json::json!({ "location": location })).into_response()
+    } else {
+        see_other(&location)
+    };
     if let Ok(cookie) = HeaderValue::from_str(&clear_cookie(provider)) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
