@@ -53,6 +53,7 @@ export async function render(main, { onSignedIn }) {
         ),
       );
       form.querySelector("h1").textContent = "Or sign in with a token";
+      document.getElementById("sign-in-with-provider").focus();
     }
   } catch {
     // The token box alone.

@@ -14,6 +14,10 @@
 #[path = "../api/support.rs"]
 mod support;
 
+#[allow(dead_code)]
+#[path = "../api/oidc/provider.rs"]
+mod oidc_provider;
+
 mod actions;
 mod browser;
 mod edits;
@@ -23,4 +27,5 @@ mod register;
 mod requests;
 mod respond;
 mod roles;
+mod sign_in;
 mod what_if;
