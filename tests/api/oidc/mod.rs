@@ -20,6 +20,7 @@ db_tests!(
     signing_out_ends_the_session_on_every_instance,
     an_admin_lists_and_ends_sessions,
     the_consoles_websocket_signs_in_by_the_session_cookie_from_its_own_origin_only,
+    a_session_ends_after_its_idle_time_or_its_maximum_age_and_a_login_after_ten_minutes,
 );
 
 /// A provider and the register served with it; `None` when Node is missing outside CI.
@@ -556,4 +557,98 @@ async fn the_consoles_websocket_signs_in_by_the_session_cookie_from_its_own_orig
     let mut plain = crate::sockets::open(&base).await;
     let refused = crate::sockets::initialise(&mut plain, Some(&format!("session:{cookie}"))).await;
     assert_eq!(refused, Err(Some(4403)));
+}
+
+async fn a_session_ends_after_its_idle_time_or_its_maximum_age_and_a_login_after_ten_minutes(
+    app: TestApp,
+) {
+    use chrono::{Duration, TimeZone, Utc};
+    use transfer_register::{
+        domain::vocab::Role,
+        service::sessions::{self, Lifetimes, SignedIn},
+    };
+    let lifetimes = Lifetimes {
+        idle: std::time::Duration::from_secs(60 * 60),
+        max_age: std::time::Duration::from_secs(12 * 3600),
+    };
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 12, 7, 9, 0, 0)
+        .single()
+        .expect("time");
+    let who = SignedIn {
+        subject: "alice".into(),
+        email: Some("alice@example.test".into()),
+        name: None,
+        role: Role::Dpo,
+        id_token: None,
+    };
+    let db = &app.state.db;
+    let (_, idle) = sessions::start(db, &app.state.audit_key, who.clone(), lifetimes, t0)
+        .await
+        .expect("start");
+    let at = |minutes| t0 + Duration::minutes(minutes);
+    assert!(
+        sessions::authenticate(db, &idle, lifetimes, at(59))
+            .await
+            .expect("auth")
+            .is_some()
+    );
+    // Each request moves the idle expiry on: 59 + 60 minutes later it still holds...
+    assert!(
+        sessions::authenticate(db, &idle, lifetimes, at(118))
+            .await
+            .expect("auth")
+            .is_some()
+    );
+    // ...but not after an hour without one.
+    assert!(
+        sessions::authenticate(db, &idle, lifetimes, at(179))
+            .await
+            .expect("auth")
+            .is_none()
+    );
+
+    // A busy session ends at its maximum age all the same.
+    let (_, busy) = sessions::start(db, &app.state.audit_key, who, lifetimes, t0)
+        .await
+        .expect("start");
+    for minutes in (30..12 * 60).step_by(30) {
+        assert!(
+            sessions::authenticate(db, &busy, lifetimes, at(minutes))
+                .await
+                .expect("auth")
+                .is_some(),
+            "at {minutes} minutes"
+        );
+    }
+    assert!(
+        sessions::authenticate(db, &busy, lifetimes, at(12 * 60))
+            .await
+            .expect("auth")
+            .is_none()
+    );
+
+    // A login under way is forgotten after ten minutes, and taken once.
+    sessions::begin_login(db, "state-a", "nonce", "verifier", t0)
+        .await
+        .expect("begin");
+    assert!(
+        sessions::take_login(db, "state-a", at(11))
+            .await
+            .expect("take")
+            .is_none()
+    );
+    sessions::begin_login(db, "state-b", "nonce", "verifier", t0)
+        .await
+        .expect("begin");
+    let taken = sessions::take_login(db, "state-b", at(9))
+        .await
+        .expect("take");
+    assert_eq!(taken.map(|l| l.nonce), Some("nonce".to_string()));
+    assert!(
+        sessions::take_login(db, "state-b", at(9))
+            .await
+            .expect("take")
+            .is_none()
+    );
 }
