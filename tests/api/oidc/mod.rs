@@ -568,8 +568,8 @@ async fn a_session_ends_after_its_idle_time_or_its_maximum_age_and_a_login_after
         service::sessions::{self, Lifetimes, SignedIn},
     };
     let lifetimes = Lifetimes {
-        idle: std::time::Duration::from_secs(60 * 60),
-        max_age: std::time::Duration::from_secs(12 * 3600),
+        idle: std::time::Duration::from_hours(1),
+        max_age: std::time::Duration::from_hours(12),
     };
     let t0 = Utc
         .with_ymd_and_hms(2026, 12, 7, 9, 0, 0)
