@@ -285,21 +285,44 @@ async fn a_replayed_state_is_refused(app: TestApp) {
     let callback = browser.authorize(&base, "alice").await;
     let first = browser.get(&callback).await;
     assert_eq!(first.status, 303, "{}", first.body);
+    // Replayed, even with the login cookie of the browser that started it, it is refused.
+    let state = reqwest::Url::parse(&callback)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    let replayed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(&callback)
+        .header("cookie", format!("register_login={state}"))
+        .send()
+        .await
+        .expect("replay");
+    assert_eq!(replayed.status().as_u16(), 400);
+    assert!(replayed.headers().get("set-cookie").is_none());
+    let body = replayed.text().await.expect("body");
+    assert!(body.contains("expired or was used already"), "{body}");
+
+    // A fresh callback link made in the attacker's browser and opened in another browser (to
+    // sign its victim in as the attacker) is refused: the login is bound to the browser.
     let mut attacker = Browser::default();
-    let replayed = attacker.get(&callback).await;
-    assert_eq!(replayed.status, 400);
-    assert!(
-        replayed.body.contains("expired or was used already"),
-        "{}",
-        replayed.body
-    );
-    assert!(attacker.cookie(&base, "register_session").is_none());
+    let forged = attacker.authorize(&base, "bob").await;
+    let mut victim = Browser::default();
+    let refused = victim.get(&forged).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(victim.cookie(&base, "register_session").is_none());
+    // The attacker's own browser could still finish it: the refusal was the binding's.
+    let own = attacker.get(&forged).await;
+    assert_eq!(own.status, 303, "{}", own.body);
     // An unknown state is refused the same way.
-    let unknown = attacker
+    let unknown = victim
         .get(&format!("{base}/auth/callback?code=abc&state=made-up"))
         .await;
     assert_eq!(unknown.status, 400);
-    assert_eq!(app.count("user_session").await, 1);
+    assert_eq!(app.count("user_session").await, 2);
 }
 
 async fn id_tokens_for_another_audience_expired_unsigned_by_the_issuer_or_without_the_nonce_are_refused(

@@ -33,14 +33,7 @@ pub const CSRF_HEADER: &str = "x-requested-with";
 
 /// The value of the session cookie, if the request has one.
 pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim())
+    cookie(headers, COOKIE)
 }
 
 fn lifetimes(provider: &Provider) -> Lifetimes {
@@ -150,7 +143,39 @@ pub async fn login(State(state): State<AppState>) -> Response {
             "Try again in a moment.",
         );
     }
-    see_other(authorization.url.as_str())
+    // The login is bound to this browser: the callback must come with this cookie, so that a
+    // callback link made by someone else (signing the victim in as the attacker) is refused.
+    let mut response = see_other(authorization.url.as_str());
+    let cookie = format!(
+        "{LOGIN_COOKIE}={}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        authorization.state,
+        sessions::LOGIN_MINUTES * 60,
+        if provider.settings.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The cookie that binds a login under way to the browser that started it (its `state`).
+pub const LOGIN_COOKIE: &str = "register_login";
+
+/// The value of cookie `name`, if the request has one.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(n, _)| *n == name)
+        .map(|(_, value)| value.trim())
+        .next_back()
 }
 
 /// What the provider sends the person back with.
@@ -165,15 +190,21 @@ pub struct CallbackQuery {
 /// token verified, the groups mapped to a role, a session started.
 pub async fn callback(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(provider) = &state.sign_in else {
         return not_configured();
     };
     let now = Utc::now();
+    // The state must be the one this browser started (its login cookie), and still waiting.
+    let started_here = |s: &str| {
+        cookie(&headers, LOGIN_COOKIE)
+            .is_some_and(|c| bool::from(subtle::ConstantTimeEq::ct_eq(c.as_bytes(), s.as_bytes())))
+    };
     let login = match &query.state {
-        Some(s) => sessions::take_login(&state.db, s, now).await,
-        None => Ok(None),
+        Some(s) if started_here(s) => sessions::take_login(&state.db, s, now).await,
+        _ => Ok(None),
     };
     let login = match login {
         Ok(Some(login)) => login,
@@ -181,7 +212,7 @@ pub async fn callback(
             return refusal(
                 StatusCode::BAD_REQUEST,
                 "This sign-in has expired or was used already",
-                "Sign in again from the register's sign-in page.",
+                "It was not started in this browser, or it was finished once already, or it took too long. Sign in again from the register's sign-in page.",
             );
         }
         Err(err) => {
@@ -247,6 +278,11 @@ async fn start_session(
             let mut response = see_other("/");
             if let Ok(cookie) = HeaderValue::from_str(&set_cookie(provider, &value)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            if let Ok(done) = HeaderValue::from_str(&format!(
+                "{LOGIN_COOKIE}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0"
+            )) {
+                response.headers_mut().append(header::SET_COOKIE, done);
             }
             response
         }
