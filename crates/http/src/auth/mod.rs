@@ -375,3 +375,63 @@ async fn end_by_cookie(state: &AppState, value: &str) -> AppResult<Option<String
     }
     Ok(session.id_token)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly")]
+mod tests {
+    use super::*;
+    use crate::service::sessions::settings::SignInSettings;
+
+    fn provider(public_url: &str) -> Provider {
+        let settings = SignInSettings {
+            oidc_issuer: Some("https://login.example.com".into()),
+            oidc_client_id: Some("register".into()),
+            oidc_client_secret: Some("secret".into()),
+            oidc_roles: Some("privacy=DPO".into()),
+            ..SignInSettings::defaults()
+        };
+        Provider::new(settings.check(Some(public_url)).unwrap().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_session_cookie_is_http_only_lax_and_secure_on_https() {
+        let https = set_cookie(&provider("https://register.example.com"), "v");
+        assert_eq!(
+            https,
+            "register_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200; Secure"
+        );
+        let http = set_cookie(&provider("http://127.0.0.1:8080"), "v");
+        assert!(
+            http.contains("HttpOnly; SameSite=Lax") && !http.contains("Secure"),
+            "{http}"
+        );
+        assert!(clear_cookie(&provider("https://r.example.com")).contains("Max-Age=0; Secure"));
+    }
+
+    #[test]
+    fn the_cookie_is_read_among_others_and_a_post_by_cookie_needs_the_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; register_session=abc ; register_login=st"),
+        );
+        assert_eq!(session_cookie(&headers), Some("abc"));
+        assert_eq!(cookie(&headers, LOGIN_COOKIE), Some("st"));
+        let person = crate::service::tokens::Principal {
+            token_id: -1,
+            name: "alice@example.test".into(),
+            role: crate::domain::vocab::Role::Dpo,
+            organisation_id: None,
+            person: Some(crate::service::sessions::Person {
+                session_id: 1,
+                subject: "alice".into(),
+                email: None,
+                name: None,
+            }),
+        };
+        let auth = Auth::Token(person);
+        assert!(check_csrf(&auth, &headers).is_err());
+        headers.insert(CSRF_HEADER, HeaderValue::from_static("register-console"));
+        assert!(check_csrf(&auth, &headers).is_ok());
+    }
+}
