@@ -21,7 +21,7 @@ const ROUTES = {
   "import-export": ["Import / export", "./views/importexport.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
 };
 
-const VIEWER = "query Viewer { viewer { role tokenName organisation { id name } } }";
+const VIEWER = "query Viewer { viewer { role tokenName signedIn organisation { id name } } }";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -64,11 +64,26 @@ function renderChrome() {
     who,
     viewer
       ? [
-          h("span", { class: "role", title: `Token ${viewer.tokenName}` }, viewer.role, viewer.organisation ? ` · ${viewer.organisation.name}` : ""),
-          h("button", { type: "button", class: "link", onclick: () => session.signOut() }, "Sign out"),
+          h("span", { class: "role", title: viewer.signedIn ? `Signed in as ${viewer.tokenName}` : `Token ${viewer.tokenName}` }, viewer.role, viewer.organisation ? ` · ${viewer.organisation.name}` : ""),
+          h("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
         ]
       : null,
   );
+}
+
+/** Signs out: a token is forgotten; a session is ended at the register (and at the provider). */
+async function signOut() {
+  if (!session.signedInWithProvider()) {
+    session.signOut();
+    return;
+  }
+  try {
+    const response = await fetch("/auth/logout", { method: "POST", headers: { "X-Requested-With": "register-console" } });
+    const { location: next } = await response.json();
+    location.assign(next || "/");
+  } catch {
+    location.assign("/");
+  }
 }
 
 async function route() {
@@ -108,13 +123,13 @@ function signedIn() {
 }
 
 async function start() {
-  if (session.token()) {
-    try {
-      const data = await post({ query: VIEWER, operationName: "Viewer" });
-      session.setViewer(data.viewer);
-    } catch {
-      session.signOut();
-    }
+  // A token of this tab, else the session cookie of a sign-in with the identity provider.
+  try {
+    const data = await post({ query: VIEWER, operationName: "Viewer" });
+    session.setViewer(data.viewer);
+  } catch {
+    if (session.token()) session.signOut();
+    session.setViewer(null);
   }
   session.onChange(() => route());
   window.addEventListener("hashchange", route);

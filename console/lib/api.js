@@ -81,7 +81,9 @@ export async function run(url, operationName, variables = {}) {
 
 /** Posts one GraphQL request with the session's token. */
 export async function post(body) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  // X-Requested-With: a request signed in by the session cookie must show it comes from a script
+  // of the register's own pages (a cross-site form cannot send it).
+  const headers = { "Content-Type": "application/json", Accept: "application/json", "X-Requested-With": "register-console" };
   const token = session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
@@ -149,7 +151,8 @@ export function subscribe(url, operationName, variablesList, onData, onError = (
 
 /** Downloads `path` with the bearer token and saves it as `fileName` through a Blob URL. */
 export async function download(path, fileName) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.token()}` } });
+  const token = session.token();
+  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     throw new Error(response.status === 404 ? `${path} is not served by this version of the service.` : `${path}: ${response.status} ${text}`.trim());

@@ -26,10 +26,12 @@ export const session = {
     viewer = null;
     listeners.forEach((f) => f());
   },
-  /** The token was refused (revoked, expired): back to the sign-in page. */
+  /** The token (or the identity provider's session) was refused: back to the sign-in page. */
   expired() {
-    if (sessionStorage.getItem(KEY)) this.signOut();
+    if (sessionStorage.getItem(KEY) || viewer) this.signOut();
   },
+  /** Whether the person signed in with the identity provider (a session cookie, no token). */
+  signedInWithProvider: () => Boolean(viewer?.signedIn),
   onChange(f) {
     listeners.add(f);
   },

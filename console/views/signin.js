@@ -39,4 +39,23 @@ export async function render(main, { onSignedIn }) {
   });
   fill(main, form);
   input.focus();
+  // When the register is set up with an identity provider, people sign in there.
+  try {
+    const status = await (await fetch("/auth/status")).json();
+    if (status.identityProvider) {
+      form.before(
+        h(
+          "section",
+          { class: "card signin", "aria-labelledby": "provider-title" },
+          h("h1", { id: "provider-title" }, "Sign in"),
+          h("p", {}, "Sign in with your organisation's account; your groups there decide what you may do."),
+          h("a", { href: "/auth/login", class: "button primary", id: "sign-in-with-provider" }, "Sign in with your identity provider"),
+        ),
+      );
+      form.querySelector("h1").textContent = "Or sign in with a token";
+      document.getElementById("sign-in-with-provider").focus();
+    }
+  } catch {
+    // The token box alone.
+  }
 }

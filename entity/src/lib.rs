@@ -17,6 +17,7 @@ pub mod dsr_task_event;
 pub mod location;
 pub mod organisation;
 pub mod outbox_message;
+pub mod pending_login;
 pub mod processing_activity;
 pub mod respond_link;
 pub mod safeguards;
@@ -28,6 +29,7 @@ pub mod subprocessor_change_event;
 pub mod subprocessor_notice;
 pub mod subprocessor_subscriber;
 pub mod task_reminder;
+pub mod user_session;
 pub mod vocab;
 
 pub use codes::{Codes, Restriction, Restrictions};

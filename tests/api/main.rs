@@ -28,6 +28,7 @@ mod http;
 mod import_writer;
 mod importer_facts;
 mod matrix;
+mod oidc;
 mod ops;
 mod organisations;
 mod pool;

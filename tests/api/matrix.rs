@@ -109,6 +109,9 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     // Chasing a holder and the outbox of e-mails without SMTP: the privacy team only.
     ("Mutation", "sendReminder",              [OK, NO, OK, NO, NO, ANON]),
     ("Query", "outbox",                       [OK, NO, OK, NO, NO, ANON]),
+    // People's sessions (sign-in with the identity provider): the administrators only.
+    ("Query", "sessions",                     [OK, NO, NO, NO, NO, ANON]),
+    ("Mutation", "endSession",                [OK, NO, NO, NO, NO, ANON]),
     // Watching a request: as reading it.
     ("Subscription", "dataSubjectRequestUpdated", [OK, NO, OK, OK, NO, ANON]),
 ];

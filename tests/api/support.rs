@@ -298,11 +298,41 @@ impl TestApp {
         self.serve_state(state).await
     }
 
+    /// A loopback listener and its base URL, for a server whose configuration needs its own
+    /// address (`REGISTER_PUBLIC_URL`, for sign-in): see [`TestApp::serve_on`].
+    pub async fn bind() -> (tokio::net::TcpListener, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        (listener, base)
+    }
+
+    /// Serves the same database on `listener` under a changed configuration.
+    pub async fn serve_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        change: impl FnOnce(&mut Config),
+    ) -> String {
+        let mut config = (*self.state.config).clone();
+        change(&mut config);
+        let pools = db::Pools {
+            write: self.state.db.clone(),
+            read: self.state.read_db.clone(),
+        };
+        let state = AppState::with_pools(config, pools).await.expect("state");
+        self.serve_listener(listener, state).await
+    }
+
     /// Serves `state` with the server `serve` runs (its connection limits included).
     async fn serve_state(&self, state: AppState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        self.serve_listener(listener, state).await
+    }
+
+    async fn serve_listener(&self, listener: tokio::net::TcpListener, state: AppState) -> String {
         let addr = listener.local_addr().expect("addr");
         let config = state.config.clone();
         let router = transfer_register::app(state);

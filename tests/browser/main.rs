@@ -14,6 +14,10 @@
 #[path = "../api/support.rs"]
 mod support;
 
+#[allow(dead_code)]
+#[path = "../api/oidc/provider.rs"]
+mod oidc_provider;
+
 mod actions;
 mod browser;
 mod edits;
@@ -24,4 +28,5 @@ mod requests;
 mod respond;
 mod roles;
 mod subprocessors;
+mod sign_in;
 mod what_if;

@@ -98,6 +98,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         }
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         ("Query", "viewer") => EVERYONE,
+        // People's sessions (sign-in with the identity provider): the administrators.
+        ("Query", "sessions") | ("Mutation", "endSession") => &[Admin],
         _ => return None,
     };
     Some(roles)

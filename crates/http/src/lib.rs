@@ -28,6 +28,7 @@ use axum::{
     response::IntoResponse,
     routing::get,
 };
+pub mod auth;
 mod certificate;
 mod console;
 mod exports;
@@ -84,6 +85,10 @@ pub fn app(state: AppState) -> Router {
         .route("/subprocessors", get(subprocessors::page))
         .route("/subprocessors.json", get(subprocessors::json))
         .route("/subprocessors.atom", get(subprocessors::atom))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", axum::routing::post(auth::logout))
+        .route("/auth/status", get(auth::status))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -153,7 +158,10 @@ async fn graphql(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .map_or_else(new_request_id, str::to_owned);
-    let auth = match authenticate(&state, &headers).await {
+    let auth = match authenticate(&state, &headers)
+        .await
+        .and_then(|auth| auth::check_csrf(&auth, &headers).map(|()| auth))
+    {
         Ok(auth) => auth,
         Err(err) => {
             let err: async_graphql::Error = err.into();
@@ -250,11 +258,12 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Reads `Authorization: Bearer <token>`; no header is anonymous; a repeated header, another
-/// scheme, or an unknown, revoked or expired token is rejected.
+/// Reads `Authorization: Bearer <token>`, else the session cookie of a person signed in with the
+/// identity provider; neither is anonymous; a repeated header, another scheme, or an unknown,
+/// revoked or expired token (or session) is rejected.
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
     if headers.get(AUTHORIZATION).is_none() {
-        return Ok(Auth::Anonymous);
+        return auth::from_cookie(state, headers).await;
     }
     Ok(match bearer_token(headers) {
         Some(token) => authenticate_token(state, token).await?,
@@ -262,8 +271,12 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppRe
     })
 }
 
-/// A bearer token's caller, or rejected.
+/// A bearer token's caller, or rejected. A WebSocket admitted by its session cookie carries the
+/// session as [`auth::WS_SESSION`] + the cookie's value, authenticated here as the cookie is.
 async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
+    if let Some(value) = token.strip_prefix(auth::WS_SESSION) {
+        return auth::from_session_value(state, value).await;
+    }
     Ok(tokens::authenticate(&state.read_db, token)
         .await?
         .map_or(Auth::Rejected, Auth::Token))

@@ -51,6 +51,8 @@ pub struct AppState {
     pub import_budget: Arc<ImportBudget>,
     /// Requests per client address to the holders' answer pages.
     pub respond_limit: Arc<crate::respond::RateLimit>,
+    /// The identity provider people sign in with, when one is configured.
+    pub sign_in: Option<Arc<crate::auth::Provider>>,
 }
 
 impl AppState {
@@ -85,6 +87,14 @@ impl AppState {
                 "the audit chain is now keyed: earlier events are covered by its first keyed event"
             );
         }
+        let sign_in = config
+            .sign_in
+            .check(config.public_url.as_deref())
+            .map_err(anyhow::Error::msg)
+            .context("checking the sign-in settings")?
+            .map(crate::auth::Provider::new)
+            .transpose()?
+            .map(Arc::new);
         let schema = build_schema(&config);
         let dsr = DsrKeys {
             sealer: Sealer::new(&secret),
@@ -97,6 +107,7 @@ impl AppState {
             limits: Arc::new(Limits::new(&config)),
             import_budget: Arc::new(ImportBudget::from_config(&config)),
             respond_limit: Arc::default(),
+            sign_in,
             dsr,
             subject_keys,
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),

@@ -21,10 +21,7 @@
 //! the server holds as many authenticated sockets as it allows.
 
 use super::{authenticate, authenticate_token, new_request_id, server};
-use crate::{
-    graphql::context::Auth, service::limits::UnauthenticatedSocket, service::tokens,
-    state::AppState,
-};
+use crate::{graphql::context::Auth, service::limits::UnauthenticatedSocket, state::AppState};
 use async_graphql::{
     Data, Executor, Request, Response,
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as ProtocolStream, WebSocketProtocols, WsMessage},
@@ -122,6 +119,19 @@ async fn admit(
             &json!({ "code": err.code(), "reason": "BUSY" }),
         )
     };
+    if headers.get(AUTHORIZATION).is_none()
+        && let Some(value) = super::auth::session_cookie(headers)
+        && state.sign_in.is_some()
+    {
+        return admit_session(state, headers, value)
+            .await
+            .map_err(|refusal| {
+                if refusal.0 == StatusCode::INTERNAL_SERVER_ERROR {
+                    tracing::error!(error = %refusal.1, "authenticating a WebSocket failed");
+                }
+                super::refusals::graphql_error(refusal.0, &refusal.1, &json!({ "code": refusal.2 }))
+            });
+    }
     if headers.get(AUTHORIZATION).is_none() {
         return state
             .limits
@@ -148,6 +158,58 @@ async fn admit(
                 &json!({ "code": crate::error::codes::INTERNAL }),
             ))
         }
+    }
+}
+
+/// A socket of the console, by its session cookie: only from the register's own origin (a page
+/// of another site could otherwise open it with the person's cookie), and only a live session.
+/// The socket then authenticates its operations by the session, as it would by a token.
+async fn admit_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: &str,
+) -> Result<(Place, Option<String>), (StatusCode, String, &'static str)> {
+    use crate::error::codes;
+    let own = state
+        .sign_in
+        .as_ref()
+        .map(|p| p.settings.public_url.origin().ascii_serialization());
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    if let Some(origin) = origin
+        && Some(origin) != own.as_deref()
+    {
+        return Err((
+            StatusCode::FORBIDDEN,
+            format!(
+                "a WebSocket signed in by the session cookie must come from the register's own pages, not {origin}"
+            ),
+            codes::FORBIDDEN,
+        ));
+    }
+    let credential = format!("{}{value}", super::auth::WS_SESSION);
+    match super::authenticate_token(state, &credential).await {
+        Ok(Auth::Token(_)) => {
+            let permit = state.limits.open_socket().map_err(|err| {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    err.to_string(),
+                    codes::CONFLICT,
+                )
+            })?;
+            Ok((Place::Authenticated(permit), Some(credential)))
+        }
+        Ok(_) => Err((
+            StatusCode::UNAUTHORIZED,
+            "the session has ended or expired: sign in again".into(),
+            codes::UNAUTHENTICATED,
+        )),
+        Err(err) => Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err.to_string(),
+            codes::INTERNAL,
+        )),
     }
 }
 
@@ -282,6 +344,8 @@ impl Session {
         payload_token: Option<&str>,
     ) -> Result<(), (u16, String)> {
         let forbidden = |why: &str| (close::FORBIDDEN, format!("Forbidden: {why}"));
+        // A session is taken from the cookie of the upgrade only (its origin checked there).
+        let payload_token = payload_token.filter(|t| !t.starts_with(super::auth::WS_SESSION));
         let token = payload_token.map(str::to_owned).or_else(|| self.token());
         let Some(token) = token else {
             return Err(forbidden("connection_init names no token"));
@@ -396,10 +460,10 @@ async fn watch(state: AppState, session: Arc<Session>, shutting_down: Option<Can
         } else if last_check.elapsed() >= REVALIDATE_EVERY {
             last_check = Instant::now();
             match session.token() {
-                Some(token) => match tokens::authenticate(&state.read_db, &token).await {
+                Some(token) => match authenticate_token(&state, &token).await {
                     // A database hiccup is not a revocation: check again next time.
-                    Ok(Some(_)) | Err(_) => None,
-                    Ok(None) => Some((
+                    Ok(Auth::Token(_)) | Err(_) => None,
+                    Ok(_) => Some((
                         close::FORBIDDEN,
                         "Forbidden: the token was revoked or has expired",
                     )),

@@ -32,9 +32,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The holder of an API token.
+    /// The holder of an API token, or the person of a session (named by e-mail and subject).
     pub fn of(principal: &Principal, key: &ChainKey) -> Self {
-        Self::named(principal.name.clone(), principal.role.as_str(), key)
+        let name = match &principal.person {
+            Some(person) => person.audit_name(),
+            None => principal.name.clone(),
+        };
+        Self::named(name, principal.role.as_str(), key)
     }
 
     pub fn named(name: impl Into<String>, role: &str, key: &ChainKey) -> Self {

@@ -438,6 +438,10 @@ pub struct Config {
         default_value_t = 2_000
     )]
     pub import_wait_ms: u64,
+
+    /// Sign-in for people with an identity provider (OpenID Connect) and their sessions.
+    #[command(flatten)]
+    pub sign_in: crate::sessions::settings::SignInSettings,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -489,6 +493,7 @@ impl Config {
             import_max_compression_ratio: 100,
             import_memory_bytes: 536_870_912,
             import_wait_ms: 2_000,
+            sign_in: crate::sessions::settings::SignInSettings::defaults(),
             smtp_url: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),

@@ -12,13 +12,16 @@ use entity::{api_token, organisation};
 use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait, prelude::*};
 use sha2::{Digest, Sha256};
 
-/// Who is calling: the token's name and role, and for `PROCESSOR` its organisation.
+/// Who is calling: the token's name and role, and for `PROCESSOR` its organisation; or a person
+/// signed in with the identity provider (`person`), acting in the role their groups gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub token_id: i64,
     pub name: String,
     pub role: Role,
     pub organisation_id: Option<i64>,
+    /// The person, when the caller signed in with the identity provider (a session, not a token).
+    pub person: Option<crate::sessions::Person>,
 }
 
 const PREFIX: &str = "trk_";
@@ -130,6 +133,7 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<O
         name: row.name,
         role,
         organisation_id: row.organisation_id,
+        person: None,
     }))
 }
 

@@ -173,6 +173,7 @@ mod tests {
             name: "procurement-bot".into(),
             role: Role::Procurement,
             organisation_id: None,
+            person: None,
         });
         let refusals = RefusalLog::default();
         let origin = Origin {

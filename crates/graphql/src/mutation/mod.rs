@@ -21,4 +21,5 @@ pub struct Mutation(
     requests::RequestMutation,
     import::ImportMutation,
     subprocessors::SubprocessorMutation,
+    crate::query::sessions::SessionMutation,
 );

@@ -5,6 +5,7 @@ mod audit;
 mod flows;
 mod organisations;
 mod requests;
+pub mod sessions;
 mod subjects;
 mod subprocessors;
 mod taxonomy;
@@ -26,6 +27,7 @@ pub struct Query(
     audit::AuditQuery,
     requests::RequestQuery,
     viewer::ViewerQuery,
+    sessions::SessionQuery,
     areas::AreaQuery,
     subprocessors::SubprocessorQuery,
 );

@@ -17,8 +17,12 @@ pub struct Viewer {
     role: Role,
     /// The organisation a PROCESSOR token is bound to; null for the other roles.
     organisation: Option<Organisation>,
-    /// The token's name, as given to `token create`.
+    /// The token's name, as given to `token create`; for a person signed in with the identity
+    /// provider, their e-mail address (or name, or subject).
     token_name: String,
+    /// True for a person signed in with the identity provider (a session cookie), false for a
+    /// bearer token. The console offers "Sign out" to the former.
+    signed_in: bool,
 }
 
 #[Object]
@@ -35,6 +39,7 @@ impl ViewerQuery {
             role: principal.role.into(),
             organisation,
             token_name: principal.name.clone(),
+            signed_in: principal.person.is_some(),
         })
     }
 }

@@ -305,6 +305,7 @@ async fn file_requests(
         name: "demo".into(),
         role: Role::Admin,
         organisation_id: None,
+        person: None,
     };
     if let Some(task) = read::tasks_of(db, &[filed[1].id])
         .await?
