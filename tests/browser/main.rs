@@ -27,6 +27,6 @@ mod register;
 mod requests;
 mod respond;
 mod roles;
-mod subprocessors;
 mod sign_in;
+mod subprocessors;
 mod what_if;
