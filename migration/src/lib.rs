@@ -15,6 +15,7 @@ mod m20261127_000004_corrections;
 mod m20261205_000001_audit_key;
 mod m20261206_000001_chapter_v_third;
 mod m20261206_000002_respond;
+mod m20261207_000003_reviews;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_audit_key::Migration),
             Box::new(m20261206_000001_chapter_v_third::Migration),
             Box::new(m20261206_000002_respond::Migration),
+            Box::new(m20261207_000003_reviews::Migration),
         ]
     }
 }

@@ -35,6 +35,7 @@ mod reference_dates;
 mod register_order;
 mod requests;
 mod restrictions;
+mod reviews;
 mod scale;
 mod schema;
 mod security;

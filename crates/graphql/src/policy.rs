@@ -41,7 +41,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"
-            | "areaCountries",
+            | "areaCountries"
+            | "dueItems",
         ) => READERS,
         (
             "Query",
@@ -67,7 +68,9 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "endProcessingActivity"
             | "defineDataCategory"
             | "defineSubjectCategory"
-            | "importRecords",
+            | "importRecords"
+            // Contracts are procurement's daily work.
+            | "recordContract",
         ) => REGISTRARS,
         (
             "Mutation",
@@ -83,7 +86,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             // forge them, so only those who send them may rotate (and read) it.
             | "rotateWebhookSecret"
             // Chasing a holder, and the e-mails kept while no SMTP server is configured.
-            | "sendReminder",
+            | "sendReminder"
+            // A transfer impact assessment is the privacy team's legal judgement (EDPB
+            // Recommendations 01/2020): DO_NOT_PROCEED stops a transfer, so not procurement's.
+            | "recordTransferImpactAssessment",
         )
         | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],

@@ -21,6 +21,7 @@ pub mod locations;
 pub mod organisations;
 pub mod page;
 pub mod requests;
+pub mod reviews;
 pub mod subjects;
 pub mod taxonomy;
 pub mod tokens;

@@ -4,6 +4,7 @@ mod flows;
 mod import;
 mod organisations;
 mod requests;
+mod reviews;
 pub mod subjects;
 mod taxonomy;
 
@@ -19,4 +20,5 @@ pub struct Mutation(
     subjects::SubjectMutation,
     requests::RequestMutation,
     import::ImportMutation,
+    reviews::ReviewMutation,
 );

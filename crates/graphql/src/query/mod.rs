@@ -5,6 +5,7 @@ mod audit;
 mod flows;
 mod organisations;
 mod requests;
+mod reviews;
 mod subjects;
 mod taxonomy;
 mod transfers;
@@ -26,4 +27,5 @@ pub struct Query(
     requests::RequestQuery,
     viewer::ViewerQuery,
     areas::AreaQuery,
+    reviews::ReviewQuery,
 );

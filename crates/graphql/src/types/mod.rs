@@ -9,6 +9,7 @@ pub mod flow;
 pub mod organisation;
 pub mod reference;
 pub mod respond;
+pub mod review;
 pub mod subject;
 pub mod transfer;
 pub mod what_if;

@@ -1,0 +1,8 @@
+//! Reviews and reminders: transfer impact assessments and contracts as dated records, what they
+//! add to the verdicts (loaded per flow for `transfers::Register`), what is due and when.
+
+pub mod contracts;
+mod dpf_due;
+pub mod due;
+pub mod records;
+pub mod tia;
