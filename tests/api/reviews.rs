@@ -8,7 +8,10 @@ use crate::{
 };
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use transfer_register::{domain::vocab::DueKind, service::reviews::due};
+use transfer_register::{
+    domain::vocab::{DueKind, Role},
+    service::reviews::due,
+};
 
 db_tests!(
     a_do_not_proceed_assessment_makes_the_transfer_non_compliant_today_and_on_its_date,
@@ -16,6 +19,7 @@ db_tests!(
     a_refused_assessment_names_its_field_and_changes_nothing,
     a_contract_expiring_turns_its_flows_verdicts_and_is_due_on_the_right_day,
     an_assessment_is_due_for_review_from_the_horizon_and_a_later_one_replaces_it,
+    the_due_export_says_what_is_due_in_words_and_json_keeps_the_codes,
 );
 
 const REGISTER: &str = r#"query($on: Date) { transferRegister(on: $on) {
@@ -327,4 +331,56 @@ async fn an_assessment_is_due_for_review_from_the_horizon_and_a_later_one_replac
     )
     .await;
     assert!(on("2025-12-11", 30).await.is_empty());
+}
+
+async fn download(base: &str, token: &str, path: &str) -> reqwest::Response {
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200, "{path}");
+    response
+}
+
+async fn the_due_export_says_what_is_due_in_words_and_json_keeps_the_codes(app: TestApp) {
+    let (_, flow) = us_processor_flow(&app, Some("2024-01-01")).await;
+    app.ok(
+        RECORD_CONTRACT,
+        json!({ "input": { "kind": "DPA", "reference": "DPA-3", "flowIds": [flow],
+            "inForceFrom": "2024-01-01", "expiresOn": "2025-12-20" } }),
+    )
+    .await;
+    let base = app.serve().await;
+    let token = app.token(Role::Auditor).await;
+    let csv = download(&base, &token, "/exports/due.csv?on=2025-12-01")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap_or_default();
+    assert!(header.contains("What is due"), "{csv}");
+    let row = lines.next().unwrap_or_default();
+    assert!(
+        row.starts_with("2025-12-20,No,Contract expires,Cloud Inc,"),
+        "{csv}"
+    );
+    assert!(row.contains("DPA-3"), "{csv}");
+    assert!(!csv.contains("CONTRACT_EXPIRY"), "codes in the CSV: {csv}");
+    assert_eq!(lines.next(), None, "{csv}");
+    let rows: Value = download(&base, &token, "/exports/due.json?on=2025-12-21")
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(rows[0]["kind"], json!("CONTRACT_EXPIRY"), "{rows}");
+    assert_eq!(rows[0]["overdue"], json!("Yes"), "{rows}");
+    let xlsx = download(&base, &token, "/exports/due.xlsx?on=2025-12-01")
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    assert!(xlsx.starts_with(b"PK"), "an XLSX (zip) file");
 }
