@@ -89,6 +89,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "rotateWebhookSecret",       [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "recordContract",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "linkDpfEntry",              [OK, OK, OK, NO, NO, ANON]),
     // A transfer impact assessment is the privacy team's legal judgement.
     ("Mutation", "recordTransferImpactAssessment", [OK, NO, OK, NO, NO, ANON]),
     // Data subjects and their requests: the privacy team only.

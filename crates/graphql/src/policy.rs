@@ -70,7 +70,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "defineSubjectCategory"
             | "importRecords"
             // Contracts are procurement's daily work.
-            | "recordContract",
+            | "recordContract"
+            | "linkDpfEntry",
         ) => REGISTRARS,
         (
             "Mutation",

@@ -48,7 +48,7 @@ mod tests;
 
 pub use records::{
     ContractRecord, DpfListing, Records, TiaRecord, contract_for, contract_words,
-    current_assessment,
+    current_assessment, normalise_name,
 };
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 

@@ -266,3 +266,62 @@ fn dpf(t: &Transfer, finding: &mut Finding) {
         ));
     }
 }
+
+/// Legal-form words dropped at the end of a name before matching (`Example Cloud, Inc.` and
+/// `EXAMPLE CLOUD INC` are one organisation; `Example` and `Example Cloud` are not).
+const LEGAL_FORMS: &[&str] = &[
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "pllc",
+    "pc",
+];
+
+/// A name as the DPF list is matched on: lower case, letters and digits only (`&` as `and`),
+/// words separated by one space, trailing legal-form words dropped. Exact match on this is the
+/// only automatic link; anything looser is a suggestion a person confirms.
+pub fn normalise_name(name: &str) -> String {
+    let spaced: String = name
+        .replace('&', " and ")
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() {
+                Some(c.to_lowercase().next().unwrap_or(c))
+            } else if c.is_whitespace() || c == ',' || c == '-' || c == '/' {
+                Some(' ')
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut words: Vec<&str> = spaced.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_FORMS.contains(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::normalise_name;
+
+    #[test]
+    fn names_match_across_case_punctuation_and_legal_forms_only() {
+        assert_eq!(normalise_name("Example Cloud, Inc."), "example cloud");
+        assert_eq!(normalise_name("EXAMPLE  CLOUD INC"), "example cloud");
+        assert_eq!(normalise_name("Example Cloud L.L.C."), "example cloud");
+        assert_eq!(normalise_name("Smith & Jones Co."), "smith and jones");
+        assert_ne!(normalise_name("Example"), normalise_name("Example Cloud"));
+        // A name that is only a legal form keeps it.
+        assert_eq!(normalise_name("Inc."), "inc");
+    }
+}

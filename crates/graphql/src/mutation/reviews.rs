@@ -6,9 +6,13 @@ use crate::{
     scalars::{Date, date},
     service::reviews::{
         contracts::{self, NewContract},
+        dpf,
         tia::{self, NewTia},
     },
-    types::review::{Contract, TransferImpactAssessment},
+    types::{
+        organisation::Organisation,
+        review::{Contract, TransferImpactAssessment},
+    },
 };
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -118,6 +122,21 @@ impl ReviewMutation {
         };
         Ok(Contract(
             contracts::record(&rc.db, &rc.actor()?, new).await?,
+        ))
+    }
+
+    /// Confirms that an organisation is this DPF list entry (a suggestion, or a name the list
+    /// spells differently); the link holds in later snapshots. Returns the organisation.
+    async fn link_dpf_entry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation.")] organisation_id: ID,
+        #[graphql(desc = "The entry, from `Organisation.dpfSuggestions` or a snapshot.")]
+        entry_id: ID,
+    ) -> Result<Organisation> {
+        let rc = request(ctx)?;
+        Ok(Organisation(
+            dpf::link(&rc.db, &rc.actor()?, &organisation_id, &entry_id).await?,
         ))
     }
 }

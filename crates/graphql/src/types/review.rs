@@ -8,7 +8,7 @@ use crate::{
     service::reviews::{contracts::ContractRecord, due},
 };
 use async_graphql::{Context, ID, Object, Result};
-use entity::transfer_impact_assessment as tia;
+use entity::{dpf_entry, dpf_snapshot, transfer_impact_assessment as tia};
 
 /// A transfer impact assessment (UK: transfer risk assessment) of a flow, as recorded.
 pub struct TransferImpactAssessment(pub tia::Model);
@@ -192,5 +192,65 @@ impl DueItem {
     /// What is due, in words.
     async fn message(&self) -> &str {
         &self.0.message
+    }
+}
+
+/// Whether an organisation is active on the DPF list.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DpfStatus {
+    /// Active: its certification is current.
+    Active,
+    /// Inactive: its certification was withdrawn or lapsed; it must still protect data it received.
+    Inactive,
+}
+
+/// An entry of a Data Privacy Framework list snapshot.
+pub struct DpfEntry(pub dpf_entry::Model, pub dpf_snapshot::Model);
+
+/// An organisation as the Data Privacy Framework list showed it on the snapshot's date.
+#[Object]
+impl DpfEntry {
+    /// The entry's id (for `linkDpfEntry`).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The name as the list spells it.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Active or inactive on the list.
+    async fn status(&self) -> DpfStatus {
+        if self.0.active {
+            DpfStatus::Active
+        } else {
+            DpfStatus::Inactive
+        }
+    }
+
+    /// Also under the UK Extension to the EU-U.S. DPF.
+    async fn uk_extension(&self) -> bool {
+        self.0.uk_extension
+    }
+
+    /// Also under the Swiss-U.S. DPF.
+    async fn swiss(&self) -> bool {
+        self.0.swiss
+    }
+
+    /// Covers human resources data.
+    async fn hr_data(&self) -> bool {
+        self.0.hr_data
+    }
+
+    /// Covers data other than human resources data.
+    async fn non_hr_data(&self) -> bool {
+        self.0.non_hr_data
+    }
+
+    /// The date of the snapshot (the day the list was downloaded).
+    async fn snapshot_on(&self) -> Date {
+        self.1.listed_on.into()
     }
 }

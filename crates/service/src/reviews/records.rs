@@ -5,7 +5,7 @@ use crate::{
     domain::transfer::{ContractRecord, Records, TiaRecord},
     error::AppResult,
 };
-use entity::{contract, contract_flow, transfer_impact_assessment as tia};
+use entity::{contract, contract_flow, data_flow, organisation, transfer_impact_assessment as tia};
 use sea_orm::{ColumnTrait, QueryFilter, prelude::*};
 use std::collections::HashMap;
 
@@ -32,6 +32,7 @@ pub async fn load(
                 outcome: a.outcome,
             });
     }
+    dpf_listings(db, flow_ids, &mut out).await?;
     let covered = covered.all(db).await?;
     if covered.is_empty() {
         return Ok(out);
@@ -61,4 +62,35 @@ pub async fn load(
         }
     }
     Ok(out)
+}
+
+/// The latest DPF list entry of each flow's US recipient, where one is linked or matched.
+async fn dpf_listings(
+    db: &impl ConnectionTrait,
+    flow_ids: Option<&[i64]>,
+    out: &mut HashMap<i64, Records>,
+) -> AppResult<()> {
+    if super::dpf::snapshots(db).await?.is_empty() {
+        return Ok(());
+    }
+    let mut flows = data_flow::Entity::find();
+    if let Some(ids) = flow_ids {
+        flows = flows.filter(data_flow::Column::Id.is_in(ids.iter().copied()));
+    }
+    let flows = flows.all(db).await?;
+    let mut recipients: Vec<i64> = flows.iter().map(|f| f.to_id).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    let organisations = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(recipients))
+        .all(db)
+        .await?;
+    let refs: Vec<&organisation::Model> = organisations.iter().collect();
+    let entries = super::dpf::latest_entries(db, &refs).await?;
+    for f in flows {
+        if let Some((entry, snapshot)) = entries.get(&f.to_id) {
+            out.entry(f.id).or_default().dpf = Some(super::dpf::listing(entry, snapshot));
+        }
+    }
+    Ok(())
 }

@@ -259,6 +259,7 @@ fn described(kind: ImportKind) -> (&'static [Column], Described) {
         ImportKind::Locations => (sheets::LOCATIONS, LOCATIONS),
         ImportKind::Activities => (sheets::ACTIVITIES, ACTIVITIES),
         ImportKind::Flows => (sheets::FLOWS, FLOWS),
+        ImportKind::DpfList => (crate::import::dpf::COLUMNS, crate::import::dpf::DESCRIBED),
     }
 }
 
@@ -272,6 +273,7 @@ pub fn template(kind: ImportKind) -> Table {
             ImportKind::Locations => "Locations",
             ImportKind::Activities => "Activities",
             ImportKind::Flows => "Flows",
+            ImportKind::DpfList => "DPF list",
         },
         columns,
     );
@@ -313,6 +315,7 @@ mod tests {
             ImportKind::Locations,
             ImportKind::Activities,
             ImportKind::Flows,
+            ImportKind::DpfList,
         ] {
             let (columns, described) = described(kind);
             let names: Vec<_> = columns.iter().map(|c| c.name).collect();
