@@ -8,9 +8,10 @@ use crate::{
 };
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use transfer_register::{
     domain::vocab::{DueKind, Role},
-    service::reviews::due,
+    service::reviews::{digest, due},
 };
 
 db_tests!(
@@ -20,6 +21,7 @@ db_tests!(
     a_contract_expiring_turns_its_flows_verdicts_and_is_due_on_the_right_day,
     an_assessment_is_due_for_review_from_the_horizon_and_a_later_one_replaces_it,
     the_due_export_says_what_is_due_in_words_and_json_keeps_the_codes,
+    the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_receiver,
 );
 
 const REGISTER: &str = r#"query($on: Date) { transferRegister(on: $on) {
@@ -383,4 +385,86 @@ async fn the_due_export_says_what_is_due_in_words_and_json_keeps_the_codes(app: 
         .await
         .expect("body");
     assert!(xlsx.starts_with(b"PK"), "an XLSX (zip) file");
+}
+
+async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_receiver(
+    app: TestApp,
+) {
+    let (_, flow) = us_processor_flow(&app, Some("2024-01-01")).await;
+    app.ok(
+        RECORD_TIA,
+        json!({ "input": { "flowId": flow, "completedOn": "2025-01-10", "reviewOn": "2025-06-01",
+            "outcome": "PROCEED" } }),
+    )
+    .await;
+    let db = &app.state.db;
+    let channels = ["EMAIL", "WEBHOOK"];
+    assert_eq!(
+        digest::claim(db, day("2025-05-31"), &channels)
+            .await
+            .expect("claim"),
+        0
+    );
+    assert_eq!(
+        digest::claim(db, day("2025-06-01"), &channels)
+            .await
+            .expect("claim"),
+        2
+    );
+    // A restart (or a second instance) runs the same day again: nothing new.
+    assert_eq!(
+        digest::claim(db, day("2025-06-01"), &channels)
+            .await
+            .expect("claim"),
+        0
+    );
+
+    let seen: Arc<Mutex<Vec<(String, usize, String)>>> = Arc::default();
+    let receiver = |webhook_down: bool| {
+        let seen = seen.clone();
+        move |channel: String, notices: Vec<entity::due_notice::Model>| {
+            let seen = seen.clone();
+            async move {
+                let text = digest::digest_text(&notices);
+                seen.lock()
+                    .expect("lock")
+                    .push((channel.clone(), notices.len(), text));
+                if webhook_down && channel == "WEBHOOK" {
+                    Err("HTTP 503".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    };
+    assert_eq!(
+        digest::send_pending(db, &channels, receiver(true))
+            .await
+            .expect("send"),
+        1
+    );
+    // The next day: the same item (same due date) is not claimed again; the failed one is retried.
+    assert_eq!(
+        digest::claim(db, day("2025-06-02"), &channels)
+            .await
+            .expect("claim"),
+        0
+    );
+    assert_eq!(
+        digest::send_pending(db, &channels, receiver(false))
+            .await
+            .expect("send"),
+        1
+    );
+    assert_eq!(
+        digest::send_pending(db, &channels, receiver(false))
+            .await
+            .expect("send"),
+        0
+    );
+    let seen = seen.lock().expect("lock").clone();
+    let calls: Vec<(&str, usize)> = seen.iter().map(|(c, n, _)| (c.as_str(), *n)).collect();
+    assert_eq!(calls, [("EMAIL", 1), ("WEBHOOK", 1), ("WEBHOOK", 1)]);
+    assert!(seen[0].2.contains("2025-06-01"), "{}", seen[0].2);
+    assert!(seen[0].2.contains("Cloud Inc"), "{}", seen[0].2);
 }

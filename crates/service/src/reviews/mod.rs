@@ -2,6 +2,7 @@
 //! add to the verdicts (loaded per flow for `transfers::Register`), what is due and when.
 
 pub mod contracts;
+pub mod digest;
 pub mod dpf;
 mod dpf_due;
 pub mod due;
