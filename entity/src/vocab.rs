@@ -120,6 +120,15 @@ vocab!(ProblemCode {
     /// A warning: an exporter in Iceland, Liechtenstein or Norway relies on an EU adequacy decision
     /// whose incorporation into the EEA Agreement is not confirmed. Does not change the verdict.
     EeaIncorporationUnconfirmed,
+    /// The transfer impact assessment on record concluded that the transfer must not proceed.
+    TiaDoNotProceed,
+    /// A warning: the transfer impact assessment's review date has passed. Does not change the verdict.
+    TiaReviewOverdue,
+    /// The contract the transfer or the processing needs (DPA, SCCs, IDTA, Addendum, BCR) has expired.
+    ContractExpired,
+    /// A warning: the importer's entry in the Data Privacy Framework list snapshot and the hand-set
+    /// certification disagree. Does not change the verdict.
+    DpfListDisagrees,
 });
 
 impl ProblemCode {
@@ -128,7 +137,10 @@ impl ProblemCode {
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            Self::DerogationReadRestrictively | Self::EeaIncorporationUnconfirmed
+            Self::DerogationReadRestrictively
+                | Self::EeaIncorporationUnconfirmed
+                | Self::TiaReviewOverdue
+                | Self::DpfListDisagrees
         )
     }
 }
@@ -155,6 +167,63 @@ vocab!(
         AcceptedBySilence,
         Withdrawn,
         Live
+    }
+);
+vocab!(
+    /// What a transfer impact assessment concluded (EDPB Recommendations 01/2020, step 3 to 5).
+    TiaOutcome { Proceed, ProceedWithMeasures, DoNotProceed }
+);
+vocab!(
+    /// A supplementary measure relied on by a transfer impact assessment, from the kinds of EDPB
+    /// Recommendations 01/2020, Annex 2: technical, contractual and organisational.
+    SupplementaryMeasure {
+        /// Technical: transport encryption of the data in transit.
+        EncryptionInTransit,
+        /// Technical: encryption at rest, the keys held in the EEA or the UK only (use case 1).
+        EncryptionAtRestKeysInEea,
+        /// Technical: pseudonymisation, the additional information kept in the EEA or the UK (use case 2).
+        Pseudonymisation,
+        /// Technical: processing split between processors so that none alone can re-identify (use case 5).
+        SplitProcessing,
+        /// Contractual: the importer must disclose the laws and requests for access it faces.
+        ContractualTransparency,
+        /// Contractual: the importer must challenge access requests and inform the exporter.
+        ContractualChallenge,
+        /// Contractual: audits and inspections of the importer's processing.
+        ContractualAudit,
+        /// Organisational: internal policies and responsibilities for access requests.
+        OrganisationalPolicies,
+        /// Organisational: data minimisation, transferring only what is needed.
+        DataMinimisation,
+        /// Organisational: documenting and reporting access requests received (transparency reports).
+        AccessRequestRecords,
+    }
+);
+vocab!(
+    /// The kind of a contract on record.
+    ContractKind {
+        /// The Art 28(3) data processing agreement.
+        Dpa,
+        /// The 2021 standard contractual clauses (Decision 2021/914), with a module.
+        #[strum(serialize = "SCC_2021")]
+        #[serde(rename = "SCC_2021")]
+        Scc2021,
+        UkIdta,
+        UkAddendum,
+        /// Binding corporate rules as approved.
+        Bcr,
+    }
+);
+vocab!(
+    /// What is due: the source of a due item.
+    DueKind {
+        ContractExpiry,
+        ContractReview,
+        TiaReview,
+        DpfLapsed,
+        DpfNotListed,
+        ObjectionDeadline,
+        DsrDeadline,
     }
 );
 vocab!(

@@ -16,6 +16,7 @@ mod m20261205_000001_audit_key;
 mod m20261206_000001_chapter_v_third;
 mod m20261206_000002_respond;
 mod m20261207_000002_subprocessor_changes;
+mod m20261207_000003_reviews;
 mod m20261207_000004_sessions;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_chapter_v_third::Migration),
             Box::new(m20261206_000002_respond::Migration),
             Box::new(m20261207_000002_subprocessor_changes::Migration),
+            Box::new(m20261207_000003_reviews::Migration),
             Box::new(m20261207_000004_sessions::Migration),
         ]
     }

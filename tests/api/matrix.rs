@@ -62,6 +62,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "areaCountries",                [OK, OK, OK, OK, NO, ANON]),
     ("Query", "subprocessorChange",           [OK, OK, OK, OK, NO, ANON]),
     ("Query", "subprocessorChanges",          [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "dueItems",                     [OK, OK, OK, OK, NO, ANON]),
     // Who the caller is: every token.
     ("Query", "viewer",                       [OK, OK, OK, OK, OK, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
@@ -89,6 +90,10 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     // The secret signs erasure requests: only those who send them (not PROCUREMENT).
     ("Mutation", "rotateWebhookSecret",       [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "recordContract",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "linkDpfEntry",              [OK, OK, OK, NO, NO, ANON]),
+    // A transfer impact assessment is the privacy team's legal judgement.
+    ("Mutation", "recordTransferImpactAssessment", [OK, NO, OK, NO, NO, ANON]),
     // Data subjects and their requests: the privacy team only.
     ("Mutation", "registerSubject",           [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "registerSubjects",          [OK, NO, OK, NO, NO, ANON]),

@@ -44,6 +44,7 @@ pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode>
         limits,
         sqlite_path: state.config.sqlite_path(),
         reference: state.reference.clone(),
+        listed_on: None,
     };
     let started = Instant::now();
     let outcome = import_file(

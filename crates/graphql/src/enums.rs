@@ -279,6 +279,96 @@ pub enum ProblemCode {
     /// Norway relies on an EU adequacy decision whose incorporation into the EEA Agreement by the
     /// EEA Joint Committee the reference data does not confirm.
     EeaIncorporationUnconfirmed,
+    /// The latest transfer impact assessment on record (`recordTransferImpactAssessment`)
+    /// concluded that the transfer must not proceed (EDPB Recommendations 01/2020, step 5).
+    TiaDoNotProceed,
+    /// A warning, not a problem (the status is unchanged): the latest transfer impact assessment
+    /// is past its review date (EDPB Recommendations 01/2020, step 6: re-evaluate at intervals).
+    TiaReviewOverdue,
+    /// The contract the transfer or the processing needs (the DPA for a processor; the SCCs,
+    /// IDTA, Addendum or BCR approval the mechanism names) is on record, but every one of that
+    /// kind covering the flow has expired by the date (`recordContract`).
+    ContractExpired,
+    /// A warning, not a problem (the status is unchanged): the importer's entry on the latest
+    /// Data Privacy Framework list snapshot and its hand-set certification disagree; the list is
+    /// relied on.
+    DpfListDisagrees,
+}
+
+/// What a transfer impact assessment concluded.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::TiaOutcome")]
+pub enum TiaOutcome {
+    /// The destination's law and practice do not impinge on the safeguard: proceed.
+    Proceed,
+    /// Proceed, relying on the supplementary measures recorded.
+    ProceedWithMeasures,
+    /// No measure makes the protection essentially equivalent: do not transfer (the verdict is
+    /// NON_COMPLIANT, TIA_DO_NOT_PROCEED).
+    DoNotProceed,
+}
+
+/// A supplementary measure, of the kinds of EDPB Recommendations 01/2020, Annex 2.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::SupplementaryMeasure")]
+pub enum SupplementaryMeasure {
+    /// Technical: transport encryption of the data in transit.
+    EncryptionInTransit,
+    /// Technical: encryption at rest, the keys held only in the EEA or the UK (use case 1).
+    EncryptionAtRestKeysInEea,
+    /// Technical: pseudonymisation, the additional information kept in the EEA or the UK (use case 2).
+    Pseudonymisation,
+    /// Technical: processing split between processors so that none alone can re-identify (use case 5).
+    SplitProcessing,
+    /// Contractual: the importer must disclose the laws and access requests it faces.
+    ContractualTransparency,
+    /// Contractual: the importer must challenge access requests and inform the exporter.
+    ContractualChallenge,
+    /// Contractual: audits and inspections of the importer's processing.
+    ContractualAudit,
+    /// Organisational: internal policies and responsibilities for access requests.
+    OrganisationalPolicies,
+    /// Organisational: data minimisation, transferring only what is needed.
+    DataMinimisation,
+    /// Organisational: documenting access requests received (transparency reports).
+    AccessRequestRecords,
+}
+
+/// The kind of a contract on record.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::ContractKind")]
+pub enum ContractKind {
+    /// The Art 28(3) data processing agreement.
+    Dpa,
+    /// The 2021 standard contractual clauses (Implementing Decision (EU) 2021/914), with a module.
+    #[graphql(name = "SCC_2021")]
+    Scc2021,
+    /// The UK International Data Transfer Agreement.
+    UkIdta,
+    /// The UK Addendum to the EU standard contractual clauses.
+    UkAddendum,
+    /// Binding corporate rules, as approved.
+    Bcr,
+}
+
+/// Where a due item comes from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::DueKind")]
+pub enum DueKind {
+    /// A contract's last day in force.
+    ContractExpiry,
+    /// A contract's review date.
+    ContractReview,
+    /// A transfer impact assessment's review date.
+    TiaReview,
+    /// An importer active on an earlier DPF list snapshot is inactive or missing in the latest.
+    DpfLapsed,
+    /// A US importer relying on the DPF is not on the latest DPF list snapshot.
+    DpfNotListed,
+    /// The deadline to object to an announced sub-processor change.
+    ObjectionDeadline,
+    /// A data subject request's deadline to answer (Art 12(3)).
+    DsrDeadline,
 }
 
 /// What an API token may do.

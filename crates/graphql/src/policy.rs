@@ -43,7 +43,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "adequacyDecisions"
             | "areaCountries"
             | "subprocessorChange"
-            | "subprocessorChanges",
+            | "subprocessorChanges"
+            | "dueItems",
         ) => READERS,
         (
             "Query",
@@ -69,7 +70,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "endProcessingActivity"
             | "defineDataCategory"
             | "defineSubjectCategory"
-            | "importRecords",
+            | "importRecords"
+            // Contracts are procurement's daily work.
+            | "recordContract"
+            | "linkDpfEntry",
         ) => REGISTRARS,
         (
             "Mutation",
@@ -88,7 +92,10 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "sendReminder"
             // Consent or objection under Art 28(2), and who hears of the group's own changes.
             | "decideSubprocessorChange"
-            | "addSubprocessorListSubscriber",
+            | "addSubprocessorListSubscriber"
+            // A transfer impact assessment is the privacy team's legal judgement (EDPB
+            // Recommendations 01/2020): DO_NOT_PROCEED stops a transfer, so not procurement's.
+            | "recordTransferImpactAssessment",
         )
         | ("Query", "outbox") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],

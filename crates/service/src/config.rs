@@ -210,6 +210,15 @@ pub struct Config {
     )]
     pub reminder_days: Vec<u32>,
 
+    /// Months from a transfer impact assessment to its review, unless `reviewOn` is given.
+    #[arg(
+        long,
+        env = "REGISTER_TIA_REVIEW_MONTHS",
+        global = true,
+        default_value_t = 12
+    )]
+    pub tia_review_months: u32,
+
     /// A newer legal reference file (same format as `reference/transfer_law.json`) replacing the
     /// one compiled in. It is checked in full at start; a bad file stops the service.
     #[arg(long, env = "REGISTER_REFERENCE_FILE", global = true)]
@@ -505,6 +514,7 @@ impl Config {
             publish_subprocessors: false,
             respond_grace_days: 14,
             reminder_days: vec![7, 2],
+            tia_review_months: 12,
             ws_unauthenticated_per_address: 8,
             max_fields: 1_000,
             http_header_timeout_secs: 10,

@@ -21,6 +21,7 @@ pub mod locations;
 pub mod organisations;
 pub mod page;
 pub mod requests;
+pub mod reviews;
 pub mod sessions;
 pub mod subjects;
 pub mod subprocessor_changes;

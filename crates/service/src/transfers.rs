@@ -62,6 +62,8 @@ pub struct FlowFacts<'a> {
     pub regime: Option<Regime>,
     /// The role of the recipient of the flow this one continues, if any.
     pub continued_recipient_role: Option<RecipientRole>,
+    /// The flow's dated records (assessments, contracts, DPF entry), where any were loaded.
+    pub records: Option<&'a transfer::Records>,
 }
 
 /// The regime of a flow: its exporter's establishment, else that of the flow it continues, and so
@@ -131,6 +133,9 @@ fn transfer_of(facts: &FlowFacts<'_>, regime: Regime, destination: CountryCode) 
         t.destination_specific = true;
     }
     t.recipient_dpa_signed_on = facts.recipient.dpa_signed_on;
+    if let Some(records) = facts.records {
+        t.records = records.clone();
+    }
     t
 }
 
@@ -181,6 +186,8 @@ pub struct Register {
     by_id: HashMap<i64, usize>,
     organisations: HashMap<i64, organisation::Model>,
     locations: HashMap<i64, Vec<location::Model>>,
+    /// The flows' dated records (see `reviews::records`), by flow id.
+    records: HashMap<i64, transfer::Records>,
 }
 
 impl Register {
@@ -203,7 +210,14 @@ impl Register {
         {
             locations.entry(l.organisation_id).or_default().push(l);
         }
-        Ok(Self::new(flows, organisations, locations))
+        let records = crate::reviews::records::load(db, None).await?;
+        Ok(Self::new(flows, organisations, locations).with_records(records))
+    }
+
+    /// The register with the flows' dated records.
+    pub(crate) fn with_records(mut self, records: HashMap<i64, transfer::Records>) -> Self {
+        self.records = records;
+        self
     }
 
     /// A register of `flows` (sorted by id), indexed by id.
@@ -218,6 +232,7 @@ impl Register {
             by_id,
             organisations,
             locations,
+            records: HashMap::new(),
         }
     }
 
@@ -267,6 +282,7 @@ impl Register {
             recipient_locations: self.locations.get(&flow.to_id).map_or(&[], Vec::as_slice),
             regime: regime_of_chain(reference, exporters, on),
             continued_recipient_role: continued.map(|c| c.recipient_role),
+            records: self.records.get(&flow.id),
         })
     }
 

@@ -11,6 +11,6 @@ pub mod subject_import;
 // The layers below, under the paths they had when the layers were one crate.
 use register_domain as domain;
 use register_service::{
-    activities, audit, config, error, flows, locations, organisations, requests, subjects, tokens,
-    transfers, webhook_url,
+    activities, audit, config, error, flows, locations, organisations, requests, reviews, subjects,
+    tokens, transfers, webhook_url,
 };

@@ -40,11 +40,16 @@
 //!   where the reference does not confirm the decision's incorporation into the EEA Agreement.
 
 mod explain;
+mod records;
 mod rules;
 mod safeguards;
 #[cfg(test)]
 mod tests;
 
+pub use records::{
+    ContractRecord, DpfListing, Records, TiaRecord, contract_for, contract_words,
+    current_assessment, normalise_name,
+};
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::{
@@ -126,6 +131,8 @@ pub struct Transfer {
     pub recipient_dpa_signed_on: Option<NaiveDate>,
     /// What shows a BCR, code of conduct or certification applies: approval reference and date.
     pub safeguard_evidence: Option<String>,
+    /// The flow's dated records: assessments, contracts, the importer's DPF list entry.
+    pub records: Records,
 }
 
 impl Transfer {
@@ -161,6 +168,7 @@ impl Transfer {
             destination_specific: false,
             recipient_dpa_signed_on: None,
             safeguard_evidence: None,
+            records: Records::default(),
         }
     }
 }

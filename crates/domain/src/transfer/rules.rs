@@ -67,6 +67,9 @@ impl<'r> Finding<'r> {
 
 /// Assesses one transfer on one date.
 pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
+    // A DPF list entry on record replaces the hand-set certification flags.
+    let listed = super::records::as_listed(transfer);
+    let transfer = listed.as_ref();
     let finding = find(reference, transfer, on);
     explain::verdict(reference, transfer, on, &finding)
 }
@@ -74,7 +77,7 @@ pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) ->
 /// As [`assess`] with an empty `explanation`: for whole-register lists, which build the
 /// paragraph only for the transfers a client asks to read.
 pub fn assess_brief(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
-    explain::brief(&find(reference, transfer, on))
+    explain::brief(&find(reference, &super::records::as_listed(transfer), on))
 }
 
 fn find<'r>(reference: &'r LegalReference, transfer: &Transfer, on: NaiveDate) -> Finding<'r> {
@@ -84,6 +87,7 @@ fn find<'r>(reference: &'r LegalReference, transfer: &Transfer, on: NaiveDate) -
     if let Some(problem) = processor_contract(reference, transfer, on) {
         finding.problems.push(problem);
     }
+    super::records::check(transfer, on, &mut finding);
     finding
 }
 
@@ -401,7 +405,7 @@ fn processor_contract(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option
     ) {
         return None;
     }
-    if t.recipient_dpa_signed_on.is_some_and(|d| d <= on) {
+    if t.recipient_dpa_signed_on.is_some_and(|d| d <= on) || super::records::dpa_in_force(t, on) {
         return None;
     }
     if signed_sccs_are_the_contract(r, t, on).is_some() {

@@ -391,6 +391,10 @@ fn impact_assessment(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Option<
     let rule = r
         .impact_assessment(t.regime)
         .filter(|rule| rule.validity.contains(on))?;
+    // An assessment on record by the date is one, whatever the flow's own date says.
+    if super::records::current_assessment(&t.records, on).is_some() {
+        return None;
+    }
     let message = match t.tia_completed_on {
         Some(done) if done <= on => return None,
         Some(done) => format!("the {} is dated {done}, after {on}", rule.name),

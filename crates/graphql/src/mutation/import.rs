@@ -21,6 +21,9 @@ pub enum ImportKind {
     Activities,
     /// Data flows, with their transfer mechanism and evidence.
     Flows,
+    /// The Data Privacy Framework participant list as downloaded from the DPF website (CSV or
+    /// XLSX; columns in the README), stored as the snapshot of `listedOn` beside earlier ones.
+    DpfList,
 }
 
 /// One refused row of an imported file.
@@ -78,6 +81,8 @@ impl ImportMutation {
         file_name: String,
         #[graphql(desc = "The file's content: CSV text, or base64 for .xlsx.")] content: String,
         #[graphql(desc = "Validate only, then roll back (default false).")] dry_run: Option<bool>,
+        #[graphql(desc = "For DPF_LIST: the day the list was downloaded (default today).")]
+        listed_on: Option<crate::scalars::Date>,
     ) -> Result<ImportReport> {
         let rc = request(ctx)?;
         let bytes = if file_name.to_ascii_lowercase().ends_with(".xlsx") {
@@ -90,6 +95,7 @@ impl ImportMutation {
         } else {
             content.into_bytes()
         };
+        let listed_on = crate::scalars::date("listedOn", listed_on.as_ref())?;
         let options = ImportOptions {
             dry_run: dry_run.unwrap_or(false),
             webhooks: WebhookPolicy::of(&rc.config),
@@ -97,6 +103,7 @@ impl ImportMutation {
             limits: SheetLimits::from_config(&rc.config),
             sqlite_path: rc.config.sqlite_path(),
             reference: rc.reference.clone(),
+            listed_on,
         };
         let budget = ctx.data::<Arc<ImportBudget>>()?;
         let report = import::import_file(

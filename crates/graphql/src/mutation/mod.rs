@@ -4,6 +4,7 @@ mod flows;
 mod import;
 mod organisations;
 mod requests;
+mod reviews;
 pub mod subjects;
 mod subprocessors;
 mod taxonomy;
@@ -22,4 +23,5 @@ pub struct Mutation(
     import::ImportMutation,
     subprocessors::SubprocessorMutation,
     crate::query::sessions::SessionMutation,
+    reviews::ReviewMutation,
 );

@@ -6,6 +6,7 @@ mod flows;
 mod organisations;
 mod requests;
 pub mod sessions;
+mod reviews;
 mod subjects;
 mod subprocessors;
 mod taxonomy;
@@ -30,4 +31,5 @@ pub struct Query(
     sessions::SessionQuery,
     areas::AreaQuery,
     subprocessors::SubprocessorQuery,
+    reviews::ReviewQuery,
 );

@@ -9,6 +9,7 @@ pub mod flow;
 pub mod organisation;
 pub mod reference;
 pub mod respond;
+pub mod review;
 pub mod subject;
 pub mod subprocessor;
 pub mod transfer;

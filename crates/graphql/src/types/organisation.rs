@@ -8,7 +8,8 @@ use crate::{
     loaders::loaders,
     policy,
     scalars::{Date, Timestamp},
-    service::{audit, page::PageRequest},
+    service::{audit, page::PageRequest, reviews::dpf},
+    types::review::DpfEntry,
     types::{audit::AuditEvent, connection::AuditEventConnection},
 };
 use async_graphql::{ID, Object, Result};
@@ -227,6 +228,26 @@ impl Organisation {
         let id = self.0.id.to_string();
         let page = audit::list(&rc.read, Some("organisation"), Some(&id), page).await?;
         Ok(AuditEventConnection::from_page(page, |e| e.id, AuditEvent))
+    }
+
+    /// The organisation's entry on the latest Data Privacy Framework list snapshot: through the
+    /// link a person confirmed (`linkDpfEntry`), else by its exact (normalised) name. Only for US
+    /// organisations; none when not listed or no list was imported.
+    async fn dpf_entry(&self, ctx: &async_graphql::Context<'_>) -> Result<Option<DpfEntry>> {
+        let rc = request(ctx)?;
+        let found = dpf::latest_entries(&rc.read, &[&self.0]).await?;
+        Ok(found.get(&self.0.id).cloned().map(|(e, s)| DpfEntry(e, s)))
+    }
+
+    /// Entries of the latest DPF list snapshot whose name begins with this organisation's first
+    /// word: suggestions for a person to confirm with `linkDpfEntry`, never links themselves.
+    async fn dpf_suggestions(&self, ctx: &async_graphql::Context<'_>) -> Result<Vec<DpfEntry>> {
+        let rc = request(ctx)?;
+        Ok(dpf::suggestions(&rc.read, &self.0, 10)
+            .await?
+            .into_iter()
+            .map(|(e, s)| DpfEntry(e, s))
+            .collect())
     }
 }
 

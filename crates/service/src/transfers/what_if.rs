@@ -44,7 +44,9 @@ impl Register {
         let locations = crate::locations::locations_of(db, &recipients).await?;
         let mut flows: Vec<data_flow::Model> = flows.into_values().collect();
         flows.sort_unstable_by_key(|f| f.id);
-        Ok(Self::new(flows, organisations, locations))
+        let ids: Vec<i64> = flows.iter().map(|f| f.id).collect();
+        let records = crate::reviews::records::load(db, Some(&ids)).await?;
+        Ok(Self::new(flows, organisations, locations).with_records(records))
     }
 
     /// The assessments of one flow of this register on `on` (none if it is not loaded).

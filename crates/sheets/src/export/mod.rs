@@ -5,6 +5,7 @@
 //! Each export is built as a [`Table`] in memory, bounded by the size of the register (the
 //! transfer rules need every flow and organisation anyway), then rendered as CSV, JSON or XLSX.
 
+mod due;
 mod ropa;
 pub mod sheets;
 pub mod subprocessors;
@@ -47,6 +48,9 @@ pub enum ExportKind {
     /// `processor`).
     #[value(name = "processor-record")]
     ProcessorRecord,
+    /// What is overdue or due within 30 days of `on` (contracts, assessments, DPF entries, data
+    /// subject requests), soonest first.
+    Due,
 }
 
 impl ExportKind {
@@ -66,6 +70,7 @@ impl ExportKind {
             Self::Flows => "flows",
             Self::WhatIf => "whatif",
             Self::ProcessorRecord => "processor-record",
+            Self::Due => "due",
         }
     }
 }
@@ -127,6 +132,7 @@ pub async fn build(
         ExportKind::Locations => sheets::locations(db).await,
         ExportKind::Activities => sheets::activities(db).await,
         ExportKind::Flows => sheets::flows(db).await,
+        ExportKind::Due => due::due(db, options.on).await,
         ExportKind::WhatIf => match &options.what_if {
             Some(question) => what_if::what_if(db, reference, question, options.on).await,
             None => Err(AppError::bad_input(

@@ -274,6 +274,7 @@ fn described(kind: ImportKind) -> (&'static [Column], Described) {
         ImportKind::Locations => (sheets::LOCATIONS, LOCATIONS),
         ImportKind::Activities => (sheets::ACTIVITIES, ACTIVITIES),
         ImportKind::Flows => (sheets::FLOWS, FLOWS),
+        ImportKind::DpfList => (crate::import::dpf::COLUMNS, crate::import::dpf::DESCRIBED),
     }
 }
 
@@ -287,6 +288,7 @@ pub fn template(kind: ImportKind) -> Table {
             ImportKind::Locations => "Locations",
             ImportKind::Activities => "Activities",
             ImportKind::Flows => "Flows",
+            ImportKind::DpfList => "DPF list",
         },
         columns,
     );
@@ -328,6 +330,7 @@ mod tests {
             ImportKind::Locations,
             ImportKind::Activities,
             ImportKind::Flows,
+            ImportKind::DpfList,
         ] {
             let (columns, described) = described(kind);
             let names: Vec<_> = columns.iter().map(|c| c.name).collect();

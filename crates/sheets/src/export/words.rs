@@ -7,8 +7,8 @@
 use super::table::Cell;
 use crate::error::AppResult;
 use entity::vocab::{
-    DeliveryChannel, DsrKind, DsrStatus, LawfulBasis, ProblemCode, RecipientRole, Regime,
-    SccModule, TaskStatus, TransferMechanism, VerdictStatus,
+    ContractKind, DeliveryChannel, DsrKind, DsrStatus, DueKind, LawfulBasis, ProblemCode,
+    RecipientRole, Regime, SccModule, TaskStatus, TiaOutcome, TransferMechanism, VerdictStatus,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
@@ -88,6 +88,40 @@ pub fn problem(code: ProblemCode) -> &'static str {
         ProblemCode::EeaIncorporationUnconfirmed => {
             "Adequacy decision's EEA incorporation unconfirmed"
         }
+        ProblemCode::TiaDoNotProceed => "TIA concluded: do not proceed",
+        ProblemCode::TiaReviewOverdue => "TIA review overdue",
+        ProblemCode::ContractExpired => "Contract expired",
+        ProblemCode::DpfListDisagrees => "DPF list and record disagree",
+    }
+}
+
+pub fn due_kind(kind: DueKind) -> &'static str {
+    match kind {
+        DueKind::ContractExpiry => "Contract expires",
+        DueKind::ContractReview => "Contract review",
+        DueKind::TiaReview => "TIA review",
+        DueKind::DpfLapsed => "DPF certification lapsed",
+        DueKind::DpfNotListed => "Not on the DPF list",
+        DueKind::ObjectionDeadline => "Objection deadline (sub-processor change)",
+        DueKind::DsrDeadline => "Data subject request deadline",
+    }
+}
+
+pub fn tia_outcome(outcome: TiaOutcome) -> &'static str {
+    match outcome {
+        TiaOutcome::Proceed => "Proceed",
+        TiaOutcome::ProceedWithMeasures => "Proceed with supplementary measures",
+        TiaOutcome::DoNotProceed => "Do not proceed",
+    }
+}
+
+pub fn contract_kind(kind: ContractKind) -> &'static str {
+    match kind {
+        ContractKind::Dpa => "Data processing agreement",
+        ContractKind::Scc2021 => "Standard contractual clauses (2021)",
+        ContractKind::UkIdta => "UK International Data Transfer Agreement",
+        ContractKind::UkAddendum => "UK Addendum to the SCCs",
+        ContractKind::Bcr => "Binding corporate rules",
     }
 }
 

@@ -30,6 +30,7 @@ fn required(kind: ImportKind) -> &'static [&'static str] {
             "recipient_role",
             "data_categories",
         ],
+        ImportKind::DpfList => &["Organization Name", "Status"],
     }
 }
 
@@ -39,6 +40,7 @@ fn known(kind: ImportKind) -> &'static [crate::export::table::Column] {
         ImportKind::Locations => sheets::LOCATIONS,
         ImportKind::Activities => sheets::ACTIVITIES,
         ImportKind::Flows => sheets::FLOWS,
+        ImportKind::DpfList => super::dpf::COLUMNS,
     }
 }
 

@@ -12,6 +12,7 @@
 //! thousands of subtransactions slow every statement down).
 
 mod columns;
+pub mod dpf;
 pub mod limits;
 mod rows;
 mod scratch;
@@ -53,6 +54,9 @@ pub enum ImportKind {
     Locations,
     Activities,
     Flows,
+    /// The Data Privacy Framework participant list, as a dated snapshot (see [`dpf`]).
+    #[value(name = "dpf-list")]
+    DpfList,
 }
 
 impl ImportKind {
@@ -62,6 +66,7 @@ impl ImportKind {
             Self::Locations => "locations",
             Self::Activities => "activities",
             Self::Flows => "flows",
+            Self::DpfList => "dpf-list",
         }
     }
 }
@@ -142,6 +147,8 @@ pub struct ImportOptions {
     /// The legal reference in force: an organisation's `international_organisation` must be one
     /// of its organisations.
     pub reference: std::sync::Arc<crate::domain::reference::LegalReference>,
+    /// For the DPF list: the day it was downloaded, the snapshot's date (default today).
+    pub listed_on: Option<chrono::NaiveDate>,
 }
 
 /// Reads `bytes` (by `file_name`'s extension) and imports its rows of `kind`.
@@ -201,6 +208,9 @@ pub async fn import_file(
         Err(SheetError::TooLarge(message)) => return Err(AppError::bad_input("content", message)),
     };
     drop(bytes);
+    if kind == ImportKind::DpfList {
+        return dpf::import(db, actor, file_name, &sheet, options).await;
+    }
     import(db, actor, kind, &sheet, options).await
 }
 
@@ -220,6 +230,9 @@ pub async fn import(
     sheet: &Sheet,
     options: &ImportOptions,
 ) -> AppResult<ImportReport> {
+    if kind == ImportKind::DpfList {
+        return dpf::import(db, actor, "", sheet, options).await;
+    }
     let columns = match columns::Columns::of(kind, &sheet.header) {
         Ok(columns) => columns,
         Err(errors) => {

@@ -268,6 +268,8 @@ impl<'a> Importer<'a> {
             ImportKind::Locations => self.location(txn, &mut row).await,
             ImportKind::Activities => self.activity(txn, &mut row).await,
             ImportKind::Flows => self.flow(txn, &mut row).await,
+            // Never reached: `import` hands the DPF list to `dpf::import`.
+            ImportKind::DpfList => Ok(None),
         };
         let mut errors = std::mem::take(&mut row.errors);
         let outcome: AppResult<Registered> = match outcome {

@@ -4,6 +4,7 @@ mod cases;
 mod chapter_v;
 mod explanations;
 mod mutants;
+mod records;
 mod table;
 mod third_pass;
 mod wording;

@@ -1,0 +1,198 @@
+//! Recording a contract (DPA, 2021 SCCs, UK IDTA or Addendum, BCR approval) with its parties,
+//! the flows it covers and its dates. `dpaSignedOn` and `signedOn` keep working beside it.
+
+use crate::{
+    audit::{self, Actor, Change},
+    domain::vocab::{ContractKind, SccModule},
+    error::{AppError, AppResult},
+    flows, organisations, validate,
+};
+use chrono::{NaiveDate, Utc};
+use entity::{contract, contract_flow, contract_party};
+use sea_orm::{ActiveModelTrait, QueryOrder, Set, TransactionTrait, prelude::*};
+use std::collections::BTreeSet;
+
+/// A contract to record.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    pub kind: ContractKind,
+    pub scc_module: Option<SccModule>,
+    pub reference: Option<String>,
+    /// Organisation ids; none given: the parties of the flows covered.
+    pub party_ids: Vec<String>,
+    pub flow_ids: Vec<String>,
+    pub signed_on: Option<NaiveDate>,
+    pub in_force_from: Option<NaiveDate>,
+    /// The last day in force.
+    pub expires_on: Option<NaiveDate>,
+    pub review_on: Option<NaiveDate>,
+    pub notice_period_days: Option<i32>,
+}
+
+/// A contract with its parties and flows.
+#[derive(Debug, Clone)]
+pub struct ContractRecord {
+    pub contract: contract::Model,
+    pub party_ids: Vec<i64>,
+    pub flow_ids: Vec<i64>,
+}
+
+fn ids(field: &str, values: &[String]) -> AppResult<BTreeSet<i64>> {
+    values.iter().map(|v| validate::id(field, v)).collect()
+}
+
+fn check(input: &NewContract) -> AppResult<()> {
+    match (input.kind, input.scc_module) {
+        (ContractKind::Scc2021, None) => {
+            return Err(AppError::bad_input(
+                "sccModule",
+                "SCC_2021 needs its module (C2C, C2P, P2P or P2C)",
+            ));
+        }
+        (ContractKind::Scc2021 | ContractKind::UkAddendum, _) | (_, None) => {}
+        (kind, Some(_)) => {
+            return Err(AppError::bad_input(
+                "sccModule",
+                format!("a module belongs to SCC_2021 or UK_ADDENDUM, not {kind}"),
+            ));
+        }
+    }
+    if let (Some(from), Some(to)) = (input.in_force_from, input.expires_on)
+        && to < from
+    {
+        return Err(AppError::bad_input(
+            "expiresOn",
+            format!("expiresOn {to} is before inForceFrom {from}"),
+        ));
+    }
+    if let (Some(signed), Some(to)) = (input.signed_on, input.expires_on)
+        && to < signed
+    {
+        return Err(AppError::bad_input(
+            "expiresOn",
+            format!("expiresOn {to} is before signedOn {signed}"),
+        ));
+    }
+    if input
+        .notice_period_days
+        .is_some_and(|d| !(0..=3650).contains(&d))
+    {
+        return Err(AppError::bad_input(
+            "noticePeriodDays",
+            "noticePeriodDays must be between 0 and 3650",
+        ));
+    }
+    if input.flow_ids.is_empty() {
+        return Err(AppError::bad_input(
+            "flowIds",
+            "name at least one data flow the contract covers",
+        ));
+    }
+    Ok(())
+}
+
+/// Records the contract in one audited transaction.
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewContract,
+) -> AppResult<ContractRecord> {
+    check(&input)?;
+    let flow_ids = ids("flowIds", &input.flow_ids)?;
+    let mut party_ids = ids("partyIds", &input.party_ids)?;
+    let signed_on = validate::past_date("signedOn", input.signed_on)?;
+    let reference = validate::optional_text("reference", input.reference.as_deref(), 200)?;
+
+    let txn = db.begin().await?;
+    let mut flow_parties = BTreeSet::new();
+    for id in &flow_ids {
+        let flow = flows::find(&txn, *id, "flowIds").await?;
+        flow_parties.extend([flow.from_id, flow.to_id]);
+    }
+    for id in &party_ids {
+        organisations::find(&txn, *id, "partyIds").await?;
+    }
+    if party_ids.is_empty() {
+        party_ids = flow_parties;
+    }
+    let saved = contract::ActiveModel {
+        kind: Set(input.kind),
+        scc_module: Set(input.scc_module),
+        reference: Set(reference),
+        signed_on: Set(signed_on),
+        in_force_from: Set(input.in_force_from),
+        expires_on: Set(input.expires_on),
+        review_on: Set(input.review_on),
+        notice_period_days: Set(input.notice_period_days),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for organisation_id in &party_ids {
+        contract_party::ActiveModel {
+            contract_id: Set(saved.id),
+            organisation_id: Set(*organisation_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    for flow_id in &flow_ids {
+        contract_flow::ActiveModel {
+            contract_id: Set(saved.id),
+            flow_id: Set(*flow_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let record = ContractRecord {
+        contract: saved,
+        party_ids: party_ids.into_iter().collect(),
+        flow_ids: flow_ids.into_iter().collect(),
+    };
+    audit::record(
+        &txn,
+        actor,
+        Change::created(
+            "recordContract",
+            "contract",
+            record.contract.id,
+            &serde_json::json!({
+                "contract": &record.contract,
+                "partyIds": &record.party_ids,
+                "flowIds": &record.flow_ids,
+            }),
+        )?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Every contract with its parties and flows, by id.
+pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<ContractRecord>> {
+    let contracts = contract::Entity::find()
+        .order_by_asc(contract::Column::Id)
+        .all(db)
+        .await?;
+    let parties = contract_party::Entity::find().all(db).await?;
+    let flows = contract_flow::Entity::find().all(db).await?;
+    Ok(contracts
+        .into_iter()
+        .map(|c| ContractRecord {
+            party_ids: parties
+                .iter()
+                .filter(|p| p.contract_id == c.id)
+                .map(|p| p.organisation_id)
+                .collect(),
+            flow_ids: flows
+                .iter()
+                .filter(|f| f.contract_id == c.id)
+                .map(|f| f.flow_id)
+                .collect(),
+            contract: c,
+        })
+        .collect())
+}

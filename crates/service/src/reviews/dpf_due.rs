@@ -1,0 +1,93 @@
+//! The due items of the DPF list: a US importer that a running flow relies on the DPF for, and
+//! that the latest snapshot shows inactive or misses after an earlier one showed it active
+//! (`DPF_LAPSED`), or that no snapshot ever showed active (`DPF_NOT_LISTED`). Both are due on
+//! the latest snapshot's date: the day the register learnt it.
+
+use super::due::DueItem;
+use crate::{
+    domain::vocab::{DueKind, TransferMechanism},
+    error::AppResult,
+};
+use chrono::NaiveDate;
+use entity::{data_flow, organisation};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap};
+
+pub(super) async fn items(
+    db: &impl ConnectionTrait,
+    flows: &HashMap<i64, data_flow::Model>,
+    names: &HashMap<i64, String>,
+    running: &impl Fn(&i64) -> bool,
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<DueItem>> {
+    // The importers relied on under the DPF, each with its first such flow.
+    let mut relied: BTreeMap<i64, i64> = BTreeMap::new();
+    for f in flows.values() {
+        if f.mechanism == TransferMechanism::EuUsDpf && running(&f.id) {
+            let first = relied.entry(f.to_id).or_insert(f.id);
+            *first = (*first).min(f.id);
+        }
+    }
+    if relied.is_empty() {
+        return Ok(Vec::new());
+    }
+    let organisations = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(relied.keys().copied()))
+        .all(db)
+        .await?;
+    let us: Vec<&organisation::Model> = organisations
+        .iter()
+        .filter(|o| super::dpf::listed_country(o.country))
+        .collect();
+    let (Some(latest), history) = super::dpf::history(db, &us).await? else {
+        return Ok(Vec::new());
+    };
+    if latest.listed_on > horizon {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (org, lapse) in history {
+        let name = names.get(&org).cloned().unwrap_or_default();
+        let active_now = lapse.latest.as_ref().is_some_and(|e| e.active);
+        if active_now {
+            continue;
+        }
+        let overdue = if latest.listed_on < today {
+            " (overdue)"
+        } else {
+            ""
+        };
+        let (kind, message) = match (lapse.active_before, &lapse.latest) {
+            (Some(was), Some(_)) => (
+                DueKind::DpfLapsed,
+                format!(
+                    "{name} was active on the Data Privacy Framework list of {was} but is inactive on the list of {}{overdue}: its transfers under the DPF need another ground.",
+                    latest.listed_on
+                ),
+            ),
+            (Some(was), None) => (
+                DueKind::DpfLapsed,
+                format!(
+                    "{name} was active on the Data Privacy Framework list of {was} but is missing from the list of {}{overdue}: its transfers under the DPF need another ground.",
+                    latest.listed_on
+                ),
+            ),
+            (None, _) => (
+                DueKind::DpfNotListed,
+                format!(
+                    "{name} is not active on the Data Privacy Framework list of {}{overdue}, but a flow relies on the DPF: link its entry, or record another ground.",
+                    latest.listed_on
+                ),
+            ),
+        };
+        out.push(DueItem {
+            kind,
+            due_on: latest.listed_on,
+            organisation_id: Some(org),
+            flow_id: relied.get(&org).copied(),
+            message,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,17 @@
+//! A party to a contract.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "contract_party")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub contract_id: i64,
+    pub organisation_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
