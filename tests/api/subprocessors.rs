@@ -439,6 +439,36 @@ async fn silence_accepts_a_change_the_day_after_its_deadline_under_general_autho
             (held_id.clone(), day("2026-10-01"))
         ]
     );
+    // The due items name both deadlines: from 30 days before, and overdue after it.
+    let due = |on: &'static str, within: i32| {
+        let db = app.state.db.clone();
+        async move {
+            transfer_register::service::reviews::due::list(&db, day(on), within)
+                .await
+                .expect("due items")
+                .into_iter()
+                .filter(|i| i.kind == transfer_register::domain::vocab::DueKind::ObjectionDeadline)
+                .map(|i| (i.due_on, i.message))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        due("2026-08-31", 30).await.is_empty(),
+        "the day before the horizon"
+    );
+    let listed = due("2026-09-01", 30).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed
+            .iter()
+            .all(|(d, m)| *d == day("2026-10-01") && m.contains("object by 2026-10-01")),
+        "{listed:?}"
+    );
+    let overdue = due("2026-10-02", 0).await;
+    assert!(
+        overdue.iter().any(|(_, m)| m.contains("(overdue)")),
+        "{overdue:?}"
+    );
     let actor = clock(&app);
     // The deadline day itself is still open to objection.
     let moved = subprocessor_changes::advance(&app.state.db, &actor, day("2026-10-01"))

@@ -4,8 +4,8 @@
 //!
 //! What stops an item from being due: a contract superseded by another of the same kind for a
 //! flow it covers (one running later, or open-ended); an assessment superseded by a later one
-//! of the same flow; a flow that ended; a request that completed or was closed. Objection
-//! deadlines of sub-processor changes come from that feature's own records (wired beside it).
+//! of the same flow; a flow that ended; a request that completed or was closed; a sub-processor
+//! change that was decided or withdrawn (only a pending change has an objection deadline).
 
 use super::contracts::{self, ContractRecord};
 use crate::{
@@ -79,8 +79,42 @@ pub async fn list(
     items.extend(assessment_items(db, &flows, &names, &running, today, horizon).await?);
     items.extend(request_items(db, today, horizon).await?);
     items.extend(super::dpf_due::items(db, &flows, &names, &running, today, horizon).await?);
+    items.extend(objection_items(db, &names, today, horizon).await?);
     sort(&mut items);
     Ok(items)
+}
+
+/// The objection deadlines of pending sub-processor changes (Art 28(2)): after the deadline a
+/// change under a general authorisation is accepted by silence.
+async fn objection_items(
+    db: &impl ConnectionTrait,
+    names: &HashMap<i64, String>,
+    today: NaiveDate,
+    horizon: NaiveDate,
+) -> AppResult<Vec<DueItem>> {
+    let name = |id: i64| names.get(&id).map_or("an organisation", String::as_str);
+    Ok(crate::subprocessor_changes::pending_deadlines(db)
+        .await?
+        .into_iter()
+        .filter(|(_, deadline)| *deadline <= horizon)
+        .map(|(change, deadline)| DueItem {
+            kind: DueKind::ObjectionDeadline,
+            due_on: deadline,
+            organisation_id: Some(change.processor_id),
+            flow_id: None,
+            message: format!(
+                "{} announced a change of sub-processor ({}): {}",
+                name(change.processor_id),
+                name(change.subprocessor_id),
+                when(
+                    deadline,
+                    today,
+                    "object by",
+                    "the objection period ended on"
+                ),
+            ),
+        })
+        .collect())
 }
 
 /// Soonest first; on a day, by kind, then by message.
