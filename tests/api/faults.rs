@@ -55,7 +55,9 @@ async fn a_database_fault_in_a_resolver_is_internal_and_logged_with_its_cause(ap
         .await
         .expect("drop");
     let request_id = transfer_register::http::new_request_id();
-    let admin = app.principal(transfer_register::domain::vocab::Role::Admin, None).await;
+    let admin = app
+        .principal(transfer_register::domain::vocab::Role::Admin, None)
+        .await;
     let request = async_graphql::Request::new(
         "query($id: ID!) { organisation(id: $id) { name locations { country } } }",
     )

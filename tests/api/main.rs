@@ -31,6 +31,7 @@ mod matrix;
 mod ops;
 mod organisations;
 mod pool;
+mod reasoning;
 mod reference_dates;
 mod register_order;
 mod requests;

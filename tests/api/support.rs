@@ -98,7 +98,13 @@ pub mod log {
     /// The captured lines that mention `needle` (a request id).
     pub fn lines_with(needle: &str) -> Vec<String> {
         install();
-        let bytes = LINES.get().expect("installed").0.lock().expect("log").clone();
+        let bytes = LINES
+            .get()
+            .expect("installed")
+            .0
+            .lock()
+            .expect("log")
+            .clone();
         String::from_utf8_lossy(&bytes)
             .lines()
             .filter(|l| l.contains(needle))

@@ -49,6 +49,11 @@ impl FlowAssessment {
             self.verdict.explanation.clone()
         }
     }
+
+    /// The verdict as the questions a lawyer asks, in order, from the same facts.
+    pub fn reasoning(&self, reference: &LegalReference) -> Vec<transfer::ReasoningStep> {
+        transfer::reasoning(reference, &self.transfer, self.on)
+    }
 }
 
 /// What the rules need of a flow beyond its own row, however it was loaded.

@@ -40,11 +40,13 @@
 //!   where the reference does not confirm the decision's incorporation into the EEA Agreement.
 
 mod explain;
+mod reasoning;
 mod rules;
 mod safeguards;
 #[cfg(test)]
 mod tests;
 
+pub use reasoning::{ReasoningStep, StepOutcome, reasoning};
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::{

@@ -4,6 +4,7 @@ mod cases;
 mod chapter_v;
 mod explanations;
 mod mutants;
+mod reasoning;
 mod table;
 mod third_pass;
 mod wording;
