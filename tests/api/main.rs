@@ -42,6 +42,7 @@ mod security;
 mod sheet_errors;
 mod sheets;
 mod sockets;
+mod special_categories;
 mod subjects;
 mod taxonomy;
 mod textfields;

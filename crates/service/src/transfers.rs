@@ -232,6 +232,17 @@ impl Register {
             .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
     }
 
+    /// Whether a loaded flow carries special categories (Art 9) or criminal-offence data (Art 10).
+    pub fn flow_marks(
+        &self,
+        flow_id: i64,
+        sensitivity: &crate::domain::category::Sensitivity,
+    ) -> crate::domain::category::SensitiveMarks {
+        self.by_id.get(&flow_id).map_or_else(Default::default, |i| {
+            sensitivity.marks(self.flows[*i].data_categories.0.iter().map(String::as_str))
+        })
+    }
+
     /// The name of a loaded organisation (what the register page sorts by).
     pub fn organisation_name(&self, id: i64) -> Option<&str> {
         self.organisations.get(&id).map(|o| o.name.as_str())

@@ -58,6 +58,19 @@ pub struct TransferProblem {
     pub message: String,
 }
 
+impl TransferAssessment {
+    async fn marks(&self, ctx: &Context<'_>) -> Result<crate::domain::category::SensitiveMarks> {
+        let Some(id) = self.0.flow_id else {
+            return Ok(crate::domain::category::SensitiveMarks::default());
+        };
+        let loaders = loaders(ctx)?;
+        match loaders.flows.load_one(id).await? {
+            Some(flow) => loaders.marks(&flow.data_categories.0).await,
+            None => Ok(crate::domain::category::SensitiveMarks::default()),
+        }
+    }
+}
+
 /// How one step of a transfer's reasoning is answered.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum StepOutcome {
@@ -214,6 +227,14 @@ impl TransferAssessment {
     /// The legal act the verdict rests on; null when there is none.
     async fn instrument(&self) -> Option<LegalInstrument> {
         self.0.verdict.instrument.clone().map(LegalInstrument)
+    }
+    /// Whether the flow's data include special categories (GDPR Art 9(1)); false for a what-if.
+    async fn special_categories(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.marks(ctx).await?.special)
+    }
+    /// Whether the flow's data include criminal-offence data (GDPR Art 10); false for a what-if.
+    async fn criminal_offence_data(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.marks(ctx).await?.criminal)
     }
     /// The act relied on is only tagged from-memory or unverified in the reference data.
     async fn relies_on_unverified_fact(&self) -> bool {
