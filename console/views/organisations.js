@@ -4,6 +4,7 @@
 
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, label, notice, select, showError, values, verdict } from "../lib/dom.js";
+import { checklist } from "../lib/reasoning.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./organisations.graphql", import.meta.url);
@@ -17,7 +18,7 @@ const DEROGATIONS = ["EXPLICIT_CONSENT", "CONTRACT_WITH_SUBJECT", "CONTRACT_IN_S
 const PAGE = 50;
 
 export async function render(main, { rest, params }) {
-  if (rest[0]) return detail(main, rest[0]);
+  if (rest[0]) return detail(main, rest[0], params);
   return list(main, params);
 }
 
@@ -80,7 +81,7 @@ async function list(main, params) {
   await load(0);
 }
 
-async function detail(main, id) {
+async function detail(main, id, params = new URLSearchParams()) {
   const data = await run(DOC, "Organisation", { id });
   const o = data.organisation;
   if (!o) {
@@ -153,6 +154,88 @@ async function detail(main, id) {
       .then((d) => fill(history, history.firstChild, historyTable(d.organisation.history)))
       .catch((e) => fill(history, history.firstChild, notice(e.message, "bad")));
   } else history.append(notice("The audit history is for the DPO and auditors."));
+  // Arrived from a failed reasoning step: open the form that fixes it, on its field.
+  const wanted = params.get("field");
+  const flowId = params.get("correct");
+  if (edit && flowId) {
+    const f = [...data.outgoing.edges, ...data.incoming.edges].map((e) => e.node).find((x) => x.id === flowId);
+    if (f) correctForm(f, wanted);
+  } else if (edit && params.get("edit") === "1") {
+    organisationForm(o);
+    focusField(document.querySelector("dialog[open] form"), wanted);
+  }
+}
+
+/** Moves the focus to the named control of `form`, scrolled into view and outlined. */
+function focusField(form, name) {
+  const control = name && form?.querySelector(`[name="${name}"]`);
+  if (!control) return;
+  control.scrollIntoView({ block: "center" });
+  control.focus();
+  control.closest(".field")?.classList.add("to-fix");
+}
+
+/** Where a failed step of `f`'s reasoning is fixed: in `form`, or on the recipient's page. */
+function fixer(f, form) {
+  return (fieldName) => {
+    if (fieldName === "dpaSignedOn") return `#/organisations/${f.to.id}?edit=1&field=dpaSignedOn`;
+    if (!form.querySelector(`[name="${fieldName}"]`)) return null;
+    return () => focusField(form, fieldName);
+  };
+}
+
+/**
+ * Asks the service what the form's values would give before they are saved, and says it in
+ * `hint`: the verdict and every step not met or to note (e.g. a UK exporter on the 2021 SCCs
+ * needs the UK Addendum). The rules stay in the service.
+ */
+function proposal(form, hint, parties) {
+  let asked = 0;
+  const ask = async () => {
+    const { from, to, destinations, continues } = parties();
+    if (!from?.country || !to?.country) return;
+    const v = values(form);
+    const mine = ++asked;
+    const answers = [];
+    for (const destination of destinations?.length ? destinations : [to.country]) {
+      const input = {
+        fromCountry: from.country,
+        destinationCountry: destination,
+        mechanism: v.mechanism ?? "NONE",
+        sccModule: v.sccModule ?? null,
+        derogation: v.derogation ?? null,
+        signedOn: v.signedOn ?? null,
+        tiaCompletedOn: v.tiaCompletedOn ?? null,
+        recipientRole: v.recipientRole ?? null,
+        exporterRole: continues ? "PROCESSOR" : "CONTROLLER",
+        recipientDpaSignedOn: to.dpaSignedOn ?? null,
+        importerDpfCertified: to.dpfCertified ?? null,
+      };
+      try {
+        const data = await run(DOC, "ProposedTransfer", { input });
+        answers.push([destination, data.assessTransfer]);
+      } catch {
+        // A proposal the service cannot judge (e.g. an exporter outside both areas) says nothing.
+      }
+    }
+    if (mine !== asked) return;
+    fill(
+      hint,
+      answers.map(([destination, a]) => {
+        const open = a.reasoning.filter((s) => s.outcome === "NOT_MET" || s.outcome === "WARNING");
+        return h(
+          "div",
+          { class: "proposal", dataset: { destination } },
+          h("p", {}, `Before saving: with these values the transfer to ${destination} would be `, verdict(a.status), open.length ? ". What it needs:" : "."),
+          open.length ? checklist(open) : null,
+        );
+      }),
+    );
+  };
+  form.addEventListener("change", () => {
+    ask();
+  });
+  return ask;
 }
 
 function flowsSection(title, hid, conn, edit) {
@@ -318,6 +401,7 @@ async function flowForm(preset) {
   const from = h("select", { name: "fromId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.fromId }, o.name)));
   const to = h("select", { name: "toId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.toId }, o.name)));
   const categories = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
+  const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
   const syncFrom = () => {
     const a = activities.find((x) => x.id === activity.value);
     if (a) {
@@ -337,9 +421,11 @@ async function flowForm(preset) {
     field("Continues flow (id)", h("input", { name: "continuesFlowId", size: 6 }), "For an onward transfer to a sub-processor"),
     ...transferFields(),
     field("Evidence", h("textarea", { name: "evidence", rows: 2 })),
+    hint,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Record the flow")),
   );
   const box = dialog("Record a flow", form);
+  proposal(form, hint, () => ({ from: orgs.find((o) => o.id === from.value), to: orgs.find((o) => o.id === to.value), continues: !!form.querySelector("[name=continuesFlowId]")?.value }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submit(form, "RecordDataFlow", { input: values(form) }, () => {
@@ -349,16 +435,24 @@ async function flowForm(preset) {
   });
 }
 
-function correctForm(f) {
+function correctForm(f, focus) {
+  const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
+  const now = h("section", { class: "reasoning-now" }, h("h3", {}, "Why the verdict is what it is"));
   const form = h(
     "form",
     { class: "stack", novalidate: true },
     h("p", {}, `${f.activity.name}: ${f.from.name} → ${f.to.name}`),
+    now,
     field("Data categories", h("input", { name: "dataCategories", "data-type": "list", value: f.dataCategories.join(", ") })),
     ...transferFields(f),
+    hint,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save the correction")),
   );
+  for (const t of f.transfers) now.append(h("p", {}, `To ${t.destinationCountry}: `, verdict(t.status)), checklist(t.reasoning ?? [], fixer(f, form)));
+  if (!f.transfers.length) now.append(h("p", { class: "muted" }, "Not a restricted transfer."));
   const box = dialog("Correct a flow", form);
+  proposal(form, hint, () => ({ from: f.from, to: f.to, destinations: f.transfers.map((t) => t.destinationCountry), continues: !!f.continues }));
+  focusField(form, focus);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const v = values(form);

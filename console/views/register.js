@@ -6,6 +6,7 @@
 // click reverses). A row opens its explanation with its legal sources in a <dialog>.
 
 import { run } from "../lib/api.js";
+import { checklist } from "../lib/reasoning.js";
 import { dialog, field, fill, h, label, notice, select, showError, clearErrors, today, verdict } from "../lib/dom.js";
 
 const DOC = new URL("./register.graphql", import.meta.url);
@@ -281,6 +282,12 @@ export async function explain(assessment, state = {}) {
     fill(
       body,
       h("p", { class: "verdict-line" }, verdict(transfer.status), ` under ${transfer.regime === "EU_GDPR" ? "the EU GDPR" : "the UK GDPR"}, as of ${state.on || "today"}`),
+      h(
+        "section",
+        {},
+        h("h3", {}, "Reasoning"),
+        checklist(transfer.reasoning ?? [], (f) => (f === "dpaSignedOn" ? `#/organisations/${flow.to.id}?edit=1&field=dpaSignedOn` : `#/organisations/${flow.from.id}?correct=${flow.id}&field=${f}`)),
+      ),
       h("p", { class: "explanation-text" }, transfer.explanation),
       transfer.problems.length
         ? h("section", {}, h("h3", {}, "Problems"), h("ul", {}, transfer.problems.map((p) => h("li", {}, h("strong", {}, label(p.code)), `: ${p.message}`))))

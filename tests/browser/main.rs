@@ -19,6 +19,7 @@ mod browser;
 mod edits;
 mod fixtures;
 mod pages;
+mod reasoning;
 mod register;
 mod requests;
 mod respond;
