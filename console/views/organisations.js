@@ -2,6 +2,7 @@
 // certification, audit history), and the forms to register or edit one and to record or correct
 // a flow. A refused field shows the service's message beside itself (`extensions.field`).
 
+import { categories, loadCategories, sensitiveBadge } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, label, notice, select, showError, values, verdict } from "../lib/dom.js";
 import { checklist } from "../lib/reasoning.js";
@@ -82,7 +83,7 @@ async function list(main, params) {
 }
 
 async function detail(main, id, params = new URLSearchParams()) {
-  const data = await run(DOC, "Organisation", { id });
+  const [data] = await Promise.all([run(DOC, "Organisation", { id }), loadCategories()]);
   const o = data.organisation;
   if (!o) {
     fill(main, h("h1", {}, "Organisation"), notice(`No organisation with id ${id}.`, "bad"));
@@ -259,7 +260,7 @@ function flowsSection(title, hid, conn, edit) {
                 h("td", {}, h("a", { href: `#/organisations/${f.from.id}` }, f.from.name)),
                 h("td", {}, h("a", { href: `#/organisations/${f.to.id}` }, f.to.name)),
                 h("td", {}, label(f.recipientRole)),
-                h("td", {}, f.dataCategories.join(", ")),
+                h("td", {}, categories(f.dataCategories), " ", sensitiveBadge(f.specialCategories, f.criminalOffenceData)),
                 h("td", {}, label(f.mechanism), f.sccModule ? ` ${f.sccModule}` : ""),
                 h("td", {}, f.transfers.length ? f.transfers.map((t) => h("div", {}, `${t.destinationCountry} `, verdict(t.status))) : h("span", { class: "muted" }, "not restricted")),
                 h("td", {}, edit ? h("button", { type: "button", class: "link", onclick: () => correctForm(f) }, "Correct") : null),
@@ -400,13 +401,13 @@ async function flowForm(preset) {
   const activity = h("select", { name: "activityId" }, activities.map((a) => h("option", { value: a.id }, `${a.name} (${a.controller.name})`)));
   const from = h("select", { name: "fromId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.fromId }, o.name)));
   const to = h("select", { name: "toId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.toId }, o.name)));
-  const categories = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
+  const categoryInput = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
   const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
   const syncFrom = () => {
     const a = activities.find((x) => x.id === activity.value);
     if (a) {
       from.value = a.controller.id;
-      if (!categories.value) categories.value = a.dataCategories.join(", ");
+      if (!categoryInput.value) categoryInput.value = a.dataCategories.join(", ");
     }
   };
   activity.addEventListener("change", syncFrom);
@@ -417,7 +418,7 @@ async function flowForm(preset) {
     field("Activity", activity),
     field("From (exporter)", from, "The activity's controller, or the recipient of the flow it continues"),
     field("To (recipient)", to),
-    field("Data categories", categories, h("span", {}, "Codes, comma-separated: ", choices.dataCategories.slice(0, 6).map((c) => c.code).join(", "), "…")),
+    field("Data categories", categoryInput, h("span", {}, "Codes, comma-separated, e.g. ", choices.dataCategories.slice(0, 4).map((c) => `${c.code} (${c.name})`).join(", "), "…")),
     field("Continues flow (id)", h("input", { name: "continuesFlowId", size: 6 }), "For an onward transfer to a sub-processor"),
     ...transferFields(),
     field("Evidence", h("textarea", { name: "evidence", rows: 2 })),

@@ -5,6 +5,7 @@
 // header orders the whole register by that column (the service sorts, then pages; a second
 // click reverses). A row opens its explanation with its legal sources in a <dialog>.
 
+import { categories, loadCategories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { checklist } from "../lib/reasoning.js";
 import { dialog, field, fill, h, label, notice, select, showError, clearErrors, today, verdict } from "../lib/dom.js";
@@ -275,7 +276,7 @@ export async function explain(assessment, state = {}) {
   const title = `${assessment.flow?.from.name} → ${assessment.flow?.to.name} (${assessment.destinationCountry})`;
   dialog(title, body).classList.add("explanation");
   try {
-    const data = await run(DOC, "Explanation", { id: assessment.flow.id, on: state.on || null, regime: assessment.regime });
+    const [data] = await Promise.all([run(DOC, "Explanation", { id: assessment.flow.id, on: state.on || null, regime: assessment.regime }), loadCategories()]);
     const flow = data.dataFlow;
     const transfer = flow.transfers.find((t) => t.destinationCountry === assessment.destinationCountry && t.regime === assessment.regime) ?? flow.transfers[0];
     const decision = data.adequacyDecisions.find((d) => d.countries.includes(assessment.destinationCountry) && (!d.effectiveTo || d.effectiveTo > (state.on || today())));
@@ -330,7 +331,7 @@ export async function explain(assessment, state = {}) {
           fact("Activity", flow.activity.name),
           fact("Purpose", flow.activity.purpose),
           fact("Recipient role", label(flow.recipientRole)),
-          fact("Data categories", flow.dataCategories.join(", ")),
+          fact("Data categories", flow.dataCategories.length ? categories(flow.dataCategories) : null),
           fact("Mechanism", label(flow.mechanism)),
           fact("SCC module", flow.sccModule),
           fact("Derogation", label(flow.derogation)),

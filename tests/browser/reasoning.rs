@@ -106,3 +106,60 @@ async fn a_failed_step_links_to_its_field_and_the_form_tells_a_uk_exporter_it_ne
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
+async fn special_category_data_are_named_and_marked_with_the_code_on_hover() {
+    run(Backend::Sqlite, |app: TestApp| async move {
+        let register = fixtures::register(&app).await;
+        let clinic = app
+            .ok(
+                "mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { id } }",
+                json!({ "input": { "name": "Clinic Services Pvt", "kind": "SUPPLIER", "country": "IN", "dpaSignedOn": "2024-01-01" } }),
+            )
+            .await["registerOrganisation"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let activity = app
+            .ok(
+                "query($id: ID!) { processingActivity(id: $id) { controller { id } } }",
+                json!({ "id": register.activity }),
+            )
+            .await;
+        let parent = activity["processingActivity"]["controller"]["id"].as_str().expect("id").to_owned();
+        app.ok(
+            "mutation($input: UpdateProcessingActivityInput!) { updateProcessingActivity(input: $input) { id } }",
+            json!({ "input": { "id": register.activity,
+                               "dataCategories": ["contact.email", "identity.name", "online.clickstream", "special.health"] } }),
+        )
+        .await;
+        app.ok(
+            "mutation($input: RecordDataFlowInput!) { recordDataFlow(input: $input) { id } }",
+            json!({ "input": { "activityId": register.activity, "fromId": parent, "toId": clinic, "recipientRole": "PROCESSOR",
+                               "dataCategories": ["special.health"], "mechanism": "NONE" } }),
+        )
+        .await;
+        let token = fixtures::token(&app, Role::Dpo, None).await;
+        let base = app.serve().await;
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&token).await;
+        browser.visit(&format!("/#/organisations/{clinic}")).await;
+        browser.sees("Flows in (1)").await;
+        let row = browser.js("return document.querySelector('main table.data tbody tr').innerText", vec![]).await;
+        let row = row.as_str().unwrap_or_default();
+        assert!(row.contains("Health data") && row.contains("Art 9"), "{row}");
+        assert!(row.contains("special categories (Art 9)"), "the flow is marked: {row}");
+        assert!(!row.contains("special.health"), "the name, not the code: {row}");
+        let hover = browser
+            .js("return document.querySelector('main table.data tbody tr .category').getAttribute('title')", vec![])
+            .await;
+        assert_eq!(hover, json!("special.health"), "the code on hover");
+        browser.screenshot("special-category-flow").await;
+        browser.close().await;
+    })
+    .await;
+}
