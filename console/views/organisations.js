@@ -5,7 +5,9 @@
 import { categories, loadCategories, sensitiveBadge } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, label, notice, select, showError, values, verdict } from "../lib/dom.js";
+import { picker } from "../lib/picker.js";
 import { checklist } from "../lib/reasoning.js";
+import { activitiesSection, incomingFlows, searchActivities, searchOrganisations } from "./activities.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./organisations.graphql", import.meta.url);
@@ -100,7 +102,7 @@ async function detail(main, id, params = new URLSearchParams()) {
       { class: "title-row" },
       h("h1", {}, o.name),
       edit ? h("button", { type: "button", onclick: () => organisationForm(o) }, "Edit") : null,
-      edit ? h("button", { type: "button", onclick: () => flowForm({ toId: o.id }) }, "Record a flow to it") : null,
+      edit ? h("button", { type: "button", onclick: () => flowForm({ to: o }) }, "Record a flow to it") : null,
       h("a", { class: "button", href: `#/datamap?supplier=${o.id}` }, "Data map"),
     ),
     h(
@@ -145,6 +147,7 @@ async function detail(main, id, params = new URLSearchParams()) {
           : notice("Only its country of establishment."),
         edit ? locationForm(o) : null,
       ),
+      ["GROUP_COMPANY", "OTHER_CONTROLLER"].includes(o.kind) ? activitiesSection(o, edit) : null,
       flowsSection("Flows out", "out-h", data.outgoing, edit),
       flowsSection("Flows in", "in-h", data.incoming, edit),
       history,
@@ -395,38 +398,41 @@ function transferFields(f = {}) {
 }
 
 async function flowForm(preset) {
-  const choices = await run(DOC, "FlowChoices");
-  const activities = choices.processingActivities.edges.map((e) => e.node);
-  const orgs = choices.organisations.edges.map((e) => e.node);
-  const activity = h("select", { name: "activityId" }, activities.map((a) => h("option", { value: a.id }, `${a.name} (${a.controller.name})`)));
-  const from = h("select", { name: "fromId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.fromId }, o.name)));
-  const to = h("select", { name: "toId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.toId }, o.name)));
-  const categoryInput = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
   const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
-  const syncFrom = () => {
-    const a = activities.find((x) => x.id === activity.value);
-    if (a) {
-      from.value = a.controller.id;
+  const categoryInput = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
+  const continues = h("select", { name: "continuesFlowId" }, h("option", { value: "" }, "— none: the activity's own flow"));
+  const from = picker("fromId", searchOrganisations, {
+    onChoose: async (o) => {
+      // An onward flow continues one of the flows its exporter receives.
+      const incoming = await incomingFlows(o.id).catch(() => []);
+      continues.replaceChildren(
+        h("option", { value: "" }, "— none: the activity's own flow"),
+        ...incoming.map((f) => h("option", { value: f.id }, `${f.activity.name}: ${f.from.name} → ${f.to.name} (${label(f.recipientRole)})`)),
+      );
+    },
+  });
+  const to = picker("toId", searchOrganisations, { initial: preset.to ? { ...preset.to, label: preset.to.name } : null });
+  const activity = picker("activityId", searchActivities, {
+    onChoose: (a) => {
+      if (!from.chosen) from.choose({ ...a.controller, label: a.controller.name });
       if (!categoryInput.value) categoryInput.value = a.dataCategories.join(", ");
-    }
-  };
-  activity.addEventListener("change", syncFrom);
-  syncFrom();
+    },
+  });
   const form = h(
     "form",
     { class: "stack", novalidate: true },
-    field("Activity", activity),
+    field("Activity", activity, "Type part of its name or purpose and pick it"),
     field("From (exporter)", from, "The activity's controller, or the recipient of the flow it continues"),
+    field("Continues the flow", continues, "For an onward transfer (e.g. to a sub-processor): one of the flows the exporter receives"),
     field("To (recipient)", to),
-    field("Data categories", categoryInput, h("span", {}, "Codes, comma-separated, e.g. ", choices.dataCategories.slice(0, 4).map((c) => `${c.code} (${c.name})`).join(", "), "…")),
-    field("Continues flow (id)", h("input", { name: "continuesFlowId", size: 6 }), "For an onward transfer to a sub-processor"),
+    field("Data categories", categoryInput, "Codes, comma-separated; the activity's are filled in when it is picked"),
     ...transferFields(),
     field("Evidence", h("textarea", { name: "evidence", rows: 2 })),
     hint,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Record the flow")),
   );
   const box = dialog("Record a flow", form);
-  proposal(form, hint, () => ({ from: orgs.find((o) => o.id === from.value), to: orgs.find((o) => o.id === to.value), continues: !!form.querySelector("[name=continuesFlowId]")?.value }));
+  proposal(form, hint, () => ({ from: from.chosen, to: to.chosen, continues: !!continues.value }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submit(form, "RecordDataFlow", { input: values(form) }, () => {

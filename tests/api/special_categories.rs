@@ -11,7 +11,38 @@ use serde_json::{Value, json};
 db_tests!(
     special_categories_and_criminal_offence_data_are_marked_wherever_the_data_go,
     the_register_is_filtered_by_special_categories,
+    activities_are_searched_by_name_or_purpose_for_the_pickers,
 );
+
+/// `processingActivities(search:)`: part of the name or of the purpose, any case, across the
+/// whole register (what the console's pickers send as the user types).
+async fn activities_are_searched_by_name_or_purpose_for_the_pickers(app: TestApp) {
+    let (act, ..) = register(&app).await;
+    let query = r#"query($s: String) { processingActivities(search: $s, first: 10) { totalCount edges { node { id } } } }"#;
+    let found = |data: serde_json::Value| -> (Value, Vec<Value>) {
+        let conn = &data["processingActivities"];
+        (
+            conn["totalCount"].clone(),
+            conn["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"]["id"].clone())
+                .collect(),
+        )
+    };
+    // The fixture's activity: "Customer accounts and billing", for "... agreements with customers".
+    for hit in ["BILLING", "accounts and", "agreements with"] {
+        let data = app.ok(query, json!({ "s": hit })).await;
+        assert_eq!(found(data), (json!(1), vec![json!(act)]), "{hit}");
+    }
+    for miss in ["payroll", "%", "_"] {
+        let data = app.ok(query, json!({ "s": miss })).await;
+        assert_eq!(found(data).0, json!(0), "{miss}");
+    }
+    let data = app.ok(query, json!({ "s": null })).await;
+    assert_eq!(found(data).0, json!(1));
+}
 
 /// Shop (DE) sends health data to Clinic (IN) and e-mail addresses to Mailer (IN); Vetting (IN)
 /// receives criminal records. Returns (shop activity, health flow, mail flow, vetting flow).

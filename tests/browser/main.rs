@@ -15,6 +15,7 @@
 mod support;
 
 mod actions;
+mod activities;
 mod browser;
 mod edits;
 mod fixtures;

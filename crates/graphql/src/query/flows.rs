@@ -40,6 +40,10 @@ impl FlowQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only the activities of this controller.")] controller_id: Option<ID>,
         #[graphql(
+            desc = "Only the activities whose name or purpose contains this text (any case): what a picker sends as the user types."
+        )]
+        search: Option<String>,
+        #[graphql(
             desc = "How many to return: 50 unless given, at most the server's page-size limit."
         )]
         first: Option<i32>,
@@ -48,8 +52,13 @@ impl FlowQuery {
     ) -> Result<ProcessingActivityConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page =
-            activities::list(&rc.read, controller_id.as_ref().map(|i| i.as_str()), page).await?;
+        let page = activities::list(
+            &rc.read,
+            controller_id.as_ref().map(|i| i.as_str()),
+            search.as_deref(),
+            page,
+        )
+        .await?;
         Ok(ProcessingActivityConnection::from_page(
             page,
             |a| a.id,
