@@ -71,6 +71,12 @@ const NAMES = {
   BCR: "BCRs",
   PRIVACY_SHIELD: "Privacy Shield",
   SAFE_HARBOR: "Safe Harbor",
+  C2C: "C2C",
+  C2P: "C2P",
+  P2P: "P2P",
+  P2C: "P2C",
+  SUB_PROCESSOR: "Sub-processor",
+  JOINT_CONTROLLER: "Joint controller",
 };
 const ACRONYMS = /\b(Tia|Dpa|Scc|Dpo|Uk|Eu|Eea|Url)\b/g;
 
@@ -80,6 +86,11 @@ export function label(enumValue) {
   if (NAMES[enumValue]) return NAMES[enumValue];
   const text = String(enumValue).replaceAll("_", " ").toLowerCase();
   return (text.charAt(0).toUpperCase() + text.slice(1)).replace(ACRONYMS, (w) => w.toUpperCase());
+}
+
+/** `1 attempt`, `2 attempts`: a count with its noun in the right number. */
+export function plural(count, one, many = `${one}s`) {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Clears the errors shown in `form`. */

@@ -2,6 +2,7 @@
 // (whoHolds), drawn as layers (controller, recipients, their sub-processors...) in SVG by hand.
 // An edge whose transfer is non-compliant is drawn red, dashed and marked with a cross.
 
+import { categories, categoryText, loadCategories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { field, fill, h, label, notice, s, values, verdict } from "../lib/dom.js";
 
@@ -13,6 +14,7 @@ const GAP_Y = 22;
 const RANK = { NON_COMPLIANT: 0, DEROGATION: 1, SAFEGUARDED: 2, ADEQUATE: 3, NOT_RESTRICTED: 4 };
 
 export async function render(main, { params }) {
+  await loadCategories();
   const choices = await run(DOC, "Choices");
   const activity = h(
     "select",
@@ -114,7 +116,7 @@ function diagram(title, flows) {
     const y2 = b.y + BOX_H / 2;
     const back = x2 <= x1;
     const d = back ? `M${x1},${y1} C${x1 + 60},${y1 - 80} ${x2 - 60},${y2 - 80} ${x2},${y2}` : `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
-    const edge = s("g", { class: `edge ${tone}` }, s("path", { d, "marker-end": "url(#arrow)" }), s("title", {}, `${f.from.name} → ${f.to.name}: ${f.dataCategories.join(", ")}; ${label(f.mechanism)}; ${label(status)}`));
+    const edge = s("g", { class: `edge ${tone}` }, s("path", { d, "marker-end": "url(#arrow)" }), s("title", {}, `${f.from.name} → ${f.to.name}: ${categoryText(f.dataCategories)}; ${label(f.mechanism)}; ${label(status)}`));
     if (tone === "bad") edge.append(s("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, class: "edge-mark", "text-anchor": "middle" }, "✗"));
     svg.append(edge);
   }
@@ -138,7 +140,7 @@ function diagram(title, flows) {
       { class: "data" },
       h("caption", {}, "The flows drawn above"),
       h("thead", {}, h("tr", {}, ["From", "To", "Role", "Categories", "Mechanism", "Verdict"].map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, flows.map((f) => h("tr", {}, h("td", {}, f.from.name), h("td", {}, f.to.name), h("td", {}, label(f.recipientRole)), h("td", {}, f.dataCategories.join(", ")), h("td", {}, label(f.mechanism)), h("td", {}, verdict(worst(f)))))),
+      h("tbody", {}, flows.map((f) => h("tr", {}, h("td", {}, f.from.name), h("td", {}, f.to.name), h("td", {}, label(f.recipientRole)), h("td", {}, categories(f.dataCategories)), h("td", {}, label(f.mechanism)), h("td", {}, verdict(worst(f)))))),
     ),
   ];
 }

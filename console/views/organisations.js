@@ -2,8 +2,12 @@
 // certification, audit history), and the forms to register or edit one and to record or correct
 // a flow. A refused field shows the service's message beside itself (`extensions.field`).
 
+import { categories, loadCategories, sensitiveBadge } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, label, notice, select, showError, values, verdict } from "../lib/dom.js";
+import { picker } from "../lib/picker.js";
+import { checklist } from "../lib/reasoning.js";
+import { activitiesSection, incomingFlows, searchActivities, searchOrganisations } from "./activities.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./organisations.graphql", import.meta.url);
@@ -17,7 +21,7 @@ const DEROGATIONS = ["EXPLICIT_CONSENT", "CONTRACT_WITH_SUBJECT", "CONTRACT_IN_S
 const PAGE = 50;
 
 export async function render(main, { rest, params }) {
-  if (rest[0]) return detail(main, rest[0]);
+  if (rest[0]) return detail(main, rest[0], params);
   return list(main, params);
 }
 
@@ -80,8 +84,8 @@ async function list(main, params) {
   await load(0);
 }
 
-async function detail(main, id) {
-  const data = await run(DOC, "Organisation", { id });
+async function detail(main, id, params = new URLSearchParams()) {
+  const [data] = await Promise.all([run(DOC, "Organisation", { id }), loadCategories()]);
   const o = data.organisation;
   if (!o) {
     fill(main, h("h1", {}, "Organisation"), notice(`No organisation with id ${id}.`, "bad"));
@@ -98,7 +102,7 @@ async function detail(main, id) {
       { class: "title-row" },
       h("h1", {}, o.name),
       edit ? h("button", { type: "button", onclick: () => organisationForm(o) }, "Edit") : null,
-      edit ? h("button", { type: "button", onclick: () => flowForm({ toId: o.id }) }, "Record a flow to it") : null,
+      edit ? h("button", { type: "button", onclick: () => flowForm({ to: o }) }, "Record a flow to it") : null,
       h("a", { class: "button", href: `#/datamap?supplier=${o.id}` }, "Data map"),
     ),
     h(
@@ -143,6 +147,7 @@ async function detail(main, id) {
           : notice("Only its country of establishment."),
         edit ? locationForm(o) : null,
       ),
+      ["GROUP_COMPANY", "OTHER_CONTROLLER"].includes(o.kind) ? activitiesSection(o, edit) : null,
       flowsSection("Flows out", "out-h", data.outgoing, edit),
       flowsSection("Flows in", "in-h", data.incoming, edit),
       history,
@@ -153,6 +158,88 @@ async function detail(main, id) {
       .then((d) => fill(history, history.firstChild, historyTable(d.organisation.history)))
       .catch((e) => fill(history, history.firstChild, notice(e.message, "bad")));
   } else history.append(notice("The audit history is for the DPO and auditors."));
+  // Arrived from a failed reasoning step: open the form that fixes it, on its field.
+  const wanted = params.get("field");
+  const flowId = params.get("correct");
+  if (edit && flowId) {
+    const f = [...data.outgoing.edges, ...data.incoming.edges].map((e) => e.node).find((x) => x.id === flowId);
+    if (f) correctForm(f, wanted);
+  } else if (edit && params.get("edit") === "1") {
+    organisationForm(o);
+    focusField(document.querySelector("dialog[open] form"), wanted);
+  }
+}
+
+/** Moves the focus to the named control of `form`, scrolled into view and outlined. */
+function focusField(form, name) {
+  const control = name && form?.querySelector(`[name="${name}"]`);
+  if (!control) return;
+  control.scrollIntoView({ block: "center" });
+  control.focus();
+  control.closest(".field")?.classList.add("to-fix");
+}
+
+/** Where a failed step of `f`'s reasoning is fixed: in `form`, or on the recipient's page. */
+function fixer(f, form) {
+  return (fieldName) => {
+    if (fieldName === "dpaSignedOn") return `#/organisations/${f.to.id}?edit=1&field=dpaSignedOn`;
+    if (!form.querySelector(`[name="${fieldName}"]`)) return null;
+    return () => focusField(form, fieldName);
+  };
+}
+
+/**
+ * Asks the service what the form's values would give before they are saved, and says it in
+ * `hint`: the verdict and every step not met or to note (e.g. a UK exporter on the 2021 SCCs
+ * needs the UK Addendum). The rules stay in the service.
+ */
+function proposal(form, hint, parties) {
+  let asked = 0;
+  const ask = async () => {
+    const { from, to, destinations, continues } = parties();
+    if (!from?.country || !to?.country) return;
+    const v = values(form);
+    const mine = ++asked;
+    const answers = [];
+    for (const destination of destinations?.length ? destinations : [to.country]) {
+      const input = {
+        fromCountry: from.country,
+        destinationCountry: destination,
+        mechanism: v.mechanism ?? "NONE",
+        sccModule: v.sccModule ?? null,
+        derogation: v.derogation ?? null,
+        signedOn: v.signedOn ?? null,
+        tiaCompletedOn: v.tiaCompletedOn ?? null,
+        recipientRole: v.recipientRole ?? null,
+        exporterRole: continues ? "PROCESSOR" : "CONTROLLER",
+        recipientDpaSignedOn: to.dpaSignedOn ?? null,
+        importerDpfCertified: to.dpfCertified ?? null,
+      };
+      try {
+        const data = await run(DOC, "ProposedTransfer", { input });
+        answers.push([destination, data.assessTransfer]);
+      } catch {
+        // A proposal the service cannot judge (e.g. an exporter outside both areas) says nothing.
+      }
+    }
+    if (mine !== asked) return;
+    fill(
+      hint,
+      answers.map(([destination, a]) => {
+        const open = a.reasoning.filter((s) => s.outcome === "NOT_MET" || s.outcome === "WARNING");
+        return h(
+          "div",
+          { class: "proposal", dataset: { destination } },
+          h("p", {}, `Before saving: with these values the transfer to ${destination} would be `, verdict(a.status), open.length ? ". What it needs:" : "."),
+          open.length ? checklist(open) : null,
+        );
+      }),
+    );
+  };
+  form.addEventListener("change", () => {
+    ask();
+  });
+  return ask;
 }
 
 function flowsSection(title, hid, conn, edit) {
@@ -176,7 +263,7 @@ function flowsSection(title, hid, conn, edit) {
                 h("td", {}, h("a", { href: `#/organisations/${f.from.id}` }, f.from.name)),
                 h("td", {}, h("a", { href: `#/organisations/${f.to.id}` }, f.to.name)),
                 h("td", {}, label(f.recipientRole)),
-                h("td", {}, f.dataCategories.join(", ")),
+                h("td", {}, categories(f.dataCategories), " ", sensitiveBadge(f.specialCategories, f.criminalOffenceData)),
                 h("td", {}, label(f.mechanism), f.sccModule ? ` ${f.sccModule}` : ""),
                 h("td", {}, f.transfers.length ? f.transfers.map((t) => h("div", {}, `${t.destinationCountry} `, verdict(t.status))) : h("span", { class: "muted" }, "not restricted")),
                 h("td", {}, edit ? h("button", { type: "button", class: "link", onclick: () => correctForm(f) }, "Correct") : null),
@@ -311,35 +398,41 @@ function transferFields(f = {}) {
 }
 
 async function flowForm(preset) {
-  const choices = await run(DOC, "FlowChoices");
-  const activities = choices.processingActivities.edges.map((e) => e.node);
-  const orgs = choices.organisations.edges.map((e) => e.node);
-  const activity = h("select", { name: "activityId" }, activities.map((a) => h("option", { value: a.id }, `${a.name} (${a.controller.name})`)));
-  const from = h("select", { name: "fromId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.fromId }, o.name)));
-  const to = h("select", { name: "toId" }, orgs.map((o) => h("option", { value: o.id, selected: o.id === preset.toId }, o.name)));
-  const categories = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
-  const syncFrom = () => {
-    const a = activities.find((x) => x.id === activity.value);
-    if (a) {
-      from.value = a.controller.id;
-      if (!categories.value) categories.value = a.dataCategories.join(", ");
-    }
-  };
-  activity.addEventListener("change", syncFrom);
-  syncFrom();
+  const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
+  const categoryInput = h("input", { name: "dataCategories", "data-type": "list", placeholder: "contact.email, financial.payment_card" });
+  const continues = h("select", { name: "continuesFlowId" }, h("option", { value: "" }, "— none: the activity's own flow"));
+  const from = picker("fromId", searchOrganisations, {
+    onChoose: async (o) => {
+      // An onward flow continues one of the flows its exporter receives.
+      const incoming = await incomingFlows(o.id).catch(() => []);
+      continues.replaceChildren(
+        h("option", { value: "" }, "— none: the activity's own flow"),
+        ...incoming.map((f) => h("option", { value: f.id }, `${f.activity.name}: ${f.from.name} → ${f.to.name} (${label(f.recipientRole)})`)),
+      );
+    },
+  });
+  const to = picker("toId", searchOrganisations, { initial: preset.to ? { ...preset.to, label: preset.to.name } : null });
+  const activity = picker("activityId", searchActivities, {
+    onChoose: (a) => {
+      if (!from.chosen) from.choose({ ...a.controller, label: a.controller.name });
+      if (!categoryInput.value) categoryInput.value = a.dataCategories.join(", ");
+    },
+  });
   const form = h(
     "form",
     { class: "stack", novalidate: true },
-    field("Activity", activity),
+    field("Activity", activity, "Type part of its name or purpose and pick it"),
     field("From (exporter)", from, "The activity's controller, or the recipient of the flow it continues"),
+    field("Continues the flow", continues, "For an onward transfer (e.g. to a sub-processor): one of the flows the exporter receives"),
     field("To (recipient)", to),
-    field("Data categories", categories, h("span", {}, "Codes, comma-separated: ", choices.dataCategories.slice(0, 6).map((c) => c.code).join(", "), "…")),
-    field("Continues flow (id)", h("input", { name: "continuesFlowId", size: 6 }), "For an onward transfer to a sub-processor"),
+    field("Data categories", categoryInput, "Codes, comma-separated; the activity's are filled in when it is picked"),
     ...transferFields(),
     field("Evidence", h("textarea", { name: "evidence", rows: 2 })),
+    hint,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Record the flow")),
   );
   const box = dialog("Record a flow", form);
+  proposal(form, hint, () => ({ from: from.chosen, to: to.chosen, continues: !!continues.value }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submit(form, "RecordDataFlow", { input: values(form) }, () => {
@@ -349,16 +442,24 @@ async function flowForm(preset) {
   });
 }
 
-function correctForm(f) {
+function correctForm(f, focus) {
+  const hint = h("div", { class: "what-if-hint", "aria-live": "polite" });
+  const now = h("section", { class: "reasoning-now" }, h("h3", {}, "Why the verdict is what it is"));
   const form = h(
     "form",
     { class: "stack", novalidate: true },
     h("p", {}, `${f.activity.name}: ${f.from.name} → ${f.to.name}`),
+    now,
     field("Data categories", h("input", { name: "dataCategories", "data-type": "list", value: f.dataCategories.join(", ") })),
     ...transferFields(f),
+    hint,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save the correction")),
   );
+  for (const t of f.transfers) now.append(h("p", {}, `To ${t.destinationCountry}: `, verdict(t.status)), checklist(t.reasoning ?? [], fixer(f, form)));
+  if (!f.transfers.length) now.append(h("p", { class: "muted" }, "Not a restricted transfer."));
   const box = dialog("Correct a flow", form);
+  proposal(form, hint, () => ({ from: f.from, to: f.to, destinations: f.transfers.map((t) => t.destinationCountry), continues: !!f.continues }));
+  focusField(form, focus);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const v = values(form);

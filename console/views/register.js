@@ -5,7 +5,9 @@
 // header orders the whole register by that column (the service sorts, then pages; a second
 // click reverses). A row opens its explanation with its legal sources in a <dialog>.
 
+import { categories, loadCategories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
+import { checklist } from "../lib/reasoning.js";
 import { dialog, field, fill, h, label, notice, select, showError, clearErrors, today, verdict } from "../lib/dom.js";
 
 const DOC = new URL("./register.graphql", import.meta.url);
@@ -274,13 +276,19 @@ export async function explain(assessment, state = {}) {
   const title = `${assessment.flow?.from.name} → ${assessment.flow?.to.name} (${assessment.destinationCountry})`;
   dialog(title, body).classList.add("explanation");
   try {
-    const data = await run(DOC, "Explanation", { id: assessment.flow.id, on: state.on || null, regime: assessment.regime });
+    const [data] = await Promise.all([run(DOC, "Explanation", { id: assessment.flow.id, on: state.on || null, regime: assessment.regime }), loadCategories()]);
     const flow = data.dataFlow;
     const transfer = flow.transfers.find((t) => t.destinationCountry === assessment.destinationCountry && t.regime === assessment.regime) ?? flow.transfers[0];
     const decision = data.adequacyDecisions.find((d) => d.countries.includes(assessment.destinationCountry) && (!d.effectiveTo || d.effectiveTo > (state.on || today())));
     fill(
       body,
       h("p", { class: "verdict-line" }, verdict(transfer.status), ` under ${transfer.regime === "EU_GDPR" ? "the EU GDPR" : "the UK GDPR"}, as of ${state.on || "today"}`),
+      h(
+        "section",
+        {},
+        h("h3", {}, "Reasoning"),
+        checklist(transfer.reasoning ?? [], (f) => (f === "dpaSignedOn" ? `#/organisations/${flow.to.id}?edit=1&field=dpaSignedOn` : `#/organisations/${flow.from.id}?correct=${flow.id}&field=${f}`)),
+      ),
       h("p", { class: "explanation-text" }, transfer.explanation),
       transfer.problems.length
         ? h("section", {}, h("h3", {}, "Problems"), h("ul", {}, transfer.problems.map((p) => h("li", {}, h("strong", {}, label(p.code)), `: ${p.message}`))))
@@ -323,7 +331,7 @@ export async function explain(assessment, state = {}) {
           fact("Activity", flow.activity.name),
           fact("Purpose", flow.activity.purpose),
           fact("Recipient role", label(flow.recipientRole)),
-          fact("Data categories", flow.dataCategories.join(", ")),
+          fact("Data categories", flow.dataCategories.length ? categories(flow.dataCategories) : null),
           fact("Mechanism", label(flow.mechanism)),
           fact("SCC module", flow.sccModule),
           fact("Derogation", label(flow.derogation)),

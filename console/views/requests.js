@@ -3,8 +3,9 @@
 // actions: file a request, extend a deadline (Art 12(3)), confirm or exempt a task, remind a
 // holder, and open the request's certificate.
 
+import { categories, loadCategories } from "../lib/categories.js";
 import { download, run, subscribe } from "../lib/api.js";
-import { daysUntil, dialog, field, fill, h, label, notice, select, showError, clearErrors, status, today, values } from "../lib/dom.js";
+import { daysUntil, dialog, field, fill, h, label, notice, select, showError, clearErrors, status, today, values, plural } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./requests.graphql", import.meta.url);
@@ -13,6 +14,7 @@ const FINISHED = ["COMPLETED", "CLOSED"];
 const ORDER = { OVERDUE: 0, OPEN: 1, IN_PROGRESS: 1, COMPLETED: 2, CLOSED: 3 };
 
 export async function render(main, { rest }) {
+  await loadCategories();
   if (rest[0]) return one(main, rest[0]);
   return list(main);
 }
@@ -187,8 +189,8 @@ function requestDetail(r) {
             h("td", {}, h("a", { href: `#/organisations/${t.organisation.id}` }, t.organisation.name)),
             h("td", {}, label(t.channel)),
             h("td", { class: "task-status" }, status(t.status)),
-            h("td", {}, t.dataCategories.join(", "), t.retentionExemption ? h("div", { class: "muted" }, `Retention: ${t.retentionExemption}`) : null),
-            h("td", {}, `${t.attempts} attempts`, t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null, chasing(t), act && ["SENT", "ACKNOWLEDGED"].includes(t.status) && t.channel !== "MANUAL" ? h("button", { type: "button", class: "remind", onclick: () => remind(t) }, "Send a reminder") : null),
+            h("td", {}, categories(t.dataCategories), t.retentionExemption ? h("div", { class: "muted" }, `Retention: ${t.retentionExemption}`) : null),
+            h("td", {}, plural(t.attempts, "attempt"), t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null, chasing(t), act && ["SENT", "ACKNOWLEDGED"].includes(t.status) && t.channel !== "MANUAL" ? h("button", { type: "button", class: "remind", onclick: () => remind(t) }, "Send a reminder") : null),
             h("td", {}, t.evidence ?? "", t.confirmedBy ? h("div", { class: "muted" }, `${t.confirmedBy}, ${t.confirmedAt?.slice(0, 10)}`) : null),
             h("td", {}, act && !["COMPLETED", "EXEMPT"].includes(t.status) ? h("button", { type: "button", onclick: () => confirmForm(t, t.channel === "WEBHOOK" ? ["EXEMPT"] : undefined) }, t.channel === "WEBHOOK" ? "Exempt" : "Confirm or exempt") : null),
           ),
@@ -203,7 +205,7 @@ function confirmForm(task, outcomes = ["COMPLETED", "ACKNOWLEDGED", "EXEMPT"], o
   const form = h(
     "form",
     { class: "stack", novalidate: true },
-    h("p", {}, `${task.organisation.name}: ${task.dataCategories.join(", ")}`),
+    h("p", {}, `${task.organisation.name}: `, categories(task.dataCategories)),
     field("Outcome", select("outcome", outcomes)),
     field("Evidence", h("textarea", { name: "evidence", rows: 3, required: true }), "What was done, kept as proof (required to complete or exempt; for EXEMPT, the reason)"),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Confirm")),

@@ -1,6 +1,7 @@
 // A processor's tasks: what to erase (or restrict, or hand over) and the proof it gives back.
 // A PROCESSOR token sees nothing else in the console.
 
+import { categories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, notice, select, showError, status, values } from "../lib/dom.js";
 
@@ -36,7 +37,7 @@ export async function render(main, { params }) {
                 { dataset: { task: t.id } },
                 h("td", {}, `#${t.requestId}`),
                 h("td", { class: "task-status" }, status(t.status)),
-                h("td", {}, t.dataCategories.join(", "), t.retentionExemption ? h("div", { class: "muted" }, `Keep for: ${t.retentionExemption} (restrict, do not erase)`) : null),
+                h("td", {}, categories(t.dataCategories), t.retentionExemption ? h("div", { class: "muted" }, `Keep for: ${t.retentionExemption} (restrict, do not erase)`) : null),
                 h("td", {}, t.history[0]?.occurredAt.slice(0, 10) ?? ""),
                 h("td", {}, t.evidence ?? ""),
                 h("td", {}, OPEN.includes(t.status) ? h("button", { type: "button", onclick: () => confirm(t) }, "Confirm") : null),
@@ -52,7 +53,7 @@ function confirm(task) {
   const form = h(
     "form",
     { class: "stack", novalidate: true },
-    h("p", {}, `Request #${task.requestId}: ${task.dataCategories.join(", ")}`),
+    h("p", {}, `Request #${task.requestId}: `, categories(task.dataCategories)),
     field("Outcome", select("outcome", ["COMPLETED", "ACKNOWLEDGED"])),
     field("Evidence", h("textarea", { name: "evidence", rows: 3 }), "What you did (required to complete): e.g. the ticket of the erasure"),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Confirm")),

@@ -1,6 +1,7 @@
 // Who holds: one identifier in, every holder out (the controller, processors, sub-processors
 // down each chain), with the countries it reaches and the verdicts of the transfers on the way.
 
+import { categories, loadCategories, sensitiveBadge } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, field, fill, h, label, notice, showError, values, verdict } from "../lib/dom.js";
 import { session } from "../lib/session.js";
@@ -8,6 +9,7 @@ import { session } from "../lib/session.js";
 const DOC = new URL("./whoholds.graphql", import.meta.url);
 
 export async function render(main) {
+  await loadCategories();
   const form = h(
     "form",
     { class: "filters", role: "search", "aria-label": "Find who holds a person's data", novalidate: true },
@@ -60,7 +62,7 @@ function holdings(w, subject) {
             {},
             h("td", {}, h("a", { href: `#/organisations/${x.organisation.id}` }, x.organisation.name), x.offboarded ? h("span", { class: "muted" }, " (offboarded)") : null),
             h("td", {}, label(x.role)),
-            h("td", {}, x.dataCategories.join(", ")),
+            h("td", {}, categories(x.dataCategories), " ", sensitiveBadge(x.specialCategories, x.criminalOffenceData)),
             h("td", {}, x.countries.join(", ")),
             h("td", {}, x.path.map((o) => o.name).join(" → ")),
             h("td", {}, x.transfers.length ? x.transfers.map((t) => h("div", {}, `${t.destinationCountry} ${label(t.mechanism)} `, verdict(t.status))) : h("span", { class: "muted" }, "none restricted")),

@@ -142,6 +142,17 @@ async fn the_transfer_register_speaks_words_with_an_explanation_and_json_keeps_t
         "Standard contractual clauses (2021)"
     );
     assert!(!cloud["Explanation"].is_empty(), "{cloud:?}");
+    // Special-category data marked, naming the category.
+    assert!(
+        cloud["Special category data"].starts_with("Yes: ")
+            && cloud["Special category data"].contains("Health data"),
+        "{cloud:?}"
+    );
+    let clinic = rows
+        .iter()
+        .find(|r| r["Flow reference"] == "CLINIC-1")
+        .expect("the transfer to the clinic");
+    assert_eq!(clinic["Special category data"], "No", "{clinic:?}");
     // No code in any column but the explanation (whose words are the verdict's own).
     for row in &rows {
         for (column, value) in row.iter().filter(|(c, _)| *c != "Explanation") {
@@ -174,6 +185,7 @@ async fn the_transfer_register_speaks_words_with_an_explanation_and_json_keeps_t
         .expect("the transfer to the cloud");
     assert_eq!(cloud["verdict"], "NON_COMPLIANT");
     assert_eq!(cloud["mechanism"], "SCC_2021");
+    assert_eq!(cloud["special_categories"], "true", "{cloud}");
     assert!(
         cloud["problems"]
             .as_str()

@@ -163,6 +163,49 @@ async fn the_demo_loads_a_register_the_rules_flag_and_a_second_run_adds_nothing(
         statuses.contains(&"IN_PROGRESS") && statuses.contains(&"OPEN"),
         "{statuses:?}"
     );
+    // A realistic spread of answers: a holder confirmed with evidence, one exempt.
+    let tasks = app
+        .ok(
+            "{ dataSubjectRequests(first: 20) { edges { node { status tasks { status } } } } }",
+            json!({}),
+        )
+        .await;
+    let task_statuses: Vec<String> = tasks["dataSubjectRequests"]["edges"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .flat_map(|r| r["node"]["tasks"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t["status"].as_str().map(str::to_owned))
+        .collect();
+    for status in ["COMPLETED", "EXEMPT", "ACKNOWLEDGED"] {
+        assert!(
+            task_statuses.iter().any(|s| s == status),
+            "{status} in {task_statuses:?}"
+        );
+    }
+    // A supplier on the EU-US DPF, so that the what-if "the DPF falls" has an answer.
+    let what_if = app
+        .ok(
+            r#"{ whatIf(mechanism: EU_US_DPF, endsOn: "2030-01-01") { transfer { status } statusBefore } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(
+        what_if["whatIf"].as_array().is_some_and(|a| {
+            a.iter().any(|i| {
+                i["statusBefore"] == "ADEQUATE" && i["transfer"]["status"] == "NON_COMPLIANT"
+            })
+        }),
+        "{what_if:#}"
+    );
+    // The subjects it prints to look up.
+    for who in [
+        "customer0001@example.net",
+        "customer0002@example.org",
+        "NW-100003",
+    ] {
+        assert!(first.contains(who), "{who} in {first}");
+    }
     let audit = ok(&bin(&app, &["audit", "verify"]));
     assert!(audit.contains("intact"), "{audit}");
 }

@@ -410,8 +410,10 @@ async fn a_dpo_records_a_flow_to_a_sub_processor_on_the_2021_sccs() {
         browser.visit(&format!("/#/organisations/{helpdesk}")).await;
         browser.sees("Flows in (1)").await;
         browser.click_text("main button", "Record a flow to it").await;
-        // The activity is preset and the exporter follows it (its controller).
-        browser.find("dialog[open] select[name=activityId]").await;
+        // The activity is picked by name and the exporter follows it (its controller).
+        browser.pick("activityId", "billing", "Customer accounts and billing").await;
+        let exporter = browser.js("return document.querySelector('dialog[open] input[data-picker=fromId]').value", vec![]).await;
+        assert_eq!(exporter, json!("Contoso Group plc"), "the activity's controller");
         browser.fill("dialog[open] input[name=dataCategories]", "contact.email").await;
         browser.find("dialog[open] select[name=mechanism]").await.select_by_value("SCC_2021").await.expect("mechanism");
         browser.find("dialog[open] select[name=sccModule]").await.select_by_value("C2P").await.expect("module");

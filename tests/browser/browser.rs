@@ -177,6 +177,20 @@ impl Browser {
         .await;
     }
 
+    /// Picks a record in the open dialog's picker for `name` (a schema field, e.g. `activityId`):
+    /// types `text`, waits for a match containing `option` and clicks it. No id is typed.
+    pub async fn pick(&self, name: &str, text: &str, option: &str) {
+        self.fill(&format!("dialog[open] input[data-picker={name}]"), text)
+            .await;
+        let buttons = format!("dialog[open] [data-field={name}] .picker-options button");
+        self.click_text(&buttons, option).await;
+        self.until(
+            &format!("{name} chosen"),
+            &format!("document.querySelector('dialog[open] input[type=hidden][name={name}]')?.value !== ''"),
+        )
+        .await;
+    }
+
     /// Signs in through the sign-in form with `token`, and waits for the first page.
     pub async fn sign_in(&self, token: &str) {
         self.visit("/").await;

@@ -19,10 +19,12 @@ mod support;
 mod oidc_provider;
 
 mod actions;
+mod activities;
 mod browser;
 mod edits;
 mod fixtures;
 mod pages;
+mod reasoning;
 mod register;
 mod requests;
 mod respond;

@@ -1,7 +1,10 @@
 //! Per-request DataLoaders: one `IN (...)` query per batch for every relation field.
 
 use crate::{
-    domain::reference::LegalReference,
+    domain::{
+        category::{SensitiveMarks, Sensitivity},
+        reference::LegalReference,
+    },
     service::{
         activities, flows, locations, organisations,
         requests::read,
@@ -153,6 +156,9 @@ pub struct Loaders {
     /// A task's answer link and its reminders (by task id).
     pub task_links: DataLoader<crate::types::respond::TaskLinkLoader>,
     pub task_reminders: DataLoader<crate::types::respond::TaskRemindersLoader>,
+    /// Which category codes are special (Art 9), read once per operation (or push).
+    sensitivity: std::sync::Mutex<Option<Arc<Sensitivity>>>,
+    db: DatabaseConnection,
 }
 
 impl Loaders {
@@ -202,7 +208,35 @@ impl Loaders {
                 crate::types::respond::TaskRemindersLoader(db.clone()),
                 tokio::spawn,
             ),
+            sensitivity: std::sync::Mutex::default(),
+            db: db.clone(),
         }
+    }
+
+    /// The special categories of the taxonomy (Art 9), read once per operation.
+    pub async fn sensitivity(&self) -> async_graphql::Result<Arc<Sensitivity>> {
+        let kept = self
+            .sensitivity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(kept) = kept {
+            return Ok(kept);
+        }
+        let read = Arc::new(crate::service::taxonomy::sensitivity(&self.db).await?);
+        *self
+            .sensitivity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(read.clone());
+        Ok(read)
+    }
+
+    /// What a set of category codes holds of Art 9 and Art 10 data.
+    pub async fn marks(&self, codes: &[String]) -> async_graphql::Result<SensitiveMarks> {
+        Ok(self
+            .sensitivity()
+            .await?
+            .marks(codes.iter().map(String::as_str)))
     }
 
     /// Forgets everything loaded so far, so that what is read next is as fresh as a new request's
@@ -215,6 +249,10 @@ impl Loaders {
         self.flows.clear::<i64>();
         self.assessments.clear::<(i64, NaiveDate)>();
         self.token_roles.clear::<String>();
+        *self
+            .sensitivity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     /// Loads, in one batch each, the organisations (and, if `with_locations`, their locations).

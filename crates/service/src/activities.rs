@@ -353,14 +353,32 @@ pub async fn get(
     Ok(processing_activity::Entity::find_by_id(id).one(db).await?)
 }
 
+/// A page of activities, optionally of one controller and matching `search` (part of the name
+/// or the purpose, any case), in id order.
 pub async fn list(
     db: &impl ConnectionTrait,
     controller_id: Option<i64>,
+    search: Option<&str>,
     page: PageRequest,
 ) -> AppResult<Page<processing_activity::Model>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
     let mut query = processing_activity::Entity::find();
     if let Some(controller) = controller_id {
         query = query.filter(processing_activity::Column::ControllerId.eq(controller));
+    }
+    if let Some(needle) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let needle = validate::text("search", needle, 200)?.to_lowercase();
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let like = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        let lower = |c: processing_activity::Column| Expr::expr(Func::lower(Expr::col(c)));
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(lower(processing_activity::Column::Name).like(like()))
+                .add(lower(processing_activity::Column::Purpose).like(like())),
+        );
     }
     crate::page::fetch(db, query, processing_activity::Column::Id, page).await
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     audit::{self, Actor, Change},
-    domain::category::CategoryCode,
+    domain::category::{CategoryCode, Sensitivity},
     error::{AppError, AppResult},
     validate,
 };
@@ -59,6 +59,15 @@ pub async fn data_categories(db: &impl ConnectionTrait) -> AppResult<Vec<data_ca
         .order_by_asc(data_category::Column::Code)
         .all(db)
         .await?)
+}
+
+/// Which codes are special categories (Art 9): read once per request or register assessment.
+pub async fn sensitivity(db: &impl ConnectionTrait) -> AppResult<Sensitivity> {
+    let special = data_category::Entity::find()
+        .filter(data_category::Column::Special.eq(true))
+        .all(db)
+        .await?;
+    Ok(Sensitivity::new(special.into_iter().map(|c| c.code)))
 }
 
 pub async fn subject_categories(

@@ -50,6 +50,11 @@ impl FlowAssessment {
             self.verdict.explanation.clone()
         }
     }
+
+    /// The verdict as the questions a lawyer asks, in order, from the same facts.
+    pub fn reasoning(&self, reference: &LegalReference) -> Vec<transfer::ReasoningStep> {
+        transfer::reasoning(reference, &self.transfer, self.on)
+    }
 }
 
 /// What the rules need of a flow beyond its own row, however it was loaded.
@@ -241,6 +246,17 @@ impl Register {
         self.by_id
             .get(&flow_id)
             .map(|i| (self.flows[*i].from_id, self.flows[*i].to_id))
+    }
+
+    /// Whether a loaded flow carries special categories (Art 9) or criminal-offence data (Art 10).
+    pub fn flow_marks(
+        &self,
+        flow_id: i64,
+        sensitivity: &crate::domain::category::Sensitivity,
+    ) -> crate::domain::category::SensitiveMarks {
+        self.by_id.get(&flow_id).map_or_else(Default::default, |i| {
+            sensitivity.marks(self.flows[*i].data_categories.0.iter().map(String::as_str))
+        })
     }
 
     /// The name of a loaded organisation (what the register page sorts by).

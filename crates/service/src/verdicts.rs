@@ -13,6 +13,7 @@
 
 use crate::{
     domain::{
+        category::SensitiveMarks,
         country::CountryCode,
         reference::LegalReference,
         vocab::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
@@ -46,6 +47,8 @@ pub struct Entry {
     pub recipient_id: i64,
     pub exporter_name: Arc<str>,
     pub recipient_name: Arc<str>,
+    /// Whether the flow carries special categories (Art 9) or criminal-offence data (Art 10).
+    pub sensitive: SensitiveMarks,
 }
 
 /// Every verdict of the register on one date.
@@ -80,6 +83,7 @@ impl Assessed {
         };
         let register_version = register_version(&txn).await?;
         let register = Register::load(&txn).await?;
+        let sensitivity = crate::taxonomy::sensitivity(&txn).await?;
         txn.commit().await?;
         let (restricted, gap_assessments) =
             register.transfers_and_gap_assessments(reference, on)?;
@@ -96,6 +100,7 @@ impl Assessed {
                 recipient_id,
                 exporter_name: name(exporter_id),
                 recipient_name: name(recipient_id),
+                sensitive: register.flow_marks(flow_id, &sensitivity),
             });
         }
         transfers.sort_by(|a, b| {
@@ -325,6 +330,9 @@ pub struct TransferFilter {
     pub organisation_id: Option<i64>,
     /// A problem the verdict names (what the overview's gaps link to).
     pub problem: Option<ProblemCode>,
+    /// `Some(true)`: only transfers of special categories (Art 9) or criminal-offence data
+    /// (Art 10); `Some(false)`: only the others.
+    pub special_categories: Option<bool>,
 }
 
 impl TransferFilter {
@@ -338,6 +346,9 @@ impl TransferFilter {
                 .organisation_id
                 .is_none_or(|o| e.exporter_id == o || e.recipient_id == o)
             && self.problem.is_none_or(|p| a.verdict.has(p))
+            && self
+                .special_categories
+                .is_none_or(|s| e.sensitive.any() == s)
     }
 }
 

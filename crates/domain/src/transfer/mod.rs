@@ -41,6 +41,7 @@
 
 mod explain;
 mod records;
+mod reasoning;
 mod rules;
 mod safeguards;
 #[cfg(test)]
@@ -50,6 +51,7 @@ pub use records::{
     ContractRecord, DpfListing, Records, TiaRecord, contract_for, contract_words,
     current_assessment, normalise_name,
 };
+pub use reasoning::{ReasoningStep, StepOutcome, reasoning};
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::{

@@ -80,7 +80,11 @@ pub fn assess_brief(reference: &LegalReference, transfer: &Transfer, on: NaiveDa
     explain::brief(&find(reference, &super::records::as_listed(transfer), on))
 }
 
-fn find<'r>(reference: &'r LegalReference, transfer: &Transfer, on: NaiveDate) -> Finding<'r> {
+pub(super) fn find<'r>(
+    reference: &'r LegalReference,
+    transfer: &Transfer,
+    on: NaiveDate,
+) -> Finding<'r> {
     let mut finding = chapter_v(reference, transfer, on);
     eea_efta(reference, transfer, on, &mut finding);
     disputed_days(reference, transfer, on, &mut finding);

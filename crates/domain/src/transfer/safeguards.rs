@@ -22,7 +22,7 @@ pub(super) fn mechanism<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) 
         M::Scc2021 if t.regime == Regime::UkGdpr => {
             Finding::new(Basis::Nothing).with_problem(Problem::new(
                 ProblemCode::InvalidMechanism,
-                "the EU standard contractual clauses (Implementing Decision (EU) 2021/914) are not valid on their own for transfers under the UK GDPR: they need the ICO International Data Transfer Addendum, to be recorded as UK_ADDENDUM",
+                "the EU standard contractual clauses (Implementing Decision (EU) 2021/914) are not valid on their own for transfers under the UK GDPR: they need the ICO International Data Transfer Addendum (record the clauses with the UK Addendum)",
             ))
         }
         m => match r.instrument(m, t.regime) {
@@ -30,9 +30,8 @@ pub(super) fn mechanism<'r>(r: &'r LegalReference, t: &Transfer, on: NaiveDate) 
             None => Finding::new(Basis::Nothing).with_problem(Problem::new(
                 ProblemCode::InvalidMechanism,
                 format!(
-                    "the {} on record ({}) are not a transfer tool under {}",
+                    "the {} on record are not a transfer tool under {}",
                     mechanism_words(m),
-                    mechanism_name(m),
                     regime_name(t.regime)
                 ),
             )),
@@ -467,6 +466,7 @@ pub(super) fn regime_name(regime: Regime) -> &'static str {
 }
 
 /// The contract spelling, whatever the enum's own string form.
+#[cfg(test)]
 pub(super) fn mechanism_name(m: TransferMechanism) -> &'static str {
     use TransferMechanism as M;
     match m {

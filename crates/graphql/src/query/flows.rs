@@ -41,6 +41,10 @@ impl FlowQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only the activities of this controller.")] controller_id: Option<ID>,
         #[graphql(
+            desc = "Only the activities whose name or purpose contains this text (any case): what a picker sends as the user types."
+        )]
+        search: Option<String>,
+        #[graphql(
             desc = "How many to return: 50 unless given, at most the server's page-size limit."
         )]
         first: Option<i32>,
@@ -50,7 +54,7 @@ impl FlowQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let controller = ids::parse_opt("controllerId", controller_id.as_ref())?;
-        let page = activities::list(&rc.read, controller, page).await?;
+        let page = activities::list(&rc.read, controller, search.as_deref(), page).await?;
         Ok(ProcessingActivityConnection::from_page(
             page,
             |a| a.id,

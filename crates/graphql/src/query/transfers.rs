@@ -201,6 +201,10 @@ impl TransferQuery {
         )]
         order_by: Option<TransferOrder>,
         #[graphql(desc = "Reverse the order (default false).")] descending: Option<bool>,
+        #[graphql(
+            desc = "true: only transfers whose flow carries special categories (Art 9) or criminal-offence data (Art 10); false: only the others."
+        )]
+        special_categories: Option<bool>,
     ) -> Result<TransferAssessmentConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, None, rc.config.max_page_size)?;
@@ -223,6 +227,7 @@ impl TransferQuery {
             mechanism: mechanism.map(Into::into),
             organisation_id: crate::ids::parse_opt("organisationId", organisation_id.as_ref())?,
             problem: problem.map(Into::into),
+            special_categories,
         };
         let first = page.first;
         let kept = if on == chrono::Utc::now().date_naive() {

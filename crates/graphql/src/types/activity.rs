@@ -78,6 +78,24 @@ impl ProcessingActivity {
         &self.0.data_categories.0
     }
 
+    /// Whether the activity processes special categories of personal data (GDPR Art 9(1)), as the taxonomy
+    /// flags them.
+    async fn special_categories(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.0.data_categories.0)
+            .await?
+            .special)
+    }
+
+    /// Whether the activity processes personal data relating to criminal convictions and offences (GDPR Art 10):
+    /// the categories under `criminal`.
+    async fn criminal_offence_data(&self, ctx: &async_graphql::Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.0.data_categories.0)
+            .await?
+            .criminal)
+    }
+
     /// The codes of the categories of data subjects (Art 30(1)(c)).
     async fn subject_categories(&self) -> &[String] {
         &self.0.subject_categories.0

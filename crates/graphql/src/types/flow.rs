@@ -77,6 +77,24 @@ impl DataFlow {
         &self.0.data_categories.0
     }
 
+    /// Whether the flow discloses special categories of personal data (GDPR Art 9(1)), as the taxonomy
+    /// flags them.
+    async fn special_categories(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.0.data_categories.0)
+            .await?
+            .special)
+    }
+
+    /// Whether the flow discloses personal data relating to criminal convictions and offences (GDPR Art 10):
+    /// the categories under `criminal`.
+    async fn criminal_offence_data(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.0.data_categories.0)
+            .await?
+            .criminal)
+    }
+
     /// The earlier flow this one continues (an onward transfer to a sub-processor).
     async fn continues(&self, ctx: &Context<'_>) -> Result<Option<DataFlow>> {
         match self.0.continues_flow_id {

@@ -172,6 +172,24 @@ impl Holding {
         Ok(&self.held()?.holding.data_categories)
     }
 
+    /// Whether it holds, of this subject, special categories of personal data (GDPR Art 9(1)), as the taxonomy
+    /// flags them.
+    async fn special_categories(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.held()?.holding.data_categories)
+            .await?
+            .special)
+    }
+
+    /// Whether it holds, of this subject, personal data relating to criminal convictions and offences (GDPR Art 10):
+    /// the categories under `criminal`.
+    async fn criminal_offence_data(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(crate::loaders::loaders(ctx)?
+            .marks(&self.held()?.holding.data_categories)
+            .await?
+            .criminal)
+    }
+
     /// Its country of establishment and the countries of its locations (ISO codes, sorted).
     async fn countries(&self) -> Result<Vec<&str>> {
         Ok(self

@@ -58,6 +58,73 @@ pub struct TransferProblem {
     pub message: String,
 }
 
+impl TransferAssessment {
+    async fn marks(&self, ctx: &Context<'_>) -> Result<crate::domain::category::SensitiveMarks> {
+        let Some(id) = self.0.flow_id else {
+            return Ok(crate::domain::category::SensitiveMarks::default());
+        };
+        let loaders = loaders(ctx)?;
+        match loaders.flows.load_one(id).await? {
+            Some(flow) => loaders.marks(&flow.data_categories.0).await,
+            None => Ok(crate::domain::category::SensitiveMarks::default()),
+        }
+    }
+}
+
+/// How one step of a transfer's reasoning is answered.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum StepOutcome {
+    /// The condition is met.
+    Met,
+    /// The condition is not met: the transfer is not compliant until it is.
+    NotMet,
+    /// Met, with something to note or review; the verdict does not change.
+    Warning,
+    /// The question does not arise for this transfer.
+    NotApplicable,
+}
+
+impl From<crate::domain::transfer::StepOutcome> for StepOutcome {
+    fn from(o: crate::domain::transfer::StepOutcome) -> Self {
+        use crate::domain::transfer::StepOutcome as D;
+        match o {
+            D::Met => Self::Met,
+            D::NotMet => Self::NotMet,
+            D::Warning => Self::Warning,
+            D::NotApplicable => Self::NotApplicable,
+        }
+    }
+}
+
+/// One question a lawyer asks of a transfer, answered in plain words.
+#[derive(SimpleObject)]
+pub struct ReasoningStep {
+    /// The question, e.g. "Is this a restricted transfer?".
+    pub question: String,
+    /// The answer in plain words, without enum codes.
+    pub answer: String,
+    /// Whether the condition is met.
+    pub outcome: StepOutcome,
+    /// The legal sources the answer relies on, from the reference data.
+    pub sources: Vec<String>,
+    /// For a step not met, the field that fixes it: a field of `recordDataFlow`/`updateDataFlow`
+    /// (`mechanism`, `sccModule`, `derogation`, `occasional`, `signedOn`, `tiaCompletedOn`) or,
+    /// for the Art 28 contract, the recipient organisation's `dpaSignedOn`.
+    pub field: Option<String>,
+}
+
+impl From<crate::domain::transfer::ReasoningStep> for ReasoningStep {
+    fn from(s: crate::domain::transfer::ReasoningStep) -> Self {
+        Self {
+            question: s.question,
+            answer: s.answer,
+            outcome: s.outcome.into(),
+            sources: s.sources,
+            field: s.field.map(str::to_owned),
+        }
+    }
+}
+
 /// The legal act a verdict rests on, from the reference data.
 pub struct LegalInstrument(pub InstrumentRef);
 
@@ -145,9 +212,29 @@ impl TransferAssessment {
     async fn explanation(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.0.explanation(&crate::context::request(ctx)?.reference))
     }
+    /// The verdict as the questions a lawyer asks, in order: is it a restricted transfer; what
+    /// carries it; is that valid on the day; is the contract in force and of the right module; is
+    /// the transfer impact assessment done; is there an Art 28 contract with a processor.
+    async fn reasoning(&self, ctx: &Context<'_>) -> Result<Vec<ReasoningStep>> {
+        let reference = &crate::context::request(ctx)?.reference;
+        Ok(self
+            .0
+            .reasoning(reference)
+            .into_iter()
+            .map(ReasoningStep::from)
+            .collect())
+    }
     /// The legal act the verdict rests on; null when there is none.
     async fn instrument(&self) -> Option<LegalInstrument> {
         self.0.verdict.instrument.clone().map(LegalInstrument)
+    }
+    /// Whether the flow's data include special categories (GDPR Art 9(1)); false for a what-if.
+    async fn special_categories(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.marks(ctx).await?.special)
+    }
+    /// Whether the flow's data include criminal-offence data (GDPR Art 10); false for a what-if.
+    async fn criminal_offence_data(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.marks(ctx).await?.criminal)
     }
     /// The act relied on is only tagged from-memory or unverified in the reference data.
     async fn relies_on_unverified_fact(&self) -> bool {

@@ -281,6 +281,19 @@ pub const ORGS: &[Org] = &[
         security_measures: None,
     },
     Org {
+        reference: "SUP-STATUSPOINT",
+        name: "Statuspoint Monitoring Inc",
+        kind: Supplier,
+        country: "US",
+        company_number: None,
+        parent: None,
+        contact: Some("privacy@statuspoint.example"),
+        dpa_signed_on: Some("2024-03-01"),
+        dpf_certified: true,
+        locations: &[],
+        security_measures: None,
+    },
+    Org {
         reference: "SUB-ARCHIVO",
         name: "Archivo Nube S.A.",
         kind: Subcontractor,
@@ -412,6 +425,7 @@ pub const ACTIVITIES: &[Activity] = &[
             "identity.account_number",
             "contact.email",
             "contact.phone",
+            "online.ip_address",
         ],
         subjects: &["customer"],
         retention: CONTRACT_RETENTION,
@@ -515,4 +529,8 @@ pub const FLOWS: &[Flow] = &[
     signed(flow("FL-IE-SUPPORT", "ACT-HOSTING-IE", "NW-IE", "NW-IN", Processor,
         &["identity.name", "identity.account_number", "contact.email"], None, M::Scc2021),
         Some(SccModule::C2p), Some("2023-02-01"), "2023-02-10"),
+    // The Irish company's status pages, run by a US supplier certified under the EU-US DPF: the
+    // what-if "the DPF falls" has an answer.
+    flow("FL-IE-STATUS", "ACT-HOSTING-IE", "NW-IE", "SUP-STATUSPOINT", Processor,
+        &["contact.email", "online.ip_address"], None, M::EuUsDpf),
 ];

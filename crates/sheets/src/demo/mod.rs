@@ -39,6 +39,8 @@ pub enum Outcome {
         flows: usize,
         subjects: usize,
         requests: usize,
+        /// Subjects worth looking up (who holds their data, their requests), with why.
+        look_up: Vec<(String, &'static str)>,
     },
 }
 
@@ -56,10 +58,18 @@ impl std::fmt::Display for Outcome {
                 flows,
                 subjects,
                 requests,
-            } => write!(
-                f,
-                "loaded the demonstration register: {organisations} organisations, {activities} processing activities, {flows} data flows, {subjects} data subjects, {requests} data-subject requests"
-            ),
+                look_up,
+            } => {
+                write!(
+                    f,
+                    "loaded the demonstration register: {organisations} organisations, {activities} processing activities, {flows} data flows, {subjects} data subjects, {requests} data-subject requests"
+                )?;
+                write!(f, "\nsubjects to look up (console: Who holds, Requests):")?;
+                for (who, why) in look_up {
+                    write!(f, "\n  {who}: {why}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -186,7 +196,22 @@ pub async fn load(
     subjects::register_many_in(&txn, &actor, subject_keys, &people).await?;
     txn.commit().await?;
     let requests = file_requests(db, audit_key, subject_keys, dsr).await?;
+    let look_up = vec![
+        (
+            subject_email(1),
+            "a customer whose access request is overdue",
+        ),
+        (
+            subject_email(2),
+            "a customer whose erasure is under way: one holder confirmed with evidence, one exempt (invoices kept by law), one acknowledged",
+        ),
+        (
+            "account number NW-100003".to_owned(),
+            "a customer whose rectification request is open",
+        ),
+    ];
     Ok(Outcome::Loaded {
+        look_up,
         organisations: orgs.len(),
         activities: acts.len(),
         flows: flow_ids.len(),
@@ -250,8 +275,8 @@ fn subjects_of(acts: &HashMap<&str, i64>) -> AppResult<Vec<NewSubject>> {
     Ok(out)
 }
 
-/// Four requests: one overdue, one in progress, one open, one completed at once (nobody holds
-/// data on its subject).
+/// Four requests: one overdue, one in progress (answers acknowledged, completed with evidence and
+/// exempt), one open, one completed at once (nobody holds data on its subject).
 async fn file_requests(
     db: &DatabaseConnection,
     audit_key: &ChainKey,
@@ -299,7 +324,8 @@ async fn file_requests(
         .await?;
         filed.push(request);
     }
-    // The erasure is under way: its first holder has acknowledged it.
+    // The erasure is under way: its first holder acknowledged it, the next confirmed it with
+    // evidence, the third is exempt (the invoices are kept by law); the others have not answered.
     let principal = Principal {
         token_id: 0,
         name: "demo".into(),
@@ -307,19 +333,30 @@ async fn file_requests(
         organisation_id: None,
         person: None,
     };
-    if let Some(task) = read::tasks_of(db, &[filed[1].id])
-        .await?
-        .get(&filed[1].id)
-        .and_then(|tasks| tasks.first())
-    {
+    let tasks = read::tasks_of(db, &[filed[1].id]).await?;
+    let answers = [
+        (TaskOutcome::Acknowledged, None),
+        (
+            TaskOutcome::Completed,
+            Some("Erased from the CRM and its backups on the day received; ticket ER-1042"),
+        ),
+        (
+            TaskOutcome::Exempt,
+            Some(
+                "Invoices kept for six years after the financial year (legal obligation to keep accounts)",
+            ),
+        ),
+        (TaskOutcome::Acknowledged, None),
+    ];
+    for (task, (outcome, evidence)) in tasks.get(&filed[1].id).into_iter().flatten().zip(answers) {
         confirm::confirm(
             db,
             &principal,
             audit_key,
             dsr,
             task.id,
-            TaskOutcome::Acknowledged,
-            None,
+            outcome,
+            evidence,
         )
         .await?;
     }

@@ -23,6 +23,7 @@ const TRANSFERS: &[Column] = &[
     said("exporter_country", "Exporter's country", 10.0),
     said("recipient", "Recipient (importer)", 30.0),
     said("recipient_role", "Recipient's role", 16.0),
+    said("special_categories", "Special category data", 14.0),
     said("destination", "Destination country", 10.0),
     said("regime", "Regime", 10.0),
     said("mechanism", "Transfer mechanism", 24.0),
@@ -119,6 +120,7 @@ pub async fn transfers(
 ) -> AppResult<Table> {
     let register = Register::load(db).await?;
     let names = Names::load(db).await?;
+    let categories = words::Categories::load(db).await?;
     let mut table = Table::new("Transfers", TRANSFERS);
     table.empty = Some("No transfers: the register holds no data flow.".into());
     for a in register.transfers(reference, None, on)? {
@@ -135,6 +137,9 @@ pub async fn transfers(
                     f.recipient_role.as_str(),
                     words::recipient_role(f.recipient_role),
                 )
+            }),
+            flow.map_or(Cell::Empty, |f| {
+                words::sensitive(&categories, &f.data_categories.0)
             }),
             Cell::text(a.destination.as_str()),
             words::coded(a.regime.as_str(), words::regime(a.regime)),

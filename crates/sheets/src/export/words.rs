@@ -204,6 +204,21 @@ pub const SPECIAL: &str = " [special category, Art 9]";
 /// The mark given to a category of Art 10 data.
 pub const CRIMINAL: &str = " [criminal offence data, Art 10]";
 
+/// Whether categories include special-category (Art 9) or criminal-offence (Art 10) data: which
+/// ones in words ("Yes: Health data [special category, Art 9]"), `true`/`false` in JSON.
+pub fn sensitive(categories: &Categories, codes: &[String]) -> Cell {
+    let marked: Vec<String> = codes
+        .iter()
+        .filter(|c| categories.marked(c))
+        .map(|c| categories.name(c))
+        .collect();
+    if marked.is_empty() {
+        coded("false", "No")
+    } else {
+        coded("true", &format!("Yes: {}", marked.join("; ")))
+    }
+}
+
 /// The data categories of the taxonomy, by code, for their names.
 #[derive(Debug, Default)]
 pub struct Categories {

@@ -65,7 +65,7 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: &Findi
     let list = |warnings: bool| -> Vec<String> {
         (problems.iter())
             .filter(|p| p.code.is_warning() == warnings)
-            .map(|p| format!("{} ({})", p.message, p.code.as_str()))
+            .map(|p| p.message.clone())
             .collect()
     };
     let (to_fix, to_note) = (list(false), list(true));
@@ -78,11 +78,7 @@ pub(super) fn verdict(r: &LegalReference, t: &Transfer, on: NaiveDate, f: &Findi
             to_note.join("; ")
         ));
     }
-    text.push(format!(
-        "Conclusion on {on}: {} ({}).",
-        status_words(status),
-        status.as_str()
-    ));
+    text.push(format!("Conclusion on {on}: {}.", status_words(status)));
     text.extend(unverified(r, t, on, &f.basis));
     text.push(format!(
         "Assessed against version {} of the register's legal reference data.",
@@ -279,7 +275,7 @@ pub(super) fn capitalised(s: &str) -> String {
 }
 
 /// The days an entry applies, as a report states them, with the reading of a disputed end.
-fn period(v: &Validity, on: NaiveDate) -> String {
+pub(super) fn period(v: &Validity, on: NaiveDate) -> String {
     let from = v.effective_from;
     let Some(to) = v.effective_to else {
         return format!("applicable since {from}");
@@ -529,7 +525,7 @@ fn derogation(
     s
 }
 
-fn derogation_label(d: Derogation) -> (&'static str, &'static str) {
+pub(super) fn derogation_label(d: Derogation) -> (&'static str, &'static str) {
     match d {
         Derogation::ExplicitConsent => (
             "(1)(a)",

@@ -13,6 +13,16 @@ fn says(text: &str, parts: &[&str]) {
     for part in parts {
         assert!(text.contains(part), "missing {part:?} in:\n{text}");
     }
+    // Words, not the API's codes: those are in `problems` and `status`.
+    for code in [
+        "(SAFEGUARDED)",
+        "(ADEQUATE)",
+        "(NON_COMPLIANT)",
+        "_MISSING)",
+        "MECHANISM)",
+    ] {
+        assert!(!text.contains(code), "{code:?} in:\n{text}");
+    }
 }
 
 #[test]
@@ -28,7 +38,7 @@ fn an_scc_transfer_names_the_decision_its_start_the_module_and_the_tia() {
             "since 2021-06-27",
             "C2P (Module 2)",
             "completed on 2026-11-24",
-            "Conclusion on 2026-11-24: carried by an appropriate safeguard (SAFEGUARDED)",
+            "Conclusion on 2026-11-24: carried by an appropriate safeguard.",
         ],
     );
     let instrument = v.instrument.map(|i| (i.id, i.effective_from.to_string()));
@@ -49,7 +59,7 @@ fn an_adequate_transfer_names_the_decision_its_dates_and_its_scope() {
             "since 2019-01-23",
             "covers only the private sector",
             "No transfer impact assessment is needed",
-            "ADEQUATE",
+            "Conclusion on 2026-11-24: carried by an adequacy decision.",
         ],
     );
     let v = check(&complete(EU, M::EuUsDpf, "US", TODAY), TODAY);
@@ -120,8 +130,8 @@ fn a_dead_mechanism_names_the_judgment_and_the_date() {
             "2016/1250",
             "since 2020-07-16",
             "C-311/18",
-            "INVALID_MECHANISM",
-            "NON_COMPLIANT",
+            "To put right: the EU-US Privacy Shield",
+            "Conclusion on 2026-11-24: not compliant.",
         ],
     );
     let v = check(
@@ -134,7 +144,7 @@ fn a_dead_mechanism_names_the_judgment_and_the_date() {
             "Directive 95/46/EC",
             "2000/520/EC",
             "applicable from 2000-07-26, its last day being 2015-10-05",
-            "ADEQUATE",
+            "carried by an adequacy decision",
         ],
     );
 }
@@ -152,7 +162,7 @@ fn a_derogation_says_which_one_and_that_it_is_exceptional() {
             "EDPB Guidelines 2/2018",
             "supervisory authority",
             "Art 49(3)",
-            "DEROGATION",
+            "resting on a derogation",
         ],
     );
 }
@@ -165,9 +175,10 @@ fn the_uk_sccs_without_addendum_explain_what_to_record() {
         &[
             "UK GDPR",
             "need the ICO International Data Transfer Addendum",
-            "UK_ADDENDUM",
+            "record the clauses with the UK Addendum",
         ],
     );
+    assert!(!v.explanation.contains("UK_ADDENDUM"), "{}", v.explanation);
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod chapter_v;
 mod explanations;
 mod mutants;
 mod records;
+mod reasoning;
 mod table;
 mod third_pass;
 mod wording;

@@ -263,7 +263,7 @@ fn the_eu_sccs_need_the_addendum_under_the_uk_gdpr_only() {
     let on = day(TODAY);
     let uk = complete(Regime::UkGdpr, M::Scc2021, "IN", TODAY);
     assert_eq!(codes(&uk, on), [P::InvalidMechanism]);
-    assert!(messages(&uk, on).contains("UK_ADDENDUM"));
+    assert!(messages(&uk, on).contains("UK Addendum"));
     assert_eq!(
         (
             status(&to_india(M::Scc2021, on), on),
@@ -274,7 +274,7 @@ fn the_eu_sccs_need_the_addendum_under_the_uk_gdpr_only() {
     let idta_in_eu = to_india(M::UkIdta, on);
     assert_eq!(
         messages(&idta_in_eu, on),
-        "the International Data Transfer Agreement terms on record (UK_IDTA) are not a transfer tool under the EU GDPR"
+        "the International Data Transfer Agreement terms on record are not a transfer tool under the EU GDPR"
     );
 }
 
