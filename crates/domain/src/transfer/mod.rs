@@ -40,18 +40,18 @@
 //!   where the reference does not confirm the decision's incorporation into the EEA Agreement.
 
 mod explain;
-mod records;
 mod reasoning;
+mod records;
 mod rules;
 mod safeguards;
 #[cfg(test)]
 mod tests;
 
+pub use reasoning::{ReasoningStep, StepOutcome, reasoning};
 pub use records::{
     ContractRecord, DpfListing, Records, TiaRecord, contract_for, contract_words,
     current_assessment, normalise_name,
 };
-pub use reasoning::{ReasoningStep, StepOutcome, reasoning};
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};
 
 use crate::{

@@ -77,16 +77,31 @@ fn question_of(p: &Problem, t: &Transfer) -> Question {
         }
         P::InvalidMechanism | P::ExpiredInstrument => Question::ValidOnTheDay,
         P::ModuleMissing | P::ModuleMismatch => Question::Contract,
-        P::TiaMissing => Question::ImpactAssessment,
+        P::TiaMissing | P::TiaDoNotProceed | P::TiaReviewOverdue => Question::ImpactAssessment,
         P::DpaMissing => Question::ProcessorContract,
+        // An expired DPA is the Art 28 question; an expired SCCs, IDTA, Addendum or BCR approval
+        // is the transfer's contract.
+        P::ContractExpired if p.message.starts_with(&dpa_expired_prefix()) => {
+            Question::ProcessorContract
+        }
+        P::ContractExpired => Question::Contract,
         P::MissingSafeguard
         | P::NotCertified
         | P::OutsideAdequacyScope
         | P::DerogationMissing
         | P::DerogationNotOccasional
         | P::DerogationReadRestrictively
-        | P::EeaIncorporationUnconfirmed => Question::CarriedBy,
+        | P::EeaIncorporationUnconfirmed
+        | P::DpfListDisagrees => Question::CarriedBy,
     }
+}
+
+/// How the message of an expired DPA begins (`records::expired` words it).
+fn dpa_expired_prefix() -> String {
+    format!(
+        "the {}",
+        super::contract_words(crate::vocab::ContractKind::Dpa)
+    )
 }
 
 /// The field that fixes a problem.
@@ -96,8 +111,9 @@ fn field_of(p: &Problem, q: Question) -> &'static str {
         (P::ModuleMissing | P::ModuleMismatch, _) => "sccModule",
         (P::DerogationMissing, _) => "derogation",
         (P::DerogationNotOccasional, _) => "occasional",
-        (P::TiaMissing, _) => "tiaCompletedOn",
-        (P::DpaMissing, _) => "dpaSignedOn",
+        (P::TiaMissing | P::TiaDoNotProceed | P::TiaReviewOverdue, _) => "tiaCompletedOn",
+        (P::DpaMissing, _) | (P::ContractExpired, Question::ProcessorContract) => "dpaSignedOn",
+        (P::ContractExpired, _) => "signedOn",
         _ => "mechanism",
     }
 }

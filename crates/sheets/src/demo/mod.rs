@@ -349,16 +349,7 @@ async fn file_requests(
         (TaskOutcome::Acknowledged, None),
     ];
     for (task, (outcome, evidence)) in tasks.get(&filed[1].id).into_iter().flatten().zip(answers) {
-        confirm::confirm(
-            db,
-            &principal,
-            audit_key,
-            dsr,
-            task.id,
-            outcome,
-            evidence,
-        )
-        .await?;
+        confirm::confirm(db, &principal, audit_key, dsr, task.id, outcome, evidence).await?;
     }
     Ok(filed.len())
 }

@@ -147,3 +147,37 @@ fn an_assessment_on_record_is_the_tia_the_safeguard_needs() {
     assert_eq!(codes(&check(&t, "2025-01-31")), [P::TiaMissing]);
     assert!(codes(&check(&t, "2025-02-01")).is_empty());
 }
+
+/// The records' problems are answered by the step a lawyer would ask them under, with the field
+/// that fixes each.
+#[test]
+fn the_reasoning_answers_each_record_problem_at_its_own_step() {
+    use crate::transfer::{StepOutcome, reasoning};
+    let step = |t: &crate::transfer::Transfer, on: &str, question: &str| {
+        reasoning(&super::REFERENCE, t, day(on))
+            .into_iter()
+            .find(|s| s.question.contains(question))
+            .unwrap_or_else(|| panic!("no step {question:?}"))
+    };
+    let mut t = complete(Regime::EuGdpr, M::Scc2021, "IN", "2025-01-01");
+    t.records.assessments = vec![tia("2025-01-01", "2026-01-01", TiaOutcome::DoNotProceed)];
+    let s = step(&t, "2025-06-01", "impact assessment");
+    assert_eq!(s.outcome, StepOutcome::NotMet, "{s:#?}");
+    assert_eq!(s.field, Some("tiaCompletedOn"));
+    t.records.assessments = vec![tia("2025-01-01", "2026-01-01", TiaOutcome::Proceed)];
+    let s = step(&t, "2026-01-02", "impact assessment");
+    assert_eq!(s.outcome, StepOutcome::Warning, "{s:#?}");
+
+    let mut t = complete(Regime::EuGdpr, M::Scc2021, "IN", "2024-01-01");
+    t.records.contracts = vec![contract(ContractKind::Scc2021, "2024-01-01", "2025-12-31")];
+    let s = step(&t, "2026-01-01", "contract in force");
+    assert_eq!(s.outcome, StepOutcome::NotMet, "{s:#?}");
+    assert_eq!(s.field, Some("signedOn"));
+    assert_eq!(step(&t, "2026-01-01", "Art 28").outcome, StepOutcome::Met);
+
+    let mut t = complete(Regime::EuGdpr, M::Adequacy, "JP", "2024-01-01");
+    t.records.contracts = vec![contract(ContractKind::Dpa, "2024-01-01", "2025-06-30")];
+    let s = step(&t, "2025-07-01", "Art 28");
+    assert_eq!(s.outcome, StepOutcome::NotMet, "{s:#?}");
+    assert_eq!(s.field, Some("dpaSignedOn"));
+}
