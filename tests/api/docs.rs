@@ -2,13 +2,17 @@
 //! nothing outside the repository.
 
 const README: &str = include_str!("../../README.md");
-const CONFIG: &str = include_str!("../../crates/service/src/config.rs");
+/// Every file that declares settings (`env = "..."`).
+const CONFIG: [&str; 2] = [
+    include_str!("../../crates/service/src/config/mod.rs"),
+    include_str!("../../crates/service/src/sessions/settings.rs"),
+];
 
 #[test]
 fn the_readme_configuration_table_lists_every_variable_of_the_configuration() {
     let variables: Vec<&str> = CONFIG
-        .split("env = \"")
-        .skip(1)
+        .iter()
+        .flat_map(|file| file.split("env = \"").skip(1))
         .filter_map(|rest| rest.split('"').next())
         .collect();
     assert!(variables.len() >= 20, "{variables:?}");

@@ -76,15 +76,14 @@ fn question_of(p: &Problem, t: &Transfer) -> Question {
             Question::Contract
         }
         P::InvalidMechanism | P::ExpiredInstrument => Question::ValidOnTheDay,
-        P::ModuleMissing | P::ModuleMismatch => Question::Contract,
-        P::TiaMissing | P::TiaDoNotProceed | P::TiaReviewOverdue => Question::ImpactAssessment,
-        P::DpaMissing => Question::ProcessorContract,
         // An expired DPA is the Art 28 question; an expired SCCs, IDTA, Addendum or BCR approval
         // is the transfer's contract.
         P::ContractExpired if p.message.starts_with(&dpa_expired_prefix()) => {
             Question::ProcessorContract
         }
-        P::ContractExpired => Question::Contract,
+        P::ModuleMissing | P::ModuleMismatch | P::ContractExpired => Question::Contract,
+        P::TiaMissing | P::TiaDoNotProceed | P::TiaReviewOverdue => Question::ImpactAssessment,
+        P::DpaMissing => Question::ProcessorContract,
         P::MissingSafeguard
         | P::NotCertified
         | P::OutsideAdequacyScope
