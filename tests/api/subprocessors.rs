@@ -20,7 +20,7 @@ db_tests!(
     an_activity_acts_as_controller_unless_marked_as_processor,
     registrars_and_the_processor_itself_announce_and_others_are_refused,
     a_us_subprocessor_without_safeguard_shows_non_compliant_before_the_register_changes,
-    the_dpo_approves_or_objects_once_and_an_objection_reaches_the_outbox,
+    the_dpo_approves_or_objects_once_and_an_objection_is_written_as_a_notice_to_the_processor,
     silence_accepts_a_change_the_day_after_its_deadline_under_general_authorisation_only,
     an_approved_addition_goes_live_on_its_effective_date_recording_the_flows,
     a_removal_ends_the_flows_and_a_relocation_moves_the_locations,
@@ -320,7 +320,9 @@ async fn a_us_subprocessor_without_safeguard_shows_non_compliant_before_the_regi
     );
 }
 
-async fn the_dpo_approves_or_objects_once_and_an_objection_reaches_the_outbox(app: TestApp) {
+async fn the_dpo_approves_or_objects_once_and_an_objection_is_written_as_a_notice_to_the_processor(
+    app: TestApp,
+) {
     let w = world(&app, "GENERAL").await;
     let first = announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
     let second = announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;

@@ -157,7 +157,20 @@ impl Browser {
         input.send_keys(text).await.expect("type");
     }
 
+    /// Clicks `css`. A view that redraws between finding the element and clicking it leaves a
+    /// stale element: it is found again, a few times, before the test fails.
     pub async fn click(&self, css: &str) {
+        for _ in 0..4 {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
         self.find(css).await.click().await.expect("click");
     }
 

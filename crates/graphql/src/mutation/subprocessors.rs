@@ -23,7 +23,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 pub struct AddSubprocessorListSubscriberInput {
     /// The customer's name.
     pub name: String,
-    /// Where the notices are e-mailed (kept in the outbox while no mail server is configured).
+    /// Where the notices are to be e-mailed. Each notice is written once in the register;
+    /// sending it (by e-mail or to the outbox) is not built yet.
     pub email: Option<String>,
     /// Where the notices are posted instead (https, public host).
     pub webhook_url: Option<String>,
@@ -133,7 +134,8 @@ impl SubprocessorMutation {
     }
 
     /// Approves a pending change, or objects to it with a reason (required); the objection is
-    /// sent to the processor. Only a PENDING change is decided (CONFLICT otherwise).
+    /// written as a notice to the processor (sending it is not built yet). Only a PENDING change
+    /// is decided (CONFLICT otherwise).
     async fn decide_subprocessor_change(
         &self,
         ctx: &Context<'_>,
