@@ -86,6 +86,9 @@ async function signOut() {
   }
 }
 
+/** Counts the visits, so a view that finishes after the next one began is known. */
+let visits = 0;
+
 async function route() {
   if (cleanup) {
     cleanup();
@@ -105,15 +108,23 @@ async function route() {
   renderChrome();
   const [title, module] = ROUTES[name];
   document.title = `${title} · Transfer register`;
-  fill(main, notice("Loading…"));
+  // Each visit renders into its own element: a slower view still loading when the address
+  // changes again fills an element no longer shown, never the page of the newer one.
+  const visit = ++visits;
+  const target = h("div", {});
+  fill(main, target);
+  fill(target, notice("Loading…"));
   try {
     const view = await import(module);
-    const result = await view.render(main, { rest, params });
-    if (typeof result === "function") cleanup = result;
+    const result = await view.render(target, { rest, params });
+    if (typeof result === "function") {
+      if (visit === visits) cleanup = result;
+      else result();
+    }
   } catch (e) {
-    fill(main, h("h1", {}, title), notice(e.message, "bad"));
+    fill(target, h("h1", {}, title), notice(e.message, "bad"));
   }
-  if (document.activeElement === document.body) main.focus({ preventScroll: true });
+  if (visit === visits && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
 function signedIn() {

@@ -1,4 +1,6 @@
 //! An e-mail written while no SMTP server is configured: kept for a person to download and send.
+//! A task's message names its task; the register's own notices (an objection, a notice to a
+//! subscriber, the digest of what is due) name none.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,7 +9,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub task_id: i64,
+    pub task_id: Option<i64>,
     pub to_address: String,
     pub subject: String,
     pub body: String,

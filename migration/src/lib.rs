@@ -18,6 +18,7 @@ mod m20261206_000002_respond;
 mod m20261207_000002_subprocessor_changes;
 mod m20261207_000003_reviews;
 mod m20261207_000004_sessions;
+mod m20261207_000005_outbox_notices;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_subprocessor_changes::Migration),
             Box::new(m20261207_000003_reviews::Migration),
             Box::new(m20261207_000004_sessions::Migration),
+            Box::new(m20261207_000005_outbox_notices::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ use transfer_register::{
 };
 
 db_tests!(
+    the_digest_of_what_is_due_goes_to_the_outbox_once_without_a_mail_server,
     a_do_not_proceed_assessment_makes_the_transfer_non_compliant_today_and_on_its_date,
     an_assessment_past_its_review_date_warns_without_changing_the_verdict,
     a_refused_assessment_names_its_field_and_changes_nothing,
@@ -467,4 +468,54 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
     assert_eq!(calls, [("EMAIL", 1), ("WEBHOOK", 1), ("WEBHOOK", 1)]);
     assert!(seen[0].2.contains("2025-06-01"), "{}", seen[0].2);
     assert!(seen[0].2.contains("Cloud Inc"), "{}", seen[0].2);
+}
+
+/// With `REGISTER_NOTIFY_EMAIL` set and no SMTP server, the day's digest lands in the outbox once
+/// (a second run, as after a restart, adds nothing), addressed to the setting, with no task.
+async fn the_digest_of_what_is_due_goes_to_the_outbox_once_without_a_mail_server(app: TestApp) {
+    use transfer_register::service::notices;
+    let (_, flow) = us_processor_flow(&app, Some("2024-01-01")).await;
+    app.ok(
+        RECORD_TIA,
+        json!({ "input": { "flowId": flow, "completedOn": "2025-01-10", "reviewOn": "2025-06-01",
+            "outcome": "PROCEED" } }),
+    )
+    .await;
+    let mut config = (*app.state.config).clone();
+    let db = &app.state.db;
+    // Unset: no digest.
+    let sent = notices::send_pending(db, &config, day("2025-06-01"))
+        .await
+        .expect("send");
+    assert_eq!(sent, notices::Sent::default());
+    config.notify_email = Some("dpo@group.example".into());
+    config.smtp_url = None;
+    let sent = notices::send_pending(db, &config, day("2025-05-31"))
+        .await
+        .expect("send");
+    assert_eq!(sent.kept, 0, "nothing due yet");
+    let sent = notices::send_pending(db, &config, day("2025-06-01"))
+        .await
+        .expect("send");
+    assert_eq!(sent.kept, 1);
+    let again = notices::send_pending(db, &config, day("2025-06-01"))
+        .await
+        .expect("send");
+    assert_eq!(again.kept, 0, "a restart sends nothing twice");
+    let outbox = app
+        .ok(
+            "{ outbox { totalCount edges { node { to subject body task { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(outbox["outbox"]["totalCount"], 1, "{outbox:#}");
+    let message = &outbox["outbox"]["edges"][0]["node"];
+    assert_eq!(message["to"], "dpo@group.example");
+    assert!(message["task"].is_null(), "{message:#}");
+    assert!(
+        message["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("2025-06-01")),
+        "{message:#}"
+    );
 }

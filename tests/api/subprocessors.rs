@@ -396,6 +396,44 @@ async fn the_dpo_approves_or_objects_once_and_an_objection_is_written_as_a_notic
         .filter_map(|e| e["status"].as_str())
         .collect();
     assert_eq!(history, ["PENDING", "OBJECTED"]);
+    // Without a mail server the objection is kept in the outbox, once, belonging to no task.
+    let config = (*app.state.config).clone();
+    let sent = transfer_register::service::notices::send_pending(
+        &app.state.db,
+        &config,
+        day("2026-09-02"),
+    )
+    .await
+    .expect("send");
+    assert_eq!(sent.kept, 1);
+    let again = transfer_register::service::notices::send_pending(
+        &app.state.db,
+        &config,
+        day("2026-09-02"),
+    )
+    .await
+    .expect("send");
+    assert_eq!(again.kept, 0);
+    let outbox = app
+        .ok(
+            "{ outbox { edges { node { to body task { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let kept: Vec<&Value> = outbox["outbox"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["to"] == "privacy@mailer.example")
+        .collect();
+    assert_eq!(kept.len(), 1, "{outbox:#}");
+    assert!(kept[0]["task"].is_null());
+    assert!(
+        kept[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("No transfer safeguard for the United States"))
+    );
     // An objected change never goes live.
     let moved = subprocessor_changes::advance(&app.state.db, &clock(&app), day("2026-11-01"))
         .await

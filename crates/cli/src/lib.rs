@@ -260,6 +260,12 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         state.db.clone(),
         crate::service::audit::Actor::named("register-clock", "OPERATOR", &state.audit_key),
     ));
+    // The register's own notices (objections, subscribers, the digest of what is due).
+    let notices = tokio::spawn(crate::service::notices::run(
+        state.db.clone(),
+        state.config.clone(),
+        std::time::Duration::from_mins(15),
+    ));
     let config = state.config.clone();
     crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
         .await
@@ -272,6 +278,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         checkpoints.abort();
     }
     clock.abort();
+    notices.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod checkpoints;
 pub mod flows;
 pub mod limits;
 pub mod locations;
+pub mod notices;
 pub mod organisations;
 pub mod page;
 pub mod requests;

@@ -23,8 +23,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 pub struct AddSubprocessorListSubscriberInput {
     /// The customer's name.
     pub name: String,
-    /// Where the notices are to be e-mailed. Each notice is written once in the register;
-    /// sending it (by e-mail or to the outbox) is not built yet.
+    /// Where the notices are e-mailed (kept in the outbox while no mail server is configured).
     pub email: Option<String>,
     /// Where the notices are posted instead (https, public host).
     pub webhook_url: Option<String>,
@@ -134,8 +133,9 @@ impl SubprocessorMutation {
     }
 
     /// Approves a pending change, or objects to it with a reason (required); the objection is
-    /// written as a notice to the processor (sending it is not built yet). Only a PENDING change
-    /// is decided (CONFLICT otherwise).
+    /// sent to the processor by e-mail (kept in the outbox while no mail server is configured;
+    /// one for a webhook is written but not posted yet). Only a PENDING change is decided
+    /// (CONFLICT otherwise).
     async fn decide_subprocessor_change(
         &self,
         ctx: &Context<'_>,

@@ -111,13 +111,13 @@ impl RequestQuery {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let page = outbox::list(&rc.read, page).await?;
-        let ids: Vec<i64> = page.items.iter().map(|m| m.task_id).collect();
+        let ids: Vec<i64> = page.items.iter().filter_map(|m| m.task_id).collect();
         let tasks = read::tasks_by_ids(&rc.read, &ids).await?;
         Ok(OutboxMessageConnection::from_page(
             page,
             |m| m.id,
             |message| OutboxMessage {
-                task: tasks.get(&message.task_id).cloned(),
+                task: message.task_id.and_then(|t| tasks.get(&t).cloned()),
                 message,
             },
         ))

@@ -160,7 +160,7 @@ pub struct OutboxMessage {
 }
 
 /// An e-mail kept in the outbox because no SMTP server is configured (`REGISTER_SMTP_URL`): to
-/// download (`/exports/outbox/{id}.eml`) and send by hand; the holder can already answer
+/// download (`/exports/outbox/{id}.eml`) and send by hand; a task's holder can already answer
 /// through the link it carries.
 #[Object]
 impl OutboxMessage {
@@ -184,12 +184,11 @@ impl OutboxMessage {
     async fn created_at(&self) -> Timestamp {
         Timestamp(self.message.created_at)
     }
-    /// The task it delivers.
-    async fn task(&self) -> Result<DsrTask> {
-        self.task
-            .clone()
-            .map(DsrTask)
-            .ok_or_else(|| "the message's task is missing".into())
+    /// The task it delivers; null for the register's own notices (an objection to a
+    /// sub-processor change, a notice to a subscriber of the published list, the digest of
+    /// what is due), which belong to no task.
+    async fn task(&self) -> Option<DsrTask> {
+        self.task.clone().map(DsrTask)
     }
 }
 

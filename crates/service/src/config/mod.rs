@@ -138,6 +138,11 @@ pub struct Config {
     #[arg(long, env = "REGISTER_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Where the daily digest of what is due (and overdue) is e-mailed, each item once per due
+    /// date; kept in the outbox while no SMTP server is configured. Unset: no digest.
+    #[arg(long, env = "REGISTER_NOTIFY_EMAIL", global = true)]
+    pub notify_email: Option<String>,
+
     /// Bearer token `GET /metrics` requires; unset, the metrics are open to whoever reaches the
     /// listening address (they hold counts and operation names, no personal data).
     #[arg(
@@ -506,6 +511,7 @@ impl Config {
             import_wait_ms: 2_000,
             sign_in: crate::sessions::settings::SignInSettings::defaults(),
             smtp_url: None,
+            notify_email: None,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
             audit_checkpoint_secs: 3_600,

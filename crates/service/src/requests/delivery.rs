@@ -321,7 +321,7 @@ impl Worker {
             .map_err(|e| format!("could not issue the answer link: {e}"))?;
         let message = mail::compose(to, request, body, &link, reminder.map(|r| r.text.as_str()))?;
         if self.config.smtp_url.is_none() {
-            let id = outbox::put(&self.db, task.id, &message)
+            let id = outbox::put(&self.db, Some(task.id), &message)
                 .await
                 .map_err(|e| format!("could not keep the message in the outbox: {e}"))?;
             return Ok(mail::not_configured(to, id));

@@ -11,8 +11,12 @@ use chrono::Utc;
 use entity::outbox_message;
 use sea_orm::{ActiveValue::Set, prelude::*};
 
-/// Keeps `message` of task `task_id`; its id.
-pub async fn put(db: &impl ConnectionTrait, task_id: i64, message: &Composed) -> AppResult<i64> {
+/// Keeps `message` of task `task_id` (none for the register's own notices); its id.
+pub async fn put(
+    db: &impl ConnectionTrait,
+    task_id: Option<i64>,
+    message: &Composed,
+) -> AppResult<i64> {
     let saved = outbox_message::ActiveModel {
         task_id: Set(task_id),
         to_address: Set(message.to.clone()),

@@ -1,8 +1,8 @@
 //! The objection sent to the processor. It is written in the decision's transaction to the
 //! change's outbox of notices, addressed to the processor's erasure webhook (signed on sending,
 //! as erasure requests are) or else its privacy contact's e-mail, or MANUAL when it has neither.
-//! Its key makes it once only. Sending the notices (by mail, webhook or the outbox) is not built
-//! yet: they wait in `subprocessor_notice`.
+//! Its key makes it once only. `crate::notices` sends it (by e-mail, or to the outbox); one for a
+//! webhook is not posted yet.
 
 use crate::{
     domain::vocab::DeliveryChannel,

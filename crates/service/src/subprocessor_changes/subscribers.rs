@@ -1,7 +1,7 @@
 //! The customers subscribed to the group's published sub-processor list, and telling each of them
 //! of each announced change exactly once: the message is a row of the notices keyed by subscriber
 //! and change, inserted only if absent, so a second turn, a restart or a second instance writes
-//! nothing twice. Sending them is not built yet: they wait in `subprocessor_notice`.
+//! nothing twice. `crate::notices` sends them (by e-mail, or to the outbox without a mail server).
 
 use crate::{
     audit::{self, Actor, Change},
