@@ -51,7 +51,13 @@ export function activitiesSection(o, edit) {
                 h(
                   "tr",
                   { dataset: { id: a.id } },
-                  h("td", {}, a.name, a.endedOn ? h("div", { class: "muted" }, `ended ${a.endedOn}`) : null),
+                  h(
+                    "td",
+                    {},
+                    a.name,
+                    a.actingAs === "PROCESSOR" ? h("div", { class: "muted" }, "for customers, as their processor") : null,
+                    a.endedOn ? h("div", { class: "muted" }, `ended ${a.endedOn}`) : null,
+                  ),
                   h("td", {}, a.purpose),
                   h("td", {}, label(a.lawfulBasis)),
                   h("td", {}, categories(a.dataCategories)),
@@ -102,6 +108,7 @@ async function activityForm(a, controller, done) {
     creating ? field("Controller", chooser, "Type part of the name and pick it") : null,
     field("Purpose", h("textarea", { name: "purpose", rows: 2 }, a?.purpose ?? "")),
     field("Lawful basis", select("lawfulBasis", BASES, { value: a?.lawfulBasis ?? "CONTRACT" })),
+    field("Acting as", select("actingAs", ["CONTROLLER", "PROCESSOR"], { value: a?.actingAs ?? "CONTROLLER" }), "Processor: the group carries it out for its customers; its recipients are then the group's published sub-processors"),
     dataField,
     subjectField,
     field("Retention", h("input", { name: "retention", value: a?.retention ?? "" }), "As the policy states it, e.g. 7 years after the contract ends"),

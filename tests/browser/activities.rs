@@ -39,8 +39,9 @@ async fn a_dpo_registers_an_activity_and_a_sub_processor_flow_without_typing_an_
         browser.sees("Processing activities (1)").await;
         browser.click_text("main button", "Register an activity").await;
         browser.fill("dialog[open] input[name=name]", "Payroll").await;
-        browser.fill("dialog[open] textarea[name=purpose]", "Paying our staff").await;
+        browser.fill("dialog[open] textarea[name=purpose]", "Running our customers' payroll").await;
         browser.find("dialog[open] select[name=lawfulBasis]").await.select_by_value("LEGAL_OBLIGATION").await.expect("basis");
+        browser.find("dialog[open] select[name=actingAs]").await.select_by_value("PROCESSOR").await.expect("acting as");
         browser.click("dialog[open] [data-list=dataCategories] input[value='identity.name']").await;
         browser.click("dialog[open] [data-list=dataCategories] input[value='special.health']").await;
         browser.click("dialog[open] [data-list=subjectCategories] input[value='customer']").await;
@@ -50,9 +51,10 @@ async fn a_dpo_registers_an_activity_and_a_sub_processor_flow_without_typing_an_
         browser.until("the dialog closed", "!document.querySelector('dialog[open]')").await;
         browser.sees("Processing activities (2)").await;
         browser.sees("Health data").await;
+        browser.sees("for customers, as their processor").await;
         let activities = app
             .ok(
-                "query($id: ID!) { processingActivities(controllerId: $id) { edges { node { name lawfulBasis dataCategories subjectCategories specialCategories } } } }",
+                "query($id: ID!) { processingActivities(controllerId: $id) { edges { node { name lawfulBasis actingAs dataCategories subjectCategories specialCategories } } } }",
                 json!({ "id": parent }),
             )
             .await;
@@ -65,7 +67,7 @@ async fn a_dpo_registers_an_activity_and_a_sub_processor_flow_without_typing_an_
             .unwrap_or_else(|| panic!("{activities:#}"));
         assert_eq!(
             payroll,
-            json!({ "name": "Payroll", "lawfulBasis": "LEGAL_OBLIGATION", "dataCategories": ["identity.name", "special.health"],
+            json!({ "name": "Payroll", "lawfulBasis": "LEGAL_OBLIGATION", "actingAs": "PROCESSOR", "dataCategories": ["identity.name", "special.health"],
                     "subjectCategories": ["customer"], "specialCategories": true })
         );
 
