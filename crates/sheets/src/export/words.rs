@@ -5,7 +5,7 @@
 //! One place for the words of each vocabulary, so every export says the same thing.
 
 use super::table::Cell;
-use crate::error::AppResult;
+use crate::{domain::category::is_criminal_offence, error::AppResult};
 use entity::vocab::{
     ContractKind, DeliveryChannel, DsrKind, DsrStatus, DueKind, LawfulBasis, ProblemCode,
     RecipientRole, Regime, SccModule, TaskStatus, TiaOutcome, TransferMechanism, VerdictStatus,
@@ -225,6 +225,12 @@ pub struct Categories {
     names: HashMap<String, (String, bool)>,
 }
 
+/// A code under the taxonomy's `special` branch: marked as Art 9 data even when the taxonomy
+/// does not know it (the flag of a known code is the taxonomy's own).
+fn under_special(code: &str) -> bool {
+    code == "special" || code.starts_with("special.")
+}
+
 impl Categories {
     pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
         Ok(Self {
@@ -239,22 +245,20 @@ impl Categories {
 
     /// Whether a category is of special-category (Art 9) or criminal-offence (Art 10) data.
     pub fn marked(&self, code: &str) -> bool {
-        ["special", "criminal"]
-            .iter()
-            .any(|p| code == *p || code.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+        is_criminal_offence(code)
+            || under_special(code)
             || self.names.get(code).is_some_and(|(_, special)| *special)
     }
 
     /// A category's name, special categories (Art 9) and criminal-offence data (Art 10) marked;
     /// a code the taxonomy does not know stays as it is.
     pub fn name(&self, code: &str) -> String {
-        let criminal = code == "criminal" || code.starts_with("criminal.");
-        let special = code == "special" || code.starts_with("special.");
+        let special = under_special(code);
         let (name, flagged) = self
             .names
             .get(code)
             .map_or((code, special), |(n, s)| (n.as_str(), *s || special));
-        if criminal {
+        if is_criminal_offence(code) {
             format!("{name}{CRIMINAL}")
         } else if flagged {
             format!("{name}{SPECIAL}")
