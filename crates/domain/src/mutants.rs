@@ -86,3 +86,26 @@ fn only_a_number_read_as_national_blames_the_default_country() {
         international.message
     );
 }
+
+/// The audit chain's key says what it is in a log line and never shows a byte of itself: an
+/// empty `Debug` would hide that a key was there at all.
+#[test]
+fn the_chain_key_is_named_but_never_shown_in_debug() {
+    let key = crate::audit::ChainKey::derive(b"a secret long enough for the register");
+    let shown = format!("{key:?}");
+    assert_eq!(shown, "ChainKey(..)");
+    let mac = key.mac(b"x");
+    assert!(!shown.contains(&mac[..8]));
+}
+
+/// The action a holder is asked for follows from what it must erase and what it keeps under
+/// restriction; the receiver branches on these exact words, so each one is pinned.
+#[test]
+fn an_erasure_task_asks_for_erase_restrict_or_both() {
+    use crate::dsr::delivery::erasure_action;
+    let some = vec!["contact.email".to_owned()];
+    assert_eq!(erasure_action(&some, 0), "ERASE");
+    assert_eq!(erasure_action(&[], 0), "ERASE");
+    assert_eq!(erasure_action(&[], 2), "RESTRICT");
+    assert_eq!(erasure_action(&some, 1), "ERASE_AND_RESTRICT");
+}
