@@ -119,6 +119,9 @@ fn field_of(p: &Problem, q: Question) -> &'static str {
 
 /// The steps of the reasoning on `on`, in order.
 pub fn reasoning(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Vec<ReasoningStep> {
+    // As the verdict does: the DPF list entry in force on the date replaces the hand-set flags.
+    let listed = super::records::as_listed(t, on);
+    let t = listed.as_ref();
     let finding = find(r, t, on);
     let ctx = Ctx {
         r,
