@@ -223,6 +223,8 @@ fn the_reasoning_answers_each_record_problem_at_its_own_step() {
     t.records.assessments = vec![tia("2025-01-01", "2026-01-01", TiaOutcome::Proceed)];
     let s = step(&t, "2026-01-02", "impact assessment");
     assert_eq!(s.outcome, StepOutcome::Warning, "{s:#?}");
+    // The next assessment answers it: the warning names the field, for the console's link.
+    assert_eq!(s.field, Some("tiaCompletedOn"));
 
     let mut t = complete(Regime::EuGdpr, M::Scc2021, "IN", "2024-01-01");
     t.records.contracts = vec![contract(ContractKind::Scc2021, "2024-01-01", "2025-12-31")];
