@@ -20,6 +20,11 @@ export function loadCategories() {
   return known;
 }
 
+/** Forgets the taxonomy read, so the next view reads it again (after a category is defined). */
+export function forgetCategories() {
+  known = null;
+}
+
 /**
  * Adds categories named elsewhere (a task's `namedDataCategories`: a PROCESSOR may not read the
  * taxonomy, but its own tasks name their categories), so `category()` draws their names.

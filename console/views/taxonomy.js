@@ -4,6 +4,7 @@
 // at once by every picker.
 
 import { run } from "../lib/api.js";
+import { forgetCategories } from "../lib/categories.js";
 import { clearErrors, field, fill, h, showError, values } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
@@ -73,6 +74,7 @@ function defineForm(operation, kind, done) {
     clearErrors(form);
     try {
       await run(DOC, operation, { input: values(form) });
+      forgetCategories();
       done();
     } catch (err) {
       showError(form, err);
