@@ -5,9 +5,10 @@ import { post } from "./lib/api.js";
 import { fill, h, notice } from "./lib/dom.js";
 import { session } from "./lib/session.js";
 
-/** Route -> [menu label, module, roles that see it (all when absent)]. */
+/** Route -> [menu label, module, roles that see it, { menu: false } for a page reached by links only]. */
 const ROUTES = {
   overview: ["Overview", "./views/overview.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  due: ["What is due", "./views/due.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   register: ["Transfers", "./views/register.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   map: ["Map", "./views/map.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   organisations: ["Organisations", "./views/organisations.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
@@ -19,6 +20,10 @@ const ROUTES = {
   "who-holds": ["Who holds", "./views/whoholds.js", ["ADMIN", "DPO", "AUDITOR"]],
   "what-if": ["What if", "./views/whatif.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   "import-export": ["Import / export", "./views/importexport.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  categories: ["Categories", "./views/taxonomy.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  record: ["Record of processing", "./views/record.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
+  assessment: ["Transfer impact assessment", "./views/tia.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"], { menu: false }],
+  transfer: ["Transfer", "./views/transfer.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"], { menu: false }],
 };
 
 const VIEWER = "query Viewer { viewer { role tokenName signedIn organisation { id name } } }";
@@ -53,7 +58,7 @@ function renderChrome() {
           "ul",
           {},
           Object.entries(ROUTES)
-            .filter(([name]) => allowed(name))
+            .filter(([name, route]) => allowed(name) && route[3]?.menu !== false)
             .map(([name, [text]]) => h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null }, text))),
           h("li", {}, h("a", { href: "/graphql", target: "_blank", rel: "noopener" }, "GraphiQL")),
         )

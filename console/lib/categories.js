@@ -20,6 +20,19 @@ export function loadCategories() {
   return known;
 }
 
+/** Forgets the taxonomy read, so the next view reads it again (after a category is defined). */
+export function forgetCategories() {
+  known = null;
+}
+
+/**
+ * Adds categories named elsewhere (a task's `namedDataCategories`: a PROCESSOR may not read the
+ * taxonomy, but its own tasks name their categories), so `category()` draws their names.
+ */
+export function learnCategories(named = []) {
+  for (const c of named) if (c?.code && !names.has(c.code)) names.set(c.code, c);
+}
+
 /** Whether a code is criminal-offence data (Art 10): the codes under `criminal`. */
 const criminal = (code) => code === "criminal" || code.startsWith("criminal.");
 

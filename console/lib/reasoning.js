@@ -18,10 +18,13 @@ export const FIELD_WORDS = {
   derogation: "Derogation",
   occasional: "Occasional",
   signedOn: "Signed on",
-  tiaCompletedOn: "TIA completed on",
+  tiaCompletedOn: "transfer impact assessment",
   evidence: "Evidence",
   dpaSignedOn: "the recipient's DPA signed on",
 };
+
+/** Warnings a record answers, so they link too: an assessment past its review date. */
+const LINKED_WARNINGS = new Set(["tiaCompletedOn"]);
 
 /**
  * The checklist of `steps`. `fix(field)` gives, for a failed step's field, either an address
@@ -33,7 +36,8 @@ export function checklist(steps, fix = () => null) {
     { class: "reasoning" },
     steps.map((s) => {
       const [tone, icon, words] = OUTCOME[s.outcome] ?? ["", "?", s.outcome];
-      const target = s.outcome === "NOT_MET" && s.field ? fix(s.field) : null;
+      const linked = s.outcome === "NOT_MET" || (s.outcome === "WARNING" && LINKED_WARNINGS.has(s.field));
+      const target = linked && s.field ? fix(s.field) : null;
       const name = FIELD_WORDS[s.field] ?? s.field;
       let link = null;
       if (typeof target === "string") link = h("a", { class: "fix", href: target, dataset: { field: s.field } }, `Fix: ${name}`);

@@ -5,6 +5,8 @@
 import { categories, categoryText, loadCategories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { field, fill, h, label, notice, s, values, verdict } from "../lib/dom.js";
+import { picker } from "../lib/picker.js";
+import { searchActivities, searchOrganisations } from "./activities.js";
 
 const DOC = new URL("./datamap.graphql", import.meta.url);
 const BOX_W = 190;
@@ -15,19 +17,22 @@ const RANK = { NON_COMPLIANT: 0, DEROGATION: 1, SAFEGUARDED: 2, ADEQUATE: 3, NOT
 
 export async function render(main, { params }) {
   await loadCategories();
-  const choices = await run(DOC, "Choices");
-  const activity = h(
-    "select",
-    { name: "activity" },
-    h("option", { value: "" }, "—"),
-    choices.processingActivities.edges.map(({ node: a }) => h("option", { value: a.id, selected: params.get("activity") === a.id }, `${a.name} (${a.controller.name})`)),
-  );
+  // Pickers that search the whole register as you type: no list loaded up front, no id typed.
+  const clear = (other) => () => {
+    other.querySelector("input[type=hidden]").value = "";
+    other.control.value = "";
+    other.chosen = null;
+  };
+  const activity = picker("activity", searchActivities, { initial: params.get("activity") ? { id: params.get("activity"), label: "" } : null, placeholder: "type part of its name or purpose" });
+  const supplier = picker("supplier", searchOrganisations, { initial: params.get("supplier") ? { id: params.get("supplier"), label: "" } : null, placeholder: "type part of its name" });
+  activity.addEventListener("change", clear(supplier));
+  supplier.addEventListener("change", clear(activity));
   const form = h(
     "form",
     { class: "filters", "aria-label": "What to draw" },
     field("Activity", activity),
-    field("Organisation id", h("input", { name: "supplier", size: 6, value: params.get("supplier") ?? "" })),
-    field("Person's e-mail", h("input", { name: "email", type: "email", value: params.get("email") ?? "", autocomplete: "off" })),
+    field("or organisation", supplier),
+    field("or person's e-mail", h("input", { name: "email", type: "email", value: params.get("email") ?? "", autocomplete: "off" })),
     field("or account number", h("input", { name: "accountNumber", value: params.get("accountNumber") ?? "", autocomplete: "off" })),
     h("button", { type: "submit", class: "primary" }, "Draw"),
   );
@@ -45,11 +50,13 @@ export async function render(main, { params }) {
   if (params.get("activity")) {
     const d = await run(DOC, "ActivityFlows", { id: params.get("activity") });
     if (!d.processingActivity) return fill(result, notice("No such activity.", "bad"));
+    activity.control.value = `${d.processingActivity.name} (${d.processingActivity.controller.name})`;
     flows = d.dataFlows.edges.map((e) => e.node);
     title = `Activity: ${d.processingActivity.name}`;
   } else if (params.get("supplier")) {
     const d = await run(DOC, "SupplierFlows", { id: params.get("supplier") });
     if (!d.organisation) return fill(result, notice("No such organisation.", "bad"));
+    supplier.control.value = d.organisation.name;
     flows = [...d.incoming.edges, ...d.outgoing.edges].map((e) => e.node);
     title = `Organisation: ${d.organisation.name}`;
   } else if (params.get("email") || params.get("phone") || params.get("accountNumber")) {

@@ -122,6 +122,7 @@ async function detail(main, id, params = new URLSearchParams()) {
           fact("Parent", o.parent ? h("a", { href: `#/organisations/${o.parent.id}` }, o.parent.name) : null),
           fact("DPA (Art 28) signed", o.dpaSignedOn ?? h("span", { class: "badge bad" }, "✗ none recorded")),
           fact("EU-US DPF", o.dpfCertified ? "✓ certified" : "not certified"),
+          o.country === "US" ? fact("DPF list", o.dpfEntry ? `"${o.dpfEntry.name}": ${label(o.dpfEntry.status).toLowerCase()}${o.dpfEntry.ukExtension ? ", UK Extension" : ""} on the list of ${o.dpfEntry.snapshotOn}` : "no entry linked") : null,
           fact("Privacy contact", o.privacyContactEmail),
           fact("Erasure webhook", o.erasureWebhookUrl ? `${o.erasureWebhookUrl}${o.hasWebhookSecret ? " (signed)" : ""}` : null),
           fact("Registered", o.createdAt.slice(0, 10)),
@@ -183,6 +184,7 @@ function focusField(form, name) {
 function fixer(f, form) {
   return (fieldName) => {
     if (fieldName === "dpaSignedOn") return `#/organisations/${f.to.id}?edit=1&field=dpaSignedOn`;
+    if (fieldName === "tiaCompletedOn") return `#/assessment/${f.id}`;
     if (!form.querySelector(`[name="${fieldName}"]`)) return null;
     return () => focusField(form, fieldName);
   };

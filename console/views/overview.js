@@ -37,6 +37,8 @@ export async function render(main) {
   run(DOC, "OverviewChanges", { before })
     .then((d) => fill(changes, changes.firstChild, changeList(d.before, d.now, before)))
     .catch((e) => fill(changes, changes.firstChild, notice(e.message, "bad")));
+  // What is due (issue 28), a panel of its own module.
+  import("./due.js").then(({ duePanel }) => main.querySelector(".grid")?.prepend(duePanel()));
 }
 
 function gapsTable(gaps, organisations) {

@@ -283,11 +283,12 @@ export async function explain(assessment, state = {}) {
     fill(
       body,
       h("p", { class: "verdict-line" }, verdict(transfer.status), ` under ${transfer.regime === "EU_GDPR" ? "the EU GDPR" : "the UK GDPR"}, as of ${state.on || "today"}`),
+      h("p", {}, h("a", { class: "page-link", href: `#/transfer/${flow.id}?${new URLSearchParams({ destination: transfer.destinationCountry, regime: transfer.regime, ...(state.on ? { on: state.on } : {}) })}` }, "Open as a page (to print or send on)")),
       h(
         "section",
         {},
         h("h3", {}, "Reasoning"),
-        checklist(transfer.reasoning ?? [], (f) => (f === "dpaSignedOn" ? `#/organisations/${flow.to.id}?edit=1&field=dpaSignedOn` : `#/organisations/${flow.from.id}?correct=${flow.id}&field=${f}`)),
+        checklist(transfer.reasoning ?? [], (f) => (f === "dpaSignedOn" ? `#/organisations/${flow.to.id}?edit=1&field=dpaSignedOn` : f === "tiaCompletedOn" ? `#/assessment/${flow.id}` : `#/organisations/${flow.from.id}?correct=${flow.id}&field=${f}`)),
       ),
       h("p", { class: "explanation-text" }, transfer.explanation),
       transfer.problems.length

@@ -1,7 +1,7 @@
 // A processor's tasks: what to erase (or restrict, or hand over) and the proof it gives back.
 // A PROCESSOR token sees nothing else in the console.
 
-import { categories } from "../lib/categories.js";
+import { categories, learnCategories } from "../lib/categories.js";
 import { run } from "../lib/api.js";
 import { clearErrors, dialog, field, fill, h, notice, select, showError, status, values } from "../lib/dom.js";
 
@@ -12,6 +12,8 @@ export async function render(main, { params }) {
   const only = params.get("status") ?? "";
   const data = await run(DOC, "MyTasks", { status: only || null });
   const tasks = data.dsrTasks.edges.map((e) => e.node);
+  // Names from the tasks themselves: a PROCESSOR may not read the taxonomy.
+  for (const t of tasks) learnCategories(t.namedDataCategories);
   tasks.sort((a, b) => Number(OPEN.includes(b.status)) - Number(OPEN.includes(a.status)));
   const filter = select("status", ["PENDING", "SENT", "ACKNOWLEDGED", "COMPLETED", "FAILED", "EXEMPT"], { empty: "All", value: only });
   filter.addEventListener("change", () => (location.hash = filter.value ? `#/tasks?status=${filter.value}` : "#/tasks"));

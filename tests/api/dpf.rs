@@ -14,6 +14,7 @@ use transfer_register::{domain::vocab::DueKind, service::reviews::due};
 db_tests!(
     a_dpf_snapshot_links_reports_a_disagreement_and_a_second_one_reports_the_lapses,
     a_dpf_list_with_a_bad_row_or_a_date_already_stored_imports_nothing,
+    a_past_date_is_judged_on_the_dpf_snapshot_in_force_on_that_date,
 );
 
 const FIRST: &str = include_str!("../dpf/participants-2025-03-01.csv");
@@ -230,4 +231,64 @@ async fn a_dpf_list_with_a_bad_row_or_a_date_already_stored_imports_nothing(app:
         )
         .await;
     assert_error(&response, "BAD_USER_INPUT", Some("entryId"));
+}
+
+/// Two snapshots: a date between them reads the first, a later date the second, and a date
+/// before both the hand-set flag; the reasoning reads the same snapshot as the verdict.
+async fn a_past_date_is_judged_on_the_dpf_snapshot_in_force_on_that_date(app: TestApp) {
+    let shop = org(
+        &app,
+        json!({ "name": "Shop GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
+    )
+    .await;
+    let activity = activity(&app, &shop, &["contact.email"]).await;
+    // Certified by hand; active on the March list, inactive on the September one.
+    let (_, to_mail) = importer(&app, &shop, &activity, "Mail Relay, L.L.C.", true).await;
+    for (content, on) in [(FIRST, "2025-03-01"), (SECOND, "2025-09-01")] {
+        let done = import(&app, content, on).await;
+        assert!(
+            done["data"]["importRecords"]["errors"] == json!([]),
+            "{done}"
+        );
+    }
+    let (status, codes, explanation) = verdict(&app, &to_mail, "2025-06-01").await;
+    assert_eq!(status, "ADEQUATE", "{explanation}");
+    assert!(codes.is_empty(), "{codes:?}");
+    assert!(
+        explanation.contains("as downloaded on 2025-03-01"),
+        "{explanation}"
+    );
+    let (status, codes, explanation) = verdict(&app, &to_mail, "2025-10-01").await;
+    assert_eq!(status, "NON_COMPLIANT");
+    assert_eq!(codes, ["NOT_CERTIFIED", "DPF_LIST_DISAGREES"]);
+    assert!(
+        explanation.contains("as downloaded on 2025-09-01"),
+        "{explanation}"
+    );
+    // Before any snapshot: the hand-set flag, no list named.
+    let (status, codes, explanation) = verdict(&app, &to_mail, "2025-01-15").await;
+    assert_eq!(status, "ADEQUATE", "{explanation}");
+    assert!(codes.is_empty(), "{codes:?}");
+    assert!(!explanation.contains("as downloaded on"), "{explanation}");
+    // The flow's reasoning on each date agrees with its verdict.
+    let not_met = |on: &'static str| {
+        let app = &app;
+        let flow = to_mail.clone();
+        async move {
+            let data = app
+                .ok(
+                    "query($id: ID!, $on: Date) { dataFlow(id: $id) { transfers(on: $on) { reasoning { outcome } } } }",
+                    json!({ "id": flow, "on": on }),
+                )
+                .await;
+            data["dataFlow"]["transfers"][0]["reasoning"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|s| s["outcome"] == "NOT_MET")
+                .count()
+        }
+    };
+    assert_eq!(not_met("2025-06-01").await, 0);
+    assert!(not_met("2025-10-01").await > 0);
 }

@@ -32,6 +32,7 @@ db_tests!(
     a_completed_request_keeps_its_proof_and_destroys_the_identifiers,
     a_request_for_an_unknown_subject_completes_as_no_holder_found,
     a_processor_lists_only_its_own_tasks,
+    a_processor_reads_its_tasks_categories_by_name_without_the_taxonomy,
     a_request_is_closed_by_hand_only_once_delivery_has_ended,
     rotating_a_webhook_secret_returns_it_once_and_never_shows_it,
     filing_without_any_identifier_is_refused_and_changes_nothing,
@@ -440,6 +441,35 @@ async fn a_processor_lists_only_its_own_tasks(app: TestApp) {
 
 const CLOSE: &str = r#"mutation($input: CloseDataSubjectRequestInput!) {
   closeDataSubjectRequest(input: $input) { status closureReason identifiersKept closedAt } }"#;
+
+/// A PROCESSOR may not read the taxonomy, but its own tasks name their categories (issue 25).
+async fn a_processor_reads_its_tasks_categories_by_name_without_the_taxonomy(app: TestApp) {
+    let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;
+    file(&app, "ERASURE", None).await;
+    let processor = || as_role(&app, Role::Processor, Some(&chain.processors[0]));
+    let taxonomy = app
+        .exec(
+            processor().await,
+            "{ dataCategories { code name } }",
+            json!({}),
+        )
+        .await;
+    assert_error(&taxonomy, "FORBIDDEN", None);
+    let own = app
+        .exec(
+            processor().await,
+            "{ dsrTasks { edges { node { dataCategories namedDataCategories { code name special } } } } }",
+            json!({}),
+        )
+        .await;
+    let task = &own["data"]["dsrTasks"]["edges"][0]["node"];
+    assert_eq!(task["dataCategories"], json!(["contact.email"]), "{own:#}");
+    assert_eq!(
+        task["namedDataCategories"],
+        json!([{ "code": "contact.email", "name": "E-mail address", "special": false }]),
+        "{own:#}"
+    );
+}
 
 async fn a_request_is_closed_by_hand_only_once_delivery_has_ended(app: TestApp) {
     let chain = chain(&app, &[Behaviour::Succeed], "2 years").await;

@@ -28,6 +28,7 @@ mod reasoning;
 mod register;
 mod requests;
 mod respond;
+mod reviews;
 mod roles;
 mod sign_in;
 mod subprocessors;

@@ -27,7 +27,13 @@ async fn a_processor_sees_nothing_but_its_own_tasks() {
         assert!(who.as_str().unwrap_or_default().contains("Cumulus Cloud Inc"), "{who}");
         let rows = browser.js("return document.querySelectorAll('table.tasks tbody tr').length", vec![]).await;
         assert_eq!(rows, json!(1), "only its own task of the six");
-        browser.sees("contact.email, identity.name").await;
+        // Words, not codes: the task names its categories (the PROCESSOR may not read the
+        // taxonomy), the code on hover.
+        browser.sees("E-mail address, Name").await;
+        let hover = browser
+            .js("return [...document.querySelectorAll('table.tasks .category')].map(c => c.title)", vec![])
+            .await;
+        assert_eq!(hover, json!(["contact.email", "identity.name"]));
         browser.screenshot("processor-tasks").await;
 
         // Other pages are not offered, and not reachable by address either.

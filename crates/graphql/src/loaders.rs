@@ -107,6 +107,18 @@ impl Loader<i64> for SubjectActivitiesLoader {
     }
 }
 
+/// A data category of the taxonomy, by code (for names shown where the taxonomy is not read).
+pub struct CategoryLoader(DatabaseConnection);
+
+impl Loader<String> for CategoryLoader {
+    type Value = entity::data_category::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        Ok(crate::service::taxonomy::data_categories_by_code(&self.0, keys).await?)
+    }
+}
+
 pub struct RequestTasksLoader(DatabaseConnection);
 pub struct TaskEventsLoader(DatabaseConnection);
 pub struct TokenRoleLoader(DatabaseConnection);
@@ -156,6 +168,8 @@ pub struct Loaders {
     /// A task's answer link and its reminders (by task id).
     pub task_links: DataLoader<crate::types::respond::TaskLinkLoader>,
     pub task_reminders: DataLoader<crate::types::respond::TaskRemindersLoader>,
+    /// Data categories of the taxonomy by code (a task's category names).
+    pub categories: DataLoader<CategoryLoader, HashMapCache>,
     /// Which category codes are special (Art 9), read once per operation (or push).
     sensitivity: std::sync::Mutex<Option<Arc<Sensitivity>>>,
     db: DatabaseConnection,
@@ -208,6 +222,11 @@ impl Loaders {
                 crate::types::respond::TaskRemindersLoader(db.clone()),
                 tokio::spawn,
             ),
+            categories: DataLoader::with_cache(
+                CategoryLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
             sensitivity: std::sync::Mutex::default(),
             db: db.clone(),
         }
@@ -249,6 +268,7 @@ impl Loaders {
         self.flows.clear::<i64>();
         self.assessments.clear::<(i64, NaiveDate)>();
         self.token_roles.clear::<String>();
+        self.categories.clear::<String>();
         *self
             .sensitivity
             .lock()

@@ -61,6 +61,20 @@ pub async fn data_categories(db: &impl ConnectionTrait) -> AppResult<Vec<data_ca
         .await?)
 }
 
+/// The data categories of the given codes that the taxonomy defines, by code (one query).
+pub async fn data_categories_by_code(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> AppResult<std::collections::HashMap<String, data_category::Model>> {
+    Ok(data_category::Entity::find()
+        .filter(data_category::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.code.clone(), c))
+        .collect())
+}
+
 /// Which codes are special categories (Art 9): read once per request or register assessment.
 pub async fn sensitivity(db: &impl ConnectionTrait) -> AppResult<Sensitivity> {
     let special = data_category::Entity::find()

@@ -49,7 +49,7 @@ mod tests;
 
 pub use reasoning::{ReasoningStep, StepOutcome, reasoning};
 pub use records::{
-    ContractRecord, DpfListing, Records, TiaRecord, contract_for, contract_words,
+    ContractRecord, DpfListing, DpfSnapshotEntry, Records, TiaRecord, contract_for, contract_words,
     current_assessment, normalise_name,
 };
 pub use rules::{assess, assess_brief, expected_module, regime_of_exporter};

@@ -39,7 +39,8 @@ pub struct ReasoningStep {
     pub sources: Vec<String>,
     /// Where a step is not met, the field whose change answers it: a field of the flow
     /// (`mechanism`, `sccModule`, `derogation`, `occasional`, `signedOn`, `tiaCompletedOn`) or,
-    /// for the Art 28 contract, the recipient organisation's `dpaSignedOn`.
+    /// for the Art 28 contract, the recipient organisation's `dpaSignedOn`. A warning that a new
+    /// record answers (an assessment past its review date) names its field too.
     pub field: Option<&'static str>,
 }
 
@@ -119,6 +120,9 @@ fn field_of(p: &Problem, q: Question) -> &'static str {
 
 /// The steps of the reasoning on `on`, in order.
 pub fn reasoning(r: &LegalReference, t: &Transfer, on: NaiveDate) -> Vec<ReasoningStep> {
+    // As the verdict does: the DPF list entry in force on the date replaces the hand-set flags.
+    let listed = super::records::as_listed(t, on);
+    let t = listed.as_ref();
     let finding = find(r, t, on);
     let ctx = Ctx {
         r,
@@ -229,7 +233,16 @@ impl Ctx<'_, '_> {
                 default.answer.trim_end_matches('.').to_owned() + ".",
                 sentence(&messages)
             );
-            return step(q, answer, StepOutcome::Warning, sources);
+            // Only a warning that a new record answers names a field: an assessment past its
+            // review date is answered by the next assessment.
+            let field = noted
+                .iter()
+                .any(|p| p.code == ProblemCode::TiaReviewOverdue)
+                .then_some("tiaCompletedOn");
+            return ReasoningStep {
+                field,
+                ..step(q, answer, StepOutcome::Warning, sources)
+            };
         }
         // A step failed without a problem of its own (nothing valid carries the transfer).
         let field = (default.outcome == StepOutcome::NotMet).then_some(match q {

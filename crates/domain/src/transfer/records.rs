@@ -14,7 +14,9 @@
 //!   `dpaSignedOn` and `signedOn`; a DPA record in force counts as the Art 28 contract.
 //! - A DPF list entry, where one is linked, replaces the hand-set certification flags (the list
 //!   is the official record); where they disagree, the warning `DPF_LIST_DISAGREES` says so, and
-//!   the explanation names the snapshot relied on.
+//!   the explanation names the snapshot relied on. On a date, the snapshot relied on is the one
+//!   in force then: the latest listed on or before it. An importer absent from that snapshot, or
+//!   a date before every snapshot, is judged by the hand-set flags as before.
 
 use super::{
     Problem, Transfer,
@@ -31,8 +33,36 @@ pub struct Records {
     pub assessments: Vec<TiaRecord>,
     /// Every contract covering the flow, in any order.
     pub contracts: Vec<ContractRecord>,
-    /// The importer's entry in the latest DPF list snapshot, where it is linked or matched.
+    /// The importer's entry relied on: set from `dpf_history` for the date assessed, or given
+    /// directly (then it holds on every date).
     pub dpf: Option<DpfListing>,
+    /// Every DPF list snapshot stored (for a US importer), in any order, each with the
+    /// importer's entry in it where it has one: the date assessed picks the one in force.
+    pub dpf_history: Vec<DpfSnapshotEntry>,
+}
+
+/// One DPF list snapshot, as it concerns one importer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpfSnapshotEntry {
+    /// The date the snapshot was listed (downloaded).
+    pub listed_on: NaiveDate,
+    /// The importer's entry in it; `None` when it is not on that list.
+    pub entry: Option<DpfListing>,
+}
+
+impl Records {
+    /// The importer's entry in the snapshot in force on `on` (the latest listed on or before
+    /// it); without a history, the entry given directly.
+    pub fn dpf_on(&self, on: NaiveDate) -> Option<&DpfListing> {
+        if self.dpf_history.is_empty() {
+            return self.dpf.as_ref();
+        }
+        self.dpf_history
+            .iter()
+            .filter(|s| s.listed_on <= on)
+            .max_by_key(|s| s.listed_on)
+            .and_then(|s| s.entry.as_ref())
+    }
 }
 
 /// A transfer impact assessment as recorded.
@@ -92,17 +122,22 @@ pub fn contract_words(kind: ContractKind) -> &'static str {
     }
 }
 
-/// The transfer with the DPF list entry in place of the hand-set certification flags.
-pub(super) fn as_listed(t: &Transfer) -> Cow<'_, Transfer> {
-    let Some(entry) = &t.records.dpf else {
+/// The transfer with the DPF list entry in force on `on` in place of the hand-set
+/// certification flags (and as `records.dpf`, which the rules read).
+pub(super) fn as_listed(t: &Transfer, on: NaiveDate) -> Cow<'_, Transfer> {
+    let entry = t.records.dpf_on(on).cloned();
+    if entry.is_none() && t.records.dpf.is_none() {
         return Cow::Borrowed(t);
-    };
-    let mut listed = t.clone();
-    if let Some(e) = listed.records.dpf.as_mut() {
-        e.hand_set = t.certifications.eu_dpf;
     }
-    listed.certifications.eu_dpf = Some(entry.active);
-    listed.certifications.uk_extension = Some(entry.active && entry.uk_extension);
+    let mut listed = t.clone();
+    if let Some(e) = &entry {
+        listed.certifications.eu_dpf = Some(e.active);
+        listed.certifications.uk_extension = Some(e.active && e.uk_extension);
+    }
+    listed.records.dpf = entry.map(|e| DpfListing {
+        hand_set: t.certifications.eu_dpf,
+        ..e
+    });
     Cow::Owned(listed)
 }
 

@@ -68,7 +68,7 @@ impl<'r> Finding<'r> {
 /// Assesses one transfer on one date.
 pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
     // A DPF list entry on record replaces the hand-set certification flags.
-    let listed = super::records::as_listed(transfer);
+    let listed = super::records::as_listed(transfer, on);
     let transfer = listed.as_ref();
     let finding = find(reference, transfer, on);
     explain::verdict(reference, transfer, on, &finding)
@@ -77,7 +77,11 @@ pub fn assess(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) ->
 /// As [`assess`] with an empty `explanation`: for whole-register lists, which build the
 /// paragraph only for the transfers a client asks to read.
 pub fn assess_brief(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -> Verdict {
-    explain::brief(&find(reference, &super::records::as_listed(transfer), on))
+    explain::brief(&find(
+        reference,
+        &super::records::as_listed(transfer, on),
+        on,
+    ))
 }
 
 pub(super) fn find<'r>(

@@ -7,6 +7,7 @@ use crate::{
     scalars::{Date, Timestamp},
     service::requests::shown_status,
     types::{
+        category::DataCategory,
         organisation::Organisation,
         respond::{AnswerLink, TaskReminder},
     },
@@ -190,6 +191,28 @@ impl DsrTask {
     /// The categories this organisation holds of the subject.
     async fn data_categories(&self) -> &[String] {
         &self.0.data_categories.0
+    }
+    /// The categories of `dataCategories`, in the same order, with their names from the
+    /// taxonomy: what a PROCESSOR, which may not read the taxonomy, reads for its own tasks. A
+    /// code the taxonomy no longer defines is named by its code.
+    async fn named_data_categories(&self, ctx: &Context<'_>) -> Result<Vec<DataCategory>> {
+        let codes = &self.0.data_categories.0;
+        let found = loaders(ctx)?
+            .categories
+            .load_many(codes.iter().cloned())
+            .await?;
+        Ok(codes
+            .iter()
+            .map(|code| {
+                DataCategory(found.get(code).cloned().unwrap_or_else(|| {
+                    entity::data_category::Model {
+                        code: code.clone(),
+                        name: code.clone(),
+                        special: false,
+                    }
+                }))
+            })
+            .collect())
     }
     /// Why some of this holder's data is exempt from erasure (restrict, do not erase), if it is:
     /// the reasons of `restrictCategories`, joined.

@@ -109,7 +109,8 @@ pub struct ReasoningStep {
     pub sources: Vec<String>,
     /// For a step not met, the field that fixes it: a field of `recordDataFlow`/`updateDataFlow`
     /// (`mechanism`, `sccModule`, `derogation`, `occasional`, `signedOn`, `tiaCompletedOn`) or,
-    /// for the Art 28 contract, the recipient organisation's `dpaSignedOn`.
+    /// for the Art 28 contract, the recipient organisation's `dpaSignedOn`. A warning that a new
+    /// record answers (an assessment past its review date: `tiaCompletedOn`) names it too.
     pub field: Option<String>,
 }
 

@@ -185,6 +185,57 @@ pub async fn latest_entries(
         .collect())
 }
 
+/// Each organisation's entries, by snapshot id, by organisation id.
+pub type EntriesBySnapshot = HashMap<i64, HashMap<i64, dpf_entry::Model>>;
+
+/// Every snapshot (latest first) and, for each given US organisation, its entry in each
+/// snapshot that lists it (by snapshot id), by organisation id: what a verdict on any date
+/// picks the snapshot in force from. One query for the entries of every snapshot.
+pub async fn entries_by_snapshot(
+    db: &impl ConnectionTrait,
+    organisations: &[&organisation::Model],
+) -> AppResult<(Vec<dpf_snapshot::Model>, EntriesBySnapshot)> {
+    let us: Vec<&organisation::Model> = organisations
+        .iter()
+        .copied()
+        .filter(|o| listed_country(o.country))
+        .collect();
+    let all = snapshots(db).await?;
+    if us.is_empty() || all.is_empty() {
+        return Ok((all, HashMap::new()));
+    }
+    let keys = keys(db, &us).await?;
+    let mut names: Vec<String> = keys.values().cloned().collect();
+    names.sort_unstable();
+    names.dedup();
+    // By (snapshot, name): two rows of one name in a snapshot, the active one counts, else the
+    // first (as `entries_named` keeps them).
+    let mut found: HashMap<(i64, String), dpf_entry::Model> = HashMap::new();
+    for chunk in names.chunks(500) {
+        for e in dpf_entry::Entity::find()
+            .filter(dpf_entry::Column::NormalisedName.is_in(chunk.iter().cloned()))
+            .order_by_asc(dpf_entry::Column::Id)
+            .all(db)
+            .await?
+        {
+            let key = (e.snapshot_id, e.normalised_name.clone());
+            if found.get(&key).is_none_or(|kept| !kept.active && e.active) {
+                found.insert(key, e);
+            }
+        }
+    }
+    let mut out: EntriesBySnapshot = HashMap::new();
+    for (org, key) in keys {
+        let entries = out.entry(org).or_default();
+        for s in &all {
+            if let Some(e) = found.get(&(s.id, key.clone())) {
+                entries.insert(s.id, e.clone());
+            }
+        }
+    }
+    Ok((all, out))
+}
+
 /// The listing as the rules read it.
 pub fn listing(entry: &dpf_entry::Model, snapshot: &dpf_snapshot::Model) -> DpfListing {
     DpfListing {

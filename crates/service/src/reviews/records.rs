@@ -2,7 +2,7 @@
 //! assessments, the contracts covering it, and its importer's DPF list entry.
 
 use crate::{
-    domain::transfer::{ContractRecord, Records, TiaRecord},
+    domain::transfer::{ContractRecord, DpfSnapshotEntry, Records, TiaRecord},
     error::AppResult,
 };
 use entity::{contract, contract_flow, data_flow, organisation, transfer_impact_assessment as tia};
@@ -64,7 +64,8 @@ pub async fn load(
     Ok(out)
 }
 
-/// The latest DPF list entry of each flow's US recipient, where one is linked or matched.
+/// Each flow's US recipient as every DPF list snapshot shows it (its entry, or absent), so that
+/// a verdict on a date reads the snapshot in force then.
 async fn dpf_listings(
     db: &impl ConnectionTrait,
     flow_ids: Option<&[i64]>,
@@ -86,11 +87,18 @@ async fn dpf_listings(
         .all(db)
         .await?;
     let refs: Vec<&organisation::Model> = organisations.iter().collect();
-    let entries = super::dpf::latest_entries(db, &refs).await?;
+    let (snapshots, entries) = super::dpf::entries_by_snapshot(db, &refs).await?;
     for f in flows {
-        if let Some((entry, snapshot)) = entries.get(&f.to_id) {
-            out.entry(f.id).or_default().dpf = Some(super::dpf::listing(entry, snapshot));
-        }
+        let Some(listed) = entries.get(&f.to_id).filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        out.entry(f.id).or_default().dpf_history = snapshots
+            .iter()
+            .map(|s| DpfSnapshotEntry {
+                listed_on: s.listed_on,
+                entry: listed.get(&s.id).map(|e| super::dpf::listing(e, s)),
+            })
+            .collect();
     }
     Ok(())
 }

@@ -138,6 +138,62 @@ fn the_dpf_list_entry_replaces_the_hand_set_flag_and_the_disagreement_is_said() 
     assert!(codes(&check(&t, "2025-06-01")).is_empty());
 }
 
+/// A past date reads the snapshot in force then (the latest listed on or before it); a date
+/// before every snapshot reads the hand-set flag; the reasoning agrees with the verdict.
+#[test]
+fn a_past_date_reads_the_dpf_snapshot_in_force_on_that_date() {
+    use crate::transfer::{DpfSnapshotEntry, StepOutcome, reasoning};
+    let mut t = complete(Regime::EuGdpr, M::EuUsDpf, "US", "2024-01-01");
+    t.certifications.eu_dpf = Some(true);
+    let snapshot = |on: &str, active: bool| DpfSnapshotEntry {
+        listed_on: day(on),
+        entry: Some(DpfListing {
+            snapshot_on: day(on),
+            ..listing(active)
+        }),
+    };
+    // Listed inactive in March, active again in September.
+    t.records.dpf_history = vec![snapshot("2025-09-01", true), snapshot("2025-03-01", false)];
+    let v = check(&t, "2025-06-01");
+    assert_eq!(v.status, VerdictStatus::NonCompliant, "{:?}", v.problems);
+    assert!(
+        v.explanation.contains("as downloaded on 2025-03-01"),
+        "{}",
+        v.explanation
+    );
+    let v = check(&t, "2025-10-01");
+    assert_eq!(v.status, VerdictStatus::Adequate, "{:?}", v.problems);
+    assert!(
+        v.explanation.contains("as downloaded on 2025-09-01"),
+        "{}",
+        v.explanation
+    );
+    // Before the first snapshot: the hand-set flag, no list named.
+    let v = check(&t, "2025-01-01");
+    assert_eq!(v.status, VerdictStatus::Adequate, "{:?}", v.problems);
+    assert!(
+        !v.explanation.contains("as downloaded on"),
+        "{}",
+        v.explanation
+    );
+    // Absent from the snapshot in force: the hand-set flag too.
+    t.records.dpf_history.push(DpfSnapshotEntry {
+        listed_on: day("2025-12-01"),
+        entry: None,
+    });
+    assert!(
+        !check(&t, "2025-12-02")
+            .explanation
+            .contains("as downloaded on")
+    );
+    // The reasoning reads the same snapshot as the verdict.
+    let carried = reasoning(&super::REFERENCE, &t, day("2025-06-01"));
+    assert!(
+        carried.iter().any(|s| s.outcome == StepOutcome::NotMet),
+        "{carried:#?}"
+    );
+}
+
 #[test]
 fn an_assessment_on_record_is_the_tia_the_safeguard_needs() {
     let mut t = complete(Regime::EuGdpr, M::Scc2021, "IN", "2025-01-01");
@@ -167,6 +223,8 @@ fn the_reasoning_answers_each_record_problem_at_its_own_step() {
     t.records.assessments = vec![tia("2025-01-01", "2026-01-01", TiaOutcome::Proceed)];
     let s = step(&t, "2026-01-02", "impact assessment");
     assert_eq!(s.outcome, StepOutcome::Warning, "{s:#?}");
+    // The next assessment answers it: the warning names the field, for the console's link.
+    assert_eq!(s.field, Some("tiaCompletedOn"));
 
     let mut t = complete(Regime::EuGdpr, M::Scc2021, "IN", "2024-01-01");
     t.records.contracts = vec![contract(ContractKind::Scc2021, "2024-01-01", "2025-12-31")];
