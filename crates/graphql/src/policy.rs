@@ -42,8 +42,6 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "whatIf"
             | "adequacyDecisions"
             | "areaCountries"
-            | "subprocessorChange"
-            | "subprocessorChanges"
             | "dueItems",
         ) => READERS,
         (
@@ -104,6 +102,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             &[Admin, Procurement, Dpo, Processor]
         }
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
+        // A processor reads its own announced changes (which ones is the resolver's filter).
+        ("Query", "subprocessorChange" | "subprocessorChanges") => EVERYONE,
         ("Query", "viewer") => EVERYONE,
         // People's sessions (sign-in with the identity provider): the administrators.
         ("Query", "sessions") | ("Mutation", "endSession") => &[Admin],
