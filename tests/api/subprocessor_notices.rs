@@ -179,7 +179,10 @@ async fn a_webhook_subscriber_gets_each_change_once_signed_with_its_own_secret_e
             json!({}),
         )
         .await;
-    assert!(!trail.to_string().contains(secret), "the secret is in the trail");
+    assert!(
+        !trail.to_string().contains(secret),
+        "the secret is in the trail"
+    );
 
     let change = announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
     let moved = subprocessor_changes::advance(&app.state.db, &clock(&app), day("2026-09-01"))
@@ -234,10 +237,7 @@ async fn a_change_to_the_published_list_takes_effect_no_sooner_than_the_days_of_
         )
         .await;
     assert_error(&response, "BAD_USER_INPUT", Some("effectiveOn"));
-    assert!(
-        response.to_string().contains("2026-10-01"),
-        "{response:#}"
-    );
+    assert!(response.to_string().contains("2026-10-01"), "{response:#}");
     assert_eq!(app.count("subprocessor_change").await, 1);
     // The boundary day itself gives the customers their 30 days.
     let change = announce(&app, add_input(&w, "2026-09-01", "2026-10-01")).await;
@@ -282,13 +282,19 @@ async fn a_processor_lists_its_own_changes_and_reads_nothing_of_the_controllers(
     // The controller reads everything.
     let all = app.ok(MINE, json!({})).await;
     assert_eq!(all["subprocessorChanges"]["totalCount"], 2);
-    assert!(all["subprocessorChanges"]["edges"][0]["node"]["history"][0]["actor"]
-        .as_str()
-        .is_some_and(|a| a.starts_with("admin-")));
+    assert!(
+        all["subprocessorChanges"]["edges"][0]["node"]["history"][0]["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("admin-"))
+    );
 
     // What the change would do to the register, and the register's record of the
     // sub-processor, are the controller's.
-    for field in ["impact { status }", "subjectsAffected", "subprocessor { id }"] {
+    for field in [
+        "impact { status }",
+        "subjectsAffected",
+        "subprocessor { id }",
+    ] {
         let response = app
             .exec(
                 processor.clone(),

@@ -7,7 +7,9 @@
 //! `Idempotency-Key` the receiver de-duplicates by.
 
 use crate::{
-    domain::dsr::delivery::{SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, signature, timestamped_signature},
+    domain::dsr::delivery::{
+        SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, signature, timestamped_signature,
+    },
     webhook_url::{self, CheckedUrl, WebhookPolicy},
 };
 use chrono::Utc;

@@ -6,9 +6,9 @@ use crate::{
     enums::{
         Derogation, SccModule, SubprocessorChangeKind, SubprocessorDecision, TransferMechanism,
     },
-    mutation::flows::{DestinationSafeguardInput, safeguards},
     error::AppError,
     ids,
+    mutation::flows::{DestinationSafeguardInput, safeguards},
     scalars::{Date, date},
     service::{
         audit::Actor,

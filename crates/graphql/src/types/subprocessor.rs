@@ -2,8 +2,8 @@
 
 use crate::{
     context::{request, viewer},
-    error::AppError,
     enums::{SubprocessorChangeKind, SubprocessorChangeStatus, TransferMechanism, VerdictStatus},
+    error::AppError,
     loaders::loaders,
     scalars::{Date, Timestamp},
     service::subprocessor_changes::{self, ProposedTransfer as Proposed},

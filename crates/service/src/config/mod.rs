@@ -149,13 +149,23 @@ pub struct Config {
     pub notify_webhook: Option<String>,
 
     /// The secret the webhook digest is signed with (the receiver verifies with the same).
-    #[arg(long, env = "REGISTER_NOTIFY_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "REGISTER_NOTIFY_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub notify_webhook_secret: Option<String>,
 
     /// Days of notice the group's customers are given of a change to its published
     /// sub-processor list: a change to it must take effect at least this long after it is
     /// announced.
-    #[arg(long, env = "REGISTER_SUBPROCESSOR_NOTICE_DAYS", global = true, default_value_t = 30)]
+    #[arg(
+        long,
+        env = "REGISTER_SUBPROCESSOR_NOTICE_DAYS",
+        global = true,
+        default_value_t = 30
+    )]
     pub subprocessor_notice_days: u32,
 
     /// Bearer token `GET /metrics` requires; unset, the metrics are open to whoever reaches the

@@ -20,12 +20,8 @@ mod digest;
 mod subprocessor;
 
 use crate::{
-    config::Config,
-    domain::dsr::seal::Sealer,
-    error::AppResult,
-    reviews::digest::Timing,
-    signed_post::Clients,
-    webhook_url::WebhookPolicy,
+    config::Config, domain::dsr::seal::Sealer, error::AppResult, reviews::digest::Timing,
+    signed_post::Clients, webhook_url::WebhookPolicy,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;

@@ -82,7 +82,10 @@ pub(super) async fn send(notifier: &Notifier, sent: &mut Sent) -> AppResult<()> 
                         subprocessor_notice::Column::NextAttemptAt,
                         Expr::value(timing.retry_at(notice.attempts, Utc::now())),
                     )
-                    .col_expr(subprocessor_notice::Column::LastError, Expr::value(Some(error)))
+                    .col_expr(
+                        subprocessor_notice::Column::LastError,
+                        Expr::value(Some(error)),
+                    )
                     .filter(still_claimed(&notice))
                     .exec(&notifier.db)
                     .await?;
@@ -122,7 +125,10 @@ async fn lease(
             subprocessor_notice::Column::Attempts,
             Expr::col(subprocessor_notice::Column::Attempts).add(1),
         )
-        .col_expr(subprocessor_notice::Column::NextAttemptAt, Expr::value(until))
+        .col_expr(
+            subprocessor_notice::Column::NextAttemptAt,
+            Expr::value(until),
+        )
         .filter(subprocessor_notice::Column::Id.in_subquery(due))
         .filter(free())
         .exec_with_returning(db)

@@ -15,7 +15,8 @@ use crate::{domain::dsr::delivery::backoff, error::AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::due_notice;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, QueryFilter,
     prelude::*,
     sea_query::{Expr, ExprTrait as _, LockBehavior, LockType, OnConflict, Order, Query},
 };
@@ -185,7 +186,10 @@ pub async fn retry_later(
                 due_notice::Column::NextAttemptAt,
                 Expr::value(timing.retry_at(notice.attempts, now)),
             )
-            .col_expr(due_notice::Column::LastError, Expr::value(Some(error.clone())))
+            .col_expr(
+                due_notice::Column::LastError,
+                Expr::value(Some(error.clone())),
+            )
             .filter(due_notice::Column::Id.eq(notice.id))
             .filter(due_notice::Column::Attempts.eq(notice.attempts))
             .filter(due_notice::Column::SentAt.is_null())

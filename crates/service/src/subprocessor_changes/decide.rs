@@ -1,7 +1,7 @@
 //! The controller's decision on a pending change (approve, or object with a reason), and a
 //! change's withdrawal.
 
-use super::{not_yours, ensure_may_act_for, find, set_status};
+use super::{ensure_may_act_for, find, not_yours, set_status};
 use crate::{
     audit::Actor,
     domain::vocab::{Role, SubprocessorChangeStatus},

@@ -204,10 +204,7 @@ mod tests {
             Err(AppError::Forbidden(_))
         ));
         for role in [Role::Admin, Role::Procurement, Role::Dpo] {
-            assert!(
-                ensure_may_act_for(&actor(role), None, 8).is_ok(),
-                "{role}"
-            );
+            assert!(ensure_may_act_for(&actor(role), None, 8).is_ok(), "{role}");
         }
     }
 }

@@ -6,8 +6,8 @@
 
 use crate::{
     audit::{self, Actor, Change},
-    domain::vocab::{ActingAs, DeliveryChannel, SubprocessorChangeKind, SubprocessorChangeStatus},
     domain::dsr::seal::Sealer,
+    domain::vocab::{ActingAs, DeliveryChannel, SubprocessorChangeKind, SubprocessorChangeStatus},
     error::{AppError, AppResult},
     requests::secrets,
     validate,
