@@ -11,7 +11,7 @@ use crate::{
     support::TestApp,
 };
 use serde_json::json;
-use transfer_register::service::config::Config;
+use transfer_register::service::{config::Config, notices::Sent};
 
 db_tests!(
     the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver_fails,
@@ -48,7 +48,7 @@ async fn the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver
         .send_pending(day("2025-05-31"))
         .await
         .expect("send");
-    assert_eq!(sent, Default::default(), "nothing due yet");
+    assert_eq!(sent, Sent::default(), "nothing due yet");
     // The receiver is down: the digest is kept and retried.
     let sent = notifier(&app, to_webhook(&receiver.url))
         .send_pending(day("2025-06-01"))
@@ -66,7 +66,7 @@ async fn the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver
             .send_pending(day(on))
             .await
             .expect("send");
-        assert_eq!(sent, Default::default(), "{on}");
+        assert_eq!(sent, Sent::default(), "{on}");
     }
     let received = receiver.received();
     assert_eq!(received.len(), 2, "one failure, one retry");
@@ -95,7 +95,7 @@ async fn the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver
     .send_pending(day("2025-06-01"))
     .await
     .expect("send");
-    assert_eq!(sent, Default::default(), "already sent: nothing to do");
+    assert_eq!(sent, Sent::default(), "already sent: nothing to do");
     assert!(unsigned.received().is_empty());
 }
 

@@ -422,7 +422,7 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
 
     // No back-off: a failed notice is due again at once (its lease is what keeps two runs apart).
     let timing = digest::Timing {
-        lease: std::time::Duration::from_secs(60),
+        lease: std::time::Duration::from_mins(1),
         backoff: std::time::Duration::ZERO,
         backoff_max: std::time::Duration::ZERO,
     };

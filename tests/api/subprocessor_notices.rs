@@ -19,7 +19,11 @@ use std::sync::Arc;
 use transfer_register::{
     domain::vocab::Role,
     graphql::context::Auth,
-    service::{config::Config, notices::Notifier, subprocessor_changes},
+    service::{
+        config::Config,
+        notices::{Notifier, Sent},
+        subprocessor_changes,
+    },
 };
 
 db_tests!(
@@ -89,7 +93,7 @@ async fn an_objection_is_posted_signed_to_the_processors_webhook_retried_after_t
         .send_due()
         .await
         .expect("send");
-    assert_eq!(sent, Default::default(), "not before its back-off");
+    assert_eq!(sent, Sent::default(), "not before its back-off");
     assert_eq!(receiver.received().len(), 1);
     let notice = &subprocessor_changes::notice::of_change(&app.state.db, id)
         .await
@@ -117,7 +121,7 @@ async fn an_objection_is_posted_signed_to_the_processors_webhook_retried_after_t
     assert_eq!((sent.posted, sent.failed), (1, 0), "{sent:?}");
     // A restart, or a second instance: nothing more.
     let sent = notifier(&app, |_| {}).send_due().await.expect("send");
-    assert_eq!(sent, Default::default());
+    assert_eq!(sent, Sent::default());
 
     let received = receiver.received();
     assert_eq!(received.len(), 2, "one failure, one success");
@@ -195,7 +199,7 @@ async fn a_webhook_subscriber_gets_each_change_once_signed_with_its_own_secret_e
     assert_eq!(first.posted + second.posted, 1, "{first:?} {second:?}");
     assert_eq!(first.kept + second.kept, 1, "{first:?} {second:?}");
     let again = notifier(&app, |_| {}).send_due().await.expect("send");
-    assert_eq!(again, Default::default(), "a restart sends nothing twice");
+    assert_eq!(again, Sent::default(), "a restart sends nothing twice");
 
     let received = receiver.received();
     assert_eq!(received.len(), 1);

@@ -103,8 +103,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
         }
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
         // A processor reads its own announced changes (which ones is the resolver's filter).
-        ("Query", "subprocessorChange" | "subprocessorChanges") => EVERYONE,
-        ("Query", "viewer") => EVERYONE,
+        ("Query", "viewer" | "subprocessorChange" | "subprocessorChanges") => EVERYONE,
         // People's sessions (sign-in with the identity provider): the administrators.
         ("Query", "sessions") | ("Mutation", "endSession") => &[Admin],
         _ => return None,

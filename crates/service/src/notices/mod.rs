@@ -46,7 +46,7 @@ pub struct Sent {
 pub const NO_ADDRESS: &str = "no address on record: send it by hand";
 
 /// How often the running server looks for notices to send.
-const EVERY: Duration = Duration::from_secs(60);
+const EVERY: Duration = Duration::from_mins(1);
 /// How often it writes the day's digest items (each once per due date whatever the rhythm).
 const DIGEST_EVERY: Duration = Duration::from_mins(15);
 
