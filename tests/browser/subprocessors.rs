@@ -100,6 +100,12 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
                 "document.querySelector('table.my-changes td.status')?.textContent.startsWith('Pending')",
             )
             .await;
+        browser
+            .js(
+                "document.querySelector('section.mine').scrollIntoView({ block: 'end' });",
+                vec![],
+            )
+            .await;
         browser.screenshot("subprocessor-announce").await;
         browser.close().await;
 
