@@ -10,12 +10,14 @@ use crate::{
     subprocessor_notices::notifier,
     support::TestApp,
 };
+use sea_orm::EntityTrait;
 use serde_json::json;
 use transfer_register::service::{config::Config, notices::Sent};
 
 db_tests!(
     the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver_fails,
     two_senders_at_once_send_each_due_item_once,
+    without_its_secret_the_webhook_digest_waits_unsent,
 );
 
 const SECRET: &str = "digest-secret-for-the-receiver";
@@ -86,17 +88,41 @@ async fn the_digest_is_posted_signed_once_per_item_and_retried_when_the_receiver
             delivery.body
         );
     }
-    // Without the secret nothing unsigned leaves: the digest waits.
-    let unsigned = Receiver::start(Behaviour::Succeed).await;
+}
+
+async fn without_its_secret_the_webhook_digest_waits_unsent(app: TestApp) {
+    an_item_due_on_the_first_of_june(&app).await;
+    let receiver = Receiver::start(Behaviour::Succeed).await;
+    receiver.set_secret(SECRET);
     let sent = notifier(&app, |c| {
-        c.notify_webhook = Some(unsigned.url.clone());
+        c.notify_webhook = Some(receiver.url.clone());
         c.notify_webhook_secret = None;
     })
     .send_pending(day("2025-06-01"))
     .await
     .expect("send");
-    assert_eq!(sent, Sent::default(), "already sent: nothing to do");
-    assert!(unsigned.received().is_empty());
+    assert_eq!((sent.posted, sent.failed), (0, 1), "{sent:?}");
+    assert!(receiver.received().is_empty(), "nothing unsigned leaves");
+    let waiting = entity::due_notice::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("the item's notice");
+    assert!(
+        waiting
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("REGISTER_NOTIFY_WEBHOOK_SECRET")),
+        "{waiting:?}"
+    );
+    assert!(waiting.sent_at.is_none());
+    // Once the secret is set, the waiting item goes, signed.
+    let sent = notifier(&app, to_webhook(&receiver.url))
+        .send_pending(day("2025-06-01"))
+        .await
+        .expect("send");
+    assert_eq!(sent.posted, 1, "{sent:?}");
+    assert!(receiver.received()[0].signature_valid);
 }
 
 async fn two_senders_at_once_send_each_due_item_once(app: TestApp) {

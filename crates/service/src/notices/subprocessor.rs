@@ -166,6 +166,20 @@ async fn mark_sent(
     Ok(done.rows_affected == 1)
 }
 
+/// The subscriber a notice is for: its column, or for a notice written before the column was
+/// (`subscriber:<id>:change:<change>`), its key.
+fn subscriber_of(notice: &subprocessor_notice::Model) -> Option<i64> {
+    notice.subscriber_id.or_else(|| {
+        notice
+            .key
+            .strip_prefix("subscriber:")?
+            .split(':')
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
 /// The signed POST of a notice to its webhook.
 async fn post(notifier: &Notifier, notice: &subprocessor_notice::Model) -> Result<String, String> {
     let secret = secret(notifier, notice)
@@ -173,7 +187,7 @@ async fn post(notifier: &Notifier, notice: &subprocessor_notice::Model) -> Resul
         .map_err(|e| format!("could not read the signing secret: {e}"))?
         .ok_or("the receiver has no webhook secret to sign with")?;
     let body = NoticeBody {
-        kind: if notice.subscriber_id.is_some() {
+        kind: if subscriber_of(notice).is_some() {
             "SUBPROCESSOR_LIST_CHANGE"
         } else {
             "SUBPROCESSOR_OBJECTION"
@@ -205,7 +219,7 @@ async fn secret(
     notifier: &Notifier,
     notice: &subprocessor_notice::Model,
 ) -> AppResult<Option<Vec<u8>>> {
-    if let Some(id) = notice.subscriber_id {
+    if let Some(id) = subscriber_of(notice) {
         let subscriber = subprocessor_subscriber::Entity::find_by_id(id)
             .one(&notifier.db)
             .await?

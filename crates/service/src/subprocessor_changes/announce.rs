@@ -303,3 +303,20 @@ async fn check_activities(
     }
     Ok(published)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_notice;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn the_published_list_s_notice_is_enough_from_its_boundary_day_on() {
+        assert!(check_notice(day("2026-09-01"), day("2026-10-01"), 30).is_ok());
+        assert!(check_notice(day("2026-09-01"), day("2026-10-02"), 30).is_ok());
+        assert!(check_notice(day("2026-09-01"), day("2026-09-30"), 30).is_err());
+        assert!(check_notice(day("2026-09-01"), day("2026-09-01"), 0).is_ok());
+    }
+}
