@@ -1,6 +1,6 @@
-//! A message the register sends about a sub-processor change (an objection to the processor):
-//! kept here, like the outbox of e-mails, for a person to send while no mail server is
-//! configured; its key is unique so that a message is never written twice.
+//! A message the register sends about a sub-processor change (an objection to the processor, a
+//! notice to a subscriber of the published list): written once (its key is unique), then sent by
+//! e-mail, webhook or the outbox under a lease, and retried until sent.
 
 use crate::vocab::DeliveryChannel;
 use sea_orm::entity::prelude::*;
@@ -20,6 +20,15 @@ pub struct Model {
     pub body: String,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The subscriber of the published list it is for (none: an objection to the processor).
+    pub subscriber_id: Option<i64>,
+    /// Attempts made to send it.
+    pub attempts: i32,
+    /// When it may be tried next: the end of a running attempt's lease, or of the back-off after
+    /// a failure (none: at once).
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

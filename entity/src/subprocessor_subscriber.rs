@@ -11,6 +11,9 @@ pub struct Model {
     pub name: String,
     pub email: Option<String>,
     pub webhook_url: Option<String>,
+    /// The webhook signing secret, sealed (returned once, when the subscriber is added).
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -28,7 +28,7 @@ db_tests!(
 const REGISTER: &str = r#"query($on: Date) { transferRegister(on: $on) {
   flow { id } status problems { code } explanation } }"#;
 
-const RECORD_TIA: &str = r#"mutation($input: RecordTiaInput!) {
+pub const RECORD_TIA: &str = r#"mutation($input: RecordTiaInput!) {
   recordTransferImpactAssessment(input: $input) {
     id completedOn reviewOn outcome measures lawsAssessed assessor flow { id tiaCompletedOn } } }"#;
 
@@ -37,7 +37,7 @@ const RECORD_CONTRACT: &str = r#"mutation($input: RecordContractInput!) {
     id kind sccModule reference expiresOn reviewOn noticePeriodDays
     parties { id } flows { id } } }"#;
 
-fn day(s: &str) -> NaiveDate {
+pub fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
 }
 
@@ -61,7 +61,7 @@ async fn verdict(app: &TestApp, flow: &str, on: Option<&str>) -> (String, Vec<St
 
 /// A German controller's flow to a US processor on the 2021 SCCs (Module Two), signed on
 /// 2024-01-01, with or without a TIA date by hand. Returns (recipient, flow).
-async fn us_processor_flow(app: &TestApp, tia: Option<&str>) -> (String, String) {
+pub async fn us_processor_flow(app: &TestApp, tia: Option<&str>) -> (String, String) {
     let controller = org(
         app,
         json!({ "name": "Shop GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
@@ -420,6 +420,12 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
         0
     );
 
+    // No back-off: a failed notice is due again at once (its lease is what keeps two runs apart).
+    let timing = digest::Timing {
+        lease: std::time::Duration::from_mins(1),
+        backoff: std::time::Duration::ZERO,
+        backoff_max: std::time::Duration::ZERO,
+    };
     let seen: Arc<Mutex<Vec<(String, usize, String)>>> = Arc::default();
     let receiver = |webhook_down: bool| {
         let seen = seen.clone();
@@ -439,7 +445,7 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
         }
     };
     assert_eq!(
-        digest::send_pending(db, &channels, receiver(true))
+        digest::send_pending(db, &channels, &timing, receiver(true))
             .await
             .expect("send"),
         1
@@ -452,13 +458,13 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
         0
     );
     assert_eq!(
-        digest::send_pending(db, &channels, receiver(false))
+        digest::send_pending(db, &channels, &timing, receiver(false))
             .await
             .expect("send"),
         1
     );
     assert_eq!(
-        digest::send_pending(db, &channels, receiver(false))
+        digest::send_pending(db, &channels, &timing, receiver(false))
             .await
             .expect("send"),
         0
@@ -473,7 +479,7 @@ async fn the_digest_sends_each_item_once_across_a_restart_and_retries_a_failed_r
 /// With `REGISTER_NOTIFY_EMAIL` set and no SMTP server, the day's digest lands in the outbox once
 /// (a second run, as after a restart, adds nothing), addressed to the setting, with no task.
 async fn the_digest_of_what_is_due_goes_to_the_outbox_once_without_a_mail_server(app: TestApp) {
-    use transfer_register::service::notices;
+    use transfer_register::service::notices::{self, Notifier};
     let (_, flow) = us_processor_flow(&app, Some("2024-01-01")).await;
     app.ok(
         RECORD_TIA,
@@ -483,22 +489,33 @@ async fn the_digest_of_what_is_due_goes_to_the_outbox_once_without_a_mail_server
     .await;
     let mut config = (*app.state.config).clone();
     let db = &app.state.db;
+    let sender = |config: &transfer_register::service::config::Config| {
+        Notifier::new(
+            db.clone(),
+            Arc::new(config.clone()),
+            app.state.dsr.sealer.clone(),
+        )
+    };
     // Unset: no digest.
-    let sent = notices::send_pending(db, &config, day("2025-06-01"))
+    let sent = sender(&config)
+        .send_pending(day("2025-06-01"))
         .await
         .expect("send");
     assert_eq!(sent, notices::Sent::default());
     config.notify_email = Some("dpo@group.example".into());
     config.smtp_url = None;
-    let sent = notices::send_pending(db, &config, day("2025-05-31"))
+    let sent = sender(&config)
+        .send_pending(day("2025-05-31"))
         .await
         .expect("send");
     assert_eq!(sent.kept, 0, "nothing due yet");
-    let sent = notices::send_pending(db, &config, day("2025-06-01"))
+    let sent = sender(&config)
+        .send_pending(day("2025-06-01"))
         .await
         .expect("send");
     assert_eq!(sent.kept, 1);
-    let again = notices::send_pending(db, &config, day("2025-06-01"))
+    let again = sender(&config)
+        .send_pending(day("2025-06-01"))
         .await
         .expect("send");
     assert_eq!(again.kept, 0, "a restart sends nothing twice");

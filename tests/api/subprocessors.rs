@@ -29,32 +29,32 @@ db_tests!(
     each_subscriber_is_sent_each_announced_change_once_across_restarts,
 );
 
-const ANNOUNCE: &str = r"mutation($input: AnnounceSubprocessorChangeInput!) {
+pub const ANNOUNCE: &str = r"mutation($input: AnnounceSubprocessorChangeInput!) {
   announceSubprocessorChange(input: $input) { id kind status announcedOn effectiveOn objectionDeadline
-    processor { id } subprocessor { id } } }";
+    processor { id } subprocessorName } }";
 
-const DECIDE: &str = r"mutation($id: ID!, $decision: SubprocessorDecision!, $reason: String) {
+pub const DECIDE: &str = r"mutation($id: ID!, $decision: SubprocessorDecision!, $reason: String) {
   decideSubprocessorChange(id: $id, decision: $decision, reason: $reason) { id status reason } }";
 
 const CHANGE: &str = r"query($id: ID!) { subprocessorChange(id: $id) { id status kind
   impact { from { id } to { id } destinationCountry status problems { code message } explanation }
   subjectsAffected history { status detail } } }";
 
-fn day(s: &str) -> NaiveDate {
+pub fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
 
 /// A group company in Ireland whose German supplier processes its customer data, and a US
 /// company that is to become the supplier's sub-processor.
-struct World {
-    controller: String,
-    processor: String,
-    us_sub: String,
-    activity: String,
-    to_processor: String,
+pub struct World {
+    pub controller: String,
+    pub processor: String,
+    pub us_sub: String,
+    pub activity: String,
+    pub to_processor: String,
 }
 
-async fn world(app: &TestApp, authorisation: &str) -> World {
+pub async fn world(app: &TestApp, authorisation: &str) -> World {
     let controller = fixtures::org(
         app,
         json!({ "name": "Contoso Ireland Ltd", "kind": "GROUP_COMPANY", "country": "IE" }),
@@ -89,17 +89,17 @@ async fn world(app: &TestApp, authorisation: &str) -> World {
     }
 }
 
-fn add_input(w: &World, announced: &str, effective: &str) -> Value {
+pub fn add_input(w: &World, announced: &str, effective: &str) -> Value {
     json!({ "processorId": w.processor, "kind": "ADD", "subprocessorId": w.us_sub,
             "activityIds": [w.activity], "dataCategories": ["contact.email"],
             "announcedOn": announced, "effectiveOn": effective, "source": "e-mail of 1 September" })
 }
 
-async fn announce(app: &TestApp, input: Value) -> Value {
+pub async fn announce(app: &TestApp, input: Value) -> Value {
     app.ok(ANNOUNCE, json!({ "input": input })).await["announceSubprocessorChange"].clone()
 }
 
-fn clock(app: &TestApp) -> Actor {
+pub fn clock(app: &TestApp) -> Actor {
     Actor::named("register-clock", "OPERATOR", &app.state.audit_key)
 }
 
@@ -397,22 +397,16 @@ async fn the_dpo_approves_or_objects_once_and_an_objection_is_written_as_a_notic
         .collect();
     assert_eq!(history, ["PENDING", "OBJECTED"]);
     // Without a mail server the objection is kept in the outbox, once, belonging to no task.
-    let config = (*app.state.config).clone();
-    let sent = transfer_register::service::notices::send_pending(
-        &app.state.db,
-        &config,
-        day("2026-09-02"),
-    )
-    .await
-    .expect("send");
+    let sent = crate::subprocessor_notices::notifier(&app, |_| {})
+        .send_pending(day("2026-09-02"))
+        .await
+        .expect("send");
     assert_eq!(sent.kept, 1);
-    let again = transfer_register::service::notices::send_pending(
-        &app.state.db,
-        &config,
-        day("2026-09-02"),
-    )
-    .await
-    .expect("send");
+    // A restart: a new sender on the same database sends nothing twice.
+    let again = crate::subprocessor_notices::notifier(&app, |_| {})
+        .send_pending(day("2026-09-02"))
+        .await
+        .expect("send");
     assert_eq!(again.kept, 0);
     let outbox = app
         .ok(

@@ -91,6 +91,21 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
             .await;
         browser.click("form.announce button[type=submit]").await;
         browser.sees("objections until").await;
+        // Its own changes, listed under the form with where each stands.
+        browser.sees("Your announced changes").await;
+        browser.sees("Adds Datastore Inc (US)").await;
+        browser
+            .until(
+                "the change listed as pending",
+                "document.querySelector('table.my-changes td.status')?.textContent.startsWith('Pending')",
+            )
+            .await;
+        browser
+            .js(
+                "document.querySelector('section.mine').scrollIntoView({ block: 'end' });",
+                vec![],
+            )
+            .await;
         browser.screenshot("subprocessor-announce").await;
         browser.close().await;
 
@@ -128,6 +143,20 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
         assert_eq!(change["reason"], "No safeguard for the United States");
         assert_eq!(change["processor"]["id"], json!(processor));
         assert_eq!(app.count("subprocessor_notice").await, 1);
+
+        // The processor sees the objection on its page.
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&token).await;
+        browser.sees("to act on").await;
+        browser.click_text("#nav a", "Announce a change").await;
+        browser.sees("No safeguard for the United States").await;
+        browser
+            .until(
+                "the change listed as objected",
+                "document.querySelector('table.my-changes td.status')?.textContent.startsWith('Objected')",
+            )
+            .await;
+        browser.close().await;
     })
     .await;
 }

@@ -261,11 +261,14 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         crate::service::audit::Actor::named("register-clock", "OPERATOR", &state.audit_key),
     ));
     // The register's own notices (objections, subscribers, the digest of what is due).
-    let notices = tokio::spawn(crate::service::notices::run(
-        state.db.clone(),
-        state.config.clone(),
-        std::time::Duration::from_mins(15),
-    ));
+    let notices = tokio::spawn(
+        crate::service::notices::Notifier::new(
+            state.db.clone(),
+            state.config.clone(),
+            state.dsr.sealer.clone(),
+        )
+        .run(),
+    );
     let config = state.config.clone();
     crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
         .await

@@ -42,8 +42,6 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "whatIf"
             | "adequacyDecisions"
             | "areaCountries"
-            | "subprocessorChange"
-            | "subprocessorChanges"
             | "dueItems",
         ) => READERS,
         (
@@ -104,7 +102,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             &[Admin, Procurement, Dpo, Processor]
         }
         ("Query", "dsrTasks") => &[Admin, Dpo, Auditor, Processor],
-        ("Query", "viewer") => EVERYONE,
+        // A processor reads its own announced changes (which ones is the resolver's filter).
+        ("Query", "viewer" | "subprocessorChange" | "subprocessorChanges") => EVERYONE,
         // People's sessions (sign-in with the identity provider): the administrators.
         ("Query", "sessions") | ("Mutation", "endSession") => &[Admin],
         _ => return None,

@@ -24,6 +24,7 @@ pub mod page;
 pub mod requests;
 pub mod reviews;
 pub mod sessions;
+pub mod signed_post;
 pub mod subjects;
 pub mod subprocessor_changes;
 pub mod taxonomy;

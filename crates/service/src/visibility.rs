@@ -61,6 +61,20 @@ impl Viewer {
         }
     }
 
+    /// Whether the reader sees what a sub-processor change would do to the register: the
+    /// transfers it would create, judged with the controller's own flows and activities, and how
+    /// many data subjects it touches. Not a PROCESSOR, even for its own change.
+    pub fn sees_change_impact(self) -> bool {
+        !self.processor()
+    }
+
+    /// Whether the reader sees the register's record of a change's sub-processor (its contract,
+    /// contacts, webhook, locations, history: the controller's own knowledge of another
+    /// organisation). A PROCESSOR is given its name and country only.
+    pub fn sees_subprocessor_record(self) -> bool {
+        !self.processor()
+    }
+
     /// An event's detail: a delivery worker's entry is shown to a PROCESSOR by its class only.
     pub fn event_detail(self, actor: &str, detail: &str) -> String {
         if self.processor() && actor == WORKER {
@@ -98,6 +112,16 @@ mod tests {
         assert_eq!(PROCESSOR.actor_shown(WORKER, None), WORKER);
         assert!(!DPO.needs_actor_role("anna.dpo"));
         assert_eq!(DPO.actor_shown("anna.dpo", Some(Role::Dpo)), "anna.dpo");
+    }
+
+    #[test]
+    fn a_processor_sees_neither_the_impact_of_its_change_nor_the_record_of_its_subprocessor() {
+        assert!(!PROCESSOR.sees_change_impact());
+        assert!(!PROCESSOR.sees_subprocessor_record());
+        for role in [Role::Admin, Role::Dpo, Role::Procurement, Role::Auditor] {
+            assert!(Viewer::new(Some(role)).sees_change_impact(), "{role}");
+            assert!(Viewer::new(Some(role)).sees_subprocessor_record(), "{role}");
+        }
     }
 
     #[test]

@@ -2,13 +2,17 @@
 
 use crate::{
     context::request,
+    domain::vocab::Role,
     enums::{
         Derogation, SccModule, SubprocessorChangeKind, SubprocessorDecision, TransferMechanism,
     },
+    error::AppError,
+    ids,
     mutation::flows::{DestinationSafeguardInput, safeguards},
     scalars::{Date, date},
     service::{
         audit::Actor,
+        requests::DsrKeys,
         subprocessor_changes::{
             self, Decision, NewChange, ProposedSafeguard, subscribers::NewSubscriber,
         },
@@ -40,6 +44,10 @@ pub struct SubprocessorListSubscriber {
     pub email: Option<String>,
     /// Where notices are posted.
     pub webhook_url: Option<String>,
+    /// The secret the notices POSTed to `webhookUrl` are signed with, as erasure deliveries are
+    /// (`X-Register-Signature`, `X-Register-Signature-V2`): given here once, when the subscriber
+    /// is added with a webhook, and never again (null otherwise). Hand it to the customer.
+    pub webhook_secret: Option<String>,
 }
 
 /// A change of sub-processor as the processor announces it. The safeguard fields are those of
@@ -78,7 +86,9 @@ pub struct AnnounceSubprocessorChangeInput {
     pub relocate_to: Option<String>,
     /// The day the processor announced it; the objection period runs from it.
     pub announced_on: Date,
-    /// The day it takes effect, on or after `announcedOn`.
+    /// The day it takes effect, on or after `announcedOn`; for a change to the group's published
+    /// list (an activity it carries out as PROCESSOR), at least the configured days of notice
+    /// (`REGISTER_SUBPROCESSOR_NOTICE_DAYS`, 30 by default) after `announcedOn`.
     pub effective_on: Date,
     /// Where the notice came from (an e-mail, the processor's web page, ...).
     pub source: Option<String>,
@@ -89,6 +99,18 @@ fn own(ctx: &Context<'_>) -> Result<(Actor, Option<i64>)> {
     let rc = request(ctx)?;
     let own = rc.auth.principal().and_then(|p| p.organisation_id);
     Ok((rc.actor()?, own))
+}
+
+/// An id parsed where it enters; a PROCESSOR learns nothing from a malformed one: refused as
+/// another processor's would be (authorisation before validation).
+fn parse_for(actor: &Actor, field: &str, id: &ID) -> Result<i64, AppError> {
+    ids::parse(field, id).map_err(|e| {
+        if actor.role == Role::Processor.as_str() {
+            subprocessor_changes::not_yours()
+        } else {
+            e
+        }
+    })
 }
 
 #[derive(Default)]
@@ -106,11 +128,14 @@ impl SubprocessorMutation {
     ) -> Result<SubprocessorChange> {
         let rc = request(ctx)?;
         let (actor, own) = own(ctx)?;
+        let processor_id = parse_for(&actor, "processorId", &input.processor_id)?;
+        // Whose change it is, before anything else about it is checked.
+        subprocessor_changes::ensure_may_act_for(&actor, own, processor_id)?;
         let new = NewChange {
-            processor_id: input.processor_id.0,
+            processor_id,
             kind: input.kind.into(),
-            subprocessor_id: input.subprocessor_id.0,
-            activity_ids: input.activity_ids.into_iter().map(|i| i.0).collect(),
+            subprocessor_id: ids::parse("subprocessorId", &input.subprocessor_id)?,
+            activity_ids: ids::parse_all("activityIds", &input.activity_ids)?,
             data_categories: input.data_categories,
             safeguard: ProposedSafeguard {
                 mechanism: input.mechanism.map(Into::into),
@@ -128,14 +153,21 @@ impl SubprocessorMutation {
             source: input.source,
         };
         Ok(SubprocessorChange(
-            subprocessor_changes::announce(&rc.db, &actor, own, new).await?,
+            subprocessor_changes::announce(
+                &rc.db,
+                &actor,
+                own,
+                new,
+                rc.config.subprocessor_notice_days,
+            )
+            .await?,
         ))
     }
 
     /// Approves a pending change, or objects to it with a reason (required); the objection is
-    /// sent to the processor by e-mail (kept in the outbox while no mail server is configured;
-    /// one for a webhook is written but not posted yet). Only a PENDING change is decided
-    /// (CONFLICT otherwise).
+    /// sent to the processor: a signed POST to its webhook, else an e-mail to its privacy
+    /// contact (kept in the outbox while no mail server is configured), retried until sent.
+    /// Only a PENDING change is decided (CONFLICT otherwise).
     async fn decide_subprocessor_change(
         &self,
         ctx: &Context<'_>,
@@ -152,7 +184,7 @@ impl SubprocessorMutation {
             subprocessor_changes::decide(
                 &rc.db,
                 &rc.actor()?,
-                &id,
+                ids::parse("id", &id)?,
                 decision,
                 reason.as_deref(),
                 chrono::Utc::now().date_naive(),
@@ -162,14 +194,15 @@ impl SubprocessorMutation {
     }
 
     /// Subscribes a customer to the group's published sub-processor list: each announced change
-    /// to it is sent to the subscriber once.
+    /// to it is sent to the subscriber once (a signed POST to its webhook, retried until taken,
+    /// else an e-mail). Select `webhookSecret` here: it is returned only now.
     async fn add_subprocessor_list_subscriber(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The subscriber.")] input: AddSubprocessorListSubscriberInput,
     ) -> Result<SubprocessorListSubscriber> {
         let rc = request(ctx)?;
-        let saved = subprocessor_changes::subscribers::add(
+        let (saved, webhook_secret) = subprocessor_changes::subscribers::add(
             &rc.db,
             &rc.actor()?,
             NewSubscriber {
@@ -178,6 +211,7 @@ impl SubprocessorMutation {
                 webhook_url: input.webhook_url,
             },
             &WebhookPolicy::of(&rc.config),
+            &ctx.data::<DsrKeys>()?.sealer,
         )
         .await?;
         Ok(SubprocessorListSubscriber {
@@ -185,6 +219,7 @@ impl SubprocessorMutation {
             name: saved.name,
             email: saved.email,
             webhook_url: saved.webhook_url,
+            webhook_secret,
         })
     }
 
@@ -202,7 +237,7 @@ impl SubprocessorMutation {
                 &rc.db,
                 &actor,
                 own,
-                &id,
+                parse_for(&actor, "id", &id)?,
                 chrono::Utc::now().date_naive(),
             )
             .await?,

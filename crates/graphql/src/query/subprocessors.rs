@@ -2,7 +2,9 @@
 
 use crate::{
     context::request,
+    domain::vocab::Role,
     enums::SubprocessorChangeStatus,
+    ids,
     service::{page::PageRequest, subprocessor_changes},
     types::{connection::SubprocessorChangeConnection, subprocessor::SubprocessorChange},
 };
@@ -11,21 +13,42 @@ use async_graphql::{Context, ID, Object, Result};
 #[derive(Default)]
 pub struct SubprocessorQuery;
 
+/// For a PROCESSOR token, the organisation whose changes it reads (a token tied to none reads
+/// none: no organisation has the id 0); for every other reader `None`: all changes.
+fn own_only(ctx: &Context<'_>) -> Result<Option<i64>> {
+    let rc = request(ctx)?;
+    Ok(rc
+        .auth
+        .principal()
+        .filter(|p| p.role == Role::Processor)
+        .map(|p| p.organisation_id.unwrap_or(0)))
+}
+
 #[Object]
 impl SubprocessorQuery {
-    /// One sub-processor change by id, or null.
+    /// One sub-processor change by id, or null. A PROCESSOR reads its own organisation's only
+    /// (another's is null, as a missing one).
     async fn subprocessor_change(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The change's id.")] id: ID,
     ) -> Result<Option<SubprocessorChange>> {
         let rc = request(ctx)?;
-        Ok(subprocessor_changes::get(&rc.read, &id)
+        let only = own_only(ctx)?;
+        let id = match ids::parse("id", &id) {
+            Ok(id) => id,
+            // A PROCESSOR is told of a malformed id what it is told of another's change.
+            Err(_) if only.is_some() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(subprocessor_changes::get(&rc.read, id)
             .await?
+            .filter(|c| only.is_none_or(|own| own == c.processor_id))
             .map(SubprocessorChange))
     }
 
     /// Announced sub-processor changes in the order they were filed, optionally of one status.
+    /// A PROCESSOR lists its own organisation's only.
     #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn subprocessor_changes(
         &self,
@@ -42,7 +65,9 @@ impl SubprocessorQuery {
     ) -> Result<SubprocessorChangeConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
-        let page = subprocessor_changes::list(&rc.read, status.map(Into::into), page).await?;
+        let processor = own_only(ctx)?;
+        let page =
+            subprocessor_changes::list(&rc.read, status.map(Into::into), processor, page).await?;
         Ok(SubprocessorChangeConnection::from_page(
             page,
             |c| c.id,

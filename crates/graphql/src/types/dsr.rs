@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 /// `actor` as `ctx`'s caller may see it (the service's visibility rule); the token's role is
 /// loaded only for a reader who is shown it.
-async fn actor_for(ctx: &Context<'_>, actor: &str) -> Result<String> {
+pub(crate) async fn actor_for(ctx: &Context<'_>, actor: &str) -> Result<String> {
     let viewer = viewer(ctx)?;
     let role = if viewer.needs_actor_role(actor) {
         loaders(ctx)?

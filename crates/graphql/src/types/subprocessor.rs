@@ -1,12 +1,13 @@
 //! `SubprocessorChange`, its history and `ProposedTransfer`.
 
 use crate::{
-    context::request,
+    context::{request, viewer},
     enums::{SubprocessorChangeKind, SubprocessorChangeStatus, TransferMechanism, VerdictStatus},
+    error::AppError,
     loaders::loaders,
     scalars::{Date, Timestamp},
     service::subprocessor_changes::{self, ProposedTransfer as Proposed},
-    types::{organisation::Organisation, transfer::TransferProblem},
+    types::{dsr::actor_for, organisation::Organisation, transfer::TransferProblem},
 };
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::subprocessor_change;
@@ -14,13 +15,26 @@ use entity::subprocessor_change;
 /// A change of sub-processor a processor announced (Art 28(2) and (4)).
 pub struct SubprocessorChange(pub subprocessor_change::Model);
 
-async fn organisation(ctx: &Context<'_>, id: i64) -> Result<Organisation> {
+async fn load(ctx: &Context<'_>, id: i64) -> Result<entity::organisation::Model> {
     loaders(ctx)?
         .organisations
         .load_one(id)
         .await?
-        .map(Organisation)
         .ok_or_else(|| async_graphql::Error::new(format!("organisation {id} is missing")))
+}
+
+async fn organisation(ctx: &Context<'_>, id: i64) -> Result<Organisation> {
+    Ok(Organisation(load(ctx, id).await?))
+}
+
+/// What a PROCESSOR is told when it asks what its change would do to the register.
+fn impact_refused() -> async_graphql::Error {
+    AppError::Forbidden(
+        "what a change would do to the register (its transfers and subjects) is the \
+         controller's to read"
+            .into(),
+    )
+    .into()
 }
 
 /// A change of sub-processor announced by a processor: what it would do, when, the deadline to
@@ -35,9 +49,30 @@ impl SubprocessorChange {
     async fn processor(&self, ctx: &Context<'_>) -> Result<Organisation> {
         organisation(ctx, self.0.processor_id).await
     }
-    /// The sub-processor added, relocated or removed.
+    /// The sub-processor added, relocated or removed: the register's record of it. Not for a
+    /// PROCESSOR (FORBIDDEN), which reads `subprocessorName` and `subprocessorCountry`.
     async fn subprocessor(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        if !viewer(ctx)?.sees_subprocessor_record() {
+            return Err(AppError::Forbidden(
+                "a processor reads its sub-processor's name and country (subprocessorName, \
+                 subprocessorCountry), not the register's record of it"
+                    .into(),
+            )
+            .into());
+        }
         organisation(ctx, self.0.subprocessor_id).await
+    }
+    /// The sub-processor's name (every reader, a PROCESSOR included).
+    async fn subprocessor_name(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(load(ctx, self.0.subprocessor_id).await?.name)
+    }
+    /// The sub-processor's country, ISO 3166-1 alpha-2 (every reader).
+    async fn subprocessor_country(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(load(ctx, self.0.subprocessor_id)
+            .await?
+            .country
+            .as_str()
+            .to_string())
     }
     /// What the change does.
     async fn kind(&self) -> SubprocessorChangeKind {
@@ -92,37 +127,49 @@ impl SubprocessorChange {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
-    /// Who approved or objected.
-    async fn decided_by(&self) -> Option<&str> {
-        self.0.decided_by.as_deref()
+    /// Who approved or objected (to a PROCESSOR, the token's role).
+    async fn decided_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match self.0.decided_by.as_deref() {
+            Some(actor) => Ok(Some(actor_for(ctx, actor).await?)),
+            None => Ok(None),
+        }
     }
     /// The transfers the change would create or alter, judged on its effective date by the
-    /// register's own rules, with their problems and explanation (none for a REMOVE).
+    /// register's own rules, with their problems and explanation (none for a REMOVE). Not for a
+    /// PROCESSOR (FORBIDDEN).
     async fn impact(&self, ctx: &Context<'_>) -> Result<Vec<ProposedTransfer>> {
+        if !viewer(ctx)?.sees_change_impact() {
+            return Err(impact_refused());
+        }
         let rc = request(ctx)?;
         let impact = subprocessor_changes::impact(&rc.read, &rc.reference, &self.0).await?;
         Ok(impact.transfers.into_iter().map(ProposedTransfer).collect())
     }
-    /// The data subjects linked to the processing activities it touches.
+    /// The data subjects linked to the processing activities it touches. Not for a PROCESSOR
+    /// (FORBIDDEN).
     async fn subjects_affected(&self, ctx: &Context<'_>) -> Result<i64> {
+        if !viewer(ctx)?.sees_change_impact() {
+            return Err(impact_refused());
+        }
         let rc = request(ctx)?;
         let impact = subprocessor_changes::impact(&rc.read, &rc.reference, &self.0).await?;
         Ok(i64::try_from(impact.subjects).unwrap_or(i64::MAX))
     }
-    /// The states it went through, oldest first.
+    /// The states it went through, oldest first (to a PROCESSOR, each person's token by its
+    /// role).
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<SubprocessorChangeEvent>> {
         let rc = request(ctx)?;
-        Ok(subprocessor_changes::history(&rc.read, self.0.id)
-            .await?
-            .into_iter()
-            .map(|e| SubprocessorChangeEvent {
+        let mut events = Vec::new();
+        for e in subprocessor_changes::history(&rc.read, self.0.id).await? {
+            events.push(SubprocessorChangeEvent {
                 status: e.status.into(),
-                actor: e.actor,
+                actor: actor_for(ctx, &e.actor).await?,
                 detail: e.detail,
                 on: e.on_date.into(),
                 at: Timestamp(e.created_at),
-            })
-            .collect())
+            });
+        }
+        Ok(events)
     }
     /// When it was announced in the register.
     async fn created_at(&self) -> Timestamp {

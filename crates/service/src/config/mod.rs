@@ -143,6 +143,31 @@ pub struct Config {
     #[arg(long, env = "REGISTER_NOTIFY_EMAIL", global = true)]
     pub notify_email: Option<String>,
 
+    /// Where the daily digest of what is due is POSTed, signed as erasure deliveries are, each
+    /// item once per due date, retried until taken. Unset: no webhook digest.
+    #[arg(long, env = "REGISTER_NOTIFY_WEBHOOK", global = true)]
+    pub notify_webhook: Option<String>,
+
+    /// The secret the webhook digest is signed with (the receiver verifies with the same).
+    #[arg(
+        long,
+        env = "REGISTER_NOTIFY_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub notify_webhook_secret: Option<String>,
+
+    /// Days of notice the group's customers are given of a change to its published
+    /// sub-processor list: a change to it must take effect at least this long after it is
+    /// announced.
+    #[arg(
+        long,
+        env = "REGISTER_SUBPROCESSOR_NOTICE_DAYS",
+        global = true,
+        default_value_t = 30
+    )]
+    pub subprocessor_notice_days: u32,
+
     /// Bearer token `GET /metrics` requires; unset, the metrics are open to whoever reaches the
     /// listening address (they hold counts and operation names, no personal data).
     #[arg(
@@ -512,6 +537,9 @@ impl Config {
             sign_in: crate::sessions::settings::SignInSettings::defaults(),
             smtp_url: None,
             notify_email: None,
+            notify_webhook: None,
+            notify_webhook_secret: None,
+            subprocessor_notice_days: 30,
             metrics_token: None,
             smtp_from: "privacy-register@localhost".into(),
             audit_checkpoint_secs: 3_600,

@@ -17,15 +17,13 @@ use super::{DsrKeys, mail, open_identifiers, outbox, refresh, respond, secrets, 
 use crate::{
     config::Config,
     domain::{
-        dsr::delivery::{
-            RestrictedCategories, SIGNATURE_V2_HEADER, TIMESTAMP_HEADER, WebhookBody, backoff,
-            erasure_action, signature, timestamped_signature,
-        },
+        dsr::delivery::{RestrictedCategories, WebhookBody, backoff, erasure_action},
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
     error::{AppError, AppResult},
     organisations,
-    webhook_url::{self, CheckedUrl, WebhookPolicy},
+    signed_post::{self, Clients, SignedPost},
+    webhook_url::WebhookPolicy,
 };
 use chrono::Utc;
 use entity::{dsr_request, dsr_task, dsr_task_event, organisation};
@@ -37,15 +35,12 @@ use sea_orm::{
 };
 use std::{
     collections::{BTreeSet, HashMap},
-    net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::Duration,
 };
 
 /// Tasks one worker claims per round.
 const BATCH: u64 = 64;
-/// HTTP clients kept for reuse; past this many the worker starts afresh.
-const CLIENTS_KEPT: usize = 256;
 /// The actor named in the proof for the worker's transitions.
 pub const WORKER: &str = "delivery-worker";
 /// The header that marks a webhook redelivery as a reminder: `BEFORE_DEADLINE`, `OVERDUE` or
@@ -59,41 +54,6 @@ pub struct Worker {
     pub(super) keys: DsrKeys,
     clients: Clients,
     webhooks: WebhookPolicy,
-}
-
-/// HTTP clients by the host and the checked addresses they connect to. A client, with its
-/// kept-alive connections, is reused only for exactly those addresses: a host that resolves
-/// elsewhere at its next check gets a new client, so DNS rebinding still gets nowhere.
-#[derive(Clone, Default)]
-struct Clients(Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>);
-
-/// A receiver's host and its checked addresses, sorted.
-type ClientKey = (String, Vec<SocketAddr>);
-
-impl Clients {
-    fn get(&self, checked: &CheckedUrl, timeout: Duration) -> Result<reqwest::Client, String> {
-        let mut addresses = checked.addresses.clone();
-        addresses.sort_unstable();
-        let key = (checked.host.clone(), addresses);
-        let mut kept = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(client) = kept.get(&key) {
-            return Ok(client.clone());
-        }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .resolve_to_addrs(&checked.host, &checked.addresses)
-            .build()
-            .map_err(|e| format!("building the HTTP client: {e}"))?;
-        if kept.len() >= CLIENTS_KEPT {
-            kept.clear();
-        }
-        kept.insert(key, client.clone());
-        Ok(client)
-    }
 }
 
 /// The requests and organisations of a round's tasks, read once for the round.
@@ -344,41 +304,26 @@ impl Worker {
         let secret = secrets::open(&self.keys.sealer, org)
             .map_err(|e| e.to_string())?
             .ok_or("the organisation has no webhook secret (rotateWebhookSecret sets one)")?;
-        let checked = webhook_url::resolve_for_delivery(url, &self.webhooks)
-            .await
-            .map_err(|e| e.to_string())?;
-        let client = self.clients.get(&checked, self.timeout())?;
         let raw = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-        let now = Utc::now().timestamp();
-        let mut post = client.post(&checked.url);
-        if let Some(reminder) = reminder {
-            post = post.header(REMINDER_HEADER, reminder.kind);
-        }
-        let response = post
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("Idempotency-Key", task.id.to_string())
-            .header("X-Register-Signature", signature(&secret, &raw))
-            .header(TIMESTAMP_HEADER, now.to_string())
-            .header(
-                SIGNATURE_V2_HEADER,
-                timestamped_signature(&secret, now, &raw),
-            )
-            .body(raw)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    format!("no answer within {} ms", self.timeout().as_millis())
-                } else {
-                    format!("request failed: {e}")
-                }
-            })?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(format!("HTTP {}", status.as_u16()))
-        } else {
-            Err(format!("HTTP {}", status.as_u16()))
-        }
+        let key = task.id.to_string();
+        let reminded = reminder.map(|r| [(REMINDER_HEADER, r.kind)]);
+        let headers: &[(&str, &str)] = match &reminded {
+            Some(header) => header,
+            None => &[],
+        };
+        signed_post::post(
+            &self.clients,
+            &self.webhooks,
+            self.timeout(),
+            SignedPost {
+                url,
+                secret: &secret,
+                idempotency_key: &key,
+                headers,
+                body: raw,
+            },
+        )
+        .await
     }
 
     /// The state an attempt leads to: `SENT`, or a retry after the backoff, or `FAILED` when

@@ -15,9 +15,14 @@ pub fn sealed_record(organisation_id: i64) -> String {
     format!("organisation.webhook_secret:{organisation_id}")
 }
 
+/// A new random webhook secret: `whsec_` and 256 random bits in hex.
+pub fn random() -> String {
+    format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()))
+}
+
 /// A new random secret for organisation `id`, and its sealed form to store.
 pub fn issue(sealer: &Sealer, id: i64) -> AppResult<(String, String)> {
-    let secret = format!("whsec_{}", hex::encode(rand::random::<[u8; 32]>()));
+    let secret = random();
     let sealed = sealer
         .seal(secret.as_bytes(), &sealed_record(id))
         .map_err(AppError::internal)?;

@@ -5,7 +5,7 @@ use crate::{
     activities,
     audit::{self, Actor, Change},
     domain::vocab::{
-        Derogation, OrganisationStatus, SccModule, SubprocessorChangeKind,
+        ActingAs, Derogation, OrganisationStatus, SccModule, SubprocessorChangeKind,
         SubprocessorChangeStatus, TransferMechanism,
     },
     error::{AppError, AppResult},
@@ -36,10 +36,10 @@ pub struct ProposedSafeguard {
 /// A change as announced (raw input; checked by [`announce`]).
 #[derive(Debug, Clone)]
 pub struct NewChange {
-    pub processor_id: String,
+    pub processor_id: i64,
     pub kind: SubprocessorChangeKind,
-    pub subprocessor_id: String,
-    pub activity_ids: Vec<String>,
+    pub subprocessor_id: i64,
+    pub activity_ids: Vec<i64>,
     pub data_categories: Vec<String>,
     pub safeguard: ProposedSafeguard,
     /// RELOCATE: the country the sub-processor moves its processing to.
@@ -73,7 +73,9 @@ pub(crate) async fn running_flows(
 
 /// Files a change as PENDING, with its objection deadline (the announcement date plus the
 /// processor's objection period; none without a period). A PROCESSOR files for its own
-/// organisation only (`own`).
+/// organisation only (`own`). A change to the group's published list (one of its activities is
+/// carried out for customers, `actingAs: PROCESSOR`) must take effect at least `notice_days`
+/// after it is announced: the customers are told on the day it is filed.
 #[allow(
     clippy::too_many_lines,
     reason = "each rule of announceSubprocessorChange in the order the API documents them, in one transaction"
@@ -83,10 +85,10 @@ pub async fn announce(
     actor: &Actor,
     own: Option<i64>,
     input: NewChange,
+    notice_days: u32,
 ) -> AppResult<subprocessor_change::Model> {
-    ensure_may_act_for(actor, own, &input.processor_id)?;
-    let processor_id = validate::id("processorId", &input.processor_id)?;
-    let subprocessor_id = validate::id("subprocessorId", &input.subprocessor_id)?;
+    ensure_may_act_for(actor, own, input.processor_id)?;
+    let (processor_id, subprocessor_id) = (input.processor_id, input.subprocessor_id);
     if processor_id == subprocessor_id {
         return Err(AppError::bad_input(
             "subprocessorId",
@@ -99,10 +101,7 @@ pub async fn announce(
             format!("name 1 to {MAX_ACTIVITIES} processing activities"),
         ));
     }
-    let mut activity_ids = BTreeSet::new();
-    for (i, a) in input.activity_ids.iter().enumerate() {
-        activity_ids.insert(validate::id(&format!("activityIds[{i}]"), a)?);
-    }
+    let activity_ids: BTreeSet<i64> = input.activity_ids.iter().copied().collect();
     if input.effective_on < input.announced_on {
         return Err(AppError::bad_input(
             "effectiveOn",
@@ -158,7 +157,7 @@ pub async fn announce(
             )
             .await?
         };
-    check_activities(
+    let published = check_activities(
         &txn,
         input.kind,
         &processor,
@@ -167,6 +166,9 @@ pub async fn announce(
         &categories,
     )
     .await?;
+    if published {
+        check_notice(input.announced_on, input.effective_on, notice_days)?;
+    }
     let deadline = processor
         .objection_period_days
         .and_then(|d| u64::try_from(d).ok())
@@ -224,9 +226,33 @@ pub async fn announce(
     Ok(saved)
 }
 
+/// A change to the published list leaves the group's customers `notice_days` of notice: it
+/// takes effect on or after `announced_on` plus that many days (the boundary day is enough).
+pub fn check_notice(
+    announced_on: NaiveDate,
+    effective_on: NaiveDate,
+    notice_days: u32,
+) -> AppResult<()> {
+    let earliest = announced_on
+        .checked_add_days(Days::new(u64::from(notice_days)))
+        .unwrap_or(NaiveDate::MAX);
+    if effective_on < earliest {
+        return Err(AppError::bad_input(
+            "effectiveOn",
+            format!(
+                "this change is to the group's published sub-processor list, whose customers are \
+                 given {notice_days} days' notice (REGISTER_SUBPROCESSOR_NOTICE_DAYS): it takes \
+                 effect on {earliest} at the earliest"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Each activity runs; for ADD the processor receives data for it (the new flows continue those)
 /// and the categories are among what it receives; for REMOVE and RELOCATE the processor already
-/// passes data of it to the sub-processor.
+/// passes data of it to the sub-processor. Whether any is carried out for the group's customers
+/// (the change is then on the published list).
 async fn check_activities(
     txn: &impl ConnectionTrait,
     kind: SubprocessorChangeKind,
@@ -234,12 +260,14 @@ async fn check_activities(
     subprocessor: &organisation::Model,
     activity_ids: &BTreeSet<i64>,
     categories: &[String],
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let mut received: BTreeSet<String> = BTreeSet::new();
+    let mut published = false;
     for (i, id) in activity_ids.iter().enumerate() {
         let field = format!("activityIds[{i}]");
         let activity = activities::find(txn, *id, &field).await?;
         flows::check_activity_runs(&activity, &field)?;
+        published |= activity.acting_as == ActingAs::Processor;
         let (from, to) = match kind {
             SubprocessorChangeKind::Add => (None, Some(processor.id)),
             SubprocessorChangeKind::Remove | SubprocessorChangeKind::Relocate => {
@@ -273,5 +301,22 @@ async fn check_activities(
             ),
         ));
     }
-    Ok(())
+    Ok(published)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_notice;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn the_published_list_s_notice_is_enough_from_its_boundary_day_on() {
+        assert!(check_notice(day("2026-09-01"), day("2026-10-01"), 30).is_ok());
+        assert!(check_notice(day("2026-09-01"), day("2026-10-02"), 30).is_ok());
+        assert!(check_notice(day("2026-09-01"), day("2026-09-30"), 30).is_err());
+        assert!(check_notice(day("2026-09-01"), day("2026-09-01"), 0).is_ok());
+    }
 }

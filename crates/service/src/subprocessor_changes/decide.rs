@@ -1,7 +1,7 @@
 //! The controller's decision on a pending change (approve, or object with a reason), and a
 //! change's withdrawal.
 
-use super::{NOT_YOURS, ensure_may_act_for, find, set_status};
+use super::{ensure_may_act_for, find, not_yours, set_status};
 use crate::{
     audit::Actor,
     domain::vocab::{Role, SubprocessorChangeStatus},
@@ -27,12 +27,11 @@ const MAX_REASON: usize = 4000;
 pub async fn decide(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: i64,
     decision: Decision,
     reason: Option<&str>,
     today: NaiveDate,
 ) -> AppResult<subprocessor_change::Model> {
-    let id = validate::id("id", id)?;
     let reason = validate::optional_text("reason", reason, MAX_REASON)?;
     if decision == Decision::Object && reason.is_none() {
         return Err(AppError::bad_input(
@@ -72,19 +71,18 @@ pub async fn withdraw(
     db: &DatabaseConnection,
     actor: &Actor,
     own: Option<i64>,
-    id: &str,
+    id: i64,
     today: NaiveDate,
 ) -> AppResult<subprocessor_change::Model> {
-    let id = validate::id("id", id)?;
     let txn = db.begin().await?;
     // A processor learns nothing of another's changes: the same refusal as for a missing one.
     let current = match find(&txn, id).await {
         Err(AppError::NotFound(_)) if actor.role == Role::Processor.as_str() => {
-            return Err(AppError::Forbidden(NOT_YOURS.into()));
+            return Err(not_yours());
         }
         other => other?,
     };
-    ensure_may_act_for(actor, own, &current.processor_id.to_string())?;
+    ensure_may_act_for(actor, own, current.processor_id)?;
     if !matches!(
         current.status,
         SubprocessorChangeStatus::Pending

@@ -22,7 +22,6 @@ use crate::{
     domain::vocab::{Role, SubprocessorChangeStatus},
     error::{AppError, AppResult},
     page::{Page, PageRequest},
-    validate,
 };
 use chrono::{NaiveDate, Utc};
 use entity::{subprocessor_change, subprocessor_change_event};
@@ -31,23 +30,23 @@ use sea_orm::{ActiveValue::Set, QueryOrder, prelude::*};
 /// Whether `actor` may act for `processor_id`: a PROCESSOR token for its own organisation only
 /// (`own` is its organisation); every other role that reaches the operation for any. Checked
 /// before anything else about the input, so a refusal reveals nothing.
-pub(crate) fn ensure_may_act_for(
-    actor: &Actor,
-    own: Option<i64>,
-    processor_id: &str,
-) -> AppResult<()> {
+pub fn ensure_may_act_for(actor: &Actor, own: Option<i64>, processor_id: i64) -> AppResult<()> {
     if actor.role != Role::Processor.as_str() {
         return Ok(());
     }
     match own {
-        Some(org) if processor_id.trim() == org.to_string() => Ok(()),
-        _ => Err(AppError::Forbidden(NOT_YOURS.into())),
+        Some(org) if processor_id == org => Ok(()),
+        _ => Err(not_yours()),
     }
 }
 
-/// A PROCESSOR's refusal for another processor's change, or one that does not exist: the same.
-pub(crate) const NOT_YOURS: &str =
-    "a processor announces and withdraws changes of its own sub-processors only";
+/// A PROCESSOR's refusal for another processor's change, one that does not exist, or an id that
+/// names none (the edge gives it for a malformed id: authorisation before validation): the same.
+pub fn not_yours() -> AppError {
+    AppError::Forbidden(
+        "a processor announces and withdraws changes of its own sub-processors only".into(),
+    )
+}
 
 /// The change with `id`, or NOT_FOUND.
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<subprocessor_change::Model> {
@@ -57,22 +56,26 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<subprocessor_
         .ok_or_else(|| AppError::not_found(format!("sub-processor change {id}")))
 }
 
-/// The change with `id` as given in the API, if any.
+/// The change with `id`, if any.
 pub async fn get(
     db: &impl ConnectionTrait,
-    id: &str,
+    id: i64,
 ) -> AppResult<Option<subprocessor_change::Model>> {
-    let id = validate::id("id", id)?;
     Ok(subprocessor_change::Entity::find_by_id(id).one(db).await?)
 }
 
-/// The changes, oldest first, optionally of one status.
+/// The changes, oldest first, optionally of one status and of one processor's (a PROCESSOR
+/// reads its own only).
 pub async fn list(
     db: &impl ConnectionTrait,
     status: Option<SubprocessorChangeStatus>,
+    processor: Option<i64>,
     page: PageRequest,
 ) -> AppResult<Page<subprocessor_change::Model>> {
     let mut query = subprocessor_change::Entity::find();
+    if let Some(processor) = processor {
+        query = query.filter(subprocessor_change::Column::ProcessorId.eq(processor));
+    }
     if let Some(status) = status {
         query = query.filter(subprocessor_change::Column::Status.eq(status.as_str()));
     }
@@ -191,21 +194,17 @@ mod tests {
     #[test]
     fn a_processor_acts_for_its_own_organisation_only_and_registrars_for_any() {
         let processor = actor(Role::Processor);
-        assert!(ensure_may_act_for(&processor, Some(7), "7").is_ok());
-        assert!(ensure_may_act_for(&processor, Some(7), " 7 ").is_ok());
+        assert!(ensure_may_act_for(&processor, Some(7), 7).is_ok());
         assert!(matches!(
-            ensure_may_act_for(&processor, Some(7), "8"),
+            ensure_may_act_for(&processor, Some(7), 8),
             Err(AppError::Forbidden(_))
         ));
         assert!(matches!(
-            ensure_may_act_for(&processor, None, "7"),
+            ensure_may_act_for(&processor, None, 7),
             Err(AppError::Forbidden(_))
         ));
         for role in [Role::Admin, Role::Procurement, Role::Dpo] {
-            assert!(
-                ensure_may_act_for(&actor(role), None, "8").is_ok(),
-                "{role}"
-            );
+            assert!(ensure_may_act_for(&actor(role), None, 8).is_ok(), "{role}");
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The objection sent to the processor. It is written in the decision's transaction to the
 //! change's outbox of notices, addressed to the processor's erasure webhook (signed on sending,
 //! as erasure requests are) or else its privacy contact's e-mail, or MANUAL when it has neither.
-//! Its key makes it once only. `crate::notices` sends it (by e-mail, or to the outbox); one for a
-//! webhook is not posted yet.
+//! Its key makes it once only. `crate::notices` sends it (signed POST, e-mail, or the outbox),
+//! retrying until it is sent.
 
 use crate::{
     domain::vocab::DeliveryChannel,
@@ -51,6 +51,10 @@ pub(crate) async fn send_objection(
         body: Set(body),
         created_at: Set(Utc::now()),
         sent_at: Set(None),
+        subscriber_id: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        last_error: Set(None),
         ..Default::default()
     }
     .insert(txn)

@@ -1,12 +1,15 @@
 //! The customers subscribed to the group's published sub-processor list, and telling each of them
 //! of each announced change exactly once: the message is a row of the notices keyed by subscriber
 //! and change, inserted only if absent, so a second turn, a restart or a second instance writes
-//! nothing twice. `crate::notices` sends them (by e-mail, or to the outbox without a mail server).
+//! nothing twice. `crate::notices` sends them (a signed webhook POST, an e-mail, or the outbox
+//! without a mail server), retrying until each is sent.
 
 use crate::{
     audit::{self, Actor, Change},
+    domain::dsr::seal::Sealer,
     domain::vocab::{ActingAs, DeliveryChannel, SubprocessorChangeKind, SubprocessorChangeStatus},
     error::{AppError, AppResult},
+    requests::secrets,
     validate,
     webhook_url::{self, WebhookPolicy},
 };
@@ -26,13 +29,36 @@ pub struct NewSubscriber {
     pub webhook_url: Option<String>,
 }
 
-/// Adds a subscriber: a name and an e-mail address or a webhook URL (or both).
+/// The associated data a subscriber's sealed webhook secret is bound to.
+fn sealed_record(id: i64) -> String {
+    format!("subprocessor_subscriber.webhook_secret:{id}")
+}
+
+/// The subscriber's webhook signing secret, if it has one.
+pub fn open_secret(
+    sealer: &Sealer,
+    subscriber: &subprocessor_subscriber::Model,
+) -> AppResult<Option<Vec<u8>>> {
+    subscriber
+        .webhook_secret
+        .as_deref()
+        .map(|s| {
+            sealer
+                .open(s, &sealed_record(subscriber.id))
+                .map_err(AppError::internal)
+        })
+        .transpose()
+}
+
+/// Adds a subscriber: a name and an e-mail address or a webhook URL (or both). One reached by
+/// webhook is given a signing secret, returned here only (kept sealed), as an organisation's.
 pub async fn add(
     db: &DatabaseConnection,
     actor: &Actor,
     input: NewSubscriber,
     webhooks: &WebhookPolicy,
-) -> AppResult<subprocessor_subscriber::Model> {
+    sealer: &Sealer,
+) -> AppResult<(subprocessor_subscriber::Model, Option<String>)> {
     let name = validate::text("name", &input.name, 200)?;
     let email = input
         .email
@@ -50,15 +76,28 @@ pub async fn add(
         ));
     }
     let txn = db.begin().await?;
-    let saved = subprocessor_subscriber::ActiveModel {
+    let has_webhook = webhook.is_some();
+    let mut saved = subprocessor_subscriber::ActiveModel {
         name: Set(name),
         email: Set(email),
         webhook_url: Set(webhook),
+        webhook_secret: Set(None),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    let mut secret = None;
+    if has_webhook {
+        let plain = secrets::random();
+        let sealed = sealer
+            .seal(plain.as_bytes(), &sealed_record(saved.id))
+            .map_err(AppError::internal)?;
+        let mut active: subprocessor_subscriber::ActiveModel = saved.into();
+        active.webhook_secret = Set(Some(sealed));
+        saved = active.update(&txn).await?;
+        secret = Some(plain);
+    }
     audit::record(
         &txn,
         actor,
@@ -71,7 +110,7 @@ pub async fn add(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok((saved, secret))
 }
 
 /// The changes on the published list: announced, not withdrawn, objected or live, for an activity
@@ -142,6 +181,10 @@ pub async fn notify(db: &impl ConnectionTrait) -> AppResult<u64> {
                 body: Set(format!("To {}:\n\n{body}", s.name)),
                 created_at: Set(Utc::now()),
                 sent_at: Set(None),
+                subscriber_id: Set(Some(s.id)),
+                attempts: Set(0),
+                next_attempt_at: Set(None),
+                last_error: Set(None),
                 ..Default::default()
             };
             written += subprocessor_notice::Entity::insert(row)

@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use chrono::NaiveDate;
 use entity::{
     data_flow, organisation, processing_activity, subprocessor_change,
-    vocab::{ActingAs, SubprocessorChangeKind, SubprocessorChangeStatus},
+    vocab::{ActingAs, SubprocessorChangeStatus},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -47,15 +47,6 @@ pub struct PublishedChange {
 pub struct PublishedList {
     pub subprocessors: Vec<PublishedSubprocessor>,
     pub changes: Vec<PublishedChange>,
-}
-
-/// A change kind in words.
-pub fn change_kind(kind: SubprocessorChangeKind) -> &'static str {
-    match kind {
-        SubprocessorChangeKind::Add => "New sub-processor",
-        SubprocessorChangeKind::Relocate => "Sub-processor moves to another country",
-        SubprocessorChangeKind::Remove => "Sub-processor removed",
-    }
 }
 
 /// Builds the list from the register as it is.
@@ -111,7 +102,7 @@ pub async fn published(db: &impl ConnectionTrait) -> AppResult<PublishedList> {
             let org = orgs.get(&c.subprocessor_id)?;
             Some(PublishedChange {
                 id: c.id,
-                change: change_kind(c.kind).to_string(),
+                change: words::change_kind(c.kind).to_string(),
                 subprocessor: org.name.clone(),
                 country: c.relocate_to.unwrap_or(org.country).to_string(),
                 announced_on: c.announced_on,

@@ -8,7 +8,8 @@ use super::table::Cell;
 use crate::{domain::category::is_criminal_offence, error::AppResult};
 use entity::vocab::{
     ContractKind, DeliveryChannel, DsrKind, DsrStatus, DueKind, LawfulBasis, ProblemCode,
-    RecipientRole, Regime, SccModule, TaskStatus, TiaOutcome, TransferMechanism, VerdictStatus,
+    RecipientRole, Regime, SccModule, SubprocessorChangeKind, SubprocessorChangeStatus, TaskStatus,
+    TiaOutcome, TransferMechanism, VerdictStatus,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
@@ -104,6 +105,27 @@ pub fn due_kind(kind: DueKind) -> &'static str {
         DueKind::DpfNotListed => "Not on the DPF list",
         DueKind::ObjectionDeadline => "Objection deadline (sub-processor change)",
         DueKind::DsrDeadline => "Data subject request deadline",
+    }
+}
+
+/// A sub-processor change's kind, as the published list and its feed say it.
+pub fn change_kind(kind: SubprocessorChangeKind) -> &'static str {
+    match kind {
+        SubprocessorChangeKind::Add => "New sub-processor",
+        SubprocessorChangeKind::Relocate => "Sub-processor moves to another country",
+        SubprocessorChangeKind::Remove => "Sub-processor removed",
+    }
+}
+
+/// Where a sub-processor change stands, in words.
+pub fn change_status(status: SubprocessorChangeStatus) -> &'static str {
+    match status {
+        SubprocessorChangeStatus::Pending => "Pending (open to objection)",
+        SubprocessorChangeStatus::Approved => "Approved",
+        SubprocessorChangeStatus::Objected => "Objected to",
+        SubprocessorChangeStatus::AcceptedBySilence => "Accepted (no objection by the deadline)",
+        SubprocessorChangeStatus::Withdrawn => "Withdrawn",
+        SubprocessorChangeStatus::Live => "Live",
     }
 }
 
