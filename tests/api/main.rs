@@ -17,6 +17,7 @@ mod connections;
 mod console;
 mod corrections;
 mod docs;
+mod documents;
 mod dpf;
 mod export_safety;
 mod exports_words;

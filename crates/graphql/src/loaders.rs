@@ -156,6 +156,8 @@ pub struct Loaders {
     /// A task's answer link and its reminders (by task id).
     pub task_links: DataLoader<crate::types::respond::TaskLinkLoader>,
     pub task_reminders: DataLoader<crate::types::respond::TaskRemindersLoader>,
+    /// The current stored document of a task (its evidence file) or of a contract.
+    pub documents: DataLoader<crate::types::document::DocumentLoader>,
     /// Which category codes are special (Art 9), read once per operation (or push).
     sensitivity: std::sync::Mutex<Option<Arc<Sensitivity>>>,
     db: DatabaseConnection,
@@ -206,6 +208,10 @@ impl Loaders {
             ),
             task_reminders: DataLoader::new(
                 crate::types::respond::TaskRemindersLoader(db.clone()),
+                tokio::spawn,
+            ),
+            documents: DataLoader::new(
+                crate::types::document::DocumentLoader(db.clone()),
                 tokio::spawn,
             ),
             sensitivity: std::sync::Mutex::default(),
