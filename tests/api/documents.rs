@@ -292,8 +292,9 @@ async fn an_over_size_evidence_file_is_refused_with_a_page_and_changes_nothing(a
             },
         ])
     };
-    // Just over the limit (read up to it), and far over it (refused by its declared length).
-    for size in [1025, 200_000] {
+    // Just over the limit (read up to it), far over it, and over any body's limit (refused by its
+    // declared length before it is read).
+    for size in [1025, 200_000, 1_200_000] {
         let (status, page) = post_multipart(&base, &token, answer(&vec![b'x'; size])).await;
         assert_eq!(status, 413, "{size}: {page}");
         assert!(page.contains("too large"), "{page}");
@@ -539,8 +540,9 @@ async fn an_over_size_contract_document_is_refused_and_changes_nothing(app: Test
     );
     let (_, body) = attach(&base, &dpo, &id, "empty.pdf", b"").await;
     assert_error(&body, "BAD_USER_INPUT", Some("file"));
-    // Far over it: refused by its declared length, before it is read.
-    let (status, body) = attach(&base, &dpo, &id, "huge.pdf", &vec![b'x'; 200_000]).await;
+    // Over what any body may be (REGISTER_MAX_BODY_BYTES, 1 MiB, here larger than a document and
+    // its form): refused by its declared length, before it is read.
+    let (status, body) = attach(&base, &dpo, &id, "huge.pdf", &vec![b'x'; 1_200_000]).await;
     assert_eq!(status, 413, "{body:#}");
     assert_error(&body, "BAD_USER_INPUT", Some("body"));
     assert_eq!(footprint(&app).await, unchanged);

@@ -109,8 +109,9 @@ pub fn too_large(max: usize) -> Response {
         document(
             "File too large",
             &format!(
-                "<h1>The file is too large</h1><p>Evidence files may be at most {}. Nothing has                  been recorded: <a href=\"\">go back to the form</a> and attach a smaller file \
-                 (or describe the evidence in the text).</p>",
+                "<h1>The file is too large</h1><p>Evidence files may be at most {}. Nothing has \
+                 been recorded: <a href=\"\">go back to the form</a> and attach a smaller \
+                 file (or describe the evidence in the text).</p>",
                 esc(&size_in_words(max))
             ),
             None,
