@@ -183,7 +183,10 @@ async fn an_answer_with_an_evidence_file_is_shown_to_the_dpo_downloaded_and_name
     .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("your answer is recorded"), "{page}");
-    assert!(page.contains(&sha), "the page names the file by its SHA-256: {page}");
+    assert!(
+        page.contains(&sha),
+        "the page names the file by its SHA-256: {page}"
+    );
 
     let now = task_now(&app, &request, &task).await;
     assert_eq!(now["status"], json!("COMPLETED"), "{now:#}");
@@ -232,7 +235,11 @@ async fn an_answer_with_an_evidence_file_is_shown_to_the_dpo_downloaded_and_name
         .find(|h| h["taskId"] == task["id"])
         .expect("holder")
         .clone();
-    assert_eq!(holder["evidenceDocument"]["sha256"], json!(sha), "{holder:#}");
+    assert_eq!(
+        holder["evidenceDocument"]["sha256"],
+        json!(sha),
+        "{holder:#}"
+    );
     assert_eq!(
         holder["evidenceDocument"]["fileName"],
         json!("deletion-log.html")
@@ -387,8 +394,8 @@ async fn attach(
     name: &str,
     content: &[u8],
 ) -> (u16, Value) {
-    let operations = json!({ "query": ATTACH, "variables": { "contract": contract, "file": null } })
-        .to_string();
+    let operations =
+        json!({ "query": ATTACH, "variables": { "contract": contract, "file": null } }).to_string();
     let body = multipart(&[
         Part::Text("operations", &operations),
         Part::Text("map", r#"{ "0": ["variables.file"] }"#),
@@ -449,7 +456,14 @@ async fn a_contract_document_is_uploaded_by_procurement_and_downloaded_by_the_pr
     let procurement = secret(&app, Role::Procurement, None).await;
     let content = b"%PDF-1.7 signed standard contractual clauses";
     let sha = sha256(content);
-    let (status, body) = attach(&base, &procurement, &id, "scc/../SCC-17 signed.pdf", content).await;
+    let (status, body) = attach(
+        &base,
+        &procurement,
+        &id,
+        "scc/../SCC-17 signed.pdf",
+        content,
+    )
+    .await;
     assert_eq!(status, 200, "{body:#}");
     assert!(body.get("errors").is_none(), "{body:#}");
     let document = &body["data"]["attachContractDocument"]["document"];
@@ -465,7 +479,11 @@ async fn a_contract_document_is_uploaded_by_procurement_and_downloaded_by_the_pr
         )
         .await;
     assert_eq!(read["contract"]["reference"], json!("SCC-17"));
-    assert_eq!(read["contract"]["document"]["sha256"], json!(sha), "{read:#}");
+    assert_eq!(
+        read["contract"]["document"]["sha256"],
+        json!(sha),
+        "{read:#}"
+    );
     let missing = app
         .gql("query { contract(id: \"999999\") { id } }", json!({}))
         .await;
@@ -495,10 +513,10 @@ async fn a_contract_document_is_uploaded_by_procurement_and_downloaded_by_the_pr
     let events = audit["auditEvents"]["edges"].as_array().expect("edges");
     assert_eq!(events.len(), 2, "{audit:#}");
     assert!(
-        events
-            .iter()
-            .all(|e| e["node"]["operation"] == json!("attachContractDocument")
-                && e["node"]["actorRole"] == json!("PROCUREMENT")),
+        events.iter().all(
+            |e| e["node"]["operation"] == json!("attachContractDocument")
+                && e["node"]["actorRole"] == json!("PROCUREMENT")
+        ),
         "{audit:#}"
     );
 
@@ -562,7 +580,12 @@ async fn the_answer_pages_rate_limit_is_a_setting(app: TestApp) {
     let token = "A".repeat(43);
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        statuses.push(get(&base, &format!("/respond/{token}"), None).await.status().as_u16());
+        statuses.push(
+            get(&base, &format!("/respond/{token}"), None)
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(statuses, [404, 404, 404, 429]);
 }

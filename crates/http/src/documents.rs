@@ -122,7 +122,11 @@ fn is_upload(request: &Request) -> bool {
 /// (`REGISTER_DOCUMENT_MAX_BYTES`) and its form. A body declared larger is refused before it is
 /// read (413; an answer page's as a page, the rest as a GraphQL error); one that grows larger
 /// fails where it is read, as tower-http's limit does.
-pub async fn body_limit(State(config): State<Arc<Config>>, request: Request, next: Next) -> Response {
+pub async fn body_limit(
+    State(config): State<Arc<Config>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let limit = if is_upload(&request) {
         config
             .documents

@@ -93,10 +93,7 @@ pub async fn show(
     }
     let max_file = state.config.documents.document_max_bytes;
     match respond::open(&state.db, &state.dsr, &state.config, &token).await {
-        Ok(shown) => html(
-            StatusCode::OK,
-            form_page(&shown, &token, max_file, None),
-        ),
+        Ok(shown) => html(StatusCode::OK, form_page(&shown, &token, max_file, None)),
         Err(refusal) => refused(refusal, &token, StatusCode::OK, max_file),
     }
 }
@@ -149,7 +146,11 @@ fn unreadable() -> Response {
 
 /// The answer as the form says: `application/x-www-form-urlencoded` (as the contract fixes it)
 /// or `multipart/form-data` with an evidence file in `file`.
-async fn read_answer(headers: &HeaderMap, body: Body, max_file: usize) -> Result<Answer, FormError> {
+async fn read_answer(
+    headers: &HeaderMap,
+    body: Body,
+    max_file: usize,
+) -> Result<Answer, FormError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -161,15 +162,13 @@ async fn read_answer(headers: &HeaderMap, body: Body, max_file: usize) -> Result
         let form = upload::read_multipart(content_type, body, "file", max_file).await?;
         (form.fields, form.file)
     } else {
-        let bytes = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .map_err(|e| {
-                if upload::is_length_limit(&e) {
-                    FormError::TooLarge
-                } else {
-                    FormError::Unreadable
-                }
-            })?;
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
+            if upload::is_length_limit(&e) {
+                FormError::TooLarge
+            } else {
+                FormError::Unreadable
+            }
+        })?;
         let fields = url::form_urlencoded::parse(&bytes)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -340,12 +339,7 @@ fn asked(shown: &Shown) -> String {
     out
 }
 
-fn form_page(
-    shown: &Shown,
-    token: &str,
-    max_file: usize,
-    error: Option<(&str, &str)>,
-) -> String {
+fn form_page(shown: &Shown, token: &str, max_file: usize, error: Option<(&str, &str)>) -> String {
     let error = error
         .map(|(field, message)| {
             format!(

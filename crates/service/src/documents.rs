@@ -362,7 +362,10 @@ mod tests {
         assert_eq!(sanitise_file_name(".htaccess"), "htaccess");
         assert_eq!(sanitise_file_name(".."), "document");
         assert_eq!(sanitise_file_name("  \u{200B} "), "document");
-        assert_eq!(sanitise_file_name("Ärzte – Löschung.pdf"), "Ärzte – Löschung.pdf");
+        assert_eq!(
+            sanitise_file_name("Ärzte – Löschung.pdf"),
+            "Ärzte – Löschung.pdf"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! `attachContractDocument` in `reviews.rs`).
 
 use crate::{error::AppError, service::documents::Upload};
-use async_graphql::{Context, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value};
+use async_graphql::{
+    Context, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value,
+};
 
 /// A file of a multipart request: async-graphql's own `Upload` panics on a variable that names
 /// no file (`"#__graphql_file__:x"`, or an index past the files sent), so this one reads the

@@ -196,7 +196,9 @@ pub enum Refusal {
     /// Answered already (by the link or by the DPO).
     Answered(Box<Shown>),
     /// The evidence file is over `REGISTER_DOCUMENT_MAX_BYTES` (the limit, in bytes).
-    TooLarge { max: usize },
+    TooLarge {
+        max: usize,
+    },
     /// The form is not an answer: which field, and why.
     Invalid {
         field: &'static str,
