@@ -80,7 +80,9 @@ pub fn sanitise_file_name(raw: &str) -> String {
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .filter(|c| *c == ' ' || !(c.is_control() || validate::is_invisible(*c)))
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // Runs of spaces (a line break was one) are one space.
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cleaned = cleaned.trim_start_matches('.').trim();
     if cleaned.is_empty() {
         return "document".into();
     }
