@@ -526,6 +526,15 @@ async fn a_contract_document_is_uploaded_by_procurement_and_downloaded_by_the_pr
     assert_error(&body, "FORBIDDEN", None);
     let (_, body) = attach(&base, "not-a-token", &id, "x.pdf", b"x").await;
     assert_error(&body, "UNAUTHENTICATED", None);
+    // A document larger than any other body may be (REGISTER_MAX_BODY_BYTES, 1 MiB) is taken
+    // whole, up to REGISTER_DOCUMENT_MAX_BYTES (10 MiB).
+    let large = vec![b'%'; 1_500_000];
+    let (status, body) = attach(&base, &procurement, &id, "scan.pdf", &large).await;
+    assert_eq!(status, 200, "{body:#}");
+    let document = &body["data"]["attachContractDocument"]["document"];
+    assert_eq!(document["size"], json!(large.len()), "{body:#}");
+    assert_eq!(document["sha256"], json!(sha256(&large)));
+
     // A variable that names no file of the request is an input error (async-graphql's own
     // Upload would panic on both).
     for named in ["#__graphql_file__:0", "#__graphql_file__:x", "a file"] {
