@@ -130,6 +130,25 @@ function chasing(t) {
   return [link, reminders];
 }
 
+/** The evidence file a holder attached to its answer: name, size, SHA-256, and a download for those who may read it. */
+function evidenceFile(t, canDownload) {
+  const file = t.evidenceDocument;
+  if (!file) return null;
+  const fetchFile = async () => {
+    try {
+      await download(file.downloadPath, file.fileName);
+    } catch (err) {
+      dialog("That did not work", notice(err.message, "bad"));
+    }
+  };
+  return h(
+    "div",
+    { class: "evidence-file", title: `SHA-256 ${file.sha256}` },
+    canDownload ? h("a", { href: file.downloadPath, onclick: (e) => (e.preventDefault(), fetchFile()) }, file.fileName) : file.fileName,
+    ` (${file.size} bytes)`,
+  );
+}
+
 /** Downloads the request's certificate (a draft while it is open). */
 async function certificate(r, format) {
   try {
@@ -191,7 +210,7 @@ function requestDetail(r) {
             h("td", { class: "task-status" }, status(t.status)),
             h("td", {}, categories(t.dataCategories), t.retentionExemption ? h("div", { class: "muted" }, `Retention: ${t.retentionExemption}`) : null),
             h("td", {}, plural(t.attempts, "attempt"), t.lastError ? h("div", { class: "late" }, t.lastError) : null, t.nextAttemptAt ? h("div", { class: "muted" }, `next ${t.nextAttemptAt.slice(0, 16).replace("T", " ")}`) : null, chasing(t), act && ["SENT", "ACKNOWLEDGED"].includes(t.status) && t.channel !== "MANUAL" ? h("button", { type: "button", class: "remind", onclick: () => remind(t) }, "Send a reminder") : null),
-            h("td", {}, t.evidence ?? "", t.confirmedBy ? h("div", { class: "muted" }, `${t.confirmedBy}, ${t.confirmedAt?.slice(0, 10)}`) : null),
+            h("td", {}, t.evidence ?? "", evidenceFile(t, certify), t.confirmedBy ? h("div", { class: "muted" }, `${t.confirmedBy}, ${t.confirmedAt?.slice(0, 10)}`) : null),
             h("td", {}, act && !["COMPLETED", "EXEMPT"].includes(t.status) ? h("button", { type: "button", onclick: () => confirmForm(t, t.channel === "WEBHOOK" ? ["EXEMPT"] : undefined) }, t.channel === "WEBHOOK" ? "Exempt" : "Confirm or exempt") : null),
           ),
         ),

@@ -14,6 +14,7 @@ pub mod country;
 pub mod data_category;
 pub mod data_flow;
 pub mod data_subject;
+pub mod document;
 pub mod dpf_entry;
 pub mod dpf_link;
 pub mod dpf_snapshot;

@@ -18,6 +18,7 @@ mod console;
 mod corrections;
 mod digest;
 mod docs;
+mod documents;
 mod dpf;
 mod export_safety;
 mod exports_words;

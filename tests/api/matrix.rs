@@ -63,6 +63,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "subprocessorChange",           [OK, OK, OK, OK, OK, ANON]),
     ("Query", "subprocessorChanges",          [OK, OK, OK, OK, OK, ANON]),
     ("Query", "dueItems",                     [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "contract",                     [OK, OK, OK, OK, NO, ANON]),
     // Who the caller is: every token.
     ("Query", "viewer",                       [OK, OK, OK, OK, OK, ANON]),
     // Data subjects, their requests and the audit trail: the privacy team and the auditor only.
@@ -91,6 +92,7 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "rotateWebhookSecret",       [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "importRecords",             [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "recordContract",            [OK, OK, OK, NO, NO, ANON]),
+    ("Mutation", "attachContractDocument",    [OK, OK, OK, NO, NO, ANON]),
     ("Mutation", "linkDpfEntry",              [OK, OK, OK, NO, NO, ANON]),
     // A transfer impact assessment is the privacy team's legal judgement.
     ("Mutation", "recordTransferImpactAssessment", [OK, NO, OK, NO, NO, ANON]),

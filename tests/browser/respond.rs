@@ -104,6 +104,9 @@ async fn a_processor_answers_its_task_on_the_page_without_javascript() {
             "name=\"evidence\"",
             "name=\"kept\"",
             "name=\"reason\"",
+            // An evidence file, which a browser without scripts sends only in a multipart form.
+            "name=\"file\"",
+            "enctype=\"multipart/form-data\"",
         ] {
             assert!(page.contains(control), "{control}: {page}");
         }
@@ -144,6 +147,10 @@ async fn a_processor_answers_its_task_in_the_browser_and_the_dpo_sees_it() {
         browser.sees("What is asked").await;
         browser
             .until("the page's script", "document.documentElement.dataset.enhanced === 'true'")
+            .await;
+        // Without a file attached, the script sends the plain form the contract names.
+        browser
+            .until("a plain form", "document.getElementById('answer').enctype === 'application/x-www-form-urlencoded'")
             .await;
         // The exemption's fields show only once it is chosen.
         browser

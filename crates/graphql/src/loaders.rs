@@ -170,6 +170,8 @@ pub struct Loaders {
     pub task_reminders: DataLoader<crate::types::respond::TaskRemindersLoader>,
     /// Data categories of the taxonomy by code (a task's category names).
     pub categories: DataLoader<CategoryLoader, HashMapCache>,
+    /// The current stored document of a task (its evidence file) or of a contract.
+    pub documents: DataLoader<crate::types::document::DocumentLoader>,
     /// Which category codes are special (Art 9), read once per operation (or push).
     sensitivity: std::sync::Mutex<Option<Arc<Sensitivity>>>,
     db: DatabaseConnection,
@@ -226,6 +228,10 @@ impl Loaders {
                 CategoryLoader(db.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
+            ),
+            documents: DataLoader::new(
+                crate::types::document::DocumentLoader(db.clone()),
+                tokio::spawn,
             ),
             sensitivity: std::sync::Mutex::default(),
             db: db.clone(),

@@ -42,7 +42,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "whatIf"
             | "adequacyDecisions"
             | "areaCountries"
-            | "dueItems",
+            | "dueItems"
+            | "contract",
         ) => READERS,
         (
             "Query",
@@ -71,6 +72,9 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "importRecords"
             // Contracts are procurement's daily work.
             | "recordContract"
+            // Its signed document: uploaded by whoever records contracts (downloaded by fewer,
+            // see DOCUMENT_READERS).
+            | "attachContractDocument"
             | "linkDpfEntry",
         ) => REGISTRARS,
         (
@@ -149,6 +153,11 @@ pub const CERTIFICATE_READERS: &[Role] = PRIVACY_READERS;
 
 /// Who may download a message of the outbox (`/exports/outbox/{id}.eml`).
 pub const OUTBOX_READERS: &[Role] = PRIVACY;
+
+/// Who may download a stored document (`/documents/{id}`: a holder's evidence file, a contract's
+/// signed document). PROCUREMENT uploads contracts' documents and sees their name, size and
+/// SHA-256, but does not read them: the signed text is the privacy team's and the auditor's.
+pub const DOCUMENT_READERS: &[Role] = PRIVACY_READERS;
 
 /// Who may read the audit trail (and `Organisation.history`).
 pub const AUDIT_READERS: &[Role] = PRIVACY_READERS;

@@ -71,6 +71,20 @@ fn time(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
     )
 }
 
+/// A holder's evidence: its text, and the file it attached named by its SHA-256.
+fn evidence(h: &certificate::Holder) -> String {
+    let mut out = opt(h.evidence.as_deref());
+    if let Some(file) = &h.evidence_document {
+        out.push_str(&format!(
+            "<br><span class=\"evidence-file\">File: {} ({} bytes), SHA-256 <code>{}</code></span>",
+            esc(&file.file_name),
+            file.size,
+            esc(&file.sha256)
+        ));
+    }
+    out
+}
+
 fn opt(text: Option<&str>) -> String {
     text.map_or_else(|| "—".into(), esc)
 }
@@ -126,7 +140,7 @@ pub fn render(c: &Certificate) -> String {
             time(h.confirmed_at),
             opt(h.confirmed_by.as_deref()),
             opt(h.how.as_deref()),
-            opt(h.evidence.as_deref()),
+            evidence(h),
             exemption,
         ));
     }

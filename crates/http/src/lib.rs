@@ -31,6 +31,7 @@ use axum::{
 pub mod auth;
 mod certificate;
 mod console;
+mod documents;
 mod exports;
 mod ops;
 mod page;
@@ -41,7 +42,6 @@ mod subprocessors;
 mod ws;
 
 use tower_http::{
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -66,7 +66,6 @@ pub async fn listen(
 
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
-    let body_limit = state.config.max_body_bytes;
     let timeout = state.config.request_timeout();
     Router::new()
         .route("/", get(console::index))
@@ -82,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/outbox/{file}", get(certificate::outbox_message))
         .route("/exports/templates/{file}", get(exports::template))
         .route("/respond/{token}", get(respond::show).post(respond::answer))
+        .route("/documents/{id}", get(documents::download))
         .route("/subprocessors", get(subprocessors::page))
         .route("/subprocessors.json", get(subprocessors::json))
         .route("/subprocessors.atom", get(subprocessors::atom))
@@ -91,7 +91,11 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/status", get(auth::status))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        // REGISTER_MAX_BODY_BYTES, or one document for an upload (REGISTER_DOCUMENT_MAX_BYTES).
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            documents::body_limit,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,

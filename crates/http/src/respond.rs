@@ -2,9 +2,13 @@
 //! link in an e-mailed task, with no account or bearer token. Plain HTML that works without
 //! JavaScript (a small module only shows the exemption fields when they apply). A link that is
 //! unknown or tampered with (404), expired (410) or already answered (409 to a second answer)
-//! changes nothing; each address may make [`PER_MINUTE`] requests a minute (429 after).
+//! changes nothing; each address may make `REGISTER_RESPOND_RATE_PER_MINUTE` requests a minute
+//! (429 after). The answer may carry an evidence file (`multipart/form-data`, at most
+//! `REGISTER_DOCUMENT_MAX_BYTES`: a larger one gets a 413 page and changes nothing), stored with
+//! the answer in its transaction.
 
 use crate::{
+    documents::{self as upload, FormError},
     page::{document, esc, html},
     server,
     service::requests::respond::{self, Answer, Refusal, Shown},
@@ -12,9 +16,9 @@ use crate::{
 };
 use axum::{
     Extension,
-    body::Bytes,
+    body::Body,
     extract::{ConnectInfo, Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
 use std::{
@@ -24,8 +28,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Requests one client address may make to `/respond/...` in a minute.
-pub const PER_MINUTE: u32 = 30;
 const WINDOW: Duration = Duration::from_mins(1);
 /// Addresses remembered at most; past this, windows that have ended are forgotten.
 const ADDRESSES_KEPT: usize = 10_000;
@@ -35,8 +37,8 @@ const ADDRESSES_KEPT: usize = 10_000;
 pub struct RateLimit(Mutex<HashMap<IpAddr, (Instant, u32)>>);
 
 impl RateLimit {
-    /// Whether `address` may make one more request now.
-    fn admit(&self, address: IpAddr) -> bool {
+    /// Whether `address` may make one more request now, `per_minute` being allowed.
+    fn admit(&self, address: IpAddr, per_minute: u32) -> bool {
         let now = Instant::now();
         let mut seen = self
             .0
@@ -49,8 +51,8 @@ impl RateLimit {
         if now.duration_since(entry.0) >= WINDOW {
             *entry = (now, 0);
         }
-        entry.1 += 1;
-        entry.1 <= PER_MINUTE
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= per_minute
     }
 }
 
@@ -83,40 +85,134 @@ pub async fn show(
     Path(token): Path<String>,
     peer: Peer,
 ) -> Response {
-    if !state
-        .respond_limit
-        .admit(server::client_key(address(&peer)))
-    {
+    if !state.respond_limit.admit(
+        server::client_key(address(&peer)),
+        state.config.documents.respond_rate_per_minute,
+    ) {
         return too_many();
     }
+    let max_file = state.config.documents.document_max_bytes;
     match respond::open(&state.db, &state.dsr, &state.config, &token).await {
-        Ok(shown) => html(StatusCode::OK, form_page(&shown, &token, None)),
-        Err(refusal) => refused(refusal, &token, StatusCode::OK),
+        Ok(shown) => html(StatusCode::OK, form_page(&shown, &token, max_file, None)),
+        Err(refusal) => refused(refusal, &token, StatusCode::OK, max_file),
     }
 }
 
-/// `POST /respond/{token}` with `application/x-www-form-urlencoded`: `outcome`, `evidence`,
-/// and for `EXEMPT` one `kept` per category kept and `reason`.
+/// The page of an evidence file (or a form) over `max` bytes: nothing was recorded. The rest of
+/// the body is not read, so the connection is closed.
+pub fn too_large(max: usize) -> Response {
+    let mut response = html(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        document(
+            "File too large",
+            &format!(
+                "<h1>The file is too large</h1><p>Evidence files may be at most {}. Nothing has \
+                 been recorded: <a href=\"\">go back to the form</a> and attach a smaller \
+                 file (or describe the evidence in the text).</p>",
+                esc(&size_in_words(max))
+            ),
+            None,
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// `bytes` as people read it (`10 MB`, `512 KB`).
+fn size_in_words(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn unreadable() -> Response {
+    html(
+        StatusCode::BAD_REQUEST,
+        document(
+            "Form not read",
+            "<h1>The form could not be read</h1><p>Nothing has been recorded: \
+             <a href=\"\">go back to the form</a> and send it again.</p>",
+            None,
+        ),
+    )
+}
+
+/// The answer as the form says: `application/x-www-form-urlencoded` (as the contract fixes it)
+/// or `multipart/form-data` with an evidence file in `file`.
+async fn read_answer(
+    headers: &HeaderMap,
+    body: Body,
+    max_file: usize,
+) -> Result<Answer, FormError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (fields, file) = if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let form = upload::read_multipart(content_type, body, "file", max_file).await?;
+        (form.fields, form.file)
+    } else {
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
+            if upload::is_length_limit(&e) {
+                FormError::TooLarge
+            } else {
+                FormError::Unreadable
+            }
+        })?;
+        let fields = url::form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        (fields, None)
+    };
+    let mut answer = Answer {
+        file,
+        ..Answer::default()
+    };
+    for (key, value) in fields {
+        match key.as_str() {
+            "outcome" => answer.outcome = Some(value),
+            "evidence" => answer.evidence = Some(value),
+            "reason" => answer.reason = Some(value),
+            "kept" => answer.kept.push(value),
+            _ => {}
+        }
+    }
+    Ok(answer)
+}
+
+/// `POST /respond/{token}` with `application/x-www-form-urlencoded` or `multipart/form-data`:
+/// `outcome`, `evidence`, for `EXEMPT` one `kept` per category kept and `reason`, and optionally
+/// an evidence file in `file`.
 pub async fn answer(
     State(state): State<AppState>,
     Path(token): Path<String>,
     peer: Peer,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
     let client = address(&peer);
-    if !state.respond_limit.admit(server::client_key(client)) {
+    let settings = &state.config.documents;
+    if !state
+        .respond_limit
+        .admit(server::client_key(client), settings.respond_rate_per_minute)
+    {
         return too_many();
     }
-    let mut answer = Answer::default();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        match key.as_ref() {
-            "outcome" => answer.outcome = Some(value.into_owned()),
-            "evidence" => answer.evidence = Some(value.into_owned()),
-            "reason" => answer.reason = Some(value.into_owned()),
-            "kept" => answer.kept.push(value.into_owned()),
-            _ => {}
-        }
-    }
+    let answer = match read_answer(&headers, body, settings.document_max_bytes).await {
+        Ok(answer) => answer,
+        Err(FormError::TooLarge) => return too_large(settings.document_max_bytes),
+        Err(FormError::Unreadable) => return unreadable(),
+    };
     match respond::answer(
         &state.db,
         &state.dsr,
@@ -132,13 +228,18 @@ pub async fn answer(
             StatusCode::OK,
             answered_page(&shown, Some("Thank you: your answer is recorded.")),
         ),
-        Err(refusal) => refused(refusal, &token, StatusCode::CONFLICT),
+        Err(refusal) => refused(
+            refusal,
+            &token,
+            StatusCode::CONFLICT,
+            settings.document_max_bytes,
+        ),
     }
 }
 
 /// The page of a refusal; `answered` is the status of an answered link (200 to look at it, 409
 /// to a second answer).
-fn refused(refusal: Refusal, token: &str, answered: StatusCode) -> Response {
+fn refused(refusal: Refusal, token: &str, answered: StatusCode, max_file: usize) -> Response {
     match refusal {
         Refusal::Unknown => html(
             StatusCode::NOT_FOUND,
@@ -164,6 +265,7 @@ fn refused(refusal: Refusal, token: &str, answered: StatusCode) -> Response {
                 None,
             ),
         ),
+        Refusal::TooLarge { max } => too_large(max),
         Refusal::Answered(shown) => html(
             answered,
             answered_page(
@@ -178,7 +280,7 @@ fn refused(refusal: Refusal, token: &str, answered: StatusCode) -> Response {
             shown,
         } => html(
             StatusCode::BAD_REQUEST,
-            form_page(&shown, token, Some((field, &message))),
+            form_page(&shown, token, max_file, Some((field, &message))),
         ),
         Refusal::Failed(err) => {
             tracing::error!(error = ?err, "answering through a link failed");
@@ -237,7 +339,7 @@ fn asked(shown: &Shown) -> String {
     out
 }
 
-fn form_page(shown: &Shown, token: &str, error: Option<(&str, &str)>) -> String {
+fn form_page(shown: &Shown, token: &str, max_file: usize, error: Option<(&str, &str)>) -> String {
     let error = error
         .map(|(field, message)| {
             format!(
@@ -259,7 +361,8 @@ fn form_page(shown: &Shown, token: &str, error: Option<(&str, &str)>) -> String 
         .collect();
     let body = format!(
         "<h1>Data-subject request {reference}</h1>{asked}{error}\
-         <form method=\"post\" action=\"/respond/{token}\" id=\"answer\">\
+         <form method=\"post\" action=\"/respond/{token}\" id=\"answer\" \
+         enctype=\"multipart/form-data\">\
          <fieldset><legend>What was done?</legend>\
          <label class=\"choice\"><input type=\"radio\" name=\"outcome\" value=\"DONE\" required> \
          Done as asked</label>\
@@ -269,6 +372,9 @@ fn form_page(shown: &Shown, token: &str, error: Option<(&str, &str)>) -> String 
          We cannot identify this data subject</label></fieldset>\
          <p><label for=\"evidence\">Evidence: what was done, when, and by whom</label>\
          <textarea id=\"evidence\" name=\"evidence\" rows=\"5\" maxlength=\"4000\"></textarea></p>\
+         <p><label for=\"file\">Evidence file, if you have one (a deletion log, a signed \
+         statement; at most {max_file})</label>\
+         <input type=\"file\" id=\"file\" name=\"file\"></p>\
          <fieldset id=\"exempt\"><legend>Only if some data is kept</legend>\
          <p>Categories kept:</p>{kept}\
          <p><label for=\"reason\">Legal reason they are kept (for example Art 17(3)(b), a legal \
@@ -281,6 +387,7 @@ fn form_page(shown: &Shown, token: &str, error: Option<(&str, &str)>) -> String 
         asked = asked(shown),
         token = esc(token),
         expires = esc(&shown.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        max_file = esc(&size_in_words(max_file)),
     );
     document(
         &format!("Data-subject request {}", shown.reference),
@@ -320,6 +427,14 @@ fn answered_page(shown: &Shown, message: Option<&str>) -> String {
     }
     if let Some(reason) = &shown.exemption_reason {
         facts.push_str(&format!("<dt>Kept, and why</dt><dd>{}</dd>", esc(reason)));
+    }
+    if let Some(file) = &shown.evidence_document {
+        facts.push_str(&format!(
+            "<dt>Evidence file</dt><dd id=\"evidence-file\">{} ({} bytes, SHA-256 <code>{}</code>)</dd>",
+            esc(&file.file_name),
+            file.size,
+            esc(&file.sha256)
+        ));
     }
     facts.push_str("</dl>");
     document(

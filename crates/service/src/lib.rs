@@ -15,6 +15,7 @@ use register_domain as domain;
 pub mod activities;
 pub mod audit;
 pub mod checkpoints;
+pub mod documents;
 pub mod flows;
 pub mod limits;
 pub mod locations;

@@ -8,6 +8,7 @@ mod reviews;
 pub mod subjects;
 mod subprocessors;
 mod taxonomy;
+pub mod upload;
 
 use async_graphql::MergedObject;
 

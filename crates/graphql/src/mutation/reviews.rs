@@ -125,6 +125,31 @@ impl ReviewMutation {
         ))
     }
 
+    /// Attaches the signed document of a contract, sent as a file in a multipart request (parts
+    /// `operations`, `map` and the file), at most `REGISTER_DOCUMENT_MAX_BYTES`. It is stored
+    /// with its SHA-256 and becomes the contract's `document` (one attached before stays stored
+    /// and audited). Returns the contract.
+    async fn attach_contract_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract.")] contract_id: ID,
+        #[graphql(desc = "The signed document.")] file: super::upload::FileUpload,
+    ) -> Result<Contract> {
+        let rc = request(ctx)?;
+        let contract_id = crate::ids::parse("contractId", &contract_id)?;
+        let upload = file.read(ctx)?;
+        Ok(Contract(
+            crate::service::documents::attach_to_contract(
+                &rc.db,
+                &rc.actor()?,
+                contract_id,
+                &upload,
+                rc.config.documents.document_max_bytes,
+            )
+            .await?,
+        ))
+    }
+
     /// Confirms that an organisation is this DPF list entry (a suggestion, or a name the list
     /// spells differently); the link holds in later snapshots. Returns the organisation.
     async fn link_dpf_entry(

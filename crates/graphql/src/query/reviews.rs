@@ -1,7 +1,12 @@
 //! What is due.
 
-use crate::{context::request, service::reviews::due, types::review::DueItem};
-use async_graphql::{Context, Object, Result};
+use crate::{
+    context::request,
+    ids,
+    service::{documents, reviews::due},
+    types::review::{Contract, DueItem},
+};
+use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
 pub struct ReviewQuery;
@@ -23,5 +28,17 @@ impl ReviewQuery {
             .into_iter()
             .map(DueItem)
             .collect())
+    }
+
+    /// A contract by id, with its parties, flows, dates and signed document (`NOT_FOUND` if
+    /// there is none).
+    async fn contract(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract's id.")] id: ID,
+    ) -> Result<Contract> {
+        let rc = request(ctx)?;
+        let id = ids::parse("id", &id)?;
+        Ok(Contract(documents::contract_record(&rc.read, id).await?))
     }
 }

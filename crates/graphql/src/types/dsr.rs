@@ -249,6 +249,18 @@ impl DsrTask {
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }
+    /// The evidence file the holder attached to its answer through its link, if any (its name,
+    /// size and SHA-256; ADMIN, DPO and AUDITOR download it from its `downloadPath`).
+    async fn evidence_document(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::types::document::Document>> {
+        Ok(loaders(ctx)?
+            .documents
+            .load_one(crate::service::documents::Owner::Task(self.0.id))
+            .await?
+            .map(crate::types::document::Document))
+    }
     /// The name of the token that confirmed it; a PROCESSOR sees its role instead.
     async fn confirmed_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         match self.0.confirmed_by.as_deref() {

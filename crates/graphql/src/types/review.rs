@@ -97,6 +97,21 @@ impl Contract {
         self.0.contract.reference.as_deref()
     }
 
+    /// The signed document attached (`attachContractDocument`; the newest if several were):
+    /// its name, size and SHA-256. ADMIN, DPO and AUDITOR download it from its `downloadPath`.
+    async fn document(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::types::document::Document>> {
+        Ok(loaders(ctx)?
+            .documents
+            .load_one(crate::service::documents::Owner::Contract(
+                self.0.contract.id,
+            ))
+            .await?
+            .map(crate::types::document::Document))
+    }
+
     /// The parties.
     async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
         let found = loaders(ctx)?

@@ -483,6 +483,10 @@ pub struct Config {
     /// Sign-in for people with an identity provider (OpenID Connect) and their sessions.
     #[command(flatten)]
     pub sign_in: crate::sessions::settings::SignInSettings,
+
+    /// Stored documents and the holders' answer page they are uploaded through.
+    #[command(flatten)]
+    pub documents: crate::documents::DocumentSettings,
 }
 
 /// Parsed once at start, so a country without a numbering plan fails there, not on a request.
@@ -535,6 +539,7 @@ impl Config {
             import_memory_bytes: 536_870_912,
             import_wait_ms: 2_000,
             sign_in: crate::sessions::settings::SignInSettings::defaults(),
+            documents: crate::documents::DocumentSettings::defaults(),
             smtp_url: None,
             notify_email: None,
             notify_webhook: None,

@@ -6,6 +6,7 @@
 //! reference. A request still open gets a draft.
 
 use crate::{
+    documents::{self, Owner},
     domain::vocab::TaskStatus,
     error::{AppError, AppResult},
     organisations,
@@ -57,6 +58,18 @@ pub struct Holder {
     /// Categories kept restricted, each with its legal reason, as filed.
     pub restricted: Vec<Restricted>,
     pub reminders_sent: usize,
+    /// The evidence file the holder attached, named by its SHA-256 (never its content).
+    pub evidence_document: Option<EvidenceDocument>,
+}
+
+/// An evidence file as the certificate names it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceDocument {
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,6 +128,8 @@ pub async fn build(db: &impl ConnectionTrait, id: i64) -> AppResult<Certificate>
         .all(db)
         .await?;
     let links: HashMap<i64, respond_link::Model> = super::respond::links_of(db, &task_ids).await?;
+    let owners: Vec<Owner> = task_ids.iter().map(|id| Owner::Task(*id)).collect();
+    let files = documents::current(db, &owners).await?;
     let holders = tasks
         .iter()
         .map(|task| {
@@ -151,6 +166,12 @@ pub async fn build(db: &impl ConnectionTrait, id: i64) -> AppResult<Certificate>
                     })
                     .collect(),
                 reminders_sent: reminders.iter().filter(|r| r.task_id == task.id).count(),
+                evidence_document: files.get(&Owner::Task(task.id)).map(|d| EvidenceDocument {
+                    file_name: d.file_name.clone(),
+                    size: d.size,
+                    sha256: d.sha256.clone(),
+                    uploaded_at: d.uploaded_at,
+                }),
             }
         })
         .collect();

@@ -13,6 +13,7 @@ use super::{DsrKeys, confirm};
 use crate::{
     audit::Actor,
     config::Config,
+    documents::{self, DocumentMeta, Owner, Upload},
     domain::{
         audit::ChainKey,
         mac,
@@ -174,6 +175,8 @@ pub struct Shown {
     pub exemption_reason: Option<String>,
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// The evidence file just attached to the answer (set only on the answer's own response).
+    pub evidence_document: Option<DocumentMeta>,
 }
 
 impl Shown {
@@ -192,6 +195,10 @@ pub enum Refusal {
     Expired(Box<Shown>),
     /// Answered already (by the link or by the DPO).
     Answered(Box<Shown>),
+    /// The evidence file is over `REGISTER_DOCUMENT_MAX_BYTES` (the limit, in bytes).
+    TooLarge {
+        max: usize,
+    },
     /// The form is not an answer: which field, and why.
     Invalid {
         field: &'static str,
@@ -305,6 +312,7 @@ fn shown(
         exemption_reason: task.exemption_reason.clone(),
         answer: link.answer.clone(),
         answered_at: link.answered_at.or(task.confirmed_at),
+        evidence_document: None,
     }
 }
 
@@ -379,6 +387,8 @@ pub struct Answer {
     pub kept: Vec<String>,
     /// For `EXEMPT`: the legal reason they are kept.
     pub reason: Option<String>,
+    /// An evidence file, stored with the answer.
+    pub file: Option<Upload>,
 }
 
 /// Takes the holder's answer through the link of `token`, from `address`: the task is confirmed
@@ -425,6 +435,14 @@ pub async fn answer(
         .ok_or_else(|| invalid("outcome", "choose what was done"))?;
     let evidence = validate::optional_text("evidence", answer.evidence.as_deref(), MAX_TEXT)
         .map_err(|e| invalid("evidence", &e.to_string()))?;
+    let max = config.documents.document_max_bytes;
+    if let Some(file) = &answer.file {
+        if file.content.len() > max {
+            return Err(Refusal::TooLarge { max });
+        }
+        documents::check_size("file", file.content.len(), max)
+            .map_err(|e| invalid("file", &e.to_string()))?;
+    }
     let (task_outcome, evidence, exemption) =
         match outcome {
             Outcome::Done => (
@@ -493,6 +511,20 @@ pub async fn answer(
         detail,
     )
     .await?;
+    let document = match &answer.file {
+        Some(file) => Some(
+            documents::store(
+                &txn,
+                &actor,
+                "attachEvidenceDocument",
+                Owner::Task(after.id),
+                file,
+                max,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let now = Utc::now();
     let mut active: respond_link::ActiveModel = link.clone().into();
     active.answered_at = Set(Some(now));
@@ -508,7 +540,9 @@ pub async fn answer(
         .unwrap_or(request);
     txn.commit().await?;
     keys.events.publish(after.request_id);
-    Ok(shown(config, &link, &after, &request, &holder))
+    let mut answered = shown(config, &link, &after, &request, &holder);
+    answered.evidence_document = document;
+    Ok(answered)
 }
 
 #[cfg(test)]
