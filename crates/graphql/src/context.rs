@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     domain::{audit::ChainKey, reference::LegalReference},
     error::AppError,
-    service::{audit::Actor, tokens::Principal, verdicts::VerdictCache},
+    service::{audit::Actor, verdicts::VerdictCache},
 };
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
@@ -32,23 +32,8 @@ pub struct RequestContext {
     pub audit_key: ChainKey,
 }
 
-/// The outcome of reading the `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Auth {
-    Anonymous,
-    /// A token was given but is unknown, revoked or expired.
-    Rejected,
-    Token(Principal),
-}
-
-impl Auth {
-    pub fn principal(&self) -> Option<&Principal> {
-        match self {
-            Auth::Token(p) => Some(p),
-            _ => None,
-        }
-    }
-}
+/// The caller, as `register_access` authenticated it (a bearer token or a session cookie).
+pub use register_access::Auth;
 
 impl RequestContext {
     /// The caller, for the audit trail (the policy has already refused anonymous callers).

@@ -43,6 +43,27 @@ pub fn build_schema(config: &Config) -> AppSchema {
     builder.finish()
 }
 
+/// Runs one prepared request (see `register_http::prepare`) on the schema.
+///
+/// Boxed here, so that the resolvers and the service calls they await are compiled with this
+/// crate, once: a release build compiles an `async fn`'s body in the crate that polls it, so an
+/// unboxed `schema.execute` compiled the whole API again in `register-http`, after this crate.
+pub fn execute(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+) -> std::pin::Pin<Box<dyn Future<Output = async_graphql::Response> + Send + '_>> {
+    Box::pin(schema.execute(request))
+}
+
+/// As [`execute`], for an operation over a WebSocket: a subscription's pushes, or the one
+/// response of a query or mutation.
+pub fn execute_stream(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
+    schema.execute_stream(request)
+}
+
 /// The complexity of a page: its rows times what is selected of each, so aliases and large pages
 /// of nested lists add up to what they will cost.
 pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {

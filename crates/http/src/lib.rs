@@ -15,29 +15,28 @@ use register_service::{config, db, error, metrics};
 use crate::{
     error::AppResult,
     graphql::{context::Auth, errors},
-    service::tokens,
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
-    http::{
-        HeaderMap, HeaderValue, StatusCode,
-        header::{self, AUTHORIZATION},
-    },
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
     routing::get,
 };
-pub mod auth;
+/// Sign-in for people (`/auth/...`), in `register-access`.
+pub use register_access::auth;
+/// The frame of the server-rendered pages, in `register-access`.
+use register_access::page;
 mod certificate;
 mod console;
 mod documents;
 mod exports;
 mod ops;
-mod page;
 mod refusals;
 mod respond;
-pub mod server;
+/// The accept loop, in `register-server`.
+pub use register_server as server;
 mod subprocessors;
 mod ws;
 
@@ -67,6 +66,9 @@ pub async fn listen(
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout();
+    let config = state.config.clone();
+    // Built in `register-access` with its own state, so its handlers are compiled there.
+    let sign_in = register_access::routes(state.access());
     Router::new()
         .route("/", get(console::index))
         .route("/console/{*path}", get(console::file))
@@ -85,15 +87,13 @@ pub fn app(state: AppState) -> Router {
         .route("/subprocessors", get(subprocessors::page))
         .route("/subprocessors.json", get(subprocessors::json))
         .route("/subprocessors.atom", get(subprocessors::atom))
-        .route("/auth/login", get(auth::login))
-        .route("/auth/callback", get(auth::callback))
-        .route("/auth/logout", axum::routing::post(auth::logout))
-        .route("/auth/status", get(auth::status))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .with_state(state)
+        .merge(sign_in)
         // REGISTER_MAX_BODY_BYTES, or one document for an upload (REGISTER_DOCUMENT_MAX_BYTES).
         .layer(axum::middleware::from_fn_with_state(
-            state.config.clone(),
+            config,
             documents::body_limit,
         ))
         .layer(TimeoutLayer::with_status_code(
@@ -129,7 +129,6 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::map_request(ops::sanitise_request_id))
-        .with_state(state)
 }
 
 /// The Content-Security-Policy of HTML pages without their own (GraphiQL): no framing, no
@@ -222,7 +221,7 @@ pub async fn execute_as(
 ) -> async_graphql::Response {
     let operation = request.operation_name.clone();
     let request = prepare(state, auth.clone(), request_id.clone(), request);
-    let response = state.schema.execute(request).await;
+    let response = graphql::execute(&state.schema, request).await;
     finish(state, &auth, &request_id, operation.as_deref(), response)
 }
 
@@ -245,45 +244,14 @@ pub(crate) fn finish(
     crate::graphql::hints::explain_limits(response, &state.config)
 }
 
-/// The token of `Authorization: Bearer <token>`. `None` when the header is missing, repeated,
-/// or not a bearer token.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let mut values = headers.get_all(AUTHORIZATION).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return None;
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-}
-
-/// Reads `Authorization: Bearer <token>`, else the session cookie of a person signed in with the
-/// identity provider; neither is anonymous; a repeated header, another scheme, or an unknown,
-/// revoked or expired token (or session) is rejected.
+/// The caller of a request, by bearer token or session cookie (see `register_access`).
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
-    if headers.get(AUTHORIZATION).is_none() {
-        return auth::from_cookie(state, headers).await;
-    }
-    Ok(match bearer_token(headers) {
-        Some(token) => authenticate_token(state, token).await?,
-        None => Auth::Rejected,
-    })
+    register_access::authenticate(&state.access(), headers).await
 }
 
-/// A bearer token's caller, or rejected. A WebSocket admitted by its session cookie carries the
-/// session as [`auth::WS_SESSION`] + the cookie's value, authenticated here as the cookie is.
+/// A bearer token's caller, or rejected (see `register_access::authenticate_token`).
 async fn authenticate_token(state: &AppState, token: &str) -> AppResult<Auth> {
-    if let Some(value) = token.strip_prefix(auth::WS_SESSION) {
-        return auth::from_session_value(state, value).await;
-    }
-    Ok(tokens::authenticate(&state.read_db, token)
-        .await?
-        .map_or(Auth::Rejected, Auth::Token))
+    register_access::authenticate_token(&state.access(), token).await
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -17,6 +17,7 @@ use crate::{
     service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
 };
 use anyhow::Context;
+use register_access::AccessState;
 use register_sheets::import::ImportBudget;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -120,6 +121,18 @@ impl AppState {
             secret: Arc::new(secret),
             audit_key,
         })
+    }
+}
+
+impl AppState {
+    /// What authentication and the sign-in routes read (`register-access`).
+    pub fn access(&self) -> AccessState {
+        AccessState {
+            db: self.db.clone(),
+            read_db: self.read_db.clone(),
+            audit_key: self.audit_key.clone(),
+            sign_in: self.sign_in.clone(),
+        }
     }
 }
 

@@ -141,7 +141,7 @@ async fn admit(
     }
     match authenticate(state, headers).await {
         Ok(Auth::Token(_)) => {
-            let token = super::bearer_token(headers).map(str::to_owned);
+            let token = register_access::bearer_token(headers).map(str::to_owned);
             let permit = state.limits.open_socket().map_err(busy)?;
             Ok((Place::Authenticated(permit), token))
         }
@@ -519,7 +519,7 @@ impl Executor for SocketExecutor {
             let operation = request.operation_name.clone();
             let prepared = crate::prepare(&this.state, auth.clone(), request_id.clone(), request);
             let guard = ActiveOperation::new(this.session.clone());
-            let pushes = this.state.schema.execute_stream(prepared);
+            let pushes = crate::graphql::execute_stream(&this.state.schema, prepared);
             let checker = this.clone();
             let checked = matches!(auth, Auth::Token(_));
             pushes

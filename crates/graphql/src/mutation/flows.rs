@@ -1,5 +1,6 @@
 //! Registering processing activities and recording data flows.
 
+use super::patch;
 use crate::{
     context::request,
     enums::{ActingAs, Derogation, LawfulBasis, RecipientRole, SccModule, TransferMechanism},
@@ -227,22 +228,6 @@ pub(crate) fn safeguards(
             })
         })
         .collect()
-}
-
-/// `MaybeUndefined` as the service's "leave / clear / set".
-#[allow(
-    clippy::option_option,
-    reason = "leave (None), clear (Some(None)) or set: the patch's three cases"
-)]
-fn patch<T, U>(
-    value: MaybeUndefined<T>,
-    map: impl FnOnce(T) -> Result<U>,
-) -> Result<Option<Option<U>>> {
-    Ok(match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(map(v)?)),
-    })
 }
 
 #[derive(Default)]

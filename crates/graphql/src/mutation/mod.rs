@@ -26,3 +26,22 @@ pub struct Mutation(
     crate::query::sessions::SessionMutation,
     reviews::ReviewMutation,
 );
+
+/// A field of an update input as the service's "leave / clear / set": undefined leaves it
+/// (`None`), null clears it (`Some(None)`), a value is converted by `map` (which may refuse it)
+/// and set.
+#[allow(
+    clippy::option_option,
+    reason = "leave (None), clear (Some(None)) or set: the patch's three cases"
+)]
+fn patch<T, U>(
+    value: async_graphql::MaybeUndefined<T>,
+    map: impl FnOnce(T) -> async_graphql::Result<U>,
+) -> async_graphql::Result<Option<Option<U>>> {
+    use async_graphql::MaybeUndefined;
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(map(v)?)),
+    })
+}

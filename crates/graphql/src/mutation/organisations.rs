@@ -1,5 +1,6 @@
 //! Registering, changing and offboarding organisations and their locations.
 
+use super::patch;
 use crate::{
     context::request,
     enums::{LocationUse, OrganisationKind, OrganisationStatus, SubprocessorAuthorisation},
@@ -153,19 +154,6 @@ pub struct AddLocationInput {
     pub usage: LocationUse,
 }
 
-/// `MaybeUndefined` as the service's "leave / clear / set".
-#[allow(
-    clippy::option_option,
-    reason = "leave (None), clear (Some(None)) or set: the patch's three cases"
-)]
-fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Option<Option<U>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(map(v))),
-    }
-}
-
 #[derive(Default)]
 pub struct OrganisationMutation;
 
@@ -265,27 +253,25 @@ impl OrganisationMutation {
             name: input.name,
             kind: input.kind.map(Into::into),
             country: input.country,
-            company_number: patch(input.company_number, |v| v),
-            parent_id: patch(input.parent_id, |v| ids::parse("parentId", &v))
-                .map(Option::transpose)
-                .transpose()?,
-            privacy_contact_email: patch(input.privacy_contact_email, |v| v),
-            erasure_webhook_url: patch(input.erasure_webhook_url, |v| v),
-            dpa_signed_on: patch(dpa_signed_on, |v| v),
+            company_number: patch(input.company_number, Ok)?,
+            parent_id: patch(input.parent_id, |v| Ok(ids::parse("parentId", &v)?))?,
+            privacy_contact_email: patch(input.privacy_contact_email, Ok)?,
+            erasure_webhook_url: patch(input.erasure_webhook_url, Ok)?,
+            dpa_signed_on: patch(dpa_signed_on, Ok)?,
             dpf_certified: input.dpf_certified,
             status: input.status.map(Into::into),
             transfer_facts: organisations::ImporterFactsPatch {
-                dpf_uk_extension: patch(input.dpf_uk_extension, |v| v),
-                privacy_shield_certified: patch(input.privacy_shield_certified, |v| v),
-                safe_harbor_certified: patch(input.safe_harbor_certified, |v| v),
-                subject_to_pipeda: patch(input.subject_to_pipeda, |v| v),
-                appi_private_sector: patch(input.appi_private_sector, |v| v),
-                international_organisation: patch(international_organisation, |v| v),
-                gdpr_art3_2: patch(input.gdpr_art3_2, |v| v),
-                bcr_group: patch(input.bcr_group, |v| v),
+                dpf_uk_extension: patch(input.dpf_uk_extension, Ok)?,
+                privacy_shield_certified: patch(input.privacy_shield_certified, Ok)?,
+                safe_harbor_certified: patch(input.safe_harbor_certified, Ok)?,
+                subject_to_pipeda: patch(input.subject_to_pipeda, Ok)?,
+                appi_private_sector: patch(input.appi_private_sector, Ok)?,
+                international_organisation: patch(international_organisation, Ok)?,
+                gdpr_art3_2: patch(input.gdpr_art3_2, Ok)?,
+                bcr_group: patch(input.bcr_group, Ok)?,
             },
-            subprocessor_authorisation: patch(input.subprocessor_authorisation, Into::into),
-            objection_period_days: patch(input.objection_period_days, |v| v),
+            subprocessor_authorisation: patch(input.subprocessor_authorisation, |v| Ok(v.into()))?,
+            objection_period_days: patch(input.objection_period_days, Ok)?,
         };
         let issued = ctx.data_opt::<IssuedSecrets>();
         let sealer = issued.and(ctx.data_opt::<DsrKeys>()).map(|k| &k.sealer);

@@ -8,9 +8,8 @@
 pub mod provider;
 
 use crate::{
-    AppState,
+    AccessState, Auth,
     error::{AppError, AppResult},
-    graphql::context::Auth,
     page,
     service::{
         audit::Actor,
@@ -48,7 +47,7 @@ pub const WS_SESSION: &str = "session:";
 
 /// The caller a session cookie names: `Anonymous` without a cookie (or without sign-in
 /// configured), `Rejected` for an unknown, ended or expired session.
-pub async fn from_cookie(state: &AppState, headers: &HeaderMap) -> AppResult<Auth> {
+pub async fn from_cookie(state: &AccessState, headers: &HeaderMap) -> AppResult<Auth> {
     match session_cookie(headers) {
         Some(value) if state.sign_in.is_some() => from_session_value(state, value).await,
         _ => Ok(Auth::Anonymous),
@@ -56,7 +55,7 @@ pub async fn from_cookie(state: &AppState, headers: &HeaderMap) -> AppResult<Aut
 }
 
 /// The caller a session cookie's value names (see [`from_cookie`]).
-pub async fn from_session_value(state: &AppState, value: &str) -> AppResult<Auth> {
+pub async fn from_session_value(state: &AccessState, value: &str) -> AppResult<Auth> {
     let Some(provider) = &state.sign_in else {
         return Ok(Auth::Rejected);
     };
@@ -112,7 +111,7 @@ fn not_configured() -> Response {
 
 /// `GET /auth/login`: a 303 to the provider's authorization endpoint; the login's `state`,
 /// `nonce` and PKCE verifier wait in the database (10 minutes at most, used once).
-pub async fn login(State(state): State<AppState>) -> Response {
+pub async fn login(State(state): State<AccessState>) -> Response {
     let Some(provider) = &state.sign_in else {
         return not_configured();
     };
@@ -189,7 +188,7 @@ pub struct CallbackQuery {
 /// `GET /auth/callback`: the login its `state` names (consumed), the code exchanged, the ID
 /// token verified, the groups mapped to a role, a session started.
 pub async fn callback(
-    State(state): State<AppState>,
+    State(state): State<AccessState>,
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
@@ -268,7 +267,7 @@ pub async fn callback(
 
 /// Starts the session and answers with its cookie, on the way to the console.
 async fn start_session(
-    state: &AppState,
+    state: &AccessState,
     provider: &Provider,
     who: SignedIn,
     now: chrono::DateTime<Utc>,
@@ -322,14 +321,14 @@ fn clear_cookie(provider: &Provider) -> String {
 
 /// `GET /auth/status`: whether people may sign in with an identity provider here (the console's
 /// sign-in page then offers it beside the token box).
-pub async fn status(State(state): State<AppState>) -> Response {
+pub async fn status(State(state): State<AccessState>) -> Response {
     axum::Json(serde_json::json!({ "identityProvider": state.sign_in.is_some() })).into_response()
 }
 
 /// `POST /auth/logout`: ends the cookie's session (for every instance: it is ended in the
 /// database), clears the cookie, and sends the person to the provider's sign-out when it has
 /// one, else to the sign-in page.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(State(state): State<AccessState>, headers: HeaderMap) -> Response {
     let Some(provider) = &state.sign_in else {
         return not_configured();
     };
@@ -365,7 +364,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// Ends the session a cookie names, audited as its person; its ID token, for the provider.
-async fn end_by_cookie(state: &AppState, value: &str) -> AppResult<Option<String>> {
+async fn end_by_cookie(state: &AccessState, value: &str) -> AppResult<Option<String>> {
     let Some(session) = sessions::find_by_value(&state.db, value).await? else {
         return Ok(None);
     };

@@ -13,6 +13,8 @@
 //! reading them) and the body limit. Each request carries its peer's [`ConnectInfo`] and the
 //! server's [`ShuttingDown`] signal, which WebSockets watch to close with `1001`.
 
+use register_service::{config, error};
+
 use crate::config::Config;
 use axum::{Router, extract::ConnectInfo};
 use hyper::{rt::Sleep, rt::Timer, server::conn::http1, service::service_fn};
@@ -58,18 +60,30 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// A future boxed where it is written. A release build compiles an `async fn`'s body in the
+/// crate that polls it; boxed, the accept loop is compiled here, beside the GraphQL layer.
+pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets requests
 /// in flight finish (within the request timeout), closes WebSockets with `1001` and returns.
-pub async fn run(
+pub fn run<'a>(
+    listener: TcpListener,
+    config: &'a Config,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'a,
+) -> Boxed<'a, io::Result<()>> {
+    Box::pin(serve(listener, config, app, Box::pin(shutdown)))
+}
+
+async fn serve(
     listener: TcpListener,
     config: &Config,
     app: Router,
-    shutdown: impl Future<Output = ()> + Send,
+    mut shutdown: Boxed<'_, ()>,
 ) -> io::Result<()> {
     let counts = Arc::new(Counts::new(config));
     let stop = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
             () = &mut shutdown => break,
