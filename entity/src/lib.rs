@@ -21,6 +21,7 @@ pub mod dsr_request;
 pub mod dsr_task;
 pub mod dsr_task_event;
 pub mod due_notice;
+pub mod flow_verdict;
 pub mod location;
 pub mod organisation;
 pub mod outbox_message;
@@ -38,6 +39,7 @@ pub mod subprocessor_subscriber;
 pub mod task_reminder;
 pub mod transfer_impact_assessment;
 pub mod user_session;
+pub mod verdict_change;
 pub mod vocab;
 
 pub use codes::{Codes, Restriction, Restrictions};

@@ -19,7 +19,7 @@ use crate::{
         verdicts::{self, Assessed, Order, TransferCursor, TransferFilter},
     },
     types::{
-        connection::TransferAssessmentConnection,
+        connection::{TransferAssessmentConnection, VerdictsAsOf},
         reference::AdequacyDecision,
         transfer::{ComplianceGaps, TransferAssessment},
         what_if::WhatIfImpact,
@@ -235,16 +235,22 @@ impl TransferQuery {
         } else {
             None
         };
-        let page = match kept {
-            Some(assessed) => assessed.page(&filter, order, first, after.as_ref()),
+        let (page, as_of) = match kept {
+            Some(assessed) => (
+                assessed.page(&filter, order, first, after.as_ref()),
+                VerdictsAsOf::of(&assessed),
+            ),
             None => {
                 in_pool(ctx, "transferRegisterPage", on, move |a| {
-                    a.page(&filter, order, first, after.as_ref())
+                    (
+                        a.page(&filter, order, first, after.as_ref()),
+                        VerdictsAsOf::of(a),
+                    )
                 })
                 .await?
             }
         };
-        Ok(TransferAssessmentConnection::from_page(page))
+        Ok(TransferAssessmentConnection::from_page(page, as_of))
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts. A flow
