@@ -11,7 +11,10 @@ use transfer_register::{
     service::verdicts::Assessed,
 };
 
-db_tests!(incremental_verdicts_equal_a_whole_recomputation_after_random_writes);
+db_tests!(
+    incremental_verdicts_equal_a_whole_recomputation_after_random_writes,
+    a_verdict_changed_by_a_write_is_recorded_once_with_its_cause,
+);
 
 /// Everything a reader sees of a set of verdicts, in order.
 fn seen(a: &Assessed) -> Vec<String> {
@@ -207,4 +210,73 @@ async fn incremental_verdicts_equal_a_whole_recomputation_after_random_writes(ap
         1,
         "every write after the first set was applied flow by flow"
     );
+}
+
+const CHANGES: &str = r#"query($since: Date!, $all: Boolean) {
+  verdictChanges(since: $since, appearedOrGone: $all) {
+    totalCount
+    edges { node { flowId destinationCountry oldStatus newStatus cause flow { id } } } } }"#;
+
+const PAGE: &str = r#"{ transferRegisterPage(first: 100) {
+  edges { node { flow { id } destinationCountry status } }
+  verdictsAsOf { on referenceVersion complete } } }"#;
+
+async fn a_verdict_changed_by_a_write_is_recorded_once_with_its_cause(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let page = app.ok(PAGE, serde_json::json!({})).await;
+    let as_of = &page["transferRegisterPage"]["verdictsAsOf"];
+    assert_eq!(as_of["on"], today.as_str());
+    assert_eq!(as_of["complete"], true);
+    let changes = |all: bool| {
+        let today = today.clone();
+        let app = &app;
+        async move {
+            app.ok(CHANGES, serde_json::json!({ "since": today, "all": all }))
+                .await["verdictChanges"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        changes(false).await["totalCount"],
+        0,
+        "the first verdicts recorded are the baseline"
+    );
+    // The US cloud's transfer loses its safeguard.
+    let before = page["transferRegisterPage"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["node"]["flow"]["id"] == seed.to_us_cloud.as_str())
+        .map(|e| e["node"]["status"].clone())
+        .expect("the US transfer");
+    assert_ne!(before, "NON_COMPLIANT");
+    app.ok(
+        "mutation($input: UpdateDataFlowInput!) { updateDataFlow(input: $input) { id } }",
+        serde_json::json!({ "input": { "id": seed.to_us_cloud, "sccModule": "C2C" } }),
+    )
+    .await;
+    for _ in 0..2 {
+        let recorded = changes(false).await;
+        assert_eq!(recorded["totalCount"], 1, "recorded once: {recorded}");
+        let change = &recorded["edges"][0]["node"];
+        assert_eq!(change["flowId"], seed.to_us_cloud.as_str());
+        assert_eq!(change["flow"]["id"], seed.to_us_cloud.as_str());
+        assert_eq!(change["destinationCountry"], "US");
+        assert_eq!(change["oldStatus"], before);
+        assert_ne!(change["newStatus"], before);
+        assert_eq!(change["cause"], "REGISTER_WRITE");
+    }
+    // A new transfer appears: not a verdict that changed, unless asked for.
+    fixtures::flow(
+        &app,
+        serde_json::json!({ "activityId": seed.activity, "fromId": seed.parent,
+            "toId": seed.indian_support, "recipientRole": "PROCESSOR",
+            "dataCategories": ["contact.email"] }),
+    )
+    .await;
+    assert_eq!(changes(false).await["totalCount"], 1);
+    let all = changes(true).await;
+    assert_eq!(all["totalCount"], 2, "{all}");
+    assert!(all["edges"][0]["node"]["oldStatus"].is_null());
 }

@@ -38,6 +38,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "transferRegisterPage"
+            | "verdictChanges"
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"

@@ -250,6 +250,15 @@ impl TransferQuery {
                 .await?
             }
         };
+        if rc.verdicts.needs_recording() {
+            // The verdicts' history, recorded after the answer: the page does not wait for it.
+            let (verdicts, db) = (rc.verdicts.clone(), rc.db.clone());
+            tokio::spawn(async move {
+                if let Err(e) = verdicts.record_history(&db).await {
+                    tracing::error!(error = %e, "recording the verdicts' history failed");
+                }
+            });
+        }
         Ok(TransferAssessmentConnection::from_page(page, as_of))
     }
 

@@ -70,6 +70,11 @@ macro_rules! connection {
 
 connection!(OrganisationConnection, OrganisationEdge, Organisation);
 connection!(
+    VerdictChangeConnection,
+    VerdictChangeEdge,
+    super::verdict_change::VerdictChange
+);
+connection!(
     ProcessingActivityConnection,
     ProcessingActivityEdge,
     ProcessingActivity

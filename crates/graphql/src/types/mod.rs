@@ -13,4 +13,5 @@ pub mod review;
 pub mod subject;
 pub mod subprocessor;
 pub mod transfer;
+pub mod verdict_change;
 pub mod what_if;

@@ -52,6 +52,8 @@ pub struct VerdictCache {
     whole: AtomicU64,
     /// What the shared set may differ in from the verdicts this instance last recorded.
     since: Mutex<Since>,
+    /// The key of the set this instance last recorded.
+    recorded: Mutex<Option<VerdictKey>>,
 }
 
 impl VerdictCache {
@@ -177,17 +179,31 @@ impl VerdictCache {
         let Some(current) = current.filter(|c| c.complete) else {
             return Ok(0);
         };
+        if !self.needs_recording() {
+            return Ok(0);
+        }
         let since = self
             .since
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let recorded = super::history::record(db, &current, &since).await?;
+        *self.recorded.lock().unwrap_or_else(PoisonError::into_inner) = Some(current.key.clone());
         *self.since.lock().unwrap_or_else(PoisonError::into_inner) = Since {
             from_version: Some(current.key.register_version),
             flows: std::collections::BTreeSet::new(),
         };
         Ok(recorded)
+    }
+
+    /// Whether the shared set is complete and not yet recorded by this instance (one look at
+    /// memory: readers ask it on every page).
+    pub fn needs_recording(&self) -> bool {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let recorded = self.recorded.lock().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .is_some_and(|c| c.complete && recorded.as_ref() != Some(&c.key))
     }
 
     /// Shares `kept` with the readers.

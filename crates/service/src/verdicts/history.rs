@@ -270,14 +270,22 @@ async fn save_state(db: &impl ConnectionTrait, state: &State, first: bool) -> Ap
 }
 
 /// The changes of verdicts recorded at or after `since`, newest first, `first` of them after the
-/// change `after` (an id), with how many there are in all.
+/// change `after` (an id), with how many there are in all; with `appeared_or_gone`, also the
+/// transfers that appeared or went.
 pub async fn changes_since(
     db: &impl ConnectionTrait,
     since: chrono::DateTime<Utc>,
     first: u64,
     after: Option<i64>,
+    appeared_or_gone: bool,
 ) -> AppResult<Page<verdict_change::Model>> {
-    let all = verdict_change::Entity::find().filter(verdict_change::Column::ChangedAt.gte(since));
+    let mut all =
+        verdict_change::Entity::find().filter(verdict_change::Column::ChangedAt.gte(since));
+    if !appeared_or_gone {
+        all = all
+            .filter(verdict_change::Column::OldStatus.is_not_null())
+            .filter(verdict_change::Column::NewStatus.is_not_null());
+    }
     let total_count = all.clone().count(db).await?;
     let mut page = all.order_by_desc(verdict_change::Column::Id);
     if let Some(after) = after {
