@@ -14,6 +14,7 @@ use transfer_register::{
 db_tests!(
     incremental_verdicts_equal_a_whole_recomputation_after_random_writes,
     a_verdict_changed_by_a_write_is_recorded_once_with_its_cause,
+    the_map_counts_equal_the_register_grouped_by_destination,
 );
 
 /// Everything a reader sees of a set of verdicts, in order.
@@ -279,4 +280,63 @@ async fn a_verdict_changed_by_a_write_is_recorded_once_with_its_cause(app: TestA
     let all = changes(true).await;
     assert_eq!(all["totalCount"], 2, "{all}");
     assert!(all["edges"][0]["node"]["oldStatus"].is_null());
+}
+
+async fn the_map_counts_equal_the_register_grouped_by_destination(app: TestApp) {
+    fixtures::seed(&app).await;
+    let whole = app
+        .ok(
+            "{ transferRegister { destinationCountry status flow { to { name } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let mut expected: std::collections::BTreeMap<
+        String,
+        (i64, std::collections::BTreeMap<String, i64>),
+    > = std::collections::BTreeMap::new();
+    for t in whole["transferRegister"].as_array().expect("register") {
+        let entry = expected
+            .entry(
+                t["destinationCountry"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+            .or_default();
+        entry.0 += 1;
+        *entry
+            .1
+            .entry(t["status"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    let map = app
+        .ok(
+            "{ transfersByDestination { destinationCountry total worstStatus counts { status count } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let mut got = std::collections::BTreeMap::new();
+    for d in map["transfersByDestination"].as_array().expect("map") {
+        let counts: std::collections::BTreeMap<String, i64> = d["counts"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .map(|c| {
+                (
+                    c["status"].as_str().unwrap_or_default().to_string(),
+                    c["count"].as_i64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(d["worstStatus"], d["counts"][0]["status"]);
+        got.insert(
+            d["destinationCountry"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            (d["total"].as_i64().unwrap_or_default(), counts),
+        );
+    }
+    assert!(!got.is_empty());
+    assert_eq!(got, expected);
 }

@@ -39,6 +39,7 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "transferRegister"
             | "transferRegisterPage"
             | "verdictChanges"
+            | "transfersByDestination"
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"

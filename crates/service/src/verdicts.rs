@@ -222,6 +222,61 @@ impl Assessed {
     }
 }
 
+/// The restricted transfers towards one destination country (the map's counts).
+#[derive(Debug, Clone)]
+pub struct DestinationCounts {
+    pub destination: CountryCode,
+    /// How many transfers have each verdict, the most serious first; only verdicts held.
+    pub by_status: Vec<(VerdictStatus, u64)>,
+    pub total: u64,
+    /// The distinct recipients' names, sorted.
+    pub recipients: Vec<Arc<str>>,
+}
+
+impl DestinationCounts {
+    /// The most serious verdict of the transfers to this country.
+    pub fn worst(&self) -> Option<VerdictStatus> {
+        self.by_status.first().map(|(s, _)| *s)
+    }
+}
+
+impl Assessed {
+    /// The transfers grouped by destination country, in country order.
+    pub fn by_destination(&self) -> Vec<DestinationCounts> {
+        let mut groups: std::collections::BTreeMap<
+            CountryCode,
+            (
+                std::collections::BTreeMap<&'static str, (VerdictStatus, u64)>,
+                u64,
+                std::collections::BTreeSet<Arc<str>>,
+            ),
+        > = std::collections::BTreeMap::new();
+        for e in &self.transfers {
+            let a = &e.assessment;
+            let group = groups.entry(a.destination).or_default();
+            let status = a.verdict.status;
+            group
+                .0
+                .entry(TransferOrder::rank(status))
+                .or_insert((status, 0))
+                .1 += 1;
+            group.1 += 1;
+            group.2.insert(e.recipient_name.clone());
+        }
+        groups
+            .into_iter()
+            .map(
+                |(destination, (by_status, total, recipients))| DestinationCounts {
+                    destination,
+                    by_status: by_status.into_values().collect(),
+                    total,
+                    recipients: recipients.into_iter().collect(),
+                },
+            )
+            .collect()
+    }
+}
+
 /// What `transferRegisterPage` orders by; ties are broken by flow, then destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransferOrder {
@@ -278,14 +333,18 @@ impl TransferOrder {
             Self::Destination => a.destination.to_string(),
             Self::Regime => a.regime.as_str().to_string(),
             Self::Mechanism => a.mechanism.as_str().to_string(),
-            Self::Verdict => match a.verdict.status {
-                VerdictStatus::NonCompliant => "0",
-                VerdictStatus::Derogation => "1",
-                VerdictStatus::Safeguarded => "2",
-                VerdictStatus::Adequate => "3",
-                VerdictStatus::NotRestricted => "4",
-            }
-            .to_string(),
+            Self::Verdict => Self::rank(a.verdict.status).to_string(),
+        }
+    }
+
+    /// A verdict's place, the most serious first, as text that sorts.
+    fn rank(status: VerdictStatus) -> &'static str {
+        match status {
+            VerdictStatus::NonCompliant => "0",
+            VerdictStatus::Derogation => "1",
+            VerdictStatus::Safeguarded => "2",
+            VerdictStatus::Adequate => "3",
+            VerdictStatus::NotRestricted => "4",
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     },
     types::{
         connection::{TransferAssessmentConnection, VerdictsAsOf},
+        destination::DestinationTransfers,
         reference::AdequacyDecision,
         transfer::{ComplianceGaps, TransferAssessment},
         what_if::WhatIfImpact,
@@ -260,6 +261,34 @@ impl TransferQuery {
             });
         }
         Ok(TransferAssessmentConnection::from_page(page, as_of))
+    }
+
+    /// The restricted transfers on `on` (default today) counted by destination country and
+    /// verdict, in country order: what the console's map shows, without the register itself.
+    /// Today's are read from the verdicts kept.
+    #[graphql(
+        complexity = "child_complexity + if on.is_some() { crate::REGISTER_COST } else { 0 }"
+    )]
+    async fn transfers_by_destination(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
+        on: Option<Date>,
+    ) -> Result<Vec<DestinationTransfers>> {
+        let rc = request(ctx)?;
+        let on = judged_on(on.as_ref())?;
+        let kept = if on == chrono::Utc::now().date_naive() {
+            rc.verdicts.peek(&rc.read, &rc.reference, on).await?
+        } else {
+            None
+        };
+        let counts = match kept {
+            Some(assessed) => assessed.by_destination(),
+            None => in_pool(ctx, "transfersByDestination", on, Assessed::by_destination).await?,
+        };
+        Ok(counts.into_iter().map(DestinationTransfers).collect())
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts. A flow

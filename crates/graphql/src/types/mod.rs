@@ -4,6 +4,7 @@ pub mod activity;
 pub mod audit;
 pub mod category;
 pub mod connection;
+pub mod destination;
 pub mod dsr;
 pub mod flow;
 pub mod organisation;
