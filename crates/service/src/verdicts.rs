@@ -240,17 +240,19 @@ impl DestinationCounts {
     }
 }
 
+/// One destination's transfers while they are counted: by verdict (keyed by rank), in all, and
+/// the recipients' names.
+type Group = (
+    std::collections::BTreeMap<&'static str, (VerdictStatus, u64)>,
+    u64,
+    std::collections::BTreeSet<Arc<str>>,
+);
+
 impl Assessed {
     /// The transfers grouped by destination country, in country order.
     pub fn by_destination(&self) -> Vec<DestinationCounts> {
-        let mut groups: std::collections::BTreeMap<
-            CountryCode,
-            (
-                std::collections::BTreeMap<&'static str, (VerdictStatus, u64)>,
-                u64,
-                std::collections::BTreeSet<Arc<str>>,
-            ),
-        > = std::collections::BTreeMap::new();
+        let mut groups: std::collections::BTreeMap<CountryCode, Group> =
+            std::collections::BTreeMap::new();
         for e in &self.transfers {
             let a = &e.assessment;
             let group = groups.entry(a.destination).or_default();
