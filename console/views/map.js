@@ -35,12 +35,9 @@ export async function render(main, { params }) {
   const [topology, data, iso] = await Promise.all([atlas, run(DOC, "Map", { on: on || null }), countries()]);
 
   const byCountry = new Map();
-  for (const a of data.transferRegister) {
-    const entry = byCountry.get(a.destinationCountry) ?? { counts: {}, total: 0, recipients: new Set() };
-    entry.counts[a.status] = (entry.counts[a.status] ?? 0) + 1;
-    entry.total += 1;
-    if (a.flow) entry.recipients.add(a.flow.to.name);
-    byCountry.set(a.destinationCountry, entry);
+  for (const d of data.transfersByDestination) {
+    const counts = Object.fromEntries(d.counts.map((c) => [c.status, c.count]));
+    byCountry.set(d.destinationCountry, { counts, total: d.total, recipients: d.recipients, recipientCount: d.recipientCount });
   }
   const area = new Set([...data.eea, ...data.uk]);
   const classOf = (code) => {
@@ -98,7 +95,7 @@ export async function render(main, { params }) {
           h("th", { scope: "row" }, h("a", { href: `#/register?destination=${code}` }, `${iso.names.get(code) ?? code} (${code})`)),
           h("td", { class: "num" }, entry.total),
           h("td", {}, verdict(CLASSES.find(([st]) => entry.counts[st])?.[0])),
-          h("td", {}, [...entry.recipients].slice(0, 5).join(", "), entry.recipients.size > 5 ? ` and ${entry.recipients.size - 5} more` : ""),
+          h("td", {}, entry.recipients.join(", "), entry.recipientCount > entry.recipients.length ? ` and ${entry.recipientCount - entry.recipients.length} more` : ""),
         ),
       ),
     ),

@@ -1,5 +1,6 @@
 // Overview: compliance gaps by problem code, requests due this week or overdue, and the
-// transfers whose verdict changed in the last 30 days (the law moved or the register did).
+// transfers whose verdict changed in the last 30 days (the law moved or the register did), as the
+// service's history of verdicts recorded them (`verdictChanges`), not by fetching the register.
 
 import { run } from "../lib/api.js";
 import { daysUntil, fill, h, label, notice, status, verdict } from "../lib/dom.js";
@@ -33,9 +34,9 @@ export async function render(main) {
     run(DOC, "OverviewRequests")
       .then((d) => fill(requests, requests.firstChild, requestList(d.dataSubjectRequests.edges.map((e) => e.node))))
       .catch((e) => fill(requests, requests.firstChild, notice(e.message, "bad")));
-  const before = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-  run(DOC, "OverviewChanges", { before })
-    .then((d) => fill(changes, changes.firstChild, changeList(d.before, d.now, before)))
+  const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  run(DOC, "OverviewChanges", { since })
+    .then((d) => fill(changes, changes.firstChild, changeList(d.verdictChanges, d.appeared.totalCount, since)))
     .catch((e) => fill(changes, changes.firstChild, notice(e.message, "bad")));
   // What is due (issue 28), a panel of its own module.
   import("./due.js").then(({ duePanel }) => main.querySelector(".grid")?.prepend(duePanel()));
@@ -102,34 +103,38 @@ function requestList(all) {
   ];
 }
 
-function changeList(before, now, date) {
-  const was = new Map(before.map((a) => [`${a.flow?.id}:${a.destinationCountry}`, a.status]));
-  const changed = now.filter((a) => {
-    const prior = was.get(`${a.flow?.id}:${a.destinationCountry}`);
-    return prior !== undefined && prior !== a.status;
-  });
-  const added = now.filter((a) => !was.has(`${a.flow?.id}:${a.destinationCountry}`)).length;
-  const head = h("p", { class: "summary" }, `${changed.length} transfers changed verdict since ${date}; ${added} are new since then.`);
-  if (!changed.length) return head;
+const CAUSE = {
+  REGISTER_WRITE: "the register changed",
+  DATE_TURNED: "a date passed",
+  REFERENCE_DATA: "changed by law",
+};
+
+function changeList(changes, withAppeared, date) {
+  const rows = changes.edges.map((e) => e.node);
+  const appeared = withAppeared - changes.totalCount;
+  const head = h("p", { class: "summary", "data-testid": "verdict-changes" }, `${changes.totalCount} transfers changed verdict since ${date}; ${appeared} appeared or went since then.`);
+  if (!rows.length) return head;
   return [
     head,
     h(
       "table",
       { class: "data" },
-      h("thead", {}, h("tr", {}, ["Exporter", "Recipient", "Destination", "Mechanism", "Was", "Now"].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Exporter", "Recipient", "Destination", "Mechanism", "Was", "Now", "Why", "When"].map((c) => h("th", { scope: "col" }, c)))),
       h(
         "tbody",
         {},
-        changed.slice(0, 20).map((a) =>
+        rows.map((c) =>
           h(
             "tr",
             {},
-            h("td", {}, a.flow.from.name),
-            h("td", {}, h("a", { href: `#/organisations/${a.flow.to.id}` }, a.flow.to.name)),
-            h("td", {}, a.destinationCountry),
-            h("td", {}, label(a.mechanism)),
-            h("td", {}, verdict(was.get(`${a.flow.id}:${a.destinationCountry}`))),
-            h("td", {}, verdict(a.status)),
+            h("td", {}, c.flow?.from.name ?? `flow ${c.flowId} (deleted)`),
+            h("td", {}, c.flow ? h("a", { href: `#/organisations/${c.flow.to.id}` }, c.flow.to.name) : ""),
+            h("td", {}, c.destinationCountry),
+            h("td", {}, c.flow ? label(c.flow.mechanism) : ""),
+            h("td", {}, verdict(c.oldStatus)),
+            h("td", {}, verdict(c.newStatus)),
+            h("td", {}, CAUSE[c.cause] ?? label(c.cause)),
+            h("td", {}, c.changedAt.slice(0, 10)),
           ),
         ),
       ),

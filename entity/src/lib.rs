@@ -22,6 +22,7 @@ pub mod dsr_request;
 pub mod dsr_task;
 pub mod dsr_task_event;
 pub mod due_notice;
+pub mod flow_verdict;
 pub mod location;
 pub mod organisation;
 pub mod outbox_message;
@@ -39,6 +40,7 @@ pub mod subprocessor_subscriber;
 pub mod task_reminder;
 pub mod transfer_impact_assessment;
 pub mod user_session;
+pub mod verdict_change;
 pub mod vocab;
 
 pub use codes::{Codes, Restriction, Restrictions};

@@ -100,6 +100,17 @@ vocab!(VerdictStatus {
     Derogation,
     NonCompliant
 });
+vocab!(
+    /// Why a transfer's verdict changed (`verdict_change`).
+    VerdictChangeCause {
+        /// A write to the register (the flow, its chain, its parties, contracts, assessments).
+        RegisterWrite,
+        /// The date turned: a date in the reference data or the register was crossed.
+        DateTurned,
+        /// The reference data (the law as the register knows it) changed.
+        ReferenceData,
+    }
+);
 vocab!(ProblemCode {
     MissingSafeguard,
     InvalidMechanism,

@@ -21,6 +21,7 @@ mod m20261207_000004_sessions;
 mod m20261207_000005_outbox_notices;
 mod m20261208_000001_documents;
 mod m20261208_000002_notice_delivery;
+mod m20261208_000004_register_changes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_outbox_notices::Migration),
             Box::new(m20261208_000001_documents::Migration),
             Box::new(m20261208_000002_notice_delivery::Migration),
+            Box::new(m20261208_000004_register_changes::Migration),
         ]
     }
 }

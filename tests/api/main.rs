@@ -30,6 +30,7 @@ mod hostile_files;
 mod http;
 mod import_writer;
 mod importer_facts;
+mod incremental;
 mod matrix;
 mod oidc;
 mod ops;

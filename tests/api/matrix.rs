@@ -56,6 +56,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Query", "transferRegister",             [OK, OK, OK, OK, NO, ANON]),
     ("Query", "complianceGaps",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "transferRegisterPage",         [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "verdictChanges",               [OK, OK, OK, OK, NO, ANON]),
+    ("Query", "transfersByDestination",       [OK, OK, OK, OK, NO, ANON]),
     ("Query", "adequacyDecisions",            [OK, OK, OK, OK, NO, ANON]),
     ("Query", "assessTransfer",               [OK, OK, OK, OK, NO, ANON]),
     ("Query", "whatIf",                       [OK, OK, OK, OK, NO, ANON]),

@@ -246,6 +246,8 @@ const GAPS: &str = "{ complianceGaps { assessed nonCompliant byCode { code count
 const WHOLE: &str = "{ transferRegister { status } }";
 const REGISTER_ORG: &str = r#"mutation($input: RegisterOrganisationInput!) {
   registerOrganisation(input: $input) { id } }"#;
+const UPDATE_ORG: &str = r#"mutation($input: UpdateOrganisationInput!) {
+  updateOrganisation(input: $input) { id } }"#;
 
 /// The HTTP figures of issue 13, each bounded by `--requests`/`--writes` and `--seconds`.
 async fn over_http(
@@ -403,6 +405,35 @@ async fn over_http(
             &mut gaps,
             &format!("complianceGaps, {} connections", args.register_connections),
         );
+        // One write, then the first page after it: the verdicts of the flows the write can affect
+        // are assessed again (an organisation renamed: its flows' names), the rest kept. Twenty
+        // rounds, one after the other, next to the warm page above.
+        let organisations = args.sizes.organisations;
+        let mut after_write = load::Outcome::default();
+        let started = Instant::now();
+        for i in 0..20_u64 {
+            let id = 1 + Rng::new(i ^ 0x0123).below(organisations);
+            let input = serde_json::json!({ "input": {
+                "id": id.to_string(), "name": format!("Organisation {id} r{i}") } });
+            let round = async {
+                client.check(UPDATE_ORG, input).await?;
+                let t = Instant::now();
+                client.check(PAGE, serde_json::json!({})).await?;
+                anyhow::Ok(t.elapsed())
+            }
+            .await;
+            match round {
+                Ok(page) => after_write.latencies.push(page),
+                Err(e) => {
+                    after_write.errors += 1;
+                    after_write
+                        .first_error
+                        .get_or_insert_with(|| format!("{e:#}"));
+                }
+            }
+        }
+        after_write.elapsed = started.elapsed();
+        report(&mut after_write, "page of 100, first after one write");
         let mut whole = drive(
             Bound {
                 connections: 1,

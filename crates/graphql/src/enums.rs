@@ -212,6 +212,21 @@ pub enum Derogation {
     CompellingLegitimateInterests,
 }
 
+/// Why a transfer's verdict changed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "vocab::VerdictChangeCause")]
+pub enum VerdictChangeCause {
+    /// A write to the register: the flow, a flow above it in its chain, its exporter or
+    /// recipient, their locations, its contracts, transfer impact assessments or DPF link.
+    RegisterWrite,
+    /// The date turned: a date of the reference data (a decision ending or taking effect) or of
+    /// the register (a contract expiring) was crossed.
+    DateTurned,
+    /// The reference data changed (a new release of the law as the register knows it): changed
+    /// by law.
+    ReferenceData,
+}
+
 /// The verdict on one transfer on a date.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "vocab::VerdictStatus")]

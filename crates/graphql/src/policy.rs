@@ -38,6 +38,8 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             | "assessTransfer"
             | "transferRegister"
             | "transferRegisterPage"
+            | "verdictChanges"
+            | "transfersByDestination"
             | "complianceGaps"
             | "whatIf"
             | "adequacyDecisions"

@@ -11,10 +11,12 @@ use crate::{
     error::{AppError, AppResult},
 };
 mod described;
+mod patch;
 mod proposed;
 mod what_if;
 
 pub use described::*;
+pub use patch::FlowVerdicts;
 pub use what_if::*;
 
 use chrono::NaiveDate;

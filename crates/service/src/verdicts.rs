@@ -1,15 +1,22 @@
 //! Today's transfer verdicts, kept between requests so that a page of the register and the gaps
 //! do not reassess every flow on every call, and still true.
 //!
-//! The verdicts of a date are a function of the register (organisations, locations, activities,
-//! flows), of the reference data and of the date. The cache holds one set, keyed by all three:
-//! the date; the register version, a single-row counter that database triggers bump in the
-//! transaction of every insert, update or delete of those tables (migration
+//! The verdicts of a date are a function of the register (organisations, locations, flows, their
+//! assessments, contracts and DPF entries), of the reference data and of the date. They are kept
+//! per flow ([`kept`]) with the register version they were computed at: a single-row counter that
+//! database triggers bump in the transaction of every write of those tables (migration
 //! `m20261127_000003_register_version`), so a write committed by any instance sharing the database
-//! changes it; and the version of the reference data. Each request reads the counter (one
-//! primary-key read) and reuses the set only if the key is the same: the date in the key makes a
-//! verdict that changes because the date crossed a cut-off in the reference data change on that
-//! day. A past date is assessed on demand and not kept (see `graphql::query::transfers`).
+//! changes it. Each request reads the counter (one primary-key read); when it moved, the rows the
+//! writes left in `register_change` name the flows and organisations they touched, and only the
+//! flows those can affect are assessed again. The date turning or new reference data recompute
+//! the whole register in the background while the previous set answers, marked incomplete
+//! ([`cache`]). A past date is assessed on demand and not kept (see `graphql::query::transfers`).
+
+mod cache;
+pub mod history;
+pub mod kept;
+
+pub use cache::*;
 
 use crate::{
     domain::{
@@ -20,14 +27,11 @@ use crate::{
     },
     error::{AppError, AppResult},
     page::Page,
-    transfers::{FlowAssessment, Gaps, Register},
+    transfers::{FlowAssessment, Gaps},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
-use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What a set of verdicts was computed from.
@@ -54,6 +58,9 @@ pub struct Entry {
 /// Every verdict of the register on one date.
 pub struct Assessed {
     pub key: VerdictKey,
+    /// False while a newer set (a new day, new reference data) is computed in its place: this
+    /// one answers until then.
+    pub complete: bool,
     /// Every restricted transfer, ordered by flow id, then destination country.
     pub transfers: Vec<Entry>,
     /// What `complianceGaps` looks at, every regime.
@@ -63,61 +70,32 @@ pub struct Assessed {
 }
 
 impl Assessed {
-    /// Assesses the whole register on `on` (the key's register version read in the same
-    /// snapshot as the register).
+    /// Assesses the whole register on `on`, from one snapshot.
     pub async fn compute(
         db: &DatabaseConnection,
         reference: &LegalReference,
         on: NaiveDate,
     ) -> AppResult<Self> {
-        // One snapshot for the counter and the three reads, so the set is exactly that version.
-        let txn = match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.begin_with_config(
-                    Some(IsolationLevel::RepeatableRead),
-                    Some(AccessMode::ReadOnly),
-                )
-                .await?
-            }
-            _ => db.begin().await?,
-        };
-        let register_version = register_version(&txn).await?;
-        let register = Register::load(&txn).await?;
-        let sensitivity = crate::taxonomy::sensitivity(&txn).await?;
-        txn.commit().await?;
-        let (restricted, gap_assessments) =
-            register.transfers_and_gap_assessments(reference, on)?;
-        let mut transfers = Vec::with_capacity(restricted.len());
-        for assessment in restricted {
-            let flow_id = assessment.flow_id.unwrap_or_default();
-            let (exporter_id, recipient_id) = register.parties(flow_id).ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!("assessed flow {flow_id} is not loaded"))
-            })?;
-            let name = |id| Arc::<str>::from(register.organisation_name(id).unwrap_or_default());
-            transfers.push(Entry {
-                assessment,
-                exporter_id,
-                recipient_id,
-                exporter_name: name(exporter_id),
-                recipient_name: name(recipient_id),
-                sensitive: register.flow_marks(flow_id, &sensitivity),
-            });
-        }
-        transfers.sort_by(|a, b| {
-            (a.assessment.flow_id, &a.assessment.destination)
-                .cmp(&(b.assessment.flow_id, &b.assessment.destination))
-        });
-        let all_gaps = Gaps::of(&gap_assessments);
-        Ok(Self {
-            key: VerdictKey {
-                on,
-                register_version,
-                reference_version: reference.version().to_string(),
-            },
+        Ok(Box::pin(kept::Kept::load(db, reference, on))
+            .await?
+            .snapshot(true))
+    }
+
+    /// A set of verdicts: `transfers` ordered by flow, then destination; `gap_assessments` in
+    /// flow order. The gaps are grouped when first asked for.
+    pub fn new(
+        key: VerdictKey,
+        complete: bool,
+        transfers: Vec<Entry>,
+        gap_assessments: Vec<Arc<FlowAssessment>>,
+    ) -> Self {
+        Self {
+            key,
+            complete,
             transfers,
             gap_assessments,
-            gaps: Mutex::new(vec![(None, Arc::new(all_gaps))]),
-        })
+            gaps: Mutex::new(Vec::new()),
+        }
     }
 
     /// The restricted transfers, optionally of one regime.
@@ -244,6 +222,63 @@ impl Assessed {
     }
 }
 
+/// The restricted transfers towards one destination country (the map's counts).
+#[derive(Debug, Clone)]
+pub struct DestinationCounts {
+    pub destination: CountryCode,
+    /// How many transfers have each verdict, the most serious first; only verdicts held.
+    pub by_status: Vec<(VerdictStatus, u64)>,
+    pub total: u64,
+    /// The distinct recipients' names, sorted.
+    pub recipients: Vec<Arc<str>>,
+}
+
+impl DestinationCounts {
+    /// The most serious verdict of the transfers to this country.
+    pub fn worst(&self) -> Option<VerdictStatus> {
+        self.by_status.first().map(|(s, _)| *s)
+    }
+}
+
+/// One destination's transfers while they are counted: by verdict (keyed by rank), in all, and
+/// the recipients' names.
+type Group = (
+    std::collections::BTreeMap<&'static str, (VerdictStatus, u64)>,
+    u64,
+    std::collections::BTreeSet<Arc<str>>,
+);
+
+impl Assessed {
+    /// The transfers grouped by destination country, in country order.
+    pub fn by_destination(&self) -> Vec<DestinationCounts> {
+        let mut groups: std::collections::BTreeMap<CountryCode, Group> =
+            std::collections::BTreeMap::new();
+        for e in &self.transfers {
+            let a = &e.assessment;
+            let group = groups.entry(a.destination).or_default();
+            let status = a.verdict.status;
+            group
+                .0
+                .entry(TransferOrder::rank(status))
+                .or_insert((status, 0))
+                .1 += 1;
+            group.1 += 1;
+            group.2.insert(e.recipient_name.clone());
+        }
+        groups
+            .into_iter()
+            .map(
+                |(destination, (by_status, total, recipients))| DestinationCounts {
+                    destination,
+                    by_status: by_status.into_values().collect(),
+                    total,
+                    recipients: recipients.into_iter().collect(),
+                },
+            )
+            .collect()
+    }
+}
+
 /// What `transferRegisterPage` orders by; ties are broken by flow, then destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransferOrder {
@@ -300,14 +335,18 @@ impl TransferOrder {
             Self::Destination => a.destination.to_string(),
             Self::Regime => a.regime.as_str().to_string(),
             Self::Mechanism => a.mechanism.as_str().to_string(),
-            Self::Verdict => match a.verdict.status {
-                VerdictStatus::NonCompliant => "0",
-                VerdictStatus::Derogation => "1",
-                VerdictStatus::Safeguarded => "2",
-                VerdictStatus::Adequate => "3",
-                VerdictStatus::NotRestricted => "4",
-            }
-            .to_string(),
+            Self::Verdict => Self::rank(a.verdict.status).to_string(),
+        }
+    }
+
+    /// A verdict's place, the most serious first, as text that sorts.
+    fn rank(status: VerdictStatus) -> &'static str {
+        match status {
+            VerdictStatus::NonCompliant => "0",
+            VerdictStatus::Derogation => "1",
+            VerdictStatus::Safeguarded => "2",
+            VerdictStatus::Adequate => "3",
+            VerdictStatus::NotRestricted => "4",
         }
     }
 }
@@ -448,91 +487,4 @@ pub async fn register_version(db: &impl ConnectionTrait) -> AppResult<i64> {
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("register_version has no row")))?;
     Ok(row.try_get::<i64>("", "version")?)
-}
-
-/// The verdicts of the whole register on `on`: today's from the cache (valid while the register
-/// version and the reference data are unchanged), another date's computed. Computing reads and
-/// assesses every flow: callers run this in the pool of whole-register work
-/// ([`crate::limits::run_expensive`]).
-pub async fn assessed(
-    db: &DatabaseConnection,
-    cache: &VerdictCache,
-    reference: &LegalReference,
-    on: NaiveDate,
-) -> AppResult<Arc<Assessed>> {
-    if on == chrono::Utc::now().date_naive() {
-        cache.get(db, reference, on).await
-    } else {
-        Ok(Arc::new(Assessed::compute(db, reference, on).await?))
-    }
-}
-
-/// The one set of verdicts kept, and a lock so that one request computes a new set while the
-/// others wait for it rather than all computing it at once.
-#[derive(Default)]
-pub struct VerdictCache {
-    current: Mutex<Option<Arc<Assessed>>>,
-    building: tokio::sync::Mutex<()>,
-}
-
-impl VerdictCache {
-    /// The verdicts on `on` for the register as last committed: the kept set if its key still
-    /// holds, else a new set (kept in place of the old one).
-    pub async fn get(
-        &self,
-        db: &DatabaseConnection,
-        reference: &LegalReference,
-        on: NaiveDate,
-    ) -> AppResult<Arc<Assessed>> {
-        let version = register_version(db).await?;
-        if let Some(hit) = self.current_for(reference, on, version) {
-            return Ok(hit);
-        }
-        let _building = self.building.lock().await;
-        if let Some(hit) = self.current_for(reference, on, version) {
-            return Ok(hit);
-        }
-        let assessed = Arc::new(Assessed::compute(db, reference, on).await?);
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(assessed.clone());
-        Ok(assessed)
-    }
-
-    /// The kept set if it answers for `on` as the register stands now; never computes.
-    pub async fn peek(
-        &self,
-        db: &DatabaseConnection,
-        reference: &LegalReference,
-        on: NaiveDate,
-    ) -> AppResult<Option<Arc<Assessed>>> {
-        let version = register_version(db).await?;
-        Ok(self.current_for(reference, on, version))
-    }
-
-    /// The kept set if it answers for `on` at `version` or later (a later version only holds
-    /// writes committed since, so it is as true).
-    fn current_for(
-        &self,
-        reference: &LegalReference,
-        on: NaiveDate,
-        version: i64,
-    ) -> Option<Arc<Assessed>> {
-        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .filter(|a| {
-                a.key.on == on
-                    && a.key.register_version >= version
-                    && a.key.reference_version == reference.version()
-            })
-            .cloned()
-    }
-
-    /// The key of the kept set, if any (for tests and diagnostics).
-    pub fn key(&self) -> Option<VerdictKey> {
-        self.current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(|a| a.key.clone())
-    }
 }

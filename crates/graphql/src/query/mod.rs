@@ -11,6 +11,7 @@ mod subjects;
 mod subprocessors;
 mod taxonomy;
 mod transfers;
+mod verdict_changes;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -32,4 +33,5 @@ pub struct Query(
     areas::AreaQuery,
     subprocessors::SubprocessorQuery,
     reviews::ReviewQuery,
+    verdict_changes::VerdictChangeQuery,
 );

@@ -19,7 +19,8 @@ use crate::{
         verdicts::{self, Assessed, Order, TransferCursor, TransferFilter},
     },
     types::{
-        connection::TransferAssessmentConnection,
+        connection::{TransferAssessmentConnection, VerdictsAsOf},
+        destination::DestinationTransfers,
         reference::AdequacyDecision,
         transfer::{ComplianceGaps, TransferAssessment},
         what_if::WhatIfImpact,
@@ -235,16 +236,59 @@ impl TransferQuery {
         } else {
             None
         };
-        let page = match kept {
-            Some(assessed) => assessed.page(&filter, order, first, after.as_ref()),
+        let (page, as_of) = match kept {
+            Some(assessed) => (
+                assessed.page(&filter, order, first, after.as_ref()),
+                VerdictsAsOf::of(&assessed),
+            ),
             None => {
                 in_pool(ctx, "transferRegisterPage", on, move |a| {
-                    a.page(&filter, order, first, after.as_ref())
+                    (
+                        a.page(&filter, order, first, after.as_ref()),
+                        VerdictsAsOf::of(a),
+                    )
                 })
                 .await?
             }
         };
-        Ok(TransferAssessmentConnection::from_page(page))
+        if rc.verdicts.needs_recording() {
+            // The verdicts' history, recorded after the answer: the page does not wait for it.
+            let (verdicts, db) = (rc.verdicts.clone(), rc.db.clone());
+            tokio::spawn(async move {
+                if let Err(e) = verdicts.record_history(&db).await {
+                    tracing::error!(error = %e, "recording the verdicts' history failed");
+                }
+            });
+        }
+        Ok(TransferAssessmentConnection::from_page(page, as_of))
+    }
+
+    /// The restricted transfers on `on` (default today) counted by destination country and
+    /// verdict, in country order: what the console's map shows, without the register itself.
+    /// Today's are read from the verdicts kept.
+    #[graphql(
+        complexity = "child_complexity + if on.is_some() { crate::REGISTER_COST } else { 0 }"
+    )]
+    async fn transfers_by_destination(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The date to judge on (default today): a past date answers as the law stood then."
+        )]
+        on: Option<Date>,
+    ) -> Result<Vec<DestinationTransfers>> {
+        let rc = request(ctx)?;
+        let on = judged_on(on.as_ref())?;
+        let kept = if on == chrono::Utc::now().date_naive() {
+            rc.verdicts.peek(&rc.read, &rc.reference, on).await?
+        } else {
+            None
+        };
+        let counts = match kept {
+            Some(assessed) => assessed.by_destination(),
+            None => in_pool(ctx, "transfersByDestination", on, Assessed::by_destination).await?,
+        };
+        Ok(counts.into_iter().map(DestinationTransfers).collect())
     }
 
     /// Every problem across the register on `on`, grouped by problem code with counts. A flow

@@ -70,6 +70,11 @@ macro_rules! connection {
 
 connection!(OrganisationConnection, OrganisationEdge, Organisation);
 connection!(
+    VerdictChangeConnection,
+    VerdictChangeEdge,
+    super::verdict_change::VerdictChange
+);
+connection!(
     ProcessingActivityConnection,
     ProcessingActivityEdge,
     ProcessingActivity
@@ -111,6 +116,34 @@ pub struct TransferAssessmentConnection {
     pub page_info: PageInfo,
     /// Every transfer the filters keep, on every page.
     pub total_count: i64,
+    /// What the verdicts of this page were computed for, and whether they are complete.
+    pub verdicts_as_of: VerdictsAsOf,
+}
+
+/// What a set of verdicts was computed for. Today's verdicts are kept and brought up to date by
+/// every write; when the date turns or the reference data change, the whole register is judged
+/// again in the background and the previous verdicts answer, marked incomplete, until it is done.
+#[derive(SimpleObject)]
+pub struct VerdictsAsOf {
+    /// The date the verdicts judge the register on (the day before today while today's are
+    /// being computed).
+    pub on: crate::scalars::Date,
+    /// The version of the reference data (`reference/transfer_law.json`) they were judged under.
+    pub reference_version: String,
+    /// False while newer verdicts (a new day, new reference data) are being computed: these
+    /// answer until then.
+    pub complete: bool,
+}
+
+impl VerdictsAsOf {
+    /// What `assessed` was computed for.
+    pub fn of(assessed: &crate::service::verdicts::Assessed) -> Self {
+        Self {
+            on: crate::scalars::Date::from(assessed.key.on),
+            reference_version: assessed.key.reference_version.clone(),
+            complete: assessed.complete,
+        }
+    }
 }
 
 impl TransferAssessmentConnection {
@@ -120,6 +153,7 @@ impl TransferAssessmentConnection {
             std::sync::Arc<crate::service::transfers::FlowAssessment>,
             crate::service::verdicts::TransferCursor,
         )>,
+        verdicts_as_of: VerdictsAsOf,
     ) -> Self {
         let edges: Vec<TransferAssessmentEdge> = page
             .items
@@ -137,6 +171,7 @@ impl TransferAssessmentConnection {
                 end_cursor,
             },
             total_count: i64::try_from(page.total_count).unwrap_or(i64::MAX),
+            verdicts_as_of,
         }
     }
 }
