@@ -19,6 +19,7 @@ mod m20261207_000002_subprocessor_changes;
 mod m20261207_000003_reviews;
 mod m20261207_000004_sessions;
 mod m20261207_000005_outbox_notices;
+mod m20261208_000005_audit_sealing;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_reviews::Migration),
             Box::new(m20261207_000004_sessions::Migration),
             Box::new(m20261207_000005_outbox_notices::Migration),
+            Box::new(m20261208_000005_audit_sealing::Migration),
         ]
     }
 }

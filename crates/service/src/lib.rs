@@ -23,6 +23,7 @@ pub mod organisations;
 pub mod page;
 pub mod requests;
 pub mod reviews;
+pub mod sealing;
 pub mod sessions;
 pub mod subjects;
 pub mod subprocessor_changes;
