@@ -56,7 +56,7 @@ async fn start(app: &TestApp, port: u16) -> tokio::process::Child {
         .spawn()
         .expect("serve");
     let client = reqwest::Client::new();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+    let ready = tokio::time::timeout(Duration::from_mins(1), async {
         loop {
             let up = client
                 .get(format!("http://127.0.0.1:{port}/healthz"))
