@@ -1,4 +1,5 @@
-//! One entry of the append-only, hash-chained audit trail.
+//! One entry of the append-only, hash-chained audit trail: written unsealed by the writer's
+//! transaction, sealed (placed in the chain and hashed) once by the sealer.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,8 +18,13 @@ pub struct Model {
     pub before: Option<String>,
     /// JSON of the record after the change (null for a deletion).
     pub after: Option<String>,
+    /// The previous event's hash; empty until the event is sealed.
     pub prev_hash: String,
+    /// The event's keyed hash; empty until the event is sealed.
     pub hash: String,
+    /// The event's place in the chain, given by the sealer after the writer committed; null
+    /// while unsealed. Ids are taken in insert order, positions in commit order.
+    pub chain_position: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
-//! The single row holding the hash of the newest audit event: locked by each writer, so that
-//! concurrent transactions on PostgreSQL extend the chain one after another instead of forking it.
+//! The single row holding the hash of the newest sealed audit event: locked by the sealer (one
+//! at a time, under an advisory lock on PostgreSQL), never by the writers.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +13,8 @@ pub struct Model {
     /// The first event hashed under the register's key; earlier events (written before the
     /// chain was keyed) carry plain SHA-256 hashes.
     pub keyed_from: i64,
+    /// The chain position of the newest sealed event (`last_event_id`).
+    pub last_position: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261207_000005_outbox_notices;
 mod m20261208_000001_documents;
 mod m20261208_000002_notice_delivery;
 mod m20261208_000004_register_changes;
+mod m20261208_000005_audit_sealing;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_documents::Migration),
             Box::new(m20261208_000002_notice_delivery::Migration),
             Box::new(m20261208_000004_register_changes::Migration),
+            Box::new(m20261208_000005_audit_sealing::Migration),
         ]
     }
 }

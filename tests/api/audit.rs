@@ -20,16 +20,25 @@ db_tests!(
     an_import_of_more_events_than_one_insert_carries_keeps_the_chain_whole,
 );
 
+/// Seals every committed event, as `audit verify` does first.
+pub async fn seal(app: &TestApp) {
+    transfer_register::service::sealing::seal(&app.state.db, &app.state.audit_key)
+        .await
+        .expect("seal");
+}
+
 /// What someone with rights on the database would do before rewriting history.
 pub async fn drop_append_only_triggers(app: &TestApp) {
     let statements: &[&str] = match app.backend {
         crate::support::Backend::Sqlite => &[
-            "DROP TRIGGER audit_event_no_update",
-            "DROP TRIGGER audit_event_no_delete",
+            "DROP TRIGGER IF EXISTS audit_event_no_update",
+            "DROP TRIGGER IF EXISTS audit_event_no_delete",
+            "DROP TRIGGER IF EXISTS audit_event_insert_unsealed",
         ],
-        crate::support::Backend::Postgres => {
-            &["DROP TRIGGER audit_event_append_only ON audit_event"]
-        }
+        crate::support::Backend::Postgres => &[
+            "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+            "DROP TRIGGER IF EXISTS audit_event_insert_unsealed ON audit_event",
+        ],
     };
     for sql in statements {
         app.state
@@ -42,6 +51,7 @@ pub async fn drop_append_only_triggers(app: &TestApp) {
 
 async fn the_database_itself_refuses_to_change_or_delete_an_event(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     let before = app.count("audit_event").await;
     assert!(
         app.state
@@ -174,6 +184,7 @@ async fn every_change_writes_an_event_with_who_what_and_before_and_after(app: Te
         )
         .await;
     assert_eq!(history["organisation"]["history"]["totalCount"], 3);
+    seal(&app).await;
     assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
@@ -195,6 +206,7 @@ async fn a_refused_mutation_writes_no_event(app: TestApp) {
 
 async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
@@ -218,6 +230,7 @@ async fn tampering_with_an_event_is_caught_by_audit_verify(app: TestApp) {
 
 async fn deleting_an_event_is_caught_by_audit_verify(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     drop_append_only_triggers(&app).await;
     app.state
         .db
@@ -298,13 +311,26 @@ async fn the_audit_verify_command_exits_non_zero_naming_the_first_broken_event()
                 .success()
         );
     }
+    // The command line's events wait for a sealer (no `serve` runs here): without sealing,
+    // verify reports them as the unsealed tail; by default it seals them first.
+    let unsealed = run(&["audit", "verify", "--no-seal"]);
+    assert!(unsealed.status.success());
+    let said = String::from_utf8_lossy(&unsealed.stdout);
+    assert!(
+        said.contains("intact: 0 events; 3 more not sealed yet"),
+        "{said}"
+    );
     let ok = run(&["audit", "verify"]);
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("3 events"));
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        said.contains("3 events; none waiting to be sealed"),
+        "{said}"
+    );
     let db = sea_orm::Database::connect(&url).await.expect("db");
     db.execute_unprepared("DROP TRIGGER audit_event_no_update")
         .await
@@ -350,6 +376,7 @@ async fn an_import_of_more_events_than_one_insert_carries_keeps_the_chain_whole(
     .await;
     let total = before + n + 1;
     assert_eq!(app.count("audit_event").await, total);
+    seal(&app).await;
     assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await
@@ -393,6 +420,7 @@ async fn an_import_writes_its_events_together_in_file_order_and_the_chain_goes_o
     )
     .await;
     assert_eq!(app.count("audit_event").await, before + 4);
+    seal(&app).await;
     assert_eq!(
         audit::verify(&app.state.db, &app.state.audit_key)
             .await

@@ -1,7 +1,11 @@
 //! The keyed audit chain and its checkpoints: what an insider who can write the database, but
 //! does not hold the register's secret, can no longer hide.
 
-use crate::{audit::drop_append_only_triggers, db_tests, fixtures, support::TestApp};
+use crate::{
+    audit::{drop_append_only_triggers, seal},
+    db_tests, fixtures,
+    support::TestApp,
+};
 use entity::{audit_event, audit_head};
 use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
@@ -88,6 +92,7 @@ async fn reassign_and_truncate(app: &TestApp) {
 
 async fn a_chain_rewritten_and_rehashed_without_the_key_is_caught(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     let key = &app.state.audit_key;
     assert!(
         audit::verify(&app.state.db, key)
@@ -119,6 +124,7 @@ async fn a_chain_rewritten_and_rehashed_without_the_key_is_caught(app: TestApp) 
 
 async fn a_chain_made_to_look_unkeyed_is_caught(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     reassign_and_truncate(&app).await;
     // As if every event predated the key: plain hashes, and the head saying the key starts
     // after the last event.
@@ -137,6 +143,7 @@ async fn a_chain_made_to_look_unkeyed_is_caught(app: TestApp) {
 
 async fn checkpoints_catch_a_chain_cut_short_or_rewritten_even_with_the_key(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     let key = app.state.audit_key.clone();
     let db = &app.state.db;
     let early = audit::checkpoint(db, &key).await.expect("checkpoint");
@@ -207,19 +214,11 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
     app: TestApp,
 ) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     let db = &app.state.db;
     let key = app.state.audit_key.clone();
     // Back to the schema before the key, with history as the earlier version wrote it: plain
-    // SHA-256 hashes.
-    // Every migration from the one that keyed the chain on is undone (later ones came after it).
-    let all = migration::Migrator::migrations();
-    let keyed = (all.iter())
-        .position(|m| migration::MigrationName::name(m.as_ref()) == "m20261205_000001_audit_key")
-        .expect("the migration that keys the chain");
-    let since = u32::try_from(all.len() - keyed).expect("a few migrations");
-    migration::Migrator::down(db, Some(since))
-        .await
-        .expect("down");
+    // SHA-256 hashes (rewritten first, while the entity still reads the table as it is).
     drop_append_only_triggers(&app).await;
     let mut prev = GENESIS.to_string();
     for e in events(&app).await {
@@ -236,6 +235,15 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
     }
     let legacy = events(&app).await;
     let last = legacy.last().expect("events").id;
+    // Every migration from the one that keyed the chain on is undone (later ones came after it).
+    let all = migration::Migrator::migrations();
+    let keyed = (all.iter())
+        .position(|m| migration::MigrationName::name(m.as_ref()) == "m20261205_000001_audit_key")
+        .expect("the migration that keys the chain");
+    let since = u32::try_from(all.len() - keyed).expect("a few migrations");
+    migration::Migrator::down(db, Some(since))
+        .await
+        .expect("down");
     db.execute_unprepared(&format!(
         "UPDATE audit_head SET last_event_id = {last}, last_hash = {} WHERE id = 1",
         quoted(&prev)
@@ -272,6 +280,7 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
     assert_eq!(anchor.prev_hash, prev, "it covers the last unkeyed event");
 
     // An earlier event altered and the unkeyed part re-hashed: the keyed event no longer fits.
+    drop_append_only_triggers(&app).await;
     db.execute_unprepared("UPDATE audit_event SET actor = 'someone-else' WHERE id = 2")
         .await
         .expect("reassign");
@@ -297,6 +306,7 @@ async fn a_register_written_before_the_chain_was_keyed_keeps_its_history_and_is_
 
 async fn the_newest_events_deleted_or_the_head_altered_or_removed_are_caught(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     let db = &app.state.db;
     let key = &app.state.audit_key;
     let n = events(&app).await.len() as u64;
@@ -344,6 +354,7 @@ async fn the_newest_events_deleted_or_the_head_altered_or_removed_are_caught(app
 
 async fn an_event_that_names_another_predecessor_is_caught_by_its_previous_hash(app: TestApp) {
     fixtures::seed(&app).await;
+    seal(&app).await;
     drop_append_only_triggers(&app).await;
     let key = app.state.audit_key.clone();
     let third = events(&app)

@@ -9,6 +9,7 @@ mod support;
 
 mod audit;
 mod audit_key;
+mod audit_sealing;
 mod auth;
 mod chapter_v;
 mod chapter_v_third;
@@ -16,6 +17,7 @@ mod cli;
 mod connections;
 mod console;
 mod corrections;
+mod crash_audit;
 mod digest;
 mod docs;
 mod documents;

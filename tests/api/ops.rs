@@ -131,6 +131,8 @@ async fn metrics_count_operations_by_name_and_outcome_and_show_the_queue(app: Te
         "transfer_register_dsr_requests_overdue 0",
         "transfer_register_db_pool_connections ",
         "transfer_register_db_pool_idle_connections ",
+        "transfer_register_audit_unsealed_events ",
+        "transfer_register_audit_seal_lag_seconds ",
     ] {
         assert!(
             lines.iter().any(|l| l.starts_with(wanted)),

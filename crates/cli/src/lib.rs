@@ -17,7 +17,7 @@ use crate::{
     config::{Config, ServeArgs},
     domain::{audit::ChainKey, vocab::Role},
     error::AppError,
-    service::{audit, requests, tokens},
+    service::{audit, requests, sealing, tokens},
     state::AppState,
 };
 use anyhow::Context;
@@ -99,16 +99,21 @@ pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the keyed hash chain: exit 0 when intact, non-zero naming the first broken event.
+    /// Seal every committed event, then walk the keyed hash chain: exit 0 when intact, non-zero
+    /// naming the first broken event; the events still unsealed (of transactions still open) are
+    /// reported with their age.
     Verify {
+        /// Do not seal first: check the sealed chain as it is and report the unsealed tail.
+        #[arg(long)]
+        no_seal: bool,
         /// Checkpoints published earlier (one JSON object a line, as `audit checkpoint` and
         /// `serve` write them): the chain must still hold each, so one cut short or rewritten
         /// is caught even when it is consistent in itself.
         #[arg(long)]
         checkpoint: Option<std::path::PathBuf>,
     },
-    /// Print a checkpoint of the chain's head signed with the register's key (one JSON line);
-    /// keep it outside the database.
+    /// Seal every committed event and print a checkpoint of the chain's head signed with the
+    /// register's key (one JSON line); keep it outside the database.
     Checkpoint {
         /// Also append it to this file (created readable by its owner only).
         #[arg(long)]
@@ -264,6 +269,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             },
         ))
     });
+    let sealer = tokio::spawn(sealer(&state));
     // Sub-processor changes: accepted by silence after their deadline, live on their date.
     let clock = tokio::spawn(crate::service::subprocessor_changes::clock::run(
         state.db.clone(),
@@ -291,6 +297,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     clock.abort();
     notices.abort();
+    sealer.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -353,6 +360,15 @@ fn delivery_worker(state: &AppState) -> requests::delivery::Worker {
     requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
 }
 
+/// The audit sealer (`service::sealing`): a pass every `REGISTER_AUDIT_SEAL_MS`.
+fn sealer(state: &AppState) -> impl Future<Output = ()> + use<> {
+    sealing::run(
+        state.db.clone(),
+        state.audit_key.clone(),
+        std::time::Duration::from_millis(state.config.audit_seal_ms),
+    )
+}
+
 /// The delivery worker alone (as many as wanted on PostgreSQL; on SQLite, one process).
 async fn worker(config: Config) -> anyhow::Result<()> {
     init_tracing();
@@ -361,6 +377,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     warn_without_smtp(&state.config);
     tokio::select! {
         () = delivery_worker(&state).run() => {},
+        () = sealer(&state) => {},
         () = shutdown_signal() => {},
     }
     tracing::info!("stopped");
@@ -372,11 +389,17 @@ async fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result
     let db = db::connect_existing(config).await?;
     let key = ChainKey::derive(&db::load_existing_secret(config)?);
     match command {
-        AuditCommand::Verify { checkpoint } => {
+        AuditCommand::Verify {
+            checkpoint,
+            no_seal,
+        } => {
             let checkpoints = match &checkpoint {
                 Some(path) => crate::service::checkpoints::read_file(path)?,
                 None => Vec::new(),
             };
+            if !no_seal {
+                sealing::seal(&db, &key).await.map_err(AppError::into_cli)?;
+            }
             let verdict = match audit::verify(&db, &key).await.map_err(AppError::into_cli)? {
                 Ok(n) => audit::verify_checkpoints(&db, &key, &checkpoints)
                     .await
@@ -384,10 +407,18 @@ async fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result
                     .map(|checked| (n, checked)),
                 Err(broken) => Err(broken),
             };
+            let tail = sealing::unsealed(&db).await.map_err(AppError::into_cli)?;
+            let tail = match tail.events {
+                0 => "none waiting to be sealed".to_string(),
+                n => format!(
+                    "{n} more not sealed yet (the oldest written {:.1} s ago)",
+                    tail.lag(Utc::now()).as_secs_f64()
+                ),
+            };
             match verdict {
-                Ok((n, 0)) => println!("audit chain intact: {n} events"),
+                Ok((n, 0)) => println!("audit chain intact: {n} events; {tail}"),
                 Ok((n, checked)) => println!(
-                    "audit chain intact: {n} events, and it holds every one of the {checked} checkpoints"
+                    "audit chain intact: {n} events, and it holds every one of the {checked} checkpoints; {tail}"
                 ),
                 Err(broken) => {
                     eprintln!(
@@ -399,6 +430,7 @@ async fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result
             }
         }
         AuditCommand::Checkpoint { append } => {
+            sealing::seal(&db, &key).await.map_err(AppError::into_cli)?;
             let checkpoint = audit::checkpoint(&db, &key)
                 .await
                 .map_err(AppError::into_cli)?;

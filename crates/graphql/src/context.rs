@@ -40,7 +40,10 @@ impl RequestContext {
     pub fn actor(&self) -> Result<Actor, AppError> {
         self.auth
             .principal()
-            .map(|p| Actor::of(p, &self.audit_key))
+            .map(|p| {
+                Actor::of(p, &self.audit_key)
+                    .sealing_in_transaction(self.config.audit_seal_in_transaction)
+            })
             .ok_or(AppError::Unauthenticated)
     }
 }

@@ -12,6 +12,7 @@ mod mutation;
 pub mod policy;
 mod query;
 pub mod scalars;
+pub mod sealing;
 mod subscription;
 pub mod types;
 
@@ -35,6 +36,7 @@ pub fn build_schema(config: &Config) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(policy::Policy)
         .extension(fields::FieldLimit(config.max_fields))
+        .extension(sealing::SealAfterMutation)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
     if !config.introspection {

@@ -1,5 +1,6 @@
 //! The audit trail (Art 5(2) accountability): every change writes an event in the same
-//! transaction, chained by hash; `verify` walks the chain and names the first broken event.
+//! transaction, unsealed; the sealer ([`crate::sealing`]) chains the committed events by keyed
+//! hash; `verify` walks the sealed chain and names the first broken event.
 
 use crate::{
     domain::audit::{
@@ -7,15 +8,15 @@ use crate::{
     },
     error::{AppError, AppResult},
     page::{Page, PageRequest},
+    sealing::{self, Wait},
     tokens::Principal,
 };
 use chrono::Utc;
 use entity::{audit_event, audit_head};
 use sea_orm::{
-    ActiveValue::Set,
-    DbBackend, PaginatorTrait, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveValue::{NotSet, Set},
+    PaginatorTrait, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
     prelude::*,
-    sea_query::{Alias, CommonTableExpression, Query, WithClause},
 };
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,9 @@ pub struct Actor {
     key: ChainKey,
     /// Set by [`Actor::batched`]: the events wait here for [`flush`].
     batch: Option<Arc<Mutex<Vec<Change>>>>,
+    /// Set by [`Actor::sealing_in_transaction`]: the writer seals its events itself, before
+    /// committing, holding the chain's head until then.
+    seal_in_transaction: bool,
 }
 
 impl Actor {
@@ -47,7 +51,18 @@ impl Actor {
             role: role.to_string(),
             key: key.clone(),
             batch: None,
+            seal_in_transaction: false,
         }
+    }
+
+    /// The same actor, sealing its events in its own transaction (under the sealer's lock and
+    /// the head's row lock, so concurrent writers wait for each other as they all did before
+    /// sealing moved after commit) when `yes`: `REGISTER_AUDIT_SEAL_IN_TRANSACTION`, for a
+    /// register that wants every event sealed when its write returns.
+    #[must_use]
+    pub fn sealing_in_transaction(mut self, yes: bool) -> Self {
+        self.seal_in_transaction = yes;
+        self
     }
 
     /// A change made on the command line (token management, imports), by the local operator.
@@ -133,9 +148,8 @@ impl Change {
     }
 }
 
-/// Appends an event to the chain inside the caller's transaction (or, for a batched actor, to
-/// its batch). The head row is locked (on PostgreSQL) so concurrent writers extend the chain in
-/// turn.
+/// Writes an event, unsealed, inside the caller's transaction (or, for a batched actor, to its
+/// batch). Nothing is locked: the sealer chains it once the transaction has committed.
 pub async fn record(txn: &impl ConnectionTrait, actor: &Actor, change: Change) -> AppResult<()> {
     if let Some(batch) = &actor.batch {
         batch
@@ -164,76 +178,40 @@ pub async fn flush(txn: &impl ConnectionTrait, actor: &Actor) -> AppResult<()> {
 /// Events per INSERT: 11 values each, well under SQLite's and PostgreSQL's bind limits.
 const EVENTS_PER_INSERT: usize = 500;
 
-/// Extends the chain by `changes`: one lock of the head, multi-row inserts, one head update.
+/// Writes `changes` as unsealed events (ids from the table's sequence, in the order given) in a
+/// few multi-row inserts; seals them before returning for an actor that seals in its
+/// transaction.
 async fn append(txn: &impl ConnectionTrait, actor: &Actor, changes: Vec<Change>) -> AppResult<()> {
     if changes.is_empty() {
         return Ok(());
     }
-    let head = audit_head::Entity::find_by_id(1)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the audit head row is missing")))?;
     let occurred_at = to_micros(Utc::now());
-    let (mut id, mut last_hash) = (head.last_event_id, head.last_hash.clone());
-    let mut events = Vec::with_capacity(changes.len());
-    for change in changes {
-        id += 1;
-        let content = EventContent {
-            id,
-            occurred_at,
-            actor: &actor.name,
-            actor_role: &actor.role,
-            operation: change.operation,
-            entity: change.entity,
-            record_id: &change.record_id,
-            before: change.before.as_deref(),
-            after: change.after.as_deref(),
-        };
-        let hash = keyed_event_hash(&actor.key, &last_hash, &content);
-        events.push(audit_event::ActiveModel {
-            id: Set(id),
-            occurred_at: Set(occurred_at),
-            actor: Set(actor.name.clone()),
-            actor_role: Set(actor.role.clone()),
-            operation: Set(change.operation.into()),
-            entity: Set(change.entity.into()),
-            record_id: Set(change.record_id),
-            before: Set(change.before),
-            after: Set(change.after),
-            prev_hash: Set(std::mem::replace(&mut last_hash, hash.clone())),
-            hash: Set(hash),
-        });
-    }
-    let head_update = Query::update()
-        .table(audit_head::Entity)
-        .value(audit_head::Column::LastEventId, id)
-        .value(audit_head::Column::LastHash, last_hash)
-        .and_where(audit_head::Column::Id.eq(head.id))
-        .to_owned();
     let backend = txn.get_database_backend();
-    let mut events = events.into_iter().peekable();
-    while events.peek().is_some() {
+    let mut events = changes.into_iter().map(|change| audit_event::ActiveModel {
+        id: NotSet,
+        occurred_at: Set(occurred_at),
+        actor: Set(actor.name.clone()),
+        actor_role: Set(actor.role.clone()),
+        operation: Set(change.operation.into()),
+        entity: Set(change.entity.into()),
+        record_id: Set(change.record_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        prev_hash: Set(String::new()),
+        hash: Set(String::new()),
+        chain_position: Set(None),
+    });
+    loop {
         let chunk: Vec<_> = events.by_ref().take(EVENTS_PER_INSERT).collect();
-        let insert = audit_event::Entity::insert_many(chunk).into_query();
-        if events.peek().is_none() && backend == DbBackend::Postgres {
-            // The head's row lock is held from the read above to the commit, and every writer
-            // of the register waits for it: the last insert and the head's update go in one
-            // statement (one round trip less inside the lock; measured in BENCHMARKS.md).
-            let with = WithClause::new()
-                .cte(
-                    CommonTableExpression::new()
-                        .query(head_update.clone())
-                        .table_name(Alias::new("moved_head"))
-                        .to_owned(),
-                )
-                .to_owned();
-            txn.execute_raw(backend.build(&insert.with(with))).await?;
-            return Ok(());
+        if chunk.is_empty() {
+            break;
         }
+        let insert = audit_event::Entity::insert_many(chunk).into_query();
         txn.execute_raw(backend.build(&insert)).await?;
     }
-    txn.execute_raw(backend.build(&head_update)).await?;
+    if actor.seal_in_transaction {
+        sealing::seal_in(txn, &actor.key, Wait::Block).await?;
+    }
     Ok(())
 }
 
@@ -244,10 +222,12 @@ pub struct Broken {
     pub reason: String,
 }
 
-/// Walks the whole chain under `key`; `Ok(n)` with the number of intact events, or the first
-/// broken one. Events before the head's `keyed_from` (written before the chain was keyed) are
-/// checked by their plain hash, every later one by its keyed hash; a chain with events but none
-/// keyed is broken, as only someone without the key would leave it so.
+/// Walks the whole sealed chain under `key`, in chain order; `Ok(n)` with the number of intact
+/// (sealed) events, or the first broken one. Unsealed events (see [`crate::sealing::unsealed`])
+/// are not part of the chain yet and are not counted: seal first to check them too. Events
+/// before the head's `keyed_from` (written before the chain was keyed) are checked by their
+/// plain hash, every later one by its keyed hash; a chain with events but none keyed is broken,
+/// as only someone without the key would leave it so.
 pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Result<u64, Broken>> {
     let Some(head) = audit_head::Entity::find_by_id(1).one(db).await? else {
         return Ok(Err(Broken {
@@ -256,9 +236,11 @@ pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Resu
         }));
     };
     let mut expected_prev = GENESIS.to_string();
-    let mut expected_id = 1;
+    let mut expected_position = 1;
+    let mut last_id = 0;
     let mut pages = audit_event::Entity::find()
-        .order_by_asc(audit_event::Column::Id)
+        .filter(audit_event::Column::ChainPosition.is_not_null())
+        .order_by_asc(audit_event::Column::ChainPosition)
         .paginate(db, 1000);
     while let Some(events) = pages.fetch_and_next().await? {
         for e in events {
@@ -268,9 +250,9 @@ pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Resu
                     reason,
                 }))
             };
-            if e.id != expected_id {
+            if e.chain_position != Some(expected_position) {
                 return broken(format!(
-                    "expected event {expected_id} here: an event was deleted"
+                    "expected the chain's event {expected_position} here: an event was deleted"
                 ));
             }
             if e.prev_hash != expected_prev {
@@ -288,26 +270,26 @@ pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Resu
                 ));
             }
             expected_prev = e.hash;
-            expected_id += 1;
+            last_id = e.id;
+            expected_position += 1;
         }
     }
-    let last = expected_id - 1;
-    if head.last_event_id != last || head.last_hash != expected_prev {
+    if head.last_event_id != last_id || head.last_hash != expected_prev {
         return Ok(Err(Broken {
             event_id: head.last_event_id,
             reason: "the newest events are missing: the chain ends before its recorded head".into(),
         }));
     }
-    if last > 0 && (head.keyed_from < 1 || head.keyed_from > last) {
+    if last_id > 0 && (head.keyed_from < 1 || head.keyed_from > last_id) {
         return Ok(Err(Broken {
-            event_id: last,
+            event_id: last_id,
             reason: format!(
                 "no event is hashed under this register's key (the head says keyed from event {}): the chain was rewritten without the key",
                 head.keyed_from
             ),
         }));
     }
-    Ok(Ok(last as u64))
+    Ok(Ok(expected_position.unsigned_abs() - 1))
 }
 
 async fn head(db: &impl ConnectionTrait) -> AppResult<audit_head::Model> {
@@ -326,6 +308,7 @@ pub async fn ensure_keyed(db: &DatabaseConnection, key: &ChainKey) -> AppResult<
         return Ok(false);
     }
     let txn = db.begin().await?;
+    sealing::lock(&txn, Wait::Block).await?;
     let locked = audit_head::Entity::find_by_id(1)
         .lock_exclusive()
         .one(&txn)
@@ -340,9 +323,10 @@ pub async fn ensure_keyed(db: &DatabaseConnection, key: &ChainKey) -> AppResult<
         "coversEvent": locked.last_event_id,
         "coversHash": locked.last_hash,
     });
+    // Sealed at once, with anything else unsealed: the head must be keyed before `serve` starts.
     append(
         &txn,
-        &Actor::named("register", "OPERATOR", key),
+        &Actor::named("register", "OPERATOR", key).sealing_in_transaction(true),
         vec![Change::created(
             "keyAuditChain",
             "audit_chain",

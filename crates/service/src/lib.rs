@@ -24,6 +24,7 @@ pub mod organisations;
 pub mod page;
 pub mod requests;
 pub mod reviews;
+pub mod sealing;
 pub mod sessions;
 pub mod signed_post;
 pub mod subjects;

@@ -9,7 +9,7 @@ use crate::domain::vocab::{DsrStatus, TaskStatus};
 use chrono::Utc;
 use entity::{dsr_request, dsr_task};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sea_orm::{DatabaseBackend, DatabaseConnection, PaginatorTrait, prelude::*};
+use sea_orm::{DatabaseBackend, DatabaseConnection, PaginatorTrait, QueryOrder, prelude::*};
 use std::{
     collections::HashSet,
     sync::{Mutex, OnceLock},
@@ -24,6 +24,8 @@ pub const TASKS_FAILED: &str = "transfer_register_dsr_tasks_failed";
 pub const REQUESTS_OVERDUE: &str = "transfer_register_dsr_requests_overdue";
 pub const POOL_CONNECTIONS: &str = "transfer_register_db_pool_connections";
 pub const POOL_IDLE: &str = "transfer_register_db_pool_idle_connections";
+pub const AUDIT_UNSEALED: &str = "transfer_register_audit_unsealed_events";
+pub const AUDIT_SEAL_LAG: &str = "transfer_register_audit_seal_lag_seconds";
 
 /// Operation names are chosen by clients: past this many distinct ones, the rest count as
 /// `other`, so a client cannot grow the exporter's memory without bound.
@@ -82,6 +84,15 @@ fn describe() {
     );
     describe_gauge!(POOL_CONNECTIONS, "Database connections open in the pool");
     describe_gauge!(POOL_IDLE, "Database connections idle in the pool");
+    describe_gauge!(
+        AUDIT_UNSEALED,
+        "Audit events written but not yet sealed into the chain"
+    );
+    describe_gauge!(
+        AUDIT_SEAL_LAG,
+        Unit::Seconds,
+        "Age of the oldest audit event not yet sealed (0 when none waits): the sealer's lag"
+    );
 }
 
 /// The label for a client's operation name: `unnamed`, the name, or `other` past the limit.
@@ -171,6 +182,19 @@ pub async fn render(db: &DatabaseConnection) -> Result<String, DbErr> {
     metrics::gauge!(TASKS_PENDING).set(pending as f64);
     metrics::gauge!(TASKS_FAILED).set(failed as f64);
     metrics::gauge!(REQUESTS_OVERDUE).set(overdue as f64);
+    let unsealed = || {
+        entity::audit_event::Entity::find()
+            .filter(entity::audit_event::Column::ChainPosition.is_null())
+    };
+    let waiting = unsealed().count(db).await?;
+    let oldest = unsealed()
+        .order_by_asc(entity::audit_event::Column::Id)
+        .one(db)
+        .await?
+        .map(|e| e.occurred_at);
+    let lag = oldest.map_or(0.0, |t| (Utc::now() - t).as_seconds_f64().max(0.0));
+    metrics::gauge!(AUDIT_UNSEALED).set(waiting as f64);
+    metrics::gauge!(AUDIT_SEAL_LAG).set(lag);
     let (size, idle) = match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();

@@ -2,7 +2,7 @@
 
 use crate::{
     context::request,
-    service::{audit, page::PageRequest, validate},
+    service::{audit, page::PageRequest, sealing, validate},
     types::connection::AuditEventConnection,
 };
 use async_graphql::{Context, ID, Object, Result};
@@ -13,7 +13,8 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Audit events, oldest first, optionally of one record (`entity` as `organisation`,
-    /// `data_flow`, ...; `id` its id).
+    /// `data_flow`, ...; `id` its id). Every committed event is sealed (given its place in the
+    /// chain and its hash) before the page is read.
     #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
@@ -34,6 +35,7 @@ impl AuditQuery {
         let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
         let entity = validate::optional_text("entity", entity.as_deref(), 100)?;
         let id = validate::optional_text("id", id.as_ref().map(|i| i.as_str()), 100)?;
+        sealing::seal(&rc.db, &rc.audit_key).await?;
         let page = audit::list(&rc.read, entity.as_deref(), id.as_deref(), page).await?;
         Ok(AuditEventConnection::from_page(
             page,
