@@ -130,7 +130,7 @@ async fn runs_at_a_tiny_size(url: &str) {
     assert_eq!(count(&db, "dsr_task").await, 3 * 6, "{stdout}");
     assert_eq!(
         count(&db, "organisation").await,
-        40 + 6 + 40,
-        "the wide holders were added and every registerOrganisation of the run landed"
+        40 + 6 + 2 * 40,
+        "the wide holders were added and every registerOrganisation of both write figures landed"
     );
 }
