@@ -75,7 +75,7 @@ function gapsTable(gaps, organisations) {
           h(
             "tr",
             { "data-code": g.code },
-            h("th", { scope: "row" }, label(g.code)),
+            h("th", { scope: "row" }, h("a", { href: g.transfers ? `#/register?problem=${g.code}` : `#/flow-problems?problem=${g.code}` }, label(g.code))),
             h("td", { class: "num", "data-testid": "code-transfers" }, count(g.transfers, `#/register?problem=${g.code}`)),
             h("td", { class: "num", "data-testid": "code-flows" }, count(g.flowsWithOwnProblems, `#/flow-problems?problem=${g.code}`)),
             h("td", {}, PROBLEM_HELP[g.code] ?? ""),

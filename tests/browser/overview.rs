@@ -63,7 +63,7 @@ async fn each_overview_count_equals_the_rows_its_link_opens() {
         browser.visit("/#/overview").await;
         browser.until("the gaps, counted", &format!("{GAPS}?.querySelector('[data-testid=gap-counts]')")).await;
         let links = browser
-            .js(&format!("return [...{GAPS}.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), a.innerText.trim()])"), vec![])
+            .js(&format!("return [...{GAPS}.querySelectorAll('[data-testid=gap-counts] a[href], td.num a[href]')].map(a => [a.getAttribute('href'), a.innerText.trim()])"), vec![])
             .await;
         let links: Vec<(String, String)> = serde_json::from_value(links).expect("links");
         let text = browser.js(&format!("return {GAPS}.innerText"), vec![]).await;
