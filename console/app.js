@@ -24,6 +24,7 @@ const ROUTES = {
   record: ["Record of processing", "./views/record.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"]],
   assessment: ["Transfer impact assessment", "./views/tia.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"], { menu: false }],
   transfer: ["Transfer", "./views/transfer.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"], { menu: false }],
+  "flow-problems": ["Flows with a problem of their own", "./views/flowproblems.js", ["ADMIN", "DPO", "PROCUREMENT", "AUDITOR"], { menu: false }],
 };
 
 const VIEWER = "query Viewer { viewer { role tokenName signedIn organisation { id name } } }";

@@ -1,9 +1,10 @@
-// Overview: compliance gaps by problem code, requests due this week or overdue, and the
+// Overview: compliance gaps by problem code (restricted transfers and flows with a problem of
+// their own counted apart, each number linking to the page that lists exactly as many), requests due this week or overdue, and the
 // transfers whose verdict changed in the last 30 days (the law moved or the register did), as the
 // service's history of verdicts recorded them (`verdictChanges`), not by fetching the register.
 
 import { run } from "../lib/api.js";
-import { daysUntil, fill, h, label, notice, status, verdict } from "../lib/dom.js";
+import { daysUntil, fill, h, label, notice, plural, status, verdict } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./overview.graphql", import.meta.url);
@@ -43,30 +44,40 @@ export async function render(main) {
 }
 
 function gapsTable(gaps, organisations) {
+  const own = gaps.flowsWithOwnProblems;
   const summary = h(
     "p",
-    { class: "summary" },
-    h("strong", { class: "big" }, gaps.nonCompliant),
-    ` non-compliant of ${gaps.assessed} transfers assessed, across ${organisations} organisations. `,
-    h("a", { href: "#/register?status=NON_COMPLIANT" }, "Show them"),
+    { class: "summary", "data-testid": "gap-counts" },
+    h("a", { href: "#/register?status=NON_COMPLIANT", "data-testid": "transfers-non-compliant" }, h("strong", { class: "big" }, gaps.transfersNonCompliant)),
+    ` ${gaps.transfersNonCompliant === 1 ? "transfer" : "transfers"} non-compliant of `,
+    h("a", { href: "#/register", "data-testid": "transfers-assessed" }, gaps.transfersAssessed),
+    ` assessed, across ${organisations} organisations; `,
+    h("a", { href: "#/flow-problems", "data-testid": "flows-own-problems" }, own),
+    ` ${own === 1 ? "flow" : "flows"} with a problem of ${own === 1 ? "its" : "their"} own (not a restricted transfer, e.g. no Art 28 contract).`,
   );
   if (!gaps.byCode.length) return [summary, notice("No gaps: every restricted transfer has a footing.", "ok")];
+  const count = (n, href) => (n ? h("a", { href }, n) : "0");
   return [
     summary,
     h(
       "table",
-      { class: "data" },
+      { class: "data", "data-testid": "gaps-by-code" },
       h("caption", { class: "sr-only" }, "Problems by code"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Problem"), h("th", { scope: "col", class: "num" }, "Transfers"), h("th", { scope: "col" }, "Meaning"))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, h("th", { scope: "col" }, "Problem"), h("th", { scope: "col", class: "num" }, "Transfers"), h("th", { scope: "col", class: "num" }, "Flows, own problem"), h("th", { scope: "col" }, "Meaning")),
+      ),
       h(
         "tbody",
         {},
         gaps.byCode.map((g) =>
           h(
             "tr",
-            {},
-            h("th", { scope: "row" }, h("a", { href: `#/register?problem=${g.code}` }, label(g.code))),
-            h("td", { class: "num" }, g.count),
+            { "data-code": g.code },
+            h("th", { scope: "row" }, h("a", { href: g.transfers ? `#/register?problem=${g.code}` : `#/flow-problems?problem=${g.code}` }, label(g.code))),
+            h("td", { class: "num", "data-testid": "code-transfers" }, count(g.transfers, `#/register?problem=${g.code}`)),
+            h("td", { class: "num", "data-testid": "code-flows" }, count(g.flowsWithOwnProblems, `#/flow-problems?problem=${g.code}`)),
             h("td", {}, PROBLEM_HELP[g.code] ?? ""),
           ),
         ),
@@ -112,7 +123,7 @@ const CAUSE = {
 function changeList(changes, withAppeared, date) {
   const rows = changes.edges.map((e) => e.node);
   const appeared = withAppeared - changes.totalCount;
-  const head = h("p", { class: "summary", "data-testid": "verdict-changes" }, `${changes.totalCount} transfers changed verdict since ${date}; ${appeared} appeared or went since then.`);
+  const head = h("p", { class: "summary", "data-testid": "verdict-changes" }, `${plural(changes.totalCount, "transfer")} changed verdict since ${date}; ${appeared} appeared or went since then.`);
   if (!rows.length) return head;
   return [
     head,

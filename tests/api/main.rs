@@ -37,6 +37,7 @@ mod matrix;
 mod oidc;
 mod ops;
 mod organisations;
+mod overview_counts;
 mod pool;
 mod reasoning;
 mod reference_dates;

@@ -222,7 +222,7 @@ async fn the_overview_lists_a_transfer_whose_verdict_changed_this_month() {
         let text = text.as_str().unwrap_or_default().to_string();
         assert!(!text.contains(CLICKMETRIC), "{text}");
         let changed: usize = text
-            .split(" transfers changed verdict")
+            .split(" transfer")
             .next()
             .and_then(|head| head.split_whitespace().last())
             .and_then(|n| n.parse().ok())
@@ -248,7 +248,8 @@ async fn the_overview_lists_a_transfer_whose_verdict_changed_this_month() {
 
         browser.visit("/#/register").await;
         browser.visit("/#/overview").await;
-        let expected = format!("{} transfers changed verdict", changed + 1);
+        let now = changed + 1;
+        let expected = format!("{now} transfer{} changed verdict", if now == 1 { "" } else { "s" });
         browser.until("the changed transfer", &format!("({changes}).includes({expected:?})")).await;
         let rows = browser
             .js("return [...document.querySelectorAll('[aria-labelledby=chg-h] tbody tr')].map(r => r.innerText)", vec![])

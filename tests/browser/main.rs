@@ -23,6 +23,7 @@ mod activities;
 mod browser;
 mod edits;
 mod fixtures;
+mod overview;
 mod pages;
 mod reasoning;
 mod register;

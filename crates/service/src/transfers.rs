@@ -41,6 +41,9 @@ pub struct FlowAssessment {
     /// What was assessed, and on which date, to build the explanation when it is asked for.
     pub transfer: Transfer,
     pub on: NaiveDate,
+    /// true: not a restricted transfer but a flow that makes none, judged for its own problems
+    /// (e.g. a processor without an Art 28 contract); counted apart in [`Gaps`].
+    pub own_problems: bool,
 }
 
 impl FlowAssessment {
@@ -184,6 +187,7 @@ fn assessment(
         verdict: transfer::assess_brief(reference, &t, on),
         transfer: t,
         on,
+        own_problems: false,
     }
 }
 
@@ -408,7 +412,8 @@ impl Register {
             return Ok(Some((flow_regime, FlowPart::Restricted(restricted))));
         }
         let home = facts.recipient.country;
-        let own = assessment(reference, &facts, flow_regime, home, on);
+        let mut own = assessment(reference, &facts, flow_regime, home, on);
+        own.own_problems = true;
         Ok(Some((
             flow_regime,
             if own.verdict.problems.is_empty() {
@@ -426,8 +431,14 @@ pub type Shared = Vec<Arc<FlowAssessment>>;
 /// The DPO's dashboard: problems grouped by code, with counts and the assessments behind them.
 #[derive(Debug, Clone, Default)]
 pub struct Gaps {
+    /// Restricted transfers and flows with a problem of their own.
     pub assessed: usize,
     pub non_compliant: usize,
+    /// The restricted transfers alone: what the transfer register lists.
+    pub transfers_assessed: usize,
+    pub transfers_non_compliant: usize,
+    /// The flows that make no restricted transfer but have a problem of their own, in flow order.
+    pub own_problem_flows: Vec<Arc<FlowAssessment>>,
     pub groups: Vec<GapGroup>,
 }
 
@@ -453,9 +464,21 @@ impl Gaps {
                 groups.entry(code).or_default().push(a.clone());
             }
         }
+        let transfers = assessed.iter().filter(|a| !a.own_problems);
+        let transfers_assessed = transfers.clone().count();
+        let transfers_non_compliant = transfers
+            .filter(|a| a.verdict.status == VerdictStatus::NonCompliant)
+            .count();
         Self {
             assessed: assessed.len(),
             non_compliant,
+            transfers_assessed,
+            transfers_non_compliant,
+            own_problem_flows: assessed
+                .iter()
+                .filter(|a| a.own_problems)
+                .cloned()
+                .collect(),
             groups: groups
                 .into_iter()
                 .map(|(code, assessments)| GapGroup { code, assessments })

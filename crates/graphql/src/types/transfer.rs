@@ -257,6 +257,31 @@ impl ComplianceGaps {
     async fn non_compliant(&self) -> i64 {
         i64::try_from(self.0.non_compliant).unwrap_or(i64::MAX)
     }
+    /// The restricted transfers assessed (not the flows with a problem of their own): as many
+    /// as `transferRegisterPage` lists on the same date and regime.
+    async fn transfers_assessed(&self) -> i64 {
+        i64::try_from(self.0.transfers_assessed).unwrap_or(i64::MAX)
+    }
+    /// The restricted transfers judged non-compliant: as many as `transferRegisterPage(status:
+    /// NON_COMPLIANT)` lists on the same date and regime.
+    async fn transfers_non_compliant(&self) -> i64 {
+        i64::try_from(self.0.transfers_non_compliant).unwrap_or(i64::MAX)
+    }
+    /// How many flows make no restricted transfer but have a problem of their own (e.g. a
+    /// processor without an Art 28 contract, wherever it sits): the length of `ownProblemFlows`.
+    async fn flows_with_own_problems(&self) -> i64 {
+        i64::try_from(self.0.own_problem_flows.len()).unwrap_or(i64::MAX)
+    }
+    /// The flows that make no restricted transfer but have a problem of their own, in flow
+    /// order, each judged towards its recipient's own country.
+    async fn own_problem_flows(&self) -> Vec<TransferAssessment> {
+        self.0
+            .own_problem_flows
+            .iter()
+            .cloned()
+            .map(TransferAssessment)
+            .collect()
+    }
     /// One group per problem code found, in the order of `ProblemCode`.
     async fn by_code(&self) -> Vec<GapGroup> {
         (0..self.0.groups.len())
@@ -285,6 +310,19 @@ impl GapGroup {
     async fn count(&self) -> Result<i64> {
         let group = self.group().ok_or_else(missing_group)?;
         Ok(i64::try_from(group.assessments.len()).unwrap_or(i64::MAX))
+    }
+    /// How many restricted transfers have it: as many as `transferRegisterPage(problem:)` lists
+    /// on the same date and regime.
+    async fn transfers(&self) -> Result<i64> {
+        let group = self.group().ok_or_else(missing_group)?;
+        let n = group.assessments.iter().filter(|a| !a.own_problems).count();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+    /// How many flows with a problem of their own (no restricted transfer) have it.
+    async fn flows_with_own_problems(&self) -> Result<i64> {
+        let group = self.group().ok_or_else(missing_group)?;
+        let n = group.assessments.iter().filter(|a| a.own_problems).count();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
     /// The assessments that have it.
     async fn assessments(&self) -> Result<Vec<TransferAssessment>> {

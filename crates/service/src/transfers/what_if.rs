@@ -15,6 +15,7 @@ pub fn what_if(reference: &LegalReference, transfer: &Transfer, on: NaiveDate) -
         verdict: transfer::assess(reference, transfer, on),
         transfer: transfer.clone(),
         on,
+        own_problems: false,
     }
 }
 
