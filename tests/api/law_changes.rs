@@ -20,6 +20,7 @@ db_tests!(
     new_reference_data_lists_the_transfers_it_changed_as_changed_by_law,
     a_decision_ending_between_two_judged_days_is_a_change_by_law,
     a_change_caused_by_a_write_is_not_a_change_by_law,
+    a_due_item_names_the_contract_and_request_it_is_about,
 );
 
 const CHANGES: &str = r#"query($since: Date!) { verdictChanges(since: $since) { totalCount
@@ -230,4 +231,57 @@ async fn a_change_caused_by_a_write_is_not_a_change_by_law(app: TestApp) {
         of_kind(&due, "VERDICT_CHANGED_BY_LAW").is_empty(),
         "{due:#}"
     );
+}
+
+async fn a_due_item_names_the_contract_and_request_it_is_about(app: TestApp) {
+    let seed = fixtures::seed(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let expires = today.checked_add_days(Days::new(10)).expect("a day");
+    let contract = app
+        .ok(
+            r#"mutation($input: RecordContractInput!) { recordContract(input: $input) { id } }"#,
+            json!({ "input": { "kind": "DPA", "reference": "DPA-LINK", "flowIds": [seed.to_us_cloud],
+                "inForceFrom": "2024-01-01", "expiresOn": expires.to_string() } }),
+        )
+        .await["recordContract"]["id"]
+        .clone();
+    app.ok(
+        "mutation($input: RegisterSubjectInput!) { registerSubject(input: $input) { id } }",
+        json!({ "input": { "identifiers": { "email": "ada@example.com" }, "activityIds": [seed.activity] } }),
+    )
+    .await;
+    let filed = app
+        .ok(
+            "mutation($input: FileDataSubjectRequestInput!) { fileDataSubjectRequest(input: $input) { id reference } }",
+            json!({ "input": { "subject": { "email": "ada@example.com" }, "kind": "ERASURE" } }),
+        )
+        .await["fileDataSubjectRequest"]
+        .clone();
+    let query = r#"query { dueItems(within: 90) { kind message contract { id reference }
+      request { id reference } subprocessorChange { id } } }"#;
+    let items = |data: &Value, kind: &str| -> Vec<Value> {
+        (data["dueItems"].as_array().into_iter().flatten())
+            .filter(|i| i["kind"] == kind)
+            .cloned()
+            .collect()
+    };
+    let dpo = app.ok(query, json!({})).await;
+    let expiry = items(&dpo, "CONTRACT_EXPIRY");
+    assert!(
+        expiry
+            .iter()
+            .any(|i| i["contract"]["id"] == contract && i["contract"]["reference"] == "DPA-LINK"),
+        "{dpo:#}"
+    );
+    let deadline = items(&dpo, "DSR_DEADLINE");
+    assert_eq!(deadline.len(), 1, "{dpo:#}");
+    assert_eq!(deadline[0]["request"]["id"], filed["id"]);
+    assert_eq!(deadline[0]["request"]["reference"], filed["reference"]);
+    assert!(deadline[0]["contract"].is_null() && deadline[0]["subprocessorChange"].is_null());
+    // PROCUREMENT may not read requests: the deadline is listed without its request.
+    let procurement = Auth::Token(app.principal(Role::Procurement, None).await);
+    let theirs = app.exec(procurement, query, json!({})).await;
+    let deadline = items(&theirs["data"], "DSR_DEADLINE");
+    assert_eq!(deadline.len(), 1, "{theirs:#}");
+    assert!(deadline[0]["request"].is_null(), "{theirs:#}");
 }
