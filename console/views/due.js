@@ -1,6 +1,6 @@
 // What is due (`dueItems`): contracts expiring or due for review, assessments due for review,
 // DPF entries lapsed or missing, objection deadlines of announced sub-processor changes and
-// data-subject request deadlines, soonest first, the overdue marked, each linking to where it
+// data-subject request deadlines, and transfers whose verdict the law changed, soonest first, the overdue marked, each linking to where it
 // is fixed. A page of its own (`#/due`) and a panel of the overview (`duePanel`).
 
 import { download, run } from "../lib/api.js";
@@ -18,11 +18,14 @@ const KIND = {
   DPF_NOT_LISTED: "Not on the DPF list",
   OBJECTION_DEADLINE: "Objection deadline",
   DSR_DEADLINE: "Request deadline",
+  VERDICT_CHANGED_BY_LAW: "Verdict changed by the law",
 };
 
-/** The address where an item is fixed, and the words of its link. */
-function whereFixed(item, requests) {
-  const { kind, flow, organisation } = item;
+/** The address where an item is fixed, and the words of its link (from the ids the item carries). */
+function whereFixed(item) {
+  const { kind, organisation, request, subprocessorChange, contract } = item;
+  // A contract's item links to the contract's own flow (the one due item names, else its first).
+  const flow = item.flow ?? contract?.flows?.[0] ?? null;
   switch (kind) {
     case "CONTRACT_EXPIRY":
     case "CONTRACT_REVIEW":
@@ -30,15 +33,18 @@ function whereFixed(item, requests) {
       return flow ? [`#/organisations/${flow.from.id}?correct=${flow.id}&field=signedOn`, `the flow to ${flow.to.name}`] : null;
     case "TIA_REVIEW":
       return flow ? [`#/assessment/${flow.id}`, `assess the flow to ${flow.to.name} again`] : null;
+    case "VERDICT_CHANGED_BY_LAW":
+      return flow ? [`#/organisations/${flow.from.id}?correct=${flow.id}&field=mechanism`, `the flow to ${flow.to.name}`] : null;
     case "DPF_LAPSED":
     case "DPF_NOT_LISTED":
       return organisation ? [`#/organisations/${organisation.id}`, `${organisation.name}'s DPF entry`] : null;
     case "OBJECTION_DEADLINE":
-      return ["#/subprocessor-changes?status=PENDING", "the announced change"];
-    case "DSR_DEADLINE": {
-      const found = requests.find((r) => item.message.includes(r.reference));
-      return found ? [`#/requests/${found.id}`, `request ${found.reference}`] : ["#/requests", "the requests"];
-    }
+      return subprocessorChange
+        ? [`#/subprocessor-changes?status=${subprocessorChange.status}&change=${subprocessorChange.id}`, "the announced change"]
+        : ["#/subprocessor-changes?status=PENDING", "the announced changes"];
+    case "DSR_DEADLINE":
+      // A role that may not read requests (procurement) gets no request: linked to the list.
+      return request ? [`#/requests/${request.id}`, `request ${request.reference}`] : ["#/requests", "the requests"];
     default:
       return organisation ? [`#/organisations/${organisation.id}`, organisation.name] : null;
   }
@@ -52,20 +58,8 @@ function when(dueOn) {
   return h("span", { class: days <= 7 ? "badge warn" : "badge" }, `In ${plural(days, "day")}`);
 }
 
-async function openRequests(items) {
-  if (!items.some((i) => i.kind === "DSR_DEADLINE")) return [];
-  try {
-    const d = await run(DOC, "OpenRequests");
-    return [...d.overdue.edges, ...d.open.edges, ...d.busy.edges].map((e) => e.node);
-  } catch {
-    // A role that may not read requests (procurement) still sees the deadline, linked to the list.
-    return [];
-  }
-}
-
 /** The items as a table, soonest first (as the service gives them). */
-async function table(items) {
-  const requests = await openRequests(items);
+function table(items) {
   return h(
     "table",
     { class: "data due" },
@@ -75,7 +69,7 @@ async function table(items) {
       "tbody",
       {},
       items.map((item) => {
-        const fix = whereFixed(item, requests);
+        const fix = whereFixed(item);
         return h(
           "tr",
           { class: daysUntil(item.dueOn) < 0 ? "flag" : "", dataset: { kind: item.kind } },
@@ -100,12 +94,12 @@ function summary(items, within) {
 export function duePanel() {
   const panel = h("section", { class: "card wide due-panel", "aria-labelledby": "due-h" }, h("h2", { id: "due-h" }, "What is due"), notice("Loading…"));
   run(DOC, "DueItems", { within: 30 })
-    .then(async (d) => {
+    .then((d) => {
       const items = d.dueItems;
       const more = h("a", { href: "#/due" }, "Everything due");
       if (!items.length) return fill(panel, panel.firstChild, notice("Nothing is overdue or due within 30 days.", "ok"), more);
       const shown = items.slice(0, 10);
-      fill(panel, panel.firstChild, summary(items, 30), await table(shown), items.length > shown.length ? h("p", {}, `${items.length - shown.length} more. `, more) : h("p", {}, more));
+      fill(panel, panel.firstChild, summary(items, 30), table(shown), items.length > shown.length ? h("p", {}, `${items.length - shown.length} more. `, more) : h("p", {}, more));
     })
     .catch((e) => fill(panel, panel.firstChild, notice(e.message, "bad")));
   return panel;
@@ -146,6 +140,6 @@ export async function render(main, { params }) {
     status,
     h("form", { class: "filters", "aria-label": "Horizon" }, field("Overdue, and due within", horizon)),
     summary(items, Number(within)),
-    items.length ? await table(items) : notice(`Nothing is overdue or due within ${plural(Number(within), "day")}.`, "ok"),
+    items.length ? table(items) : notice(`Nothing is overdue or due within ${plural(Number(within), "day")}.`, "ok"),
   );
 }

@@ -235,6 +235,8 @@ vocab!(
         DpfNotListed,
         ObjectionDeadline,
         DsrDeadline,
+        /// A transfer's verdict changed by the law (the date turning, new reference data).
+        VerdictChangedByLaw,
     }
 );
 vocab!(

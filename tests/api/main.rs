@@ -33,6 +33,7 @@ mod http;
 mod import_writer;
 mod importer_facts;
 mod incremental;
+mod law_changes;
 mod matrix;
 mod oidc;
 mod ops;

@@ -384,6 +384,10 @@ pub enum DueKind {
     ObjectionDeadline,
     /// A data subject request's deadline to answer (Art 12(3)).
     DsrDeadline,
+    /// A transfer whose verdict the law changed (a date in the law or the register passed, or
+    /// new reference data), due on the day it changed; listed for 30 days after it, until the
+    /// verdict changes again.
+    VerdictChangedByLaw,
 }
 
 /// What an API token may do.

@@ -166,12 +166,22 @@ impl Contract {
     }
 }
 
-/// Something that needs attention by a date.
-pub struct DueItem(pub due::DueItem);
+/// Something that needs attention by a date, with the records it is about (read in one go for
+/// the whole list).
+pub struct DueItem(pub due::DueItem, pub std::sync::Arc<DueLinks>);
+
+/// The requests, sub-processor changes and contracts a list of due items is about, by id.
+#[derive(Default)]
+pub struct DueLinks {
+    /// Empty when the caller may not read data subject requests.
+    pub requests: std::collections::HashMap<i64, entity::dsr_request::Model>,
+    pub changes: std::collections::HashMap<i64, entity::subprocessor_change::Model>,
+    pub contracts: std::collections::HashMap<i64, ContractRecord>,
+}
 
 /// Something that needs attention by a date: a contract expiring or due for review, an
 /// assessment due for review, a DPF entry lapsed or missing, an objection deadline, a data
-/// subject request deadline.
+/// subject request deadline, a transfer whose verdict the law changed.
 #[Object]
 impl DueItem {
     /// Where it comes from.
@@ -207,6 +217,35 @@ impl DueItem {
     /// What is due, in words.
     async fn message(&self) -> &str {
         &self.0.message
+    }
+
+    /// The data subject request whose deadline it is, where it is one (null for a caller who
+    /// may not read requests): where it is answered.
+    async fn request(&self) -> Option<super::dsr::DataSubjectRequest> {
+        let id = self.0.request_id?;
+        self.1
+            .requests
+            .get(&id)
+            .cloned()
+            .map(super::dsr::DataSubjectRequest::from)
+    }
+
+    /// The announced sub-processor change whose objection deadline it is, where it is one:
+    /// where it is objected to or decided.
+    async fn subprocessor_change(&self) -> Option<super::subprocessor::SubprocessorChange> {
+        let id = self.0.subprocessor_change_id?;
+        self.1
+            .changes
+            .get(&id)
+            .cloned()
+            .map(super::subprocessor::SubprocessorChange)
+    }
+
+    /// The contract expiring or due for review, where it is one: renewed or replaced on its
+    /// flows.
+    async fn contract(&self) -> Option<Contract> {
+        let id = self.0.contract_id?;
+        self.1.contracts.get(&id).cloned().map(Contract)
     }
 }
 

@@ -86,6 +86,9 @@ pub(super) async fn items(
             due_on: latest.listed_on,
             organisation_id: Some(org),
             flow_id: relied.get(&org).copied(),
+            request_id: None,
+            subprocessor_change_id: None,
+            contract_id: None,
             message,
         });
     }

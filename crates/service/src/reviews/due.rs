@@ -27,6 +27,12 @@ pub struct DueItem {
     pub due_on: NaiveDate,
     pub organisation_id: Option<i64>,
     pub flow_id: Option<i64>,
+    /// The data subject request concerned (a request's deadline).
+    pub request_id: Option<i64>,
+    /// The sub-processor change concerned (its objection deadline).
+    pub subprocessor_change_id: Option<i64>,
+    /// The contract concerned (its expiry or review).
+    pub contract_id: Option<i64>,
     /// What is due, in words.
     pub message: String,
 }
@@ -80,6 +86,7 @@ pub async fn list(
     items.extend(request_items(db, today, horizon).await?);
     items.extend(super::dpf_due::items(db, &flows, &names, &running, today, horizon).await?);
     items.extend(objection_items(db, &names, today, horizon).await?);
+    items.extend(super::law_due::items(db, &flows, &names, &running, today, horizon).await?);
     sort(&mut items);
     Ok(items)
 }
@@ -102,6 +109,9 @@ async fn objection_items(
             due_on: deadline,
             organisation_id: Some(change.processor_id),
             flow_id: None,
+            request_id: None,
+            subprocessor_change_id: Some(change.id),
+            contract_id: None,
             message: format!(
                 "{} announced a change of sub-processor ({}): {}",
                 name(change.processor_id),
@@ -184,6 +194,9 @@ fn contract_items(
             due_on: expires,
             organisation_id: recipient,
             flow_id: Some(flow_id),
+            request_id: None,
+            subprocessor_change_id: None,
+            contract_id: Some(c.contract.id),
             message: format!(
                 "{what} {}{notice}: renew it or record the one that replaces it.",
                 when(expires, today, "expires after", "expired after")
@@ -196,6 +209,9 @@ fn contract_items(
             due_on: review,
             organisation_id: recipient,
             flow_id: Some(flow_id),
+            request_id: None,
+            subprocessor_change_id: None,
+            contract_id: Some(c.contract.id),
             message: format!(
                 "{what} {}.",
                 when(
@@ -241,6 +257,9 @@ async fn assessment_items(
             due_on: a.review_on,
             organisation_id: recipient,
             flow_id: Some(a.flow_id),
+            request_id: None,
+            subprocessor_change_id: None,
+            contract_id: None,
             message: format!(
                 "The transfer impact assessment of data flow {}{to}, completed on {}, {}: re-evaluate it.",
                 a.flow_id,
@@ -272,6 +291,9 @@ async fn request_items(
             due_on: r.due_on,
             organisation_id: None,
             flow_id: None,
+            request_id: Some(r.id),
+            subprocessor_change_id: None,
+            contract_id: None,
             message: format!(
                 "Data subject request {} {}.",
                 r.reference,

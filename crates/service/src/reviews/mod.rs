@@ -6,5 +6,6 @@ pub mod digest;
 pub mod dpf;
 mod dpf_due;
 pub mod due;
+mod law_due;
 pub mod records;
 pub mod tia;

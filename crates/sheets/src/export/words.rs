@@ -105,6 +105,7 @@ pub fn due_kind(kind: DueKind) -> &'static str {
         DueKind::DpfNotListed => "Not on the DPF list",
         DueKind::ObjectionDeadline => "Objection deadline (sub-processor change)",
         DueKind::DsrDeadline => "Data subject request deadline",
+        DueKind::VerdictChangedByLaw => "Verdict changed by the law",
     }
 }
 
