@@ -33,7 +33,7 @@ pub struct Outcome {
 impl Outcome {
     pub fn line(&mut self, backend: &str, figure: &str) -> String {
         let n = self.latencies.len();
-        let (median, p99) = crate::stats(&mut self.latencies);
+        let (median, p99) = stats(&mut self.latencies);
         format!(
             "{backend:<10} {figure:<38} {:>7} {:>9.0}/s {:>10.3?} {:>10.3?} {:>6}",
             n,
@@ -192,4 +192,16 @@ pub fn peak_memory() -> Option<String> {
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
         .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+/// Median and 99th percentile.
+pub fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        samples
+            .get(((samples.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    (at(0.5), at(0.99))
 }

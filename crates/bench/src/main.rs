@@ -12,7 +12,11 @@ mod generate;
 mod in_process;
 mod load;
 mod plain_sql;
+mod queries;
 mod writes;
+
+use load::stats;
+use queries::{CHEAP, EXPENSIVE, GAPS, PAGE, REGISTER_ORG, TYPENAME, UPDATE_ORG, WHOLE};
 
 use anyhow::Context;
 use clap::Parser;
@@ -218,39 +222,7 @@ const GRAPHQL: &str = r#"query($s: SubjectIdentifierInput!) { whoHolds(subject: 
   subject { id } holdings { organisation { id name status } role dataCategories countries path { id } offboarded }
   cycles { id } } }"#;
 
-/// Median and 99th percentile.
-fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
-    samples.sort_unstable();
-    let at = |q: f64| {
-        samples
-            .get(((samples.len() as f64 - 1.0) * q).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    (at(0.5), at(0.99))
-}
-
-const PAGE: &str = r#"query($after: String) { transferRegisterPage(first: 100, after: $after) {
-  edges { cursor node { flow { id } regime destinationCountry mechanism status problems { code } } }
-  pageInfo { hasNextPage endCursor } totalCount } }"#;
-const TYPENAME: &str = "{ __typename }";
-/// The cheap query of the pressure figure: one small read of the register.
-const CHEAP: &str = "{ viewer { role } organisations(first: 5) { edges { node { id name } } } }";
-/// The whole-register requests of the pressure figure, taken in turn: a page judged on a past
-/// date (every flow assessed again), a what-if, and gaps on a past date.
-const EXPENSIVE: [&str; 3] = [
-    r#"{ transferRegisterPage(first: 10, on: "2025-06-01") { totalCount } }"#,
-    r#"{ whatIf(mechanism: EU_US_DPF, endsOn: "2026-01-01") { subjectCount } }"#,
-    r#"{ complianceGaps(on: "2025-06-01") { assessed nonCompliant } }"#,
-];
-const GAPS: &str = "{ complianceGaps { assessed nonCompliant byCode { code count } } }";
-const WHOLE: &str = "{ transferRegister { status } }";
-const REGISTER_ORG: &str = r#"mutation($input: RegisterOrganisationInput!) {
-  registerOrganisation(input: $input) { id } }"#;
-const UPDATE_ORG: &str = r#"mutation($input: UpdateOrganisationInput!) {
-  updateOrganisation(input: $input) { id } }"#;
-
-/// The HTTP figures of issue 13, each bounded by `--requests`/`--writes` and `--seconds`.
+/// The HTTP figures, each bounded by `--requests`/`--writes` and `--seconds`.
 async fn over_http(
     args: &Args,
     backend: &str,
