@@ -21,6 +21,7 @@ db_tests!(
     a_decision_ending_between_two_judged_days_is_a_change_by_law,
     a_change_caused_by_a_write_is_not_a_change_by_law,
     a_due_item_names_the_contract_and_request_it_is_about,
+    a_change_by_law_is_recorded_with_no_reader_asking,
 );
 
 const CHANGES: &str = r#"query($since: Date!) { verdictChanges(since: $since) { totalCount
@@ -284,4 +285,48 @@ async fn a_due_item_names_the_contract_and_request_it_is_about(app: TestApp) {
     let deadline = items(&theirs["data"], "DSR_DEADLINE");
     assert_eq!(deadline.len(), 1, "{theirs:#}");
     assert!(deadline[0]["request"].is_null(), "{theirs:#}");
+}
+
+/// `serve` judges the register hourly (`verdicts::judge_and_record`): the change the new reference
+/// data makes is recorded and listed as due without anyone reading the register or its changes.
+async fn a_change_by_law_is_recorded_with_no_reader_asking(app: TestApp) {
+    let flow = to_japan(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    // The baseline, judged and recorded with the embedded reference.
+    transfer_register::service::verdicts::judge_and_record(
+        &app.state.db,
+        &app.state.read_db,
+        &app.state.verdicts,
+        &app.state.reference,
+        today,
+    )
+    .await
+    .expect("judged");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let yesterday = today.checked_sub_days(Days::new(1)).expect("a day");
+    let newer = judged_with(&app, &dir, &japan_ends("2099-01-01", yesterday)).await;
+    let listed = due::list(&newer.db, today, 0).await.expect("due items");
+    assert!(
+        !listed
+            .iter()
+            .any(|i| i.kind == DueKind::VerdictChangedByLaw),
+        "not recorded before the register is judged"
+    );
+    let recorded = transfer_register::service::verdicts::judge_and_record(
+        &newer.db,
+        &newer.read_db,
+        &newer.verdicts,
+        &newer.reference,
+        today,
+    )
+    .await
+    .expect("judged");
+    assert!(recorded >= 1, "the Japanese transfer's change is recorded");
+    let listed = due::list(&newer.db, today, 0).await.expect("due items");
+    let by_law: Vec<_> = listed
+        .iter()
+        .filter(|i| i.kind == DueKind::VerdictChangedByLaw)
+        .collect();
+    assert_eq!(by_law.len(), 1, "{listed:?}");
+    assert_eq!(by_law[0].flow_id.map(|id| id.to_string()), Some(flow));
 }

@@ -284,6 +284,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         )
         .run(),
     );
+    let judge = tokio::spawn(judge_hourly(&state));
     let config = state.config.clone();
     crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
         .await
@@ -297,6 +298,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     clock.abort();
     notices.abort();
+    judge.abort();
     sealer.abort();
     tracing::info!("stopped");
     Ok(())
@@ -358,6 +360,26 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
 
 fn delivery_worker(state: &AppState) -> requests::delivery::Worker {
     requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
+}
+
+/// Judges today's register every hour and records the verdicts' history, so that a verdict the
+/// law changed (a date passing, new reference data) reaches `dueItems` and the digest even on a
+/// day no one reads the register.
+fn judge_hourly(state: &AppState) -> impl Future<Output = ()> + use<> {
+    let (db, read) = (state.db.clone(), state.read_db.clone());
+    let (cache, reference) = (state.verdicts.clone(), state.reference.clone());
+    async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
+        loop {
+            every.tick().await;
+            let today = chrono::Utc::now().date_naive();
+            let judged =
+                crate::service::verdicts::judge_and_record(&db, &read, &cache, &reference, today);
+            if let Err(err) = judged.await {
+                tracing::error!(error = ?err, "judging today's register for its history failed");
+            }
+        }
+    }
 }
 
 /// The audit sealer (`service::sealing`): a pass every `REGISTER_AUDIT_SEAL_MS`.

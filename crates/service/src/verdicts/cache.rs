@@ -40,6 +40,21 @@ pub async fn assessed(
     }
 }
 
+/// Judges today's register (complete, as `get` does) and records the verdicts' history, with no
+/// reader asking: a verdict the law changed overnight (a date passing, new reference data) is then
+/// recorded, and reaches `dueItems` and the digest, on a day no one opens the register. `read`
+/// judges, `db` (the writer) records. Returns how many changes were recorded.
+pub async fn judge_and_record(
+    db: &DatabaseConnection,
+    read: &DatabaseConnection,
+    cache: &Arc<VerdictCache>,
+    reference: &Arc<LegalReference>,
+    today: NaiveDate,
+) -> AppResult<usize> {
+    cache.get(read, reference, today).await?;
+    cache.record_history(db).await
+}
+
 /// The set of verdicts kept: `current` is what readers share; `kept` the per-flow state it is
 /// built from, locked while it is brought up to date so that one request does it while the
 /// others wait for it rather than all doing it at once.
