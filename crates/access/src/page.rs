@@ -52,9 +52,16 @@ pub fn html(status: StatusCode, page: String) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    secure(headers, PAGE_CSP);
+    response
+}
+
+/// The headers every page of the register's own carries: its Content-Security-Policy, no
+/// sniffing, no referrer, no framing (the console's files and the plain pages alike).
+pub fn secure(headers: &mut axum::http::HeaderMap, csp: &'static str) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
+        HeaderValue::from_static(csp),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -65,7 +72,6 @@ pub fn html(status: StatusCode, page: String) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
 }
 
 #[cfg(test)]

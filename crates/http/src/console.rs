@@ -14,6 +14,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use register_access::page::secure;
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
@@ -100,22 +101,6 @@ fn content_type(path: &str) -> HeaderValue {
         "graphql" | "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     })
-}
-
-fn secure(headers: &mut HeaderMap, csp: &'static str) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
 
 #[cfg(test)]
