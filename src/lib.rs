@@ -18,3 +18,9 @@ pub mod service {
 pub use register_service::{config, db, error, metrics};
 
 pub use http::{AppState, app};
+
+/// The layers above the command line, handed to [`cli::run`].
+pub const API: cli::Api = cli::Api {
+    sdl: graphql::sdl,
+    router: http::router,
+};

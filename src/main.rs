@@ -12,7 +12,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = transfer_register::cli::Cli::parse();
-    match transfer_register::cli::run(cli).await {
+    match transfer_register::cli::run(cli, transfer_register::API).await {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");

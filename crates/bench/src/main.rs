@@ -7,6 +7,7 @@
     reason = "each function is one measured scenario, run in order"
 )]
 
+mod args;
 mod dsr;
 mod generate;
 mod in_process;
@@ -15,12 +16,13 @@ mod plain_sql;
 mod queries;
 mod writes;
 
+use args::{Args, Group};
 use load::stats;
 use queries::{CHEAP, EXPENSIVE, GAPS, PAGE, REGISTER_ORG, TYPENAME, UPDATE_ORG, WHOLE};
 
 use anyhow::Context;
 use clap::Parser;
-use generate::{Rng, Sizes};
+use generate::Rng;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::time::{Duration, Instant};
 use transfer_register::{
@@ -36,84 +38,6 @@ use transfer_register::{
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SECRET: &str = "bench-secret-0123456789abcdef";
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "bench",
-    about = "Generate a register and measure whoHolds against plain SQL"
-)]
-struct Args {
-    #[command(flatten)]
-    sizes: Sizes,
-    /// SQLite database to use (generated if empty).
-    #[arg(long, default_value = "sqlite://bench/register.sqlite")]
-    sqlite_url: String,
-    /// PostgreSQL database to use (generated if empty); empty string skips PostgreSQL.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/bench")]
-    postgres_url: String,
-    /// Drop what is there and generate again.
-    #[arg(long)]
-    fresh: bool,
-    /// Measured queries per method in-process (0 skips the in-process figures).
-    #[arg(long, default_value_t = 2000)]
-    samples: usize,
-    /// Also measure over HTTP: the router served on loopback in this process, driven by
-    /// concurrent keep-alive clients.
-    #[arg(long)]
-    http: bool,
-    /// Concurrent connections of the whoHolds figure (and of its plain-SQL twin).
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
-    /// Concurrent connections of the transfer page and gaps figures.
-    #[arg(long, default_value_t = 4)]
-    register_connections: usize,
-    /// Concurrent connections of the registerOrganisation figure.
-    #[arg(long, default_value_t = 16)]
-    write_connections: usize,
-    /// Most requests per read figure.
-    #[arg(long, default_value_t = 20_000)]
-    requests: usize,
-    /// Most registerOrganisation requests.
-    #[arg(long, default_value_t = 10_000)]
-    writes: usize,
-    /// Longest time per figure, in seconds.
-    #[arg(long, default_value_t = 20)]
-    seconds: u64,
-    /// Organisations holding each erasure subject's data (one task each per filing).
-    #[arg(long, default_value_t = 200)]
-    holders: usize,
-    /// Erasures filed over HTTP, one after the other; their tasks are the delivery figure's.
-    #[arg(long, default_value_t = 50)]
-    erasures: usize,
-    /// Delivery workers run during the delivery figure (`serve` runs one).
-    #[arg(long, default_value_t = 1)]
-    delivery_workers: usize,
-    /// Connections sending whole-register requests in the pressure figure (a cheap query's
-    /// latency is measured meanwhile).
-    #[arg(long, default_value_t = 32)]
-    pressure_connections: usize,
-    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr,
-    /// pressure);
-    /// all when not given.
-    #[arg(long, value_delimiter = ',')]
-    only: Vec<Group>,
-}
-
-/// The groups of HTTP figures, to re-measure one without the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Group {
-    Whoholds,
-    Register,
-    Writes,
-    Dsr,
-    Pressure,
-}
-
-impl Args {
-    fn measures(&self, group: Group) -> bool {
-        self.only.is_empty() || self.only.contains(&group)
-    }
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -1,6 +1,6 @@
 //! `export` and `template`: the register's tables, records and import templates as files.
 
-use crate::{config::Config, db, error::AppError, parse_date, state::AppState};
+use crate::{Register, config::Config, db, error::AppError, parse_date};
 use anyhow::Context;
 use chrono::Utc;
 
@@ -44,7 +44,7 @@ pub(crate) fn parse_format(s: &str) -> Result<register_sheets::export::Format, S
 pub(crate) async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     use register_sheets::export::{self, ExportKind, ExportOptions, WhatIfQuestion};
     let db = db::connect_existing(&config).await?;
-    let state = AppState::with_db(config, db).await?;
+    let state = Register::with_db(config, db).await?;
     let what_if = (args.kind == ExportKind::WhatIf)
         .then(|| {
             WhatIfQuestion::parse(

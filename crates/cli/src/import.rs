@@ -1,7 +1,7 @@
 //! `transfer-register import KIND FILE [--dry-run]`: refusals on stderr as `line N: FIELD:
 //! message`, a non-zero exit status, and nothing imported.
 
-use crate::{error::AppError, service::audit::Actor, state::AppState};
+use crate::{Register, error::AppError, service::audit::Actor};
 use anyhow::Context;
 use register_sheets::import::{ImportBudget, ImportKind, ImportOptions, SheetLimits, import_file};
 use std::{path::PathBuf, process::ExitCode, time::Instant};
@@ -23,7 +23,7 @@ pub struct ImportArgs {
     pub no_limits: bool,
 }
 
-pub async fn run(state: &AppState, args: ImportArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(state: &Register, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let (limits, budget) = if args.no_limits {

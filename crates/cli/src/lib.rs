@@ -5,8 +5,6 @@ mod import;
 
 // The layers below, under the paths they had when the layers were one crate.
 use register_domain as domain;
-use register_graphql as graphql;
-use register_http::{self as http, app, state};
 use register_service as service;
 use register_service::{config, db, error};
 
@@ -17,8 +15,7 @@ use crate::{
     config::{Config, ServeArgs},
     domain::{audit::ChainKey, vocab::Role},
     error::AppError,
-    service::{audit, requests, sealing, tokens},
-    state::AppState,
+    service::{Register, audit, requests, sealing, tokens},
 };
 use anyhow::Context;
 use chrono::{Duration, Utc};
@@ -167,17 +164,28 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 /// Runs the command.
 ///
+/// What the command line needs from the layers above it, handed in by `main`: with it, this
+/// crate depends on neither the GraphQL nor the HTTP crate and builds beside them, not after
+/// them (they are the cold release build's long pole).
+#[derive(Clone, Copy)]
+pub struct Api {
+    /// The served schema (SDL), for `export-schema`.
+    pub sdl: fn() -> String,
+    /// The router `serve` answers with, over the opened register.
+    pub router: fn(Register) -> anyhow::Result<axum::Router>,
+}
+
 /// The future is boxed here so that its code is compiled once, in this crate: a release build
 /// compiles an `async fn`'s body in the crate that polls it, so `main` awaiting an unboxed
 /// future compiled the whole command line a second time (41 s of the cold build).
-pub fn run(cli: Cli) -> Pin<Box<dyn Future<Output = anyhow::Result<ExitCode>>>> {
-    Box::pin(run_command(cli))
+pub fn run(cli: Cli, api: Api) -> Pin<Box<dyn Future<Output = anyhow::Result<ExitCode>>>> {
+    Box::pin(run_command(cli, api))
 }
 
-async fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run_command(cli: Cli, api: Api) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::ExportSchema => {
-            print!("{}", graphql::sdl());
+            print!("{}", (api.sdl)());
         }
         Command::Init { name } => {
             let db = db::connect(&cli.config).await?;
@@ -202,12 +210,12 @@ async fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
             db::connect(&cli.config).await?;
             println!("migrations applied");
         }
-        Command::Serve(args) => serve(cli.config, args).await?,
+        Command::Serve(args) => serve(cli.config, args, api).await?,
         Command::Worker => worker(cli.config).await?,
         Command::Token(command) => token(cli.config, command).await?,
         Command::Subjects(SubjectsCommand::Import { file }) => {
             let db = db::connect_existing(&cli.config).await?;
-            let state = AppState::with_db(cli.config, db).await?;
+            let state = Register::with_db(cli.config, db).await?;
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
             let n = register_sheets::subject_import::import(
@@ -220,7 +228,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("imported {n} subjects");
         }
         Command::Demo => {
-            let state = AppState::new(cli.config).await?;
+            let state = Register::open(cli.config).await?;
             let keys = crate::service::subjects::SubjectKeys::new(
                 &state.secret,
                 state.config.phone_default_country,
@@ -233,7 +241,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => {
             let db = db::connect_existing(&cli.config).await?;
-            let state = AppState::with_db(cli.config, db).await?;
+            let state = Register::with_db(cli.config, db).await?;
             return crate::import::run(&state, args).await;
         }
         Command::Export(args) => export(cli.config, args).await?,
@@ -247,9 +255,9 @@ async fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(config: Config, args: ServeArgs, api: Api) -> anyhow::Result<()> {
     init_tracing();
-    let state = AppState::new(config).await?;
+    let state = Register::open(config).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
@@ -286,7 +294,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     );
     let judge = tokio::spawn(judge_hourly(&state));
     let config = state.config.clone();
-    crate::http::server::run(listener, &config, crate::app(state), shutdown_signal())
+    register_server::run(listener, &config, (api.router)(state)?, shutdown_signal())
         .await
         .context("serving HTTP")?;
     // Safe at any point: an attempt cut short stays PENDING and is retried after its lease.
@@ -306,7 +314,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
 
 /// What a new operator needs to hear at start: how to get a first token, and that e-mail
 /// tasks go to the outbox, for people to send, while no SMTP server is configured.
-async fn first_run_hints(state: &AppState) {
+async fn first_run_hints(state: &Register) {
     match tokens::count(&state.db).await {
         Ok(0) => {
             let hint = "this register has no API token yet: every query will be refused. \
@@ -358,14 +366,14 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn delivery_worker(state: &AppState) -> requests::delivery::Worker {
+fn delivery_worker(state: &Register) -> requests::delivery::Worker {
     requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
 }
 
 /// Judges today's register every hour and records the verdicts' history, so that a verdict the
 /// law changed (a date passing, new reference data) reaches `dueItems` and the digest even on a
 /// day no one reads the register.
-fn judge_hourly(state: &AppState) -> impl Future<Output = ()> + use<> {
+fn judge_hourly(state: &Register) -> impl Future<Output = ()> + use<> {
     let (db, read) = (state.db.clone(), state.read_db.clone());
     let (cache, reference) = (state.verdicts.clone(), state.reference.clone());
     async move {
@@ -383,7 +391,7 @@ fn judge_hourly(state: &AppState) -> impl Future<Output = ()> + use<> {
 }
 
 /// The audit sealer (`service::sealing`): a pass every `REGISTER_AUDIT_SEAL_MS`.
-fn sealer(state: &AppState) -> impl Future<Output = ()> + use<> {
+fn sealer(state: &Register) -> impl Future<Output = ()> + use<> {
     sealing::run(
         state.db.clone(),
         state.audit_key.clone(),
@@ -394,7 +402,7 @@ fn sealer(state: &AppState) -> impl Future<Output = ()> + use<> {
 /// The delivery worker alone (as many as wanted on PostgreSQL; on SQLite, one process).
 async fn worker(config: Config) -> anyhow::Result<()> {
     init_tracing();
-    let state = AppState::new(config).await?;
+    let state = Register::open(config).await?;
     tracing::info!(database = %db::redact(&state.config.database_url()), "delivering");
     warn_without_smtp(&state.config);
     tokio::select! {

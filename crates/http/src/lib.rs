@@ -63,6 +63,12 @@ pub async fn listen(
     }))
 }
 
+/// The router over an opened register: what `serve` hands the accept loop (through
+/// `register_cli::Api`, so that the command line does not depend on this crate).
+pub fn router(register: register_service::Register) -> anyhow::Result<Router> {
+    Ok(app(AppState::from_register(register)?))
+}
+
 /// The service's router, used by `serve` and by the HTTP tests alike.
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout();

@@ -4,8 +4,8 @@
 use crate::{
     config::Config,
     db,
+    domain::audit::ChainKey,
     domain::reference::LegalReference,
-    domain::{audit::ChainKey, dsr::seal::Sealer},
     graphql::{
         AppSchema, build_schema,
         context::{Auth, RequestContext},
@@ -13,8 +13,8 @@ use crate::{
         issued::IssuedSecrets,
         loaders::Loaders,
     },
-    service::requests::{DsrEvents, DsrKeys},
-    service::{audit, limits::Limits, subjects::SubjectKeys, taxonomy, verdicts::VerdictCache},
+    service::requests::DsrKeys,
+    service::{Register, limits::Limits, subjects::SubjectKeys, verdicts::VerdictCache},
 };
 use anyhow::Context;
 use register_access::AccessState;
@@ -71,23 +71,23 @@ impl AppState {
 
     /// As [`AppState::new`] on an existing writer and reader pool of a migrated database.
     pub async fn with_pools(config: Config, pools: db::Pools) -> anyhow::Result<Self> {
-        let db::Pools { write: db, read } = pools;
-        taxonomy::ensure_shipped(&db)
-            .await
-            .context("installing the shipped taxonomy")?;
-        let reference = LegalReference::load_from(config.reference_file.as_deref())
-            .context("loading the legal reference data (REGISTER_REFERENCE_FILE)")?;
-        let secret = db::load_secret(&config)?;
-        let audit_key = ChainKey::derive(&secret);
-        if audit::ensure_keyed(&db, &audit_key)
-            .await
-            .map_err(crate::error::AppError::into_cli)
-            .context("keying the audit chain")?
-        {
-            tracing::info!(
-                "the audit chain is now keyed: earlier events are covered by its first keyed event"
-            );
-        }
+        Self::from_register(Register::with_pools(config, pools).await?)
+    }
+
+    /// The opened register with what serving it adds: the schema, the sign-in provider and the
+    /// limits of whole-register work, imports and the answer pages.
+    pub fn from_register(register: Register) -> anyhow::Result<Self> {
+        let Register {
+            db,
+            read_db,
+            verdicts,
+            config,
+            reference,
+            secret,
+            audit_key,
+            dsr,
+            subject_keys,
+        } = register;
         let sign_in = config
             .sign_in
             .check(config.public_url.as_deref())
@@ -97,12 +97,6 @@ impl AppState {
             .transpose()?
             .map(Arc::new);
         let schema = build_schema(&config);
-        let dsr = DsrKeys {
-            sealer: Sealer::new(&secret),
-            events: DsrEvents::for_database(&db),
-            links: crate::service::requests::respond::LinkKey::derive(&secret),
-        };
-        let subject_keys = SubjectKeys::new(&secret, config.phone_default_country);
         Ok(Self {
             refusals: Arc::default(),
             limits: Arc::new(Limits::new(&config)),
@@ -114,11 +108,11 @@ impl AppState {
             field_index: Arc::new(FieldIndex::from_sdl(&schema.sdl())),
             schema,
             db,
-            read_db: read,
-            verdicts: Arc::new(VerdictCache::default()),
-            config: Arc::new(config),
-            reference: Arc::new(reference),
-            secret: Arc::new(secret),
+            read_db,
+            verdicts,
+            config,
+            reference,
+            secret,
             audit_key,
         })
     }

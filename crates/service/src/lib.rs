@@ -9,6 +9,8 @@ pub mod db;
 pub mod error;
 pub mod metrics;
 
+pub use register::Register;
+
 /// The rules, under the path they had when the layers were one crate.
 use register_domain as domain;
 
@@ -22,6 +24,7 @@ pub mod locations;
 pub mod notices;
 pub mod organisations;
 pub mod page;
+pub mod register;
 pub mod requests;
 pub mod reviews;
 pub mod sealing;

@@ -1,0 +1,82 @@
+//! The bench's command line: the register's size, the databases, and which figures to measure.
+
+use crate::generate::Sizes;
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bench",
+    about = "Generate a register and measure whoHolds against plain SQL"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub sizes: Sizes,
+    /// SQLite database to use (generated if empty).
+    #[arg(long, default_value = "sqlite://bench/register.sqlite")]
+    pub sqlite_url: String,
+    /// PostgreSQL database to use (generated if empty); empty string skips PostgreSQL.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/bench")]
+    pub postgres_url: String,
+    /// Drop what is there and generate again.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Measured queries per method in-process (0 skips the in-process figures).
+    #[arg(long, default_value_t = 2000)]
+    pub samples: usize,
+    /// Also measure over HTTP: the router served on loopback in this process, driven by
+    /// concurrent keep-alive clients.
+    #[arg(long)]
+    pub http: bool,
+    /// Concurrent connections of the whoHolds figure (and of its plain-SQL twin).
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Concurrent connections of the transfer page and gaps figures.
+    #[arg(long, default_value_t = 4)]
+    pub register_connections: usize,
+    /// Concurrent connections of the registerOrganisation figure.
+    #[arg(long, default_value_t = 16)]
+    pub write_connections: usize,
+    /// Most requests per read figure.
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: usize,
+    /// Most registerOrganisation requests.
+    #[arg(long, default_value_t = 10_000)]
+    pub writes: usize,
+    /// Longest time per figure, in seconds.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Organisations holding each erasure subject's data (one task each per filing).
+    #[arg(long, default_value_t = 200)]
+    pub holders: usize,
+    /// Erasures filed over HTTP, one after the other; their tasks are the delivery figure's.
+    #[arg(long, default_value_t = 50)]
+    pub erasures: usize,
+    /// Delivery workers run during the delivery figure (`serve` runs one).
+    #[arg(long, default_value_t = 1)]
+    pub delivery_workers: usize,
+    /// Connections sending whole-register requests in the pressure figure (a cheap query's
+    /// latency is measured meanwhile).
+    #[arg(long, default_value_t = 32)]
+    pub pressure_connections: usize,
+    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr,
+    /// pressure);
+    /// all when not given.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<Group>,
+}
+
+/// The groups of HTTP figures, to re-measure one without the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Group {
+    Whoholds,
+    Register,
+    Writes,
+    Dsr,
+    Pressure,
+}
+
+impl Args {
+    pub fn measures(&self, group: Group) -> bool {
+        self.only.is_empty() || self.only.contains(&group)
+    }
+}
