@@ -23,6 +23,7 @@ mod m20261208_000001_documents;
 mod m20261208_000002_notice_delivery;
 mod m20261208_000004_register_changes;
 mod m20261208_000005_audit_sealing;
+mod m20261209_000001_register_sequencer;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000002_notice_delivery::Migration),
             Box::new(m20261208_000004_register_changes::Migration),
             Box::new(m20261208_000005_audit_sealing::Migration),
+            Box::new(m20261209_000001_register_sequencer::Migration),
         ]
     }
 }

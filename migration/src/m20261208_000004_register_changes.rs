@@ -119,7 +119,7 @@ async fn history_down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 pub struct Migration;
 
 /// What a written row names, as SQL over the row (`R` stands for `OLD` or `NEW`).
-enum Names {
+pub(crate) enum Names {
     /// A flow id and an organisation id (either may be NULL).
     Row(&'static str, &'static str),
     /// Every flow a contract covers.
@@ -128,7 +128,7 @@ enum Names {
     Whole,
 }
 
-const TABLES: [(&str, Names); 10] = [
+pub(crate) const TABLES: [(&str, Names); 10] = [
     ("organisation", Names::Row("NULL", "R.id")),
     ("location", Names::Row("NULL", "R.organisation_id")),
     ("data_flow", Names::Row("R.id", "NULL")),
@@ -155,7 +155,7 @@ const BUMP: &str = "UPDATE register_version SET version = version + 1 WHERE id =
 
 /// The SELECT that yields the change rows of one written row (`row` is `OLD` or `NEW`), with
 /// `version` the expression of the version to record.
-fn select(names: &Names, row: &str, version: &str) -> String {
+pub(crate) fn select(names: &Names, row: &str, version: &str) -> String {
     match names {
         Names::Row(flow, organisation) => format!(
             "SELECT {version}, {}, {}, 0",
@@ -170,7 +170,8 @@ fn select(names: &Names, row: &str, version: &str) -> String {
     }
 }
 
-const INSERT: &str = "INSERT INTO register_change (version, flow_id, organisation_id, whole) ";
+pub(crate) const INSERT: &str =
+    "INSERT INTO register_change (version, flow_id, organisation_id, whole) ";
 
 fn sqlite_up() -> Vec<String> {
     let mut out = vec![CREATE_TABLE.to_string(), CREATE_INDEX.to_string()];

@@ -477,7 +477,26 @@ impl TransferCursor {
     }
 }
 
-/// The register version: bumped by triggers on every write of the register's tables.
+/// The register version as a reader may trust it: on PostgreSQL the writes committed so far are
+/// sequenced first (`sequence_register_changes()`, migration `m20261209_000001`), so a version
+/// read after a write covers it; writers themselves never wait on the version's row. Not in a
+/// read-only transaction: call it before opening one.
+pub async fn sequenced_version(db: &impl ConnectionTrait) -> AppResult<i64> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return register_version(db).await;
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT sequence_register_changes() AS version",
+        ))
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the sequencer answered nothing")))?;
+    Ok(row.try_get::<i64>("", "version")?)
+}
+
+/// The register version as stored: moved by triggers on every write of the register's tables
+/// (on PostgreSQL, by the sequencer: see [`sequenced_version`]).
 pub async fn register_version(db: &impl ConnectionTrait) -> AppResult<i64> {
     let row = db
         .query_one_raw(Statement::from_string(

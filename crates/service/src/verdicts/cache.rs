@@ -7,7 +7,7 @@ use super::{
     Assessed, VerdictKey,
     history::Since,
     kept::{Kept, Refreshed},
-    register_version,
+    sequenced_version,
 };
 use crate::{
     domain::reference::LegalReference,
@@ -81,7 +81,7 @@ impl VerdictCache {
         reference: &LegalReference,
         on: NaiveDate,
     ) -> AppResult<Arc<Assessed>> {
-        let version = register_version(db).await?;
+        let version = sequenced_version(db).await?;
         if let Some(hit) = self.current_for(reference, on, version, false) {
             return Ok(hit);
         }
@@ -114,7 +114,7 @@ impl VerdictCache {
         reference: &Arc<LegalReference>,
         on: NaiveDate,
     ) -> AppResult<Option<Arc<Assessed>>> {
-        let version = register_version(db).await?;
+        let version = sequenced_version(db).await?;
         if let Some(hit) = self.current_for(reference, on, version, true) {
             return Ok(Some(hit));
         }

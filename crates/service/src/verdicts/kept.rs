@@ -124,6 +124,7 @@ impl Kept {
         reference: &LegalReference,
         on: NaiveDate,
     ) -> AppResult<Self> {
+        super::sequenced_version(db).await?;
         let txn = snapshot(db).await?;
         let register_version = super::register_version(&txn).await?;
         let register = Register::load(&txn).await?;
@@ -151,6 +152,7 @@ impl Kept {
         db: &DatabaseConnection,
         reference: &LegalReference,
     ) -> AppResult<Refreshed> {
+        super::sequenced_version(db).await?;
         let txn = snapshot(db).await?;
         let version = super::register_version(&txn).await?;
         if version <= self.key.register_version {
