@@ -379,7 +379,7 @@ async fn writers_of_the_register_overlap_and_each_read_sees_what_committed(app: 
         "mutation($input: UpdateDataFlowInput!) { updateDataFlow(input: $input) { id } }",
         serde_json::json!({ "input": { "id": seed.to_us_cloud, "sccModule": "C2C" } }),
     );
-    tokio::time::timeout(std::time::Duration::from_secs(60), fast)
+    tokio::time::timeout(std::time::Duration::from_mins(1), fast)
         .await
         .expect("the second writer waited for the first");
     let after = app.ok(PAGE, serde_json::json!({})).await;
