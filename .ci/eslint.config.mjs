@@ -18,6 +18,7 @@ export default [
           "clearInterval", "requestAnimationFrame", "Event", "CustomEvent", "HTMLElement",
           "Node", "WebSocket", "Intl", "crypto", "alert", "confirm", "structuredClone",
           "DOMParser", "KeyboardEvent", "MouseEvent", "HashChangeEvent", "CSS", "btoa", "atob",
+          "performance",
           "HTMLFormElement", "HTMLInputElement", "HTMLButtonElement", "HTMLSelectElement",
         ].map((name) => [name, "readonly"]),
       ),

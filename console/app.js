@@ -1,7 +1,7 @@
 // The console's shell: sign-in state, the navigation the signed-in role may use, and a hash router
 // (`#/register?status=NON_COMPLIANT`) that renders one view module at a time into <main>.
 
-import { post } from "./lib/api.js";
+import { idle, post } from "./lib/api.js";
 import { fill, h, notice } from "./lib/dom.js";
 import { session } from "./lib/session.js";
 
@@ -102,6 +102,9 @@ async function route() {
   }
   const { name, rest, params } = parseHash();
   if (!session.viewer()) {
+    // No view to wait for: an older one still loading no longer marks the page.
+    ++visits;
+    main.removeAttribute("aria-busy");
     renderChrome();
     const view = await import("./views/signin.js");
     view.render(main, { onSignedIn: signedIn });
@@ -117,6 +120,11 @@ async function route() {
   // Each visit renders into its own element: a slower view still loading when the address
   // changes again fills an element no longer shown, never the page of the newer one.
   const visit = ++visits;
+  // Busy until the view has drawn and every request it made has answered; then `data-settled`
+  // names the visit, and a `settled` performance mark times it (a person sees the whole page).
+  main.setAttribute("aria-busy", "true");
+  main.removeAttribute("data-settled");
+  main.dataset.visit = String(visit);
   const target = h("div", {});
   fill(main, target);
   fill(target, notice("Loading…"));
@@ -131,6 +139,11 @@ async function route() {
     fill(target, h("h1", {}, title), notice(e.message, "bad"));
   }
   if (visit === visits && document.activeElement === document.body) main.focus({ preventScroll: true });
+  await idle();
+  if (visit !== visits) return;
+  main.removeAttribute("aria-busy");
+  main.dataset.settled = String(visit);
+  performance.mark("settled", { detail: { visit, view: name } });
 }
 
 function signedIn() {

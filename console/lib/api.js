@@ -14,6 +14,42 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Work under way that a page waits for (GraphQL requests, documents, a view's `track`ed panels):
+ * the shell marks a page settled only when none is left (see `idle`).
+ */
+let pending = 0;
+let waiting = [];
+
+/** Counts `promise` as work under way until it ends; returns it. */
+export function track(promise) {
+  pending++;
+  const done = () => {
+    if (--pending > 0) return;
+    const resolve = waiting;
+    waiting = [];
+    resolve.forEach((f) => f());
+  };
+  promise.then(done, done);
+  return promise;
+}
+
+/**
+ * Resolves when no tracked work is under way, checked again after the tasks its last answer let
+ * run: a view that asks again from an answer (a document, then its query) is not idle in between.
+ */
+export async function idle() {
+  for (;;) {
+    await new Promise((resolve) => {
+      setTimeout(resolve, 0);
+    });
+    if (pending === 0) return;
+    await new Promise((resolve) => {
+      waiting.push(resolve);
+    });
+  }
+}
+
 const documents = new Map();
 
 /** The GraphQL document at `url` (a view's `.graphql` file beside it), fetched once. */
@@ -22,10 +58,12 @@ export async function documentAt(url) {
   if (!documents.has(key)) {
     documents.set(
       key,
-      fetch(key).then((r) => {
-        if (!r.ok) throw new Error(`${key}: ${r.status}`);
-        return r.text();
-      }),
+      track(
+        fetch(key).then((r) => {
+          if (!r.ok) throw new Error(`${key}: ${r.status}`);
+          return r.text();
+        }),
+      ),
     );
   }
   return documents.get(key);
@@ -74,13 +112,16 @@ export function operationText(text, name) {
 }
 
 /** Runs operation `operationName` of the document at `url`; resolves to `data` or throws ApiError. */
-export async function run(url, operationName, variables = {}) {
-  const query = operationText(await documentAt(url), operationName);
-  return post({ query, operationName, variables });
+export function run(url, operationName, variables = {}) {
+  return track(documentAt(url).then((text) => post({ query: operationText(text, operationName), operationName, variables })));
 }
 
-/** Posts one GraphQL request with the session's token. */
-export async function post(body) {
+/** Posts one GraphQL request with the session's token (tracked: the page is busy until it answers). */
+export function post(body) {
+  return track(send(body));
+}
+
+async function send(body) {
   // X-Requested-With: a request signed in by the session cookie must show it comes from a script
   // of the register's own pages (a cross-site form cannot send it).
   const headers = { "Content-Type": "application/json", Accept: "application/json", "X-Requested-With": "register-console" };

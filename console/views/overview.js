@@ -3,7 +3,7 @@
 // transfers whose verdict changed in the last 30 days (the law moved or the register did), as the
 // service's history of verdicts recorded them (`verdictChanges`), not by fetching the register.
 
-import { run } from "../lib/api.js";
+import { run, track } from "../lib/api.js";
 import { daysUntil, fill, h, label, notice, plural, status, verdict } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
@@ -40,7 +40,7 @@ export async function render(main) {
     .then((d) => fill(changes, changes.firstChild, changeList(d.verdictChanges, d.appeared.totalCount, since)))
     .catch((e) => fill(changes, changes.firstChild, notice(e.message, "bad")));
   // What is due (issue 28), a panel of its own module.
-  import("./due.js").then(({ duePanel }) => main.querySelector(".grid")?.prepend(duePanel()));
+  track(import("./due.js").then(({ duePanel }) => main.querySelector(".grid")?.prepend(duePanel())));
 }
 
 function gapsTable(gaps, organisations) {

@@ -58,11 +58,19 @@ pub struct Args {
     /// latency is measured meanwhile).
     #[arg(long, default_value_t = 32)]
     pub pressure_connections: usize,
-    /// Only these groups of HTTP figures (comma-separated: whoholds, register, writes, dsr,
-    /// pressure);
-    /// all when not given.
+    /// Only these groups of HTTP figures (comma-separated: whoholds, register, pages, writes,
+    /// dsr, pressure); all when not given (pages then only where chromedriver is installed).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<Group>,
+    /// Rounds of the console's pages: each clicks every page of the navigation once.
+    #[arg(long, default_value_t = 5)]
+    pub page_rounds: usize,
+    /// chromedriver, for the console's pages.
+    #[arg(long, env = "CHROMEDRIVER", default_value = "/usr/bin/chromedriver")]
+    pub chromedriver: String,
+    /// Chromium, run headless by chromedriver.
+    #[arg(long, env = "CHROMIUM", default_value = "/usr/bin/chromium")]
+    pub chromium: String,
 }
 
 /// The groups of HTTP figures, to re-measure one without the others.
@@ -70,6 +78,7 @@ pub struct Args {
 pub enum Group {
     Whoholds,
     Register,
+    Pages,
     Writes,
     Dsr,
     Pressure,

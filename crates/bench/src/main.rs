@@ -12,6 +12,7 @@ mod dsr;
 mod generate;
 mod in_process;
 mod load;
+mod pages;
 mod plain_sql;
 mod queries;
 mod writes;
@@ -351,6 +352,23 @@ async fn over_http(
         let each: Vec<String> = whole.latencies.iter().map(|d| format!("{d:.0?}")).collect();
         report(&mut whole, "transferRegister { status }, warm");
         println!("{backend:<10}   in order: {}", each.join(", "));
+    }
+
+    if args.measures(Group::Pages) {
+        // The console in headless Chromium: each page of the navigation clicked, as a person does.
+        if args.only.is_empty() && !std::path::Path::new(&args.chromedriver).exists() {
+            println!(
+                "{backend:<10} console pages skipped: no {}",
+                args.chromedriver
+            );
+        } else {
+            let options = pages::Options {
+                chromedriver: &args.chromedriver,
+                chromium: &args.chromium,
+                rounds: args.page_rounds,
+            };
+            pages::run(&options, backend, url.trim_end_matches("/graphql"), token).await?;
+        }
     }
 
     if args.measures(Group::Writes) {
