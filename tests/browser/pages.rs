@@ -220,3 +220,61 @@ async fn every_page_renders_and_is_kept_as_a_screenshot() {
     })
     .await;
 }
+
+/// Every page of the navigation, clicked: `<main>` is busy until the view has drawn and its
+/// requests have answered, and only then says it settled (the mark `bench --only pages` times
+/// to), with no loading notice left on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
+async fn each_page_says_it_settled_only_once_drawn() {
+    run(Backend::Sqlite, |app: TestApp| async move {
+        fixtures::demo(&app).await;
+        let token = fixtures::token(&app, Role::Dpo, None).await;
+        let base = app.serve().await;
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&token).await;
+        browser
+            .until("the overview settled", "document.querySelector('main[data-settled]')")
+            .await;
+        let links = browser
+            .js(
+                "return [...document.querySelectorAll('#nav a')].map(a => a.getAttribute('href')).filter(h => h.startsWith('#/'))",
+                vec![],
+            )
+            .await;
+        let links: Vec<String> = serde_json::from_value(links).expect("links");
+        assert!(links.len() >= 10, "{links:?}");
+        // Overview last: the page shown after sign-in is left first.
+        for href in links.iter().skip(1).chain(links.first()) {
+            let before = browser
+                .js("return Number(document.querySelector('main').dataset.visit)", vec![])
+                .await;
+            browser.click(&format!("#nav a[href=\"{href}\"]")).await;
+            browser
+                .until(
+                    &format!("{href} settled"),
+                    &format!("Number(document.querySelector('main').dataset.settled) > {before}"),
+                )
+                .await;
+            let page = browser
+                .js(
+                    "const main = document.querySelector('main'); \
+                     return { busy: main.getAttribute('aria-busy'), \
+                       loading: [...main.querySelectorAll('.notice')].map(n => n.innerText).filter(t => /^(Loading|Drawing)/.test(t)), \
+                       heading: main.querySelector('h1')?.innerText ?? null, \
+                       mark: performance.getEntriesByName('settled').at(-1)?.detail.view ?? null };",
+                    vec![],
+                )
+                .await;
+            assert_eq!(page["busy"], Value::Null, "{href}: {page}");
+            assert_eq!(page["loading"], json!([]), "{href}: {page}");
+            assert!(page["heading"].is_string(), "{href}: {page}");
+            assert_eq!(page["mark"], json!(href.trim_start_matches("#/")), "{href}: {page}");
+        }
+        browser.close().await;
+    })
+    .await;
+}
