@@ -96,9 +96,9 @@ impl TestProvider {
             .expect("start node");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(std::time::Duration::from_secs(90), lines.next_line())
+        let line = tokio::time::timeout(std::time::Duration::from_mins(3), lines.next_line())
             .await
-            .expect("the provider started within 90 s")
+            .expect("the provider started within 3 minutes")
             .expect("read the provider's output")
             .expect("the provider printed its address");
         let issuer = line
