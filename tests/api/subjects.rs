@@ -7,6 +7,7 @@ use crate::{
 };
 use serde_json::{Value, json};
 
+mod both_paths;
 mod random;
 
 pub const REGISTER: &str = r#"mutation($input: RegisterSubjectInput!) {

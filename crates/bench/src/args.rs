@@ -23,6 +23,11 @@ pub struct Args {
     /// Measured queries per method in-process (0 skips the in-process figures).
     #[arg(long, default_value_t = 2000)]
     pub samples: usize,
+    /// On PostgreSQL, answer this many random subjects by both whoHolds paths (the two reads and
+    /// the one statement), count the equal answers (any difference fails the run) and print
+    /// where the time of one answer goes.
+    #[arg(long, default_value_t = 0)]
+    pub compare_who_holds: usize,
     /// Also measure over HTTP: the router served on loopback in this process, driven by
     /// concurrent keep-alive clients.
     #[arg(long)]

@@ -8,6 +8,7 @@
 )]
 
 mod args;
+mod compare;
 mod dsr;
 mod generate;
 mod in_process;
@@ -136,6 +137,17 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
     let wide = dsr::prepare(&conn, SECRET.as_bytes(), args.holders, args.erasures).await?;
     if args.samples > 0 {
         in_process::run(args, backend, &state, &read, &keys, &principal).await?;
+    }
+    if args.compare_who_holds > 0 && backend == "postgres" {
+        compare::run(
+            args,
+            args.compare_who_holds,
+            &state,
+            &read,
+            &keys,
+            &principal,
+        )
+        .await?;
     }
     if args.http {
         over_http(args, backend, &state, &read, &keys, &token, &wide).await?;

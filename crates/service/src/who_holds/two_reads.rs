@@ -1,19 +1,17 @@
-//! "Who holds this person's data", answered from the live tables on every call.
+//! The two-reads path of whoHolds (SQLite's, and PostgreSQL's before the one statement): the
+//! subject's links, activities and flows, found from the identifier; then the holders with their
+//! locations.
 //!
-//! Strategy (chosen by measurement, see BENCHMARKS.md): a chain of continued flows never leaves its
-//! activity, so two indexed reads (the subject's links, activities and flows, found from the
-//! identifier; the holders with their locations) give everything, and [`holdings::walk`] follows
-//! the chains in memory. Nothing is cached between calls, so every answer reflects every committed
-//! write, on any number of service instances sharing one database.
+//! A chain of continued flows never leaves its activity, so these two indexed reads give
+//! everything, and [`holdings::walk`] follows the chains in memory.
 
+use super::{
+    ACTIVITY, Answer, LOCATION, Link, Locations, activity_rows, flow_rows, gather, held_by,
+    organisations_shown, prefixed,
+};
 use crate::{
-    domain::{
-        country::CountryCode,
-        holdings::{self, ActivityRow, FlowRow, Holding},
-        identifier::IdentifierKind,
-        vocab::OrganisationStatus,
-    },
-    error::{AppError, AppResult},
+    domain::{holdings, identifier::IdentifierKind},
+    error::AppResult,
     subjects::{self, Quoted, SubjectKeys},
 };
 use entity::{
@@ -23,36 +21,10 @@ use sea_orm::{
     Condition, FromQueryResult, Iterable, JoinType, QuerySelect, QueryTrait, RelationDef,
     prelude::*, sea_query::Query,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-/// One holder with what the API shows beside the walk's result.
-#[derive(Clone, Debug)]
-pub struct HeldBy {
-    pub holding: Holding,
-    /// Establishment and location countries, sorted, without duplicates.
-    pub countries: Vec<CountryCode>,
-    pub offboarded: bool,
-}
-
-/// The answer, with the rows it was built from so the API can show them without asking again.
-#[derive(Clone, Debug, Default)]
-pub struct Answer {
-    pub subject_id: Option<i64>,
-    pub activities: Vec<processing_activity::Model>,
-    pub holdings: Vec<HeldBy>,
-    pub cycles: Vec<Vec<i64>>,
-    pub organisations: HashMap<i64, organisation::Model>,
-    pub locations: HashMap<i64, Vec<location::Model>>,
-    pub flows: HashMap<i64, data_flow::Model>,
-    /// The activities whose data an erasure kept under restriction (Art 17(3)), with the legal
-    /// reason and the end of the retention period.
-    pub restricted: HashMap<i64, (String, Option<chrono::NaiveDate>)>,
-}
-
-#[allow(
-    clippy::too_many_lines,
-    reason = "one query and one pass that decodes each row once (see BENCHMARKS.md)"
-)]
+/// Who holds the subject's data, from two reads (one more for several identifiers, or for a
+/// subject with no current activity).
 pub async fn who_holds(
     db: &impl ConnectionTrait,
     keys: &SubjectKeys,
@@ -81,66 +53,21 @@ pub async fn who_holds(
             (id, links(db, By::Subject(id), today).await?)
         }
     };
-    let mut activities = BTreeMap::new();
-    let mut flows = Vec::new();
-    let mut restricted = HashMap::new();
-    for link in links {
-        if let Some(reason) = link.restricted_reason {
-            restricted.insert(link.activity_id, (reason, link.restricted_until));
-        }
-        flows.extend(link.flow);
-        if let Some(activity) = link.activity {
-            activities.insert(link.activity_id, activity);
-        }
-    }
-    let activities: Vec<processing_activity::Model> = activities.into_values().collect();
-    let walked = holdings::walk(&activity_rows(&activities), &flow_rows(&flows)?);
-    // Every organisation on every route, so that each path can be shown in full (one that
-    // returned the data still stands on the route of those it passed it on to).
-    let org_ids: Vec<i64> = walked
-        .holdings
-        .iter()
-        .flat_map(|h| {
-            std::iter::once(h.organisation_id)
-                .chain(h.routes.iter().flat_map(|r| r.path.iter().copied()))
-        })
-        .collect::<BTreeSet<i64>>()
-        .into_iter()
-        .collect();
-    let (orgs, locations) = organisations_and_locations(db, &org_ids).await?;
-    let holdings = walked
-        .holdings
-        .into_iter()
-        .map(|holding| {
-            let org = orgs.get(&holding.organisation_id).ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!(
-                    "organisation {} is gone",
-                    holding.organisation_id
-                ))
-            })?;
-            let mut countries: BTreeSet<CountryCode> = locations
-                .get(&holding.organisation_id)
-                .into_iter()
-                .flatten()
-                .map(|l| l.country)
-                .collect();
-            countries.insert(org.country);
-            Ok(HeldBy {
-                countries: countries.into_iter().collect(),
-                offboarded: org.status == OrganisationStatus::Offboarded,
-                holding,
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+    let gathered = gather(links);
+    let walked = holdings::walk(
+        &activity_rows(&gathered.activities),
+        &flow_rows(&gathered.flows),
+    );
+    let (orgs, locations) = organisations_and_locations(db, &organisations_shown(&walked)).await?;
     Ok(Answer {
         subject_id: Some(subject_id),
-        activities,
-        holdings,
+        activities: gathered.activities,
+        holdings: held_by(walked.holdings, &orgs, &locations)?,
         cycles: walked.cycles,
         organisations: orgs,
         locations,
-        flows: flows.into_iter().map(|f| (f.id, f)).collect(),
-        restricted,
+        flows: gathered.flows.into_iter().map(|f| (f.id, f)).collect(),
+        restricted: gathered.restricted,
     })
 }
 
@@ -149,34 +76,6 @@ pub async fn who_holds(
 enum By {
     Identifier((IdentifierKind, [u8; 32])),
     Subject(i64),
-}
-
-/// A current link of the subject to an activity, once per flow of that activity (or once with
-/// no flow). The activity is decoded only on the first of its rows.
-struct Link {
-    subject_id: i64,
-    restricted_reason: Option<String>,
-    restricted_until: Option<chrono::NaiveDate>,
-    activity_id: i64,
-    activity: Option<processing_activity::Model>,
-    flow: Option<data_flow::Model>,
-}
-
-/// The prefix of the activity's columns in [`links`]; the flow's come unprefixed.
-const ACTIVITY: &str = "a_";
-/// The prefix of the location's columns in [`organisations_and_locations`].
-const LOCATION: &str = "l_";
-
-/// Selects every column of `E` under the name `{prefix}{column}`.
-///
-/// Why not sea-orm's `select_also`: it prefixes both sides of a join, and decoding a model
-/// under a prefix formats every column's name on every row (a tenth of the CPU of a whoHolds
-/// answer on PostgreSQL, measured). Here one side of each join keeps its own names and the
-/// other is decoded once per record, not once per row.
-fn prefixed<E: EntityTrait, S: QuerySelect>(select: S, prefix: &str) -> S {
-    E::Column::iter().fold(select, |select, column| {
-        select.column_as(column, format!("{prefix}{}", column.as_str()))
-    })
 }
 
 /// The subject's current links with their activities and all their flows, in one statement (the
@@ -252,8 +151,6 @@ async fn links(
         .collect()
 }
 
-type Locations = HashMap<i64, Vec<location::Model>>;
-
 /// The holders and their locations, in one statement (a left join).
 async fn organisations_and_locations(
     db: &impl ConnectionTrait,
@@ -280,34 +177,8 @@ async fn organisations_and_locations(
             locations.entry(id).or_default().push(location);
         }
     }
+    for held in locations.values_mut() {
+        held.sort_by_key(|l| l.id);
+    }
     Ok((orgs, locations))
-}
-
-fn activity_rows(activities: &[processing_activity::Model]) -> Vec<ActivityRow> {
-    activities
-        .iter()
-        .map(|a| ActivityRow {
-            id: a.id,
-            controller_id: a.controller_id,
-            data_categories: a.data_categories.0.clone(),
-        })
-        .collect()
-}
-
-fn flow_rows(flows: &[data_flow::Model]) -> AppResult<Vec<FlowRow>> {
-    flows
-        .iter()
-        .map(|f| {
-            Ok(FlowRow {
-                id: f.id,
-                activity_id: f.activity_id,
-                to_id: f.to_id,
-                role: f.recipient_role,
-                data_categories: f.data_categories.0.clone(),
-                continues_flow_id: f.continues_flow_id,
-                ended_on: f.ended_on,
-                returned: f.returned_on.is_some(),
-            })
-        })
-        .collect()
 }
