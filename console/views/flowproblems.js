@@ -9,17 +9,19 @@ import { fill, h, label, notice } from "../lib/dom.js";
 
 const DOC = new URL("./flowproblems.graphql", import.meta.url);
 
-const PAGE = 50;
+/** Rows per page; `?first=` picks another of these. */
+const SIZES = ["10", "50", "100"];
 
 export async function render(main, { params }) {
   const problem = params.get("problem") ?? "";
+  const perPage = Number(SIZES.includes(params.get("first")) ? params.get("first") : "50");
   const title = h("h1", {}, "Flows with a problem of their own");
   fill(main, title, notice("Loading…"));
   // The `after` cursor of each page reached so far: "Previous" goes back along it.
   const cursors = [null];
 
   async function load(page) {
-    const d = await run(DOC, "FlowProblems", { first: PAGE, after: cursors[page], problem: problem || null });
+    const d = await run(DOC, "FlowProblems", { first: perPage, after: cursors[page], problem: problem || null });
     const conn = d.complianceGaps.ownProblemFlowsPage;
     cursors[page + 1] = conn.pageInfo.endCursor;
     const total = conn.totalCount;
@@ -44,7 +46,7 @@ export async function render(main, { params }) {
           conn.edges.map(({ node: a }) =>
             h(
               "tr",
-              {},
+              { "data-flow": a.flow?.id ?? "" },
               h("td", {}, a.flow?.from.name ?? ""),
               h("td", {}, a.flow ? h("a", { href: `#/organisations/${a.flow.to.id}` }, a.flow.to.name) : ""),
               h("td", {}, a.destinationCountry),
@@ -53,17 +55,21 @@ export async function render(main, { params }) {
           ),
         ),
       ),
-      total > PAGE
+      total > perPage
         ? h(
             "nav",
             { class: "pager", "aria-label": "Pages" },
-            h("button", { type: "button", disabled: page === 0, onclick: () => load(page - 1) }, "← Previous"),
-            h("span", {}, `Page ${page + 1} of ${Math.ceil(total / PAGE)}`),
-            h("button", { type: "button", disabled: !conn.pageInfo.hasNextPage, onclick: () => load(page + 1) }, "Next →"),
+            h("button", { type: "button", class: "previous", disabled: page === 0, onclick: () => turn(page - 1) }, "← Previous"),
+            h("span", { class: "count" }, `Page ${page + 1} of ${Math.ceil(total / perPage)}`),
+            h("button", { type: "button", class: "next", disabled: !conn.pageInfo.hasNextPage, onclick: () => turn(page + 1) }, "Next →"),
           )
         : null,
     );
     return undefined;
+  }
+  /** Another page, or the error in its place. */
+  function turn(page) {
+    load(page).catch((e) => fill(main, title, notice(e.message, "bad")));
   }
   return load(0);
 }
