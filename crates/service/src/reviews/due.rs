@@ -21,7 +21,7 @@ use crate::{
 use chrono::{Days, NaiveDate};
 use entity::{data_flow, dsr_request, subprocessor_change, transfer_impact_assessment as tia};
 use sea_orm::{ColumnTrait, QueryFilter, prelude::*};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One thing that needs attention by a date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,16 @@ pub async fn list(
         .chain(assessments.iter().map(|a| a.flow_id))
         .chain(changes.iter().map(|c| c.flow_id))
         .collect();
-    let relied = due_rows::dpf_relied(db, today).await?;
+    // The DPF list's items are due on its latest snapshot's date: none without one by the horizon.
+    let relied = if super::dpf::snapshots(db)
+        .await?
+        .first()
+        .is_some_and(|latest| latest.listed_on <= horizon)
+    {
+        due_rows::dpf_relied(db, today).await?
+    } else {
+        BTreeMap::new()
+    };
     let organisation_ids: BTreeSet<i64> = deadlines
         .iter()
         .flat_map(|(c, _)| [c.processor_id, c.subprocessor_id])
