@@ -188,7 +188,11 @@ async fn an_export_larger_than_a_page_streams_every_row_as_the_whole_export_has_
         transfers.rows.iter().map(|r| r[0].plain()).collect();
     assert_eq!(flows.len(), FLOWS);
     let record = whole(&app, ExportKind::Ropa, None, None).await;
-    assert_eq!(record.rows.len(), FLOWS + 1, "one row a flow, one for the idle activity");
+    assert_eq!(
+        record.rows.len(),
+        FLOWS + 1,
+        "one row a flow, one for the idle activity"
+    );
 }
 
 async fn an_xlsx_export_larger_than_a_page_holds_the_cells_of_the_whole_export(app: TestApp) {

@@ -273,9 +273,8 @@ async fn stream(
             if let Some(chunk) = first.take() {
                 return std::task::Poll::Ready(Some(Ok(chunk)));
             }
-            rx.poll_recv(cx).map(|chunk| {
-                chunk.map(|c| c.map_err(|e| std::io::Error::other(e.to_string())))
-            })
+            rx.poll_recv(cx)
+                .map(|chunk| chunk.map(|c| c.map_err(|e| std::io::Error::other(e.to_string()))))
         },
     )))
 }

@@ -417,7 +417,12 @@ pub struct Config {
     )]
     pub max_connections_per_address: usize,
     /// Ids an export reads a query (its page), under SQLite's bound-parameter limit.
-    #[arg(long, env = "REGISTER_EXPORT_PAGE_IDS", global = true, default_value_t = 900)]
+    #[arg(
+        long,
+        env = "REGISTER_EXPORT_PAGE_IDS",
+        global = true,
+        default_value_t = 900
+    )]
     pub export_page_ids: usize,
     /// Rows below the header an imported sheet may hold; the first row beyond refuses the file.
     #[arg(

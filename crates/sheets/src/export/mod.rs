@@ -139,10 +139,7 @@ pub async fn build_from(
     options: ExportOptions,
 ) -> AppResult<Table> {
     let (out, rx) = stream::channel();
-    let ((), table) = tokio::join!(
-        stream::run(source, kind, options, out),
-        stream::collect(rx)
-    );
+    let ((), table) = tokio::join!(stream::run(source, kind, options, out), stream::collect(rx));
     table
 }
 
@@ -171,7 +168,10 @@ async fn produce(
         ExportKind::Flows => out.head(sheets::flows(source.db).await?).await,
         ExportKind::Due => out.head(due::due(source, on).await?).await,
         ExportKind::WhatIf => match &options.what_if {
-            Some(question) => out.head(what_if::what_if(source, question, on).await?).await,
+            Some(question) => {
+                out.head(what_if::what_if(source, question, on).await?)
+                    .await
+            }
             None => Err(AppError::bad_input(
                 "endsOn",
                 "the whatif export needs endsOn and a mechanism or a decision",

@@ -163,7 +163,12 @@ struct Context<'a> {
 
 /// The rows of one processor for the flows `incoming` (in id order) by which it receives data
 /// for a controller's activity, each with its onward recipients.
-fn processor_rows(out: &mut Out, cx: &Context<'_>, processor: &organisation::Model, incoming: &[i64]) {
+fn processor_rows(
+    out: &mut Out,
+    cx: &Context<'_>,
+    processor: &organisation::Model,
+    incoming: &[i64],
+) {
     let orgs = cx.orgs;
     let find = |id: i64| {
         cx.flows

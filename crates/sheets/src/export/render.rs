@@ -124,15 +124,11 @@ impl<'w, W: Write + Send> Renderer<'w, W> {
     /// Writes what comes after the rows (the note of an empty table, the end of the JSON array,
     /// the XLSX autofilter, notes worksheet and zip) and flushes.
     pub fn finish(self, head: &Table) -> anyhow::Result<()> {
-        let empty = head
-            .empty
-            .as_ref()
-            .filter(|_| self.rows == 0)
-            .map(|note| {
-                let mut row = vec![Cell::Empty; head.columns.len().max(1)];
-                row[0] = Cell::text(note.clone());
-                row
-            });
+        let empty = head.empty.as_ref().filter(|_| self.rows == 0).map(|note| {
+            let mut row = vec![Cell::Empty; head.columns.len().max(1)];
+            row[0] = Cell::text(note.clone());
+            row
+        });
         match self.kind {
             Kind::Csv(mut writer) => {
                 if let Some(row) = empty {

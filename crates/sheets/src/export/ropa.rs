@@ -173,7 +173,9 @@ pub(super) fn keyed(index: &[(i64, i64)], key: i64) -> impl Iterator<Item = i64>
 
 /// Every organisation by id: the records name controllers, recipients and the parents whose
 /// DPO contact a company shares (bounded by the organisations, not the flows).
-pub(super) async fn organisations(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, organisation::Model>> {
+pub(super) async fn organisations(
+    db: &impl ConnectionTrait,
+) -> AppResult<HashMap<i64, organisation::Model>> {
     Ok(organisation::Entity::find()
         .all(db)
         .await?
