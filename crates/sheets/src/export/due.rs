@@ -8,6 +8,7 @@ use super::{
 };
 use crate::{error::AppResult, reviews::due};
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
 /// The horizon of the export, as `dueItems`' default.
 pub const WITHIN_DAYS: i32 = 30;
@@ -31,7 +32,7 @@ pub async fn due(source: &Source<'_>, on: NaiveDate) -> AppResult<Table> {
     let mut names = Names::of_flows(db, &flow_ids, source.page()).await?;
     let org_ids = items.iter().filter_map(|i| i.organisation_id).collect();
     names
-        .add(db, &Default::default(), &org_ids, source.page())
+        .add(db, &BTreeSet::new(), &org_ids, source.page())
         .await?;
     let mut table = Table::new("Due", DUE);
     table.empty = Some("Nothing is overdue or due within 30 days.".into());

@@ -17,7 +17,7 @@ use crate::{
 use chrono::NaiveDate;
 use entity::{data_flow, organisation, processing_activity};
 use register_service::verdicts::Assessed;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeSet, HashMap};
 
 /// Art 30(2)(a) to (d).
@@ -93,29 +93,7 @@ pub async fn processor_record(
             .to_string(),
     });
     out.head(table).await?;
-    // The flows received as a processor, (recipient, flow) sorted; the onward flows, (continued
-    // flow, flow) sorted.
-    let mut incoming: Vec<(i64, i64)> = data_flow::Entity::find()
-        .select_only()
-        .column(data_flow::Column::ToId)
-        .column(data_flow::Column::Id)
-        .filter(
-            data_flow::Column::RecipientRole
-                .is_in([RecipientRole::Processor, RecipientRole::SubProcessor]),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    incoming.sort_unstable();
-    let mut onward: Vec<(i64, i64)> = data_flow::Entity::find()
-        .select_only()
-        .column(data_flow::Column::ContinuesFlowId)
-        .column(data_flow::Column::Id)
-        .filter(data_flow::Column::ContinuesFlowId.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    onward.sort_unstable();
+    let (incoming, onward) = indexes(source.db).await?;
     for processor in processors {
         let received: Vec<i64> = keyed(&incoming, processor.id).collect();
         for run in received.chunks(page) {
@@ -149,6 +127,33 @@ pub async fn processor_record(
         }
     }
     Ok(())
+}
+
+/// The flows received as a processor, (recipient, flow) sorted; the onward flows, (continued
+/// flow, flow) sorted: pairs of ids, read once.
+async fn indexes(db: &impl ConnectionTrait) -> AppResult<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
+    let mut incoming: Vec<(i64, i64)> = data_flow::Entity::find()
+        .select_only()
+        .column(data_flow::Column::ToId)
+        .column(data_flow::Column::Id)
+        .filter(
+            data_flow::Column::RecipientRole
+                .is_in([RecipientRole::Processor, RecipientRole::SubProcessor]),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    incoming.sort_unstable();
+    let mut onward: Vec<(i64, i64)> = data_flow::Entity::find()
+        .select_only()
+        .column(data_flow::Column::ContinuesFlowId)
+        .column(data_flow::Column::Id)
+        .filter(data_flow::Column::ContinuesFlowId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    onward.sort_unstable();
+    Ok((incoming, onward))
 }
 
 struct Context<'a> {

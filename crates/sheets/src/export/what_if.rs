@@ -15,7 +15,7 @@ use crate::{
     transfers::{self, Alternative},
 };
 use chrono::NaiveDate;
-use std::str::FromStr;
+use std::{collections::BTreeSet, str::FromStr};
 
 const WHAT_IF: &[Column] = &[
     said("flow_id", "Flow ID", 8.0),
@@ -106,7 +106,7 @@ pub async fn what_if(
     let mut names = Names::of_flows(db, &flow_ids, source.page()).await?;
     let activity_ids = impacts.iter().map(|i| i.activity_id).collect();
     names
-        .add(db, &activity_ids, &Default::default(), source.page())
+        .add(db, &activity_ids, &BTreeSet::new(), source.page())
         .await?;
     let mut table = Table::new("What if", WHAT_IF);
     table.empty = Some("No transfer would fail: none relies on what the question stops.".into());
