@@ -4,11 +4,14 @@
 use crate::{
     db_tests,
     fixtures::{self, Seed},
-    support::TestApp,
+    support::{TestApp, assert_error},
 };
 use serde_json::{Value, json};
 
-db_tests!(every_overview_count_equals_what_its_link_lists);
+db_tests!(
+    every_overview_count_equals_what_its_link_lists,
+    the_flows_with_own_problems_come_a_page_at_a_time_as_the_whole_list_has_them
+);
 
 /// What the overview reads (`console/views/overview.graphql`, `OverviewGaps`).
 const GAPS: &str = r"{ complianceGaps { assessed nonCompliant transfersAssessed transfersNonCompliant
@@ -123,4 +126,94 @@ async fn every_overview_count_equals_what_its_link_lists(app: TestApp) {
         ),
         (1, 1)
     );
+}
+
+const OWN_PAGE: &str = r"query($first: Int, $after: String, $problem: ProblemCode) {
+  complianceGaps { ownProblemFlowsPage(first: $first, after: $after, problem: $problem) {
+    totalCount pageInfo { hasNextPage endCursor } verdictsAsOf { complete }
+    edges { cursor node { flow { id } problems { code } } } } } }";
+
+/// Every page of `ownProblemFlowsPage` from the start, as (flow id, codes) in order, checking
+/// each page's size, total and continuation on the way.
+async fn own_pages(app: &TestApp, first: usize, problem: Option<&str>) -> Vec<(Value, Value)> {
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let data = app
+            .ok(
+                OWN_PAGE,
+                json!({ "first": first, "after": after, "problem": problem }),
+            )
+            .await;
+        let page = &data["complianceGaps"]["ownProblemFlowsPage"];
+        let edges = page["edges"].as_array().expect("edges");
+        assert!(edges.len() <= first, "{page}");
+        assert_eq!(page["verdictsAsOf"]["complete"], true);
+        seen.extend(edges.iter().map(|e| {
+            (
+                e["node"]["flow"]["id"].clone(),
+                e["node"]["problems"].clone(),
+            )
+        }));
+        let total = count(&page["totalCount"]);
+        if page["pageInfo"]["hasNextPage"] == false {
+            assert_eq!(total, seen.len(), "the total counts every page");
+            return seen;
+        }
+        assert_eq!(edges.len(), first, "a full page before the last: {page}");
+        assert_eq!(
+            page["pageInfo"]["endCursor"],
+            edges.last().expect("a page before the last is not empty")["cursor"]
+        );
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+/// The console lists the flows with a problem of their own a page at a time: the pages, read
+/// one after the other, hold the whole list in its order, and a problem keeps those naming it.
+async fn the_flows_with_own_problems_come_a_page_at_a_time_as_the_whole_list_has_them(
+    app: TestApp,
+) {
+    let Seed {
+        parent, activity, ..
+    } = fixtures::seed(&app).await;
+    // Five processors at home without an Art 28 contract: no restricted transfer, a problem each.
+    for n in 0..5 {
+        let mailroom = fixtures::org(
+            &app,
+            json!({ "name": format!("Local Mailroom {n} Ltd"), "kind": "SUPPLIER", "country": "GB" }),
+        )
+        .await;
+        fixtures::flow(
+            &app,
+            json!({ "activityId": activity, "fromId": parent, "toId": mailroom, "recipientRole": "PROCESSOR",
+                    "dataCategories": ["contact.email"], "mechanism": "NONE" }),
+        )
+        .await;
+    }
+    let gaps = app.ok(GAPS, json!({})).await;
+    let whole: Vec<(Value, Value)> = gaps["complianceGaps"]["ownProblemFlows"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| (a["flow"]["id"].clone(), a["problems"].clone()))
+        .collect();
+    assert_eq!(whole.len(), 5, "{whole:?}");
+    for first in [1, 2, 5, 50] {
+        assert_eq!(
+            own_pages(&app, first, None).await,
+            whole,
+            "pages of {first}"
+        );
+    }
+    let missing_dpa = own_pages(&app, 2, Some("DPA_MISSING")).await;
+    assert_eq!(missing_dpa, whole, "each of them lacks its DPA");
+    assert!(own_pages(&app, 2, Some("TIA_MISSING")).await.is_empty());
+    // A cursor it did not issue is refused on its own name.
+    let refused = app
+        .gql(OWN_PAGE, json!({ "first": 2, "after": "not-a-cursor" }))
+        .await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("after"));
+    let refused = app.gql(OWN_PAGE, json!({ "first": -1 })).await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("first"));
 }

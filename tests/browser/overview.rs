@@ -17,7 +17,7 @@ const CHANGES: &str = "document.querySelector('[aria-labelledby=chg-h]')?.innerT
 
 /// Adds a flow with a problem of its own to the demonstration register: a processor at home (GB,
 /// as the exporter) without an Art 28 contract, which is no restricted transfer.
-async fn a_flow_with_its_own_problem(app: &TestApp) {
+async fn a_flow_with_its_own_problem(app: &TestApp, name: &str) {
     let data = app
         .ok(
             "{ transferRegister { flow { activity { id } from { id country } } } }",
@@ -35,7 +35,7 @@ async fn a_flow_with_its_own_problem(app: &TestApp) {
     let mailroom = app
         .ok(
             r"mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { id } }",
-            json!({ "input": { "name": "Local Mailroom Ltd", "kind": "SUPPLIER", "country": "GB" } }),
+            json!({ "input": { "name": name, "kind": "SUPPLIER", "country": "GB" } }),
         )
         .await;
     app.ok(
@@ -55,7 +55,7 @@ async fn a_flow_with_its_own_problem(app: &TestApp) {
 async fn each_overview_count_equals_the_rows_its_link_opens() {
     run(Backend::Sqlite, |app: TestApp| async move {
         fixtures::demo(&app).await;
-        a_flow_with_its_own_problem(&app).await;
+        a_flow_with_its_own_problem(&app, "Local Mailroom Ltd").await;
         let token = fixtures::token(&app, Role::Dpo, None).await;
         let base = app.serve().await;
         let browser = Browser::open(&base).await;
@@ -173,6 +173,60 @@ async fn a_flow_corrected_in_the_console_moves_the_recent_changes_count_by_one()
             assert!(row.contains(part), "{part} in {row}");
         }
         browser.screenshot("overview-recent-change").await;
+        browser.close().await;
+    })
+    .await;
+}
+
+/// The flows of the rows of the flows-with-own-problems table, by id.
+async fn problem_rows(browser: &Browser) -> Vec<String> {
+    let rows = browser
+        .js(
+            "return [...document.querySelectorAll('main [data-testid=flow-problems] tbody tr')].map(r => r.dataset.flow)",
+            vec![],
+        )
+        .await;
+    serde_json::from_value(rows).expect("rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
+async fn the_flows_with_own_problems_page_through_ten_at_a_time() {
+    run(Backend::Sqlite, |app: TestApp| async move {
+        fixtures::demo(&app).await;
+        for n in 0..11 {
+            a_flow_with_its_own_problem(&app, &format!("Local Mailroom {n} Ltd")).await;
+        }
+        let total = app
+            .ok("{ complianceGaps { flowsWithOwnProblems } }", json!({}))
+            .await["complianceGaps"]["flowsWithOwnProblems"]
+            .as_u64()
+            .expect("a count");
+        assert!(total > 10, "more than a page of 10: {total}");
+        let pages = total.div_ceil(10);
+        let token = fixtures::token(&app, Role::Dpo, None).await;
+        let base = app.serve().await;
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&token).await;
+        browser.visit("/#/flow-problems?first=10").await;
+        browser.sees(&format!("{total} flows")).await;
+        browser.sees(&format!("Page 1 of {pages}")).await;
+        let first = problem_rows(&browser).await;
+        assert_eq!(first.len(), 10, "{first:?}");
+        browser.click("nav.pager button.next").await;
+        browser.sees(&format!("Page 2 of {pages}")).await;
+        let second = problem_rows(&browser).await;
+        assert_eq!(second.len() as u64, (total - 10).min(10), "{second:?}");
+        assert!(
+            second.iter().all(|row| !first.contains(row)),
+            "the next page shows other flows: {first:?} then {second:?}"
+        );
+        browser.click("nav.pager button.previous").await;
+        browser.sees("Page 1 of").await;
+        assert_eq!(problem_rows(&browser).await, first);
         browser.close().await;
     })
     .await;

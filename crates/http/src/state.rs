@@ -59,14 +59,12 @@ pub struct AppState {
 impl AppState {
     /// Connects, migrates, ships the taxonomy and loads the reference data and the secret.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let pools = db::connect_pools(&config).await?;
-        Self::with_pools(config, pools).await
+        Self::from_register(Register::open(config).await?)
     }
 
     /// As [`AppState::new`] on an existing, migrated connection that serves reads and writes.
     pub async fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let read = db.clone();
-        Self::with_pools(config, db::Pools { write: db, read }).await
+        Self::from_register(Register::with_db(config, db).await?)
     }
 
     /// As [`AppState::new`] on an existing writer and reader pool of a migrated database.

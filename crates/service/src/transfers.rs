@@ -11,6 +11,7 @@ use crate::{
     error::{AppError, AppResult},
 };
 mod described;
+mod own_problems;
 mod patch;
 mod proposed;
 mod what_if;

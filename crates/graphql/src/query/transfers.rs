@@ -305,8 +305,11 @@ impl TransferQuery {
     ) -> Result<ComplianceGaps> {
         let on = judged_on(on.as_ref())?;
         let regime = regime.map(Into::into);
-        let gaps = in_pool(ctx, "complianceGaps", on, move |a| a.gaps(regime)).await?;
-        Ok(ComplianceGaps(gaps))
+        let (gaps, as_of) = in_pool(ctx, "complianceGaps", on, move |a| {
+            (a.gaps(regime), VerdictsAsOf::of(a))
+        })
+        .await?;
+        Ok(ComplianceGaps(gaps, as_of))
     }
 
     /// The adequacy decisions of the reference data, with source and verification; optionally of

@@ -123,7 +123,7 @@ pub struct TransferAssessmentConnection {
 /// What a set of verdicts was computed for. Today's verdicts are kept and brought up to date by
 /// every write; when the date turns or the reference data change, the whole register is judged
 /// again in the background and the previous verdicts answer, marked incomplete, until it is done.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct VerdictsAsOf {
     /// The date the verdicts judge the register on (the day before today while today's are
     /// being computed).

@@ -6,7 +6,12 @@ use crate::{
     enums::{ProblemCode, Regime, TransferMechanism, VerdictStatus},
     loaders::loaders,
     scalars::Date,
-    service::transfers::{FlowAssessment, GapGroup as ServiceGapGroup, Gaps},
+    service::{
+        page::PageRequest,
+        transfers::{FlowAssessment, GapGroup as ServiceGapGroup, Gaps},
+        verdicts::{Order, TransferCursor},
+    },
+    types::connection::{TransferAssessmentConnection, VerdictsAsOf},
 };
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use std::sync::Arc;
@@ -243,8 +248,9 @@ impl TransferAssessment {
     }
 }
 
-/// Every problem of the register, grouped by code, for the DPO's dashboard.
-pub struct ComplianceGaps(pub Arc<Gaps>);
+/// Every problem of the register, grouped by code, for the DPO's dashboard, with what its
+/// verdicts were computed for.
+pub struct ComplianceGaps(pub Arc<Gaps>, pub VerdictsAsOf);
 
 /// Every problem of the register on a date, grouped by problem code: the DPO's list of work.
 #[Object]
@@ -281,6 +287,31 @@ impl ComplianceGaps {
             .cloned()
             .map(TransferAssessment)
             .collect()
+    }
+    /// One page of `ownProblemFlows`, in flow order: what the console lists, a page at a time.
+    async fn own_problem_flows_page(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many flows to return (default 50, at most the configured page size)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Only the flows whose verdict names this problem.")] problem: Option<
+            ProblemCode,
+        >,
+    ) -> Result<TransferAssessmentConnection> {
+        let max = crate::context::request(ctx)?.config.max_page_size;
+        let page = PageRequest::parse(first, None, max)?;
+        let after = after
+            .as_deref()
+            .map(|c| TransferCursor::decode(c, Order::default()))
+            .transpose()?;
+        Ok(TransferAssessmentConnection::from_page(
+            self.0
+                .own_problem_page(problem.map(Into::into), page.first, after.as_ref()),
+            self.1.clone(),
+        ))
     }
     /// One group per problem code found, in the order of `ProblemCode`.
     async fn by_code(&self) -> Vec<GapGroup> {

@@ -10,7 +10,7 @@ use crate::{
 use chrono::{NaiveDate, Utc};
 use entity::{contract, contract_flow, contract_party};
 use sea_orm::{ActiveModelTrait, QueryOrder, Set, TransactionTrait, prelude::*};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A contract to record.
 #[derive(Debug, Clone)]
@@ -171,27 +171,36 @@ pub async fn record(
     Ok(record)
 }
 
-/// Every contract with its parties and flows, by id.
+/// Every contract with its parties and flows, by id (each in the order it was attached).
 pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<ContractRecord>> {
     let contracts = contract::Entity::find()
         .order_by_asc(contract::Column::Id)
         .all(db)
         .await?;
-    let parties = contract_party::Entity::find().all(db).await?;
-    let flows = contract_flow::Entity::find().all(db).await?;
+    let mut parties: HashMap<i64, Vec<i64>> = HashMap::new();
+    for p in contract_party::Entity::find()
+        .order_by_asc(contract_party::Column::Id)
+        .all(db)
+        .await?
+    {
+        parties
+            .entry(p.contract_id)
+            .or_default()
+            .push(p.organisation_id);
+    }
+    let mut flows: HashMap<i64, Vec<i64>> = HashMap::new();
+    for f in contract_flow::Entity::find()
+        .order_by_asc(contract_flow::Column::Id)
+        .all(db)
+        .await?
+    {
+        flows.entry(f.contract_id).or_default().push(f.flow_id);
+    }
     Ok(contracts
         .into_iter()
         .map(|c| ContractRecord {
-            party_ids: parties
-                .iter()
-                .filter(|p| p.contract_id == c.id)
-                .map(|p| p.organisation_id)
-                .collect(),
-            flow_ids: flows
-                .iter()
-                .filter(|f| f.contract_id == c.id)
-                .map(|f| f.flow_id)
-                .collect(),
+            party_ids: parties.remove(&c.id).unwrap_or_default(),
+            flow_ids: flows.remove(&c.id).unwrap_or_default(),
             contract: c,
         })
         .collect())

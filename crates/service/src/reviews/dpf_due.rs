@@ -4,31 +4,21 @@
 //! the latest snapshot's date: the day the register learnt it.
 
 use super::due::DueItem;
-use crate::{
-    domain::vocab::{DueKind, TransferMechanism},
-    error::AppResult,
-};
+use crate::{domain::vocab::DueKind, error::AppResult};
 use chrono::NaiveDate;
-use entity::{data_flow, organisation};
+use entity::organisation;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, HashMap};
 
+/// The items of the importers in `relied` (each with the first running flow relying on the DPF
+/// towards it, from [`super::due_rows::dpf_relied`]).
 pub(super) async fn items(
     db: &impl ConnectionTrait,
-    flows: &HashMap<i64, data_flow::Model>,
+    relied: &BTreeMap<i64, i64>,
     names: &HashMap<i64, String>,
-    running: &impl Fn(&i64) -> bool,
     today: NaiveDate,
     horizon: NaiveDate,
 ) -> AppResult<Vec<DueItem>> {
-    // The importers relied on under the DPF, each with its first such flow.
-    let mut relied: BTreeMap<i64, i64> = BTreeMap::new();
-    for f in flows.values() {
-        if f.mechanism == TransferMechanism::EuUsDpf && running(&f.id) {
-            let first = relied.entry(f.to_id).or_insert(f.id);
-            *first = (*first).min(f.id);
-        }
-    }
     if relied.is_empty() {
         return Ok(Vec::new());
     }

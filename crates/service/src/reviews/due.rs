@@ -7,7 +7,10 @@
 //! of the same flow; a flow that ended; a request that completed or was closed; a sub-processor
 //! change that was decided or withdrawn (only a pending change has an objection deadline).
 
-use super::contracts::{self, ContractRecord};
+use super::{
+    contracts::ContractRecord,
+    due_rows::{self, Lookup},
+};
 use crate::{
     domain::{
         transfer::contract_words,
@@ -16,9 +19,9 @@ use crate::{
     error::{AppError, AppResult},
 };
 use chrono::{Days, NaiveDate};
-use entity::{data_flow, dsr_request, organisation, transfer_impact_assessment as tia};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, prelude::*};
-use std::collections::HashMap;
+use entity::{data_flow, dsr_request, subprocessor_change, transfer_impact_assessment as tia};
+use sea_orm::{ColumnTrait, QueryFilter, prelude::*};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One thing that needs attention by a date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,52 +61,70 @@ pub async fn list(
     let horizon = today
         .checked_add_days(Days::new(days))
         .unwrap_or(NaiveDate::MAX);
-    let flows: HashMap<i64, data_flow::Model> = data_flow::Entity::find()
-        .all(db)
+    let contracts = due_rows::contracts(db, horizon).await?;
+    let assessments = due_rows::assessments(db, horizon).await?;
+    let changes = super::law_due::changes(db, today, horizon).await?;
+    let deadlines: Vec<_> = crate::subprocessor_changes::pending_deadlines(db)
         .await?
         .into_iter()
-        .map(|f| (f.id, f))
+        .filter(|(_, deadline)| *deadline <= horizon)
         .collect();
-    let names: HashMap<i64, String> = organisation::Entity::find()
-        .all(db)
+    let flow_ids: BTreeSet<i64> = contracts
+        .iter()
+        .flat_map(|c| c.flow_ids.iter().copied())
+        .chain(assessments.iter().map(|a| a.flow_id))
+        .chain(changes.iter().map(|c| c.flow_id))
+        .collect();
+    // The DPF list's items are due on its latest snapshot's date: none without one by the horizon.
+    let relied = if super::dpf::snapshots(db)
         .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
+        .first()
+        .is_some_and(|latest| latest.listed_on <= horizon)
+    {
+        due_rows::dpf_relied(db, today).await?
+    } else {
+        BTreeMap::new()
+    };
+    let organisation_ids: BTreeSet<i64> = deadlines
+        .iter()
+        .flat_map(|(c, _)| [c.processor_id, c.subprocessor_id])
+        .chain(relied.keys().copied())
         .collect();
+    let Lookup { flows, names } = Lookup::load(db, &flow_ids, &organisation_ids).await?;
     let running = |id: &i64| {
         flows
             .get(id)
             .is_some_and(|f| f.ended_on.is_none_or(|e| e > today))
     };
     let mut items = Vec::new();
-    let all = contracts::all(db).await?;
-    for c in &all {
-        items.extend(contract_items(
-            c, &all, &flows, &names, &running, today, horizon,
-        ));
+    for c in &contracts {
+        items.extend(contract_items(c, &flows, &names, &running, today, horizon));
     }
-    items.extend(assessment_items(db, &flows, &names, &running, today, horizon).await?);
+    items.extend(assessment_items(
+        assessments,
+        &flows,
+        &names,
+        &running,
+        today,
+    ));
     items.extend(request_items(db, today, horizon).await?);
-    items.extend(super::dpf_due::items(db, &flows, &names, &running, today, horizon).await?);
-    items.extend(objection_items(db, &names, today, horizon).await?);
-    items.extend(super::law_due::items(db, &flows, &names, &running, today, horizon).await?);
+    items.extend(super::dpf_due::items(db, &relied, &names, today, horizon).await?);
+    items.extend(objection_items(deadlines, &names, today));
+    items.extend(super::law_due::items(changes, &flows, &names, &running));
     sort(&mut items);
     Ok(items)
 }
 
 /// The objection deadlines of pending sub-processor changes (Art 28(2)): after the deadline a
 /// change under a general authorisation is accepted by silence.
-async fn objection_items(
-    db: &impl ConnectionTrait,
+fn objection_items(
+    deadlines: Vec<(subprocessor_change::Model, NaiveDate)>,
     names: &HashMap<i64, String>,
     today: NaiveDate,
-    horizon: NaiveDate,
-) -> AppResult<Vec<DueItem>> {
+) -> Vec<DueItem> {
     let name = |id: i64| names.get(&id).map_or("an organisation", String::as_str);
-    Ok(crate::subprocessor_changes::pending_deadlines(db)
-        .await?
+    deadlines
         .into_iter()
-        .filter(|(_, deadline)| *deadline <= horizon)
         .map(|(change, deadline)| DueItem {
             kind: DueKind::ObjectionDeadline,
             due_on: deadline,
@@ -124,7 +145,7 @@ async fn objection_items(
                 ),
             ),
         })
-        .collect())
+        .collect()
 }
 
 /// Soonest first; on a day, by kind, then by message.
@@ -140,24 +161,8 @@ fn when(due: NaiveDate, today: NaiveDate, future: &str, past: &str) -> String {
     }
 }
 
-/// Whether another contract of the same kind runs longer for a flow this one covers.
-fn superseded(c: &ContractRecord, all: &[ContractRecord]) -> bool {
-    all.iter().any(|o| {
-        o.contract.id != c.contract.id
-            && o.contract.kind == c.contract.kind
-            && o.flow_ids.iter().any(|f| c.flow_ids.contains(f))
-            && match (o.contract.expires_on, c.contract.expires_on) {
-                (None, Some(_)) => true,
-                (Some(other), Some(this)) => other > this,
-                (None, None) => o.contract.id > c.contract.id,
-                (Some(_), None) => false,
-            }
-    })
-}
-
 fn contract_items(
     c: &ContractRecord,
-    all: &[ContractRecord],
     flows: &HashMap<i64, data_flow::Model>,
     names: &HashMap<i64, String>,
     running: &impl Fn(&i64) -> bool,
@@ -167,9 +172,6 @@ fn contract_items(
     let Some(flow_id) = c.flow_ids.iter().copied().find(|f| running(f)) else {
         return Vec::new();
     };
-    if superseded(c, all) {
-        return Vec::new();
-    }
     let recipient = flows.get(&flow_id).map(|f| f.to_id);
     let with = recipient
         .and_then(|r| names.get(&r))
@@ -226,26 +228,16 @@ fn contract_items(
     out
 }
 
-async fn assessment_items(
-    db: &impl ConnectionTrait,
+fn assessment_items(
+    latest: Vec<tia::Model>,
     flows: &HashMap<i64, data_flow::Model>,
     names: &HashMap<i64, String>,
     running: &impl Fn(&i64) -> bool,
     today: NaiveDate,
-    horizon: NaiveDate,
-) -> AppResult<Vec<DueItem>> {
-    let mut latest: HashMap<i64, tia::Model> = HashMap::new();
-    for a in tia::Entity::find()
-        .order_by_asc(tia::Column::CompletedOn)
-        .order_by_asc(tia::Column::Id)
-        .all(db)
-        .await?
-    {
-        latest.insert(a.flow_id, a);
-    }
+) -> Vec<DueItem> {
     let mut out = Vec::new();
-    for a in latest.into_values() {
-        if !running(&a.flow_id) || a.review_on > horizon {
+    for a in latest {
+        if !running(&a.flow_id) {
             continue;
         }
         let recipient = flows.get(&a.flow_id).map(|f| f.to_id);
@@ -268,7 +260,7 @@ async fn assessment_items(
             ),
         });
     }
-    Ok(out)
+    out
 }
 
 async fn request_items(

@@ -18,19 +18,16 @@ use std::collections::{BTreeMap, HashMap};
 /// How many days a change of verdict by the law stays a due item (the digest sends it once).
 pub const LOOK_BACK_DAYS: u64 = 30;
 
-pub(super) async fn items(
+/// The last change of each transfer judged in the window (of any cause: a later write's change
+/// supersedes the law's), by flow and destination.
+pub(super) async fn changes(
     db: &impl ConnectionTrait,
-    flows: &HashMap<i64, data_flow::Model>,
-    names: &HashMap<i64, String>,
-    running: &impl Fn(&i64) -> bool,
     today: NaiveDate,
     horizon: NaiveDate,
-) -> AppResult<Vec<DueItem>> {
+) -> AppResult<Vec<verdict_change::Model>> {
     let from = today
         .checked_sub_days(Days::new(LOOK_BACK_DAYS))
         .unwrap_or(NaiveDate::MIN);
-    // The last change of each transfer judged in the window (of any cause: a later write's
-    // change supersedes the law's).
     let mut last: BTreeMap<(i64, String), verdict_change::Model> = BTreeMap::new();
     for change in verdict_change::Entity::find()
         .filter(verdict_change::Column::JudgedOn.gte(from))
@@ -44,8 +41,18 @@ pub(super) async fn items(
             change,
         );
     }
+    Ok(last.into_values().collect())
+}
+
+/// The due items of `changes` (from [`changes`]) whose flow still runs.
+pub(super) fn items(
+    changes: Vec<verdict_change::Model>,
+    flows: &HashMap<i64, data_flow::Model>,
+    names: &HashMap<i64, String>,
+    running: &impl Fn(&i64) -> bool,
+) -> Vec<DueItem> {
     let mut out = Vec::new();
-    for change in last.into_values() {
+    for change in changes {
         let (Some(old), Some(new)) = (change.old_status, change.new_status) else {
             continue;
         };
@@ -86,7 +93,7 @@ pub(super) async fn items(
             ),
         });
     }
-    Ok(out)
+    out
 }
 
 /// A verdict in a DPO's words.

@@ -6,6 +6,7 @@ pub mod digest;
 pub mod dpf;
 mod dpf_due;
 pub mod due;
+mod due_rows;
 mod law_due;
 pub mod records;
 pub mod tia;
