@@ -23,6 +23,7 @@ mod docs;
 mod documents;
 mod dpf;
 mod export_safety;
+mod exports_streamed;
 mod exports_words;
 mod faults;
 mod fixtures;

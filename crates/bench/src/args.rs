@@ -64,12 +64,16 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     pub pressure_connections: usize,
     /// Only these groups of HTTP figures (comma-separated: whoholds, register, pages, writes,
-    /// dsr, pressure); all when not given (pages then only where chromedriver is installed).
+    /// dsr, pressure, exports); all when not given (pages then only where chromedriver is
+    /// installed; exports only when named).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<Group>,
     /// Rounds of the console's pages: each clicks every page of the navigation once.
     #[arg(long, default_value_t = 5)]
     pub page_rounds: usize,
+    /// The service binary the exports figure starts (`cargo build --release` first).
+    #[arg(long, default_value = "target/release/transfer-register")]
+    pub serve_binary: String,
     /// chromedriver, for the console's pages.
     #[arg(long, env = "CHROMEDRIVER", default_value = "/usr/bin/chromedriver")]
     pub chromedriver: String,
@@ -87,6 +91,8 @@ pub enum Group {
     Writes,
     Dsr,
     Pressure,
+    /// Every export fetched from the release `serve` binary run as a child process.
+    Exports,
 }
 
 impl Args {

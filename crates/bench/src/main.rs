@@ -10,6 +10,7 @@
 mod args;
 mod compare;
 mod dsr;
+mod exports;
 mod generate;
 mod in_process;
 mod load;
@@ -134,6 +135,12 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         .await?
         .context("token")?;
 
+    if args.only.contains(&Group::Exports) {
+        exports::run(&args.serve_binary, backend, url, SECRET, &token).await?;
+        if args.only == [Group::Exports] {
+            return Ok(());
+        }
+    }
     let wide = dsr::prepare(&conn, SECRET.as_bytes(), args.holders, args.erasures).await?;
     if args.samples > 0 {
         in_process::run(args, backend, &state, &read, &keys, &principal).await?;

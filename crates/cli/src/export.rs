@@ -66,11 +66,74 @@ pub(crate) async fn export(config: Config, args: ExportArgs) -> anyhow::Result<(
         controller: args.controller,
         what_if,
     };
-    let table = export::build(&state.db, &state.reference, args.kind, options)
-        .await
-        .map_err(AppError::into_cli)?;
-    // Written as rendered, not built in memory first.
-    write_table(&table, args.format, args.output)
+    // Read a page at a time and written as rendered, on the path the service streams by.
+    let format = format_of(args.format, args.output.as_deref());
+    let (out, mut pieces) = export::stream::channel();
+    let output = args.output;
+    let render = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut out = std::io::BufWriter::new(Output {
+            path: output,
+            file: None,
+        });
+        export::stream::render(&mut pieces, format, &mut out).map_err(AppError::into_cli)?;
+        std::io::Write::flush(&mut out)?;
+        Ok(())
+    });
+    let source = export::Source {
+        db: &state.db,
+        reference: &state.reference,
+        verdicts: None,
+        page: export::PAGE,
+    };
+    export::stream::run(&source, args.kind, options, out).await;
+    render.await?
+}
+
+/// `format`, else the output file's extension, else CSV.
+fn format_of(
+    format: Option<register_sheets::export::Format>,
+    output: Option<&std::path::Path>,
+) -> register_sheets::export::Format {
+    use register_sheets::export::Format;
+    format
+        .or_else(|| {
+            output
+                .and_then(|p| p.extension())
+                .and_then(|e| Format::parse(&e.to_string_lossy()))
+        })
+        .unwrap_or(Format::Csv)
+}
+
+/// The output file, created at the first byte (a refused export leaves none), or standard
+/// output.
+struct Output {
+    path: Option<std::path::PathBuf>,
+    file: Option<std::fs::File>,
+}
+
+impl std::io::Write for Output {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let Some(path) = &self.path else {
+            return std::io::stdout().write(data);
+        };
+        if self.file.is_none() {
+            let file = std::fs::File::create(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("creating {}: {e}", path.display()))
+            })?;
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(file) => file.write(data),
+            None => Ok(0),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => std::io::stdout().flush(),
+        }
+    }
 }
 
 /// Writes `output` (standard output without one) in `format`, else the file's extension, else CSV.
@@ -79,16 +142,8 @@ fn write_table(
     format: Option<register_sheets::export::Format>,
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
-    use register_sheets::export::Format;
     use std::io::Write;
-    let format = format
-        .or_else(|| {
-            output
-                .as_ref()
-                .and_then(|p| p.extension())
-                .and_then(|e| Format::parse(&e.to_string_lossy()))
-        })
-        .unwrap_or(Format::Csv);
+    let format = format_of(format, output.as_deref());
     match output {
         Some(path) => {
             let file = std::fs::File::create(&path)

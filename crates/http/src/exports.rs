@@ -19,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{NaiveDate, Utc};
-use register_sheets::export::{self, ExportKind, ExportOptions, Format, Table, WhatIfQuestion};
+use register_sheets::export::{self, ExportKind, ExportOptions, Format, WhatIfQuestion};
 use serde::Deserialize;
 use std::io::Write;
 use tokio::sync::OwnedSemaphorePermit;
@@ -177,28 +177,13 @@ async fn run(
         .transpose()?;
     // A whole-register read: it takes a turn in the bounded pool, as the GraphQL fields do.
     let turn = state.limits.expensive("an export").await?;
-    let (db, reference) = (state.read_db.clone(), state.reference.clone());
     let options = ExportOptions {
         on,
         processor,
         controller,
         what_if,
     };
-    // Read and assessed on the blocking pool; the turn is kept for the rendering that follows.
-    let (table, turn) = run_expensive_keeping(turn, async move {
-        export::build(&db, &reference, kind, options).await
-    })
-    .await?;
-    if !table.fits(format) {
-        return Err(AppError::bad_input(
-            "format",
-            format!(
-                "{} rows do not fit in one worksheet (1,048,575 rows at most): ask for CSV or JSON",
-                table.rows.len()
-            ),
-        ));
-    }
-    let body = stream(table, format, turn);
+    let body = stream(state, kind, options, format, turn).await?;
     let disposition = format!(
         "attachment; filename=\"{}-{on}.{}\"",
         kind.name(),
@@ -215,43 +200,92 @@ async fn run(
         .into_response())
 }
 
-/// Chunks of the rendered file in flight at most, each of [`CHUNK`] bytes: what the answer
-/// holds in memory beside the table, however large the register.
+/// Chunks of the rendered file in flight at most, each of [`CHUNK`] bytes: with the pages the
+/// producer and the renderer hold (see `register_sheets::export::stream`), what an answer holds
+/// in memory, however large the register.
 const CHUNKS_IN_FLIGHT: usize = 4;
 const CHUNK: usize = 64 * 1024;
 
-/// The rendered table as a streamed body. Rendering runs on the blocking pool and keeps the
-/// export's turn until the last byte is handed over; a client that goes away stops it.
-fn stream(table: Table, format: Format, turn: OwnedSemaphorePermit) -> Body {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+/// The export as a streamed body: read a page at a time on the pool of whole-register work
+/// (keeping the export's turn until the last page is read) and rendered on a blocking thread as
+/// the pages come. Waits for the first bytes, so that a refusal found before any (an unknown
+/// controller, an XLSX file too large for a worksheet, whose bytes come only at its end) is
+/// answered as a refusal; a client that goes away stops both.
+async fn stream(
+    state: &AppState,
+    kind: ExportKind,
+    options: ExportOptions,
+    format: Format,
+    turn: OwnedSemaphorePermit,
+) -> Result<Body, AppError> {
+    let (db, reference, verdicts) = (
+        state.read_db.clone(),
+        state.reference.clone(),
+        state.verdicts.clone(),
+    );
+    let page = state.config.export_page_ids;
+    let (out, mut pieces) = export::stream::channel();
+    tokio::spawn(async move {
+        // Ends when every page is sent or the renderer went away (the send fails).
+        let produced = run_expensive_keeping(turn, async move {
+            let source = export::Source {
+                db: &db,
+                reference: &reference,
+                verdicts: Some(verdicts.as_ref()),
+                page,
+            };
+            export::stream::run(&source, kind, options, out).await;
+            Ok(())
+        })
+        .await;
+        if let Err(err) = produced {
+            tracing::error!(error = ?err, "producing an export failed");
+        }
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(CHUNKS_IN_FLIGHT);
     tokio::task::spawn_blocking(move || {
-        let _turn = turn;
         let mut out = ChannelWriter {
             tx,
             buffer: Vec::with_capacity(CHUNK),
+            sent: false,
         };
-        let written = table
-            .write(format, &mut out)
-            .and_then(|()| Ok(out.flush()?));
+        let written = export::stream::render(&mut pieces, format, &mut out).and_then(|()| {
+            out.flush()
+                .map_err(|e| AppError::internal(anyhow::Error::new(e)))
+        });
         if let Err(err) = written {
-            // The status line is gone: the client sees a cut answer. Log the cause, unless the
-            // client itself went away.
-            if !out.tx.is_closed() {
+            if out.sent && !out.tx.is_closed() {
+                // The status line is gone: the client sees a cut answer. Log the cause, unless
+                // the client itself went away.
                 tracing::error!(error = ?err, "rendering an export failed midway");
             }
+            let _ = out.tx.blocking_send(Err(err));
         }
     });
-    Body::from_stream(futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
-    }))
+    let first = match rx.recv().await {
+        Some(Ok(chunk)) => chunk,
+        Some(Err(err)) => return Err(err),
+        None => Bytes::new(),
+    };
+    let mut first = Some(first);
+    Ok(Body::from_stream(futures_util::stream::poll_fn(
+        move |cx| {
+            if let Some(chunk) = first.take() {
+                return std::task::Poll::Ready(Some(Ok(chunk)));
+            }
+            rx.poll_recv(cx)
+                .map(|chunk| chunk.map(|c| c.map_err(|e| std::io::Error::other(e.to_string()))))
+        },
+    )))
 }
 
 /// A writer that hands its bytes to the response body in chunks, waiting while the client is
 /// slower than the rendering.
 struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Bytes>,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, AppError>>,
     buffer: Vec<u8>,
+    /// Whether a chunk went out (the answer has started).
+    sent: bool,
 }
 
 impl ChannelWriter {
@@ -263,8 +297,9 @@ impl ChannelWriter {
             &mut self.buffer,
             Vec::with_capacity(CHUNK),
         ));
+        self.sent = true;
         self.tx
-            .blocking_send(chunk)
+            .blocking_send(Ok(chunk))
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
     }
 }

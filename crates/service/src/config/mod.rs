@@ -416,6 +416,14 @@ pub struct Config {
         default_value_t = 256
     )]
     pub max_connections_per_address: usize,
+    /// Ids an export reads a query (its page), under SQLite's bound-parameter limit.
+    #[arg(
+        long,
+        env = "REGISTER_EXPORT_PAGE_IDS",
+        global = true,
+        default_value_t = 900
+    )]
+    pub export_page_ids: usize,
     /// Rows below the header an imported sheet may hold; the first row beyond refuses the file.
     #[arg(
         long,
@@ -540,6 +548,7 @@ impl Config {
             max_subscriptions_per_token: 50,
             max_subscriptions: 1_000,
             max_sockets: 1_000,
+            export_page_ids: 900,
             import_max_rows: 100_000,
             import_max_columns: 100,
             import_max_cells: 2_000_000,

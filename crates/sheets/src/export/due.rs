@@ -1,13 +1,14 @@
 //! What is due (overdue on the day, or within 30 days of it) as rows, soonest first.
 
 use super::{
+    names::Names,
+    stream::Source,
     table::{Cell, Column, Table, said},
-    transfers::Names,
     words,
 };
 use crate::{error::AppResult, reviews::due};
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use std::collections::BTreeSet;
 
 /// The horizon of the export, as `dueItems`' default.
 pub const WITHIN_DAYS: i32 = 30;
@@ -23,9 +24,16 @@ const DUE: &[Column] = &[
     said("as_of", "As of", 12.0),
 ];
 
-pub async fn due(db: &impl ConnectionTrait, on: NaiveDate) -> AppResult<Table> {
+pub async fn due(source: &Source<'_>, on: NaiveDate) -> AppResult<Table> {
+    let db = source.db;
     let items = due::list(db, on, WITHIN_DAYS).await?;
-    let names = Names::load(db).await?;
+    // The flows, activities and organisations the rows name, not the register's.
+    let flow_ids = items.iter().filter_map(|i| i.flow_id).collect();
+    let mut names = Names::of_flows(db, &flow_ids, source.page()).await?;
+    let org_ids = items.iter().filter_map(|i| i.organisation_id).collect();
+    names
+        .add(db, &BTreeSet::new(), &org_ids, source.page())
+        .await?;
     let mut table = Table::new("Due", DUE);
     table.empty = Some("Nothing is overdue or due within 30 days.".into());
     for item in items {

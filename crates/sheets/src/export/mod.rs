@@ -2,12 +2,19 @@
 //! register, the compliance gaps, the transfers a what-if question would make fail, and the register's own tables in the shape the import reads
 //! (so an export imported into an empty register gives the same register).
 //!
-//! Each export is built as a [`Table`] in memory, bounded by the size of the register (the
-//! transfer rules need every flow and organisation anyway), then rendered as CSV, JSON or XLSX.
+//! Each export is produced as the head of a [`Table`] and its rows a page at a time ([`stream`]):
+//! the service renders them as they come (CSV, JSON or XLSX) and the command line too; [`build`]
+//! collects them into the whole table. The verdicts are read from one judgement of the register
+//! (today's as the service keeps them); flows, activities and organisations are read by id, a
+//! page at a time.
 
 mod due;
+mod names;
+mod processor;
+mod render;
 mod ropa;
 pub mod sheets;
+pub mod stream;
 pub mod subprocessors;
 pub mod table;
 pub mod templates;
@@ -20,7 +27,8 @@ use crate::{
     error::{AppError, AppResult},
 };
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::DatabaseConnection;
+pub use stream::{PAGE, Source};
 pub use table::{Cell, Format, Table};
 pub use what_if::WhatIfQuestion;
 
@@ -108,33 +116,62 @@ impl ExportOptions {
     }
 }
 
-/// Builds the export `kind` of the register.
+/// Builds the export `kind` of the register whole (the rows the service streams, collected).
 pub async fn build(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     reference: &LegalReference,
     kind: ExportKind,
     options: ExportOptions,
 ) -> AppResult<Table> {
+    let source = Source {
+        db,
+        reference,
+        verdicts: None,
+        page: PAGE,
+    };
+    build_from(&source, kind, options).await
+}
+
+/// [`build`] from `source` (its page size, its kept verdicts).
+pub async fn build_from(
+    source: &Source<'_>,
+    kind: ExportKind,
+    options: ExportOptions,
+) -> AppResult<Table> {
+    let (out, rx) = stream::channel();
+    let ((), table) = tokio::join!(stream::run(source, kind, options, out), stream::collect(rx));
+    table
+}
+
+/// Produces the export `kind` into `out` (see [`stream::run`]).
+async fn produce(
+    source: &Source<'_>,
+    kind: ExportKind,
+    options: ExportOptions,
+    out: &mut stream::Out,
+) -> AppResult<()> {
     options.check()?;
+    let on = options.on;
     match kind {
         ExportKind::Ropa => match options.processor {
-            Some(processor) => {
-                ropa::processor_record(db, reference, Some(processor), options.on).await
-            }
-            None => ropa::controller_record(db, reference, options.controller, options.on).await,
+            Some(processor) => processor::processor_record(source, Some(processor), on, out).await,
+            None => ropa::controller_record(source, options.controller, on, out).await,
         },
         ExportKind::ProcessorRecord => {
-            ropa::processor_record(db, reference, options.processor, options.on).await
+            processor::processor_record(source, options.processor, on, out).await
         }
-        ExportKind::Transfers => transfers::transfers(db, reference, options.on).await,
-        ExportKind::Gaps => transfers::gaps(db, reference, options.on).await,
-        ExportKind::Organisations => sheets::organisations(db).await,
-        ExportKind::Locations => sheets::locations(db).await,
-        ExportKind::Activities => sheets::activities(db).await,
-        ExportKind::Flows => sheets::flows(db).await,
-        ExportKind::Due => due::due(db, options.on).await,
+        ExportKind::Transfers => transfers::transfers(source, on, out).await,
+        ExportKind::Gaps => transfers::gaps(source, on, out).await,
+        ExportKind::Organisations => out.head(sheets::organisations(source.db).await?).await,
+        ExportKind::Locations => out.head(sheets::locations(source.db).await?).await,
+        ExportKind::Activities => out.head(sheets::activities(source.db).await?).await,
+        ExportKind::Flows => out.head(sheets::flows(source.db).await?).await,
+        ExportKind::Due => out.head(due::due(source, on).await?).await,
         ExportKind::WhatIf => match &options.what_if {
-            Some(question) => what_if::what_if(db, reference, question, options.on).await,
+            Some(question) => {
+                out.head(what_if::what_if(source, question, on).await?)
+                    .await
+            }
             None => Err(AppError::bad_input(
                 "endsOn",
                 "the whatif export needs endsOn and a mechanism or a decision",

@@ -1,10 +1,13 @@
 //! The record of processing activities: the controller's under Art 30(1), with the columns the
 //! ICO's and the CNIL's templates ask for, one row per activity and recipient; and a processor's
-//! under Art 30(2), one row per activity it processes for a controller and onward recipient.
+//! under Art 30(2), one row per activity it processes for a controller and onward recipient
+//! (in [`super::processor`]).
 
 use super::{
+    names::by_ids,
+    stream::{Out, Source},
     table::{Cell, Column, Table, said},
-    transfers::{Names, problems, safeguard, verdict},
+    transfers::{problems, safeguard, verdict},
     words::{self, Categories},
 };
 use crate::{
@@ -13,12 +16,13 @@ use crate::{
         vocab::{OrganisationKind, ProblemCode, RecipientRole, VerdictStatus},
     },
     error::{AppError, AppResult},
-    transfers::{FlowAssessment, Register},
+    transfers::FlowAssessment,
 };
 use chrono::NaiveDate;
-use entity::{data_flow, organisation};
-use sea_orm::ConnectionTrait;
-use std::collections::HashMap;
+use entity::{data_flow, organisation, processing_activity};
+use register_service::verdicts::Assessed;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeSet, HashMap};
 
 /// Art 30(1)(a) to (g), in the order the ICO's and the CNIL's templates use.
 const CONTROLLER: &[Column] = &[
@@ -65,45 +69,8 @@ const CONTROLLER: &[Column] = &[
     said("assessed_on", "Assessed on", 12.0),
 ];
 
-/// Art 30(2)(a) to (d).
-const PROCESSOR: &[Column] = &[
-    said("processor", "Processor", 30.0),
-    said("processor_country", "Processor's country", 10.0),
-    said("processor_contact", "Processor's contact", 30.0),
-    said("controller", "Controller processed for", 30.0),
-    said("controller_contact", "Controller's contact", 30.0),
-    said("dpo_contact", "DPO's contact", 30.0),
-    said("activity", "Processing activity", 30.0),
-    said("processing", "Categories of processing", 50.0),
-    said("data_categories", "Categories of personal data", 40.0),
-    said("data_category_codes", "Category codes", 30.0),
-    said(
-        "special_categories",
-        "Special categories (Art 9) or criminal offence data (Art 10)",
-        14.0,
-    ),
-    said("recipient", "Recipient", 30.0),
-    said("recipient_role", "Recipient's role", 16.0),
-    said("recipient_country", "Recipient's country", 10.0),
-    said(
-        "transfer_destination",
-        "Third country of the transfer",
-        14.0,
-    ),
-    said("mechanism", "Transfer mechanism", 24.0),
-    said("safeguard", "Safeguards", 40.0),
-    said("verdict", "Verdict", 16.0),
-    said("problems", "Problems", 24.0),
-    said(
-        "security_measures",
-        "Technical and organisational security measures",
-        60.0,
-    ),
-    said("assessed_on", "Assessed on", 12.0),
-];
-
 /// The category cells: names (codes in JSON), codes, whether any is special or criminal.
-fn category_cells(categories: &Categories, codes: &[String]) -> [Cell; 3] {
+pub(super) fn category_cells(categories: &Categories, codes: &[String]) -> [Cell; 3] {
     let marked = codes.iter().any(|c| categories.marked(c));
     [
         categories.cell(codes),
@@ -116,12 +83,12 @@ fn category_cells(categories: &Categories, codes: &[String]) -> [Cell; 3] {
 }
 
 /// The role of a recipient in words.
-fn role(role: RecipientRole) -> Cell {
+pub(super) fn role(role: RecipientRole) -> Cell {
     words::coded(role.as_str(), words::recipient_role(role))
 }
 
 /// The DPO's (or privacy) contact: the organisation's own, else its nearest parent's.
-fn dpo_contact(orgs: &HashMap<i64, organisation::Model>, id: i64) -> Option<String> {
+pub(super) fn dpo_contact(orgs: &HashMap<i64, organisation::Model>, id: i64) -> Option<String> {
     let mut current = orgs.get(&id);
     let mut steps = 0;
     while let Some(org) = current {
@@ -148,7 +115,7 @@ fn severity(status: VerdictStatus) -> u8 {
 }
 
 /// The transfer cells of a flow: destinations, mechanism, safeguard, worst verdict, problems.
-fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cell; 5] {
+pub(super) fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cell; 5] {
     if assessed.is_empty() {
         return [
             Cell::Empty,
@@ -184,14 +151,48 @@ fn transfer_cells(flow: &data_flow::Model, assessed: &[&FlowAssessment]) -> [Cel
     ]
 }
 
-fn by_flow(assessments: &[FlowAssessment]) -> HashMap<i64, Vec<&FlowAssessment>> {
-    let mut out: HashMap<i64, Vec<&FlowAssessment>> = HashMap::new();
-    for a in assessments {
-        if let Some(id) = a.flow_id {
-            out.entry(id).or_default().push(a);
-        }
-    }
-    out
+/// The verdicts of one flow, in the register's order (the kept transfers are ordered by flow).
+pub(super) fn of_flow(assessed: &Assessed, flow_id: i64) -> Vec<&FlowAssessment> {
+    let transfers = &assessed.transfers;
+    let start = transfers.partition_point(|e| e.assessment.flow_id.unwrap_or_default() < flow_id);
+    transfers[start..]
+        .iter()
+        .take_while(|e| e.assessment.flow_id == Some(flow_id))
+        .map(|e| &*e.assessment)
+        .collect()
+}
+
+/// The values of `key` in a sorted index of (key, value) pairs.
+pub(super) fn keyed(index: &[(i64, i64)], key: i64) -> impl Iterator<Item = i64> + '_ {
+    let start = index.partition_point(|(k, _)| *k < key);
+    index[start..]
+        .iter()
+        .take_while(move |(k, _)| *k == key)
+        .map(|(_, v)| *v)
+}
+
+/// Every organisation by id: the records name controllers, recipients and the parents whose
+/// DPO contact a company shares (bounded by the organisations, not the flows).
+pub(super) async fn organisations(
+    db: &impl ConnectionTrait,
+) -> AppResult<HashMap<i64, organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// The flows of `ids`, in id order, `page` ids a query.
+pub(super) async fn flows(
+    db: &impl ConnectionTrait,
+    ids: &BTreeSet<i64>,
+    page: usize,
+) -> AppResult<Vec<data_flow::Model>> {
+    let mut flows = by_ids::<data_flow::Entity>(db, data_flow::Column::Id, ids, page).await?;
+    flows.sort_by_key(|f| f.id);
+    Ok(flows)
 }
 
 /// The controller's block of the record: who keeps it, how to reach them and their DPO, when
@@ -265,23 +266,22 @@ fn controller_block(
 }
 
 /// The Art 30(1) record: every activity, or with `controller` the activities of that group
-/// company, one row per activity and recipient.
+/// company, one row per activity and recipient. The flows are indexed by activity once (ids
+/// only); activities and their flows are read a page at a time.
 #[allow(
     clippy::too_many_lines,
     reason = "one row layout read top to bottom against the columns above"
 )]
 pub async fn controller_record(
-    db: &impl ConnectionTrait,
-    reference: &LegalReference,
+    source: &Source<'_>,
     controller_id: Option<i64>,
     on: NaiveDate,
-) -> AppResult<Table> {
-    let register = Register::load(db).await?;
-    let assessments = register.transfers(reference, None, on)?;
-    let assessed = by_flow(&assessments);
-    let names = Names::load(db).await?;
+    out: &mut Out,
+) -> AppResult<()> {
+    let (db, reference, page) = (source.db, source.reference, source.page());
+    let assessed = source.assessed(on).await?;
+    let orgs = &organisations(db).await?;
     let categories = Categories::load(db).await?;
-    let orgs = &names.organisations;
     let only = controller_id
         .map(|id| {
             orgs.get(&id).ok_or_else(|| {
@@ -289,196 +289,112 @@ pub async fn controller_record(
             })
         })
         .transpose()?;
-    let mut activities: Vec<_> = names
-        .activities
-        .values()
-        .filter(|a| controller_id.is_none_or(|id| a.controller_id == id))
-        .collect();
-    activities.sort_by_key(|a| a.id);
-    let mut flows: Vec<_> = names.flows.values().collect();
-    flows.sort_by_key(|f| f.id);
+    let mut activity_ids = processing_activity::Entity::find()
+        .select_only()
+        .column(processing_activity::Column::Id)
+        .order_by_asc(processing_activity::Column::Id);
+    if let Some(id) = controller_id {
+        activity_ids = activity_ids.filter(processing_activity::Column::ControllerId.eq(id));
+    }
+    let activity_ids: Vec<i64> = activity_ids.into_tuple().all(db).await?;
+    // Every flow's activity, once: (activity, flow), sorted.
+    let mut by_activity: Vec<(i64, i64)> = data_flow::Entity::find()
+        .select_only()
+        .column(data_flow::Column::ActivityId)
+        .column(data_flow::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    by_activity.sort_unstable();
+    let flows_of = |activity: i64| keyed(&by_activity, activity);
     let mut table = Table::new("Record of processing", CONTROLLER);
     table.empty = Some(match only {
         Some(c) => format!("No processing activities: {} records none.", c.name),
         None => "No processing activities: the register records none.".to_string(),
     });
     table.cover = Some(("Controller", controller_block(orgs, only, reference, on)));
-    for activity in activities {
-        let controller = orgs.get(&activity.controller_id);
-        let mut head = vec![
-            controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
-            controller.map_or(Cell::Empty, |c| Cell::text(c.country.as_str())),
-            Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
-            Cell::opt_text(dpo_contact(orgs, activity.controller_id).as_deref()),
-            Cell::opt_text(activity.reference.as_deref()),
-            Cell::text(&activity.name),
-            Cell::text(&activity.purpose),
-            words::coded(
-                activity.lawful_basis.as_str(),
-                words::lawful_basis(activity.lawful_basis),
-            ),
-            Cell::text(activity.subject_categories.0.join("; ")),
-        ];
-        head.extend(category_cells(&categories, &activity.data_categories.0));
-        let tail = [
-            Cell::text(&activity.retention),
-            activity
-                .retention_months
-                .map_or(Cell::Empty, |m| Cell::Int(i64::from(m))),
-            Cell::opt_text(
+    out.head(table).await?;
+    let mut rest = activity_ids.as_slice();
+    while !rest.is_empty() {
+        // A page: activities while their flows fit in one (at least one activity).
+        let mut take = 0;
+        let mut flow_count = 0;
+        while take < rest.len() && take < page {
+            let n = flows_of(rest[take]).count();
+            if take > 0 && flow_count + n > page {
+                break;
+            }
+            flow_count += n;
+            take += 1;
+        }
+        let (run, next) = rest.split_at(take);
+        rest = next;
+        let run_ids: BTreeSet<i64> = run.iter().copied().collect();
+        let mut activities = by_ids::<processing_activity::Entity>(
+            db,
+            processing_activity::Column::Id,
+            &run_ids,
+            page,
+        )
+        .await?;
+        activities.sort_by_key(|a| a.id);
+        let flow_ids: BTreeSet<i64> = run.iter().flat_map(|a| flows_of(*a)).collect();
+        let flows = flows(db, &flow_ids, page).await?;
+        for activity in &activities {
+            let controller = orgs.get(&activity.controller_id);
+            let mut head = vec![
+                controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
+                controller.map_or(Cell::Empty, |c| Cell::text(c.country.as_str())),
+                Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
+                Cell::opt_text(dpo_contact(orgs, activity.controller_id).as_deref()),
+                Cell::opt_text(activity.reference.as_deref()),
+                Cell::text(&activity.name),
+                Cell::text(&activity.purpose),
+                words::coded(
+                    activity.lawful_basis.as_str(),
+                    words::lawful_basis(activity.lawful_basis),
+                ),
+                Cell::text(activity.subject_categories.0.join("; ")),
+            ];
+            head.extend(category_cells(&categories, &activity.data_categories.0));
+            let tail = [
+                Cell::text(&activity.retention),
                 activity
-                    .security_measures
-                    .as_deref()
-                    .or(controller.and_then(|c| c.security_measures.as_deref())),
-            ),
-            Cell::Date(on),
-        ];
-        let recipients: Vec<_> = flows
-            .iter()
-            .filter(|f| f.activity_id == activity.id)
-            .collect();
-        if recipients.is_empty() {
-            let mut row = head.clone();
-            row.extend(std::iter::repeat_n(Cell::Empty, 9));
-            row.extend(tail.iter().cloned());
-            table.push(row);
-        }
-        for flow in recipients {
-            let recipient = orgs.get(&flow.to_id);
-            let mut row = head.clone();
-            row.extend([
-                recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                role(flow.recipient_role),
-                recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
-                categories.cell(&flow.data_categories.0),
-            ]);
-            let none = Vec::new();
-            row.extend(transfer_cells(
-                flow,
-                assessed.get(&flow.id).unwrap_or(&none),
-            ));
-            row.extend(tail.iter().cloned());
-            table.push(row);
-        }
-    }
-    Ok(table)
-}
-
-/// The Art 30(2) record of `processor_id`, or without one of every group company that
-/// processes for a controller.
-pub async fn processor_record(
-    db: &impl ConnectionTrait,
-    reference: &LegalReference,
-    processor_id: Option<i64>,
-    on: NaiveDate,
-) -> AppResult<Table> {
-    let register = Register::load(db).await?;
-    let assessments = register.transfers(reference, None, on)?;
-    let assessed = by_flow(&assessments);
-    let names = Names::load(db).await?;
-    let categories = Categories::load(db).await?;
-    let orgs = &names.organisations;
-    let processors: Vec<&organisation::Model> = match processor_id {
-        Some(id) => vec![orgs.get(&id).ok_or_else(|| {
-            AppError::bad_input("processor", format!("no organisation with id {id}"))
-        })?],
-        None => {
-            let mut group: Vec<_> = orgs
-                .values()
-                .filter(|o| o.kind == OrganisationKind::GroupCompany)
+                    .retention_months
+                    .map_or(Cell::Empty, |m| Cell::Int(i64::from(m))),
+                Cell::opt_text(
+                    activity
+                        .security_measures
+                        .as_deref()
+                        .or(controller.and_then(|c| c.security_measures.as_deref())),
+                ),
+                Cell::Date(on),
+            ];
+            let recipients: Vec<_> = flows
+                .iter()
+                .filter(|f| f.activity_id == activity.id)
                 .collect();
-            group.sort_by_key(|o| o.id);
-            group
+            if recipients.is_empty() {
+                let mut row = head.clone();
+                row.extend(std::iter::repeat_n(Cell::Empty, 9));
+                row.extend(tail.iter().cloned());
+                out.push(row);
+            }
+            for flow in recipients {
+                let recipient = orgs.get(&flow.to_id);
+                let mut row = head.clone();
+                row.extend([
+                    recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
+                    role(flow.recipient_role),
+                    recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
+                    categories.cell(&flow.data_categories.0),
+                ]);
+                row.extend(transfer_cells(flow, &of_flow(&assessed, flow.id)));
+                row.extend(tail.iter().cloned());
+                out.push(row);
+            }
         }
-    };
-    let mut flows: Vec<_> = names.flows.values().collect();
-    flows.sort_by_key(|f| f.id);
-    let mut table = Table::new("Processor record", PROCESSOR);
-    table.empty = Some(match processor_id {
-        Some(_) => format!(
-            "No processing for a controller: {} receives no personal data as a processor.",
-            processors[0].name
-        ),
-        None => "No processing for a controller: no group company receives personal data as a processor."
-            .to_string(),
-    });
-    let context = Context {
-        names: &names,
-        categories: &categories,
-        assessed: &assessed,
-        flows: &flows,
-        on,
-    };
-    for processor in processors {
-        processor_rows(&mut table, &context, processor);
+        out.flush().await?;
     }
-    Ok(table)
-}
-
-struct Context<'a> {
-    names: &'a Names,
-    categories: &'a Categories,
-    assessed: &'a HashMap<i64, Vec<&'a FlowAssessment>>,
-    flows: &'a [&'a data_flow::Model],
-    on: NaiveDate,
-}
-
-/// The rows of one processor: the flows by which it receives data for a controller's activity,
-/// each with its onward recipients.
-fn processor_rows(table: &mut Table, cx: &Context<'_>, processor: &organisation::Model) {
-    let orgs = &cx.names.organisations;
-    for incoming in cx.flows.iter().filter(|f| {
-        f.to_id == processor.id
-            && matches!(
-                f.recipient_role,
-                RecipientRole::Processor | RecipientRole::SubProcessor
-            )
-    }) {
-        let Some(activity) = cx.names.activities.get(&incoming.activity_id) else {
-            continue;
-        };
-        let controller = orgs.get(&activity.controller_id);
-        let mut head = vec![
-            Cell::text(&processor.name),
-            Cell::text(processor.country.as_str()),
-            Cell::opt_text(processor.privacy_contact_email.as_deref()),
-            controller.map_or(Cell::Empty, |c| Cell::text(&c.name)),
-            Cell::opt_text(controller.and_then(|c| c.privacy_contact_email.as_deref())),
-            Cell::opt_text(dpo_contact(orgs, activity.controller_id).as_deref()),
-            Cell::text(&activity.name),
-            Cell::text(&activity.purpose),
-        ];
-        head.extend(category_cells(cx.categories, &incoming.data_categories.0));
-        let tail = [
-            Cell::opt_text(processor.security_measures.as_deref()),
-            Cell::Date(cx.on),
-        ];
-        let onward: Vec<_> = cx
-            .flows
-            .iter()
-            .filter(|f| f.continues_flow_id == Some(incoming.id))
-            .collect();
-        if onward.is_empty() {
-            let mut row = head.clone();
-            row.extend(std::iter::repeat_n(Cell::Empty, 8));
-            row.extend(tail.iter().cloned());
-            table.push(row);
-        }
-        for flow in onward {
-            let recipient = orgs.get(&flow.to_id);
-            let mut row = head.clone();
-            row.extend([
-                recipient.map_or(Cell::Empty, |r| Cell::text(&r.name)),
-                role(flow.recipient_role),
-                recipient.map_or(Cell::Empty, |r| Cell::text(r.country.as_str())),
-            ]);
-            let none = Vec::new();
-            row.extend(transfer_cells(
-                flow,
-                cx.assessed.get(&flow.id).unwrap_or(&none),
-            ));
-            row.extend(tail.iter().cloned());
-            table.push(row);
-        }
-    }
+    Ok(())
 }

@@ -5,6 +5,7 @@
 //! kept in a temporary file, not in memory): a large export streams out as it is written, and
 //! the rendering never holds a second copy of the register in memory.
 
+use super::render::Renderer;
 use chrono::NaiveDate;
 use std::io::Write;
 
@@ -62,7 +63,7 @@ impl Cell {
         }
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         match self {
             Self::Int(n) => (*n).into(),
             Self::Bool(b) => (*b).into(),
@@ -191,15 +192,6 @@ impl Table {
         }
     }
 
-    /// The row the CSV and XLSX renderings write when there are no rows: the note in the
-    /// first column.
-    fn empty_row(&self) -> Option<Vec<Cell>> {
-        let note = self.empty.as_ref().filter(|_| self.rows.is_empty())?;
-        let mut row = vec![Cell::Empty; self.columns.len().max(1)];
-        row[0] = Cell::text(note.clone());
-        Some(row)
-    }
-
     pub fn push(&mut self, row: Vec<Cell>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
@@ -207,130 +199,21 @@ impl Table {
 
     /// Renders the table in `format` to `out`.
     pub fn write(&self, format: Format, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
-        match format {
-            Format::Csv => self.csv(out),
-            Format::Json => self.json(out),
-            Format::Xlsx => self.xlsx(out),
-        }
+        let mut renderer = Renderer::start(self, format, out)?;
+        renderer.rows(self.rows.iter().map(Vec::as_slice))?;
+        renderer.finish(self)
     }
 
     /// Whether the table fits in `format`: a worksheet holds at most 1,048,576 rows, the
     /// header included. Checked before an answer starts, as a failure midway cannot be reported.
     pub fn fits(&self, format: Format) -> bool {
-        format != Format::Xlsx || self.rows.len() < XLSX_MAX_ROWS
-    }
-
-    fn csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
-        // The one CSV writer of the service and the command line: every cell goes through
-        // `Cell::csv`, the headers are the service's own names.
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(self.columns.iter().map(|c| csv_safe(c.words).into_owned()))?;
-        for row in self.rows.iter().chain(self.empty_row().as_ref()) {
-            writer.write_record(row.iter().map(Cell::csv))?;
-        }
-        writer.flush()?;
-        Ok(())
-    }
-
-    fn json(&self, out: &mut impl Write) -> anyhow::Result<()> {
-        out.write_all(b"[")?;
-        for (i, row) in self.rows.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(b"\n")?;
-            let object: serde_json::Map<String, serde_json::Value> = self
-                .columns
-                .iter()
-                .zip(row)
-                .map(|(c, v)| (c.name.to_string(), v.json()))
-                .collect();
-            serde_json::to_writer(&mut *out, &object)?;
-        }
-        out.write_all(b"\n]\n")?;
-        Ok(())
-    }
-
-    fn xlsx(&self, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
-        use rust_xlsxwriter::{Format as XFormat, Workbook};
-        let mut workbook = Workbook::new();
-        let header = XFormat::new().set_bold();
-        let date = XFormat::new().set_num_format("yyyy-mm-dd");
-        if let Some(cover) = &self.cover {
-            label_sheet(&mut workbook, cover, &header, &date)?;
-        }
-        // Rows go to a temporary file as they are written, so memory does not grow with the
-        // register; they must be written in order, which they are.
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name(self.title)?;
-        for (c, column) in self.columns.iter().enumerate() {
-            let c = u16::try_from(c)?;
-            sheet.write_string_with_format(0, c, column.words, &header)?;
-            sheet.set_column_width(c, column.width)?;
-        }
-        sheet.set_freeze_panes(1, 0)?;
-        let empty = self.empty_row();
-        for (r, row) in self.rows.iter().chain(empty.as_ref()).enumerate() {
-            let r = u32::try_from(r + 1)?;
-            for (c, cell) in row.iter().enumerate() {
-                let c = u16::try_from(c)?;
-                match cell {
-                    Cell::Text(t) | Cell::Coded { words: t, .. } => {
-                        sheet.write_string(r, c, t)?;
-                    }
-                    Cell::Date(d) => {
-                        sheet.write_date_with_format(r, c, d, &date)?;
-                    }
-                    Cell::Int(n) => {
-                        // Counts and ids: exact in a double up to 2^53.
-                        #[allow(clippy::cast_precision_loss)]
-                        sheet.write_number(r, c, *n as f64)?;
-                    }
-                    Cell::Bool(b) => {
-                        sheet.write_boolean(r, c, *b)?;
-                    }
-                    Cell::Empty => {}
-                }
-            }
-        }
-        if !self.columns.is_empty() {
-            let last_row = u32::try_from(self.rows.len())?;
-            let last_col = u16::try_from(self.columns.len() - 1)?;
-            sheet.autofilter(0, 0, last_row, last_col)?;
-        }
-        if let Some(notes) = &self.notes {
-            label_sheet(&mut workbook, notes, &header, &date)?;
-        }
-        workbook.save_to_writer(out)?;
-        Ok(())
+        fits(format, self.rows.len())
     }
 }
 
-/// A worksheet of labels (bold, first column) and their values.
-fn label_sheet(
-    workbook: &mut rust_xlsxwriter::Workbook,
-    (title, lines): &(&'static str, Vec<(String, Cell)>),
-    bold: &rust_xlsxwriter::Format,
-    date: &rust_xlsxwriter::Format,
-) -> anyhow::Result<()> {
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(*title)?;
-    sheet.set_column_width(0, 28.0)?;
-    sheet.set_column_width(1, 80.0)?;
-    for (r, (label, value)) in lines.iter().enumerate() {
-        let r = u32::try_from(r)?;
-        sheet.write_string_with_format(r, 0, label, bold)?;
-        match value {
-            Cell::Date(d) => {
-                sheet.write_date_with_format(r, 1, d, date)?;
-            }
-            Cell::Empty => {}
-            other => {
-                sheet.write_string(r, 1, other.plain())?;
-            }
-        }
-    }
-    Ok(())
+/// Whether `rows` rows fit in `format` (see [`Table::fits`]).
+pub fn fits(format: Format, rows: usize) -> bool {
+    format != Format::Xlsx || rows < XLSX_MAX_ROWS
 }
 
 #[cfg(test)]

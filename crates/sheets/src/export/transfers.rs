@@ -1,19 +1,15 @@
 //! The transfer register and the compliance gaps as rows.
 
 use super::{
+    names::Names,
+    stream::{Out, Source, runs_by_flow},
     table::{Cell, Column, Table, said},
     words,
 };
-use crate::{
-    domain::reference::LegalReference,
-    error::AppResult,
-    transfers::{FlowAssessment, Register},
-};
+use crate::{domain::reference::LegalReference, error::AppResult, transfers::FlowAssessment};
 use chrono::NaiveDate;
 use entity::vocab::{ProblemCode, VerdictStatus};
-use entity::{data_flow, organisation, processing_activity};
-use sea_orm::{ConnectionTrait, EntityTrait};
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 
 const TRANSFERS: &[Column] = &[
     said("flow_id", "Flow ID", 8.0),
@@ -52,50 +48,6 @@ const GAPS: &[Column] = &[
     said("assessed_on", "Assessed on", 12.0),
 ];
 
-/// What a row needs beside the assessment: the flow, its activity and organisations by id.
-pub(super) struct Names {
-    pub flows: HashMap<i64, data_flow::Model>,
-    pub activities: HashMap<i64, processing_activity::Model>,
-    pub organisations: HashMap<i64, organisation::Model>,
-}
-
-impl Names {
-    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
-        Ok(Self {
-            flows: data_flow::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|f| (f.id, f))
-                .collect(),
-            activities: processing_activity::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a))
-                .collect(),
-            organisations: organisation::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|o| (o.id, o))
-                .collect(),
-        })
-    }
-
-    pub fn org(&self, id: i64) -> Cell {
-        self.organisations
-            .get(&id)
-            .map_or(Cell::Empty, |o| Cell::text(&o.name))
-    }
-
-    pub fn activity(&self, id: i64) -> Cell {
-        self.activities
-            .get(&id)
-            .map_or(Cell::Empty, |a| Cell::text(&a.name))
-    }
-}
-
 /// The safeguard relied on: the instrument's name, else the mechanism.
 pub(super) fn safeguard(a: &FlowAssessment) -> String {
     a.verdict.instrument.as_ref().map_or_else(
@@ -113,82 +65,110 @@ pub(super) fn verdict(status: VerdictStatus) -> Cell {
     words::coded(status.as_str(), words::verdict(status))
 }
 
-pub async fn transfers(
-    db: &impl ConnectionTrait,
-    reference: &LegalReference,
-    on: NaiveDate,
-) -> AppResult<Table> {
-    let register = Register::load(db).await?;
-    let names = Names::load(db).await?;
-    let categories = words::Categories::load(db).await?;
-    let mut table = Table::new("Transfers", TRANSFERS);
-    table.empty = Some("No transfers: the register holds no data flow.".into());
-    for a in register.transfers(reference, None, on)? {
-        let flow = a.flow_id.and_then(|id| names.flows.get(&id));
-        table.push(vec![
-            a.flow_id.map_or(Cell::Empty, Cell::Int),
-            Cell::opt_text(flow.and_then(|f| f.reference.as_deref())),
-            flow.map_or(Cell::Empty, |f| names.activity(f.activity_id)),
-            flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
-            Cell::text(a.from_country.as_str()),
-            flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
-            flow.map_or(Cell::Empty, |f| {
-                words::coded(
-                    f.recipient_role.as_str(),
-                    words::recipient_role(f.recipient_role),
-                )
-            }),
-            flow.map_or(Cell::Empty, |f| {
-                words::sensitive(&categories, &f.data_categories.0)
-            }),
-            Cell::text(a.destination.as_str()),
-            words::coded(a.regime.as_str(), words::regime(a.regime)),
-            words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
-            flow.and_then(|f| f.scc_module).map_or(Cell::Empty, |m| {
-                words::coded(m.as_str(), words::scc_module(m))
-            }),
-            Cell::opt_date(flow.and_then(|f| f.signed_on)),
-            Cell::opt_date(flow.and_then(|f| f.tia_completed_on)),
-            Cell::text(safeguard(&a)),
-            verdict(a.verdict.status),
-            words::problems(&problems(&a)),
-            Cell::text(a.explanation(reference)),
-            Cell::Date(on),
-        ]);
-    }
-    Ok(table)
+/// The distinct flows of a run of assessments.
+fn flow_ids<'a>(assessments: impl IntoIterator<Item = &'a FlowAssessment>) -> BTreeSet<i64> {
+    assessments.into_iter().filter_map(|a| a.flow_id).collect()
 }
 
-pub async fn gaps(
-    db: &impl ConnectionTrait,
+/// The transfer register on `on`: every restricted transfer of the verdicts, in flow order, a
+/// page of flows at a time.
+pub async fn transfers(source: &Source<'_>, on: NaiveDate, out: &mut Out) -> AppResult<()> {
+    let assessed = source.assessed(on).await?;
+    let categories = words::Categories::load(source.db).await?;
+    let mut table = Table::new("Transfers", TRANSFERS);
+    table.empty = Some("No transfers: the register holds no data flow.".into());
+    out.head(table).await?;
+    let entries = &assessed.transfers;
+    for run in runs_by_flow(entries, |e| e.assessment.flow_id, source.page()) {
+        let ids = flow_ids(run.iter().map(|e| &*e.assessment));
+        let names = Names::of_flows(source.db, &ids, source.page()).await?;
+        for e in run {
+            out.push(transfer_row(
+                &names,
+                &categories,
+                source.reference,
+                &e.assessment,
+                on,
+            ));
+        }
+        out.flush().await?;
+    }
+    Ok(())
+}
+
+fn transfer_row(
+    names: &Names,
+    categories: &words::Categories,
     reference: &LegalReference,
+    a: &FlowAssessment,
     on: NaiveDate,
-) -> AppResult<Table> {
-    let register = Register::load(db).await?;
-    let names = Names::load(db).await?;
+) -> Vec<Cell> {
+    let flow = a.flow_id.and_then(|id| names.flows.get(&id));
+    vec![
+        a.flow_id.map_or(Cell::Empty, Cell::Int),
+        Cell::opt_text(flow.and_then(|f| f.reference.as_deref())),
+        flow.map_or(Cell::Empty, |f| names.activity(f.activity_id)),
+        flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
+        Cell::text(a.from_country.as_str()),
+        flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
+        flow.map_or(Cell::Empty, |f| {
+            words::coded(
+                f.recipient_role.as_str(),
+                words::recipient_role(f.recipient_role),
+            )
+        }),
+        flow.map_or(Cell::Empty, |f| {
+            words::sensitive(categories, &f.data_categories.0)
+        }),
+        Cell::text(a.destination.as_str()),
+        words::coded(a.regime.as_str(), words::regime(a.regime)),
+        words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
+        flow.and_then(|f| f.scc_module).map_or(Cell::Empty, |m| {
+            words::coded(m.as_str(), words::scc_module(m))
+        }),
+        Cell::opt_date(flow.and_then(|f| f.signed_on)),
+        Cell::opt_date(flow.and_then(|f| f.tia_completed_on)),
+        Cell::text(safeguard(a)),
+        verdict(a.verdict.status),
+        words::problems(&problems(a)),
+        Cell::text(a.explanation(reference)),
+        Cell::Date(on),
+    ]
+}
+
+/// The compliance gaps on `on`: one row per problem of each assessment, grouped by problem
+/// code, each group in flow order, a page of flows at a time.
+pub async fn gaps(source: &Source<'_>, on: NaiveDate, out: &mut Out) -> AppResult<()> {
+    let assessed = source.assessed(on).await?;
     let mut table = Table::new("Gaps", GAPS);
     table.empty = Some("No compliance gaps: no transfer has a problem on that day.".into());
-    let gaps = register.gaps(reference, None, on)?;
-    for group in gaps.groups {
-        for a in group.assessments {
-            let flow = a.flow_id.and_then(|id| names.flows.get(&id));
-            for p in a.verdict.problems.iter().filter(|p| p.code == group.code) {
-                table.push(vec![
-                    words::coded(p.code.as_str(), words::problem(p.code)),
-                    Cell::text(&p.message),
-                    a.flow_id.map_or(Cell::Empty, Cell::Int),
-                    Cell::opt_text(flow.and_then(|f| f.reference.as_deref())),
-                    flow.map_or(Cell::Empty, |f| names.activity(f.activity_id)),
-                    flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
-                    flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
-                    Cell::text(a.destination.as_str()),
-                    words::coded(a.regime.as_str(), words::regime(a.regime)),
-                    words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
-                    verdict(a.verdict.status),
-                    Cell::Date(on),
-                ]);
+    out.head(table).await?;
+    let gaps = assessed.gaps(None);
+    for group in &gaps.groups {
+        for run in runs_by_flow(&group.assessments, |a| a.flow_id, source.page()) {
+            let ids = flow_ids(run.iter().map(|a| &**a));
+            let names = Names::of_flows(source.db, &ids, source.page()).await?;
+            for a in run {
+                let flow = a.flow_id.and_then(|id| names.flows.get(&id));
+                for p in a.verdict.problems.iter().filter(|p| p.code == group.code) {
+                    out.push(vec![
+                        words::coded(p.code.as_str(), words::problem(p.code)),
+                        Cell::text(&p.message),
+                        a.flow_id.map_or(Cell::Empty, Cell::Int),
+                        Cell::opt_text(flow.and_then(|f| f.reference.as_deref())),
+                        flow.map_or(Cell::Empty, |f| names.activity(f.activity_id)),
+                        flow.map_or(Cell::Empty, |f| names.org(f.from_id)),
+                        flow.map_or(Cell::Empty, |f| names.org(f.to_id)),
+                        Cell::text(a.destination.as_str()),
+                        words::coded(a.regime.as_str(), words::regime(a.regime)),
+                        words::coded(a.mechanism.as_str(), words::mechanism(a.mechanism)),
+                        verdict(a.verdict.status),
+                        Cell::Date(on),
+                    ]);
+                }
             }
+            out.flush().await?;
         }
     }
-    Ok(table)
+    Ok(())
 }

@@ -3,8 +3,10 @@
 //! [`transfers::what_if_ends`] as the GraphQL `whatIf` query.
 
 use super::{
+    names::Names,
+    stream::Source,
     table::{Cell, Column, Table, said},
-    transfers::{Names, problems, verdict},
+    transfers::{problems, verdict},
     words,
 };
 use crate::{
@@ -13,8 +15,7 @@ use crate::{
     transfers::{self, Alternative},
 };
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
-use std::str::FromStr;
+use std::{collections::BTreeSet, str::FromStr};
 
 const WHAT_IF: &[Column] = &[
     said("flow_id", "Flow ID", 8.0),
@@ -93,14 +94,20 @@ fn instead(alternatives: &[Alternative]) -> String {
 
 /// The transfers of the register on `on` that `question` would make fail.
 pub async fn what_if(
-    db: &impl ConnectionTrait,
-    reference: &LegalReference,
+    source: &Source<'_>,
     question: &WhatIfQuestion,
     on: NaiveDate,
 ) -> AppResult<Table> {
+    let (db, reference) = (source.db, source.reference);
     let impacts =
         transfers::what_if_ends(db, reference, &question.hypothesis, question.ends_on, on).await?;
-    let names = Names::load(db).await?;
+    // The flows and activities the rows name, not the register's.
+    let flow_ids = impacts.iter().filter_map(|i| i.after.flow_id).collect();
+    let mut names = Names::of_flows(db, &flow_ids, source.page()).await?;
+    let activity_ids = impacts.iter().map(|i| i.activity_id).collect();
+    names
+        .add(db, &activity_ids, &BTreeSet::new(), source.page())
+        .await?;
     let mut table = Table::new("What if", WHAT_IF);
     table.empty = Some("No transfer would fail: none relies on what the question stops.".into());
     for i in impacts {
