@@ -84,23 +84,51 @@ impl TestProvider {
                 "carol": { "email": "carol@example.test", "name": "Carol Example", "groups": ["sales"] },
             },
         });
-        let mut child = tokio::process::Command::new("node")
-            .arg(&script)
-            .current_dir(&dir)
-            .env("OIDC_TEST_CONFIG", config.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start node");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(std::time::Duration::from_mins(3), lines.next_line())
-            .await
-            .expect("the provider started within 3 minutes")
-            .expect("read the provider's output")
-            .expect("the provider printed its address");
+        // Started at most twice: once, on a machine loaded by parallel builds, node printed nothing
+        // for minutes; what it wrote to stderr is kept to say why.
+        let mut attempt = 0;
+        let (child, line) = loop {
+            attempt += 1;
+            let stderr_path =
+                dir.join(format!("provider.{}.stderr", uuid::Uuid::new_v4().simple()));
+            let stderr =
+                std::fs::File::create(&stderr_path).expect("create the provider's stderr file");
+            let mut child = tokio::process::Command::new("node")
+                .arg(&script)
+                .current_dir(&dir)
+                .env("OIDC_TEST_CONFIG", config.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::from(stderr))
+                .kill_on_drop(true)
+                .spawn()
+                .expect("start node");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut lines = BufReader::new(stdout).lines();
+            let started =
+                tokio::time::timeout(std::time::Duration::from_secs(90), lines.next_line()).await;
+            let said = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+            let _ = std::fs::remove_file(&stderr_path);
+            match started {
+                Ok(read) => {
+                    let line = read
+                        .expect("read the provider's output")
+                        .unwrap_or_else(|| {
+                            panic!("the provider exited without its address: {said}")
+                        });
+                    break (child, line);
+                }
+                Err(_) if attempt < 2 => {
+                    eprintln!(
+                        "the provider printed nothing in 90 s; starting it again (stderr: {said:?})"
+                    );
+                    let _ = child.kill().await;
+                }
+                Err(_) => {
+                    panic!("the provider did not start in two tries of 90 s; stderr: {said:?}")
+                }
+            }
+        };
         let issuer = line
             .strip_prefix("listening ")
             .unwrap_or_else(|| panic!("unexpected provider output {line:?}"))
