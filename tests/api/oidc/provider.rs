@@ -118,14 +118,14 @@ impl TestProvider {
                         });
                     break (child, line);
                 }
-                Err(_) if attempt < 2 => {
+                Err(elapsed) if attempt < 2 => {
                     eprintln!(
-                        "the provider printed nothing in 90 s; starting it again (stderr: {said:?})"
+                        "the provider printed nothing ({elapsed}); starting it again (stderr: {said:?})"
                     );
                     let _ = child.kill().await;
                 }
-                Err(_) => {
-                    panic!("the provider did not start in two tries of 90 s; stderr: {said:?}")
+                Err(elapsed) => {
+                    panic!("the provider did not start in two tries ({elapsed}); stderr: {said:?}")
                 }
             }
         };
