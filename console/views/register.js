@@ -72,7 +72,8 @@ export async function render(main, { params }) {
     if (state.first !== "50") q.set("first", state.first);
     if (state.sort) q.set("sort", state.sort);
     if (state.desc) q.set("desc", "1");
-    history.replaceState(null, "", `#/register${q.size ? `?${q}` : ""}`);
+    // A view still loading after the reader moved on must not take the address back.
+    if (location.hash.startsWith("#/register")) history.replaceState(null, "", `#/register${q.size ? `?${q}` : ""}`);
   }
 
   /** Asks the service for the page at `index`; an answer to an older question is dropped. */

@@ -75,7 +75,8 @@ export async function render(main, { params }) {
     if (on.value) question.on = on.value;
     if (!question.mechanism && !question.decisionId) return showError(form, { field: "mechanism", message: "Choose a mechanism or an adequacy decision." });
     if (!question.endsOn) return showError(form, { field: "endsOn", message: "Give the first day without it." });
-    history.replaceState(null, "", `#/what-if?${new URLSearchParams(question)}`);
+    // A view still loading after the reader moved on must not take the address back.
+    if (location.hash.startsWith("#/what-if")) history.replaceState(null, "", `#/what-if?${new URLSearchParams(question)}`);
     fill(result, notice("Judging the register…"));
     try {
       const data = await run(DOC, "WhatIf", question);

@@ -247,6 +247,12 @@ async fn the_overview_lists_a_transfer_whose_verdict_changed_this_month() {
         assert_eq!(answer["data"]["updateDataFlow"]["transfers"], json!([{ "status": "SAFEGUARDED" }]), "{answer}");
 
         browser.visit("/#/register").await;
+        browser
+            .until(
+                "the transfers page, settled",
+                "document.title.startsWith('Transfers') && document.querySelector('main').dataset.settled === document.querySelector('main').dataset.visit",
+            )
+            .await;
         browser.visit("/#/overview").await;
         let now = changed + 1;
         let expected = format!("{now} transfer{} changed verdict", if now == 1 { "" } else { "s" });
