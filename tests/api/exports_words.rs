@@ -174,6 +174,23 @@ async fn the_transfer_register_speaks_words_with_an_explanation_and_json_keeps_t
         gaps.iter().any(|r| r["Problem"] == "TIA missing"),
         "{gaps:?}"
     );
+    // Each of the transfer's problems is a row of its own group, naming the flow as the register
+    // does (the names are read once for every group).
+    let cloud_gaps: Vec<&HashMap<String, String>> = gaps
+        .iter()
+        .filter(|r| r["Flow reference"] == "CLOUD-1")
+        .collect();
+    assert!(!cloud_gaps.is_empty(), "{gaps:?}");
+    for row in &cloud_gaps {
+        for (gap, register) in [
+            ("Processing activity", "Processing activity"),
+            ("Exporter", "Exporter"),
+            ("Recipient (importer)", "Recipient (importer)"),
+        ] {
+            assert_eq!(row[gap], cloud[register], "{gap} of {row:?}");
+            assert!(!row[gap].is_empty(), "{gap} of {row:?}");
+        }
+    }
 
     // JSON keeps the machine values.
     let json: Vec<Value> =

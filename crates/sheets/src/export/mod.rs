@@ -9,6 +9,7 @@
 //! page at a time.
 
 mod due;
+mod gap_names;
 mod names;
 mod processor;
 mod render;

@@ -1,6 +1,7 @@
 //! The transfer register and the compliance gaps as rows.
 
 use super::{
+    gap_names::GapNames,
     names::Names,
     stream::{Out, Source, runs_by_flow},
     table::{Cell, Column, Table, said},
@@ -144,10 +145,11 @@ pub async fn gaps(source: &Source<'_>, on: NaiveDate, out: &mut Out) -> AppResul
     table.empty = Some("No compliance gaps: no transfer has a problem on that day.".into());
     out.head(table).await?;
     let gaps = assessed.gaps(None);
+    let mut names = GapNames::default();
     for group in &gaps.groups {
         for run in runs_by_flow(&group.assessments, |a| a.flow_id, source.page()) {
             let ids = flow_ids(run.iter().map(|a| &**a));
-            let names = Names::of_flows(source.db, &ids, source.page()).await?;
+            names.read(source.db, &ids, source.page()).await?;
             for a in run {
                 let flow = a.flow_id.and_then(|id| names.flows.get(&id));
                 for p in a.verdict.problems.iter().filter(|p| p.code == group.code) {
