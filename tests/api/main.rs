@@ -40,6 +40,7 @@ mod oidc;
 mod ops;
 mod organisations;
 mod overview_counts;
+mod policy_paths;
 mod pool;
 mod reasoning;
 mod reference_dates;

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod enums;
 pub mod errors;
+mod execution;
 pub mod fields;
 pub mod hints;
 pub mod ids;
@@ -24,46 +25,44 @@ use register_service::{config, error};
 use crate::config::Config;
 use async_graphql::Schema;
 
+pub use execution::{Schemas, allowed_in_full};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with the configured limits. No side effects: shared by the server, the
-/// tests and `export-schema`; per-request data (database, caller, loaders) is added per request.
+/// Builds the schema with the configured limits, guarded by the access policy, the field limit
+/// and the sealing pass. No side effects: shared by the server, the tests and `export-schema`;
+/// per-request data (database, caller, loaders) is added per request.
 pub fn build_schema(config: &Config) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+    schema_builder(config)
         .extension(policy::Policy)
         .extension(fields::FieldLimit(config.max_fields))
         .extension(sealing::SealAfterMutation)
+        .finish()
+}
+
+/// The guarded schema and its plain twin, which answers what nothing in the guard would refuse
+/// (see [`Schemas`]).
+pub fn build_schemas(config: &Config) -> Schemas {
+    Schemas::new(
+        build_schema(config),
+        schema_builder(config).finish(),
+        config.max_fields,
+    )
+}
+
+/// The types and the limits every build shares.
+fn schema_builder(config: &Config) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
-    if !config.introspection {
-        builder = builder.disable_introspection();
+    if config.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
     }
-    builder.finish()
-}
-
-/// Runs one prepared request (see `register_http::prepare`) on the schema.
-///
-/// Boxed here, so that the resolvers and the service calls they await are compiled with this
-/// crate, once: a release build compiles an `async fn`'s body in the crate that polls it, so an
-/// unboxed `schema.execute` compiled the whole API again in `register-http`, after this crate.
-pub fn execute(
-    schema: &AppSchema,
-    request: async_graphql::Request,
-) -> std::pin::Pin<Box<dyn Future<Output = async_graphql::Response> + Send + '_>> {
-    Box::pin(schema.execute(request))
-}
-
-/// As [`execute`], for an operation over a WebSocket: a subscription's pushes, or the one
-/// response of a query or mutation.
-pub fn execute_stream(
-    schema: &AppSchema,
-    request: async_graphql::Request,
-) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
-    schema.execute_stream(request)
 }
 
 /// The complexity of a page: its rows times what is selected of each, so aliases and large pages

@@ -69,7 +69,7 @@ impl Extension for SealAfterMutationExtension {
 /// Whether a pass is worth it: some event waits (asked of the readers), and on SQLite the single
 /// writer is free, so that a mutation that wrote nothing (a dry-run import) never queues behind
 /// another write for it; what is skipped here the background sealer takes.
-async fn worth_a_pass(rc: &RequestContext) -> bool {
+pub(crate) async fn worth_a_pass(rc: &RequestContext) -> bool {
     if rc.db.get_database_backend() == sea_orm::DbBackend::Sqlite
         && rc.db.get_sqlite_connection_pool().num_idle() == 0
     {

@@ -227,7 +227,7 @@ pub async fn execute_as(
 ) -> async_graphql::Response {
     let operation = request.operation_name.clone();
     let request = prepare(state, auth.clone(), request_id.clone(), request);
-    let response = graphql::execute(&state.schema, request).await;
+    let response = state.schema.execute(request).await;
     finish(state, &auth, &request_id, operation.as_deref(), response)
 }
 

@@ -7,7 +7,7 @@ use crate::{
     domain::audit::ChainKey,
     domain::reference::LegalReference,
     graphql::{
-        AppSchema, build_schema,
+        Schemas, build_schemas,
         context::{Auth, RequestContext},
         errors::{FieldIndex, RefusalLog},
         issued::IssuedSecrets,
@@ -31,7 +31,7 @@ pub struct AppState {
     pub read_db: DatabaseConnection,
     /// Today's transfer verdicts, kept while the register and the reference data are unchanged.
     pub verdicts: Arc<VerdictCache>,
-    pub schema: AppSchema,
+    pub schema: Schemas,
     pub config: Arc<Config>,
     pub reference: Arc<LegalReference>,
     /// Keys subject hashing, webhook signing and encryption at rest.
@@ -94,7 +94,7 @@ impl AppState {
             .map(crate::auth::Provider::new)
             .transpose()?
             .map(Arc::new);
-        let schema = build_schema(&config);
+        let schema = build_schemas(&config);
         Ok(Self {
             refusals: Arc::default(),
             limits: Arc::new(Limits::new(&config)),

@@ -519,7 +519,7 @@ impl Executor for SocketExecutor {
             let operation = request.operation_name.clone();
             let prepared = crate::prepare(&this.state, auth.clone(), request_id.clone(), request);
             let guard = ActiveOperation::new(this.session.clone());
-            let pushes = crate::graphql::execute_stream(&this.state.schema, prepared);
+            let pushes = this.state.schema.execute_stream(prepared);
             let checker = this.clone();
             let checked = matches!(auth, Auth::Token(_));
             pushes
