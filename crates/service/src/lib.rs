@@ -19,6 +19,7 @@ pub mod audit;
 pub mod checkpoints;
 pub mod documents;
 pub mod flows;
+pub mod id_lists;
 pub mod limits;
 pub mod locations;
 pub mod notices;

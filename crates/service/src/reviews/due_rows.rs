@@ -4,14 +4,12 @@
 //! reading every flow and organisation took over a second even when nothing was due).
 
 use super::contracts::ContractRecord;
+use crate::id_lists::{CHUNK, chunks};
 use crate::{domain::vocab::TransferMechanism, error::AppResult};
 use chrono::NaiveDate;
 use entity::{contract, contract_flow, data_flow, organisation, transfer_impact_assessment as tia};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, prelude::*};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// Ids per `IN (...)` list: under SQLite's bound-parameter limit on every version.
-const CHUNK: usize = 900;
 
 /// The contracts that expire or are due for review by `horizon` and that no other contract of
 /// the same kind supersedes for a flow they cover, by id, each with its flows in the order
@@ -49,7 +47,7 @@ pub(super) async fn contracts(
     // Every contract covering a flow a candidate covers: the candidates' possible successors.
     let flow_ids: BTreeSet<i64> = flows_of.values().flatten().copied().collect();
     let mut covering: HashMap<i64, Vec<i64>> = HashMap::new();
-    for chunk in ids(&flow_ids) {
+    for chunk in chunks(&flow_ids) {
         for link in contract_flow::Entity::find()
             .filter(contract_flow::Column::FlowId.is_in(chunk))
             .all(db)
@@ -63,7 +61,7 @@ pub(super) async fn contracts(
     }
     let rival_ids: BTreeSet<i64> = covering.values().flatten().copied().collect();
     let mut rivals: HashMap<i64, contract::Model> = HashMap::new();
-    for chunk in ids(&rival_ids) {
+    for chunk in chunks(&rival_ids) {
         for c in contract::Entity::find()
             .filter(contract::Column::Id.is_in(chunk))
             .all(db)
@@ -119,7 +117,7 @@ pub(super) async fn assessments(
         .into_iter()
         .collect();
     let mut latest: BTreeMap<i64, tia::Model> = BTreeMap::new();
-    for chunk in ids(&flow_ids) {
+    for chunk in chunks(&flow_ids) {
         for a in tia::Entity::find()
             .filter(tia::Column::FlowId.is_in(chunk))
             .order_by_asc(tia::Column::CompletedOn)
@@ -176,7 +174,7 @@ impl Lookup {
         organisation_ids: &BTreeSet<i64>,
     ) -> AppResult<Self> {
         let mut flows: HashMap<i64, data_flow::Model> = HashMap::new();
-        for chunk in ids(flow_ids) {
+        for chunk in chunks(flow_ids) {
             for f in data_flow::Entity::find()
                 .filter(data_flow::Column::Id.is_in(chunk))
                 .all(db)
@@ -188,7 +186,7 @@ impl Lookup {
         let mut wanted = organisation_ids.clone();
         wanted.extend(flows.values().map(|f| f.to_id));
         let mut names = HashMap::new();
-        for chunk in ids(&wanted) {
+        for chunk in chunks(&wanted) {
             names.extend(
                 organisation::Entity::find()
                     .select_only()
@@ -202,10 +200,4 @@ impl Lookup {
         }
         Ok(Self { flows, names })
     }
-}
-
-/// The ids in lists of at most [`CHUNK`].
-fn ids(set: &BTreeSet<i64>) -> Vec<Vec<i64>> {
-    let all: Vec<i64> = set.iter().copied().collect();
-    all.chunks(CHUNK).map(<[i64]>::to_vec).collect()
 }

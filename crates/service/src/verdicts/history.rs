@@ -99,7 +99,7 @@ pub async fn record(
     // Beyond a few hundred flows, reading every recorded verdict is as quick as naming them.
     let only = (cause == VerdictChangeCause::RegisterWrite
         && since.from_version == Some(stored.register_version)
-        && since.flows.len() <= 900)
+        && since.flows.len() <= crate::id_lists::CHUNK)
         .then_some(&since.flows);
     let mut before = Statuses::new();
     let mut query = flow_verdict::Entity::find();

@@ -5,6 +5,7 @@
 //! reads those rows of the register again, and assesses again only the flows they can affect.
 
 use super::{Assessed, Entry, VerdictKey};
+use crate::id_lists::{CHUNK, chunks};
 use crate::{
     domain::{category::Sensitivity, reference::LegalReference},
     error::AppResult,
@@ -24,8 +25,6 @@ use std::{
 /// More change rows than this to read (a bulk import), and a refresh judges the whole register
 /// again instead; so it does when more than half the flows are affected.
 const AT_MOST: usize = 50_000;
-/// Ids per `IN (...)` list (SQLite's older builds take at most 999 values per statement).
-const CHUNK: usize = 900;
 
 /// One flow's part of the kept verdicts.
 #[derive(Default, Clone)]
@@ -303,10 +302,4 @@ async fn load_locations(
         }
     }
     Ok(out)
-}
-
-/// The ids in lists of at most [`CHUNK`].
-fn chunks(ids: &BTreeSet<i64>) -> Vec<Vec<i64>> {
-    let ids: Vec<i64> = ids.iter().copied().collect();
-    ids.chunks(CHUNK).map(<[i64]>::to_vec).collect()
 }

@@ -75,6 +75,36 @@ pub(crate) struct Link {
     pub flow: Option<data_flow::Model>,
 }
 
+impl Link {
+    /// The link of one row whose activity's id (under `activity_id`, the [`ACTIVITY`]-prefixed
+    /// column) is `id`; its activity decoded only the first time `seen` meets the id.
+    pub(crate) fn from_row(
+        row: &sea_orm::QueryResult,
+        id: i64,
+        seen: &mut std::collections::BTreeSet<i64>,
+    ) -> Result<Self, sea_orm::DbErr> {
+        use sea_orm::FromQueryResult;
+        let flow_id: Option<i64> = row.try_get("", data_flow::Column::Id.as_str())?;
+        Ok(Self {
+            subject_id: row.try_get("", "link_subject_id")?,
+            restricted_reason: row.try_get("", "link_reason")?,
+            restricted_until: row.try_get("", "link_until")?,
+            activity_id: id,
+            activity: if seen.insert(id) {
+                Some(processing_activity::Model::from_query_result(
+                    row, ACTIVITY,
+                )?)
+            } else {
+                None
+            },
+            flow: match flow_id {
+                Some(_) => Some(data_flow::Model::from_query_result(row, "")?),
+                None => None,
+            },
+        })
+    }
+}
+
 /// The prefix of the activity's columns among a link's; the flow's come unprefixed.
 pub(crate) const ACTIVITY: &str = "a_";
 /// The prefix of the location's columns among a holder's.

@@ -191,24 +191,7 @@ fn decode(rows: &[QueryResult]) -> AppResult<Option<Read>> {
         if let Some(id) = row.try_get::<Option<i64>>("", "s_subject_id")? {
             subject_id = Some(id);
         } else if let Some(id) = row.try_get::<Option<i64>>("", &activity_id)? {
-            let flow_id: Option<i64> = row.try_get("", data_flow::Column::Id.as_str())?;
-            links.push(Link {
-                subject_id: row.try_get("", "link_subject_id")?,
-                restricted_reason: row.try_get("", "link_reason")?,
-                restricted_until: row.try_get("", "link_until")?,
-                activity_id: id,
-                activity: if seen.insert(id) {
-                    Some(processing_activity::Model::from_query_result(
-                        row, ACTIVITY,
-                    )?)
-                } else {
-                    None
-                },
-                flow: match flow_id {
-                    Some(_) => Some(data_flow::Model::from_query_result(row, "")?),
-                    None => None,
-                },
-            });
+            links.push(Link::from_row(row, id, &mut seen)?);
         } else if let Some(id) = row.try_get::<Option<i64>>("", &organisation_id)? {
             if let Entry::Vacant(entry) = organisations.entry(id) {
                 entry.insert(organisation::Model::from_query_result(row, ORGANISATION)?);

@@ -129,24 +129,7 @@ async fn links(
         .iter()
         .map(|row| {
             let id: i64 = row.try_get("", &activity_id)?;
-            let flow_id: Option<i64> = row.try_get("", data_flow::Column::Id.as_str())?;
-            Ok(Link {
-                subject_id: row.try_get("", "link_subject_id")?,
-                restricted_reason: row.try_get("", "link_reason")?,
-                restricted_until: row.try_get("", "link_until")?,
-                activity_id: id,
-                activity: if seen.insert(id) {
-                    Some(processing_activity::Model::from_query_result(
-                        row, ACTIVITY,
-                    )?)
-                } else {
-                    None
-                },
-                flow: match flow_id {
-                    Some(_) => Some(data_flow::Model::from_query_result(row, "")?),
-                    None => None,
-                },
-            })
+            Ok(Link::from_row(row, id, &mut seen)?)
         })
         .collect()
 }
