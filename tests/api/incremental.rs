@@ -76,7 +76,7 @@ fn country(rng: &mut StdRng) -> CountryCode {
 }
 
 /// One random write; a write the database refuses (a flow others still name) is skipped.
-async fn random_write(app: &TestApp, rng: &mut StdRng) {
+pub(crate) async fn random_write(app: &TestApp, rng: &mut StdRng) {
     let db = &app.state.db;
     let orgs = organisation::Entity::find().all(db).await.expect("orgs");
     let flows = data_flow::Entity::find().all(db).await.expect("flows");

@@ -11,6 +11,7 @@ mod audit;
 mod audit_key;
 mod audit_sealing;
 mod auth;
+mod change_pruning;
 mod chapter_v;
 mod chapter_v_third;
 mod cli;

@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, `migrate`, `export-schema`, `token ...`, `backup`.
 
+mod background;
 mod export;
 mod import;
 
@@ -8,6 +9,7 @@ use register_domain as domain;
 use register_service as service;
 use register_service::{config, db, error};
 
+use background::{judge_hourly, sealer};
 pub use export::ExportArgs;
 use export::{export, parse_format, template};
 
@@ -368,35 +370,6 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
 
 fn delivery_worker(state: &Register) -> requests::delivery::Worker {
     requests::delivery::Worker::new(state.db.clone(), state.config.clone(), state.dsr.clone())
-}
-
-/// Judges today's register every hour and records the verdicts' history, so that a verdict the
-/// law changed (a date passing, new reference data) reaches `dueItems` and the digest even on a
-/// day no one reads the register.
-fn judge_hourly(state: &Register) -> impl Future<Output = ()> + use<> {
-    let (db, read) = (state.db.clone(), state.read_db.clone());
-    let (cache, reference) = (state.verdicts.clone(), state.reference.clone());
-    async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
-        loop {
-            every.tick().await;
-            let today = chrono::Utc::now().date_naive();
-            let judged =
-                crate::service::verdicts::judge_and_record(&db, &read, &cache, &reference, today);
-            if let Err(err) = judged.await {
-                tracing::error!(error = ?err, "judging today's register for its history failed");
-            }
-        }
-    }
-}
-
-/// The audit sealer (`service::sealing`): a pass every `REGISTER_AUDIT_SEAL_MS`.
-fn sealer(state: &Register) -> impl Future<Output = ()> + use<> {
-    sealing::run(
-        state.db.clone(),
-        state.audit_key.clone(),
-        std::time::Duration::from_millis(state.config.audit_seal_ms),
-    )
 }
 
 /// The delivery worker alone (as many as wanted on PostgreSQL; on SQLite, one process).

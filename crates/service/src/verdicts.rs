@@ -15,6 +15,7 @@
 mod cache;
 pub mod history;
 pub mod kept;
+pub mod prune;
 
 pub use cache::*;
 

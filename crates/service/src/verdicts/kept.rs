@@ -24,7 +24,7 @@ use std::{
 
 /// More change rows than this to read (a bulk import), and a refresh judges the whole register
 /// again instead; so it does when more than half the flows are affected.
-const AT_MOST: usize = 50_000;
+pub(crate) const AT_MOST: usize = 50_000;
 
 /// One flow's part of the kept verdicts.
 #[derive(Default, Clone)]
@@ -79,6 +79,17 @@ pub async fn snapshot(db: &DatabaseConnection) -> AppResult<DatabaseTransaction>
 
 /// What the writes committed after version `after`, up to `upto`, touched.
 pub async fn changes(db: &impl ConnectionTrait, after: i64, upto: i64) -> AppResult<Changes> {
+    changes_at_most(db, after, upto, AT_MOST).await
+}
+
+/// [`changes`], with the whole register judged again past `at_most` rows (the tests' small
+/// registers try the rule that [`super::prune`] relies on with a small number).
+pub async fn changes_at_most(
+    db: &impl ConnectionTrait,
+    after: i64,
+    upto: i64,
+    at_most: usize,
+) -> AppResult<Changes> {
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
@@ -87,13 +98,13 @@ pub async fn changes(db: &impl ConnectionTrait, after: i64, upto: i64) -> AppRes
                  WHERE version > {} AND version <= {} LIMIT {}",
                 ph(db, 1),
                 ph(db, 2),
-                AT_MOST + 1
+                at_most + 1
             ),
             [after.into(), upto.into()],
         ))
         .await?;
     let mut out = Changes {
-        whole: rows.len() > AT_MOST,
+        whole: rows.len() > at_most,
         ..Changes::default()
     };
     for row in rows {
@@ -109,7 +120,7 @@ pub async fn changes(db: &impl ConnectionTrait, after: i64, upto: i64) -> AppRes
 }
 
 /// The placeholder for the `n`th value.
-fn ph(db: &impl ConnectionTrait, n: usize) -> String {
+pub(crate) fn ph(db: &impl ConnectionTrait, n: usize) -> String {
     match db.get_database_backend() {
         DatabaseBackend::Postgres => format!("${n}"),
         _ => "?".to_string(),
