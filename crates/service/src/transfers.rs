@@ -203,25 +203,31 @@ pub struct Register {
 }
 
 impl Register {
-    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
-        let flows = data_flow::Entity::find()
+    /// Read as streams, row by row: collected whole first (`all`), SQLite's rows of 100,000
+    /// flows took several times the memory of the flows themselves while they were decoded.
+    pub async fn load<C: ConnectionTrait + sea_orm::StreamTrait>(db: &C) -> AppResult<Self> {
+        use futures_util::TryStreamExt;
+        let flows: Vec<data_flow::Model> = data_flow::Entity::find()
             .order_by_asc(data_flow::Column::Id)
-            .all(db)
+            .stream(db)
+            .await?
+            .try_collect()
             .await?;
         let organisations = organisation::Entity::find()
-            .all(db)
+            .stream(db)
             .await?
-            .into_iter()
-            .map(|o| (o.id, o))
-            .collect();
+            .map_ok(|o| (o.id, o))
+            .try_collect()
+            .await?;
         let mut locations: HashMap<i64, Vec<location::Model>> = HashMap::new();
-        for l in location::Entity::find()
+        let mut rows = location::Entity::find()
             .order_by_asc(location::Column::Id)
-            .all(db)
-            .await?
-        {
+            .stream(db)
+            .await?;
+        while let Some(l) = rows.try_next().await? {
             locations.entry(l.organisation_id).or_default().push(l);
         }
+        drop(rows);
         let records = crate::reviews::records::load(db, None).await?;
         Ok(Self::new(flows, organisations, locations).with_records(records))
     }

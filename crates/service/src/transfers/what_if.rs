@@ -142,7 +142,7 @@ pub fn hypothesis(
     reason = "one pass over the register: the verdict now, under the hypothesis, and the alternatives"
 )]
 pub async fn what_if_ends(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::StreamTrait),
     reference: &LegalReference,
     hypothesis: &crate::domain::reference::Hypothesis,
     ends_on: NaiveDate,
