@@ -76,13 +76,9 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// The link of one row whose activity's id (under `activity_id`, the [`ACTIVITY`]-prefixed
-    /// column) is `id`; its activity decoded only the first time `seen` meets the id.
-    pub(crate) fn from_row(
-        row: &sea_orm::QueryResult,
-        id: i64,
-        seen: &mut std::collections::BTreeSet<i64>,
-    ) -> Result<Self, sea_orm::DbErr> {
+    /// The link of one row whose activity's id is `id`, with its flow if the row has one; its
+    /// activity is decoded by the caller, once per activity.
+    pub(crate) fn from_row(row: &sea_orm::QueryResult, id: i64) -> Result<Self, sea_orm::DbErr> {
         use sea_orm::FromQueryResult;
         let flow_id: Option<i64> = row.try_get("", data_flow::Column::Id.as_str())?;
         Ok(Self {
@@ -90,13 +86,7 @@ impl Link {
             restricted_reason: row.try_get("", "link_reason")?,
             restricted_until: row.try_get("", "link_until")?,
             activity_id: id,
-            activity: if seen.insert(id) {
-                Some(processing_activity::Model::from_query_result(
-                    row, ACTIVITY,
-                )?)
-            } else {
-                None
-            },
+            activity: None,
             flow: match flow_id {
                 Some(_) => Some(data_flow::Model::from_query_result(row, "")?),
                 None => None,

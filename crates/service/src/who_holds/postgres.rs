@@ -4,10 +4,11 @@
 //! from each activity's controller to learn which organisations stand on a route to a holder, and
 //! reads those organisations with their locations.
 //!
-//! Three kinds of row come back in one result, side by side by `FULL JOIN ... ON FALSE` (each row
+//! Four kinds of row come back in one result, side by side by `FULL JOIN ... ON FALSE` (each row
 //! fills one side, the others are NULL, and every column keeps its table's type): the subject,
-//! the links (a link once per flow of its activity, the activity's columns prefixed `a_`, the
-//! flow's under their own names), and the holders (the organisation's columns prefixed `o_`, each
+//! the links (a link once per flow of its activity, the flow's columns under their own names),
+//! the activities (once each, their columns prefixed `a_`: repeated on every flow's row they made
+//! a third of the rows' width), and the holders (the organisation's columns prefixed `o_`, each
 //! location's `l_`). Each record is decoded once.
 //!
 //! The chains are followed in SQL only to choose the organisations; the holdings themselves
@@ -26,7 +27,7 @@ use crate::{
 use entity::{data_flow, location, organisation, processing_activity};
 use sea_orm::{FromQueryResult, Iterable, QueryResult, Statement, Value, prelude::*};
 use std::{
-    collections::{BTreeSet, HashMap, hash_map::Entry},
+    collections::{HashMap, hash_map::Entry},
     fmt::Write,
     sync::LazyLock,
 };
@@ -93,15 +94,16 @@ fn statement(subject: &str, today: usize) -> String {
     SELECT unnest(path) FROM chain WHERE NOT returned),
   found AS (
     SELECT l.subject_id AS link_subject_id, l.restricted_reason AS link_reason,
-           l.restricted_until AS link_until, {activity}, {flow}
+           l.restricted_until AS link_until, a.id AS link_activity_id, {flow}
     FROM link l JOIN act a ON a.id = l.activity_id LEFT JOIN flow f ON f.activity_id = a.id),
+  activity AS (SELECT {activity} FROM act a),
   held AS (
     SELECT {org}, {loc}
     FROM holder h
     CROSS JOIN LATERAL (SELECT * FROM organisation WHERE id = h.id OFFSET 0) o
     LEFT JOIN LATERAL (SELECT * FROM location WHERE organisation_id = h.id OFFSET 0) lo ON TRUE)
-SELECT s.subject_id AS s_subject_id, found.*, held.*
-FROM subject s FULL JOIN found ON FALSE FULL JOIN held ON FALSE"
+SELECT s.subject_id AS s_subject_id, found.*, activity.*, held.*
+FROM subject s FULL JOIN found ON FALSE FULL JOIN activity ON FALSE FULL JOIN held ON FALSE"
     )
 }
 
@@ -184,14 +186,19 @@ fn decode(rows: &[QueryResult]) -> AppResult<Option<Read>> {
     let location_id = format!("{LOCATION}id");
     let mut subject_id = None;
     let mut links = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut activities = HashMap::new();
     let mut organisations = HashMap::new();
     let mut locations: Locations = HashMap::new();
     for row in rows {
         if let Some(id) = row.try_get::<Option<i64>>("", "s_subject_id")? {
             subject_id = Some(id);
+        } else if let Some(id) = row.try_get::<Option<i64>>("", "link_activity_id")? {
+            links.push(Link::from_row(row, id)?);
         } else if let Some(id) = row.try_get::<Option<i64>>("", &activity_id)? {
-            links.push(Link::from_row(row, id, &mut seen)?);
+            activities.insert(
+                id,
+                processing_activity::Model::from_query_result(row, ACTIVITY)?,
+            );
         } else if let Some(id) = row.try_get::<Option<i64>>("", &organisation_id)? {
             if let Entry::Vacant(entry) = organisations.entry(id) {
                 entry.insert(organisation::Model::from_query_result(row, ORGANISATION)?);
@@ -201,6 +208,10 @@ fn decode(rows: &[QueryResult]) -> AppResult<Option<Read>> {
                 held.push(location::Model::from_query_result(row, LOCATION)?);
             }
         }
+    }
+    // Each activity on the first of its links, as the two reads give it.
+    for link in &mut links {
+        link.activity = activities.remove(&link.activity_id);
     }
     for held in locations.values_mut() {
         held.sort_by_key(|l| l.id);

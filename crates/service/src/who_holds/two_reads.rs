@@ -129,7 +129,13 @@ async fn links(
         .iter()
         .map(|row| {
             let id: i64 = row.try_get("", &activity_id)?;
-            Ok(Link::from_row(row, id, &mut seen)?)
+            let mut link = Link::from_row(row, id)?;
+            if seen.insert(id) {
+                link.activity = Some(processing_activity::Model::from_query_result(
+                    row, ACTIVITY,
+                )?);
+            }
+            Ok(link)
         })
         .collect()
 }
