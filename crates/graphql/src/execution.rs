@@ -16,7 +16,6 @@ use crate::{
     AppSchema,
     context::{Auth, RequestContext},
     fields, policy,
-    service::sealing,
 };
 use async_graphql::{
     Request, Response,
@@ -64,7 +63,7 @@ impl Schemas {
             };
             let response = self.plain.execute(request).await;
             if let Some(rc) = plain.seal_after {
-                seal_after_mutation(&rc).await;
+                crate::sealing::pass_after_mutation(&rc).await;
             }
             response
         })
@@ -79,14 +78,12 @@ impl Schemas {
 
     /// Whether `request` may run on the plain schema, and what to do after it if so.
     fn plain_run(&self, request: &mut Request) -> Option<PlainRun> {
-        let rc = request
-            .data
-            .get(&TypeId::of::<RequestContext>())
-            .and_then(|data| data.downcast_ref::<RequestContext>())?
-            .clone();
+        // The caller alone is copied on every request; the whole context only for a mutation.
+        let (auth, introspection) =
+            context(request).map(|rc| (rc.auth.clone(), rc.config.introspection))?;
         let document = request.parsed_query().ok()?;
         if fields::exceeds(document, self.max_fields)
-            || !allowed_in_full(document, &rc.auth, rc.config.introspection)
+            || !allowed_in_full(document, &auth, introspection)
         {
             return None;
         }
@@ -95,9 +92,21 @@ impl Schemas {
             .iter()
             .any(|(_, op)| op.node.ty == OperationType::Mutation);
         Some(PlainRun {
-            seal_after: mutation.then_some(rc),
+            seal_after: if mutation {
+                Some(context(request)?.clone())
+            } else {
+                None
+            },
         })
     }
+}
+
+/// The request's context, as `register_http::prepare` put it there.
+fn context(request: &Request) -> Option<&RequestContext> {
+    request
+        .data
+        .get(&TypeId::of::<RequestContext>())
+        .and_then(|data| data.downcast_ref::<RequestContext>())
 }
 
 /// What an operation on the plain schema needs afterwards.
@@ -105,15 +114,6 @@ struct PlainRun {
     /// A mutation's context, for the sealing pass (what `sealing::SealAfterMutation` does on the
     /// guarded schema).
     seal_after: Option<RequestContext>,
-}
-
-async fn seal_after_mutation(rc: &RequestContext) {
-    if crate::sealing::worth_a_pass(rc).await
-        && let Err(err) = sealing::try_seal(&rc.db, &rc.audit_key).await
-    {
-        // The answer stands: its events are committed, and the background sealer retries.
-        tracing::error!(error = %err, "sealing the audit chain after a mutation failed");
-    }
 }
 
 /// Whether the policy allows `auth` every root field of every operation of `document`, looked

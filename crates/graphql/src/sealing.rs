@@ -56,20 +56,27 @@ impl Extension for SealAfterMutationExtension {
         let response = next.run(ctx, operation_name).await;
         if self.mutation.load(Ordering::Relaxed)
             && let Some(rc) = ctx.data_opt::<RequestContext>()
-            && worth_a_pass(rc).await
-            && let Err(err) = sealing::try_seal(&rc.db, &rc.audit_key).await
         {
-            // The answer stands: its events are committed, and the background sealer retries.
-            tracing::error!(error = %err, "sealing the audit chain after a mutation failed");
+            pass_after_mutation(rc).await;
         }
         response
+    }
+}
+
+/// The pass after a mutation has answered (here and on the plain schema, see `execution`).
+pub(crate) async fn pass_after_mutation(rc: &RequestContext) {
+    if worth_a_pass(rc).await
+        && let Err(err) = sealing::try_seal(&rc.db, &rc.audit_key).await
+    {
+        // The answer stands: its events are committed, and the background sealer retries.
+        tracing::error!(error = %err, "sealing the audit chain after a mutation failed");
     }
 }
 
 /// Whether a pass is worth it: some event waits (asked of the readers), and on SQLite the single
 /// writer is free, so that a mutation that wrote nothing (a dry-run import) never queues behind
 /// another write for it; what is skipped here the background sealer takes.
-pub(crate) async fn worth_a_pass(rc: &RequestContext) -> bool {
+async fn worth_a_pass(rc: &RequestContext) -> bool {
     if rc.db.get_database_backend() == sea_orm::DbBackend::Sqlite
         && rc.db.get_sqlite_connection_pool().num_idle() == 0
     {

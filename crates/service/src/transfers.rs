@@ -227,6 +227,7 @@ impl Register {
         while let Some(l) = rows.try_next().await? {
             locations.entry(l.organisation_id).or_default().push(l);
         }
+        // A stream holds its connection until dropped; the records' read may need it.
         drop(rows);
         let records = crate::reviews::records::load(db, None).await?;
         Ok(Self::new(flows, organisations, locations).with_records(records))
