@@ -27,6 +27,7 @@ pub use limits::{ImportBudget, SheetLimits};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
 use sheet::{Format, SheetError};
+use std::pin::Pin;
 
 /// The most characters of a cell or header an error message quotes.
 const EXCERPT_CHARS: usize = 60;
@@ -156,7 +157,25 @@ pub struct ImportOptions {
 /// The file's share of `budget` is reserved first (refused as busy when the imports running
 /// hold it); it is parsed on the blocking pool, never on the runtime's threads, within
 /// `options.limits`. A file beyond a limit is refused whole: `BAD_USER_INPUT` on `content`.
-pub async fn import_file(
+///
+/// The future is boxed here so that the import's code is compiled once, in this crate: a release
+/// build compiles an `async fn`'s body in the crate that awaits it, and both the command line and
+/// the GraphQL layer import files.
+pub fn import_file<'a>(
+    db: &'a DatabaseConnection,
+    actor: &'a Actor,
+    kind: ImportKind,
+    file_name: &'a str,
+    bytes: Vec<u8>,
+    options: &'a ImportOptions,
+    budget: &'a ImportBudget,
+) -> Pin<Box<dyn Future<Output = AppResult<ImportReport>> + Send + 'a>> {
+    Box::pin(read_and_import(
+        db, actor, kind, file_name, bytes, options, budget,
+    ))
+}
+
+async fn read_and_import(
     db: &DatabaseConnection,
     actor: &Actor,
     kind: ImportKind,
