@@ -21,12 +21,8 @@ use axum::{
     routing::{get, post},
 };
 use sea_orm::DatabaseConnection;
-use service::tokens::Principal;
-use std::{future::Future, pin::Pin, sync::Arc};
-
-/// A future boxed where it is written. A release build compiles an `async fn`'s body in the crate
-/// that polls it; boxed, it is compiled here, while the crates above are still waiting.
-pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use service::{Boxed, tokens::Principal};
+use std::sync::Arc;
 
 /// The outcome of reading the `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]

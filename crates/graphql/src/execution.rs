@@ -22,7 +22,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use futures_util::stream::BoxStream;
-use std::{any::TypeId, pin::Pin};
+use std::any::TypeId;
 
 /// The schema twice over, built from one configuration.
 #[derive(Clone)]
@@ -53,10 +53,7 @@ impl Schemas {
     /// Boxed here, so that the resolvers and the service calls they await are compiled with this
     /// crate, once: a release build compiles an `async fn`'s body in the crate that polls it, so
     /// an unboxed `schema.execute` compiled the whole API again in `register-http`.
-    pub fn execute(
-        &self,
-        mut request: Request,
-    ) -> Pin<Box<dyn Future<Output = Response> + Send + '_>> {
+    pub fn execute(&self, mut request: Request) -> crate::service::Boxed<'_, Response> {
         Box::pin(async move {
             let Some(plain) = self.plain_run(&mut request) else {
                 return self.guarded.execute(request).await;

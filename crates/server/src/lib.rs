@@ -13,7 +13,7 @@
 //! reading them) and the body limit. Each request carries its peer's [`ConnectInfo`] and the
 //! server's [`ShuttingDown`] signal, which WebSockets watch to close with `1001`.
 
-use register_service::{config, error};
+use register_service::{Boxed, config, error};
 
 use crate::config::Config;
 use axum::{Router, extract::ConnectInfo};
@@ -59,10 +59,6 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
         },
     }
 }
-
-/// A future boxed where it is written. A release build compiles an `async fn`'s body in the
-/// crate that polls it; boxed, the accept loop is compiled here, beside the GraphQL layer.
-pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets requests
 /// in flight finish (within the request timeout), closes WebSockets with `1001` and returns.

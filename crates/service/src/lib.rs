@@ -11,6 +11,11 @@ pub mod metrics;
 
 pub use register::Register;
 
+/// A future boxed where it is written. A release build compiles an `async fn`'s body in the
+/// crate that awaits it; a function returning this compiles the body in its own crate, once,
+/// however many crates above await it (README, "Building").
+pub type Boxed<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// The rules, under the path they had when the layers were one crate.
 use register_domain as domain;
 

@@ -27,7 +27,6 @@ pub use limits::{ImportBudget, SheetLimits};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 pub use sheet::Sheet;
 use sheet::{Format, SheetError};
-use std::pin::Pin;
 
 /// The most characters of a cell or header an error message quotes.
 const EXCERPT_CHARS: usize = 60;
@@ -169,7 +168,7 @@ pub fn import_file<'a>(
     bytes: Vec<u8>,
     options: &'a ImportOptions,
     budget: &'a ImportBudget,
-) -> Pin<Box<dyn Future<Output = AppResult<ImportReport>> + Send + 'a>> {
+) -> register_service::Boxed<'a, AppResult<ImportReport>> {
     Box::pin(read_and_import(
         db, actor, kind, file_name, bytes, options, budget,
     ))
