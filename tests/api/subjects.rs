@@ -424,15 +424,18 @@ async fn the_csv_import_command_registers_subjects_whoholds_finds() {
     let seed = crate::fixtures::seed(&app).await;
     let url = app.state.config.database_url();
     let secret = app.state.config.secret.clone().expect("test secret");
-    let import = |file: &std::path::Path| {
+    let import_with = |file: &std::path::Path, extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_transfer-register"))
             .args(["subjects", "import", "--file"])
             .arg(file)
+            .args(extra)
             .env("DATABASE_URL", &url)
             .env("REGISTER_SECRET", &secret)
+            .env("REGISTER_IMPORT_MAX_CELL_CHARS", "40")
             .output()
             .expect("run")
     };
+    let import = |file: &std::path::Path| import_with(file, &[]);
     let dir = tempfile::tempdir().expect("dir");
     let csv = dir.path().join("subjects.csv");
     std::fs::write(
@@ -480,4 +483,38 @@ async fn the_csv_import_command_registers_subjects_whoholds_finds() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+
+    // A cell beyond REGISTER_IMPORT_MAX_CELL_CHARS is refused, naming the limit, and nothing
+    // of that batch is registered; `--no-limits` lifts the limit for a file the operator trusts.
+    let long = dir.path().join("long.csv");
+    let email = format!("{}@example.com", "l".repeat(40));
+    std::fs::write(
+        &long,
+        format!(
+            "email,phone,account_number,activity_ids\n{email},,,{a}\n",
+            a = seed.activity
+        ),
+    )
+    .expect("write");
+    let before = app.count("data_subject").await;
+    let output = import(&long);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "{stderr} {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(stderr.contains("line 2, column 1"), "{stderr}");
+    assert!(
+        stderr.contains("REGISTER_IMPORT_MAX_CELL_CHARS"),
+        "{stderr}"
+    );
+    assert_eq!(app.count("data_subject").await, before);
+    let output = import_with(&long, &["--no-limits"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(app.count("data_subject").await, before + 1);
 }

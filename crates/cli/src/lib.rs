@@ -127,6 +127,10 @@ pub enum SubjectsCommand {
     Import {
         #[arg(long)]
         file: std::path::PathBuf,
+        /// Lift the limit on a cell's length (`REGISTER_IMPORT_MAX_CELL_CHARS`) for a file you
+        /// trust.
+        #[arg(long)]
+        no_limits: bool,
     },
 }
 
@@ -215,7 +219,7 @@ async fn run_command(cli: Cli, api: Api) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(cli.config, args, api).await?,
         Command::Worker => worker(cli.config).await?,
         Command::Token(command) => token(cli.config, command).await?,
-        Command::Subjects(SubjectsCommand::Import { file }) => {
+        Command::Subjects(SubjectsCommand::Import { file, no_limits }) => {
             let db = db::connect_existing(&cli.config).await?;
             let state = Register::with_db(cli.config, db).await?;
             let reader = std::fs::File::open(&file)
@@ -225,6 +229,11 @@ async fn run_command(cli: Cli, api: Api) -> anyhow::Result<ExitCode> {
                 &crate::service::audit::Actor::command_line(&state.audit_key),
                 &state.subject_keys,
                 reader,
+                if no_limits {
+                    usize::MAX
+                } else {
+                    state.config.import_max_cell_chars
+                },
             )
             .await?;
             println!("imported {n} subjects");
