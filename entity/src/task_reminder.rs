@@ -1,5 +1,6 @@
 //! A reminder of a task: one row per task and key (`BEFORE_7:2026-12-20`, `OVERDUE:...`,
-//! `MANUAL:...`), inserted when it is claimed, so each is sent once even across restarts.
+//! `MANUAL:...`), inserted when it is claimed, so each is sent once even across restarts; one
+//! whose sending failed is tried again (`retry_at`), up to `REGISTER_DELIVERY_MAX_ATTEMPTS`.
 
 use sea_orm::entity::prelude::*;
 
@@ -21,6 +22,10 @@ pub struct Model {
     pub claimed_at: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     pub detail: Option<String>,
+    /// How many times a worker claimed it to send it.
+    pub attempts: i32,
+    /// When a reminder whose sending failed is tried again; null otherwise.
+    pub retry_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261208_000002_notice_delivery;
 mod m20261208_000004_register_changes;
 mod m20261208_000005_audit_sealing;
 mod m20261209_000001_register_sequencer;
+mod m20261210_000001_reminder_retries;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000004_register_changes::Migration),
             Box::new(m20261208_000005_audit_sealing::Migration),
             Box::new(m20261209_000001_register_sequencer::Migration),
+            Box::new(m20261210_000001_reminder_retries::Migration),
         ]
     }
 }

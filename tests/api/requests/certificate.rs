@@ -9,9 +9,16 @@ use super::{
     show, subject_in, task_of, worker,
 };
 use crate::{db_tests, fixtures, support::TestApp};
-use axum::{Router, http::HeaderMap, routing::post};
+use axum::{
+    Router,
+    http::{HeaderMap, StatusCode},
+    routing::post,
+};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
+};
 use transfer_register::domain::vocab::Role;
 
 db_tests!(
@@ -23,11 +30,12 @@ db_tests!(
 pub type Seen = (String, Option<String>);
 
 /// A webhook receiver that answers 200 and keeps each delivery's idempotency key and
-/// `X-Register-Reminder` header.
+/// `X-Register-Reminder` header; while `failing` is set it answers 503 and keeps nothing.
 #[derive(Clone, Default)]
 pub struct Hook {
     pub url: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    pub failing: Arc<AtomicBool>,
 }
 
 impl Hook {
@@ -38,11 +46,16 @@ impl Hook {
         let hook = Self {
             url: format!("http://{}/hook", listener.local_addr().expect("addr")),
             seen: Arc::default(),
+            failing: Arc::default(),
         };
         let seen = hook.seen.clone();
+        let failing = hook.failing.clone();
         let router = Router::new().route(
             "/hook",
             post(move |headers: HeaderMap| async move {
+                if failing.load(Ordering::SeqCst) {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "down");
+                }
                 let header = |name: &str| {
                     headers
                         .get(name)
@@ -53,13 +66,18 @@ impl Hook {
                     header("idempotency-key").unwrap_or_default(),
                     header("x-register-reminder"),
                 ));
-                "ok"
+                (StatusCode::OK, "ok")
             }),
         );
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
         hook
+    }
+
+    /// Answers 503 from now on (`true`) or 200 again (`false`).
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
     }
 
     pub fn seen(&self) -> Vec<Seen> {

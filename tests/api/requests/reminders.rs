@@ -14,7 +14,9 @@ use crate::{
     db_tests,
     support::{TestApp, assert_error},
 };
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, TimeDelta, Utc};
+use entity::task_reminder;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use transfer_register::{AppState, domain::vocab::Role, service::requests::delivery::Worker};
@@ -22,10 +24,12 @@ use transfer_register::{AppState, domain::vocab::Role, service::requests::delive
 db_tests!(
     reminders_go_once_before_the_deadline_and_once_overdue_across_a_restart,
     the_dpo_sends_a_reminder_by_hand_and_sees_it_in_the_history,
+    a_failed_reminder_is_tried_again_after_its_backoff_up_to_the_attempts_allowed,
+    a_reminder_claimed_by_a_worker_that_stopped_is_claimed_again_once_stale,
 );
 
 const REMINDERS: &str = r#"query($id: ID!) { dataSubjectRequest(id: $id) { tasks { id channel status
-  reminders { kind daysBefore dueOn requestedBy sentAt detail }
+  reminders { kind daysBefore dueOn requestedBy sentAt detail attempts retryAt }
   history { actor detail } } } }"#;
 
 const SEND: &str =
@@ -228,4 +232,146 @@ async fn the_dpo_sends_a_reminder_by_hand_and_sees_it_in_the_history(app: TestAp
     assert!(done.get("errors").is_none(), "{done:#}");
     let refused = app.exec(dpo, SEND, json!({ "id": mailed["id"] })).await;
     assert_error(&refused, "CONFLICT", None);
+}
+
+/// Moves every reminder's `column` that is set to `ago` before now, as time passing would.
+async fn set_back(app: &TestApp, column: task_reminder::Column, ago: TimeDelta) {
+    task_reminder::Entity::update_many()
+        .col_expr(column, Expr::value(Utc::now() - ago))
+        .filter(column.is_not_null())
+        .exec(&app.state.db)
+        .await
+        .expect("update");
+}
+
+/// The lines of a task's history that start with `prefix`.
+fn history_lines(task: &Value, prefix: &str) -> usize {
+    task["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["detail"].as_str().is_some_and(|d| d.starts_with(prefix)))
+        .count()
+}
+
+async fn a_failed_reminder_is_tried_again_after_its_backoff_up_to_the_attempts_allowed(
+    app: TestApp,
+) {
+    let holders = three_holders(&app).await;
+    let request = file(&app, "ERASURE", None).await;
+    // An hour's backoff: a failed reminder is not tried again before its time.
+    let w = worker(&app, |c| {
+        c.public_url = Some(PUBLIC_URL.into());
+        c.delivery_backoff_ms = 3_600_000;
+        c.delivery_backoff_max_ms = 3_600_000;
+        c.delivery_max_attempts = 2;
+    });
+    w.tick().await.expect("tick");
+    let shown = show(&app, &request).await;
+    let due = NaiveDate::parse_from_str(shown["dueOn"].as_str().expect("dueOn"), "%Y-%m-%d")
+        .expect("date");
+    let hooked = task_of(&shown, &holders.hooked).clone();
+    let hooked_id = hooked["id"].as_str().expect("id").to_string();
+
+    holders.hook.fail(true);
+    assert_eq!(
+        w.remind(on(due, -5)).await.expect("remind"),
+        2,
+        "e-mail and webhook"
+    );
+    let task = reminders_of(&app, &request, &hooked).await;
+    let first = &task["reminders"][0];
+    assert_eq!(first["attempts"], json!(1), "{task:#}");
+    assert_eq!(first["sentAt"], json!(null), "{task:#}");
+    assert!(first["retryAt"].is_string(), "{task:#}");
+    let detail = first["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("attempt 1 failed") && detail.contains("tried again after"),
+        "{detail}"
+    );
+    assert_eq!(
+        w.remind(on(due, -5)).await.expect("remind"),
+        0,
+        "not before its retry is due"
+    );
+
+    // The hook is back and the backoff has passed: tried again, and taken.
+    holders.hook.fail(false);
+    set_back(&app, task_reminder::Column::RetryAt, TimeDelta::seconds(1)).await;
+    assert_eq!(w.remind(on(due, -5)).await.expect("remind"), 1);
+    assert_eq!(
+        holders.hook.seen().last(),
+        Some(&(hooked_id.clone(), Some("BEFORE_DEADLINE".to_string())))
+    );
+    let task = reminders_of(&app, &request, &hooked).await;
+    let first = &task["reminders"][0];
+    assert_eq!(first["attempts"], json!(2), "{task:#}");
+    assert!(first["sentAt"].is_string(), "{task:#}");
+    assert_eq!(first["retryAt"], json!(null), "{task:#}");
+    assert_eq!(w.remind(on(due, -5)).await.expect("remind"), 0, "sent once");
+
+    // Overdue with the hook down for good: two attempts (as configured here), then no more.
+    holders.hook.fail(true);
+    let seen = holders.hook.seen().len();
+    assert_eq!(
+        w.remind(on(due, 1)).await.expect("remind"),
+        2,
+        "e-mail and webhook"
+    );
+    set_back(&app, task_reminder::Column::RetryAt, TimeDelta::seconds(1)).await;
+    assert_eq!(w.remind(on(due, 1)).await.expect("remind"), 1, "the second");
+    set_back(&app, task_reminder::Column::RetryAt, TimeDelta::seconds(1)).await;
+    assert_eq!(w.remind(on(due, 1)).await.expect("remind"), 0, "no third");
+    assert_eq!(holders.hook.seen().len(), seen);
+    let task = reminders_of(&app, &request, &hooked).await;
+    let overdue = &task["reminders"][1];
+    assert_eq!(overdue["kind"], json!("OVERDUE"), "{task:#}");
+    assert_eq!(overdue["attempts"], json!(2), "{task:#}");
+    assert_eq!(overdue["sentAt"], json!(null), "{task:#}");
+    assert_eq!(overdue["retryAt"], json!(null), "{task:#}");
+    assert!(
+        overdue["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("attempt 2 failed, the last")),
+        "{task:#}"
+    );
+    assert_eq!(history_lines(&task, "reminder not sent"), 3, "{task:#}");
+    assert_eq!(history_lines(&task, "reminder sent"), 1, "{task:#}");
+}
+
+async fn a_reminder_claimed_by_a_worker_that_stopped_is_claimed_again_once_stale(app: TestApp) {
+    let holders = three_holders(&app).await;
+    let request = file(&app, "ERASURE", None).await;
+    let w = worker(&app, |c| c.public_url = Some(PUBLIC_URL.into()));
+    w.tick().await.expect("tick");
+    let shown = show(&app, &request).await;
+    let mailed = task_of(&shown, &holders.mailed).clone();
+    let dpo = as_role(&app, Role::Dpo, None).await;
+    let asked = app.exec(dpo, SEND, json!({ "id": mailed["id"] })).await;
+    assert!(asked.get("errors").is_none(), "{asked:#}");
+    // A worker claimed it a minute ago and has recorded nothing yet: it may still be sending.
+    task_reminder::Entity::update_many()
+        .col_expr(task_reminder::Column::Attempts, Expr::value(1))
+        .exec(&app.state.db)
+        .await
+        .expect("update");
+    task_reminder::Entity::update_many()
+        .col_expr(
+            task_reminder::Column::ClaimedAt,
+            Expr::value(Utc::now() - TimeDelta::minutes(1)),
+        )
+        .exec(&app.state.db)
+        .await
+        .expect("update");
+    let outbox = app.count("outbox_message").await;
+    let today = Utc::now().date_naive();
+    assert_eq!(w.remind(today).await.expect("remind"), 0, "a live claim");
+    // An hour on, nothing recorded: that worker stopped; the reminder is sent, not lost.
+    set_back(&app, task_reminder::Column::ClaimedAt, TimeDelta::hours(1)).await;
+    assert_eq!(w.remind(today).await.expect("remind"), 1);
+    assert_eq!(w.remind(today).await.expect("remind"), 0, "once sent");
+    assert_eq!(app.count("outbox_message").await, outbox + 1);
+    let task = reminders_of(&app, &request, &mailed).await;
+    assert_eq!(task["reminders"][0]["attempts"], json!(2), "{task:#}");
+    assert!(task["reminders"][0]["sentAt"].is_string(), "{task:#}");
 }

@@ -103,7 +103,8 @@ pub struct TaskReminder(pub task_reminder::Model);
 
 /// A reminder of a task to its holder, through the task's channel: the e-mail again with the same
 /// answer link, or the webhook redelivered with the header `X-Register-Reminder`. Each is sent
-/// once.
+/// once; one whose channel failed is tried again after the delivery backoff, up to the delivery's
+/// number of attempts.
 #[Object]
 impl TaskReminder {
     /// The reminder's id.
@@ -141,6 +142,14 @@ impl TaskReminder {
     /// When it was sent; null while waiting for the worker or if sending failed.
     async fn sent_at(&self) -> Option<Timestamp> {
         self.0.sent_at.map(Timestamp)
+    }
+    /// How many times the worker has tried to send it (0 while it waits for the first).
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// When it is tried again, after its last attempt failed; null otherwise.
+    async fn retry_at(&self) -> Option<Timestamp> {
+        self.0.retry_at.map(Timestamp)
     }
     /// What happened when it was sent; null for a PROCESSOR (it names the outbox or the error).
     async fn detail(&self, ctx: &Context<'_>) -> Result<Option<&str>> {

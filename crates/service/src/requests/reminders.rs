@@ -5,8 +5,11 @@
 //!
 //! Each reminder is a row keyed by task and (kind, deadline), inserted when the worker claims it
 //! and before anything is sent: a second worker, or the same one after a restart, finds the key
-//! taken and sends nothing. A crash between the claim and the send loses that reminder rather
-//! than sending it twice. Each sent reminder is a line in the task's history.
+//! taken and sends nothing. A reminder whose channel failed is tried again after the delivery
+//! backoff, up to `REGISTER_DELIVERY_MAX_ATTEMPTS` attempts; one claimed by a worker that stopped
+//! before recording what came of it is claimed again once the claim is stale (at least a quarter
+//! of an hour), so a crash between the send and its record may send it twice, never lose it.
+//! Each attempt is a line in the task's history.
 
 use super::{
     delivery::{WORKER, Worker},
@@ -14,14 +17,19 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, Change},
-    domain::vocab::{DeliveryChannel, TaskStatus},
+    domain::{
+        dsr::delivery::backoff,
+        vocab::{DeliveryChannel, TaskStatus},
+    },
     error::{AppError, AppResult},
 };
 use chrono::{NaiveDate, Utc};
 use entity::{dsr_request, dsr_task, task_reminder};
 use sea_orm::{
-    ActiveValue::Set, QueryOrder, TransactionTrait, prelude::*, sea_query::OnConflict,
-    sea_query::Query,
+    ActiveValue::Set,
+    Condition, QueryOrder, TransactionTrait,
+    prelude::*,
+    sea_query::{OnConflict, Query},
 };
 use std::{collections::HashMap, time::Duration};
 
@@ -85,40 +93,38 @@ fn label(reminder: &task_reminder::Model) -> Label {
     Label { kind, text }
 }
 
+/// What came of one attempt to send a reminder.
+#[derive(Debug)]
+enum Outcome {
+    /// Taken by the holder's channel, with what the channel said.
+    Sent(String),
+    /// The channel failed: tried again after a backoff, while attempts are left.
+    Failed(String),
+    /// No longer to be sent (the task was answered or its request closed meanwhile).
+    Moot(String),
+}
+
+/// A claim with no outcome recorded after this long is taken again: the worker that claimed it
+/// stopped between the claim and the record. A send is bounded by `REGISTER_DELIVERY_TIMEOUT_MS`,
+/// so twice that (and at least a quarter of an hour) cannot cut a live send short.
+fn stale_after(timeout_ms: u64) -> chrono::TimeDelta {
+    let twice = chrono::TimeDelta::milliseconds(i64::try_from(timeout_ms).unwrap_or(i64::MAX / 4))
+        .checked_mul(2)
+        .unwrap_or(chrono::TimeDelta::MAX);
+    twice.max(chrono::TimeDelta::minutes(15))
+}
+
 impl Worker {
-    /// Sends the reminders due on `today`, each once: the automatic ones of unanswered tasks,
-    /// and those the DPO asked for. The number sent (or attempted).
-    #[allow(
-        clippy::too_many_lines,
-        reason = "one pass: find the due reminders, claim each, send it"
-    )]
+    /// Sends the reminders due on `today`: the automatic ones of unanswered tasks, those the DPO
+    /// asked for, those whose last attempt failed and whose retry is due, and those a stopped
+    /// worker claimed and never sent. The number attempted.
     pub async fn remind(&self, today: NaiveDate) -> AppResult<usize> {
-        let open_requests = Query::select()
-            .column(dsr_request::Column::Id)
-            .from(dsr_request::Entity)
-            .and_where(dsr_request::Column::ClosedAt.is_null())
-            .to_owned();
-        let waiting = dsr_task::Entity::find()
-            .filter(
-                dsr_task::Column::Status
-                    .is_in([TaskStatus::Sent.as_str(), TaskStatus::Acknowledged.as_str()]),
-            )
-            .filter(dsr_task::Column::Channel.is_in([
-                DeliveryChannel::Webhook.as_str(),
-                DeliveryChannel::Email.as_str(),
-            ]))
-            .filter(dsr_task::Column::RequestId.in_subquery(open_requests))
-            .order_by_asc(dsr_task::Column::Id)
-            .all(&self.db)
-            .await?;
-        let asked = task_reminder::Entity::find()
-            .filter(task_reminder::Column::ClaimedAt.is_null())
-            .order_by_asc(task_reminder::Column::Id)
-            .all(&self.db)
-            .await?;
+        let now = Utc::now();
+        let waiting = self.unanswered().await?;
+        let pending = self.pending(now).await?;
         let mut tasks: HashMap<i64, dsr_task::Model> =
             waiting.iter().map(|t| (t.id, t.clone())).collect();
-        let missing: Vec<i64> = asked
+        let missing: Vec<i64> = pending
             .iter()
             .map(|r| r.task_id)
             .filter(|id| !tasks.contains_key(id))
@@ -137,9 +143,138 @@ impl Worker {
             return Ok(0);
         }
         let loaded = self.load(&all).await?;
-        let now = Utc::now();
+        let mut claimed = self.claim_due(&waiting, &loaded, today, now).await?;
+        for reminder in pending {
+            claimed.extend(self.claim_waiting(reminder, now).await?);
+        }
+        let n = claimed.len();
+        for reminder in claimed {
+            let Some(task) = tasks.get(&reminder.task_id) else {
+                continue;
+            };
+            let label = label(&reminder);
+            let closed = loaded
+                .requests
+                .get(&task.request_id)
+                .is_none_or(|r| r.closed_at.is_some());
+            // A reminder waiting for the worker may find its task answered meanwhile.
+            let outcome = if closed {
+                Outcome::Moot("the request is closed meanwhile".into())
+            } else if matches!(task.status, TaskStatus::Sent | TaskStatus::Acknowledged) {
+                match self.send(task, &loaded, Some(&label)).await {
+                    Ok(detail) => Outcome::Sent(detail),
+                    Err(err) => Outcome::Failed(err),
+                }
+            } else {
+                Outcome::Moot(format!("the task is {} meanwhile", task.status))
+            };
+            self.sent(task, reminder, &label, outcome, now).await?;
+        }
+        Ok(n)
+    }
+
+    /// The webhook and e-mail tasks sent and not yet answered, of requests still open.
+    async fn unanswered(&self) -> AppResult<Vec<dsr_task::Model>> {
+        let open_requests = Query::select()
+            .column(dsr_request::Column::Id)
+            .from(dsr_request::Entity)
+            .and_where(dsr_request::Column::ClosedAt.is_null())
+            .to_owned();
+        Ok(dsr_task::Entity::find()
+            .filter(
+                dsr_task::Column::Status
+                    .is_in([TaskStatus::Sent.as_str(), TaskStatus::Acknowledged.as_str()]),
+            )
+            .filter(dsr_task::Column::Channel.is_in([
+                DeliveryChannel::Webhook.as_str(),
+                DeliveryChannel::Email.as_str(),
+            ]))
+            .filter(dsr_task::Column::RequestId.in_subquery(open_requests))
+            .order_by_asc(dsr_task::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The reminders waiting for a worker: asked for by hand and not yet claimed, failed with
+    /// their retry due, or claimed long ago by a worker that recorded nothing.
+    fn waiting_for_a_worker(&self, now: chrono::DateTime<Utc>) -> Condition {
+        let stale = now - stale_after(self.config.delivery_timeout_ms);
+        Condition::all()
+            .add(task_reminder::Column::SentAt.is_null())
+            .add(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(task_reminder::Column::ClaimedAt.is_null())
+                            .add(
+                                Condition::any()
+                                    .add(task_reminder::Column::RetryAt.is_null())
+                                    .add(task_reminder::Column::RetryAt.lte(now)),
+                            ),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(task_reminder::Column::ClaimedAt.lt(stale))
+                            .add(task_reminder::Column::Detail.is_null()),
+                    ),
+            )
+    }
+
+    async fn pending(&self, now: chrono::DateTime<Utc>) -> AppResult<Vec<task_reminder::Model>> {
+        Ok(task_reminder::Entity::find()
+            .filter(self.waiting_for_a_worker(now))
+            .order_by_asc(task_reminder::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Claims a waiting reminder for this worker; `None` when another took it first. The count
+    /// of attempts is the claim's version: a claim succeeds only on the count it read.
+    async fn claim_waiting(
+        &self,
+        mut reminder: task_reminder::Model,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<Option<task_reminder::Model>> {
+        let taken = task_reminder::Entity::update_many()
+            .col_expr(task_reminder::Column::ClaimedAt, Expr::value(now))
+            .col_expr(
+                task_reminder::Column::Attempts,
+                Expr::value(reminder.attempts + 1),
+            )
+            .col_expr(
+                task_reminder::Column::RetryAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .col_expr(
+                task_reminder::Column::Detail,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(task_reminder::Column::Id.eq(reminder.id))
+            .filter(task_reminder::Column::Attempts.eq(reminder.attempts))
+            .filter(self.waiting_for_a_worker(now))
+            .exec(&self.db)
+            .await?;
+        if taken.rows_affected != 1 {
+            return Ok(None);
+        }
+        reminder.attempts += 1;
+        reminder.claimed_at = Some(now);
+        reminder.retry_at = None;
+        reminder.detail = None;
+        Ok(Some(reminder))
+    }
+
+    /// Claims the automatic reminders due on `today`, each (task, kind, deadline) once: the row
+    /// is inserted as claimed, and a key already taken means another worker has it.
+    async fn claim_due(
+        &self,
+        waiting: &[dsr_task::Model],
+        loaded: &super::delivery::Loaded,
+        today: NaiveDate,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<Vec<task_reminder::Model>> {
         let mut claimed = Vec::new();
-        for task in &waiting {
+        for task in waiting {
             let Some(request) = loaded.requests.get(&task.request_id) else {
                 continue;
             };
@@ -160,6 +295,7 @@ impl Worker {
                 requested_by: Set(WORKER.into()),
                 created_at: Set(now),
                 claimed_at: Set(Some(now)),
+                attempts: Set(1),
                 ..Default::default()
             };
             let inserted = task_reminder::Entity::insert(row)
@@ -185,55 +321,52 @@ impl Worker {
                 claimed.push(reminder);
             }
         }
-        for reminder in asked {
-            let taken = task_reminder::Entity::update_many()
-                .col_expr(
-                    task_reminder::Column::ClaimedAt,
-                    sea_orm::sea_query::Expr::value(now),
-                )
-                .filter(task_reminder::Column::Id.eq(reminder.id))
-                .filter(task_reminder::Column::ClaimedAt.is_null())
-                .exec(&self.db)
-                .await?;
-            if taken.rows_affected == 1 {
-                claimed.push(reminder);
-            }
-        }
-        let n = claimed.len();
-        for reminder in claimed {
-            let Some(task) = tasks.get(&reminder.task_id) else {
-                continue;
-            };
-            let label = label(&reminder);
-            // A reminder asked for by hand may find its task answered meanwhile.
-            let outcome = if matches!(task.status, TaskStatus::Sent | TaskStatus::Acknowledged) {
-                self.send(task, &loaded, Some(&label)).await
-            } else {
-                Err(format!("the task is {} meanwhile", task.status))
-            };
-            self.sent(task, reminder, &label, outcome).await?;
-        }
-        Ok(n)
+        Ok(claimed)
     }
 
-    /// Records a reminder's outcome on its row and in the task's history.
+    /// Records a reminder's outcome on its row and in the task's history; a failed one is
+    /// given its next attempt after the delivery backoff, while `REGISTER_DELIVERY_MAX_ATTEMPTS`
+    /// allows.
     async fn sent(
         &self,
         task: &dsr_task::Model,
         reminder: task_reminder::Model,
         label: &Label,
-        outcome: Result<String, String>,
+        outcome: Outcome,
+        now: chrono::DateTime<Utc>,
     ) -> AppResult<()> {
         let txn = self.db.begin().await?;
-        let detail = match &outcome {
-            Ok(detail) => format!("reminder sent ({}): {detail}", label.text),
-            Err(err) => format!("reminder not sent ({}): {err}", label.text),
-        };
+        let attempt = reminder.attempts;
+        let last = i64::from(attempt) >= i64::from(self.config.delivery_max_attempts);
         let actor = reminder.requested_by.clone();
         let mut active: task_reminder::ActiveModel = reminder.into();
-        if outcome.is_ok() {
-            active.sent_at = Set(Some(Utc::now()));
-        }
+        let detail = match outcome {
+            Outcome::Sent(detail) => {
+                active.sent_at = Set(Some(Utc::now()));
+                format!("reminder sent ({}): {detail}", label.text)
+            }
+            Outcome::Moot(why) => format!("reminder not sent ({}): {why}", label.text),
+            Outcome::Failed(err) if last => format!(
+                "reminder not sent ({}): attempt {attempt} failed, the last: {err}",
+                label.text
+            ),
+            Outcome::Failed(err) => {
+                let wait = backoff(
+                    u32::try_from(attempt).unwrap_or(1),
+                    Duration::from_millis(self.config.delivery_backoff_ms),
+                    Duration::from_millis(self.config.delivery_backoff_max_ms),
+                    rand::random::<f64>(),
+                );
+                let at = now + wait;
+                active.claimed_at = Set(None);
+                active.retry_at = Set(Some(at));
+                format!(
+                    "reminder not sent ({}): attempt {attempt} failed: {err}; tried again after {}",
+                    label.text,
+                    at.format("%Y-%m-%d %H:%M:%S UTC")
+                )
+            }
+        };
         active.detail = Set(Some(detail.clone()));
         active.update(&txn).await?;
         let current = dsr_task::Entity::find_by_id(task.id)
