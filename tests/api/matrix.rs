@@ -115,6 +115,8 @@ const MATRIX: &[(&str, &str, [Expect; 6])] = &[
     ("Mutation", "withdrawSubprocessorChange",[OK, OK, OK, NO, OK, ANON]),
     ("Mutation", "decideSubprocessorChange",  [OK, NO, OK, NO, NO, ANON]),
     ("Mutation", "addSubprocessorListSubscriber", [OK, NO, OK, NO, NO, ANON]),
+    ("Mutation", "removeSubprocessorListSubscriber", [OK, NO, OK, NO, NO, ANON]),
+    ("Query", "subprocessorListSubscribers",  [OK, NO, OK, NO, NO, ANON]),
     // Chasing a holder and the outbox of e-mails without SMTP: the privacy team only.
     ("Mutation", "sendReminder",              [OK, NO, OK, NO, NO, ANON]),
     ("Query", "outbox",                       [OK, NO, OK, NO, NO, ANON]),

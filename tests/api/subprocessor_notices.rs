@@ -31,6 +31,7 @@ db_tests!(
     a_webhook_subscriber_gets_each_change_once_signed_with_its_own_secret_even_from_two_senders_at_once,
     a_change_to_the_published_list_takes_effect_no_sooner_than_the_days_of_notice,
     a_processor_lists_its_own_changes_and_reads_nothing_of_the_controllers,
+    a_removed_subscriber_is_told_nothing_more_and_what_it_was_told_is_kept,
 );
 
 /// A sender of notices with the app's database and key; no back-off unless `change` sets one,
@@ -354,4 +355,117 @@ async fn a_processor_lists_its_own_changes_and_reads_nothing_of_the_controllers(
         Some("id"),
     );
     assert_eq!(app.count("subprocessor_change").await, 2);
+}
+
+const SUBSCRIBERS: &str = r"{ subprocessorListSubscribers(first: 10) { totalCount
+    edges { node { id name email webhookUrl webhookSecret createdAt } } } }";
+
+const UNSUBSCRIBE: &str = r"mutation($id: ID!) { removeSubprocessorListSubscriber(id: $id) {
+    subscriber { id name webhookUrl } unsentNoticesWithdrawn } }";
+
+/// The notices written for subscriber `id`, as (sent, unsent).
+async fn notices_of(app: &TestApp, id: &str) -> (usize, usize) {
+    use entity::subprocessor_notice;
+    let id: i64 = id.parse().expect("id");
+    let rows = subprocessor_notice::Entity::find()
+        .filter(subprocessor_notice::Column::SubscriberId.eq(id))
+        .all(&app.state.db)
+        .await
+        .expect("notices");
+    let sent = rows.iter().filter(|n| n.sent_at.is_some()).count();
+    (sent, rows.len() - sent)
+}
+
+async fn a_removed_subscriber_is_told_nothing_more_and_what_it_was_told_is_kept(app: TestApp) {
+    let w = world(&app, "GENERAL").await;
+    app.ok(
+        MARK_PROCESSOR,
+        json!({ "input": { "id": w.activity, "actingAs": "PROCESSOR" } }),
+    )
+    .await;
+    let receiver = Receiver::start(Behaviour::Always500).await;
+    let hooked = app
+        .ok(
+            SUBSCRIBE,
+            json!({ "input": { "name": "Customer A", "webhookUrl": receiver.url } }),
+        )
+        .await["addSubprocessorListSubscriber"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mailed = app
+        .ok(
+            SUBSCRIBE,
+            json!({ "input": { "name": "Customer B", "email": "dpo@customer-b.example" } }),
+        )
+        .await["addSubprocessorListSubscriber"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let listed = app.ok(SUBSCRIBERS, json!({})).await;
+    assert_eq!(
+        listed["subprocessorListSubscribers"]["totalCount"], 2,
+        "{listed:#}"
+    );
+    let first = &listed["subprocessorListSubscribers"]["edges"][0]["node"];
+    assert_eq!(first["name"], "Customer A", "{listed:#}");
+    assert!(first["createdAt"].is_string(), "{listed:#}");
+    assert_eq!(first["webhookSecret"], json!(null), "never shown again");
+
+    // One change: the e-mail is kept in the outbox (sent), the webhook refuses (unsent).
+    announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
+    let moved = subprocessor_changes::advance(&app.state.db, &clock(&app), day("2026-09-01"))
+        .await
+        .expect("advance");
+    assert_eq!(moved.notified, 2);
+    notifier(&app, an_hour_of_back_off)
+        .send_due()
+        .await
+        .expect("send");
+    assert_eq!(notices_of(&app, &hooked).await, (0, 1));
+    assert_eq!(notices_of(&app, &mailed).await, (1, 0));
+
+    let removed = app.ok(UNSUBSCRIBE, json!({ "id": hooked })).await;
+    let removal = &removed["removeSubprocessorListSubscriber"];
+    assert_eq!(removal["subscriber"]["name"], "Customer A", "{removed:#}");
+    assert_eq!(removal["unsentNoticesWithdrawn"], 1, "{removed:#}");
+    let removed = app.ok(UNSUBSCRIBE, json!({ "id": mailed })).await;
+    assert_eq!(
+        removed["removeSubprocessorListSubscriber"]["unsentNoticesWithdrawn"], 0,
+        "{removed:#}"
+    );
+    // What was sent stays as what the customer was told; nothing is left to retry.
+    assert_eq!(notices_of(&app, &hooked).await, (0, 0));
+    assert_eq!(notices_of(&app, &mailed).await, (1, 0));
+    let listed = app.ok(SUBSCRIBERS, json!({})).await;
+    assert_eq!(
+        listed["subprocessorListSubscribers"]["totalCount"], 0,
+        "{listed:#}"
+    );
+
+    // Writing the notices again (the clock's next turn) reaches neither: with the webhook
+    // subscriber still there, its withdrawn notice would be written anew.
+    let written = subprocessor_changes::subscribers::notify(&app.state.db)
+        .await
+        .expect("notify");
+    assert_eq!(written, 0);
+
+    // Audited with the record as it was; a second removal finds nothing.
+    let trail = app
+        .ok(
+            r#"{ auditEvents(entity: "subprocessor_subscriber") { edges { node { operation before } } } }"#,
+            json!({}),
+        )
+        .await;
+    let removals = trail["auditEvents"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["node"]["operation"] == "removeSubprocessorListSubscriber")
+        .count();
+    assert_eq!(removals, 2, "{trail:#}");
+    let again = app.gql(UNSUBSCRIBE, json!({ "id": hooked })).await;
+    assert_error(&again, "NOT_FOUND", None);
+    let malformed = app.gql(UNSUBSCRIBE, json!({ "id": "x" })).await;
+    assert_error(&malformed, "BAD_USER_INPUT", Some("id"));
 }

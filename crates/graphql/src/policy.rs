@@ -97,11 +97,12 @@ pub fn allowed_roles(operation_type: &str, field: &str) -> Option<&'static [Role
             // Consent or objection under Art 28(2), and who hears of the group's own changes.
             | "decideSubprocessorChange"
             | "addSubprocessorListSubscriber"
+            | "removeSubprocessorListSubscriber"
             // A transfer impact assessment is the privacy team's legal judgement (EDPB
             // Recommendations 01/2020): DO_NOT_PROCEED stops a transfer, so not procurement's.
             | "recordTransferImpactAssessment",
         )
-        | ("Query", "outbox") => PRIVACY,
+        | ("Query", "outbox" | "subprocessorListSubscribers") => PRIVACY,
         ("Mutation", "confirmTask") => &[Admin, Dpo, Processor],
         // A processor announces and withdraws its own changes (which ones is the service's check).
         ("Mutation", "announceSubprocessorChange" | "withdrawSubprocessorChange") => {

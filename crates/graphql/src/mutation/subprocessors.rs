@@ -18,9 +18,9 @@ use crate::{
         },
         webhook_url::WebhookPolicy,
     },
-    types::subprocessor::SubprocessorChange,
+    types::subprocessor::{SubprocessorChange, SubprocessorListSubscriber, SubscriberRemoval},
 };
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 
 /// A customer to tell of each change to the group's published sub-processor list.
 #[derive(InputObject)]
@@ -31,23 +31,6 @@ pub struct AddSubprocessorListSubscriberInput {
     pub email: Option<String>,
     /// Where the notices are posted instead (https, public host).
     pub webhook_url: Option<String>,
-}
-
-/// A customer subscribed to the group's published sub-processor list.
-#[derive(SimpleObject)]
-pub struct SubprocessorListSubscriber {
-    /// Its id.
-    pub id: ID,
-    /// The customer's name.
-    pub name: String,
-    /// Where notices are e-mailed.
-    pub email: Option<String>,
-    /// Where notices are posted.
-    pub webhook_url: Option<String>,
-    /// The secret the notices POSTed to `webhookUrl` are signed with, as erasure deliveries are
-    /// (`X-Register-Signature`, `X-Register-Signature-V2`): given here once, when the subscriber
-    /// is added with a webhook, and never again (null otherwise). Hand it to the customer.
-    pub webhook_secret: Option<String>,
 }
 
 /// A change of sub-processor as the processor announces it. The safeguard fields are those of
@@ -214,12 +197,23 @@ impl SubprocessorMutation {
             &ctx.data::<DsrKeys>()?.sealer,
         )
         .await?;
-        Ok(SubprocessorListSubscriber {
-            id: ID(saved.id.to_string()),
-            name: saved.name,
-            email: saved.email,
-            webhook_url: saved.webhook_url,
-            webhook_secret,
+        Ok(SubprocessorListSubscriber::new(saved, webhook_secret))
+    }
+
+    /// Removes a subscriber from the published list's mailing: it is told of no further change.
+    /// The notices it was already sent are kept; those not yet sent are withdrawn.
+    async fn remove_subprocessor_list_subscriber(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The subscriber's id.")] id: ID,
+    ) -> Result<SubscriberRemoval> {
+        let rc = request(ctx)?;
+        let id = ids::parse("id", &id)?;
+        let (removed, withdrawn) =
+            subprocessor_changes::subscribers::remove(&rc.db, &rc.actor()?, id).await?;
+        Ok(SubscriberRemoval {
+            subscriber: SubprocessorListSubscriber::new(removed, None),
+            unsent_notices_withdrawn: i32::try_from(withdrawn).unwrap_or(i32::MAX),
         })
     }
 

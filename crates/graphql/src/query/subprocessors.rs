@@ -6,7 +6,10 @@ use crate::{
     enums::SubprocessorChangeStatus,
     ids,
     service::{page::PageRequest, subprocessor_changes},
-    types::{connection::SubprocessorChangeConnection, subprocessor::SubprocessorChange},
+    types::{
+        connection::{SubprocessorChangeConnection, SubprocessorListSubscriberConnection},
+        subprocessor::{SubprocessorChange, SubprocessorListSubscriber},
+    },
 };
 use async_graphql::{Context, ID, Object, Result};
 
@@ -72,6 +75,29 @@ impl SubprocessorQuery {
             page,
             |c| c.id,
             SubprocessorChange,
+        ))
+    }
+
+    /// The customers subscribed to the group's published sub-processor list, in the order they
+    /// were added (their webhook secrets are never shown again).
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn subprocessor_list_subscribers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many to return: 50 unless given, at most the server's page-size limit."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Continue after this cursor: the `endCursor` of the previous page.")]
+        after: Option<String>,
+    ) -> Result<SubprocessorListSubscriberConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::parse(first, after.as_deref(), rc.config.max_page_size)?;
+        let page = subprocessor_changes::subscribers::list(&rc.read, page).await?;
+        Ok(SubprocessorListSubscriberConnection::from_page(
+            page,
+            |s| s.id,
+            |s| SubprocessorListSubscriber::new(s, None),
         ))
     }
 }

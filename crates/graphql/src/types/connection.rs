@@ -93,6 +93,11 @@ connection!(
 );
 connection!(DsrTaskConnection, DsrTaskEdge, super::dsr::DsrTask);
 connection!(
+    SubprocessorListSubscriberConnection,
+    SubprocessorListSubscriberEdge,
+    super::subprocessor::SubprocessorListSubscriber
+);
+connection!(
     OutboxMessageConnection,
     OutboxMessageEdge,
     super::respond::OutboxMessage

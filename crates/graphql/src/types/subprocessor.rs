@@ -10,7 +10,7 @@ use crate::{
     types::{dsr::actor_for, organisation::Organisation, transfer::TransferProblem},
 };
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use entity::subprocessor_change;
+use entity::{subprocessor_change, subprocessor_subscriber};
 
 /// A change of sub-processor a processor announced (Art 28(2) and (4)).
 pub struct SubprocessorChange(pub subprocessor_change::Model);
@@ -236,4 +236,46 @@ impl ProposedTransfer {
     async fn explanation(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.0.assessment.explanation(&request(ctx)?.reference))
     }
+}
+
+/// A customer subscribed to the group's published sub-processor list.
+#[derive(SimpleObject)]
+pub struct SubprocessorListSubscriber {
+    /// Its id.
+    pub id: ID,
+    /// The customer's name.
+    pub name: String,
+    /// Where notices are e-mailed.
+    pub email: Option<String>,
+    /// Where notices are posted.
+    pub webhook_url: Option<String>,
+    /// The secret the notices POSTed to `webhookUrl` are signed with, as erasure deliveries are
+    /// (`X-Register-Signature`, `X-Register-Signature-V2`): given here once, when the subscriber
+    /// is added with a webhook, and never again (null otherwise). Hand it to the customer.
+    pub webhook_secret: Option<String>,
+    /// When it was subscribed.
+    pub created_at: Timestamp,
+}
+
+impl SubprocessorListSubscriber {
+    /// The subscriber as stored, with its webhook secret only when it was just issued.
+    pub fn new(model: subprocessor_subscriber::Model, webhook_secret: Option<String>) -> Self {
+        Self {
+            id: ID(model.id.to_string()),
+            name: model.name,
+            email: model.email,
+            webhook_url: model.webhook_url,
+            webhook_secret,
+            created_at: Timestamp(model.created_at),
+        }
+    }
+}
+
+/// A subscriber removed from the published list's mailing.
+#[derive(SimpleObject)]
+pub struct SubscriberRemoval {
+    /// The subscriber as it was (its notices already sent are kept).
+    pub subscriber: SubprocessorListSubscriber,
+    /// How many of its notices had not yet been sent and are withdrawn (none will reach it).
+    pub unsent_notices_withdrawn: i32,
 }

@@ -9,6 +9,7 @@ use crate::{
     domain::dsr::seal::Sealer,
     domain::vocab::{ActingAs, DeliveryChannel, SubprocessorChangeKind, SubprocessorChangeStatus},
     error::{AppError, AppResult},
+    page::{Page, PageRequest},
     requests::secrets,
     validate,
     webhook_url::{self, WebhookPolicy},
@@ -111,6 +112,57 @@ pub async fn add(
     .await?;
     txn.commit().await?;
     Ok((saved, secret))
+}
+
+/// The subscribers, a page at a time in the order they were added.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> AppResult<Page<subprocessor_subscriber::Model>> {
+    crate::page::fetch(
+        db,
+        subprocessor_subscriber::Entity::find(),
+        subprocessor_subscriber::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// Removes a subscriber: it is told of no further change. The notices it was sent (or that
+/// wait in the outbox) are kept, as what it was told; those not yet sent are withdrawn, so no
+/// retry reaches it. Returns the subscriber as it was and how many notices were withdrawn.
+pub async fn remove(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(subprocessor_subscriber::Model, u64)> {
+    let txn = db.begin().await?;
+    let subscriber = subprocessor_subscriber::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("subscriber {id}")))?;
+    let withdrawn = subprocessor_notice::Entity::delete_many()
+        .filter(subprocessor_notice::Column::SubscriberId.eq(id))
+        .filter(subprocessor_notice::Column::SentAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    subprocessor_subscriber::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::deleted(
+            "removeSubprocessorListSubscriber",
+            "subprocessor_subscriber",
+            id,
+            &subscriber,
+        )?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((subscriber, withdrawn))
 }
 
 /// The changes on the published list: announced, not withdrawn, objected or live, for an activity
