@@ -375,6 +375,114 @@ fn checkpoints_published_on_the_command_line_are_checked_by_audit_verify() {
     );
 }
 
+/// `audit public-key` prints the key checkpoints are signed with; an auditor holding it, a copy
+/// of the database and the checkpoints, but not the register's secret, checks with
+/// `audit verify-checkpoints` that each checkpoint is the register's and still held.
+#[tokio::test]
+async fn an_auditor_checks_checkpoints_with_the_public_key_alone() {
+    use sea_orm::ConnectionTrait;
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(run(dir.path(), None, &["init"]).status.success());
+    let printed = run(dir.path(), None, &["audit", "public-key"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let public = text(&printed.stdout).trim().to_string();
+    assert!(
+        public.starts_with("ed25519:") && public.len() == 72,
+        "{public}"
+    );
+    for args in [
+        &["audit", "checkpoint", "--append", "checkpoints.jsonl"][..],
+        &["token", "create", "--name", "dpo", "--role", "DPO"],
+        &["audit", "checkpoint", "--append", "checkpoints.jsonl"],
+    ] {
+        let out = run(dir.path(), None, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+
+    // The auditor's copy: the database and the checkpoints, not the key file.
+    let auditor = tempfile::tempdir().expect("dir");
+    for name in [
+        "transfer-register.sqlite",
+        "transfer-register.sqlite-wal",
+        "checkpoints.jsonl",
+    ] {
+        if dir.path().join(name).exists() {
+            std::fs::copy(dir.path().join(name), auditor.path().join(name)).expect("copy");
+        }
+    }
+    let url = format!(
+        "sqlite://{}",
+        auditor.path().join("transfer-register.sqlite").display()
+    );
+    let verify = |public: &str| {
+        run(
+            auditor.path(),
+            Some(&url),
+            &[
+                "audit",
+                "verify-checkpoints",
+                "--public-key",
+                public,
+                "--checkpoint",
+                "checkpoints.jsonl",
+            ],
+        )
+    };
+    let keyed = run(auditor.path(), Some(&url), &["audit", "verify"]);
+    assert!(
+        !keyed.status.success(),
+        "no secret here: {}",
+        text(&keyed.stdout)
+    );
+    let checked = verify(&public);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert!(
+        text(&checked.stdout).contains("every one of the 2 checkpoints"),
+        "{}",
+        text(&checked.stdout)
+    );
+
+    // Another register's public key does not vouch for these checkpoints; a malformed one is
+    // refused before anything is read.
+    let other = tempfile::tempdir().expect("dir");
+    assert!(run(other.path(), None, &["init"]).status.success());
+    let other_public = text(&run(other.path(), None, &["audit", "public-key"]).stdout)
+        .trim()
+        .to_string();
+    assert_ne!(other_public, public);
+    let refused = verify(&other_public);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stdout));
+    assert!(
+        text(&refused.stderr).contains("not signed with the key of the public key given"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let malformed = verify("ed25519:00");
+    assert!(!malformed.status.success());
+    assert!(
+        text(&malformed.stderr).contains("64 hex digits"),
+        "{}",
+        text(&malformed.stderr)
+    );
+
+    // The copy cut short after the first checkpoint: the second is no longer held.
+    let db = sea_orm::Database::connect(url.as_str()).await.expect("db");
+    for sql in [
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+        "DELETE FROM audit_event WHERE id > 1",
+    ] {
+        db.execute_unprepared(sql).await.expect(sql);
+    }
+    db.close().await.expect("close");
+    let cut = verify(&public);
+    assert_eq!(cut.status.code(), Some(2), "{}", text(&cut.stdout));
+    assert!(
+        text(&cut.stderr).contains("cut short"),
+        "{}",
+        text(&cut.stderr)
+    );
+}
+
 #[tokio::test]
 async fn a_backup_is_owner_only_from_the_moment_it_is_written() {
     let dir = tempfile::tempdir().expect("dir");

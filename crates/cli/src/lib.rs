@@ -1,5 +1,6 @@
 //! The command line: `serve`, `init`, `migrate`, `export-schema`, `token ...`, `backup`.
 
+mod audit_commands;
 mod background;
 mod export;
 mod import;
@@ -9,6 +10,8 @@ use register_domain as domain;
 use register_service as service;
 use register_service::{config, db, error};
 
+pub use audit_commands::AuditCommand;
+use audit_commands::audit_command;
 use background::{judge_hourly, sealer};
 pub use export::ExportArgs;
 use export::{export, parse_format, template};
@@ -17,7 +20,7 @@ use crate::{
     config::{Config, ServeArgs},
     domain::{audit::ChainKey, vocab::Role},
     error::AppError,
-    service::{Register, audit, requests, sealing, tokens},
+    service::{Register, requests, tokens},
 };
 use anyhow::Context;
 use chrono::{Duration, Utc};
@@ -94,30 +97,6 @@ pub enum Command {
 /// A date as every entrance reads it (`YYYY-MM-DD`, within the register's bounds).
 pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::domain::dates::parse(s).ok_or_else(|| crate::domain::dates::refusal("date", s))
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Seal every committed event, then walk the keyed hash chain: exit 0 when intact, non-zero
-    /// naming the first broken event; the events still unsealed (of transactions still open) are
-    /// reported with their age.
-    Verify {
-        /// Do not seal first: check the sealed chain as it is and report the unsealed tail.
-        #[arg(long)]
-        no_seal: bool,
-        /// Checkpoints published earlier (one JSON object a line, as `audit checkpoint` and
-        /// `serve` write them): the chain must still hold each, so one cut short or rewritten
-        /// is caught even when it is consistent in itself.
-        #[arg(long)]
-        checkpoint: Option<std::path::PathBuf>,
-    },
-    /// Seal every committed event and print a checkpoint of the chain's head signed with the
-    /// register's key (one JSON line); keep it outside the database.
-    Checkpoint {
-        /// Also append it to this file (created readable by its owner only).
-        #[arg(long)]
-        append: Option<std::path::PathBuf>,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -394,63 +373,6 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// `audit verify [--checkpoint FILE]` and `audit checkpoint [--append FILE]`.
-async fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<ExitCode> {
-    let db = db::connect_existing(config).await?;
-    let key = ChainKey::derive(&db::load_existing_secret(config)?);
-    match command {
-        AuditCommand::Verify {
-            checkpoint,
-            no_seal,
-        } => {
-            let checkpoints = match &checkpoint {
-                Some(path) => crate::service::checkpoints::read_file(path)?,
-                None => Vec::new(),
-            };
-            if !no_seal {
-                sealing::seal(&db, &key).await.map_err(AppError::into_cli)?;
-            }
-            let verdict = match audit::verify(&db, &key).await.map_err(AppError::into_cli)? {
-                Ok(n) => audit::verify_checkpoints(&db, &key, &checkpoints)
-                    .await
-                    .map_err(AppError::into_cli)?
-                    .map(|checked| (n, checked)),
-                Err(broken) => Err(broken),
-            };
-            let tail = sealing::unsealed(&db).await.map_err(AppError::into_cli)?;
-            let tail = match tail.events {
-                0 => "none waiting to be sealed".to_string(),
-                n => format!(
-                    "{n} more not sealed yet (the oldest written {:.1} s ago)",
-                    tail.lag(Utc::now()).as_secs_f64()
-                ),
-            };
-            match verdict {
-                Ok((n, 0)) => println!("audit chain intact: {n} events; {tail}"),
-                Ok((n, checked)) => println!(
-                    "audit chain intact: {n} events, and it holds every one of the {checked} checkpoints; {tail}"
-                ),
-                Err(broken) => {
-                    eprintln!(
-                        "audit chain broken at event {}: {}",
-                        broken.event_id, broken.reason
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-        AuditCommand::Checkpoint { append } => {
-            sealing::seal(&db, &key).await.map_err(AppError::into_cli)?;
-            let checkpoint = audit::checkpoint(&db, &key)
-                .await
-                .map_err(AppError::into_cli)?;
-            let line = crate::service::checkpoints::publish(&checkpoint, append.as_deref())?;
-            println!("{line}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {

@@ -43,6 +43,91 @@ impl ChainKey {
     pub fn mac(&self, message: &[u8]) -> String {
         hex::encode(hmac_sha256(&self.0, message))
     }
+
+    /// The Ed25519 key pair that signs checkpoints, derived from the chain's key so that no
+    /// other file has to be kept: its public half can be handed to an outside auditor, who can
+    /// then check checkpoints without being able to make one.
+    fn checkpoint_pair(&self) -> Option<ring::signature::Ed25519KeyPair> {
+        let seed = hmac_sha256(&self.0, b"transfer-register audit checkpoint ed25519 v1");
+        ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).ok()
+    }
+
+    /// The public key checkpoints are signed with (`ed25519:` and 64 hex digits), to publish.
+    pub fn checkpoint_public_key(&self) -> Option<CheckpointPublicKey> {
+        use ring::signature::KeyPair;
+        let pair = self.checkpoint_pair()?;
+        let bytes: [u8; 32] = pair.public_key().as_ref().try_into().ok()?;
+        Some(CheckpointPublicKey(bytes))
+    }
+}
+
+/// The public half of the key that signs checkpoints: enough to check one, not to make one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckpointPublicKey([u8; 32]);
+
+/// How a public key is written: the algorithm, then the key in hex.
+const PUBLIC_KEY_PREFIX: &str = "ed25519:";
+
+impl std::fmt::Display for CheckpointPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{PUBLIC_KEY_PREFIX}{}", hex::encode(self.0))
+    }
+}
+
+impl std::str::FromStr for CheckpointPublicKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let refusal = || {
+            format!(
+                "a checkpoint public key is `{PUBLIC_KEY_PREFIX}` and 64 hex digits, as `audit public-key` prints it"
+            )
+        };
+        let digits = s
+            .trim()
+            .strip_prefix(PUBLIC_KEY_PREFIX)
+            .ok_or_else(refusal)?;
+        let bytes = hex::decode(digits).map_err(|_| refusal())?;
+        Ok(Self(bytes.try_into().map_err(|_| refusal())?))
+    }
+}
+
+/// What a checkpoint is checked with: the register's key (its HMAC), or the public key of its
+/// Ed25519 signature, for someone who does not hold the register's secret.
+#[derive(Clone, Copy, Debug)]
+pub enum CheckpointVerifier<'a> {
+    Key(&'a ChainKey),
+    PublicKey(&'a CheckpointPublicKey),
+}
+
+impl<'a> From<&'a ChainKey> for CheckpointVerifier<'a> {
+    fn from(key: &'a ChainKey) -> Self {
+        Self::Key(key)
+    }
+}
+
+impl<'a> From<&'a CheckpointPublicKey> for CheckpointVerifier<'a> {
+    fn from(public: &'a CheckpointPublicKey) -> Self {
+        Self::PublicKey(public)
+    }
+}
+
+impl CheckpointVerifier<'_> {
+    /// Whether `checkpoint` was signed by the register this verifier names.
+    pub fn accepts(&self, checkpoint: &Checkpoint) -> bool {
+        match self {
+            Self::Key(key) => checkpoint.is_signed_by(key),
+            Self::PublicKey(public) => checkpoint.is_signed_for(public),
+        }
+    }
+
+    /// Whose signature it checks, for a refusal.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Key(_) => "this register's key",
+            Self::PublicKey(_) => "the key of the public key given",
+        }
+    }
 }
 
 impl std::fmt::Debug for ChainKey {
@@ -108,17 +193,36 @@ pub struct Checkpoint {
     pub at: DateTime<Utc>,
     /// Hex HMAC-SHA256 of the three fields above under the chain's key.
     pub mac: String,
+    /// Hex Ed25519 signature of the same under the checkpoint key pair, checkable with its public
+    /// key alone; absent from checkpoints written before there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl Checkpoint {
     pub fn sign(key: &ChainKey, event_id: i64, hash: &str, at: DateTime<Utc>) -> Self {
         let at = to_micros(at);
+        let message = Self::signed(event_id, hash, at);
         Self {
             event_id,
             hash: hash.to_owned(),
             at,
-            mac: key.mac(Self::signed(event_id, hash, at).as_bytes()),
+            mac: key.mac(message.as_bytes()),
+            signature: key
+                .checkpoint_pair()
+                .map(|pair| hex::encode(pair.sign(message.as_bytes()))),
         }
+    }
+
+    /// Whether the checkpoint carries a signature that `public` verifies.
+    pub fn is_signed_for(&self, public: &CheckpointPublicKey) -> bool {
+        let Some(signature) = self.signature.as_deref().and_then(|s| hex::decode(s).ok()) else {
+            return false;
+        };
+        let message = Self::signed(self.event_id, &self.hash, self.at);
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public.0)
+            .verify(message.as_bytes(), &signature)
+            .is_ok()
     }
 
     /// Whether the checkpoint was signed with `key` (compared in constant time).
@@ -197,15 +301,11 @@ mod tests {
         assert_ne!(h, keyed_event_hash(&key, &"1".repeat(64), &e));
     }
 
-    #[test]
-    fn a_checkpoint_verifies_only_under_its_key_and_unchanged() {
-        let key = ChainKey::derive(b"a secret of sixteen or more");
-        let cp = Checkpoint::sign(&key, 7, &"ab".repeat(32), Utc::now());
-        assert!(cp.is_signed_by(&key));
-        assert!(!cp.is_signed_by(&ChainKey::derive(b"another secret of sixteen")));
-        for forged in [
+    /// `cp` with each signed field changed and its signatures kept.
+    fn altered(cp: &Checkpoint) -> [Checkpoint; 3] {
+        [
             Checkpoint {
-                event_id: 6,
+                event_id: cp.event_id - 1,
                 ..cp.clone()
             },
             Checkpoint {
@@ -216,7 +316,16 @@ mod tests {
                 at: cp.at + chrono::Duration::seconds(1),
                 ..cp.clone()
             },
-        ] {
+        ]
+    }
+
+    #[test]
+    fn a_checkpoint_verifies_only_under_its_key_and_unchanged() {
+        let key = ChainKey::derive(b"a secret of sixteen or more");
+        let cp = Checkpoint::sign(&key, 7, &"ab".repeat(32), Utc::now());
+        assert!(cp.is_signed_by(&key));
+        assert!(!cp.is_signed_by(&ChainKey::derive(b"another secret of sixteen")));
+        for forged in altered(&cp) {
             assert!(!forged.is_signed_by(&key), "{forged:?}");
         }
         let json = serde_json::to_string(&cp).expect("json");
@@ -225,5 +334,57 @@ mod tests {
             back.is_signed_by(&key),
             "survives a round trip through its file form"
         );
+    }
+
+    #[test]
+    fn a_checkpoint_verifies_under_its_public_key_alone_and_unchanged() {
+        let key = ChainKey::derive(b"a secret of sixteen or more");
+        let public = key.checkpoint_public_key().expect("a key pair");
+        assert_eq!(
+            Some(public),
+            key.checkpoint_public_key(),
+            "derived, not drawn"
+        );
+        let other = ChainKey::derive(b"another secret of sixteen")
+            .checkpoint_public_key()
+            .expect("a key pair");
+        assert_ne!(public, other);
+        let cp = Checkpoint::sign(&key, 7, &"ab".repeat(32), Utc::now());
+        assert!(cp.is_signed_for(&public));
+        assert!(!cp.is_signed_for(&other));
+        let unsigned = Checkpoint {
+            signature: None,
+            ..cp.clone()
+        };
+        for forged in altered(&cp).into_iter().chain([unsigned]) {
+            assert!(!forged.is_signed_for(&public), "{forged:?}");
+        }
+        let back: Checkpoint =
+            serde_json::from_str(&serde_json::to_string(&cp).expect("json")).expect("parsed");
+        assert!(back.is_signed_for(&public));
+        // Written out and read back, as `audit public-key` prints it and the auditor types it.
+        let written = public.to_string();
+        assert!(
+            written.starts_with("ed25519:") && written.len() == 8 + 64,
+            "{written}"
+        );
+        assert_eq!(written.parse::<CheckpointPublicKey>(), Ok(public));
+        assert!("ed25519:abcd".parse::<CheckpointPublicKey>().is_err());
+        assert!(
+            hex::encode([0u8; 32])
+                .parse::<CheckpointPublicKey>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_written_before_signatures_is_still_read_and_checked_by_its_mac() {
+        let key = ChainKey::derive(b"a secret of sixteen or more");
+        let cp = Checkpoint::sign(&key, 7, &"ab".repeat(32), Utc::now());
+        let mut old = serde_json::to_value(&cp).expect("json");
+        old.as_object_mut().expect("object").remove("signature");
+        let old: Checkpoint = serde_json::from_value(old).expect("read without a signature");
+        assert!(old.is_signed_by(&key));
+        assert!(!old.is_signed_for(&key.checkpoint_public_key().expect("pair")));
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::{
     domain::audit::{
-        ChainKey, Checkpoint, EventContent, GENESIS, event_hash, keyed_event_hash, to_micros,
+        ChainKey, Checkpoint, CheckpointVerifier, EventContent, GENESIS, event_hash,
+        keyed_event_hash, to_micros,
     },
     error::{AppError, AppResult},
     page::{Page, PageRequest},
@@ -351,14 +352,16 @@ pub async fn checkpoint(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<
     ))
 }
 
-/// Checks the chain against checkpoints published earlier: each must be signed with the key,
-/// and the chain must still hold, at each checkpoint's event, the hash it recorded. A chain cut
+/// Checks the chain against checkpoints published earlier: each must be signed with the key (or,
+/// for an auditor without it, carry a signature its public key verifies), and the chain must
+/// still hold, at each checkpoint's event, the hash it recorded. A chain cut
 /// short, or rewritten up to a checkpoint, fails here even if it is consistent in itself.
-pub async fn verify_checkpoints(
+pub async fn verify_checkpoints<'k>(
     db: &impl ConnectionTrait,
-    key: &ChainKey,
+    verifier: impl Into<CheckpointVerifier<'k>>,
     checkpoints: &[Checkpoint],
 ) -> AppResult<Result<usize, Broken>> {
+    let verifier = verifier.into();
     for cp in checkpoints {
         let at = cp.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let broken = |reason: String| {
@@ -367,9 +370,10 @@ pub async fn verify_checkpoints(
                 reason,
             }))
         };
-        if !cp.is_signed_by(key) {
+        if !verifier.accepts(cp) {
             return broken(format!(
-                "the checkpoint of {at} is not signed with this register's key"
+                "the checkpoint of {at} is not signed with {}",
+                verifier.describe()
             ));
         }
         let held = if cp.event_id == 0 {

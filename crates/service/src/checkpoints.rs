@@ -1,6 +1,7 @@
 //! Publishing the audit chain's signed checkpoints outside the database, and reading them back.
 //!
-//! A checkpoint is one JSON line (`{"event_id":..,"hash":..,"at":..,"mac":..}`). `serve` writes
+//! A checkpoint is one JSON line (`{"event_id":..,"hash":..,"at":..,"mac":..,"signature":..}`:
+//! the HMAC under the register's key, and an Ed25519 signature its public key checks). `serve` writes
 //! one on a schedule whenever the chain has grown, to the log and, when configured, appended to
 //! a file; `transfer-register audit checkpoint` writes one on demand. Kept where the database's
 //! writers cannot reach (another host's log, a write-once bucket, the DPO's records), they let
