@@ -1,8 +1,10 @@
 // Sub-processor changes (Art 28(2) and (4)): the DPO's list of announced changes with the days left
-// to object and what each would do to the transfer verdicts, with approve and object buttons.
+// to object and what each would do to the transfer verdicts, with approve and object buttons; and
+// the customers told of the group's own changes (the published list's subscribers), added and
+// removed here.
 
 import { run } from "../lib/api.js";
-import { clearErrors, daysUntil, dialog, field, fill, h, label, notice, select, showError, verdict } from "../lib/dom.js";
+import { clearErrors, daysUntil, dialog, field, fill, h, label, notice, plural, select, showError, values, verdict } from "../lib/dom.js";
 import { session } from "../lib/session.js";
 
 const DOC = new URL("./subprocessors.graphql", import.meta.url);
@@ -88,7 +90,94 @@ export async function render(main, { params }) {
           ),
         )
       : notice("No changes."),
+    decides ? h("section", { class: "subscribers" }) : null,
   );
+  if (decides) await subscribers(main.querySelector("section.subscribers"));
+}
+
+/** The published list's subscribers, with a form to add one and a button to remove each. */
+async function subscribers(section, added = null) {
+  const data = await run(DOC, "Subscribers", {});
+  const list = data.subprocessorListSubscribers.edges.map((e) => e.node);
+  const form = h(
+    "form",
+    { class: "stack subscribe", novalidate: true },
+    field("Customer", h("input", { name: "name", required: true })),
+    field("E-mail", h("input", { name: "email", type: "email" }), "Where notices are e-mailed"),
+    field("Webhook", h("input", { name: "webhookUrl", type: "url" }), "Or where they are posted, signed (https)"),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add customer")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    try {
+      const saved = (await run(DOC, "Subscribe", { input: values(form) })).addSubprocessorListSubscriber;
+      await subscribers(section, saved);
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  fill(
+    section,
+    h("h2", {}, "Customers told of our changes"),
+    h("p", {}, "Each change to the sub-processors the group uses as a processor is sent once to every customer below, by webhook or e-mail."),
+    added?.webhookSecret
+      ? h(
+          "p",
+          { class: "notice secret", role: "status" },
+          `${added.name} is added. Hand it this signing secret now; it is not shown again: `,
+          h("code", {}, added.webhookSecret),
+        )
+      : added
+        ? notice(`${added.name} is added.`)
+        : null,
+    list.length
+      ? h(
+          "table",
+          { class: "data subscribers" },
+          h("caption", { class: "sr-only" }, "Customers told of sub-processor changes"),
+          h("thead", {}, h("tr", {}, ["Customer", "Reached by", "Since", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "tbody",
+            {},
+            list.map((s) =>
+              h(
+                "tr",
+                { dataset: { subscriber: s.id } },
+                h("td", {}, s.name),
+                h("td", {}, s.webhookUrl ? `Webhook ${s.webhookUrl}` : `E-mail ${s.email}`),
+                h("td", {}, s.createdAt.slice(0, 10)),
+                h("td", {}, h("button", { type: "button", class: "remove", onclick: () => unsubscribe(s, section) }, "Remove")),
+              ),
+            ),
+          ),
+        )
+      : notice("No customer is told of changes yet."),
+    h("h3", {}, "Add a customer"),
+    form,
+  );
+}
+
+function unsubscribe(subscriber, section) {
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    h("p", {}, `${subscriber.name} will be told of no further change. The notices it was sent are kept; those not yet sent are withdrawn.`),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Remove")),
+  );
+  const box = dialog("Remove a customer", form);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    try {
+      const { unsentNoticesWithdrawn: n } = (await run(DOC, "Unsubscribe", { id: subscriber.id })).removeSubprocessorListSubscriber;
+      box.close();
+      await subscribers(section);
+      section.prepend(notice(`${subscriber.name} is removed${n ? `; ${plural(n, "notice")} not yet sent withdrawn` : ""}.`));
+    } catch (err) {
+      showError(form, err);
+    }
+  });
 }
 
 async function decide(change, decision, reason = null, form = null) {

@@ -160,3 +160,64 @@ async fn a_processor_announces_a_change_and_the_dpo_sees_its_impact_and_objects(
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
+async fn the_dpo_adds_a_customer_to_tell_of_changes_and_removes_it() {
+    run(Backend::Sqlite, |app: TestApp| async move {
+        let base = app.serve().await;
+        let dpo = fixtures::token(&app, Role::Dpo, None).await;
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&dpo).await;
+        browser.click_text("#nav a", "Sub-processor changes").await;
+        browser.sees("Customers told of our changes").await;
+        browser.sees("No customer is told of changes yet.").await;
+
+        // A webhook address that is none is refused beside its field; an e-mail address is taken.
+        browser.fill("form.subscribe input[name=name]", "Customer B").await;
+        browser
+            .fill("form.subscribe input[name=webhookUrl]", "not a web address")
+            .await;
+        browser.click("form.subscribe button[type=submit]").await;
+        browser
+            .until(
+                "the refusal beside the webhook field",
+                "!document.querySelector('form.subscribe [data-field=webhookUrl] .field-error').hidden",
+            )
+            .await;
+        browser
+            .js(
+                "document.querySelector('form.subscribe input[name=webhookUrl]').value = '';",
+                vec![],
+            )
+            .await;
+        browser
+            .fill("form.subscribe input[name=email]", "dpo@customer-b.example")
+            .await;
+        browser.click("form.subscribe button[type=submit]").await;
+        browser.sees("Customer B is added.").await;
+        browser.sees("E-mail dpo@customer-b.example").await;
+        browser.screenshot("subprocessor-subscribers").await;
+        let listed = app
+            .ok(
+                "{ subprocessorListSubscribers { totalCount edges { node { name email } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(listed["subprocessorListSubscribers"]["totalCount"], 1, "{listed:#}");
+
+        browser.click("table.subscribers button.remove").await;
+        browser.click("dialog[open] button[type=submit]").await;
+        browser.sees("Customer B is removed.").await;
+        browser.sees("No customer is told of changes yet.").await;
+        browser.close().await;
+        let listed = app
+            .ok("{ subprocessorListSubscribers { totalCount } }", json!({}))
+            .await;
+        assert_eq!(listed["subprocessorListSubscribers"]["totalCount"], 0, "{listed:#}");
+    })
+    .await;
+}
