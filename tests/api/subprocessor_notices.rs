@@ -413,7 +413,7 @@ async fn a_removed_subscriber_is_told_nothing_more_and_what_it_was_told_is_kept(
     assert_eq!(first["webhookSecret"], json!(null), "never shown again");
 
     // One change: the e-mail is kept in the outbox (sent), the webhook refuses (unsent).
-    announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
+    let change = announce(&app, add_input(&w, "2026-09-01", "2026-10-15")).await;
     let moved = subprocessor_changes::advance(&app.state.db, &clock(&app), day("2026-09-01"))
         .await
         .expect("advance");
@@ -449,6 +449,39 @@ async fn a_removed_subscriber_is_told_nothing_more_and_what_it_was_told_is_kept(
         .await
         .expect("notify");
     assert_eq!(written, 0);
+
+    // A notice written by a turn of the clock that raced the removal (it read the subscriber
+    // before the removal, wrote after it) is dropped by the sender, not retried for ever.
+    use entity::subprocessor_notice;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let raced = subprocessor_notice::ActiveModel {
+        change_id: Set(change["id"].as_str().expect("id").parse().expect("id")),
+        key: Set(format!("subscriber:{hooked}:change:raced")),
+        recipient: Set(receiver.url.clone()),
+        channel: Set(transfer_register::domain::vocab::DeliveryChannel::Webhook),
+        subject: Set("raced".into()),
+        body: Set("raced".into()),
+        created_at: Set(chrono::Utc::now()),
+        sent_at: Set(None),
+        subscriber_id: Set(Some(hooked.parse().expect("id"))),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("insert");
+    let sent = notifier(&app, |_| {}).send_due().await.expect("send");
+    assert_eq!(sent.withdrawn, 1, "{sent:?}");
+    assert_eq!(sent.failed, 0, "{sent:?}");
+    assert!(
+        subprocessor_notice::Entity::find_by_id(raced.id)
+            .one(&app.state.db)
+            .await
+            .expect("read")
+            .is_none()
+    );
 
     // Audited with the record as it was; a second removal finds nothing.
     let trail = app

@@ -40,6 +40,8 @@ pub struct Sent {
     pub posted: usize,
     /// Attempts that failed (retried later).
     pub failed: usize,
+    /// Notices dropped unsent because their subscriber was removed meanwhile.
+    pub withdrawn: usize,
 }
 
 /// What an e-mail without a recipient on record is addressed to in the outbox.

@@ -41,6 +41,10 @@ pub(super) async fn send(notifier: &Notifier, sent: &mut Sent) -> AppResult<()> 
     let timing = notifier.timing();
     let now = Utc::now();
     for notice in lease(&notifier.db, now, now + timing.lease).await? {
+        if withdrawn(&notifier.db, &notice).await? {
+            sent.withdrawn += 1;
+            continue;
+        }
         let message = mail::Composed {
             to: if notice.recipient.is_empty() {
                 NO_ADDRESS.to_owned()
@@ -164,6 +168,30 @@ async fn mark_sent(
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)
+}
+
+/// Drops a claimed notice whose subscriber is gone: written by the clock's turn while the
+/// subscriber was being removed (the removal withdraws the notices it finds; this one came
+/// after). Whether it was dropped.
+async fn withdrawn(
+    db: &DatabaseConnection,
+    notice: &subprocessor_notice::Model,
+) -> AppResult<bool> {
+    let Some(id) = subscriber_of(notice) else {
+        return Ok(false);
+    };
+    if subprocessor_subscriber::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    subprocessor_notice::Entity::delete_many()
+        .filter(still_claimed(notice))
+        .exec(db)
+        .await?;
+    Ok(true)
 }
 
 /// The subscriber a notice is for: its column, or for a notice written before the column was

@@ -19,7 +19,9 @@ use entity::{
     organisation, processing_activity, subprocessor_change, subprocessor_notice,
     subprocessor_subscriber,
 };
-use sea_orm::{ActiveValue::Set, QueryOrder, TransactionTrait, prelude::*, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, Condition, QueryOrder, TransactionTrait, prelude::*, sea_query::OnConflict,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// A subscriber as given (raw input).
@@ -141,8 +143,16 @@ pub async fn remove(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found(format!("subscriber {id}")))?;
+    // Its notices by their column, and those written before the column by their key.
     let withdrawn = subprocessor_notice::Entity::delete_many()
-        .filter(subprocessor_notice::Column::SubscriberId.eq(id))
+        .filter(
+            Condition::any()
+                .add(subprocessor_notice::Column::SubscriberId.eq(id))
+                .add(
+                    subprocessor_notice::Column::Key
+                        .starts_with(format!("subscriber:{id}:change:")),
+                ),
+        )
         .filter(subprocessor_notice::Column::SentAt.is_null())
         .exec(&txn)
         .await?
