@@ -289,6 +289,46 @@ async fn a_contract_expiring_turns_its_flows_verdicts_and_is_due_on_the_right_da
         "SAFEGUARDED"
     );
     assert!(on("2025-12-01").await.is_empty());
+
+    // Each flow lists the contracts covering it, oldest first; one no contract covers, none.
+    let other_controller = org(
+        &app,
+        json!({ "name": "Other GmbH", "kind": "GROUP_COMPANY", "country": "DE" }),
+    )
+    .await;
+    let other_activity = activity(&app, &other_controller, &["contact.email"]).await;
+    let other = crate::fixtures::flow(
+        &app,
+        json!({ "activityId": other_activity, "fromId": other_controller, "toId": processor,
+            "recipientRole": "PROCESSOR", "dataCategories": ["contact.email"],
+            "mechanism": "SCC_2021", "sccModule": "C2P", "signedOn": "2024-01-01" }),
+    )
+    .await;
+    let listed = app
+        .ok(
+            "{ dataFlows(first: 50) { edges { node { id contracts { reference kind flows { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = listed["dataFlows"]["edges"].as_array().expect("edges");
+    assert!(
+        edges.iter().any(|e| e["node"]["id"] == json!(other)),
+        "{listed:#}"
+    );
+    for edge in edges {
+        let node = &edge["node"];
+        let references: Vec<&str> = node["contracts"]
+            .as_array()
+            .expect("contracts")
+            .iter()
+            .filter_map(|c| c["reference"].as_str())
+            .collect();
+        if node["id"] == json!(flow) {
+            assert_eq!(references, ["SCC-17", "SCC-18"], "{listed:#}");
+        } else {
+            assert!(references.is_empty(), "{listed:#}");
+        }
+    }
 }
 
 async fn an_assessment_is_due_for_review_from_the_horizon_and_a_later_one_replaces_it(

@@ -119,6 +119,18 @@ impl Loader<String> for CategoryLoader {
     }
 }
 
+/// The contracts covering a flow (by flow id).
+pub struct FlowContractsLoader(DatabaseConnection);
+
+impl Loader<i64> for FlowContractsLoader {
+    type Value = Vec<crate::service::reviews::contracts::ContractRecord>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        Ok(crate::service::reviews::contracts::of_flows(&self.0, keys).await?)
+    }
+}
+
 pub struct RequestTasksLoader(DatabaseConnection);
 pub struct TaskEventsLoader(DatabaseConnection);
 pub struct TokenRoleLoader(DatabaseConnection);
@@ -172,6 +184,8 @@ pub struct Loaders {
     pub categories: DataLoader<CategoryLoader, HashMapCache>,
     /// The current stored document of a task (its evidence file) or of a contract.
     pub documents: DataLoader<crate::types::document::DocumentLoader>,
+    /// The contracts covering a flow.
+    pub flow_contracts: DataLoader<FlowContractsLoader>,
     /// Which category codes are special (Art 9), read once per operation (or push).
     sensitivity: std::sync::Mutex<Option<Arc<Sensitivity>>>,
     db: DatabaseConnection,
@@ -233,6 +247,7 @@ impl Loaders {
                 crate::types::document::DocumentLoader(db.clone()),
                 tokio::spawn,
             ),
+            flow_contracts: DataLoader::new(FlowContractsLoader(db.clone()), tokio::spawn),
             sensitivity: std::sync::Mutex::default(),
             db: db.clone(),
         }

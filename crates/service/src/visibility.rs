@@ -75,6 +75,12 @@ impl Viewer {
         !self.processor()
     }
 
+    /// Whether the reader sees the contracts covering a flow (their parties, dates, signed
+    /// documents): the controller's record of its own agreements. Not a PROCESSOR.
+    pub fn sees_contracts(self) -> bool {
+        !self.processor()
+    }
+
     /// An event's detail: a delivery worker's entry is shown to a PROCESSOR by its class only.
     pub fn event_detail(self, actor: &str, detail: &str) -> String {
         if self.processor() && actor == WORKER {
@@ -118,6 +124,8 @@ mod tests {
     fn a_processor_sees_neither_the_impact_of_its_change_nor_the_record_of_its_subprocessor() {
         assert!(!PROCESSOR.sees_change_impact());
         assert!(!PROCESSOR.sees_subprocessor_record());
+        assert!(!PROCESSOR.sees_contracts());
+        assert!(DPO.sees_contracts());
         for role in [Role::Admin, Role::Dpo, Role::Procurement, Role::Auditor] {
             assert!(Viewer::new(Some(role)).sees_change_impact(), "{role}");
             assert!(Viewer::new(Some(role)).sees_subprocessor_record(), "{role}");

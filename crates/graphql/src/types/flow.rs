@@ -172,6 +172,23 @@ impl DataFlow {
         self.0.return_evidence.as_deref()
     }
 
+    /// The contracts on record covering this flow (`recordContract`), oldest first, with their
+    /// parties, dates and signed documents. Empty for a PROCESSOR: the controller's agreements
+    /// are its own.
+    async fn contracts(&self, ctx: &Context<'_>) -> Result<Vec<super::review::Contract>> {
+        if !crate::context::viewer(ctx)?.sees_contracts() {
+            return Ok(Vec::new());
+        }
+        Ok(loaders(ctx)?
+            .flow_contracts
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::review::Contract)
+            .collect())
+    }
+
     /// Every recorded change of this flow (recorded, corrected, ended, data returned), oldest
     /// first, with its state before and after. Readable by ADMIN, DPO and AUDITOR.
     async fn history(

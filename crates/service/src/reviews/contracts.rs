@@ -173,12 +173,57 @@ pub async fn record(
 
 /// Every contract with its parties and flows, by id (each in the order it was attached).
 pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<ContractRecord>> {
+    records(db, None).await
+}
+
+/// The contracts covering each of `flow_ids`, oldest first; a flow no contract covers is left
+/// out. Four statements, whatever the number of flows.
+pub async fn of_flows(
+    db: &impl ConnectionTrait,
+    flow_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<ContractRecord>>> {
+    let ids: BTreeSet<i64> = contract_flow::Entity::find()
+        .filter(contract_flow::Column::FlowId.is_in(flow_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|cf| cf.contract_id)
+        .collect();
+    let mut out: HashMap<i64, Vec<ContractRecord>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let wanted: BTreeSet<i64> = flow_ids.iter().copied().collect();
+    for record in records(db, Some(&ids)).await? {
+        for flow in record.flow_ids.iter().filter(|f| wanted.contains(f)) {
+            out.entry(*flow).or_default().push(record.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `column` among `ids` when some are given; no condition otherwise.
+fn within(column: impl ColumnTrait, ids: Option<&BTreeSet<i64>>) -> sea_orm::Condition {
+    let all = sea_orm::Condition::all();
+    match ids {
+        Some(ids) => all.add(column.is_in(ids.iter().copied())),
+        None => all,
+    }
+}
+
+/// The contracts with `ids` (all without), with their parties and flows, by id.
+async fn records(
+    db: &impl ConnectionTrait,
+    ids: Option<&BTreeSet<i64>>,
+) -> AppResult<Vec<ContractRecord>> {
     let contracts = contract::Entity::find()
+        .filter(within(contract::Column::Id, ids))
         .order_by_asc(contract::Column::Id)
         .all(db)
         .await?;
     let mut parties: HashMap<i64, Vec<i64>> = HashMap::new();
     for p in contract_party::Entity::find()
+        .filter(within(contract_party::Column::ContractId, ids))
         .order_by_asc(contract_party::Column::Id)
         .all(db)
         .await?
@@ -190,6 +235,7 @@ pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<ContractRecord>> {
     }
     let mut flows: HashMap<i64, Vec<i64>> = HashMap::new();
     for f in contract_flow::Entity::find()
+        .filter(within(contract_flow::Column::ContractId, ids))
         .order_by_asc(contract_flow::Column::Id)
         .all(db)
         .await?
