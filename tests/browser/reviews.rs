@@ -325,3 +325,77 @@ async fn the_data_map_is_chosen_by_name_and_categories_are_defined_in_the_consol
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); CI=true runs it regardless"
+)]
+async fn procurement_records_a_contract_from_a_transfers_page_and_sees_it_listed() {
+    run(Backend::Sqlite, |app: TestApp| async move {
+        fixtures::demo(&app).await;
+        let (flow, to, _) = transfers(&app).await.into_iter().next().expect("a transfer");
+        let token = fixtures::token(&app, Role::Procurement, None).await;
+        let base = app.serve().await;
+        let browser = Browser::open(&base).await;
+        browser.sign_in(&token).await;
+        browser.visit(&format!("/#/transfer/{flow}")).await;
+        browser.sees(&to).await;
+        browser.sees("Record a contract").await;
+        let rows = "document.querySelectorAll('table.contracts tbody tr').length";
+        let before = browser.js(&format!("return {rows}"), vec![]).await;
+        let before = before.as_u64().expect("a count");
+
+        // The 2021 SCCs without their module: refused beside the module's field.
+        browser
+            .js(
+                "const f = document.querySelector('form.contract-form'); f.elements.kind.value = 'SCC_2021'; \
+                 f.elements.inForceFrom.value = '2026-01-01'; f.elements.expiresOn.value = '2028-12-31';",
+                vec![],
+            )
+            .await;
+        browser.fill("form.contract-form input[name=reference]", "SCC-2026-7").await;
+        browser.click("form.contract-form button[type=submit]").await;
+        browser
+            .until(
+                "the refusal beside the module",
+                "!document.querySelector('form.contract-form [data-field=sccModule] .field-error').hidden",
+            )
+            .await;
+        browser
+            .js("document.querySelector('form.contract-form').elements.sccModule.value = 'C2P';", vec![])
+            .await;
+        browser.click("form.contract-form button[type=submit]").await;
+        browser
+            .until(
+                "the contract listed",
+                "[...document.querySelectorAll('table.contracts td')].some(td => td.textContent === 'SCC-2026-7')",
+            )
+            .await;
+        let after = browser.js(&format!("return {rows}"), vec![]).await;
+        assert_eq!(after.as_u64(), Some(before + 1));
+        browser.sees("2026-01-01 to 2028-12-31").await;
+        browser
+            .js("document.querySelector('section.contracts-of-flow').scrollIntoView();", vec![])
+            .await;
+        browser.screenshot("transfer-contracts").await;
+        browser.close().await;
+
+        let data = app
+            .ok(
+                "query($id: ID!) { dataFlow(id: $id) { contracts { reference kind sccModule } } }",
+                json!({ "id": flow }),
+            )
+            .await;
+        let recorded = data["dataFlow"]["contracts"]
+            .as_array()
+            .expect("contracts")
+            .iter()
+            .find(|c| c["reference"] == "SCC-2026-7")
+            .cloned()
+            .expect("recorded");
+        assert_eq!(recorded["kind"], "SCC_2021");
+        assert_eq!(recorded["sccModule"], "C2P");
+    })
+    .await;
+}
