@@ -85,11 +85,7 @@ impl Notifier {
 
     /// The lease and back-off of notices: those of the delivery worker.
     pub fn timing(&self) -> Timing {
-        Timing {
-            lease: self.timeout() * 2 + Duration::from_secs(1),
-            backoff: Duration::from_millis(self.config.delivery_backoff_ms),
-            backoff_max: Duration::from_millis(self.config.delivery_backoff_max_ms),
-        }
+        Timing::of_delivery(&self.config)
     }
 
     /// Writes the digest items due on `today`, then sends every notice pending.

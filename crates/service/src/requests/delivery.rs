@@ -14,10 +14,11 @@
 //! addresses, so a receiver's kept-alive connection serves its next task.
 
 use super::{DsrKeys, mail, open_identifiers, outbox, refresh, respond, secrets, task_event};
+use crate::reviews::digest::Timing;
 use crate::{
     config::Config,
     domain::{
-        dsr::delivery::{RestrictedCategories, WebhookBody, backoff, erasure_action},
+        dsr::delivery::{RestrictedCategories, WebhookBody, erasure_action},
         vocab::{DeliveryChannel, DsrKind, TaskStatus},
     },
     error::{AppError, AppResult},
@@ -136,10 +137,15 @@ impl Worker {
         Duration::from_millis(Ord::max(self.config.delivery_timeout_ms, 1))
     }
 
+    /// The lease and back-off of the worker's tasks and reminders (those of notices too).
+    pub(super) fn timing(&self) -> Timing {
+        Timing::of_delivery(&self.config)
+    }
+
     /// Counts an attempt on each due task and leases it past the attempt's timeout.
     async fn claim(&self) -> AppResult<Vec<dsr_task::Model>> {
         let now = Utc::now();
-        let lease = now + self.timeout() * 2 + Duration::from_secs(1);
+        let lease = now + self.timing().lease;
         let due = Query::select()
             .column(dsr_task::Column::Id)
             .from(dsr_task::Entity)
@@ -355,19 +361,14 @@ impl Worker {
                 format!("attempt {attempt} failed, the last: {err}"),
             ),
             Err(err) => {
-                let wait = backoff(
-                    u32::try_from(attempt).unwrap_or(1),
-                    Duration::from_millis(self.config.delivery_backoff_ms),
-                    Duration::from_millis(self.config.delivery_backoff_max_ms),
-                    rand::random::<f64>(),
-                );
+                let at = self.timing().retry_at(attempt, now);
                 (
                     TaskStatus::Pending,
-                    Some(now + wait),
+                    Some(at),
                     Some(err.clone()),
                     format!(
                         "attempt {attempt} failed: {err}; retry in {} ms",
-                        wait.as_millis()
+                        (at - now).num_milliseconds()
                     ),
                 )
             }

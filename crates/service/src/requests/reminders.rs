@@ -17,10 +17,7 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, Change},
-    domain::{
-        dsr::delivery::backoff,
-        vocab::{DeliveryChannel, TaskStatus},
-    },
+    domain::vocab::{DeliveryChannel, TaskStatus},
     error::{AppError, AppResult},
 };
 use chrono::{NaiveDate, Utc};
@@ -105,13 +102,12 @@ enum Outcome {
 }
 
 /// A claim with no outcome recorded after this long is taken again: the worker that claimed it
-/// stopped between the claim and the record. A send is bounded by `REGISTER_DELIVERY_TIMEOUT_MS`,
-/// so twice that (and at least a quarter of an hour) cannot cut a live send short.
-fn stale_after(timeout_ms: u64) -> chrono::TimeDelta {
-    let twice = chrono::TimeDelta::milliseconds(i64::try_from(timeout_ms).unwrap_or(i64::MAX / 4))
-        .checked_mul(2)
-        .unwrap_or(chrono::TimeDelta::MAX);
-    twice.max(chrono::TimeDelta::minutes(15))
+/// stopped between the claim and the record. At least the worker's lease, which a live send
+/// cannot outlast, and a quarter of an hour.
+fn stale_after(lease: Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(lease)
+        .unwrap_or(chrono::TimeDelta::MAX)
+        .max(chrono::TimeDelta::minutes(15))
 }
 
 impl Worker {
@@ -198,7 +194,7 @@ impl Worker {
     /// The reminders waiting for a worker: asked for by hand and not yet claimed, failed with
     /// their retry due, or claimed long ago by a worker that recorded nothing.
     fn waiting_for_a_worker(&self, now: chrono::DateTime<Utc>) -> Condition {
-        let stale = now - stale_after(self.config.delivery_timeout_ms);
+        let stale = now - stale_after(self.timing().lease);
         Condition::all()
             .add(task_reminder::Column::SentAt.is_null())
             .add(
@@ -351,13 +347,7 @@ impl Worker {
                 label.text
             ),
             Outcome::Failed(err) => {
-                let wait = backoff(
-                    u32::try_from(attempt).unwrap_or(1),
-                    Duration::from_millis(self.config.delivery_backoff_ms),
-                    Duration::from_millis(self.config.delivery_backoff_max_ms),
-                    rand::random::<f64>(),
-                );
-                let at = now + wait;
+                let at = self.timing().retry_at(attempt, now);
                 active.claimed_at = Set(None);
                 active.retry_at = Set(Some(at));
                 format!(

@@ -87,6 +87,18 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// The delivery worker's, for its tasks, reminders and notices alike: a claim is held for
+    /// twice an attempt's timeout (`REGISTER_DELIVERY_TIMEOUT_MS`) and a second, and a failure
+    /// waits `REGISTER_DELIVERY_BACKOFF_MS`, doubling up to `REGISTER_DELIVERY_BACKOFF_MAX_MS`.
+    pub fn of_delivery(config: &crate::config::Config) -> Self {
+        let timeout = Duration::from_millis(Ord::max(config.delivery_timeout_ms, 1));
+        Self {
+            lease: timeout * 2 + Duration::from_secs(1),
+            backoff: Duration::from_millis(config.delivery_backoff_ms),
+            backoff_max: Duration::from_millis(config.delivery_backoff_max_ms),
+        }
+    }
+
     /// When a notice that failed its `attempt`th attempt at `now` is tried again.
     pub fn retry_at(&self, attempt: i32, now: DateTime<Utc>) -> DateTime<Utc> {
         now + backoff(
