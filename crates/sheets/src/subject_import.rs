@@ -14,16 +14,11 @@
 use crate::{
     audit::Actor,
     error::{AppError, AppResult},
+    import::limits::{long_cell, too_many_chars},
     subjects::{self, MAX_BULK, NewSubject, Quoted, SubjectKeys},
 };
 use sea_orm::DatabaseConnection;
-use std::{
-    io::Read,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-};
+use std::io::Read;
 
 const HEADER: [&str; 4] = ["email", "phone", "account_number", "activity_ids"];
 
@@ -90,7 +85,6 @@ pub async fn import(
 /// [`max_record_bytes`] of the file, and a cell hold at most `max_cell_chars` characters.
 struct Records<R> {
     csv: csv::Reader<Ceiling<R>>,
-    ceiling: Arc<AtomicU64>,
     span: u64,
     max_cell_chars: usize,
 }
@@ -98,7 +92,6 @@ struct Records<R> {
 impl<R: Read> Records<R> {
     fn new(reader: R, max_cell_chars: usize) -> Self {
         let span = max_record_bytes(max_cell_chars);
-        let ceiling = Arc::new(AtomicU64::new(span));
         let csv = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(true)
@@ -106,11 +99,10 @@ impl<R: Read> Records<R> {
             .from_reader(Ceiling {
                 inner: reader,
                 delivered: 0,
-                ends_at: Arc::clone(&ceiling),
+                ends_at: span,
             });
         Self {
             csv,
-            ceiling,
             span,
             max_cell_chars,
         }
@@ -123,18 +115,15 @@ impl<R: Read> Records<R> {
             Ok(more) => {
                 // The next record starts where this one ended.
                 let next = self.csv.position().byte().saturating_add(self.span);
-                self.ceiling.store(next, Ordering::Relaxed);
+                self.csv.get_mut().ends_at = next;
                 let max = self.max_cell_chars;
-                if let Some(column) = record
-                    .iter()
-                    .position(|cell| cell.len() > max && cell.chars().count() > max)
-                {
+                if let Some(column) = record.iter().position(|cell| too_many_chars(cell, max)) {
                     let line = record.position().map_or(line, csv::Position::line);
-                    anyhow::bail!(
-                        "line {line}, column {}: a cell holds more than {max} characters \
-                         (REGISTER_IMPORT_MAX_CELL_CHARS)",
-                        column + 1
-                    );
+                    anyhow::bail!(long_cell(
+                        usize::try_from(line).unwrap_or(usize::MAX),
+                        column,
+                        max
+                    ));
                 }
                 Ok(more)
             }
@@ -174,7 +163,7 @@ struct Ceiling<R> {
     delivered: u64,
     /// Where the current record's span ends, as an offset in the file; moved on after each
     /// record.
-    ends_at: Arc<AtomicU64>,
+    ends_at: u64,
 }
 
 /// The error a [`Ceiling`] reports, told apart from the file's own read errors.
@@ -194,10 +183,7 @@ impl<R: Read> Read for Ceiling<R> {
         // The CSV reader asks for more only once it has taken in everything delivered, all of
         // it past the current record's start: delivered bytes at the ceiling are a record too
         // long.
-        let room = self
-            .ends_at
-            .load(Ordering::Relaxed)
-            .saturating_sub(self.delivered);
+        let room = self.ends_at.saturating_sub(self.delivered);
         if room == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -254,6 +240,10 @@ fn refusal(err: AppError) -> anyhow::Error {
 #[allow(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
+    use std::sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    };
 
     fn record(line: &str) -> csv::StringRecord {
         csv::ReaderBuilder::new()

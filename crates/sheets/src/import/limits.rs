@@ -25,6 +25,22 @@ pub struct SheetLimits {
     pub max_compression_ratio: u64,
 }
 
+/// Whether `text` holds more than `max` characters (its bytes bound them from above, so most
+/// cells are decided without counting).
+pub fn too_many_chars(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
+}
+
+/// The refusal of a cell longer than `REGISTER_IMPORT_MAX_CELL_CHARS`, at `line` and 0-based
+/// `column`.
+pub fn long_cell(line: usize, column: usize, max: usize) -> String {
+    format!(
+        "line {line}, column {}: a cell holds more than {max} characters \
+         (REGISTER_IMPORT_MAX_CELL_CHARS)",
+        column + 1
+    )
+}
+
 /// Entries that inflate to at most this many bytes are not held to the ratio: however well they
 /// compress, they cannot cost much (a small file of one repeated character compresses 1000:1).
 pub const RATIO_FLOOR: u64 = 1 << 20;

@@ -9,7 +9,7 @@
 
 use super::{
     RowError, excerpt,
-    limits::{RATIO_FLOOR, SheetLimits},
+    limits::{self, RATIO_FLOOR, SheetLimits},
 };
 use crate::export::table::csv_unescape;
 use chrono::NaiveDate;
@@ -121,22 +121,14 @@ impl<'l> Tally<'l> {
 
     /// A cell's text.
     fn text(&self, line: usize, column: usize, text: &str) -> Result<(), SheetError> {
-        // Bytes bound characters from above: most cells are decided without counting.
-        if text.len() > self.limits.max_cell_chars
-            && text.chars().count() > self.limits.max_cell_chars
-        {
+        if limits::too_many_chars(text, self.limits.max_cell_chars) {
             return Err(self.long_cell(line, column));
         }
         Ok(())
     }
 
     fn long_cell(&self, line: usize, column: usize) -> SheetError {
-        SheetError::TooLarge(format!(
-            "line {line}, column {}: a cell holds more than {} characters \
-             (REGISTER_IMPORT_MAX_CELL_CHARS)",
-            column + 1,
-            self.limits.max_cell_chars
-        ))
+        SheetError::TooLarge(limits::long_cell(line, column, self.limits.max_cell_chars))
     }
 }
 
