@@ -87,21 +87,22 @@ pub(crate) async fn audit_command(
     config: &Config,
     command: AuditCommand,
 ) -> anyhow::Result<ExitCode> {
-    // The auditor's check needs no secret: it is made for someone who does not hold it.
-    if let AuditCommand::VerifyCheckpoints {
-        public_key,
-        checkpoint,
-    } = &command
-    {
-        return checkpoints_for_auditor(config, public_key, checkpoint).await;
-    }
-    let db = db::connect_existing(config).await?;
-    let key = ChainKey::derive(&db::load_existing_secret(config)?);
+    // The register and its key; the auditor's check needs neither the key nor the secret.
+    let keyed = || async {
+        let db = db::connect_existing(config).await?;
+        let key = ChainKey::derive(&db::load_existing_secret(config)?);
+        anyhow::Ok((db, key))
+    };
     match command {
+        AuditCommand::VerifyCheckpoints {
+            public_key,
+            checkpoint,
+        } => return checkpoints_for_auditor(config, &public_key, &checkpoint).await,
         AuditCommand::Verify {
             checkpoint,
             no_seal,
         } => {
+            let (db, key) = keyed().await?;
             let checkpoints = match &checkpoint {
                 Some(path) => crate::service::checkpoints::read_file(path)?,
                 None => Vec::new(),
@@ -139,6 +140,7 @@ pub(crate) async fn audit_command(
             }
         }
         AuditCommand::Checkpoint { append } => {
+            let (db, key) = keyed().await?;
             sealing::seal(&db, &key).await.map_err(AppError::into_cli)?;
             let checkpoint = audit::checkpoint(&db, &key)
                 .await
@@ -147,12 +149,12 @@ pub(crate) async fn audit_command(
             println!("{line}");
         }
         AuditCommand::PublicKey => {
+            let (_, key) = keyed().await?;
             let public = key
                 .checkpoint_public_key()
                 .context("deriving the checkpoint key pair failed")?;
             println!("{public}");
         }
-        AuditCommand::VerifyCheckpoints { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -40,8 +40,16 @@ struct NoticeBody<'a> {
 pub(super) async fn send(notifier: &Notifier, sent: &mut Sent) -> AppResult<()> {
     let timing = notifier.timing();
     let now = Utc::now();
-    for notice in lease(&notifier.db, now, now + timing.lease).await? {
-        if withdrawn(&notifier.db, &notice).await? {
+    let claimed = lease(&notifier.db, now, now + timing.lease).await?;
+    let gone = removed_subscribers(&notifier.db, &claimed).await?;
+    for notice in claimed {
+        if subscriber_of(&notice).is_some_and(|id| gone.contains(&id)) {
+            // Written by the clock's turn while its subscriber was being removed (the removal
+            // withdraws the notices it finds; this one came after): withdrawn too.
+            subprocessor_notice::Entity::delete_many()
+                .filter(still_claimed(&notice))
+                .exec(&notifier.db)
+                .await?;
             sent.withdrawn += 1;
             continue;
         }
@@ -170,28 +178,23 @@ async fn mark_sent(
     Ok(done.rows_affected == 1)
 }
 
-/// Drops a claimed notice whose subscriber is gone: written by the clock's turn while the
-/// subscriber was being removed (the removal withdraws the notices it finds; this one came
-/// after). Whether it was dropped.
-async fn withdrawn(
+/// The subscribers the claimed notices are for that no longer exist: one statement.
+async fn removed_subscribers(
     db: &DatabaseConnection,
-    notice: &subprocessor_notice::Model,
-) -> AppResult<bool> {
-    let Some(id) = subscriber_of(notice) else {
-        return Ok(false);
-    };
-    if subprocessor_subscriber::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Ok(false);
+    claimed: &[subprocessor_notice::Model],
+) -> AppResult<std::collections::BTreeSet<i64>> {
+    let named: std::collections::BTreeSet<i64> = claimed.iter().filter_map(subscriber_of).collect();
+    if named.is_empty() {
+        return Ok(named);
     }
-    subprocessor_notice::Entity::delete_many()
-        .filter(still_claimed(notice))
-        .exec(db)
-        .await?;
-    Ok(true)
+    let present: std::collections::BTreeSet<i64> = subprocessor_subscriber::Entity::find()
+        .filter(subprocessor_subscriber::Column::Id.is_in(named.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    Ok(named.difference(&present).copied().collect())
 }
 
 /// The subscriber a notice is for: its column, or for a notice written before the column was
